@@ -1,0 +1,137 @@
+"""The knee as data: bone and cartilage meshes posed in their own anatomical frames, with landmarks.
+
+Every mesh of an Anatomy is stored in its bone's ISB-style frame (Wu et al. 2002; Grood & Suntay
+1983), right-knee convention: X anterior, Y proximal, Z lateral (to the right), millimetres.
+A left knee is mirrored into this convention on load (`side` remembers it, `T_display` mirrors back).
+
+Frames (origins):
+- femur: midpoint of the epicondyles; Y towards the hip centre; Z along the epicondylar axis.
+- tibia: midpoint of the tibial plateau (between the condyle centres); Y from the ankle centre
+  towards it; Z from the medial to the lateral side.
+- patella: centroid of the patellar bone; Y from the apex (inferior pole) to the base (superior);
+  Z from medial to lateral border; X out of the front face.
+- pelvis: at the hip centre of the operated side, axes parallel to the femur frame in the
+  reference (standing) pose.
+
+`T_femur_tibia_ref` etc. are the bones' relative poses as scanned (standing / extended knee).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+
+
+@dataclass(frozen=True, eq=False)
+class FemurLandmarks:
+    """Femoral landmarks in the femur frame (mm)."""
+
+    hip_centre_mm: FloatArray
+    femoral_head_radius_mm: float
+    medial_epicondyle_mm: FloatArray
+    lateral_epicondyle_mm: FloatArray
+    medial_posterior_condyle_mm: FloatArray
+    lateral_posterior_condyle_mm: FloatArray
+    groove_line_mm: FloatArray
+    """Deepest points of the trochlear groove, (K, 3), proximal to distal."""
+    sulcus_angle_deg: float
+    groove_depth_mm: float
+
+    @property
+    def mechanical_axis(self) -> FloatArray:
+        """Unit vector from the knee centre (origin) to the hip centre."""
+        return self.hip_centre_mm / np.linalg.norm(self.hip_centre_mm)
+
+    @property
+    def posterior_condylar_axis(self) -> FloatArray:
+        """Unit vector from the medial to the lateral posterior condyle."""
+        d = self.lateral_posterior_condyle_mm - self.medial_posterior_condyle_mm
+        return d / np.linalg.norm(d)
+
+
+@dataclass(frozen=True, eq=False)
+class TibiaLandmarks:
+    """Tibial landmarks in the tibia frame (mm)."""
+
+    plateau_centre_mm: FloatArray
+    medial_plateau_mm: FloatArray
+    lateral_plateau_mm: FloatArray
+    tuberosity_mm: FloatArray
+    ankle_centre_mm: FloatArray
+    medial_malleolus_mm: FloatArray
+    lateral_malleolus_mm: FloatArray
+
+
+@dataclass(frozen=True, eq=False)
+class PatellaLandmarks:
+    """Patellar landmarks in the patella frame (mm)."""
+
+    apex_mm: FloatArray
+    """Inferior pole: where the patellar tendon attaches."""
+    base_mm: FloatArray
+    """Superior border: where the quadriceps attaches."""
+    medial_border_mm: FloatArray
+    lateral_border_mm: FloatArray
+    ridge_line_mm: FloatArray
+    """The median ridge of the articular surface, (K, 3), superior to inferior."""
+    height_mm: float
+    width_mm: float
+    thickness_mm: float
+
+
+@dataclass(frozen=True, eq=False)
+class PelvisLandmarks:
+    """Pelvic landmarks in the pelvis frame (mm)."""
+
+    hip_centre_mm: FloatArray
+    aiis_mm: FloatArray
+    """Anterior inferior iliac spine: origin of rectus femoris."""
+    asis_mm: FloatArray
+
+
+@dataclass(frozen=True, eq=False)
+class Anatomy:
+    """One knee: meshes in bone frames, landmarks, reference relative poses."""
+
+    name: str
+    side: str  # "right" or "left" (as loaded; stored mirrored to right when left)
+    femur: SurfaceMesh
+    patella: SurfaceMesh
+    tibia: SurfaceMesh
+    femur_cartilage: SurfaceMesh
+    patella_cartilage: SurfaceMesh
+    femur_landmarks: FemurLandmarks
+    tibia_landmarks: TibiaLandmarks
+    patella_landmarks: PatellaLandmarks
+    T_femur_tibia_ref: FloatArray
+    pelvis: SurfaceMesh | None = None
+    pelvis_landmarks: PelvisLandmarks | None = None
+    T_femur_pelvis_ref: FloatArray = field(default_factory=lambda: np.eye(4))
+    sources: tuple[str, ...] = ()
+
+    @property
+    def T_display_model(self) -> FloatArray:
+        """Maps right-knee model coordinates to how the knee should be shown (mirrors a left knee)."""
+        return np.diag([1.0, 1.0, -1.0, 1.0]) if self.side == "left" else np.eye(4)
+
+    @property
+    def femur_length_mm(self) -> float:
+        return float(np.linalg.norm(self.femur_landmarks.hip_centre_mm))
+
+    @property
+    def tibia_length_mm(self) -> float:
+        return float(np.linalg.norm(self.tibia_landmarks.ankle_centre_mm))
+
+    def key(self) -> str:
+        """A content hash for caches (mesh geometry only)."""
+        parts = [
+            m.content_hash()
+            for m in (self.femur, self.patella, self.tibia, self.femur_cartilage,
+                      self.patella_cartilage)
+        ]
+        import hashlib
+
+        return hashlib.sha256("".join(parts).encode()).hexdigest()[:16]

@@ -1,0 +1,85 @@
+"""A triangle surface as plain arrays: the currency of the model layers.
+
+Kept free of trimesh/pyvista objects so it is cheap to hash, copy, transform and store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class SurfaceMesh:
+    """Vertices in millimetres (N, 3) and triangles as vertex indices (M, 3)."""
+
+    vertices_mm: FloatArray
+    faces: IntArray
+
+    def __post_init__(self) -> None:
+        v = np.ascontiguousarray(self.vertices_mm, dtype=np.float64)
+        f = np.ascontiguousarray(self.faces, dtype=np.int64)
+        if v.ndim != 2 or v.shape[1] != 3:
+            raise ValueError(f"vertices must be (N, 3), got {v.shape}")
+        if f.ndim != 2 or f.shape[1] != 3:
+            raise ValueError(f"faces must be (M, 3), got {f.shape}")
+        v.setflags(write=False)
+        f.setflags(write=False)
+        object.__setattr__(self, "vertices_mm", v)
+        object.__setattr__(self, "faces", f)
+
+    @property
+    def n_vertices(self) -> int:
+        return int(self.vertices_mm.shape[0])
+
+    @property
+    def n_triangles(self) -> int:
+        return int(self.faces.shape[0])
+
+    def transformed(self, T_new_old: FloatArray) -> SurfaceMesh:
+        """This mesh with every vertex mapped by a 4x4 transform (faces flipped if it mirrors)."""
+        R = T_new_old[:3, :3]
+        v = self.vertices_mm @ R.T + T_new_old[:3, 3]
+        f = self.faces if np.linalg.det(R) > 0 else self.faces[:, ::-1]
+        return SurfaceMesh(v, f.copy())
+
+    def face_normals(self) -> FloatArray:
+        tri = self.vertices_mm[self.faces]
+        n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+        length = np.linalg.norm(n, axis=1, keepdims=True)
+        return np.divide(n, length, out=np.zeros_like(n), where=length > 0)
+
+    def face_areas_mm2(self) -> FloatArray:
+        tri = self.vertices_mm[self.faces]
+        return 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+
+    def vertex_normals(self) -> FloatArray:
+        """Area-weighted vertex normals (unit length; zero for unused vertices)."""
+        tri = self.vertices_mm[self.faces]
+        fn = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+        vn = np.zeros_like(self.vertices_mm)
+        for k in range(3):
+            np.add.at(vn, self.faces[:, k], fn)
+        length = np.linalg.norm(vn, axis=1, keepdims=True)
+        return np.divide(vn, length, out=np.zeros_like(vn), where=length > 0)
+
+    def vertex_areas_mm2(self) -> FloatArray:
+        """A third of the area of every triangle touching each vertex (lumped area)."""
+        a = self.face_areas_mm2() / 3.0
+        out = np.zeros(self.n_vertices)
+        for k in range(3):
+            np.add.at(out, self.faces[:, k], a)
+        return out
+
+    def content_hash(self) -> str:
+        """A short hash of the geometry, for cache keys."""
+        h = hashlib.sha256()
+        h.update(self.vertices_mm.tobytes())
+        h.update(self.faces.tobytes())
+        return h.hexdigest()[:16]

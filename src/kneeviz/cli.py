@@ -1,0 +1,52 @@
+"""The `kneeviz` command: with no sub-command it opens the app; sub-commands work headless.
+
+Each sub-command lives in kneeviz.commands.<module> and exposes `add_arguments(parser)` and
+`run(args) -> int`. User errors (KneevizError) print one line `kneeviz: error: ...` and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from kneeviz import __version__
+from kneeviz.errors import KneevizError
+
+# sub-command name -> (module under kneeviz.commands, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "app": ("app", "open the desktop app (the default)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kneeviz",
+        description="See how the hip drives the kneecap during a deep squat.",
+    )
+    parser.add_argument("--version", action="version", version=f"kneeviz {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module = importlib.import_module(f"kneeviz.commands.{module_name}")
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    known = set(SUBCOMMANDS) | {"-h", "--help", "--version"}
+    if not args_list or args_list[0] not in known:
+        args_list = ["app", *args_list]
+    args = parser.parse_args(args_list)
+    try:
+        return int(args._module.run(args))
+    except KneevizError as exc:
+        print(f"kneeviz: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kneeviz: interrupted", file=sys.stderr)
+        return 130
