@@ -1,0 +1,195 @@
+"""Sculpt the articular surfaces of a knee to a chosen trochlear shape.
+
+Why: the LLP26 mean femur is an average of 26 knees, and averaging smooths the trochlear groove
+away (about 146-164 deg sulcus angle, 2 mm deep over its proximal part: model.md section 1). The
+patella engages the proximal trochlea in early flexion, exactly where Souza 2010 saw maltracking,
+so kneeviz re-cuts a healthy groove (or, as a teaching case, a dysplastic one).
+
+How: the trochlea wraps around the distal femur, so we work in cylindrical coordinates about the
+femur's medio-lateral (Z) axis through the frame origin (the epicondylar, i.e. flexion, axis):
+theta = 0 points anterior, +90 deg distal; r is the distance from the axis; z is medio-lateral.
+For every arc angle theta, the outer surface gives a radius profile r(z). The new profile is the
+smooth minimum of (a) the old profile with the lateral facet raised and (b) a rounded V whose
+opening angle is the requested sulcus angle, centred on the groove. The difference is a smooth
+radial displacement field applied to any mesh in the femur frame (bone and cartilage alike).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.interpolate import RegularGridInterpolator
+from scipy.ndimage import gaussian_filter
+
+from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+
+
+@dataclass(frozen=True)
+class TrochleaShape:
+    """The groove to sculpt: opening angle, depth below the facets, lateral facet rise (mm)."""
+
+    sulcus_angle_deg: float = 138.0
+    depth_mm: float = 5.5
+    lateral_rise_mm: float = 2.0
+    groove_z_mm: float | None = None
+    """Medio-lateral position of the groove (None: where the bone's own groove is)."""
+    theta_range_deg: tuple[float, float] = (-58.0, 70.0)
+    """Arc over which the groove is re-cut: from the proximal trochlea to the notch."""
+
+
+def _cylindrical(points: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    x, y, z = points[:, 0], points[:, 1], points[:, 2]
+    theta = np.degrees(np.arctan2(-y, x))
+    r = np.hypot(x, y)
+    return theta, r, z
+
+
+def _smooth_min(a: FloatArray, b: FloatArray, k: float) -> FloatArray:
+    """A smooth minimum (polynomial blend over a band k mm wide): no crease at the facet edge."""
+    h = np.clip(0.5 + 0.5 * (b - a) / k, 0.0, 1.0)
+    return b * (1.0 - h) + a * h - k * h * (1.0 - h)
+
+
+@dataclass(frozen=True)
+class TrochleaSculpt:
+    """A radial displacement field dr(theta, z) on the femur frame's cylindrical coordinates."""
+
+    theta_deg: FloatArray
+    z_mm: FloatArray
+    dr_mm: FloatArray  # (len(theta), len(z))
+    groove_z_mm: float
+
+    def displacement(self, points: FloatArray, normals: FloatArray) -> FloatArray:
+        """Displacement (N, 3) for surface points with outward normals, in the femur frame."""
+        theta, r, z = _cylindrical(points)
+        interp = RegularGridInterpolator(
+            (self.theta_deg, self.z_mm), self.dr_mm, bounds_error=False, fill_value=0.0
+        )
+        dr = interp(np.column_stack([theta, z]))
+        radial = np.zeros_like(points)
+        radial[:, 0] = points[:, 0] / np.maximum(r, 1e-9)
+        radial[:, 1] = points[:, 1] / np.maximum(r, 1e-9)
+        # only the outward-facing articular surface moves (not the notch walls or the inside)
+        facing = np.einsum("ij,ij->i", normals, radial)
+        weight = np.clip((facing - 0.2) / 0.4, 0.0, 1.0)
+        return radial * (dr * weight)[:, None]
+
+    def apply(self, mesh: SurfaceMesh) -> SurfaceMesh:
+        moved = mesh.vertices_mm + self.displacement(mesh.vertices_mm, mesh.vertex_normals())
+        return SurfaceMesh(moved, mesh.faces.copy())
+
+
+def _outer_profile(
+    theta: FloatArray, r: FloatArray, z: FloatArray, t_grid: FloatArray, z_grid: FloatArray
+) -> FloatArray:
+    """Largest radius of the surface in each (theta, z) cell: the articular outline."""
+    prof = np.full((len(t_grid), len(z_grid)), np.nan)
+    ti = np.searchsorted(t_grid, theta) - 1
+    zi = np.searchsorted(z_grid, z) - 1
+    ok = (ti >= 0) & (ti < len(t_grid)) & (zi >= 0) & (zi < len(z_grid))
+    flat = np.full(prof.size, -np.inf)
+    np.maximum.at(flat, ti[ok] * len(z_grid) + zi[ok], r[ok])
+    prof = flat.reshape(prof.shape)
+    prof[~np.isfinite(prof)] = np.nan
+    return prof
+
+
+def _fill_nan_rows(a: FloatArray) -> FloatArray:
+    """Linear fill of missing cells along z in each row (edges held)."""
+    out = a.copy()
+    idx = np.arange(a.shape[1])
+    for row in out:
+        good = np.isfinite(row)
+        if good.sum() >= 2:
+            row[~good] = np.interp(idx[~good], idx[good], row[good])
+        elif good.sum() == 1:
+            row[~good] = row[good][0]
+    return out
+
+
+def groove_index(profile: FloatArray) -> int:
+    """Index of the groove in a height profile: the point with the deepest 'pool' between the
+    highest point on its left and on its right (robust to the fall-off at the bone's edges)."""
+    p = np.where(np.isfinite(profile), profile, -np.inf)
+    left = np.maximum.accumulate(p)
+    right = np.maximum.accumulate(p[::-1])[::-1]
+    pool = np.minimum(left, right) - p
+    pool[~np.isfinite(pool)] = -np.inf
+    return int(np.argmax(pool))
+
+
+def facet_half_widths(shape: TrochleaShape) -> tuple[float, float]:
+    """Medial and lateral distances (mm) from the groove to the facet peaks that give the wanted
+    sulcus angle for the wanted depth (the lateral facet 1.25x wider, as in a healthy knee)."""
+    d_med = shape.depth_mm - shape.lateral_rise_mm / 2.0
+    d_lat = shape.depth_mm + shape.lateral_rise_mm / 2.0
+    want = np.pi - np.radians(shape.sulcus_angle_deg)
+    lo, hi = 1.0, 80.0
+    for _ in range(60):
+        w = 0.5 * (lo + hi)
+        got = np.arctan(d_med / w) + np.arctan(d_lat / (1.25 * w))
+        lo, hi = (w, hi) if got > want else (lo, w)
+    w = 0.5 * (lo + hi)
+    return w, 1.25 * w
+
+
+def design_trochlea_sculpt(femur: SurfaceMesh, shape: TrochleaShape) -> TrochleaSculpt:
+    """Work out the displacement field that gives `femur` (in its femur frame) the wanted groove."""
+    v = femur.vertices_mm
+    n = femur.vertex_normals()
+    theta, r, z = _cylindrical(v)
+    radial = np.column_stack([v[:, 0], v[:, 1]]) / np.maximum(r, 1e-9)[:, None]
+    outward = np.einsum("ij,ij->i", n[:, :2], radial) > 0.3
+    t_lo, t_hi = shape.theta_range_deg
+    t_grid = np.arange(t_lo - 12.0, t_hi + 12.0 + 1e-9, 1.0)
+    z_grid = np.arange(-45.0, 45.0 + 1e-9, 1.0)
+    prof = _outer_profile(theta[outward], r[outward], z[outward], t_grid, z_grid)
+    prof = _fill_nan_rows(prof)
+    prof = np.where(np.isfinite(prof), prof, np.nanmedian(prof))
+
+    # the bone's own groove: where water would pool in the mean anterior-trochlea profile
+    if shape.groove_z_mm is None:
+        anterior_rows = (t_grid > -30.0) & (t_grid < 30.0)
+        groove_z = float(z_grid[groove_index(np.nanmean(prof[anterior_rows], axis=0))])
+    else:
+        groove_z = float(shape.groove_z_mm)
+
+    w_med, w_lat = facet_half_widths(shape)
+    zz = z_grid - groove_z
+    d_med = shape.depth_mm - shape.lateral_rise_mm / 2.0  # bottom -> medial peak height
+    d_lat = shape.depth_mm + shape.lateral_rise_mm / 2.0  # bottom -> lateral peak height
+    rounding_mm = 2.5
+
+    target = np.empty_like(prof)
+    for i in range(len(t_grid)):
+        env = prof[i]
+        h_med = float(np.interp(groove_z - w_med, z_grid, env))
+        h_lat = float(np.interp(groove_z + w_lat, z_grid, env))
+        level = 0.5 * (h_med + h_lat)
+        bottom = level - shape.depth_mm
+        # straight facets from the (rounded) bottom up to each peak ...
+        facet = np.where(zz < 0, d_med / w_med, d_lat / w_lat) * (
+            np.sqrt(zz**2 + rounding_mm**2) - rounding_mm
+        )
+        inner = bottom + facet * np.where(zz < 0, w_med, w_lat) / (
+            np.sqrt(np.where(zz < 0, w_med, w_lat) ** 2 + rounding_mm**2) - rounding_mm
+        )
+        # ... and outside the peaks the bone's own slope, shifted to meet them without a step
+        peak_med, peak_lat = level - shape.lateral_rise_mm / 2.0, level + shape.lateral_rise_mm / 2.0
+        off_med = peak_med - h_med
+        off_lat = peak_lat - h_lat
+        fade = 10.0
+        outer_med = env + off_med * np.clip(1.0 - (-(zz + w_med)) / fade, 0.0, 1.0)
+        outer_lat = env + off_lat * np.clip(1.0 - (zz - w_lat) / fade, 0.0, 1.0)
+        row = np.where(zz < -w_med, outer_med, np.where(zz > w_lat, outer_lat, inner))
+        target[i] = row
+    dr = target - prof
+
+    # taper at the ends of the arc and at the medio-lateral edges, then smooth
+    taper_t = np.clip((t_grid - (t_lo - 10.0)) / 14.0, 0, 1) * np.clip((t_hi + 10.0 - t_grid) / 14.0, 0, 1)
+    taper_t = taper_t * taper_t * (3 - 2 * taper_t)
+    taper_z = np.clip((40.0 - np.abs(zz)) / 8.0, 0, 1)
+    dr = dr * taper_t[:, None] * taper_z[None, :]
+    dr = gaussian_filter(dr, sigma=(1.5, 0.8), mode="nearest")
+    return TrochleaSculpt(t_grid, z_grid, dr, groove_z)
