@@ -1,4 +1,4 @@
-"""Read the LLP26 mean lower-limb atlas (PyPI package `musculoskeletal-models`) into triangle meshes.
+"""Read the LLP26 mean lower-limb atlas (PyPI `musculoskeletal-models`) into triangle meshes.
 
 The atlas stores each bone as a mesh of high-order Lagrange elements (cubic/quartic quads and
 triangles). We rebuild the global node numbering, evaluate every element's polynomial on a regular
@@ -124,7 +124,7 @@ def read_lagrange_mesh(geof: Path, mesh_stem: Path) -> LagrangeMesh:
 
 
 def _lagrange_1d(degree: int, t: FloatArray) -> FloatArray:
-    """Values of the equally spaced 1-D Lagrange basis of `degree` at parameters t: (len(t), deg+1)."""
+    """Equally spaced 1-D Lagrange basis of `degree` at parameters t: (len(t), degree + 1)."""
     knots = np.linspace(0.0, 1.0, degree + 1)
     out = np.ones((len(t), degree + 1))
     for i in range(degree + 1):

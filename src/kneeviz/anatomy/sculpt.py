@@ -176,7 +176,8 @@ def design_trochlea_sculpt(femur: SurfaceMesh, shape: TrochleaShape) -> Trochlea
             np.sqrt(np.where(zz < 0, w_med, w_lat) ** 2 + rounding_mm**2) - rounding_mm
         )
         # ... and outside the peaks the bone's own slope, shifted to meet them without a step
-        peak_med, peak_lat = level - shape.lateral_rise_mm / 2.0, level + shape.lateral_rise_mm / 2.0
+        peak_med = level - shape.lateral_rise_mm / 2.0
+        peak_lat = level + shape.lateral_rise_mm / 2.0
         off_med = peak_med - h_med
         off_lat = peak_lat - h_lat
         fade = 10.0
@@ -187,7 +188,9 @@ def design_trochlea_sculpt(femur: SurfaceMesh, shape: TrochleaShape) -> Trochlea
     dr = target - prof
 
     # taper at the ends of the arc and at the medio-lateral edges, then smooth
-    taper_t = np.clip((t_grid - (t_lo - 10.0)) / 14.0, 0, 1) * np.clip((t_hi + 10.0 - t_grid) / 14.0, 0, 1)
+    taper_t = np.clip((t_grid - (t_lo - 10.0)) / 14.0, 0, 1) * np.clip(
+        (t_hi + 10.0 - t_grid) / 14.0, 0, 1
+    )
     taper_t = taper_t * taper_t * (3 - 2 * taper_t)
     taper_z = np.clip((40.0 - np.abs(zz)) / 8.0, 0, 1)
     dr = dr * taper_t[:, None] * taper_z[None, :]
