@@ -1,0 +1,142 @@
+"""Which bone a mesh is, its side, anatomical frame and landmarks: from geometry alone.
+
+The public entry points (others code against these names):
+- identify_bone(mesh) -> "femur" | "tibia" | "patella" | "pelvis" | "fibula"
+- find_femur / find_tibia / find_patella / find_pelvis -> *Fit (T_input_<bone>, side, landmarks)
+- measure_trochlea(femur_in_femur_frame) -> TrochleaMeasures
+- analyse_bone(mesh) -> BoneAnalysis (the facts `kneeviz check-mesh` prints)
+
+Every finder works from directions it finds on the mesh (principal axes, sphere fits, extremes), so
+its answer does not depend on how the input is rotated, translated or mirrored. Meshes are in mm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kneeviz.anatomy._geometry import components, extents_along, principal_axes, sample
+from kneeviz.anatomy.landmarks_femur import (
+    FemurFit,
+    _ml_width,
+    find_femur,
+    find_head,
+    head_is_plausible,
+    long_bone,
+)
+from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.anatomy.trochlea import TrochleaMeasures, measure_trochlea
+from kneeviz.errors import MeshError
+from kneeviz.transforms import apply, invert
+
+__all__ = [
+    "BoneAnalysis",
+    "FemurFit",
+    "TrochleaMeasures",
+    "analyse_bone",
+    "find_femur",
+    "identify_bone",
+    "measure_trochlea",
+]
+
+BONES = ("femur", "tibia", "patella", "pelvis", "fibula")
+PATELLA_MAX_MM = 66.0
+"""Largest extent of a patella: mean width 44.8 + 3 SD (4.8) is 59 mm (Iranpour, literature.md)."""
+LONG_BONE_MIN_MM = 200.0
+
+
+def identify_bone(mesh: SurfaceMesh) -> str:
+    """Name the bone a mesh (mm) shows, from its shape: size, elongation, its ends and pieces.
+
+    - patella: small (largest extent under 66 mm);
+    - pelvis: large (over 150 mm) and not elongated (a whole pelvis or one hemipelvis);
+    - long bones (length over twice the next extent): a femur has a ball (the femoral head) at one
+      end; a fibula is thin at both ends (under 45 mm); a tibia is what remains, and a mesh
+      holding a tibia and a fibula as two pieces is a tibia.
+    Raises MeshError for a piece of bone too short to tell (e.g. a distal femur only).
+    """
+    if mesh.n_triangles == 0:
+        raise MeshError("mesh has no triangles: export the bone's surface")
+    s = sample(mesh)
+    _, _, axes = principal_axes(s.points, s.areas)
+    ext = extents_along(s.points, axes)
+    length = float(ext.max())
+    if length < PATELLA_MAX_MM:
+        return "patella"
+    elongation = float(ext[0] / max(ext[1], 1e-9))
+    if elongation < 2.0:
+        if length > 150.0:
+            return "pelvis"
+        raise MeshError(
+            f"cannot tell which bone this is: it is only {length:.0f} x {ext[1]:.0f} x "
+            f"{ext[2]:.0f} mm, too large for a patella and too short for a whole femur, tibia or "
+            "pelvis (is it in metres, or only part of a bone?): export the whole bone in mm"
+        )
+    if length < LONG_BONE_MIN_MM:
+        raise MeshError(
+            f"this long bone is only {length:.0f} mm long: export the whole femur or tibia in mm"
+        )
+    pieces = components(mesh)
+    if len(pieces) >= 2:
+        second = sample(pieces[1])
+        _, _, ax2 = principal_axes(second.points, second.areas)
+        if float(extents_along(second.points, ax2)[0]) > 0.5 * length:
+            return "tibia"  # tibia and fibula in one file
+    bone = long_bone(s)
+    t = (s.points - bone.centre) @ bone.axis
+    widths = []
+    for sgn in (1.0, -1.0):
+        end = sgn * t > sgn * t[np.argmax(sgn * t)] - 0.1 * bone.length_mm
+        widths.append(_ml_width(s.points[end], bone.axis))
+    if max(widths) < 45.0:
+        return "fibula"
+    if any(head_is_plausible(find_head(bone, sgn)) for sgn in (1.0, -1.0)):
+        return "femur"
+    return "tibia"
+
+
+@dataclass
+class BoneAnalysis:
+    """What `kneeviz check-mesh` reports about a mesh: the bone, its side and key/value facts."""
+
+    bone: str
+    side: str
+    facts: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _mm(p: FloatArray) -> str:
+    return " ".join(f"{c:.1f}" for c in p) + " mm"
+
+
+def analyse_bone(mesh: SurfaceMesh) -> BoneAnalysis:
+    """Identify the bone and report its side and landmarks; points are in INPUT coordinates.
+
+    Raises MeshError (with what to do) when the bone cannot be analysed, e.g. a femur without head.
+    """
+    bone = identify_bone(mesh)
+    if bone == "femur":
+        fit = find_femur(mesh)
+        lm = fit.landmarks
+        T = fit.T_input_femur
+        facts = [
+            ("hip centre", _mm(apply(T, lm.hip_centre_mm))),
+            ("femoral head radius", f"{lm.femoral_head_radius_mm:.1f} mm"),
+            ("mechanical axis length", f"{np.linalg.norm(lm.hip_centre_mm):.1f} mm"),
+            ("knee centre (mid-epicondyles)", _mm(T[:3, 3])),
+            ("medial epicondyle", _mm(apply(T, lm.medial_epicondyle_mm))),
+            ("lateral epicondyle", _mm(apply(T, lm.lateral_epicondyle_mm))),
+            ("epicondylar width",
+             f"{np.linalg.norm(lm.lateral_epicondyle_mm - lm.medial_epicondyle_mm):.1f} mm"),
+            ("medial posterior condyle", _mm(apply(T, lm.medial_posterior_condyle_mm))),
+            ("lateral posterior condyle", _mm(apply(T, lm.lateral_posterior_condyle_mm))),
+        ]
+        troch = measure_trochlea(mesh.transformed(invert(T)), lm.posterior_condylar_axis)
+        facts += [
+            ("sulcus angle", f"{troch.sulcus_angle_deg:.1f} deg"),
+            ("groove depth", f"{troch.groove_depth_mm:.1f} mm"),
+            ("lateral trochlear inclination",
+             f"{troch.lateral_trochlear_inclination_deg:.1f} deg"),
+        ]
+        return BoneAnalysis(bone, fit.side, facts)
+    return BoneAnalysis(bone, "unknown", [])

@@ -1,0 +1,203 @@
+"""Landmark finders on real segmented bones: the right bone, the right side, sane anatomy, and the
+same answer however the input is rotated, translated or mirrored.
+
+Uses the ICL_MRI right leg (test data beside the repository, ../shared/meshes; skipped when absent).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kneeviz.anatomy.landmarks import analyse_bone, find_femur, identify_bone
+from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.errors import MeshError
+from kneeviz.transforms import apply, axis_angle, invert, make_transform
+
+MESHES = Path(__file__).resolve().parents[2] / "shared" / "meshes"
+ICL = MESHES / "ICL_MRI"
+LENHART = MESHES / "lenhart2015"
+MIRROR_X = np.diag([-1.0, 1.0, 1.0, 1.0])
+
+needs_icl = pytest.mark.skipif(
+    not ICL.is_dir(), reason=f"ICL_MRI test meshes not found at {ICL} (test data, not shipped)"
+)
+
+
+@cache
+def load(path: Path, scale: float = 1.0) -> SurfaceMesh:
+    import trimesh
+
+    m = trimesh.load(path, force="mesh")
+    return SurfaceMesh(np.asarray(m.vertices) * scale, np.asarray(m.faces))
+
+
+def icl(name: str) -> SurfaceMesh:
+    return load(ICL / f"ICL_MRI_{name}.stl")
+
+
+def random_rigid(seed: int) -> FloatArray:
+    rng = np.random.default_rng(seed)
+    axis = rng.normal(size=3)
+    return make_transform(axis_angle(axis, rng.uniform(0.3, np.pi)), rng.uniform(-300, 300, 3))
+
+
+def axis_angle_error_deg(A: FloatArray, B: FloatArray) -> float:
+    """Largest angle between corresponding columns (frame axes) of two 3x3 matrices."""
+    cos = np.clip(np.einsum("ij,ij->j", A, B), -1.0, 1.0)
+    return float(np.degrees(np.arccos(cos)).max())
+
+
+def assert_same_frame(T_expected: FloatArray, T_found: FloatArray) -> None:
+    assert np.linalg.norm(T_expected[:3, 3] - T_found[:3, 3]) < 1.0
+    assert axis_angle_error_deg(T_expected[:3, :3], T_found[:3, :3]) < 1.0
+
+
+def femur_points(fit) -> dict[str, FloatArray]:  # type: ignore[no-untyped-def]
+    lm = fit.landmarks
+    return {
+        "hip": lm.hip_centre_mm,
+        "me": lm.medial_epicondyle_mm,
+        "le": lm.lateral_epicondyle_mm,
+        "mpc": lm.medial_posterior_condyle_mm,
+        "lpc": lm.lateral_posterior_condyle_mm,
+    }
+
+
+@cache
+def icl_femur():  # type: ignore[no-untyped-def]
+    return find_femur(icl("femur_r"))
+
+
+# ---------------------------------------------------------------- identify_bone
+
+
+@needs_icl
+@pytest.mark.parametrize(
+    ("name", "bone"),
+    [("femur_r", "femur"), ("tibia_r", "tibia"), ("fibula_r", "fibula"),
+     ("patella_r", "patella"), ("pelvis_no_sacrum", "pelvis")],
+)
+def test_identify_bone_names_each_icl_bone(name: str, bone: str) -> None:
+    mesh = icl(name)
+    assert identify_bone(mesh) == bone
+    assert identify_bone(mesh.transformed(random_rigid(7) @ MIRROR_X)) == bone
+
+
+def test_identify_bone_refuses_a_fragment_with_a_clear_message() -> None:
+    # a 100 x 90 x 80 mm box: too big for a patella, too short for a long bone
+    from itertools import product
+
+    v = np.array(list(product([0, 100.0], [0, 90.0], [0, 80.0])))
+    f = np.array([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
+                  [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]])
+    with pytest.raises(MeshError, match="cannot tell which bone"):
+        identify_bone(SurfaceMesh(v, f))
+
+
+# ---------------------------------------------------------------- femur
+
+
+@needs_icl
+def test_icl_femur_side_and_anatomy_are_sane() -> None:
+    fit = icl_femur()
+    lm = fit.landmarks
+    assert fit.side == "right"
+    assert np.linalg.det(fit.T_input_femur[:3, :3]) == pytest.approx(1.0)
+    assert 380.0 < np.linalg.norm(lm.hip_centre_mm) < 520.0
+    assert 18.0 < lm.femoral_head_radius_mm < 30.0
+    width = np.linalg.norm(lm.lateral_epicondyle_mm - lm.medial_epicondyle_mm)
+    assert 65.0 < width < 100.0
+    # by construction: hip on +Y, epicondyles on the Z axis, medial at -Z
+    assert lm.hip_centre_mm[1] > 0 and abs(lm.hip_centre_mm[0]) < 1e-6
+    assert lm.medial_epicondyle_mm[2] < 0 < lm.lateral_epicondyle_mm[2]
+    # posterior condyles are posterior (-X), at knee level, on their own sides
+    for p in (lm.medial_posterior_condyle_mm, lm.lateral_posterior_condyle_mm):
+        assert -45.0 < p[0] < -15.0 and abs(p[1]) < 20.0
+    assert lm.medial_posterior_condyle_mm[2] < lm.lateral_posterior_condyle_mm[2]
+    # the femoral head overhangs the shaft medially (femoral offset): the shaft's mid-point lies
+    # lateral (+Z) of the mechanical axis
+    mesh_local = icl("femur_r").transformed(invert(fit.T_input_femur))
+    mid = np.abs(mesh_local.vertices_mm[:, 1] - 0.5 * lm.hip_centre_mm[1]) < 10.0
+    assert mesh_local.vertices_mm[mid, 2].mean() > 5.0
+    # trochlea: groove anterior, proximal to distal
+    assert 120.0 < lm.sulcus_angle_deg < 160.0
+    assert 3.0 < lm.groove_depth_mm < 10.0
+    assert np.all(np.diff(lm.groove_line_mm[:, 1]) < 0)
+    assert np.all(lm.groove_line_mm[:, 0] > 10.0)
+
+
+@needs_icl
+def test_icl_femur_frame_matches_the_scan_axes() -> None:
+    """The scan's own frame (ICL: +x right, +y anterior, +z up) agrees with the found frame."""
+    R = icl_femur().T_input_femur[:3, :3]
+    # femur X (anterior) ~ scan +y, Y (proximal) ~ scan +z, Z (lateral, right) ~ scan +x
+    assert R[1, 0] > 0.9 and R[2, 1] > 0.9 and R[0, 2] > 0.9
+
+
+@needs_icl
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_femur_is_invariant_to_rotation_and_translation(seed: int) -> None:
+    base = icl_femur()
+    T = random_rigid(seed)
+    fit = find_femur(icl("femur_r").transformed(T))
+    assert fit.side == "right"
+    assert_same_frame(T @ base.T_input_femur, fit.T_input_femur)
+    for key, p in femur_points(base).items():
+        assert np.linalg.norm(femur_points(fit)[key] - p) < 1.0, key
+    assert abs(fit.landmarks.sulcus_angle_deg - base.landmarks.sulcus_angle_deg) < 1.0
+
+
+@needs_icl
+def test_mirrored_femur_is_a_left_femur_with_mirrored_landmarks() -> None:
+    base = icl_femur()
+    T = random_rigid(11) @ MIRROR_X
+    fit = find_femur(icl("femur_r").transformed(T))
+    assert fit.side == "left"
+    assert np.linalg.det(fit.T_input_femur[:3, :3]) == pytest.approx(-1.0)
+    assert_same_frame(T @ base.T_input_femur, fit.T_input_femur)
+    # same femur-frame landmarks (right-knee convention), so mirrored in input coordinates
+    for key, p in femur_points(base).items():
+        assert np.linalg.norm(femur_points(fit)[key] - p) < 1.0, key
+        in_input = apply(fit.T_input_femur, femur_points(fit)[key])
+        assert np.linalg.norm(in_input - apply(T @ base.T_input_femur, p)) < 1.0
+
+
+@needs_icl
+def test_femur_without_its_head_is_refused() -> None:
+    mesh = icl("femur_r")
+    fit = icl_femur()
+    local = invert(fit.T_input_femur)
+    y = apply(local, mesh.vertices_mm)[:, 1]
+    keep = np.all(y[mesh.faces] < 0.7 * fit.landmarks.hip_centre_mm[1], axis=1)
+    with pytest.raises(MeshError, match="femoral head"):
+        find_femur(SurfaceMesh(mesh.vertices_mm, mesh.faces[keep]))
+    keep = np.all(y[mesh.faces] > 60.0, axis=1)
+    with pytest.raises(MeshError, match="no distal end"):
+        find_femur(SurfaceMesh(mesh.vertices_mm, mesh.faces[keep]))
+
+
+@pytest.mark.skipif(not LENHART.is_dir(), reason=f"lenhart2015 test meshes not found at {LENHART}")
+def test_distal_femur_only_is_refused_with_a_clear_message() -> None:
+    mesh = load(LENHART / "lenhart2015-R-femur-subchondral-bone.stl", 1000.0)
+    with pytest.raises(MeshError, match="export the whole femur"):
+        find_femur(mesh)
+
+
+@needs_icl
+def test_analyse_bone_reports_femur_facts_in_input_coordinates() -> None:
+    mesh = icl("femur_r")
+    report = analyse_bone(mesh)
+    facts = dict(report.facts)
+    assert (report.bone, report.side) == ("femur", "right")
+    hip = np.array([float(c) for c in facts["hip centre"].split()[:3]])
+    assert np.linalg.norm(hip - apply(icl_femur().T_input_femur,
+                                      icl_femur().landmarks.hip_centre_mm)) < 0.1
+    # the hip centre is the centre of the head: every head point is about one radius from it
+    r = float(facts["femoral head radius"].split()[0])
+    d = np.linalg.norm(mesh.vertices_mm - hip, axis=1)
+    assert abs(np.sort(d)[200] - r) < 3.0
+    assert "sulcus angle" in facts and facts["sulcus angle"].endswith("deg")
