@@ -1,0 +1,88 @@
+"""`kneeviz check-mesh FILE...`: what kneeviz makes of a user's mesh files, before using them.
+
+For each file a `file: PATH` line, then one `key: value` line per fact (format, size, repairs,
+units, and the bone, side and landmarks the anatomy layer finds). A file that cannot be used gets
+one `kneeviz: error: FILE: problem` line on stderr; the others are still checked, and the exit
+status is 2 if any file was refused, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from kneeviz.errors import KneevizError, MeshError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="mesh files (STL, OBJ, PLY, ...)")
+    parser.add_argument(
+        "--max-triangles",
+        type=int,
+        default=400_000,
+        help="reduce larger meshes to this many triangles (default 400000)",
+    )
+
+
+def _analyser() -> Callable[[Any], Any] | None:
+    """The landmark finder, if the anatomy layer provides it (imported lazily: it is heavy)."""
+    try:
+        from kneeviz.anatomy.landmarks import analyse_bone
+    except ImportError:
+        return None
+    return analyse_bone  # type: ignore[no-any-return]
+
+
+def check_file(path: str, max_triangles: int) -> list[tuple[str, str]]:
+    """The key/value facts for one file; raises MeshError if it cannot be used."""
+    from kneeviz.anatomy.mesh_io import describe_size, load_mesh
+
+    loaded = load_mesh(path, max_triangles=max_triangles)
+    facts: list[tuple[str, str]] = [
+        ("format", loaded.format),
+        ("triangles", f"{loaded.mesh.n_triangles}"),
+        ("vertices", f"{loaded.mesh.n_vertices}"),
+        ("original triangles", f"{loaded.original_triangles}"),
+        ("watertight", "yes" if loaded.watertight else "no"),
+        ("bodies", f"{loaded.n_bodies}"),
+        ("units", loaded.units),
+        ("scale to mm", f"{loaded.scale_to_mm:g}"),
+        ("size", describe_size(loaded)),
+    ]
+    facts += [("warning", w) for w in loaded.warnings]
+    analyse = _analyser()
+    if analyse is None:
+        facts.append(("bone", "unknown (landmark finder not available)"))
+        return facts
+    try:
+        analysis = analyse(loaded.mesh)
+    except KneevizError as exc:
+        raise MeshError(exc.problem, path) from None
+    facts.append(("bone", str(analysis.bone)))
+    facts.append(("side", str(analysis.side)))
+    facts += [(str(k), str(v)) for k, v in analysis.facts]
+    return facts
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.max_triangles < 100:
+        raise KneevizError(f"--max-triangles {args.max_triangles} is too small; use 100 or more")
+    status = 0
+    for i, path in enumerate(args.files):
+        try:
+            facts = check_file(path, args.max_triangles)
+        except KneevizError as exc:
+            sys.stdout.flush()
+            print(f"kneeviz: error: {exc}", file=sys.stderr)
+            sys.stderr.flush()
+            status = 2
+            continue
+        if i:
+            print()
+        print(f"file: {path}")
+        for key, value in facts:
+            print(f"{key}: {value}")
+        sys.stdout.flush()
+    return status
