@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kneeviz.anatomy.landmarks import analyse_bone, find_femur, identify_bone
+from kneeviz.anatomy.landmarks import analyse_bone, find_femur, find_tibia, identify_bone
+from kneeviz.anatomy.landmarks_tibia import split_tibia_fibula
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.errors import MeshError
 from kneeviz.transforms import apply, axis_angle, invert, make_transform
@@ -201,3 +202,64 @@ def test_analyse_bone_reports_femur_facts_in_input_coordinates() -> None:
     d = np.linalg.norm(mesh.vertices_mm - hip, axis=1)
     assert abs(np.sort(d)[200] - r) < 3.0
     assert "sulcus angle" in facts and facts["sulcus angle"].endswith("deg")
+
+
+# ---------------------------------------------------------------- tibia
+
+
+def tibia_points(fit) -> dict[str, FloatArray]:  # type: ignore[no-untyped-def]
+    lm = fit.landmarks
+    return {k: getattr(lm, k) for k in ("medial_plateau_mm", "lateral_plateau_mm", "tuberosity_mm",
+                                        "ankle_centre_mm", "medial_malleolus_mm",
+                                        "lateral_malleolus_mm")}
+
+
+@cache
+def icl_tibia():  # type: ignore[no-untyped-def]
+    return find_tibia(icl("tibia_r"))
+
+
+@needs_icl
+def test_icl_tibia_side_and_anatomy_are_sane() -> None:
+    fit = icl_tibia()
+    lm = fit.landmarks
+    assert fit.side == "right" and fit.has_fibula
+    assert 300.0 < np.linalg.norm(lm.ankle_centre_mm) < 460.0
+    plateau_gap = np.linalg.norm(lm.lateral_plateau_mm - lm.medial_plateau_mm)
+    assert 25.0 < plateau_gap < 55.0
+    assert lm.medial_plateau_mm[2] < 0 < lm.lateral_plateau_mm[2]
+    # tuberosity: anterior, below the plateau, near the midline
+    assert lm.tuberosity_mm[0] > 20.0 and -50.0 < lm.tuberosity_mm[1] < -10.0
+    assert abs(lm.tuberosity_mm[2]) < 25.0
+    # malleoli at the ankle, medial on the medial side, 50-90 mm apart
+    assert lm.medial_malleolus_mm[2] < 0 < lm.lateral_malleolus_mm[2]
+    assert 50.0 < np.linalg.norm(lm.lateral_malleolus_mm - lm.medial_malleolus_mm) < 90.0
+    # scan frame: tibia X (anterior) ~ scan +y, Y ~ +z, Z (lateral) ~ +x
+    R = fit.T_input_tibia[:3, :3]
+    assert R[1, 0] > 0.9 and R[2, 1] > 0.9 and R[0, 2] > 0.9
+
+
+@needs_icl
+def test_tibia_alone_and_fibula_argument_agree_with_the_combined_mesh() -> None:
+    tib, fib = split_tibia_fibula(icl("tibia_r"))
+    assert fib is not None
+    given = find_tibia(tib, fibula=fib)
+    assert given.has_fibula
+    assert_same_frame(icl_tibia().T_input_tibia, given.T_input_tibia)
+    alone = find_tibia(tib)
+    assert alone.side == "right" and not alone.has_fibula
+    assert axis_angle_error_deg(icl_tibia().T_input_tibia[:3, :3], alone.T_input_tibia[:3, :3]) < 5
+    mirrored = find_tibia(tib.transformed(MIRROR_X))
+    assert mirrored.side == "left"
+
+
+@needs_icl
+@pytest.mark.parametrize("seed", [4, 5])
+def test_tibia_is_invariant_to_rotation_translation_and_mirroring(seed: int) -> None:
+    base = icl_tibia()
+    for T, side in ((random_rigid(seed), "right"), (random_rigid(seed) @ MIRROR_X, "left")):
+        fit = find_tibia(icl("tibia_r").transformed(T))
+        assert fit.side == side
+        assert_same_frame(T @ base.T_input_tibia, fit.T_input_tibia)
+        for key, p in tibia_points(base).items():
+            assert np.linalg.norm(tibia_points(fit)[key] - p) < 1.0, key

@@ -25,6 +25,7 @@ from kneeviz.anatomy.landmarks_femur import (
     head_is_plausible,
     long_bone,
 )
+from kneeviz.anatomy.landmarks_tibia import TibiaFit, find_tibia
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.trochlea import TrochleaMeasures, measure_trochlea
 from kneeviz.errors import MeshError
@@ -33,9 +34,11 @@ from kneeviz.transforms import apply, invert
 __all__ = [
     "BoneAnalysis",
     "FemurFit",
+    "TibiaFit",
     "TrochleaMeasures",
     "analyse_bone",
     "find_femur",
+    "find_tibia",
     "identify_bone",
     "measure_trochlea",
 ]
@@ -139,4 +142,21 @@ def analyse_bone(mesh: SurfaceMesh) -> BoneAnalysis:
              f"{troch.lateral_trochlear_inclination_deg:.1f} deg"),
         ]
         return BoneAnalysis(bone, fit.side, facts)
+    if bone == "tibia":
+        tfit = find_tibia(mesh)
+        tl = tfit.landmarks
+        T = tfit.T_input_tibia
+        facts = [
+            ("plateau centre", _mm(T[:3, 3])),
+            ("medial plateau", _mm(apply(T, tl.medial_plateau_mm))),
+            ("lateral plateau", _mm(apply(T, tl.lateral_plateau_mm))),
+            ("tuberosity", _mm(apply(T, tl.tuberosity_mm))),
+            ("ankle centre", _mm(apply(T, tl.ankle_centre_mm))),
+            ("medial malleolus", _mm(apply(T, tl.medial_malleolus_mm))),
+            ("lateral malleolus" if tfit.has_fibula else "lateral distal tibia (no fibula)",
+             _mm(apply(T, tl.lateral_malleolus_mm))),
+            ("tibial length (plateau to ankle)", f"{np.linalg.norm(tl.ankle_centre_mm):.1f} mm"),
+            ("fibula", "present: it fixes the side" if tfit.has_fibula else "absent"),
+        ]
+        return BoneAnalysis(bone, tfit.side, facts)
     return BoneAnalysis(bone, "unknown", [])
