@@ -12,7 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kneeviz.anatomy.landmarks import analyse_bone, find_femur, find_tibia, identify_bone
+from kneeviz.anatomy.landmarks import (
+    analyse_bone,
+    find_femur,
+    find_patella,
+    find_tibia,
+    identify_bone,
+)
 from kneeviz.anatomy.landmarks_tibia import split_tibia_fibula
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.errors import MeshError
@@ -263,3 +269,78 @@ def test_tibia_is_invariant_to_rotation_translation_and_mirroring(seed: int) -> 
         assert_same_frame(T @ base.T_input_tibia, fit.T_input_tibia)
         for key, p in tibia_points(base).items():
             assert np.linalg.norm(tibia_points(fit)[key] - p) < 1.0, key
+
+
+# ---------------------------------------------------------------- patella
+
+
+def patella_points(fit) -> dict[str, FloatArray]:  # type: ignore[no-untyped-def]
+    lm = fit.landmarks
+    return {k: getattr(lm, k) for k in ("apex_mm", "base_mm", "medial_border_mm",
+                                        "lateral_border_mm")}
+
+
+@cache
+def icl_patella():  # type: ignore[no-untyped-def]
+    return find_patella(icl("patella_r"))
+
+
+def check_patella_anatomy(fit) -> None:  # type: ignore[no-untyped-def]
+    lm = fit.landmarks
+    # Iranpour: 34.4 +/- 3.8 x 44.8 +/- 4.8 x 22.4 +/- 2.3 mm (height x width x thickness); the
+    # ICL patella is 53 mm tall (4.8 SD), so height gets a wider band than +/- 3 SD
+    assert 25.0 < lm.height_mm < 56.0
+    assert 44.8 - 3 * 4.8 < lm.width_mm < 44.8 + 3 * 4.8
+    assert 22.4 - 3 * 2.3 < lm.thickness_mm < 22.4 + 3 * 2.3
+    assert lm.apex_mm[1] < -10.0 < 10.0 < lm.base_mm[1]
+    assert lm.medial_border_mm[2] < -15.0 and lm.lateral_border_mm[2] > 15.0
+    # the ridge is on the back, runs superior to inferior, and lies medial of the middle
+    # (the lateral facet is the larger)
+    ridge = lm.ridge_line_mm
+    assert np.all(ridge[:, 0] < -5.0)
+    assert ridge[0, 1] > ridge[-1, 1]
+    middle = 0.5 * (lm.medial_border_mm[2] + lm.lateral_border_mm[2])
+    assert np.median(ridge[:, 2]) < middle
+
+
+@needs_icl
+def test_icl_patella_side_frame_and_size() -> None:
+    fit = icl_patella()
+    assert fit.side == "right"
+    check_patella_anatomy(fit)
+    R = fit.T_input_patella[:3, :3]  # scan: +y anterior, +z up, +x right
+    assert R[1, 0] > 0.9 and R[2, 1] > 0.9 and R[0, 2] > 0.9
+
+
+@pytest.mark.skipif(not LENHART.is_dir(), reason=f"lenhart2015 test meshes not found at {LENHART}")
+def test_lenhart_patella_frame_matches_its_published_frame() -> None:
+    """Lenhart's patella is stored in its own frame (X anterior, Y up, Z lateral, right knee)."""
+    fit = find_patella(load(LENHART / "lenhart2015-R-patella-bone.stl", 1000.0))
+    assert fit.side == "right"
+    check_patella_anatomy(fit)
+    assert axis_angle_error_deg(np.eye(3), fit.T_input_patella[:3, :3]) < 10.0
+
+
+@needs_icl
+@pytest.mark.parametrize("seed", [8, 9])
+def test_patella_is_invariant_to_rotation_translation_and_mirroring(seed: int) -> None:
+    base = icl_patella()
+    for T, side in ((random_rigid(seed), "right"), (random_rigid(seed) @ MIRROR_X, "left")):
+        fit = find_patella(icl("patella_r").transformed(T))
+        assert fit.side == side
+        assert_same_frame(T @ base.T_input_patella, fit.T_input_patella)
+        for key, p in patella_points(base).items():
+            assert np.linalg.norm(patella_points(fit)[key] - p) < 1.0, key
+
+
+@needs_icl
+def test_patella_side_hint_overrides_the_shape_vote() -> None:
+    fit = find_patella(icl("patella_r"), side_hint="left")
+    assert fit.side == "left" and fit.side_from_shape == "right"
+    assert np.linalg.det(fit.T_input_patella[:3, :3]) == pytest.approx(-1.0)
+    # same anterior and superior axes, lateral flipped
+    R0 = icl_patella().T_input_patella[:3, :3]
+    R1 = fit.T_input_patella[:3, :3]
+    assert np.allclose(R0[:, :2], R1[:, :2]) and np.allclose(R0[:, 2], -R1[:, 2])
+    with pytest.raises(MeshError, match="side hint"):
+        find_patella(icl("patella_r"), side_hint="up")

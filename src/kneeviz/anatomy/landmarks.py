@@ -25,6 +25,7 @@ from kneeviz.anatomy.landmarks_femur import (
     head_is_plausible,
     long_bone,
 )
+from kneeviz.anatomy.landmarks_patella import PatellaFit, find_patella
 from kneeviz.anatomy.landmarks_tibia import TibiaFit, find_tibia
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.trochlea import TrochleaMeasures, measure_trochlea
@@ -34,10 +35,12 @@ from kneeviz.transforms import apply, invert
 __all__ = [
     "BoneAnalysis",
     "FemurFit",
+    "PatellaFit",
     "TibiaFit",
     "TrochleaMeasures",
     "analyse_bone",
     "find_femur",
+    "find_patella",
     "find_tibia",
     "identify_bone",
     "measure_trochlea",
@@ -159,4 +162,19 @@ def analyse_bone(mesh: SurfaceMesh) -> BoneAnalysis:
             ("fibula", "present: it fixes the side" if tfit.has_fibula else "absent"),
         ]
         return BoneAnalysis(bone, tfit.side, facts)
+    if bone == "patella":
+        pfit = find_patella(mesh)
+        pl = pfit.landmarks
+        T = pfit.T_input_patella
+        facts = [
+            ("centroid", _mm(T[:3, 3])),
+            ("height x width x thickness",
+             f"{pl.height_mm:.1f} x {pl.width_mm:.1f} x {pl.thickness_mm:.1f} mm"),
+            ("apex (inferior pole)", _mm(apply(T, pl.apex_mm))),
+            ("base (superior border)", _mm(apply(T, pl.base_mm))),
+            ("medial border", _mm(apply(T, pl.medial_border_mm))),
+            ("lateral border", _mm(apply(T, pl.lateral_border_mm))),
+            ("side", f"{pfit.side} (from the larger lateral facet; a guess for a lone patella)"),
+        ]
+        return BoneAnalysis(bone, pfit.side, facts)
     return BoneAnalysis(bone, "unknown", [])
