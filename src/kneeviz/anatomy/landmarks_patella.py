@@ -93,7 +93,7 @@ def find_patella(mesh: SurfaceMesh, side_hint: str | None = None) -> PatellaFit:
     s = sample(mesh)
     c, sd, axes = principal_axes(s.points, s.areas)
     if sd[2] > 0.8 * sd[1]:
-        raise MeshError("this patella is not flat (no thin front-to-back direction): check the mesh")
+        raise MeshError("this patella is not flat (no thin front-to-back axis): check the mesh")
     n = axes[2]
     # 1. which face is posterior: three votes
     u = (s.points - c) @ n
