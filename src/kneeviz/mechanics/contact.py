@@ -1,0 +1,313 @@
+"""Elastic-foundation cartilage contact against a signed-distance grid of the femoral cartilage.
+
+Why a grid: the patella's ~2,000 contact points must be tested against the femoral cartilage tens of
+times per frame; a precomputed 1 mm grid sampled by trilinear interpolation costs microseconds per
+point. Why the tangent-plane distance: cartilage meshes are often open, one-sided surfaces, so
+inside/outside tests mean nothing; the distance to the nearest dense surface sample, signed by that
+sample's outward normal, does (shared/design/model.md section 5).
+
+Only the ARTICULAR side of the femoral cartilage is sampled (faces whose normal points away from
+the femoral bone), so a patellar point that sinks into the cartilage keeps a negative distance all
+the way down instead of meeting the bone-side surface. The grid is built once per knee and cached
+on disk (.npz, allow_pickle=False) keyed by the cartilage and bone content.
+
+Pressure (Lenhart et al. 2015, shared/reference/literature.md section 6): p = K d / h with
+K = (1 - nu) E / ((1 + nu)(1 - 2 nu)), E = 5 MPa, nu = 0.45, d the overlap, h the combined cartilage
+thickness under the point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
+
+GRID_VERSION = "sdf-v1"
+CARTILAGE_E_MPA = 5.0
+CARTILAGE_NU = 0.45
+
+
+def foundation_modulus_mpa(E: float = CARTILAGE_E_MPA, nu: float = CARTILAGE_NU) -> float:
+    """Elastic-foundation modulus K (MPa) of a thin layer on a rigid base (Lenhart 2015)."""
+    return (1.0 - nu) * E / ((1.0 + nu) * (1.0 - 2.0 * nu))
+
+
+def cache_dir() -> Path:
+    """Where distance grids are cached: $KNEEVIZ_CACHE_DIR or ~/.cache/kneeviz."""
+    env = os.environ.get("KNEEVIZ_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "kneeviz"
+
+
+def articular_faces(cartilage: SurfaceMesh, bone: SurfaceMesh) -> tuple[IntArray, FloatArray]:
+    """Indices of the cartilage faces on the articular side and their outward unit normals.
+
+    A face is articular when its normal points away from the nearest bone vertex. If the mesh is a
+    single sheet wound the other way (few faces pass), the winding is flipped.
+    """
+    normals = cartilage.face_normals()
+    centroids = cartilage.vertices_mm[cartilage.faces].mean(axis=1)
+    _, idx = cKDTree(bone.vertices_mm).query(centroids, workers=-1)
+    away = np.einsum("ij,ij->i", centroids - bone.vertices_mm[idx], normals)
+    keep = away > 0.0
+    if keep.sum() < 0.25 * len(keep):
+        normals = -normals
+        keep = ~keep
+    ids = np.nonzero(keep & (np.linalg.norm(normals, axis=1) > 0))[0]
+    return ids.astype(np.int64), normals[ids]
+
+
+def thickness_mm(points: FloatArray, bone: SurfaceMesh, lo: float, hi: float) -> FloatArray:
+    """Cartilage thickness under each point: distance to the nearest bone vertex, clipped."""
+    d, _ = cKDTree(bone.vertices_mm).query(points, workers=-1)
+    return np.clip(d, lo, hi)
+
+
+def dense_samples(
+    mesh: SurfaceMesh, face_ids: IntArray, spacing_mm: float
+) -> tuple[FloatArray, IntArray]:
+    """Points on the given faces on a barycentric lattice no coarser than `spacing_mm`,
+    with the face each point lies on."""
+    tri = mesh.vertices_mm[mesh.faces[face_ids]]
+    edge = np.max(
+        np.linalg.norm(tri[:, [1, 2, 0]] - tri, axis=2), axis=1
+    )
+    levels = np.clip(np.ceil(edge / spacing_mm).astype(int), 1, 64)
+    pts: list[FloatArray] = []
+    owners: list[IntArray] = []
+    for lv in np.unique(levels):
+        sel = np.nonzero(levels == lv)[0]
+        # centroids of the lv*lv sub-triangles: no point is shared between faces (duplicate
+        # points slow the KD-tree down badly)
+        up = [((i + 1 / 3) / lv, (j + 1 / 3) / lv) for i in range(lv) for j in range(lv - i)]
+        down = [
+            ((i + 2 / 3) / lv, (j + 2 / 3) / lv) for i in range(lv - 1) for j in range(lv - 1 - i)
+        ]
+        uv = np.array(up + down)
+        bary = np.column_stack([1.0 - uv[:, 0] - uv[:, 1], uv[:, 0], uv[:, 1]])
+        p = np.einsum("kb,fbd->fkd", bary, tri[sel]).reshape(-1, 3)
+        pts.append(p)
+        owners.append(np.repeat(face_ids[sel], len(bary)))
+    return np.concatenate(pts), np.concatenate(owners)
+
+
+@dataclass(frozen=True, eq=False)
+class DistanceGrid:
+    """Signed distance (mm, + outside) to the femoral articular cartilage on a regular grid, with
+    the outward surface normal and the femoral cartilage thickness at the nearest surface point.
+
+    `values` is (nx, ny, nz, 5): signed distance, normal x, y, z, thickness. Points outside the grid
+    are reported as far outside (no contact) rather than clamped.
+    """
+
+    origin_mm: FloatArray
+    spacing_mm: float
+    values: FloatArray
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        s = self.values.shape
+        return (int(s[0]), int(s[1]), int(s[2]))
+
+    def __post_init__(self) -> None:
+        flat = np.ascontiguousarray(self.values.reshape(-1, 5), dtype=np.float64)
+        object.__setattr__(self, "_sd", np.ascontiguousarray(flat[:, 0]))
+        object.__setattr__(self, "_rest", np.ascontiguousarray(flat[:, 1:]))
+
+    def _corners(
+        self, points_mm: FloatArray
+    ) -> tuple[FloatArray, list[tuple[IntArray, FloatArray]]]:
+        """Which points lie inside the grid, and the 8 (flat index offset, weight) corners."""
+        f = (points_mm - self.origin_mm) / self.spacing_mm
+        shape = np.array(self.shape)
+        inside = np.all((f >= 0.0) & (f <= shape - 1.000001), axis=1)
+        i0 = np.clip(np.floor(f).astype(np.int64), 0, shape - 2)
+        t = np.clip(f - i0, 0.0, 1.0)
+        sy, sz = int(shape[1] * shape[2]), int(shape[2])
+        base = i0[:, 0] * sy + i0[:, 1] * sz + i0[:, 2]
+        tx, ty, tz = t[:, 0], t[:, 1], t[:, 2]
+        ux, uy, uz = 1.0 - tx, 1.0 - ty, 1.0 - tz
+        corners = [
+            (base, ux * uy * uz),
+            (base + 1, ux * uy * tz),
+            (base + sz, ux * ty * uz),
+            (base + sz + 1, ux * ty * tz),
+            (base + sy, tx * uy * uz),
+            (base + sy + 1, tx * uy * tz),
+            (base + sy + sz, tx * ty * uz),
+            (base + sy + sz + 1, tx * ty * tz),
+        ]
+        return inside, corners
+
+    def distance(self, points_mm: FloatArray) -> FloatArray:
+        """Trilinear signed distance (mm) at each point; far outside (1e3) beyond the grid."""
+        inside, corners = self._corners(points_mm)
+        sd_flat: FloatArray = self._sd  # type: ignore[attr-defined]
+        acc = np.zeros(len(points_mm))
+        for idx, w in corners:
+            acc += w * sd_flat[idx]
+        return np.where(inside, acc, 1e3)
+
+    def sample(self, points_mm: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Trilinear signed distance (N,), unit outward normal (N, 3), femoral thickness (N,)."""
+        inside, corners = self._corners(points_mm)
+        sd_flat: FloatArray = self._sd  # type: ignore[attr-defined]
+        rest: FloatArray = self._rest  # type: ignore[attr-defined]
+        acc = np.zeros(len(points_mm))
+        acc4 = np.zeros((len(points_mm), 4))
+        for idx, w in corners:
+            acc += w * sd_flat[idx]
+            acc4 += w[:, None] * rest[idx]
+        n = acc4[:, :3]
+        nn = np.linalg.norm(n, axis=1, keepdims=True)
+        n = np.divide(n, nn, out=np.zeros_like(n), where=nn > 1e-9)
+        return np.where(inside, acc, 1e3), n, acc4[:, 3]
+
+
+def build_distance_grid(
+    cartilage: SurfaceMesh,
+    bone: SurfaceMesh,
+    spacing_mm: float = 1.0,
+    margin_mm: float = 14.0,
+    sample_spacing_mm: float = 0.5,
+) -> DistanceGrid:
+    """Build the signed-distance grid of the femoral cartilage's articular surface.
+
+    The grid spans the articular surface's bounding box plus `margin_mm` on every side, which
+    covers every place a patellar cartilage point can touch it over the whole squat (contact happens
+    within a few millimetres of the surface; the patella rides on it from extension to deep
+    flexion).
+    """
+    face_ids, face_normals = articular_faces(cartilage, bone)
+    normal_of = np.zeros((cartilage.n_triangles, 3))
+    normal_of[face_ids] = face_normals
+    tri = cartilage.vertices_mm[cartilage.faces[face_ids]]
+    coarse = tri.mean(axis=1)
+    samples, owner = dense_samples(cartilage, face_ids, sample_spacing_mm)
+    s_normals = normal_of[owner]
+    s_thick = thickness_mm(samples, bone, 0.5, 5.0)
+    lo = samples.min(axis=0) - margin_mm
+    hi = samples.max(axis=0) + margin_mm
+    n = np.ceil((hi - lo) / spacing_mm).astype(int) + 1
+    axes = [lo[k] + spacing_mm * np.arange(n[k]) for k in range(3)]
+    gx, gy, gz = np.meshgrid(*axes, indexing="ij")
+    nodes = np.column_stack([gx.ravel(), gy.ravel(), gz.ravel()])
+    # two stages: every node against the face centroids (a small tree answers far queries fast),
+    # then the nodes near the surface, where contact is decided, against the dense samples
+    dist, cidx = cKDTree(coarse).query(nodes, workers=-1)
+    sd = np.einsum("ij,ij->i", nodes - coarse[cidx], face_normals[cidx])
+    normals = face_normals[cidx]
+    thick = thickness_mm(coarse, bone, 0.5, 5.0)[cidx]
+    near = np.nonzero(dist < 6.0)[0]
+    _, idx = cKDTree(samples).query(nodes[near], workers=-1)
+    sd[near] = np.einsum("ij,ij->i", nodes[near] - samples[idx], s_normals[idx])
+    normals[near] = s_normals[idx]
+    thick[near] = s_thick[idx]
+    values = np.empty((len(nodes), 5))
+    values[:, 0] = np.clip(sd, -margin_mm, margin_mm)
+    values[:, 1:4] = normals
+    values[:, 4] = thick
+    return DistanceGrid(lo, float(spacing_mm), values.reshape(n[0], n[1], n[2], 5))
+
+
+def grid_key(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: float) -> str:
+    h = hashlib.sha256()
+    h.update(GRID_VERSION.encode())
+    h.update(cartilage.content_hash().encode())
+    h.update(bone.content_hash().encode())
+    h.update(f"{spacing_mm:.4f}".encode())
+    return h.hexdigest()[:20]
+
+
+def load_or_build_grid(
+    cartilage: SurfaceMesh,
+    bone: SurfaceMesh,
+    spacing_mm: float = 1.0,
+    directory: Path | None = None,
+) -> DistanceGrid:
+    """The distance grid for this cartilage, from the disk cache when present (built otherwise)."""
+    d = directory if directory is not None else cache_dir()
+    path = d / f"femoral-sdf-{grid_key(cartilage, bone, spacing_mm)}.npz"
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return DistanceGrid(
+                    np.asarray(z["origin_mm"], dtype=float),
+                    float(z["spacing_mm"]),
+                    np.asarray(z["values"], dtype=float),
+                )
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file is rebuilt below
+    grid = build_distance_grid(cartilage, bone, spacing_mm)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(
+            tmp,
+            origin_mm=grid.origin_mm,
+            spacing_mm=np.array(grid.spacing_mm),
+            values=grid.values.astype(np.float32),
+        )
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs a rebuild next time
+    return grid
+
+
+@dataclass(frozen=True, eq=False)
+class ContactPoints:
+    """Patellar articular contact points in the patella frame.
+
+    `vertex_of` maps each original patellar-cartilage vertex to its contact point (-1 when the
+    vertex is not on the articular side), so pressures can be painted on the mesh.
+    """
+
+    points_mm: FloatArray
+    areas_mm2: FloatArray
+    thickness_mm: FloatArray
+    vertex_of: IntArray
+
+
+def patellar_contact_points(
+    cartilage: SurfaceMesh, bone: SurfaceMesh, min_points: int = 2000
+) -> ContactPoints:
+    """Vertices of the articular side of the patellar cartilage, midpoint-subdivided until there
+    are at least `min_points`, each carrying its lumped area and cartilage thickness."""
+    face_ids, _ = articular_faces(cartilage, bone)
+    faces = cartilage.faces[face_ids]
+    used = np.unique(faces)
+    remap = -np.ones(cartilage.n_vertices, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    v = cartilage.vertices_mm[used]
+    f = remap[faces]
+    while len(v) < min_points:
+        v, f = _subdivide(v, f)
+    sub = SurfaceMesh(v, f)
+    areas = sub.vertex_areas_mm2()
+    thick = thickness_mm(v, bone, 0.5, 6.0)
+    return ContactPoints(v, areas, thick, remap)
+
+
+def _subdivide(v: FloatArray, f: IntArray) -> tuple[FloatArray, IntArray]:
+    """One midpoint subdivision (original vertices keep their indices)."""
+    edges = np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]])
+    edges.sort(axis=1)
+    uniq, inv = np.unique(edges, axis=0, return_inverse=True)
+    mids = 0.5 * (v[uniq[:, 0]] + v[uniq[:, 1]])
+    m = len(f)
+    e01, e12, e20 = (inv[:m] + len(v), inv[m : 2 * m] + len(v), inv[2 * m :] + len(v))
+    a, b, c = f[:, 0], f[:, 1], f[:, 2]
+    nf = np.concatenate(
+        [
+            np.column_stack([a, e01, e20]),
+            np.column_stack([e01, b, e12]),
+            np.column_stack([e20, e12, c]),
+            np.column_stack([e01, e12, e20]),
+        ]
+    )
+    return np.concatenate([v, mids]), nf.astype(np.int64)

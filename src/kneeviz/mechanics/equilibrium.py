@@ -1,0 +1,292 @@
+"""The patella's quasi-static equilibrium: six unknowns, six balance equations, per frame.
+
+The patella is a rigid body posed in the femur frame (T_femur_patella). Its pose is found where
+the quadriceps bundles, the patellar tendon, the retinacula and the cartilage contact balance in
+force and moment; nothing prescribes it (shared/design/model.md section 3).
+
+Solver: damped Newton (Levenberg-Marquardt) on SCALED unknowns and residuals (model.md section 5):
+rotations in units of 0.05 rad against translations in mm, moments divided by 20 mm. The Jacobian is
+analytic: each contact point is a spring of stiffness K A / h along the femoral surface normal, and
+each line element brings its own 3x3 stiffness (muscles.py). A frame that does not converge is
+returned with `converged=False` and its last (finite) pose, never NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.mechanics.contact import (
+    ContactPoints,
+    DistanceGrid,
+    foundation_modulus_mpa,
+    load_or_build_grid,
+    patellar_contact_points,
+)
+from kneeviz.mechanics.muscles import (
+    ExtensorModel,
+    ExtensorParams,
+    LineForce,
+    build_extensor_model,
+    pull,
+    spring_force,
+    wrapped_target,
+)
+from kneeviz.transforms import apply, axis_angle, make_transform
+
+ROT_SCALE_RAD = 0.05
+MOMENT_ARM_SCALE_MM = 20.0
+CONVERGENCE_FRACTION = 0.01
+"""The issue's acceptance: net force < 1 % of quadriceps force, moment < 1 % of it x patella length.
+The solver iterates to a 20 times tighter tolerance so converged frames meet it with a margin."""
+
+
+@dataclass(frozen=True, eq=False)
+class PatellofemoralModel:
+    """Everything fixed for one knee and one set of tissue parameters."""
+
+    grid: DistanceGrid
+    contact: ContactPoints
+    extensor: ExtensorModel
+    foundation_modulus_mpa: float
+    patella_height_mm: float
+    T_femur_patella_ref: FloatArray
+
+
+@dataclass(frozen=True, eq=False)
+class Wrench:
+    """Net force (N) and moment about the patella origin (N mm) on the patella, femur frame, with
+    the contact state that produced them."""
+
+    force_n: FloatArray
+    moment_nmm: FloatArray
+    jacobian: FloatArray  # d(force, moment)/d(rotation, translation), 6x6
+    pressures_mpa: FloatArray  # per contact point
+    contact_force_n: FloatArray  # per contact point, (N, 3)
+    points_femur_mm: FloatArray
+    tendon: LineForce
+    bundles: tuple[LineForce, ...]
+    ligaments: tuple[LineForce, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class FrameSolution:
+    T_femur_patella: FloatArray
+    converged: bool
+    iterations: int
+    residual_force_n: float
+    residual_moment_nmm: float
+    quadriceps_force_n: float
+    wrench: Wrench
+
+
+def _skew(v: FloatArray) -> FloatArray:
+    return np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
+
+
+def initial_patella_pose(
+    anatomy: Anatomy, grid: DistanceGrid, contact: ContactPoints
+) -> FloatArray:
+    """A first guess near full extension: patella axes parallel to the femur's, its ridge over the
+    proximal third of the trochlear groove, just touching the cartilage."""
+    g = np.asarray(anatomy.femur_landmarks.groove_line_mm, dtype=float)
+    target = g[int(0.3 * (len(g) - 1))] if len(g) else np.array([40.0, 10.0, 0.0])
+    ridge = np.asarray(anatomy.patella_landmarks.ridge_line_mm, dtype=float)
+    ridge_mid = ridge[len(ridge) // 2] if len(ridge) else contact.points_mm.mean(axis=0)
+    t = target - ridge_mid
+    for _ in range(20):
+        sd = grid.distance(contact.points_mm + t)
+        lowest = float(sd.min())
+        if abs(lowest - 0.2) < 0.05:
+            break
+        t = t + np.array([0.2 - lowest, 0.0, 0.0]) if lowest < 50 else t - [5.0, 0.0, 0.0]
+    return make_transform(np.eye(3), t)
+
+
+def build_model(
+    anatomy: Anatomy,
+    *,
+    vmo_strength: float = 1.0,
+    insall_salvati_ratio: float = 1.0,
+    params: ExtensorParams | None = None,
+    min_contact_points: int = 2000,
+    cache_dir: Path | None = None,
+) -> PatellofemoralModel:
+    """Build (or load from the disk cache) the contact grid and attach the soft tissues."""
+    grid = load_or_build_grid(anatomy.femur_cartilage, anatomy.femur, directory=cache_dir)
+    contact = patellar_contact_points(
+        anatomy.patella_cartilage, anatomy.patella, min_points=min_contact_points
+    )
+    T_ref = initial_patella_pose(anatomy, grid, contact)
+    ext = build_extensor_model(
+        anatomy, T_ref, vmo_strength=vmo_strength, insall_salvati_ratio=insall_salvati_ratio,
+        params=params,
+    )
+    return PatellofemoralModel(
+        grid, contact, ext, foundation_modulus_mpa(), anatomy.patella_landmarks.height_mm, T_ref
+    )
+
+
+def _line_jacobian(lf: LineForce, origin: FloatArray) -> FloatArray:
+    """6x6 contribution of one line element (see module docstring of muscles.py)."""
+    r = lf.point_mm - origin
+    S = lf.stiffness
+    R = _skew(r)
+    J = np.zeros((6, 6))
+    J[:3, :3] = -S @ R
+    J[:3, 3:] = S
+    J[3:, :3] = np.outer(r, lf.force_n) - float(r @ lf.force_n) * np.eye(3) - R @ S @ R
+    J[3:, 3:] = R @ S
+    return J
+
+
+def evaluate(
+    model: PatellofemoralModel,
+    T_femur_patella: FloatArray,
+    T_femur_tibia: FloatArray,
+    T_femur_pelvis: FloatArray,
+    quadriceps_force_n: float,
+    *,
+    contact: bool = True,
+) -> Wrench:
+    """Net wrench on the patella at this pose, with its analytic Jacobian with respect to a small
+    rotation (about the patella origin, femur axes) and translation of the patella."""
+    R = T_femur_patella[:3, :3]
+    o = T_femur_patella[:3, 3]
+    ext = model.extensor
+    F = np.zeros(3)
+    M = np.zeros(3)
+    J = np.zeros((6, 6))
+
+    bundles = []
+    for b in ext.bundles:
+        p = apply(T_femur_patella, b.insertion_mm)
+        org = apply(T_femur_pelvis, b.origin_mm) if b.on_pelvis else b.origin_mm
+        target, _ = wrapped_target(p, org, ext.wrap_centre_mm, ext.wrap_radius_mm)
+        bundles.append(pull(p, target, quadriceps_force_n * b.share))
+    tendon = spring_force(
+        apply(T_femur_patella, ext.tendon.patella_mm),
+        apply(T_femur_tibia, ext.tendon.other_mm),
+        ext.tendon,
+    )
+    ligs = [
+        spring_force(apply(T_femur_patella, s.patella_mm), s.other_mm, s) for s in ext.ligaments
+    ]
+    for lf in (*bundles, tendon, *ligs):
+        F += lf.force_n
+        M += np.cross(lf.point_mm - o, lf.force_n)
+        J += _line_jacobian(lf, o)
+
+    pts = model.contact.points_mm @ R.T + o
+    n_pts = len(pts)
+    pressures = np.zeros(n_pts)
+    forces = np.zeros((n_pts, 3))
+    if contact:
+        sd = model.grid.distance(pts)
+        active = np.nonzero(sd < 0.0)[0]
+        if len(active):
+            sd_a, nrm, h_fem = model.grid.sample(pts[active])
+            pen = np.maximum(-sd_a, 0.0)
+            h = model.contact.thickness_mm[active] + h_fem
+            k = model.foundation_modulus_mpa * model.contact.areas_mm2[active] / h  # N/mm
+            p_a = model.foundation_modulus_mpa * pen / h
+            f = (k * pen)[:, None] * nrm
+            pressures[active] = p_a
+            forces[active] = f
+            r = pts[active] - o
+            F += f.sum(axis=0)
+            M += np.cross(r, f).sum(axis=0)
+            w = np.cross(r, nrm)
+            kn = k[:, None] * nrm
+            kw = k[:, None] * w
+            J[:3, 3:] -= nrm.T @ kn
+            J[:3, :3] -= kn.T @ w
+            J[3:, 3:] -= kw.T @ nrm
+            J[3:, :3] -= kw.T @ w
+            J[3:, :3] += r.T @ f - float(np.einsum("ij,ij->", r, f)) * np.eye(3)
+    return Wrench(F, M, J, pressures, forces, pts, tendon, tuple(bundles), tuple(ligs))
+
+
+def _apply_step(T: FloatArray, step: FloatArray) -> FloatArray:
+    """Rotate by step[:3] (rad, femur axes, about the patella origin) and translate by step[3:]."""
+    angle = float(np.linalg.norm(step[:3]))
+    Rd = axis_angle(step[:3] / angle, angle) if angle > 1e-15 else np.eye(3)
+    out = np.eye(4)
+    out[:3, :3] = Rd @ T[:3, :3]
+    out[:3, 3] = T[:3, 3] + step[3:]
+    return out
+
+
+def solve_frame(
+    model: PatellofemoralModel,
+    T_femur_tibia: FloatArray,
+    T_femur_pelvis: FloatArray,
+    quadriceps_force_n: float,
+    T_init: FloatArray,
+    *,
+    contact: bool = True,
+    max_iterations: int = 60,
+    tolerance_fraction: float = CONVERGENCE_FRACTION / 20.0,
+) -> FrameSolution:
+    """Find the patella pose where the net force and moment vanish, starting from `T_init`."""
+    q = max(float(quadriceps_force_n), 1.0)
+    tol_f = tolerance_fraction * q
+    tol_m = tolerance_fraction * q * model.patella_height_mm
+    col = np.array([ROT_SCALE_RAD] * 3 + [1.0] * 3)
+    row = np.array([1.0] * 3 + [1.0 / MOMENT_ARM_SCALE_MM] * 3)
+
+    def scaled_residual(w: Wrench) -> FloatArray:
+        return np.concatenate([w.force_n, w.moment_nmm]) * row
+
+    T = np.array(T_init, dtype=float)
+    w = evaluate(model, T, T_femur_tibia, T_femur_pelvis, q, contact=contact)
+    r = scaled_residual(w)
+    cost = float(r @ r)
+    lam = 1e-6
+    iterations = 0
+    converged = False
+    while iterations < max_iterations:
+        if np.linalg.norm(w.force_n) < tol_f and np.linalg.norm(w.moment_nmm) < tol_m:
+            converged = True
+            break
+        iterations += 1
+        Js = (w.jacobian * row[:, None]) * col[None, :]
+        JtJ = Js.T @ Js
+        g = Js.T @ r
+        accepted = False
+        for _ in range(12):
+            A = JtJ + lam * (np.diag(np.diag(JtJ)) + 1e-9 * np.trace(JtJ) * np.eye(6) + 1e-12)
+            try:
+                z = np.linalg.solve(A, -g)
+            except np.linalg.LinAlgError:
+                lam = max(lam * 10.0, 1e-6)
+                continue
+            step = z * col
+            # keep each step physically small: at most 5 mm and about 0.15 rad
+            move = float(np.linalg.norm(step[3:])) + 1e-12
+            turn = float(np.linalg.norm(step[:3])) + 1e-12
+            scale = min(1.0, 5.0 / move, 0.15 / turn)
+            T_new = _apply_step(T, step * scale)
+            w_new = evaluate(model, T_new, T_femur_tibia, T_femur_pelvis, q, contact=contact)
+            r_new = scaled_residual(w_new)
+            c_new = float(r_new @ r_new)
+            if np.isfinite(c_new) and c_new < cost:
+                T, w, r, cost = T_new, w_new, r_new, c_new
+                lam = max(lam / 5.0, 1e-9)
+                accepted = True
+                break
+            lam = max(lam * 8.0, 1e-6)
+        if not accepted:
+            break
+    else:
+        converged = bool(
+            np.linalg.norm(w.force_n) < tol_f and np.linalg.norm(w.moment_nmm) < tol_m
+        )
+    return FrameSolution(
+        T, converged, iterations, float(np.linalg.norm(w.force_n)),
+        float(np.linalg.norm(w.moment_nmm)), q, w,
+    )

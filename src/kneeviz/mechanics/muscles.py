@@ -1,0 +1,286 @@
+"""The soft tissues that pull on the patella: quadriceps bundles, patellar tendon, retinacula.
+
+Each is a line element between a point fixed on the patella and a point fixed on another bone
+(femur, tibia or pelvis). An element returns its force on the patella (femur frame, N) and the 3x3
+stiffness df/dp of that force with respect to the patellar attachment point, which the equilibrium
+solver assembles into its analytic Jacobian.
+
+Quadriceps bundles carry a prescribed force (set by the squat's knee extensor moment) and WRAP over
+a cylinder on the distal femur whose axis is the femur's Z axis, as OpenSim knee models do: a
+straight line cuts through the trochlea past about 65 deg of flexion (shared/design/model.md
+section 5). Tendon and retinacula are tension-only springs with a short quadratic toe region, so the
+force and its derivative are continuous at the slack length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.transforms import apply
+
+# Physiological cross-sectional areas of the quadriceps (cm^2), Ward SR, Eng CM, Smallwood LH,
+# Lieber RL (2009) Are current measurements of lower extremity muscle architecture accurate?
+# Clin Orthop Relat Res 467(4):1074-1082, Table 2: RF 13.5, VL 35.1, VI 16.7, VM 20.6.
+WARD_2009_PCSA_CM2: dict[str, float] = {"RF": 13.5, "VL": 35.1, "VI": 16.7, "VM": 20.6}
+
+# Lenhart et al. 2015 knee model [model file] (shared/reference/literature.md section 6): patellar
+# tendon 6 bundles x 3000 N/strain; MPFL 6 and LPFL 8 bundles x 150 N/strain.
+PATELLAR_TENDON_N_PER_STRAIN = 6 * 3000.0
+MPFL_N_PER_STRAIN = 6 * 150.0
+LPFL_N_PER_STRAIN = 8 * 150.0
+
+
+@dataclass(frozen=True)
+class ExtensorParams:
+    """Geometry and stiffness choices for the extensor mechanism (all documented defaults).
+
+    Frontal-plane fibre angles are measured from the femoral shaft: vastus lateralis 15-30 deg
+    lateral, VMO 50-55 deg medial (Lieb FJ, Perry J 1968 J Bone Joint Surg Am 50:1535 describe the
+    VMO's 50-55 deg obliquity). The anatomical femoral shaft leans about 6 deg laterally from the
+    mechanical axis (Moreland JR et al. 1987 J Bone Joint Surg Am 69:745); the vasti are attached
+    along it. The rectus femoris origin (anterior inferior iliac spine) is taken from the pelvis
+    landmarks when present, else 41 mm anterior, 35 mm superior, 13 mm lateral of the hip centre
+    (OpenSim gait2392 [model file]).
+    """
+
+    vl_angle_deg: float = 20.0
+    vmo_angle_deg: float = 52.0
+    shaft_valgus_deg: float = 6.0
+    vasti_origin_height_mm: float = 150.0
+    vmo_origin_height_mm: float = 45.0
+    shaft_anterior_mm: float = 12.0
+    default_aiis_mm: tuple[float, float, float] = (41.0, 35.0, 13.0)
+    pcsa_cm2: tuple[tuple[str, float], ...] = tuple(WARD_2009_PCSA_CM2.items())
+    wrap_radius_mm: float = 26.0
+    tendon_n_per_strain: float = PATELLAR_TENDON_N_PER_STRAIN
+    mpfl_n_per_strain: float = MPFL_N_PER_STRAIN
+    lpfl_n_per_strain: float = LPFL_N_PER_STRAIN
+    tendon_toe_strain: float = 0.01
+    ligament_toe_strain: float = 0.03
+    ligament_reference_strain: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class Bundle:
+    """A quadriceps bundle: `share` of the total quadriceps force, from a patella point to an
+    origin on the femur (or the pelvis, for the rectus femoris)."""
+
+    name: str
+    insertion_mm: FloatArray  # patella frame
+    origin_mm: FloatArray  # femur frame, or pelvis frame when on_pelvis
+    share: float
+    on_pelvis: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Spring:
+    """A tension-only spring from a patella point to a point on the femur or tibia."""
+
+    name: str
+    patella_mm: FloatArray
+    other_mm: FloatArray  # femur frame, or tibia frame when on_tibia
+    n_per_strain: float
+    slack_length_mm: float
+    toe_strain: float
+    on_tibia: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class ExtensorModel:
+    bundles: tuple[Bundle, ...]
+    tendon: Spring
+    ligaments: tuple[Spring, ...]
+    wrap_centre_mm: FloatArray  # femur frame; the cylinder axis is the femur Z axis
+    wrap_radius_mm: float
+    params: ExtensorParams = field(default_factory=ExtensorParams)
+
+
+@dataclass(frozen=True, eq=False)
+class LineForce:
+    """One element's pull on the patella at its attachment point (femur frame)."""
+
+    point_mm: FloatArray
+    force_n: FloatArray
+    stiffness: FloatArray  # df/dp, 3x3, N/mm
+    tension_n: float
+
+
+def bundle_shares(params: ExtensorParams, vmo_strength: float) -> dict[str, float]:
+    """Force share of each bundle: PCSA fractions with the VM share scaled by `vmo_strength`
+    (the other vasti make up the extensor moment, so shares are renormalised)."""
+    raw = dict(params.pcsa_cm2)
+    raw["VM"] = raw["VM"] * max(vmo_strength, 0.0)
+    total = sum(raw.values())
+    return {k: v / total for k, v in raw.items()}
+
+
+def fit_wrap_cylinder(anatomy: Anatomy, max_radius_mm: float) -> tuple[FloatArray, float]:
+    """Centre (femur frame, Z = 0) and radius of the quadriceps wrap cylinder.
+
+    The cylinder must stay inside the distal femur's articular profile around the trochlear groove,
+    or the wrapped line of pull would cut through the cartilage. We take the largest circle (in the
+    sagittal XY plane) inscribed in the femoral cartilage points within 15 mm of the groove's
+    mediolateral position, keep a 3 mm clearance for the tendon, and cap its radius at
+    `max_radius_mm` (about 26 mm in OpenSim knee models).
+    """
+    v = np.asarray(anatomy.femur_cartilage.vertices_mm, dtype=float)
+    g = np.asarray(anatomy.femur_landmarks.groove_line_mm, dtype=float)
+    zc = float(np.median(g[:, 2])) if g.ndim == 2 and len(g) else 0.0
+    band = v[np.abs(v[:, 2] - zc) < 15.0][:, :2]
+    if len(band) < 10:
+        return np.zeros(3), max_radius_mm
+    if len(band) > 4000:
+        band = band[:: len(band) // 4000 + 1]
+    xs = np.arange(-20.0, 30.01, 1.0)
+    cx, cy = np.meshgrid(xs, xs, indexing="ij")
+    cand = np.column_stack([cx.ravel(), cy.ravel()])
+    clearance = np.empty(len(cand))
+    for i in range(0, len(cand), 256):
+        d = np.linalg.norm(cand[i : i + 256, None, :] - band[None, :, :], axis=2)
+        clearance[i : i + 256] = d.min(axis=1)
+    # prefer, among near-largest circles, the one nearest the femur origin (stable placement)
+    best = clearance.max()
+    ok = np.nonzero(clearance >= min(best, max_radius_mm + 3.0) - 0.5)[0]
+    k = ok[np.argmin(np.linalg.norm(cand[ok], axis=1))]
+    radius = float(min(max_radius_mm, clearance[k] - 3.0))
+    return np.array([cand[k, 0], cand[k, 1], zc]), max(radius, 5.0)
+
+
+def build_extensor_model(
+    anatomy: Anatomy,
+    T_femur_patella_ref: FloatArray,
+    *,
+    vmo_strength: float = 1.0,
+    insall_salvati_ratio: float = 1.0,
+    params: ExtensorParams | None = None,
+) -> ExtensorModel:
+    """Attach the extensor mechanism to this knee.
+
+    `T_femur_patella_ref` is a reference patella pose near full extension: the vasti origins are
+    laid out from the patella base there, and the retinacula are just taut there (slack length =
+    length at that pose times 1 + reference strain). The tendon's slack length is the
+    Insall-Salvati ratio times the patella height (Insall & Salvati 1971).
+    """
+    p = params if params is not None else ExtensorParams()
+    plm = anatomy.patella_landmarks
+    flm = anatomy.femur_landmarks
+    h, w = plm.height_mm, plm.width_mm
+    base = np.asarray(plm.base_mm, dtype=float)
+    ins = {
+        "RF": base + np.array([1.0, 0.0, 0.0]),
+        "VI": base + np.array([-3.0, 0.0, 0.0]),
+        "VL": base + np.array([0.0, -0.05 * h, 0.25 * w]),
+        "VM": base + np.array([0.0, -0.12 * h, -0.28 * w]),
+    }
+    base_ref = apply(T_femur_patella_ref, base)
+
+    def origin(height: float, angle_deg: float) -> FloatArray:
+        """A point on the anterior femoral shaft `height` mm above the patella base whose line to
+        the base makes `angle_deg` (+ lateral) with the anatomical shaft in the frontal plane."""
+        lean = np.deg2rad(p.shaft_valgus_deg + angle_deg)
+        return np.array(
+            [p.shaft_anterior_mm, base_ref[1] + height, base_ref[2] + height * np.tan(lean)]
+        )
+
+    vi_origin = origin(p.vasti_origin_height_mm, 0.0)
+    vl_origin = origin(p.vasti_origin_height_mm, p.vl_angle_deg)
+    vm_origin = origin(p.vmo_origin_height_mm, -p.vmo_angle_deg)
+    if anatomy.pelvis_landmarks is not None:
+        aiis = np.asarray(anatomy.pelvis_landmarks.aiis_mm, dtype=float)
+    else:
+        aiis = np.asarray(p.default_aiis_mm, dtype=float)
+    shares = bundle_shares(p, vmo_strength)
+    bundles = (
+        Bundle("RF", ins["RF"], aiis, shares["RF"], on_pelvis=True),
+        Bundle("VL", ins["VL"], vl_origin, shares["VL"]),
+        Bundle("VI", ins["VI"], vi_origin, shares["VI"]),
+        Bundle("VM", ins["VM"], vm_origin, shares["VM"]),
+    )
+    tendon = Spring(
+        "patellar_tendon",
+        np.asarray(plm.apex_mm, dtype=float),
+        np.asarray(anatomy.tibia_landmarks.tuberosity_mm, dtype=float),
+        p.tendon_n_per_strain,
+        float(insall_salvati_ratio) * h,
+        p.tendon_toe_strain,
+        on_tibia=True,
+    )
+    ligs = []
+    for name, pat, fem, k in (
+        ("MPFL", plm.medial_border_mm, flm.medial_epicondyle_mm, p.mpfl_n_per_strain),
+        ("LPFL", plm.lateral_border_mm, flm.lateral_epicondyle_mm, p.lpfl_n_per_strain),
+    ):
+        pat_a = np.asarray(pat, dtype=float)
+        fem_a = np.asarray(fem, dtype=float)
+        length = float(np.linalg.norm(fem_a - apply(T_femur_patella_ref, pat_a)))
+        ligs.append(
+            Spring(name, pat_a, fem_a, k, length * (1.0 + p.ligament_reference_strain),
+                   p.ligament_toe_strain)
+        )
+    centre, radius = fit_wrap_cylinder(anatomy, p.wrap_radius_mm)
+    return ExtensorModel(bundles, tendon, tuple(ligs), centre, radius, p)
+
+
+def wrapped_target(
+    point: FloatArray, origin: FloatArray, centre: FloatArray, radius: float
+) -> tuple[FloatArray, float]:
+    """Where a line from `point` towards `origin` heads when it wraps over the anterior side of the
+    cylinder (axis along Z through `centre`): the first tangent point (3D, Z interpolated along the
+    path) and the total path length. Without contact with the cylinder it is `origin` itself."""
+    P = point[:2] - centre[:2]
+    Q = origin[:2] - centre[:2]
+    dP, dO = float(np.hypot(*P)), float(np.hypot(*Q))
+    straight = float(np.linalg.norm(origin - point))
+    if dP <= radius * 1.0001 or dO <= radius * 1.0001:
+        return origin, straight
+    phi_P = np.arctan2(P[1], P[0])
+    phi_O = np.arctan2(Q[1], Q[0])
+    tP = phi_P + np.arccos(radius / dP)
+    tO = phi_O - np.arccos(radius / dO)
+    arc = (tO - tP + np.pi) % (2.0 * np.pi) - np.pi
+    if arc <= 0.0:
+        return origin, straight
+    lP = float(np.sqrt(dP**2 - radius**2))
+    lO = float(np.sqrt(dO**2 - radius**2))
+    total2d = lP + radius * arc + lO
+    z = point[2] + (origin[2] - point[2]) * lP / total2d
+    tangent = np.array(
+        [centre[0] + radius * np.cos(tP), centre[1] + radius * np.sin(tP), z]
+    )
+    total = float(np.hypot(total2d, origin[2] - point[2]))
+    return tangent, total
+
+
+def pull(point: FloatArray, target: FloatArray, force: float) -> LineForce:
+    """A prescribed force from `point` towards `target`; stiffness from the line's rotation."""
+    d = target - point
+    L = float(np.linalg.norm(d))
+    e = d / L
+    S = -(force / L) * (np.eye(3) - np.outer(e, e))
+    return LineForce(point, force * e, S, force)
+
+
+def spring_tension(length: float, spring: Spring) -> tuple[float, float]:
+    """Tension (N) and dT/dL (N/mm) of a tension-only spring with a quadratic toe region."""
+    L0 = spring.slack_length_mm
+    e = (length - L0) / L0
+    k = spring.n_per_strain
+    et = spring.toe_strain
+    if e <= 0.0:
+        return 0.0, 0.0
+    if e < et:
+        return k * e * e / (2.0 * et), k * e / et / L0
+    return k * (e - 0.5 * et), k / L0
+
+
+def spring_force(point: FloatArray, other: FloatArray, spring: Spring) -> LineForce:
+    d = other - point
+    L = float(np.linalg.norm(d))
+    e = d / L
+    T, dT = spring_tension(L, spring)
+    S = -(dT * np.outer(e, e) + (T / L) * (np.eye(3) - np.outer(e, e)))
+    return LineForce(point, T * e, S, T)
