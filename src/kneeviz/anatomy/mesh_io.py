@@ -433,8 +433,10 @@ def _repair(
         warnings.append(f"re-oriented {n_flipped:,} triangles wound against their neighbours")
 
     _, labels = rep.face_bodies(len(vertices), faces)
-    limit = _SMALL_HOLE_FRACTION * rep.bbox_diagonal(vertices)
-    vertices, faces, n_filled, n_open = rep.fill_small_holes(vertices, faces, limit)
+    diag = rep.bbox_diagonal(vertices)
+    vertices, faces, n_filled, n_open = rep.fill_small_holes(
+        vertices, faces, _SMALL_HOLE_FRACTION * diag, 2.5 * _SMALL_HOLE_FRACTION * diag
+    )
     if n_filled:
         warnings.append(f"filled {n_filled:,} small hole{'s' if n_filled > 1 else ''}")
     if n_open:
