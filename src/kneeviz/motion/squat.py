@@ -30,12 +30,15 @@ How a frame is built (kappa = knee flexion):
      ~10 deg of knee varus (the two long axes are ~120 deg apart), which collateral ligaments and
      condylar contact forbid; turning about the tibial axis keeps the knee's free degree of freedom
      and swings the hip sideways instead: the knee falls medial of the hip-foot line.
-   - hip adduction = knee abduction (valgus) by the same amount (Grood-Suntay adduction minus the
-     amount): the femur turns about the floating (anteroposterior) axis through the knee, its hip
-     end moving laterally, so the knee sits medial of the hip-foot line (dynamic valgus as seen in
-     the frontal plane). Nakagawa et al. 2012 (JOSPT 42:491) measured +4 deg hip adduction with
-     +3.4 deg knee abduction in PFP, about one to one. The pelvis is translated with the hip, not
-     turned.
+   - hip adduction: the femur turns about its own anteroposterior axis (perpendicular to its
+     mechanical and epicondylar axes) through the knee centre, the hip end moving laterally, so the
+     knee falls medial of the hip-foot line (dynamic valgus) in every frame. Standing, that axis is
+     the Grood-Suntay floating axis and the turn is knee abduction (valgus) by the same amount -
+     Nakagawa et al. 2012 (JOSPT 42:491) measured +4 deg hip adduction with +3.4 deg knee abduction
+     in PFP, about one to one. Deep in the squat the same axis lines up with the shank, and the
+     turn becomes the knee's free axial rotation rather than a varus/valgus the joint cannot make.
+     (Adduction about the floating axis itself would, past 90 deg, swing the hip MEDIALLY.)
+     The pelvis is translated with the hip, not turned.
    Amount over the squat: the full value from the first frame (Souza et al. 2010 found the extra
    femoral internal rotation at 0 and 15 deg as well as at 45 deg of flexion), growing linearly with
    depth to (1 + ROTATION_GROWTH_AT_DEPTH) times the value at the bottom of the squat: hip control
@@ -143,6 +146,23 @@ def _about_point(R: FloatArray, point: FloatArray) -> FloatArray:
     return T
 
 
+def femur_adduction_axis(anatomy: Anatomy) -> FloatArray:
+    """The femur's anteroposterior axis (femur frame): perpendicular to the mechanical axis and the
+    epicondylar (Z) axis, pointing anteriorly."""
+    mech = _unit(np.asarray(anatomy.femur_landmarks.hip_centre_mm, dtype=float))
+    return _unit(np.cross(mech, np.array([0.0, 0.0, 1.0])))
+
+
+def _femur_adduction(anatomy: Anatomy, adduction_deg: FloatArray) -> FloatArray:
+    """(N, 4, 4) turns of the femur about its anteroposterior axis through the knee centre (its
+    origin); + moves the hip end laterally (adduction of a right femur)."""
+    R = _axis_angle_many(femur_adduction_axis(anatomy), np.radians(adduction_deg))
+    T = np.zeros(R.shape[:-2] + (4, 4))
+    T[..., :3, :3] = R
+    T[..., 3, 3] = 1.0
+    return T
+
+
 def tibia_standing_pose(anatomy: Anatomy) -> FloatArray:
     """T_world_tibia standing: the ankle centre at the origin, the ankle->plateau axis vertical,
     the tibia's Z axis as close to world Z (right) as that allows."""
@@ -178,12 +198,14 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
     add = scenario.hip_adduction_deg * growth
     trans = np.tile(np.asarray(ref.translation_mm, dtype=float), (n, 1))
     trans[:, 1] += walker.anterior_translation_mm
-    T_femur_tibia = pose_from_gs(
+    T_femur_tibia_gs = pose_from_gs(
         knee,
-        float(ref.adduction_deg) + walker.tibial_adduction_deg - add,
+        float(ref.adduction_deg) + walker.tibial_adduction_deg,
         float(ref.tibial_rotation_deg) + walker.tibial_internal_rotation_deg - ir,
         trans,
     )
+    # adduction: T_world_femur = T_world_tibia @ inv(T_femur_tibia_gs) @ A, so
+    T_femur_tibia = invert(_femur_adduction(anatomy, add)) @ T_femur_tibia_gs
     gs = gs_from_pose(T_femur_tibia)
 
     # 3. tibia: long-axis turn (Walker rotation) then dorsiflexion about the ankle
