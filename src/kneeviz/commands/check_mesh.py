@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from typing import Any
 
 from kneeviz.errors import KneevizError, MeshError
 
@@ -26,17 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _analyser() -> Callable[[Any], Any] | None:
-    """The landmark finder, if the anatomy layer provides it (imported lazily: it is heavy)."""
-    try:
-        from kneeviz.anatomy.landmarks import analyse_bone
-    except ImportError:
-        return None
-    return analyse_bone  # type: ignore[no-any-return]
-
-
 def check_file(path: str, max_triangles: int) -> list[tuple[str, str]]:
     """The key/value facts for one file; raises MeshError if it cannot be used."""
+    # imported here, not at module level: `kneeviz --help` should not pay for scipy and trimesh
+    from kneeviz.anatomy.landmarks import analyse_bone
     from kneeviz.anatomy.mesh_io import describe_size, load_mesh
 
     loaded = load_mesh(path, max_triangles=max_triangles)
@@ -52,12 +43,8 @@ def check_file(path: str, max_triangles: int) -> list[tuple[str, str]]:
         ("size", describe_size(loaded)),
     ]
     facts += [("warning", w) for w in loaded.warnings]
-    analyse = _analyser()
-    if analyse is None:
-        facts.append(("bone", "unknown (landmark finder not available)"))
-        return facts
     try:
-        analysis = analyse(loaded.mesh)
+        analysis = analyse_bone(loaded.mesh)
     except KneevizError as exc:
         raise MeshError(exc.problem, path) from None
     facts.append(("bone", str(analysis.bone)))
