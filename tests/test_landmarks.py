@@ -12,10 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kneeviz.anatomy._geometry import components
 from kneeviz.anatomy.landmarks import (
     analyse_bone,
     find_femur,
     find_patella,
+    find_pelvis,
     find_tibia,
     identify_bone,
 )
@@ -344,3 +346,71 @@ def test_patella_side_hint_overrides_the_shape_vote() -> None:
     assert np.allclose(R0[:, :2], R1[:, :2]) and np.allclose(R0[:, 2], -R1[:, 2])
     with pytest.raises(MeshError, match="side hint"):
         find_patella(icl("patella_r"), side_hint="up")
+
+
+# ---------------------------------------------------------------- pelvis
+
+
+@cache
+def icl_pelvis(side: str):  # type: ignore[no-untyped-def]
+    return find_pelvis(icl("pelvis_no_sacrum"), side)
+
+
+@needs_icl
+def test_icl_pelvis_hip_centre_is_the_femoral_head_centre() -> None:
+    """Two bones, two methods (acetabulum socket vs femoral head ball), one joint centre."""
+    right, left = icl_pelvis("right"), icl_pelvis("left")
+    assert right.whole and left.whole
+    head = apply(icl_femur().T_input_femur, icl_femur().landmarks.hip_centre_mm)
+    assert np.linalg.norm(right.T_input_pelvis[:3, 3] - head) < 3.0
+    assert 150.0 < np.linalg.norm(right.T_input_pelvis[:3, 3] - left.T_input_pelvis[:3, 3]) < 230.0
+    assert 18.0 < right.acetabulum_radius_mm < 35.0
+    assert np.linalg.det(right.T_input_pelvis[:3, :3]) == pytest.approx(1.0)
+    assert np.linalg.det(left.T_input_pelvis[:3, :3]) == pytest.approx(-1.0)
+    for fit in (right, left):
+        lm = fit.landmarks
+        # ASIS anterior and well above the hip; AIIS below it, still anterior and above the hip
+        assert lm.asis_mm[0] > 20.0 and lm.asis_mm[1] > 40.0
+        assert lm.aiis_mm[0] > 10.0 and 10.0 < lm.aiis_mm[1] < lm.asis_mm[1]
+        assert abs(lm.asis_mm[2]) < 40.0
+    R = right.T_input_pelvis[:3, :3]  # scan: +y anterior, +z up, +x right
+    assert R[1, 0] > 0.9 and R[2, 1] > 0.9 and R[0, 2] > 0.9
+
+
+@needs_icl
+@pytest.mark.parametrize("seed", [12, 13])
+def test_pelvis_is_invariant_to_rotation_translation_and_mirroring(seed: int) -> None:
+    T = random_rigid(seed)
+    for side in ("right", "left"):
+        base = icl_pelvis(side)
+        fit = find_pelvis(icl("pelvis_no_sacrum").transformed(T), side)
+        assert_same_frame(T @ base.T_input_pelvis, fit.T_input_pelvis)
+        assert np.linalg.norm(fit.landmarks.asis_mm - base.landmarks.asis_mm) < 1.0
+        assert np.linalg.norm(fit.landmarks.aiis_mm - base.landmarks.aiis_mm) < 1.0
+    # mirrored: the original right socket becomes the left one, same landmarks in the frame
+    M = T @ MIRROR_X
+    fit = find_pelvis(icl("pelvis_no_sacrum").transformed(M), "left")
+    base = icl_pelvis("right")
+    assert_same_frame(M @ base.T_input_pelvis, fit.T_input_pelvis)
+    assert np.linalg.norm(fit.landmarks.asis_mm - base.landmarks.asis_mm) < 1.0
+
+
+@needs_icl
+def test_one_hemipelvis_gives_the_same_hip_and_spines() -> None:
+    pieces = components(icl("pelvis_no_sacrum"))
+    for side in ("right", "left"):
+        whole = icl_pelvis(side)
+        hip = whole.T_input_pelvis[:3, 3]
+        hemi = min(pieces, key=lambda p: np.linalg.norm(p.vertices_mm.mean(0) - hip))
+        fit = find_pelvis(hemi, side)
+        assert not fit.whole
+        assert np.linalg.norm(fit.T_input_pelvis[:3, 3] - hip) < 0.5
+        for key in ("asis_mm", "aiis_mm"):
+            a = apply(whole.T_input_pelvis, getattr(whole.landmarks, key))
+            b = apply(fit.T_input_pelvis, getattr(fit.landmarks, key))
+            assert np.linalg.norm(a - b) < 6.0, key
+        # anterior axis close to the whole pelvis's (the hemi's up/lateral are rougher: gaps)
+        assert axis_angle_error_deg(whole.T_input_pelvis[:3, :1], fit.T_input_pelvis[:3, :1]) < 12
+        other = "left" if side == "right" else "right"
+        with pytest.raises(MeshError, match=f"looks like a {side}"):
+            find_pelvis(hemi, other)

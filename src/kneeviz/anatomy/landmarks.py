@@ -26,6 +26,7 @@ from kneeviz.anatomy.landmarks_femur import (
     long_bone,
 )
 from kneeviz.anatomy.landmarks_patella import PatellaFit, find_patella
+from kneeviz.anatomy.landmarks_pelvis import PelvisFit, find_pelvis
 from kneeviz.anatomy.landmarks_tibia import TibiaFit, find_tibia
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.trochlea import TrochleaMeasures, measure_trochlea
@@ -36,11 +37,13 @@ __all__ = [
     "BoneAnalysis",
     "FemurFit",
     "PatellaFit",
+    "PelvisFit",
     "TibiaFit",
     "TrochleaMeasures",
     "analyse_bone",
     "find_femur",
     "find_patella",
+    "find_pelvis",
     "find_tibia",
     "identify_bone",
     "measure_trochlea",
@@ -177,4 +180,32 @@ def analyse_bone(mesh: SurfaceMesh) -> BoneAnalysis:
             ("side", f"{pfit.side} (from the larger lateral facet; a guess for a lone patella)"),
         ]
         return BoneAnalysis(bone, pfit.side, facts)
+    if bone == "pelvis":
+        fits = []
+        for side in ("right", "left"):
+            try:
+                fits.append(find_pelvis(mesh, side))
+            except MeshError:
+                continue
+        if not fits:
+            raise MeshError("pelvis has no hip socket (no acetabulum found): export the pelvis "
+                            "with its acetabula")
+        facts = []
+        for f in fits:
+            T = f.T_input_pelvis
+            facts += [
+                (f"{f.side} hip centre", _mm(T[:3, 3])),
+                (f"{f.side} acetabulum radius", f"{f.acetabulum_radius_mm:.1f} mm"),
+                (f"{f.side} ASIS", _mm(apply(T, f.landmarks.asis_mm))),
+                (f"{f.side} AIIS", _mm(apply(T, f.landmarks.aiis_mm))),
+            ]
+        if len(fits) == 2 and fits[0].whole:
+            gap = np.linalg.norm(fits[0].T_input_pelvis[:3, 3] - fits[1].T_input_pelvis[:3, 3])
+            facts.append(("hip centre distance", f"{gap:.1f} mm"))
+        side = "both" if fits[0].whole else fits[0].side
+        return BoneAnalysis(bone, side, facts)
+    if bone == "fibula":
+        return BoneAnalysis(bone, "unknown", [
+            ("note", "a fibula alone has no side or frame here; load it with its tibia"),
+        ])
     return BoneAnalysis(bone, "unknown", [])
