@@ -651,3 +651,22 @@ def test_random_triangles_load_or_refuse(tmp_path: Path, coords: list[float], sc
         assert loaded.mesh.n_triangles > 0
         assert np.isfinite(loaded.mesh.vertices_mm).all()
         assert loaded.units in ("mm", "cm", "m", "um")
+
+
+def test_compressed_vtp_cannot_inflate_beyond_its_header(tmp_path: Path) -> None:
+    """A block that inflates past its declared size (a decompression bomb) is refused."""
+    import base64
+    import zlib
+
+    bomb = zlib.compress(b"\0" * 50_000_000)  # 50 MB of zeros in about 50 kB
+    header = np.array([1, 1200, 1200, len(bomb)], dtype="<u4").tobytes()
+    payload = base64.b64encode(header).decode() + base64.b64encode(bomb).decode()
+    path = tmp_path / "bomb.vtp"
+    path.write_text(
+        '<?xml version="1.0"?>\n<VTKFile type="PolyData" version="1.0" '
+        'byte_order="LittleEndian" header_type="UInt32" compressor="vtkZLibDataCompressor">'
+        '<PolyData><Piece NumberOfPoints="100" NumberOfPolys="0"><Points>'
+        f'<DataArray type="Float32" NumberOfComponents="3" format="binary">{payload}</DataArray>'
+        "</Points></Piece></PolyData></VTKFile>\n"
+    )
+    refused(path, match="more data than its header says")

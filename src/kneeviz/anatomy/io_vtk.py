@@ -39,6 +39,7 @@ class VtkSurface:
 # cell types of an unstructured grid that are surfaces, and volume types to name in errors
 _VTK_TRIANGLE, _VTK_TRIANGLE_STRIP, _VTK_POLYGON, _VTK_PIXEL, _VTK_QUAD = 5, 6, 7, 8, 9
 _VTK_VERTEX, _VTK_POLY_VERTEX, _VTK_LINE, _VTK_POLY_LINE = 1, 2, 3, 4
+_MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
 _VOLUME_TYPES = {10: "tetrahedra", 11: "voxels", 12: "hexahedra", 13: "wedges", 14: "pyramids"}
 
 
@@ -320,15 +321,11 @@ class _XmlDecoder:
             raise ValueError(f"unsupported header_type {header}")
         self.header = np.dtype(("<" if self.little else ">") + _XML_TYPES[header])
         compressor = root.get("compressor", "")
-        self.decompress = {
-            "": None,
-            "vtkZLibDataCompressor": zlib.decompress,
-            "vtkLZMADataCompressor": lzma.decompress,
-        }.get(compressor, "unsupported")
-        if self.decompress == "unsupported":
+        if compressor not in ("", "vtkZLibDataCompressor", "vtkLZMADataCompressor"):
             raise ValueError(
                 f"compressor {compressor} is not supported (use zlib or none when saving)"
             )
+        self.compressor = compressor
         self.appended = appended
         self.appended_base64 = appended_encoding == "base64"
 
@@ -366,7 +363,7 @@ class _XmlDecoder:
         self, buf: bytes, offset: int, dtype: np.dtype[np.generic]
     ) -> NDArray[np.generic]:
         hs = self.header.itemsize
-        if self.decompress is None:
+        if not self.compressor:
             (nbytes,) = self._header_items(buf[offset:], 1)
             start = offset + hs
             return self._finish(buf[start : start + nbytes], nbytes, dtype)
@@ -377,7 +374,7 @@ class _XmlDecoder:
 
     def _decode_base64_block(self, text: bytes, dtype: np.dtype[np.generic]) -> NDArray[np.generic]:
         hs = self.header.itemsize
-        if self.decompress is None:
+        if not self.compressor:
             # header and data were encoded together, or the header alone first
             first = _b64decode(text[: _b64len(hs)])
             (nbytes,) = self._header_items(first, 1)
@@ -401,18 +398,36 @@ class _XmlDecoder:
     ) -> NDArray[np.generic]:
         n_blocks, block_size, last_size = int(head[0]), int(head[1]), int(head[2])
         sizes = head[3:]
+        expected = 0 if n_blocks == 0 else block_size * (n_blocks - 1) + (last_size or block_size)
+        if block_size < 0 or last_size < 0 or expected > _MAX_UNCOMPRESSED_BYTES:
+            raise ValueError(
+                f"a compressed array claims {expected / 1024**3:.1f} GiB uncompressed: corrupt "
+                "or far too large"
+            )
         pieces = []
         pos = start
-        assert self.decompress is not None and self.decompress != "unsupported"
-        for size in sizes:
+        for i, size in enumerate(sizes):
             chunk = buf[pos : pos + int(size)]
             if len(chunk) < size:
                 raise ValueError("compressed data ends early (truncated file)")
-            pieces.append(self.decompress(chunk))  # type: ignore[operator]
+            limit = last_size if (i == n_blocks - 1 and last_size) else block_size
+            pieces.append(self._inflate_block(chunk, limit))
             pos += int(size)
-        raw = b"".join(pieces)
-        expected = 0 if n_blocks == 0 else block_size * (n_blocks - 1) + (last_size or block_size)
-        return self._finish(raw, expected, dtype)
+        return self._finish(b"".join(pieces), expected, dtype)
+
+    def _inflate_block(self, chunk: bytes, limit: int) -> bytes:
+        """Decompress one block, never beyond its declared size (no decompression bombs)."""
+        if self.compressor == "vtkZLibDataCompressor":
+            z = zlib.decompressobj()
+            out = z.decompress(chunk, limit)
+            overflow = bool(z.unconsumed_tail)
+        else:
+            x = lzma.LZMADecompressor()
+            out = x.decompress(chunk, max_length=limit)
+            overflow = not x.eof and not x.needs_input
+        if overflow:
+            raise ValueError("a compressed block holds more data than its header says (corrupt)")
+        return out
 
     def _finish(self, raw: bytes, nbytes: int, dtype: np.dtype[np.generic]) -> NDArray[np.generic]:
         if len(raw) < nbytes or nbytes % dtype.itemsize:

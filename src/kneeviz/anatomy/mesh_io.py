@@ -217,8 +217,8 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
     if len(raw.faces) == 0:
         if len(raw.vertices) == 0:
             raise MeshError(
-                f"holds no vertices and no triangles: it is not a {ext[1:].upper()} mesh "
-                "(or it is empty); export the bone surface again",
+                f"holds no vertices and no triangles: it is not a mesh in {ext[1:].upper()} "
+                "format (or the mesh is empty); export the bone surface again",
                 name,
             )
         kind = "lines" if raw.n_line_cells else "points"
