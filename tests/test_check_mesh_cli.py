@@ -163,3 +163,17 @@ def test_real_meshes(shared_meshes_dir: Path, tmp_path: Path) -> None:
     assert facts[str(icl / "ICL_MRI_patella_r.stl")]["units"] == ["mm"]
     assert facts[str(in_metres)]["units"] == ["m"]
     assert facts[str(in_metres)]["bone"] == ["patella"]
+
+
+def test_a_mesh_that_is_no_known_bone_shows_its_facts_and_the_error(tmp_path: Path) -> None:
+    """A clean mesh the landmark finder cannot name (a 100 x 90 x 80 mm blob): facts + error."""
+    blob = trimesh.creation.icosphere(subdivisions=3, radius=1.0)
+    blob.apply_scale([50.0, 45.0, 40.0])
+    path = write_stl(tmp_path / "blob.stl", blob.vertices, blob.faces)
+    out = run_cli(path)
+    assert out.returncode == 2
+    facts = facts_of(out.stdout)[str(path)]
+    assert facts["units"] == ["mm"] and facts["watertight"] == ["yes"]
+    assert "bone" not in facts
+    assert out.stderr.startswith(f"kneeviz: error: {path}: ")
+    assert "Traceback" not in out.stderr

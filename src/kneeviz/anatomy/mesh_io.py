@@ -11,7 +11,6 @@ pure-python reader in io_vtk, so the model layer needs no VTK).
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -491,7 +490,7 @@ def _detect_units(vertices: FloatArray, faces: IntArray, name: str) -> tuple[str
     if 15_000.0 <= size <= 1_200_000.0:
         return "um", 0.001
     raise MeshError(
-        f"is {size:.3g} units across, a size no bone has in mm, cm, m or micrometres (a "
+        f"is {size:,.4g} units across, a size no bone has in mm, cm, m or micrometres (a "
         "patella is 30-60 mm, a femur 380-520 mm); check that the file holds one bone and "
         "that its coordinates are not corrupted",
         name,
@@ -544,10 +543,3 @@ def describe_size(loaded: LoadedMesh) -> str:
     """The mesh's principal extents in mm, for reports."""
     ext = rep.pca_extents(loaded.mesh.vertices_mm)
     return " x ".join(f"{e:.1f}" for e in ext) + " mm"
-
-
-def file_size_text(path: str) -> str:
-    try:
-        return f"{os.path.getsize(path):,} bytes"
-    except OSError:
-        return "unknown"

@@ -24,8 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def check_file(path: str, max_triangles: int) -> list[tuple[str, str]]:
-    """The key/value facts for one file; raises MeshError if it cannot be used."""
+def check_file(path: str, max_triangles: int) -> tuple[list[tuple[str, str]], MeshError | None]:
+    """The key/value facts for one file, and the reason it cannot be used (None if it can).
+
+    A file that does not load raises MeshError. A mesh that loads but that the anatomy layer
+    refuses (not a bone it knows, a bone without its ends) returns its mesh facts with the error,
+    so the user sees the units and size that may explain it.
+    """
     # imported here, not at module level: `kneeviz --help` should not pay for scipy and trimesh
     from kneeviz.anatomy.landmarks import analyse_bone
     from kneeviz.anatomy.mesh_io import describe_size, load_mesh
@@ -46,30 +51,33 @@ def check_file(path: str, max_triangles: int) -> list[tuple[str, str]]:
     try:
         analysis = analyse_bone(loaded.mesh)
     except KneevizError as exc:
-        raise MeshError(exc.problem, path) from None
+        return facts, MeshError(exc.problem, path)
     facts.append(("bone", str(analysis.bone)))
     facts.append(("side", str(analysis.side)))
     facts += [(str(k), str(v)) for k, v in analysis.facts]
-    return facts
+    return facts, None
 
 
 def run(args: argparse.Namespace) -> int:
     if args.max_triangles < 100:
         raise KneevizError(f"--max-triangles {args.max_triangles} is too small; use 100 or more")
     status = 0
-    for i, path in enumerate(args.files):
+    printed = 0
+    for path in args.files:
         try:
-            facts = check_file(path, args.max_triangles)
+            facts, problem = check_file(path, args.max_triangles)
         except KneevizError as exc:
-            sys.stdout.flush()
-            print(f"kneeviz: error: {exc}", file=sys.stderr)
+            facts, problem = [], MeshError(exc.problem, exc.path or path)
+        if facts:
+            if printed:
+                print()
+            print(f"file: {path}")
+            for key, value in facts:
+                print(f"{key}: {value}")
+            printed += 1
+        sys.stdout.flush()
+        if problem is not None:
+            print(f"kneeviz: error: {problem}", file=sys.stderr)
             sys.stderr.flush()
             status = 2
-            continue
-        if i:
-            print()
-        print(f"file: {path}")
-        for key, value in facts:
-            print(f"{key}: {value}")
-        sys.stdout.flush()
     return status
