@@ -23,7 +23,7 @@ from kneeviz.anatomy.landmarks import (
 )
 from kneeviz.anatomy.landmarks_tibia import split_tibia_fibula
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
-from kneeviz.errors import MeshError
+from kneeviz.errors import KneevizError, MeshError
 from kneeviz.transforms import apply, axis_angle, invert, make_transform
 
 MESHES = Path(__file__).resolve().parents[2] / "shared" / "meshes"
@@ -94,6 +94,17 @@ def test_identify_bone_names_each_icl_bone(name: str, bone: str) -> None:
     mesh = icl(name)
     assert identify_bone(mesh) == bone
     assert identify_bone(mesh.transformed(random_rigid(7) @ MIRROR_X)) == bone
+
+
+@needs_icl
+def test_a_bone_in_metres_is_refused_and_works_once_scaled_back() -> None:
+    metres = icl("femur_r").transformed(np.diag([1e-3, 1e-3, 1e-3, 1.0]))
+    with pytest.raises(MeshError, match="metres"):
+        identify_bone(metres)
+    back = metres.transformed(np.diag([1e3, 1e3, 1e3, 1.0]))
+    assert identify_bone(back) == "femur"
+    fit = find_femur(back)
+    assert np.linalg.norm(fit.landmarks.hip_centre_mm - icl_femur().landmarks.hip_centre_mm) < 1e-6
 
 
 def test_identify_bone_refuses_a_fragment_with_a_clear_message() -> None:
@@ -414,3 +425,62 @@ def test_one_hemipelvis_gives_the_same_hip_and_spines() -> None:
         other = "left" if side == "right" else "right"
         with pytest.raises(MeshError, match=f"looks like a {side}"):
             find_pelvis(hemi, other)
+
+
+# ---------------------------------------------------------------- LLP26 mean atlas
+
+
+@cache
+def atlas(bone: str) -> SurfaceMesh:
+    """An atlas bone in its CT frame (+z proximal, -y anterior; mirrored to a right: -x lateral)."""
+    try:
+        from kneeviz.anatomy.atlas import atlas_bone
+
+        return atlas_bone(bone)
+    except (ImportError, KneevizError) as exc:
+        pytest.skip(f"LLP26 atlas not available: {exc}")
+
+
+# the atlas CT frame, as femur/tibia/patella/pelvis frame columns (X anterior, Y up, Z lateral)
+ATLAS_AXES = np.array([[0.0, 0.0, -1.0], [-1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+@pytest.mark.parametrize("bone", ["femur", "tibia", "patella", "pelvis"])
+def test_atlas_bones_are_identified(bone: str) -> None:
+    assert identify_bone(atlas(bone)) == bone
+
+
+def test_atlas_femur_and_tibia_frames_and_sides() -> None:
+    f = find_femur(atlas("femur"))
+    t = find_tibia(atlas("tibia"))
+    assert f.side == "right" and t.side == "right" and t.has_fibula
+    assert np.all(np.einsum("ij,ij->j", f.T_input_femur[:3, :3], ATLAS_AXES) > 0.9)
+    assert np.all(np.einsum("ij,ij->j", t.T_input_tibia[:3, :3], ATLAS_AXES) > 0.9)
+    assert 380.0 < np.linalg.norm(f.landmarks.hip_centre_mm) < 520.0
+    assert 18.0 < f.landmarks.femoral_head_radius_mm < 30.0
+    assert 300.0 < np.linalg.norm(t.landmarks.ankle_centre_mm) < 460.0
+    # the atlas trochlea is shallow (model.md): a groove, but flatter than a healthy one
+    assert 130.0 < f.landmarks.sulcus_angle_deg < 165.0
+    # standing pose: the tibial plateau sits just below the femoral epicondyles
+    knee_gap = f.T_input_femur[:3, 3] - t.T_input_tibia[:3, 3]
+    assert 0.0 < knee_gap @ f.T_input_femur[:3, 1] < 40.0
+
+
+def test_atlas_pelvis_hip_centre_is_near_the_femoral_head() -> None:
+    """The atlas's mean femur and pelvis are one standing pose (their head and socket overlap
+    by about 6 mm in the atlas itself, hence the 10 mm tolerance)."""
+    f = find_femur(atlas("femur"))
+    p = find_pelvis(atlas("pelvis"), "right")
+    assert p.whole
+    head = apply(f.T_input_femur, f.landmarks.hip_centre_mm)
+    assert np.linalg.norm(p.T_input_pelvis[:3, 3] - head) < 10.0
+    assert p.T_input_pelvis[:3, 0] @ ATLAS_AXES[:, 0] > 0.8  # anterior
+
+
+def test_atlas_patella_frame_with_knee_hints() -> None:
+    """The mean patella's ridge is smoothed away, so the knee's directions are passed as hints."""
+    fit = find_patella(atlas("patella"), side_hint="right",
+                       anterior_hint=ATLAS_AXES[:, 0], superior_hint=ATLAS_AXES[:, 1])
+    assert fit.side == "right" and fit.side_from_shape == "right"
+    assert np.all(np.einsum("ij,ij->j", fit.T_input_patella[:3, :3], ATLAS_AXES) > 0.9)
+    check_patella_anatomy(fit)

@@ -52,6 +52,8 @@ __all__ = [
 BONES = ("femur", "tibia", "patella", "pelvis", "fibula")
 PATELLA_MAX_MM = 66.0
 """Largest extent of a patella: mean width 44.8 + 3 SD (4.8) is 59 mm (Iranpour, literature.md)."""
+PATELLA_MIN_MM = 20.0
+"""Smaller than any adult patella (mean height 34.4 - 3 SD is 23 mm); below it, suspect metres."""
 LONG_BONE_MIN_MM = 200.0
 
 
@@ -71,6 +73,11 @@ def identify_bone(mesh: SurfaceMesh) -> str:
     _, _, axes = principal_axes(s.points, s.areas)
     ext = extents_along(s.points, axes)
     length = float(ext.max())
+    if length < PATELLA_MIN_MM:
+        raise MeshError(
+            f"mesh is only {length:.3g} mm across, smaller than any knee bone: is it in metres? "
+            "export it in mm (or scale it by 1000)"
+        )
     if length < PATELLA_MAX_MM:
         return "patella"
     elongation = float(ext[0] / max(ext[1], 1e-9))

@@ -14,6 +14,10 @@ Method (equivariant: only directions found on the mesh are used):
 4. Frame (knee.py): origin at the bone's centroid (volume centroid of a closed mesh), Y apex ->
    base, Z medial -> lateral border, X = Y x Z anterior for a right patella (mirrored, det -1, for a
    left one). Height, width and thickness are extents along Y, Z and X.
+Hints: a smoothed patella (such as the LLP26 mean atlas patella, which has no real median ridge)
+defeats the shape votes of steps 1 and 3. A caller that knows the knee passes `anterior_hint`
+(e.g. from the femur's knee centre towards the patella) and `superior_hint` (e.g. the femur's
+mechanical axis) in input coordinates: they fix the signs, while the axes still come from the shape.
 """
 
 from __future__ import annotations
@@ -86,8 +90,16 @@ def _ridge(points: FloatArray, centre: FloatArray, x: FloatArray, y: FloatArray,
     return np.array(out[::-1])
 
 
-def find_patella(mesh: SurfaceMesh, side_hint: str | None = None) -> PatellaFit:
-    """Side, frame and landmarks of a patella (mm), whatever its pose in the input."""
+def find_patella(
+    mesh: SurfaceMesh,
+    side_hint: str | None = None,
+    anterior_hint: FloatArray | None = None,
+    superior_hint: FloatArray | None = None,
+) -> PatellaFit:
+    """Side, frame and landmarks of a patella (mm), whatever its pose in the input.
+
+    Hints are directions in input coordinates that only pick signs (see the module docstring).
+    """
     if side_hint not in (None, "right", "left"):
         raise MeshError(f"patella side hint must be 'right' or 'left', not {side_hint!r}")
     s = sample(mesh)
@@ -106,6 +118,8 @@ def find_patella(mesh: SurfaceMesh, side_hint: str | None = None) -> PatellaFit:
         res[sg] = _quadric(s, face, c, axes[0], axes[1], sg * n)
     votes.append(1.0 if res[1.0][2] > res[-1.0][2] else -1.0)
     post_sign = 1.0 if sum(votes) > 0 else -1.0
+    if anterior_hint is not None:
+        post_sign = -1.0 if float(np.asarray(anterior_hint) @ n) > 0 else 1.0
     posterior = post_sign * n
     # 2. mediolateral = most convex direction of the posterior face; ridge refines SI
     ml = res[post_sign][1][0]
@@ -126,6 +140,8 @@ def find_patella(mesh: SurfaceMesh, side_hint: str | None = None) -> PatellaFit:
         wz = s.points[end] @ ml
         widths[sg] = float(wz.max() - wz.min())
     up = si if widths[1.0] > widths[-1.0] else -si
+    if superior_hint is not None:
+        up = si if float(np.asarray(superior_hint) @ si) > 0 else -si
     ridge = _ridge(s.points, c, -posterior, up, ml)
     zc = s.points @ ml
     mid = 0.5 * (float(zc.max()) + float(zc.min()))
