@@ -17,6 +17,7 @@ from kneeviz.errors import KneevizError
 # sub-command name -> (module under kneeviz.commands, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "app": ("app", "open the desktop app (the default)"),
+    "build-default-knee": ("build_default_knee", "rebuild the bundled knee from the LLP26 atlas"),
     "check-mesh": ("check_mesh", "inspect mesh files: units, side, bone, landmarks"),
 }
 

@@ -196,3 +196,50 @@ def design_trochlea_sculpt(femur: SurfaceMesh, shape: TrochleaShape) -> Trochlea
     dr = dr * taper_t[:, None] * taper_z[None, :]
     dr = gaussian_filter(dr, sigma=(1.5, 0.8), mode="nearest")
     return TrochleaSculpt(t_grid, z_grid, dr, groove_z)
+
+
+@dataclass(frozen=True)
+class PatellaShape:
+    """The articular surface to sculpt: facet angle at the median ridge and the lateral facet's
+    share of the width (a healthy patella has a larger lateral facet: Wiberg types I-II)."""
+
+    facet_angle_deg: float = 130.0
+    lateral_share: float = 0.58
+    lateral_to_medial_slope: float = 0.75
+    """The lateral facet is flatter than the medial one (ratio of their inclinations)."""
+
+
+def sculpt_patella(patella: SurfaceMesh, shape: PatellaShape) -> SurfaceMesh:
+    """Give a patella (in its patella frame: X anterior, Y superior, Z lateral) a median ridge.
+
+    The posterior (articular) face is cut to two facets meeting at a ridge placed so the lateral
+    facet takes `lateral_share` of the width; the cut only removes bone near the ridge's sides
+    (a smooth maximum of the old surface and the facet planes), so the outline is kept."""
+    v = patella.vertices_mm.copy()
+    n = patella.vertex_normals()
+    z_lo, z_hi = float(v[:, 2].min()), float(v[:, 2].max())
+    z_ridge = z_lo + (1.0 - shape.lateral_share) * (z_hi - z_lo)
+    # inclinations (from the coronal plane) of the two facets that make the requested angle
+    total = np.radians(180.0 - shape.facet_angle_deg)
+    med_incl = total / (1.0 + shape.lateral_to_medial_slope)
+    lat_incl = total - med_incl
+    posterior = (n[:, 0] < -0.2) & (v[:, 0] < 0.0)
+    # ridge depth along Y: the current most posterior point near the ridge line
+    y_bins = np.linspace(v[:, 1].min(), v[:, 1].max(), 25)
+    near = posterior & (np.abs(v[:, 2] - z_ridge) < 3.0)
+    ridge_x = np.full(len(y_bins), np.nan)
+    for i, y in enumerate(y_bins):
+        sel = near & (np.abs(v[:, 1] - y) < 2.0)
+        if sel.any():
+            ridge_x[i] = v[sel, 0].min()
+    good = np.isfinite(ridge_x)
+    ridge_at = np.interp(v[:, 1], y_bins[good], ridge_x[good])
+    dz = v[:, 2] - z_ridge
+    facet = ridge_at + np.where(dz < 0, -dz * np.tan(med_incl), dz * np.tan(lat_incl))
+    # smooth maximum (bone stays where it already lies anterior of the facet planes)
+    k = 1.0
+    h = np.clip(0.5 + 0.5 * (facet - v[:, 0]) / k, 0.0, 1.0)
+    new_x = v[:, 0] * (1.0 - h) + facet * h + k * h * (1.0 - h)
+    weight = np.clip((-n[:, 0] - 0.2) / 0.3, 0.0, 1.0) * posterior
+    v[:, 0] = v[:, 0] + weight * (new_x - v[:, 0]).clip(min=0.0)
+    return SurfaceMesh(v, patella.faces.copy())

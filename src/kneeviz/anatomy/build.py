@@ -1,0 +1,236 @@
+"""Turn bone meshes into an Anatomy: the one path for the bundled knee and a patient's files.
+
+Both go through the same landmark finder; cartilage is grown on the bone when the files hold
+none (most segmentations are bone only). Meshes end up in their own bone frames (knee.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from kneeviz.anatomy.cartilage import femoral_cartilage, patellar_cartilage
+from kneeviz.anatomy.knee import (
+    Anatomy,
+    FemurLandmarks,
+    PatellaLandmarks,
+    PelvisLandmarks,
+    TibiaLandmarks,
+)
+from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.anatomy.trochlea import measure_trochlea
+from kneeviz.errors import KneevizError
+from kneeviz.transforms import invert
+
+
+def assets_dir() -> Path:
+    """Folder of the bundled knee: $KNEEVIZ_ASSETS, else assets/meshes beside the source tree."""
+    env = os.environ.get("KNEEVIZ_ASSETS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "assets" / "meshes"
+
+
+def _arr(value: object) -> FloatArray:
+    return np.asarray(value, dtype=float)
+
+
+def _landmarks(cls: type, data: dict[str, object]) -> object:
+    kwargs = {}
+    for name in cls.__dataclass_fields__:  # type: ignore[attr-defined]
+        v = data[name]
+        kwargs[name] = float(v) if isinstance(v, (int, float)) else _arr(v)  # type: ignore[arg-type]
+    return cls(**kwargs)
+
+
+def _read_stl(path: Path) -> SurfaceMesh:
+    import trimesh
+
+    tm = trimesh.load_mesh(path, file_type="stl", process=False)
+    tm.merge_vertices()
+    return SurfaceMesh(np.asarray(tm.vertices, dtype=float), np.asarray(tm.faces))
+
+
+def load_anatomy_folder(folder: Path, name: str = "default knee") -> Anatomy:
+    """Read a knee saved by save_built_knee (meshes in bone frames + landmarks.json)."""
+    record_path = folder / "landmarks.json"
+    if not record_path.is_file():
+        raise KneevizError(
+            "the bundled knee is missing (no landmarks.json): run 'make assets' or "
+            "'kneeviz build-default-knee --out assets/meshes'",
+            folder,
+        )
+    try:
+        record = json.loads(record_path.read_text())
+        meshes = {
+            n: _read_stl(folder / f"{n}.stl")
+            for n in ("femur", "patella", "tibia", "pelvis", "femur_cartilage", "patella_cartilage")
+        }
+    except (OSError, ValueError, KeyError) as exc:
+        raise KneevizError(
+            f"the bundled knee could not be read ({exc}): rebuild it with 'make assets'", folder
+        ) from exc
+    return Anatomy(
+        name=name,
+        side=str(record["side"]),
+        femur=meshes["femur"],
+        patella=meshes["patella"],
+        tibia=meshes["tibia"],
+        femur_cartilage=meshes["femur_cartilage"],
+        patella_cartilage=meshes["patella_cartilage"],
+        femur_landmarks=_landmarks(FemurLandmarks, record["femur_landmarks"]),  # type: ignore[arg-type]
+        tibia_landmarks=_landmarks(TibiaLandmarks, record["tibia_landmarks"]),  # type: ignore[arg-type]
+        patella_landmarks=_landmarks(PatellaLandmarks, record["patella_landmarks"]),  # type: ignore[arg-type]
+        T_femur_tibia_ref=_arr(record["T_femur_tibia_ref"]),
+        pelvis=meshes["pelvis"],
+        pelvis_landmarks=_landmarks(PelvisLandmarks, record["pelvis_landmarks"]),  # type: ignore[arg-type]
+        T_femur_pelvis_ref=_arr(record["T_femur_pelvis_ref"]),
+        sources=(str(folder),),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_default_anatomy(sulcus_angle_deg: float | None = None) -> Anatomy:
+    """The bundled default knee; with a sulcus angle, the same knee with its groove re-cut
+    (built on the fly in a few seconds, then kept in memory)."""
+    from kneeviz.anatomy.default_knee import (
+        HEALTHY_SULCUS_ANGLE_DEG,
+        DefaultKneeOptions,
+        build_default_knee,
+        save_built_knee,
+    )
+
+    if sulcus_angle_deg is None or abs(sulcus_angle_deg - HEALTHY_SULCUS_ANGLE_DEG) < 1e-9:
+        return load_anatomy_folder(assets_dir())
+    import tempfile
+
+    knee = build_default_knee(DefaultKneeOptions(sulcus_angle_deg=float(sulcus_angle_deg)))
+    with tempfile.TemporaryDirectory() as tmp:
+        save_built_knee(knee, Path(tmp))
+        anatomy = load_anatomy_folder(Path(tmp), f"default knee, sulcus {sulcus_angle_deg:g} deg")
+    return anatomy
+
+
+def _pelvis_stand_in(femur_lm: FemurLandmarks) -> tuple[PelvisLandmarks, FloatArray]:
+    """Pelvis landmarks when no pelvis mesh is given: frame at the hip centre, axes as the
+    femur's; AIIS (rectus femoris origin) about 30 mm anterior, 35 mm above and 20 mm lateral of
+    the hip centre, ASIS 20 mm further up and lateral (typical adult pelvis geometry)."""
+    T_femur_pelvis = np.eye(4)
+    T_femur_pelvis[:3, 3] = femur_lm.hip_centre_mm
+    lm = PelvisLandmarks(
+        hip_centre_mm=np.zeros(3),
+        aiis_mm=np.array([30.0, 35.0, 20.0]),
+        asis_mm=np.array([35.0, 60.0, 35.0]),
+    )
+    return lm, T_femur_pelvis
+
+
+def anatomy_from_meshes(
+    femur_scan: SurfaceMesh,
+    patella_scan: SurfaceMesh,
+    tibia_scan: SurfaceMesh,
+    pelvis_scan: SurfaceMesh | None = None,
+    *,
+    name: str = "imported knee",
+    sources: tuple[str, ...] = (),
+) -> Anatomy:
+    """An Anatomy from bone meshes in one shared scan frame (mm), e.g. a patient's segmentation.
+
+    Landmarks and frames come from the geometry; a left knee is mirrored into the right-knee
+    convention; cartilage is grown on the articular surfaces."""
+    from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
+
+    femur_fit = find_femur(femur_scan)
+    side = femur_fit.side
+    tibia_fit = find_tibia(tibia_scan)
+    if tibia_fit.side != side and tibia_fit.side in ("left", "right"):
+        raise KneevizError(
+            f"the femur is a {side} one but the tibia looks {tibia_fit.side}: "
+            "choose the femur, patella and tibia of the same knee",
+            sources[2] if len(sources) > 2 else None,
+        )
+    patella_fit = find_patella(patella_scan, side_hint=side)
+    T_femur_scan = invert(femur_fit.T_input_femur)
+    femur = femur_scan.transformed(T_femur_scan)
+    tibia = tibia_scan.transformed(invert(tibia_fit.T_input_tibia))
+    patella = patella_scan.transformed(invert(patella_fit.T_input_patella))
+
+    troch = measure_trochlea(femur, femur_fit.landmarks.posterior_condylar_axis)
+    groove_z = float(np.median(troch.groove_line_mm[:, 2])) if len(troch.groove_line_mm) else 0.0
+    fl = femur_fit.landmarks
+    femur_lm = FemurLandmarks(
+        hip_centre_mm=fl.hip_centre_mm,
+        femoral_head_radius_mm=fl.femoral_head_radius_mm,
+        medial_epicondyle_mm=fl.medial_epicondyle_mm,
+        lateral_epicondyle_mm=fl.lateral_epicondyle_mm,
+        medial_posterior_condyle_mm=fl.medial_posterior_condyle_mm,
+        lateral_posterior_condyle_mm=fl.lateral_posterior_condyle_mm,
+        groove_line_mm=troch.groove_line_mm,
+        sulcus_angle_deg=troch.sulcus_angle_deg,
+        groove_depth_mm=troch.groove_depth_mm,
+    )
+    ridge = patella_fit.landmarks.ridge_line_mm
+    ridge_z = float(np.median(ridge[:, 2])) if len(ridge) else 0.0
+    femur_cart = femoral_cartilage(femur, groove_z)
+    patella_cart = patellar_cartilage(patella, ridge_z)
+
+    if pelvis_scan is not None:
+        pelvis_fit = find_pelvis(pelvis_scan, side)
+        pelvis: SurfaceMesh | None = pelvis_scan.transformed(invert(pelvis_fit.T_input_pelvis))
+        pelvis_lm = pelvis_fit.landmarks
+        T_femur_pelvis = T_femur_scan @ pelvis_fit.T_input_pelvis
+    else:
+        pelvis = None
+        pelvis_lm, T_femur_pelvis = _pelvis_stand_in(femur_lm)
+    return Anatomy(
+        name=name,
+        side=side,
+        femur=femur,
+        patella=patella,
+        tibia=tibia,
+        femur_cartilage=femur_cart,
+        patella_cartilage=patella_cart,
+        femur_landmarks=femur_lm,
+        tibia_landmarks=tibia_fit.landmarks,
+        patella_landmarks=patella_fit.landmarks,
+        T_femur_tibia_ref=T_femur_scan @ tibia_fit.T_input_tibia,
+        pelvis=pelvis,
+        pelvis_landmarks=pelvis_lm,
+        T_femur_pelvis_ref=T_femur_pelvis,
+        sources=sources,
+    )
+
+
+def anatomy_from_files(
+    femur: str | Path, patella: str | Path, tibia: str | Path, pelvis: str | Path | None = None
+) -> Anatomy:
+    """Load a patient's femur, patella and tibia files (and optionally the pelvis) into an Anatomy.
+
+    Every problem (unreadable file, wrong bone, mixed sides) is a KneevizError naming the file."""
+    from kneeviz.anatomy.landmarks import identify_bone
+    from kneeviz.anatomy.mesh_io import load_mesh
+
+    paths = [Path(femur), Path(patella), Path(tibia)] + ([Path(pelvis)] if pelvis else [])
+    wanted = ["femur", "patella", "tibia", "pelvis"]
+    meshes: list[SurfaceMesh] = []
+    for path, bone in zip(paths, wanted, strict=False):
+        loaded = load_mesh(path)
+        found = identify_bone(loaded.mesh)
+        ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
+        if not ok:
+            raise KneevizError(
+                f"this looks like a {found}, not a {bone}: give the {bone} file here", path
+            )
+        meshes.append(loaded.mesh)
+    return anatomy_from_meshes(
+        meshes[0],
+        meshes[1],
+        meshes[2],
+        meshes[3] if len(meshes) > 3 else None,
+        name=Path(femur).stem,
+        sources=tuple(str(p) for p in paths),
+    )

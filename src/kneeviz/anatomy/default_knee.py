@@ -1,0 +1,253 @@
+"""The bundled default knee: the LLP26 mean atlas, posed in anatomical frames, sculpted, with
+cartilage; built once into assets/meshes/ (and rebuildable with `kneeviz build-default-knee`).
+
+Pipeline (each step a plain function of the one before):
+ 1. atlas bones (left limb mirrored to a right one, one shared standing pose: atlas.py);
+ 2. landmarks and ISB frames found from the geometry alone (the same finder a patient's knee uses);
+ 3. the trochlea re-cut to the requested sulcus angle (sculpt.py), calibrated against the same
+    slice measurement `kneeviz check-mesh` reports, and the patella given a median ridge;
+ 4. femoral and patellar cartilage grown on the articular surfaces (cartilage.py);
+ 5. every mesh stored in its own bone frame, with landmarks and the standing relative poses.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kneeviz.anatomy.atlas import atlas_bone
+from kneeviz.anatomy.cartilage import femoral_cartilage, patellar_cartilage
+from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.anatomy.sculpt import (
+    PatellaShape,
+    TrochleaShape,
+    design_trochlea_sculpt,
+    sculpt_patella,
+)
+from kneeviz.anatomy.trochlea import measure_trochlea
+from kneeviz.errors import KneevizError
+from kneeviz.transforms import invert
+
+HEALTHY_SULCUS_ANGLE_DEG = 138.0
+"""Merchant 1974: 138 +/- 6 deg in healthy knees (reference/literature.md section 5)."""
+HEALTHY_GROOVE_DEPTH_MM = 5.5
+ASSET_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DefaultKneeOptions:
+    """What can be changed about the default knee (teaching parameters)."""
+
+    sulcus_angle_deg: float = HEALTHY_SULCUS_ANGLE_DEG
+    lateral_rise_mm: float = 2.0
+
+    def validate(self) -> None:
+        if not 120.0 <= self.sulcus_angle_deg <= 175.0:
+            raise KneevizError(
+                f"sulcus angle {self.sulcus_angle_deg:g} deg is outside 120-175 deg: "
+                "choose a value in that range (healthy about 138, dysplastic above 150)"
+            )
+
+    @property
+    def groove_depth_mm(self) -> float:
+        """Depth that keeps the groove's width when its angle changes: a flatter groove (larger
+        sulcus angle) is a shallower one, as in trochlear dysplasia."""
+        healthy_half = math.tan(math.radians(HEALTHY_SULCUS_ANGLE_DEG / 2.0))
+        return HEALTHY_GROOVE_DEPTH_MM * healthy_half / math.tan(
+            math.radians(self.sulcus_angle_deg / 2.0)
+        )
+
+
+def sculpt_femur(
+    femur_fine: SurfaceMesh, options: DefaultKneeOptions, iterations: int = 4
+) -> tuple[SurfaceMesh, TrochleaShape, float]:
+    """Re-cut the groove of a femur (in its femur frame) until the measured mid-trochlear sulcus
+    angle and depth match the options. Returns the sculpted mesh, the shape used and groove z."""
+    want_angle, want_depth = options.sulcus_angle_deg, options.groove_depth_mm
+    shape = TrochleaShape(
+        want_angle, want_depth, options.lateral_rise_mm, theta_range_deg=(-62.0, 70.0)
+    )
+    sculpted, groove_z = femur_fine, 0.0
+    for _ in range(iterations):
+        field = design_trochlea_sculpt(femur_fine, shape)
+        sculpted, groove_z = field.apply(femur_fine), field.groove_z_mm
+        m = measure_trochlea(sculpted)
+        err_a, err_d = want_angle - m.sulcus_angle_deg, want_depth - m.groove_depth_mm
+        if abs(err_a) < 0.5 and abs(err_d) < 0.2:
+            break
+        shape = TrochleaShape(
+            float(np.clip(shape.sulcus_angle_deg + err_a, 100.0, 178.0)),
+            float(np.clip(shape.depth_mm + err_d, 0.5, 12.0)),
+            options.lateral_rise_mm,
+            theta_range_deg=shape.theta_range_deg,
+        )
+    return sculpted, shape, groove_z
+
+
+def _save_stl(mesh: SurfaceMesh, path: Path) -> None:
+    import trimesh
+
+    trimesh.Trimesh(mesh.vertices_mm, mesh.faces, process=False).export(path)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return np.round(value, 6).tolist()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+
+
+JOINT_SPACE_MM = 5.0
+"""Bone-to-bone gap of the tibiofemoral joint: femoral plus tibial cartilage (about 2 + 3 mm)."""
+
+
+def open_joint_space(
+    femur: SurfaceMesh, tibia: SurfaceMesh, T_femur_tibia: FloatArray
+) -> FloatArray:
+    """Move the tibia distally along the femur's axis until the bones are JOINT_SPACE_MM apart.
+
+    Why: a mean of 26 registered bones (the atlas) loses the joint space; its mean femur and
+    tibia overlap by several millimetres, which would show as bone cutting through bone."""
+    from scipy.spatial import cKDTree
+
+    from kneeviz.transforms import apply
+
+    tv, tn = tibia.vertices_mm, tibia.vertex_normals()
+    # the two plateaus (upward-facing, away from the intercondylar eminence, whose spines sit
+    # in the notch without bearing load)
+    plateau = (tv[:, 1] > -40.0) & (tn[:, 1] > 0.6) & (np.abs(tv[:, 2]) > 10.0)
+    proximal = tv[plateau]
+    tree = cKDTree(femur.vertices_mm)
+    normals = femur.vertex_normals()
+    T = T_femur_tibia.copy()
+    for _ in range(200):
+        pts = apply(T, proximal)
+        d, i = tree.query(pts)
+        # signed: negative when the tibia point lies behind the femur's surface (inside it)
+        signed = np.where(np.einsum("ij,ij->i", pts - femur.vertices_mm[i], normals[i]) < 0, -d, d)
+        gap = float(signed.min())
+        if gap >= JOINT_SPACE_MM - 0.1:
+            break
+        T[:3, 3] -= np.array([0.0, 1.0, 0.0]) * max(0.2, JOINT_SPACE_MM - gap) * 0.5
+    return T
+
+
+@dataclass(frozen=True, eq=False)
+class BuiltKnee:
+    """The default knee's meshes (bone frames) and its landmark record, ready to save or use."""
+
+    meshes: dict[str, SurfaceMesh]
+    record: dict[str, object]
+
+
+def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:
+    """Build the default knee from the atlas package (a few seconds)."""
+    from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
+
+    options = options or DefaultKneeOptions()
+    options.validate()
+    femur_scan = atlas_bone("femur", 20)
+    femur_fit = find_femur(femur_scan)
+    T_scan_femur = femur_fit.T_input_femur
+    T_femur_scan = invert(T_scan_femur)
+
+    # sculpt the groove on a fine copy, then apply the same field to the display resolution
+    fine = atlas_bone("femur", 40).transformed(T_femur_scan)
+    sculpted_fine, shape, groove_z = sculpt_femur(fine, options)
+    field = design_trochlea_sculpt(fine, shape)
+    femur = field.apply(femur_scan.transformed(T_femur_scan))
+    femur_cart = femoral_cartilage(sculpted_fine, groove_z)
+    troch = measure_trochlea(femur)
+
+    tibia_scan = atlas_bone("tibia", 12)
+    tibia_fit = find_tibia(tibia_scan)
+    T_scan_tibia = tibia_fit.T_input_tibia
+    tibia = tibia_scan.transformed(invert(T_scan_tibia))
+    T_femur_tibia = open_joint_space(femur, tibia, T_femur_scan @ T_scan_tibia)
+
+    patella_scan = atlas_bone("patella", 24)
+    patella_fit = find_patella(patella_scan, side_hint="right")
+    T_scan_patella = patella_fit.T_input_patella
+    patella_raw = patella_scan.transformed(invert(T_scan_patella))
+    pshape = PatellaShape()
+    patella = sculpt_patella(patella_raw, pshape)
+    z_lo, z_hi = float(patella.vertices_mm[:, 2].min()), float(patella.vertices_mm[:, 2].max())
+    ridge_z = z_lo + (1.0 - pshape.lateral_share) * (z_hi - z_lo)
+    patella_cart = patellar_cartilage(patella, ridge_z)
+    patella_fit = find_patella(patella, side_hint="right")  # landmarks of the sculpted bone
+
+    pelvis_scan = atlas_bone("pelvis", 8)
+    pelvis_fit = find_pelvis(pelvis_scan, "right")
+    T_scan_pelvis = pelvis_fit.T_input_pelvis
+    pelvis = pelvis_scan.transformed(invert(T_scan_pelvis))
+
+    fl = femur_fit.landmarks
+    femur_landmarks = {
+        "hip_centre_mm": fl.hip_centre_mm,
+        "femoral_head_radius_mm": fl.femoral_head_radius_mm,
+        "medial_epicondyle_mm": fl.medial_epicondyle_mm,
+        "lateral_epicondyle_mm": fl.lateral_epicondyle_mm,
+        "medial_posterior_condyle_mm": fl.medial_posterior_condyle_mm,
+        "lateral_posterior_condyle_mm": fl.lateral_posterior_condyle_mm,
+        "groove_line_mm": troch.groove_line_mm,
+        "sulcus_angle_deg": troch.sulcus_angle_deg,
+        "groove_depth_mm": troch.groove_depth_mm,
+    }
+    record: dict[str, object] = {
+        "format": "kneeviz-default-knee",
+        "version": ASSET_VERSION,
+        "side": "right",
+        "options": asdict(options),
+        "source": "LLP26 mean atlas, PyPI musculoskeletal-models 0.2.4 (MPL-2.0)",
+        "femur_landmarks": femur_landmarks,
+        "tibia_landmarks": asdict_arrays(tibia_fit.landmarks),
+        "patella_landmarks": asdict_arrays(patella_fit.landmarks),
+        "pelvis_landmarks": asdict_arrays(pelvis_fit.landmarks),
+        "T_femur_tibia_ref": T_femur_tibia,
+        "T_femur_pelvis_ref": T_femur_scan @ T_scan_pelvis,
+        "T_femur_patella_atlas": T_femur_scan @ T_scan_patella @ patella_fit.T_input_patella,
+        "patella_ridge_z_mm": ridge_z,
+    }
+    meshes = {
+        "femur": femur,
+        "patella": patella.transformed(invert(patella_fit.T_input_patella)),
+        "tibia": tibia,
+        "pelvis": pelvis,
+        "femur_cartilage": femur_cart,
+        "patella_cartilage": patella_cart.transformed(invert(patella_fit.T_input_patella)),
+    }
+    return BuiltKnee(meshes, record)
+
+
+def asdict_arrays(obj: object) -> dict[str, object]:
+    """A landmark dataclass as a plain dict (arrays kept)."""
+    return {k: getattr(obj, k) for k in obj.__dataclass_fields__}  # type: ignore[attr-defined]
+
+
+def save_built_knee(knee: BuiltKnee, folder: Path) -> None:
+    """Write the meshes (binary STL, bone frames) and landmarks.json into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, mesh in knee.meshes.items():
+        _save_stl(mesh, folder / f"{name}.stl")
+    record = json.loads(json.dumps(knee.record, default=_jsonable))
+    record = _round_floats(record)
+    tmp = folder / "landmarks.json.tmp"
+    tmp.write_text(json.dumps(record, indent=1, default=_jsonable) + "\n")
+    tmp.replace(folder / "landmarks.json")
+
+
+def _round_floats(value: object) -> object:
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dict):
+        return {k: _round_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round_floats(v) for v in value]
+    return value

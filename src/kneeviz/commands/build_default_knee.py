@@ -1,0 +1,38 @@
+"""`kneeviz build-default-knee`: rebuild assets/meshes from the LLP26 atlas package."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kneeviz.anatomy.build import assets_dir
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=None, help="folder (default: assets/meshes)")
+    parser.add_argument(
+        "--sulcus-angle",
+        type=float,
+        default=None,
+        metavar="DEG",
+        help="trochlear sulcus angle to sculpt (healthy 138; dysplastic above 150)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from kneeviz.anatomy.default_knee import DefaultKneeOptions, build_default_knee, save_built_knee
+
+    options = DefaultKneeOptions()
+    if args.sulcus_angle is not None:
+        options = DefaultKneeOptions(sulcus_angle_deg=args.sulcus_angle)
+    options.validate()
+    out = args.out or assets_dir()
+    knee = build_default_knee(options)
+    save_built_knee(knee, out)
+    for name, mesh in knee.meshes.items():
+        print(f"{name}: {mesh.n_triangles} triangles -> {out / (name + '.stl')}")
+    fl = knee.record["femur_landmarks"]
+    assert isinstance(fl, dict)
+    print(f"sulcus angle: {fl['sulcus_angle_deg']:.1f} deg")
+    print(f"groove depth: {fl['groove_depth_mm']:.1f} mm")
+    return 0
