@@ -670,3 +670,18 @@ def test_compressed_vtp_cannot_inflate_beyond_its_header(tmp_path: Path) -> None
         "</Points></Piece></PolyData></VTKFile>\n"
     )
     refused(path, match="more data than its header says")
+
+
+@pytest.mark.parametrize(
+    ("written", "named"), [(".ply", ".stl"), (".stl", ".obj"), (".off", ".ply")]
+)
+def test_content_that_contradicts_the_extension(tmp_path: Path, written: str, named: str) -> None:
+    m = patella_like()
+    real = tmp_path / f"bone{written}"
+    if written == ".stl":
+        write_stl_binary(real, np.asarray(m.vertices), np.asarray(m.faces))
+    else:
+        m.export(real)
+    path = tmp_path / f"bone{named}"
+    path.write_bytes(real.read_bytes())
+    refused(path, match=f"holds a {written[1:].upper()} file; rename it to bone{written}")

@@ -184,6 +184,13 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
             f"is {what}, not a mesh; export the bone surface as STL, OBJ, PLY, OFF, VTK or VTP",
             name,
         )
+    actual = _content_format(data)
+    if actual is not None and actual != ext and not (actual == ".vtp" and ext == ".vtk"):
+        raise MeshError(
+            f"is named {ext} but holds a {actual[1:].upper()} file; rename it to "
+            f"{p.with_suffix(actual).name} (the extension decides how it is read)",
+            name,
+        )
     try:
         if ext == ".stl":
             raw = _read_stl(data, name)
@@ -227,6 +234,23 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
             name,
         )
     return raw
+
+
+def _content_format(data: bytes) -> str | None:
+    """The mesh format the first bytes clearly announce (None when they do not say)."""
+    head = data[:512].lstrip()
+    if head.startswith(b"ply") and head[3:4] in (b"\n", b"\r"):
+        return ".ply"
+    if head.lower().startswith(b"# vtk datafile"):
+        return ".vtk"
+    if head.startswith(b"<VTKFile") or (head.startswith(b"<?xml") and b"<VTKFile" in head):
+        return ".vtp"
+    if head[:3] in (b"OFF", b"COFF", b"NOFF") and head[3:4] in (b"\n", b"\r", b" "):
+        return ".off"
+    n = int.from_bytes(data[80:84], "little") if len(data) >= 84 else -1
+    if n > 0 and len(data) == 84 + 50 * n and not head.startswith(b"solid"):
+        return ".stl"
+    return None
 
 
 def _short(exc: BaseException) -> str:
