@@ -22,7 +22,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the chosen sub-command's module is imported (fast start, and one
+    command's heavy imports, e.g. Qt, never slow down another)."""
     parser = argparse.ArgumentParser(
         prog="kneeviz",
         description="See how the hip drives the kneecap during a deep squat.",
@@ -31,18 +33,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        module = importlib.import_module(f"kneeviz.commands.{module_name}")
-        module.add_arguments(p)
-        p.set_defaults(_module=module)
+        if name == command:
+            module = importlib.import_module(f"kneeviz.commands.{module_name}")
+            module.add_arguments(p)
+            p.set_defaults(_module=module)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     known = set(SUBCOMMANDS) | {"-h", "--help", "--version"}
     if not args_list or args_list[0] not in known:
         args_list = ["app", *args_list]
+    parser = build_parser(args_list[0])
     args = parser.parse_args(args_list)
     try:
         return int(args._module.run(args))
