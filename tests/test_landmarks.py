@@ -484,3 +484,47 @@ def test_atlas_patella_frame_with_knee_hints() -> None:
     assert fit.side == "right" and fit.side_from_shape == "right"
     assert np.all(np.einsum("ij,ij->j", fit.T_input_patella[:3, :3], ATLAS_AXES) > 0.9)
     check_patella_anatomy(fit)
+
+
+# ---------------------------------------------------------------- the default knee (assets)
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "meshes"
+
+
+def asset(bone: str) -> SurfaceMesh:
+    path = ASSETS / f"{bone}.stl"
+    if not path.is_file():
+        pytest.skip(f"default knee asset {path} not built yet")
+    return load(path)
+
+
+def test_default_knee_bones_are_found_in_their_own_frames() -> None:
+    """The assets are stored in their bone frames, so finding them again gives the identity
+    (re-finding is idempotent), with no hints, the sculpted patella included."""
+    fits = {
+        "femur": find_femur(asset("femur")).T_input_femur,
+        "tibia": find_tibia(asset("tibia")).T_input_tibia,
+        "patella": find_patella(asset("patella")).T_input_patella,
+        "pelvis": find_pelvis(asset("pelvis"), "right").T_input_pelvis,
+    }
+    for bone, T in fits.items():
+        assert identify_bone(asset(bone)) == bone
+        assert_same_frame(np.eye(4), T)
+
+
+def test_default_knee_trochlea_has_the_sculpted_sulcus_angle() -> None:
+    import json
+
+    options = json.loads((ASSETS / "landmarks.json").read_text())["options"]
+    fit = find_femur(asset("femur"))
+    assert fit.landmarks.sulcus_angle_deg == pytest.approx(options["sulcus_angle_deg"], abs=4.0)
+    assert fit.landmarks.groove_depth_mm > 3.0
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_default_knee_patella_is_invariant_without_hints(seed: int) -> None:
+    T = random_rigid(seed)
+    for M, side in ((T, "right"), (T @ MIRROR_X, "left")):
+        fit = find_patella(asset("patella").transformed(M))
+        assert fit.side == side
+        assert_same_frame(M, fit.T_input_patella)
