@@ -217,7 +217,7 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
     except Exception as exc:  # a malformed file can break a parser in many ways
         raise MeshError(
             f"could not be read as {ext[1:].upper()}: the file is corrupt, truncated or not "
-            f"a {ext[1:].upper()} mesh ({type(exc).__name__}: {_short(exc)}); export it again",
+            f"a mesh in that format ({type(exc).__name__}: {_short(exc)}); export it again",
             name,
         ) from None
     if len(raw.faces) == 0:
