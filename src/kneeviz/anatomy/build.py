@@ -153,7 +153,13 @@ def anatomy_from_meshes(
             "choose the femur, patella and tibia of the same knee",
             sources[2] if len(sources) > 2 else None,
         )
-    patella_fit = find_patella(patella_scan, side_hint=side)
+    # the patella lies in front of the femur in the same scan: the femur's axes pick its signs
+    patella_fit = find_patella(
+        patella_scan,
+        side_hint=side,
+        anterior_hint=femur_fit.T_input_femur[:3, 0],
+        superior_hint=femur_fit.T_input_femur[:3, 1],
+    )
     T_femur_scan = invert(femur_fit.T_input_femur)
     femur = femur_scan.transformed(T_femur_scan)
     tibia = tibia_scan.transformed(invert(tibia_fit.T_input_tibia))

@@ -190,7 +190,7 @@ def femoral_cartilage(
     pool = gaussian_filter(_pool_depth_grid(theta[sel], r[sel], z[sel], t_grid, z_grid), 1.0)
     interp = RegularGridInterpolator((t_grid, z_grid), pool, bounds_error=False, fill_value=0.0)
     notch = interp(np.column_stack([theta, z]))
-    phi_cond = np.minimum((theta - 55.0) * arc, (205.0 - theta) * arc)
+    phi_cond = np.minimum((theta - 55.0) * arc, (178.0 - theta) * arc)
     phi_cond = _smooth_min(phi_cond, 3.0 - notch, 2.0)
     phi = np.maximum(phi_troch, phi_cond)
     phi = np.minimum(phi, (out - 0.45) * 15.0)

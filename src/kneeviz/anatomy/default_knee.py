@@ -173,7 +173,14 @@ def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:
     T_femur_tibia = open_joint_space(femur, tibia, T_femur_scan @ T_scan_tibia)
 
     patella_scan = atlas_bone("patella", 24)
-    patella_fit = find_patella(patella_scan, side_hint="right")
+    # the atlas patella is smooth enough that its faces are hard to tell apart on their own:
+    # it lies in front of the femur, so the femur's axes pick the signs
+    patella_fit = find_patella(
+        patella_scan,
+        side_hint="right",
+        anterior_hint=T_scan_femur[:3, 0],
+        superior_hint=T_scan_femur[:3, 1],
+    )
     T_scan_patella = patella_fit.T_input_patella
     patella_raw = patella_scan.transformed(invert(T_scan_patella))
     pshape = PatellaShape()
@@ -181,7 +188,12 @@ def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:
     z_lo, z_hi = float(patella.vertices_mm[:, 2].min()), float(patella.vertices_mm[:, 2].max())
     ridge_z = z_lo + (1.0 - pshape.lateral_share) * (z_hi - z_lo)
     patella_cart = patellar_cartilage(patella, ridge_z)
-    patella_fit = find_patella(patella, side_hint="right")  # landmarks of the sculpted bone
+    patella_fit = find_patella(  # landmarks of the sculpted bone, in the same orientation
+        patella,
+        side_hint="right",
+        anterior_hint=np.array([1.0, 0.0, 0.0]),
+        superior_hint=np.array([0.0, 1.0, 0.0]),
+    )
 
     pelvis_scan = atlas_bone("pelvis", 8)
     pelvis_fit = find_pelvis(pelvis_scan, "right")

@@ -2,7 +2,8 @@
 
 Every mesh of an Anatomy is stored in its bone's ISB-style frame (Wu et al. 2002; Grood & Suntay
 1983), right-knee convention: X anterior, Y proximal, Z lateral (to the right), millimetres.
-A left knee is mirrored into this convention on load (`side` remembers it, `T_display` mirrors back).
+A left knee is mirrored into this convention on load (`side` remembers it; `T_display_model`
+mirrors it back for display).
 
 Frames (origins):
 - femur: midpoint of the epicondyles; Y towards the hip centre; Z along the epicondylar axis.
@@ -114,7 +115,7 @@ class Anatomy:
 
     @property
     def T_display_model(self) -> FloatArray:
-        """Maps right-knee model coordinates to how the knee should be shown (mirrors a left knee)."""
+        """Maps right-knee model coordinates to how the knee is shown (mirrors a left knee)."""
         return np.diag([1.0, 1.0, -1.0, 1.0]) if self.side == "left" else np.eye(4)
 
     @property
