@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -14,27 +13,12 @@ import trimesh
 
 from kneeviz.anatomy.atlas import atlas_bone
 
-# `python -m kneeviz` builds every sub-command's parser; while a sibling sub-command module is not
-# written yet, run the same cli.main() with only the sub-commands that exist.
-_LAUNCHER = (
-    "import sys, importlib.util\n"
-    "import kneeviz.cli as cli\n"
-    "cli.SUBCOMMANDS = {k: v for k, v in cli.SUBCOMMANDS.items()\n"
-    "                   if importlib.util.find_spec('kneeviz.commands.' + v[0])}\n"
-    "sys.exit(cli.main(sys.argv[1:]))\n"
-)
 KEY_VALUE = re.compile(r"^[a-z][^:]*: \S.*$")
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    from kneeviz.cli import SUBCOMMANDS
-
-    complete = all(
-        importlib.util.find_spec(f"kneeviz.commands.{m}") for m, _ in SUBCOMMANDS.values()
-    )
-    head = ["-m", "kneeviz"] if complete else ["-c", _LAUNCHER]
     return subprocess.run(
-        [sys.executable, *head, "check-mesh", *map(str, args)],
+        [sys.executable, "-m", "kneeviz", "check-mesh", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=300,
