@@ -1,0 +1,286 @@
+"""The main window: 3D view and timeline on the left, controls, readouts and plots on the right."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtCore import QThreadPool, QTimer
+from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PyQt6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMenuBar,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
+)
+from pyvistaqt import QtInteractor
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.app.about import ABOUT_HTML
+from kneeviz.app.controls import ControlPanel, Timeline
+from kneeviz.app.open_knee import LoadJob, LoadSignals, OpenKneeDialog
+from kneeviz.app.playback import Playback
+from kneeviz.app.plots import PlotPanel
+from kneeviz.app.readouts import ReadoutPanel
+from kneeviz.app.session import Session
+from kneeviz.app.solver import Solver
+from kneeviz.scenario import Scenario
+from kneeviz.scene.knee_scene import KneeScene
+
+PROGRESS_DELAY_MS = 300
+"""Show the progress bar only when a solve takes longer than this."""
+MULTISAMPLES = 4
+
+
+def load_anatomy_from_files(femur: str, patella: str, tibia: str) -> Anatomy:
+    from kneeviz.anatomy.build import anatomy_from_files
+
+    return anatomy_from_files(femur, patella, tibia)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        anatomy: Anatomy,
+        scenario: Scenario | None = None,
+        *,
+        solver: Solver | None = None,
+        multisampling: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"kneeviz - {anatomy.name}")
+        self.session = Session(anatomy, scenario or Scenario(), solver)
+        self.playback = Playback(self.session, self)
+        self._closed = False
+
+        # 3D view: multisampling off unless asked (3x slower under software rendering).
+        self.plotter = QtInteractor(self, multi_samples=MULTISAMPLES if multisampling else 0,
+                                    auto_update=False)
+        self.scene = KneeScene(self.plotter, anatomy)
+        self.timeline = Timeline(self.session, self.playback)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.setSpacing(0)
+        lv.addWidget(self.plotter.interactor, 1)
+        lv.addWidget(self.timeline)
+
+        self.controls = ControlPanel(self.session)
+        self.readouts = ReadoutPanel(self.session)
+        self.plots = PlotPanel(self.session)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.controls)
+        rv.addWidget(self.readouts)
+        rv.addWidget(self.plots, 1)
+        right.setMinimumWidth(340)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setSizes([960, 420])
+        self.setCentralWidget(splitter)
+
+        self.status_bar = QStatusBar()
+        self.setStatusBar(self.status_bar)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(240)
+        self.progress.setFormat("solving %v/%m")
+        self.progress.hide()
+        self.status_bar.addPermanentWidget(self.progress)
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(PROGRESS_DELAY_MS)
+        self._progress_timer.timeout.connect(self._maybe_show_progress)
+
+        self._build_menus(multisampling)
+        self._build_shortcuts()
+        self.controls.camera.camera_requested.connect(self.set_camera)
+        self.controls.camera.follow_toggled.connect(self.scene.set_follow)
+
+        self.session.frame_changed.connect(self._render_frame)
+        self.session.view_changed.connect(self._on_view)
+        self.session.anatomy_changed.connect(self._on_anatomy)
+        self.session.solving_changed.connect(self._on_solving)
+        self.session.progress.connect(self._on_progress)
+        self.session.error.connect(self.show_error)
+
+        self._load_pool = QThreadPool()
+        self._load_pool.setMaxThreadCount(1)
+        self._load_signals = LoadSignals()
+        self._load_signals.loaded.connect(self._on_knee_loaded)
+        self._load_signals.failed.connect(self._on_knee_failed)
+        self.loading = False
+        self.frames_rendered = 0
+
+        self._camera_set = False
+        self.session.start()
+        self.resize(1400, 860)
+
+    # -- menus and keys --------------------------------------------------------------------
+    def _build_menus(self, multisampling: bool) -> None:
+        bar = QMenuBar(self)
+        self.setMenuBar(bar)
+        file_menu = QMenu("&File", self)
+        bar.addMenu(file_menu)
+        a = QAction("&Open knee...", self)
+        a.setShortcut(QKeySequence.StandardKey.Open)
+        a.triggered.connect(self.open_knee_dialog)
+        file_menu.addAction(a)
+        a = QAction("&Save screenshot...", self)
+        a.setShortcut(QKeySequence("Ctrl+S"))
+        a.triggered.connect(self.save_screenshot_dialog)
+        file_menu.addAction(a)
+        file_menu.addSeparator()
+        a = QAction("&Quit", self)
+        a.setShortcut(QKeySequence.StandardKey.Quit)
+        a.triggered.connect(self.close)
+        file_menu.addAction(a)
+
+        view_menu = QMenu("&View", self)
+        bar.addMenu(view_menu)
+        self.msaa_action = QAction("Smooth edges (multisampling; slower in software rendering)",
+                                   self)
+        self.msaa_action.setCheckable(True)
+        self.msaa_action.setChecked(multisampling)
+        self.msaa_action.toggled.connect(self.set_multisampling)
+        view_menu.addAction(self.msaa_action)
+
+        help_menu = QMenu("&Help", self)
+        bar.addMenu(help_menu)
+        a = QAction("&About kneeviz", self)
+        a.triggered.connect(self.show_about)
+        help_menu.addAction(a)
+
+    def _build_shortcuts(self) -> None:
+        for key, slot in (("Space", self.playback.toggle),
+                          ("Left", lambda: self.playback.step(-1)),
+                          ("Right", lambda: self.playback.step(1))):
+            QShortcut(QKeySequence(key), self).activated.connect(slot)
+
+    # -- rendering -------------------------------------------------------------------------
+    def _render_frame(self, i: int) -> None:
+        view = self.session.view
+        if view is None or self._closed:
+            return
+        self.scene.set_poses(view.poses(i))
+        if not self._camera_set:
+            self._camera_set = True
+            self.scene.set_camera("front")
+        self.plotter.render()
+        self.frames_rendered += 1
+
+    def _on_view(self) -> None:
+        view = self.session.view
+        if view is None:
+            return
+        msg = ("" if view.solved else
+               "Bones moved; the kneecap's balance is being solved..." if self.session.solving
+               else "Bones only: the kneecap rides with the thigh bone (no mechanics).")
+        self.status_bar.showMessage(msg)
+
+    def set_camera(self, preset: str) -> None:
+        self.scene.set_camera(preset)
+        self.plotter.render()
+
+    def set_multisampling(self, on: bool) -> None:
+        if on:
+            self.plotter.enable_anti_aliasing("msaa", multi_samples=MULTISAMPLES)
+        else:
+            self.plotter.disable_anti_aliasing()
+        self.plotter.render()
+
+    # -- solving ----------------------------------------------------------------------------
+    def _on_solving(self, on: bool) -> None:
+        if on:
+            self._progress_timer.start()
+        else:
+            self._progress_timer.stop()
+            self.progress.hide()
+            self._on_view()
+
+    def _maybe_show_progress(self) -> None:
+        if self.session.solving:
+            self.progress.show()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def show_error(self, message: str) -> None:
+        QMessageBox.critical(self, "kneeviz", message)
+
+    # -- files --------------------------------------------------------------------------------
+    def open_knee_dialog(self) -> None:
+        dialog = OpenKneeDialog(self)
+        if dialog.exec():
+            self.open_knee_files(*dialog.paths())
+
+    def open_knee_files(self, femur: str, patella: str, tibia: str) -> None:
+        """Load a knee in the background; on success it replaces the current one, on failure an
+        error dialog names the file and the current knee stays."""
+        missing = [name for name, p in (("femur", femur), ("patella", patella), ("tibia", tibia))
+                   if not p]
+        if missing:
+            self.show_error(f"choose the {', '.join(missing)} file(s) to open a knee")
+            return
+        self.loading = True
+        self.status_bar.showMessage(f"Loading {Path(femur).name}, {Path(patella).name}, "
+                                     f"{Path(tibia).name}...")
+        self._load_pool.start(
+            LoadJob(lambda: load_anatomy_from_files(femur, patella, tibia), self._load_signals)
+        )
+
+    def _on_knee_loaded(self, anatomy: Anatomy) -> None:
+        self.loading = False
+        if self._closed:
+            return
+        self.playback.pause()
+        self.session.set_anatomy(anatomy)
+
+    def _on_knee_failed(self, message: str) -> None:
+        self.loading = False
+        if self._closed:
+            return
+        self.status_bar.showMessage("The knee could not be opened; the current knee is kept.")
+        self.show_error(message)
+
+    def _on_anatomy(self) -> None:
+        self.setWindowTitle(f"kneeviz - {self.session.anatomy.name}")
+        self.scene.set_anatomy(self.session.anatomy)
+        self._camera_set = False
+
+    def save_screenshot_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "kneeviz.png",
+                                              "PNG image (*.png)")
+        if path:
+            self.save_screenshot(path)
+
+    def save_screenshot(self, path: str, whole_window: bool = False) -> None:
+        if whole_window:
+            self.grab().save(path)
+        else:
+            self.plotter.screenshot(path)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About kneeviz", ABOUT_HTML)
+
+    # -- teardown --------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent | None) -> None:  # noqa: N802 (Qt name)
+        if not self._closed:
+            self._closed = True
+            self.playback.pause()
+            self._progress_timer.stop()
+            self.session.close()
+            self._load_pool.waitForDone(60000)
+            self.plotter.close()
+        super().closeEvent(event)

@@ -1,0 +1,194 @@
+"""The app's one mutable state: the knee, the scenario, the squat being shown and the frame.
+
+Views subscribe to its signals and write back only through its setters (architecture.md). Solving
+goes through a Solver (worker thread); solved squats are kept per (knee, scenario), so going back
+to a preset is instant.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import replace
+
+import numpy as np
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.app.solver import Solver
+from kneeviz.app.squat_view import SquatView, resting_patella_pose, view_from_kinematics
+from kneeviz.scenario import PRESETS, Scenario
+
+_CACHE_SIZE = 12
+
+
+class Session(QObject):
+    anatomy_changed = pyqtSignal()
+    scenario_changed = pyqtSignal()
+    view_changed = pyqtSignal()
+    """A new squat to show (a preview or a solve of the current scenario)."""
+    healthy_changed = pyqtSignal()
+    frame_changed = pyqtSignal(int)
+    solving_changed = pyqtSignal(bool)
+    progress = pyqtSignal(int, int)
+    error = pyqtSignal(str)
+
+    def __init__(
+        self, anatomy: Anatomy, scenario: Scenario, solver: Solver | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.anatomy = anatomy
+        self.scenario = scenario.validate()
+        self.solver = solver if solver is not None else Solver()
+        self.view: SquatView | None = None
+        self.healthy_view: SquatView | None = None
+        self.frame = 0
+        self.solving = False
+        self._current_id = -1
+        self._healthy_id = -1
+        self._cache: OrderedDict[tuple[str, Scenario], SquatView] = OrderedDict()
+        self.solver.signals.preview.connect(self._on_preview)
+        self.solver.signals.solved.connect(self._on_solved)
+        self.solver.signals.progress.connect(self._on_progress)
+        self.solver.signals.failed.connect(self._on_failed)
+
+    # -- scenario ------------------------------------------------------------------------------
+    def healthy_scenario(self) -> Scenario:
+        ir, add = PRESETS["healthy"]
+        return replace(self.scenario, femoral_internal_rotation_deg=ir, hip_adduction_deg=add,
+                       preset="healthy")
+
+    def scenario_for_preset(self, name: str) -> Scenario:
+        ir, add = PRESETS[name]
+        return replace(self.scenario, femoral_internal_rotation_deg=ir, hip_adduction_deg=add,
+                       preset=name).validate()
+
+    def scenario_with_hip(self, internal_rotation_deg: float, adduction_deg: float) -> Scenario:
+        preset = "custom"
+        for name, (ir, add) in PRESETS.items():
+            if ir == internal_rotation_deg and add == adduction_deg:
+                preset = name
+        return replace(self.scenario, femoral_internal_rotation_deg=float(internal_rotation_deg),
+                       hip_adduction_deg=float(adduction_deg), preset=preset).validate()
+
+    def set_scenario(self, scenario: Scenario) -> None:
+        scenario.validate()
+        if scenario == self.scenario and self.view is not None:
+            return
+        self.scenario = scenario
+        self.scenario_changed.emit()
+        self._request_current()
+
+    # -- knee ------------------------------------------------------------------------------------
+    def set_anatomy(self, anatomy: Anatomy) -> None:
+        self.anatomy = anatomy
+        self.view = None
+        self.healthy_view = None
+        self.anatomy_changed.emit()
+        self.start()
+
+    def start(self) -> None:
+        """Show the bones at once (kinematics on this thread: milliseconds), then solve the
+        current scenario and the healthy reference in the worker."""
+        if self.view is None and self._cache.get(self._key(self.scenario)) is None:
+            kin = self.solver.kinematics_fn(self.anatomy, self.scenario)
+            self._show(view_from_kinematics(kin, self.scenario, self._hint()))
+        self._request_current()
+        self._request_healthy()
+
+    def _key(self, scenario: Scenario) -> tuple[str, Scenario]:
+        return (self.anatomy.key(), scenario)
+
+    def _hint(self) -> FloatArray:
+        if self.view is not None:
+            return self.view.T_femur_patella
+        if self.healthy_view is not None:
+            return self.healthy_view.T_femur_patella
+        return resting_patella_pose(self.anatomy)
+
+    def _request_current(self) -> None:
+        cached = self._cache.get(self._key(self.scenario))
+        if cached is not None:
+            self.solver.cancel("current")
+            self._current_id = -1
+            self._set_solving(False)
+            self._show(cached)
+            return
+        self._current_id = self.solver.submit(self.anatomy, self.scenario, self._hint(), "current")
+        self._set_solving(True)
+
+    def _request_healthy(self) -> None:
+        hs = self.healthy_scenario()
+        cached = self._cache.get(self._key(hs))
+        if cached is not None:
+            self.healthy_view = cached
+            self.healthy_changed.emit()
+            return
+        self._healthy_id = self.solver.submit(self.anatomy, hs, self._hint(), "healthy")
+
+    # -- solver results ------------------------------------------------------------------------
+    def _on_preview(self, rid: int, view: SquatView) -> None:
+        if rid == self._current_id:
+            self._show(view)
+
+    def _on_solved(self, rid: int, view: SquatView) -> None:
+        key = (self.anatomy.key(), view.scenario)
+        if rid == self._current_id:
+            self._remember(key, view)
+            self._current_id = -1
+            self._set_solving(False)
+            self._show(view)
+            if view.scenario == self.healthy_scenario():
+                self.healthy_view = view
+                self.healthy_changed.emit()
+        elif rid == self._healthy_id:
+            self._remember(key, view)
+            self._healthy_id = -1
+            self.healthy_view = view
+            self.healthy_changed.emit()
+
+    def _on_progress(self, rid: int, done: int, total: int) -> None:
+        if rid == self._current_id:
+            self.progress.emit(done, total)
+
+    def _on_failed(self, rid: int, message: str) -> None:
+        if rid == self._current_id:
+            self._current_id = -1
+            self._set_solving(False)
+            self.error.emit(message)
+        elif rid == self._healthy_id:
+            self._healthy_id = -1
+            self.error.emit(message)
+
+    def _remember(self, key: tuple[str, Scenario], view: SquatView) -> None:
+        self._cache[key] = view
+        self._cache.move_to_end(key)
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def _set_solving(self, on: bool) -> None:
+        if on != self.solving:
+            self.solving = on
+            self.solving_changed.emit(on)
+
+    def _show(self, view: SquatView) -> None:
+        old_n = self.view.n_frames if self.view is not None else None
+        self.view = view
+        if old_n != view.n_frames:
+            self.frame = min(self.frame, view.n_frames - 1)
+        self.view_changed.emit()
+        self.frame_changed.emit(self.frame)
+
+    # -- frame -----------------------------------------------------------------------------------
+    def set_frame(self, i: int) -> None:
+        if self.view is None:
+            return
+        i = int(np.clip(i, 0, self.view.n_frames - 1))
+        if i != self.frame:
+            self.frame = i
+            self.frame_changed.emit(i)
+
+    def close(self) -> None:
+        self._current_id = self._healthy_id = -1
+        self.solver.shutdown()

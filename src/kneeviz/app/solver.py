@@ -1,0 +1,157 @@
+"""Solving off the UI thread: a request runs in a QThreadPool worker; only the newest counts.
+
+A request (knee, scenario) first computes the squat kinematics (milliseconds) and posts a preview
+(the bones in their new poses, the patella carried along), then runs the equilibrium solve and posts
+the solved view. Each request has an id; when a newer request arrives the older one stops at its
+next frame (its progress callback raises) and anything it still posts is dropped, so a fast slider
+drag never shows stale results.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.app import squat_view as sv
+from kneeviz.errors import KneevizError
+from kneeviz.scenario import Scenario
+
+KinematicsFn = Callable[[Anatomy, Scenario], Any]
+SimulateFn = Callable[..., Any]
+
+
+class _CancelledError(Exception):
+    """Raised inside a superseded solve to stop it early."""
+
+
+@dataclass(frozen=True)
+class SolveRequest:
+    request_id: int
+    anatomy: Anatomy
+    scenario: Scenario
+    T_femur_patella_hint: Any
+    """(N,4,4) or (4,4) patella pose relative to the femur for the preview."""
+    purpose: str = "current"
+    """"current" (what the user asked for) or "healthy" (the reference curve)."""
+
+
+class SolverSignals(QObject):
+    preview = pyqtSignal(int, object)  # request id, SquatView (kinematics only)
+    solved = pyqtSignal(int, object)  # request id, SquatView (solved)
+    progress = pyqtSignal(int, int, int)  # request id, frames done, frames total
+    failed = pyqtSignal(int, str)  # request id, message
+
+
+class _Job(QRunnable):
+    def __init__(self, solver: Solver, request: SolveRequest) -> None:
+        super().__init__()
+        self.solver = solver
+        self.request = request
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        s, r = self.solver, self.request
+        try:
+            if s.is_stale(r):
+                return
+            kin = s.kinematics_fn(r.anatomy, r.scenario)
+            preview = sv.view_from_kinematics(kin, r.scenario, _hint(r, kin.n_frames))
+            if s.is_stale(r):
+                return
+            s.signals.preview.emit(r.request_id, preview)
+            if s.simulate_fn is None:  # bones only: the preview is the final answer
+                s.signals.solved.emit(r.request_id, preview)
+                return
+            total = int(kin.n_frames)
+
+            def on_frame(i: int, _sol: object) -> None:
+                if s.is_stale(r):
+                    raise _CancelledError
+                s.signals.progress.emit(r.request_id, i + 1, total)
+
+            traj = s.simulate_fn(r.anatomy, r.scenario, kin, on_frame)
+            if s.is_stale(r):
+                return
+            s.signals.solved.emit(r.request_id, sv.view_from_trajectory(traj))
+        except _CancelledError:
+            return
+        except KneevizError as exc:
+            s.signals.failed.emit(r.request_id, str(exc))
+        except Exception as exc:  # a model bug must not kill the window: report it
+            traceback.print_exc()
+            s.signals.failed.emit(r.request_id, f"the solve failed: {exc!r}")
+
+
+def _hint(r: SolveRequest, n: int) -> Any:
+    import numpy as np
+
+    h = np.asarray(r.T_femur_patella_hint, dtype=float)
+    if h.ndim == 3 and h.shape[0] != n:
+        # A different number of frames: resample the old relative poses by index.
+        idx = np.round(np.linspace(0, h.shape[0] - 1, n)).astype(int)
+        h = h[idx]
+    return h
+
+
+class Solver(QObject):
+    """Runs SolveRequests on one worker thread; `latest` ids per purpose decide what is stale."""
+
+    def __init__(
+        self,
+        kinematics_fn: KinematicsFn = sv.kinematics,
+        simulate_fn: SimulateFn | None = sv.simulate,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.kinematics_fn = kinematics_fn
+        self.simulate_fn = simulate_fn
+        self.signals = SolverSignals()
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(1)
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._latest: dict[str, int] = {}
+        self._closed = False
+
+    def submit(
+        self, anatomy: Anatomy, scenario: Scenario, T_femur_patella_hint: Any,
+        purpose: str = "current",
+    ) -> int:
+        with self._lock:
+            self._next_id += 1
+            rid = self._next_id
+            self._latest[purpose] = rid
+        self.pool.start(_Job(self, SolveRequest(rid, anatomy, scenario, T_femur_patella_hint,
+                                                purpose)))
+        return rid
+
+    def is_stale(self, r: SolveRequest) -> bool:
+        with self._lock:
+            return self._closed or self._latest.get(r.purpose) != r.request_id
+
+    def is_latest(self, request_id: int) -> bool:
+        with self._lock:
+            return not self._closed and request_id in self._latest.values()
+
+    def cancel(self, purpose: str) -> None:
+        """Make the running request of this purpose stale (it stops at its next frame)."""
+        with self._lock:
+            self._latest.pop(purpose, None)
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            self._latest.clear()
+
+    def shutdown(self, timeout_ms: int = 30000) -> None:
+        """Stop every request and wait for the worker (running solves stop at their next frame)."""
+        with self._lock:
+            self._closed = True
+            self._latest.clear()
+        self.pool.clear()
+        self.pool.waitForDone(timeout_ms)

@@ -1,0 +1,148 @@
+"""The ONE adapter between the model's results and the app: everything the window shows of a squat.
+
+The app never reads SquatKinematics or Trajectory fields directly; it reads a SquatView made here.
+If simulation.py renames a field, only this module changes. No Qt here (the benchmark and the
+offscreen renderer use it too).
+
+Two sources:
+- `view_from_kinematics`: the bones from the squat kinematics alone (instant). The patella rides
+  with the femur at a given relative pose (the previous solution's, or a plausible resting pose),
+  and the mechanics measures are NaN (shown as "-") until the solve lands.
+- `view_from_trajectory`: a solved Trajectory (kneeviz.simulation): the patella in equilibrium
+  and every clinical measure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.scenario import Scenario
+
+MEASURES: tuple[str, ...] = (
+    "knee_flexion_deg",
+    "femur_rotation_world_deg",
+    "patella_lateral_tilt_deg",
+    "patella_lateral_shift_mm",
+    "bisect_offset_pct",
+    "contact_area_mm2",
+    "peak_pressure_mpa",
+    "pfjrf_bw",
+)
+"""The per-frame numbers the readout panel and plots show (Trajectory value keys)."""
+
+
+@dataclass(frozen=True, eq=False)
+class SquatView:
+    """One squat as the window shows it: N frames of bone poses and measures."""
+
+    scenario: Scenario
+    time_s: FloatArray
+    T_world: dict[str, FloatArray]
+    """Bone name ("pelvis", "femur", "tibia", "patella") -> (N, 4, 4) world poses (model coords)."""
+    T_femur_patella: FloatArray
+    measures: dict[str, FloatArray]
+    """MEASURES key -> (N,) values; NaN where not known (kinematics only)."""
+    solved: bool
+    """True when the patella comes from the equilibrium solve (not carried with the femur)."""
+    patella_pressure_mpa: FloatArray | None = None
+    converged: np.ndarray | None = None
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.time_s.shape[0])
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.time_s[-1]) if self.n_frames else 0.0
+
+    def poses(self, i: int) -> dict[str, FloatArray]:
+        """World poses of every bone at frame i."""
+        return {bone: T[i] for bone, T in self.T_world.items()}
+
+    def value(self, key: str, i: int) -> float:
+        return float(self.measures[key][i])
+
+    def frame_at_time(self, t_s: float) -> int:
+        """The frame at (or just before) time t."""
+        i = int(np.searchsorted(self.time_s, t_s, side="right")) - 1
+        return min(max(i, 0), self.n_frames - 1)
+
+
+def resting_patella_pose(anatomy: Anatomy) -> FloatArray:
+    """A plausible patella pose in the femur frame without mechanics: axes parallel to the
+    femur's, its ridge over the proximal third of the trochlear groove, resting on it."""
+    g = np.asarray(anatomy.femur_landmarks.groove_line_mm, dtype=float)
+    target = g[int(0.3 * (len(g) - 1))] if g.ndim == 2 and len(g) else np.array([40.0, 20.0, 0.0])
+    ridge = np.asarray(anatomy.patella_landmarks.ridge_line_mm, dtype=float)
+    ridge_mid = ridge[len(ridge) // 2] if ridge.ndim == 2 and len(ridge) else np.zeros(3)
+    T = np.eye(4)
+    T[:3, 3] = target - ridge_mid + np.array([2.0, 0.0, 0.0])  # 2 mm of cartilage
+    return T
+
+
+def view_from_kinematics(
+    kin: Any, scenario: Scenario, T_femur_patella: FloatArray
+) -> SquatView:
+    """Bones from SquatKinematics; the patella at T_femur_patella ((4,4) or (N,4,4)) relative to
+    the femur; no mechanics measures."""
+    n = int(kin.n_frames)
+    T_fp = np.asarray(T_femur_patella, dtype=float)
+    if T_fp.ndim == 2:
+        T_fp = np.broadcast_to(T_fp, (n, 4, 4)).copy()
+    nan = np.full(n, np.nan)
+    measures = {k: nan for k in MEASURES}
+    measures["knee_flexion_deg"] = np.asarray(kin.knee_flexion_deg, dtype=float)
+    measures["femur_rotation_world_deg"] = np.asarray(kin.femur_rotation_world_deg, dtype=float)
+    T_wf = np.asarray(kin.T_world_femur, dtype=float)
+    return SquatView(
+        scenario=scenario,
+        time_s=np.asarray(kin.time_s, dtype=float),
+        T_world={
+            "pelvis": np.asarray(kin.T_world_pelvis, dtype=float),
+            "femur": T_wf,
+            "tibia": np.asarray(kin.T_world_tibia, dtype=float),
+            "patella": T_wf @ T_fp,
+        },
+        T_femur_patella=T_fp,
+        measures=measures,
+        solved=False,
+    )
+
+
+def view_from_trajectory(traj: Any) -> SquatView:
+    """A solved kneeviz.simulation.Trajectory."""
+    values = traj.values
+    return SquatView(
+        scenario=traj.scenario,
+        time_s=np.asarray(values["time_s"], dtype=float),
+        T_world={
+            "pelvis": np.asarray(traj.T_world_pelvis, dtype=float),
+            "femur": np.asarray(traj.T_world_femur, dtype=float),
+            "tibia": np.asarray(traj.T_world_tibia, dtype=float),
+            "patella": np.asarray(traj.T_world_patella, dtype=float),
+        },
+        T_femur_patella=np.asarray(traj.T_femur_patella, dtype=float),
+        measures={k: np.asarray(values[k], dtype=float) for k in MEASURES},
+        solved=True,
+        patella_pressure_mpa=np.asarray(traj.patella_pressure_mpa),
+        converged=np.asarray(traj.converged, dtype=bool),
+    )
+
+
+def kinematics(anatomy: Anatomy, scenario: Scenario) -> Any:
+    """The squat kinematics (fast: milliseconds)."""
+    from kneeviz.motion.squat import squat_kinematics
+
+    return squat_kinematics(anatomy, scenario)
+
+
+def simulate(anatomy: Anatomy, scenario: Scenario, kin: Any = None, on_frame: Any = None) -> Any:
+    """The full equilibrium solve (seconds): kneeviz.simulation.simulate."""
+    from kneeviz.simulation import simulate as _simulate
+
+    return _simulate(anatomy, scenario, kinematics=kin, on_frame=on_frame)

@@ -1,0 +1,237 @@
+"""The knee in 3D: one pyvista actor per bone and cartilage, created once, posed by matrices.
+
+A frame of the squat is a set of world poses (T_world_<bone>, model coordinates, right-knee
+convention). Each actor keeps its mesh in its bone frame and receives
+`T_display_model @ T_world_bone` as its `user_matrix`, so playing the squat never rebuilds geometry
+(and a left knee is mirrored back for display in that one product).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pyvista as pv
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.scene.materials import BACKGROUND_BOTTOM, BACKGROUND_TOP, BONE, CARTILAGE, Material
+
+BONES = ("pelvis", "femur", "tibia", "patella")
+"""The rigid bodies a frame poses."""
+
+PARTS: dict[str, tuple[str, Material]] = {
+    "pelvis": ("pelvis", BONE),
+    "femur": ("femur", BONE),
+    "tibia": ("tibia", BONE),
+    "patella": ("patella", BONE),
+    "femur_cartilage": ("femur", CARTILAGE),
+    "patella_cartilage": ("patella", CARTILAGE),
+}
+"""Actor name -> (the bone whose pose moves it, its material)."""
+
+CAMERA_PRESETS = ("front", "side", "closeup", "whole-leg", "skyline")
+
+
+def polydata_from_mesh(mesh: SurfaceMesh) -> pv.PolyData:
+    """A pyvista surface with smooth point normals; the vertex order is kept (scalars such as
+    cartilage pressure can later be set per original vertex)."""
+    faces = np.hstack([np.full((mesh.n_triangles, 1), 3, dtype=np.int64), mesh.faces]).ravel()
+    poly = pv.PolyData(np.array(mesh.vertices_mm, dtype=float), faces)
+    poly.point_data["Normals"] = mesh.vertex_normals().astype(np.float32)
+    poly.point_data.active_normals_name = "Normals"
+    return poly
+
+
+@dataclass(frozen=True)
+class CameraPose:
+    """position, focal point, view-up (display coordinates, mm)."""
+
+    position: tuple[float, float, float]
+    focal_point: tuple[float, float, float]
+    view_up: tuple[float, float, float]
+    clipping_range: tuple[float, float] | None = None
+    """Near/far distances when the preset cuts the view (None: fit the scene)."""
+
+    def as_list(self) -> list[tuple[float, float, float]]:
+        return [self.position, self.focal_point, self.view_up]
+
+
+def _t(v: FloatArray) -> tuple[float, float, float]:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def _unit(v: FloatArray) -> FloatArray:
+    return v / float(np.linalg.norm(v))
+
+
+class KneeScene:
+    """The actors of one knee in one pyvista plotter (a QtInteractor or an offscreen Plotter)."""
+
+    def __init__(self, plotter: pv.BasePlotter, anatomy: Anatomy) -> None:
+        self.plotter = plotter
+        self.anatomy = anatomy
+        self.actors: dict[str, pv.Actor] = {}
+        self._poses: dict[str, FloatArray] = {}
+        self._follow_offset: FloatArray | None = None
+        self._clip: tuple[float, float] | None = None
+        plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)  # type: ignore[arg-type]
+        self._build()
+
+    # -- actors ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        for name, (_bone, material) in PARTS.items():
+            mesh: SurfaceMesh | None = getattr(self.anatomy, name)
+            if mesh is None:
+                continue
+            actor = self.plotter.add_mesh(
+                polydata_from_mesh(mesh),
+                color=material.color,
+                ambient=material.ambient,
+                diffuse=material.diffuse,
+                specular=material.specular,
+                specular_power=material.specular_power,
+                opacity=material.opacity,
+                smooth_shading=True,
+                name=f"kneeviz-{name}",
+                reset_camera=False,
+                render=False,
+            )
+            # Slightly push the bone back in depth so coincident cartilage-bone surfaces favour
+            # the cartilage instead of flickering.
+            if material is BONE:
+                actor.mapper.SetResolveCoincidentTopologyToPolygonOffset()
+            self.actors[name] = actor
+
+    def set_anatomy(self, anatomy: Anatomy) -> None:
+        """Replace the knee (the only time actors are rebuilt)."""
+        self.remove()
+        self.anatomy = anatomy
+        self._build()
+        if self._poses:
+            self.set_poses(self._poses)
+
+    def remove(self) -> None:
+        for name in list(self.actors):
+            self.plotter.remove_actor(self.actors.pop(name), render=False)
+
+    # -- poses ----------------------------------------------------------------------------
+    @property
+    def T_display_model(self) -> FloatArray:
+        return self.anatomy.T_display_model
+
+    def set_poses(self, T_world: Mapping[str, FloatArray]) -> None:
+        """Pose every actor from world poses of the bones (keys from BONES; missing keys keep
+        the actor where it is). Moves the camera along if follow-knee is on."""
+        D = self.T_display_model
+        for bone, T in T_world.items():
+            self._poses[bone] = np.asarray(T, dtype=float)
+        for name, (bone, _m) in PARTS.items():
+            actor = self.actors.get(name)
+            if actor is not None and bone in T_world:
+                actor.user_matrix = D @ self._poses[bone]
+        if self._follow_offset is not None:
+            self._apply_follow()
+
+    def pose_of(self, bone: str) -> FloatArray:
+        return self._poses.get(bone, np.eye(4))
+
+    # -- landmarks in display coordinates --------------------------------------------------
+    def _display(self, T_world_bone: FloatArray, p_bone: FloatArray) -> FloatArray:
+        p = self.T_display_model @ T_world_bone @ np.append(np.asarray(p_bone, float), 1.0)
+        return np.asarray(p[:3])
+
+    def knee_centre(self) -> FloatArray:
+        return self._display(self.pose_of("femur"), np.zeros(3))
+
+    def patella_centre(self) -> FloatArray:
+        return self._display(self.pose_of("patella"), np.zeros(3))
+
+    def hip_centre(self) -> FloatArray:
+        return self._display(self.pose_of("femur"), self.anatomy.femur_landmarks.hip_centre_mm)
+
+    def ankle_centre(self) -> FloatArray:
+        return self._display(self.pose_of("tibia"), self.anatomy.tibia_landmarks.ankle_centre_mm)
+
+    def _lateral(self) -> FloatArray:
+        """Unit vector towards the knee's lateral side in display coordinates."""
+        return np.array([0.0, 0.0, -1.0 if self.anatomy.side == "left" else 1.0])
+
+    # -- cameras ---------------------------------------------------------------------------
+    def camera_pose(self, preset: str) -> CameraPose:
+        """Camera for a named preset at the current frame (display coordinates)."""
+        up = np.array([0.0, 1.0, 0.0])
+        ant = np.array([1.0, 0.0, 0.0])
+        lat = self._lateral()
+        knee = self.knee_centre()
+        if preset == "front":
+            focal = knee + np.array([0.0, -20.0, 0.0])
+            pos = focal + 620.0 * _unit(ant + 0.12 * lat + 0.08 * up)
+        elif preset == "side":
+            focal = knee + np.array([10.0, -20.0, 0.0])
+            pos = focal + 620.0 * lat
+        elif preset == "closeup":
+            focal = 0.5 * (self.patella_centre() + knee)
+            pos = focal + 230.0 * _unit(ant + 0.45 * lat + 0.3 * up)
+        elif preset == "whole-leg":
+            hip, ankle = self.hip_centre(), self.ankle_centre()
+            top = hip + 160.0 * up  # the iliac crest is about this far above the hip centre
+            pts = np.stack([top, ankle - 40.0 * up, knee])
+            focal = 0.5 * (pts.min(axis=0) + pts.max(axis=0))
+            extent = max(float(np.ptp(pts, axis=0).max()), 400.0)
+            dist = 1.1 * 0.5 * extent / np.tan(np.radians(15.0))
+            pos = focal + dist * _unit(ant + 0.7 * lat + 0.1 * up)
+        elif preset == "skyline":
+            # Skyline (Merchant) view: look along the patella's long axis from above it, tipped a
+            # little anterior, anterior up on screen, so the kneecap sits above its groove as on
+            # the radiograph.
+            Tp = self.T_display_model @ self.pose_of("patella")
+            yp, xp = Tp[:3, 1], Tp[:3, 0]
+            focal = self.patella_centre() - 12.0 * xp
+            direction = _unit(np.cos(np.radians(20.0)) * yp + np.sin(np.radians(20.0)) * xp)
+            pos = focal + 240.0 * direction
+            up = xp
+            # Cut away everything nearer than 50 mm above the kneecap (the femoral shaft and
+            # quadriceps region), as the radiograph's beam passes tangent to the joint.
+            return CameraPose(_t(pos), _t(focal), _t(up), (240.0 - 50.0, 240.0 + 400.0))
+        else:
+            raise ValueError(f"unknown camera preset {preset!r}: one of {CAMERA_PRESETS}")
+        return CameraPose(_t(pos), _t(focal), _t(up))
+
+    def set_camera(self, preset: str) -> None:
+        pose = self.camera_pose(preset)
+        self.plotter.camera_position = pose.as_list()
+        self._clip = pose.clipping_range
+        self._reset_clipping()
+        if self._follow_offset is not None:
+            self._follow_offset = np.array(self.plotter.camera.focal_point) - self.knee_centre()
+
+    # -- follow the knee ------------------------------------------------------------------------
+    @property
+    def following(self) -> bool:
+        return self._follow_offset is not None
+
+    def set_follow(self, on: bool) -> None:
+        """Keep the camera's focal point at a fixed offset from the knee centre while it moves."""
+        if on:
+            self._follow_offset = np.array(self.plotter.camera.focal_point) - self.knee_centre()
+        else:
+            self._follow_offset = None
+
+    def _apply_follow(self) -> None:
+        assert self._follow_offset is not None
+        cam = self.plotter.camera
+        focal = np.array(cam.focal_point)
+        shift = self.knee_centre() + self._follow_offset - focal
+        if float(np.linalg.norm(shift)) < 1e-9:
+            return
+        cam.focal_point = _t(focal + shift)
+        cam.position = _t(np.array(cam.position) + shift)
+        self._reset_clipping()
+
+    def _reset_clipping(self) -> None:
+        if self._clip is None:
+            self.plotter.reset_camera_clipping_range()
+        else:
+            self.plotter.camera.clipping_range = self._clip
