@@ -91,3 +91,22 @@ def test_tibiofemoral_joint_is_open_not_overlapping(knee) -> None:  # type: igno
     # and the tibia sits under the femur, not beside it
     origin = knee.T_femur_tibia_ref[:3, 3]
     assert -45.0 < origin[1] < -15.0 and abs(origin[2]) < 12.0
+
+
+def test_check_mesh_prints_the_default_femurs_healthy_groove() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "kneeviz", "check-mesh", str(assets_dir() / "femur.stl")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    facts = dict(
+        line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line
+    )
+    assert facts["bone"] == "femur" and facts["side"] == "right" and facts["units"] == "mm"
+    assert 130.0 <= float(facts["sulcus angle"].split()[0]) <= 145.0
+    assert 4.0 <= float(facts["groove depth"].split()[0]) <= 7.0
