@@ -11,9 +11,10 @@ equivariant under rotation, translation and mirroring of the input):
    centre.
 3. Medial = the head's offset from the shaft (perpendicular to the long axis). Posterior = the side
    to which the distal end bulges from the shaft line (the condyles sit behind the shaft).
-4. Posterior condyles = the most posterior points of the medial and lateral halves of the distal
-   end; their line refines the mediolateral axis (iterated); epicondyles = the most medial and
-   lateral points of the distal end along it.
+4. Posterior condyles = the ends of the posterior condylar line: seen along the mechanical axis,
+   the hull edge of the distal end that bridges the notch behind the condyles (a bitangent, stable
+   against remeshing). Epicondyles = the most medial and lateral points of the distal end along that
+   line; iterated with the mechanical axis through their midpoint.
 5. Frame (knee.py): origin at the epicondyle midpoint, Y to the hip centre, Z along the epicondylar
    axis (medial -> lateral), X = Y x Z. Side from the handedness of (anterior, proximal, lateral):
    a left femur gets a mirrored frame (det -1) so femur-frame coordinates are always a right knee.
@@ -30,6 +31,7 @@ import numpy as np
 from kneeviz.anatomy._geometry import (
     SphereFit,
     SurfaceSample,
+    extreme,
     grow_sphere,
     perpendicular,
     principal_axes,
@@ -152,26 +154,20 @@ def find_femur(mesh: SurfaceMesh) -> FemurFit:
     lateral = -medial
     # handedness of (anterior, proximal, lateral): right-handed for a right femur
     side = "right" if float(np.cross(up, lateral) @ -posterior) > 0 else "left"
-    # refine: mechanical axis, posterior condylar line, epicondyles (a few passes)
+    # refine: mechanical axis, posterior condylar line, epicondyles, knee centre (a few passes)
     knee = distal_c
     for _ in range(4):
         y = unit(hip - knee)
-        lateral = unit(perpendicular(lateral, y))
-        posterior = unit(perpendicular(posterior, y))
-        posterior = unit(posterior - (posterior @ lateral) * lateral)
         tt = (s.points - knee) @ y
-        region = s.points[tt < tt.min() + 0.11 * bone.length_mm]
-        z = (region - region.mean(0)) @ lateral
-        back = region @ posterior
-        med_half, lat_half = z < 0, z > 0
-        mpc = region[med_half][np.argmax(back[med_half])]
-        lpc = region[lat_half][np.argmax(back[lat_half])]
+        in_region = tt < tt.min() + 0.11 * bone.length_mm
+        region, region_w = s.points[in_region], s.areas[in_region]
+        mpc, lpc = posterior_condyles(region, y, unit(perpendicular(posterior, y)), lateral)
         lateral = unit(perpendicular(lpc - mpc, y))
-        med_epi = region[np.argmin(region @ lateral)]
-        lat_epi = region[np.argmax(region @ lateral)]
-        knee = 0.5 * (med_epi + lat_epi)
         new_post = np.cross(lateral, y)
         posterior = new_post if float(new_post @ posterior) > 0 else -new_post
+        med_epi = extreme(region, -lateral, region_w)
+        lat_epi = extreme(region, lateral, region_w)
+        knee = 0.5 * (med_epi + lat_epi)
     y = unit(hip - knee)
     z = unit(perpendicular(lat_epi - med_epi, y))
     x = np.cross(y, z) if side == "right" else -np.cross(y, z)
@@ -191,6 +187,41 @@ def find_femur(mesh: SurfaceMesh) -> FemurFit:
         groove_depth_mm=troch.groove_depth_mm,
     )
     return FemurFit(T_input_femur, side, lm)
+
+
+def posterior_condyles(points: FloatArray, axis: FloatArray, posterior: FloatArray,
+                       lateral: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The medial and lateral posterior condyle points: the ends of the posterior condylar line.
+
+    Seen along the mechanical `axis`, the line tangent to the back of both condyles is the edge of
+    the outline's convex hull that bridges the intercondylar notch: the longest hull edge facing
+    `posterior`. A bitangent of two curved surfaces is stable against remeshing, unlike a chain of
+    single extreme points.
+    """
+    from scipy.spatial import ConvexHull
+
+    e1 = unit(perpendicular(lateral, axis))
+    e2 = np.cross(axis, e1)
+    q = np.column_stack([points @ e1, points @ e2])
+    hull = ConvexHull(q)
+    post2 = np.array([posterior @ e1, posterior @ e2])
+    best, best_len = None, -1.0
+    centre = q[hull.vertices].mean(0)
+    for a, b in hull.simplices:
+        edge = q[b] - q[a]
+        normal = np.array([edge[1], -edge[0]])
+        if normal @ (q[a] - centre) < 0:
+            normal = -normal
+        length = float(np.hypot(*edge))
+        if normal @ post2 > np.cos(np.radians(45.0)) * length and length > best_len:
+            best, best_len = (a, b), length
+    if best is None:
+        raise MeshError(
+            "femur has no distal end (condyles not found): export the whole distal femur"
+        )
+    a, b = best
+    pa, pb = points[a], points[b]
+    return (pa, pb) if float((pb - pa) @ lateral) > 0 else (pb, pa)
 
 
 def _ml_width(points: FloatArray, axis: FloatArray) -> float:

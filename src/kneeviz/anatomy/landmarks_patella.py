@@ -28,6 +28,7 @@ import numpy as np
 
 from kneeviz.anatomy._geometry import (
     SurfaceSample,
+    extreme,
     principal_axes,
     sample,
     signed_volume_mm3,
@@ -162,11 +163,12 @@ def find_patella(
     local = apply(T_pi, s.points)
     lridge = apply(T_pi, _ridge(s.points, c, -posterior, up, lateral))
     ext = local.max(0) - local.min(0)
+    ey, ez = np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0])
     lm = PatellaLandmarks(
-        apex_mm=local[np.argmin(local[:, 1])],
-        base_mm=local[np.argmax(local[:, 1])],
-        medial_border_mm=local[np.argmin(local[:, 2])],
-        lateral_border_mm=local[np.argmax(local[:, 2])],
+        apex_mm=extreme(local, -ey, s.areas, 1.0),
+        base_mm=extreme(local, ey, s.areas, 1.0),
+        medial_border_mm=extreme(local, -ez, s.areas, 1.0),
+        lateral_border_mm=extreme(local, ez, s.areas, 1.0),
         ridge_line_mm=lridge,
         height_mm=float(ext[1]),
         width_mm=float(ext[2]),

@@ -32,6 +32,7 @@ from kneeviz.anatomy._geometry import (
     SphereFit,
     SurfaceSample,
     components,
+    extreme,
     grow_sphere,
     principal_axes,
     sample,
@@ -167,9 +168,9 @@ def find_pelvis(mesh: SurfaceMesh, side: str) -> PelvisFit:
         low = own & (h < -10.0)
         if not high.any() or not low.any():
             raise MeshError("pelvis has no ilium above the hip socket: export the whole pelvis")
-        asis = pts[high][np.argmax(pts[high] @ anterior)]
-        psis = pts[high][np.argmin(pts[high] @ anterior)]
-        tubercle = pts[low][np.argmax(pts[low] @ anterior)]
+        asis = extreme(pts[high], anterior, all_s.areas[high])
+        psis = extreme(pts[high], -anterior, all_s.areas[high])
+        tubercle = extreme(pts[low], anterior, all_s.areas[low])
         up = unit(perp(asis - tubercle, lateral))
         if not whole:
             from_opening = unit(perp(this.opening, up))
@@ -185,6 +186,6 @@ def find_pelvis(mesh: SurfaceMesh, side: str) -> PelvisFit:
     band = own & (local[:, 1] > rim) & (local[:, 1] < asis_l[1] - 20.0)
     if not band.any():
         raise MeshError("pelvis has no anterior inferior iliac spine region: check the mesh")
-    aiis_l = local[band][np.argmax(local[band, 0])]
+    aiis_l = extreme(local[band], np.array([1.0, 0.0, 0.0]), all_s.areas[band])
     lm = PelvisLandmarks(hip_centre_mm=np.zeros(3), aiis_mm=aiis_l, asis_mm=asis_l)
     return PelvisFit(T_input_pelvis, lm, side, whole, this.fit.radius_mm)

@@ -29,6 +29,7 @@ import numpy as np
 from kneeviz.anatomy._geometry import (
     components,
     extents_along,
+    extreme,
     principal_axes,
     sample,
     unit,
@@ -117,15 +118,15 @@ def find_tibia(mesh: SurfaceMesh, fibula: SurfaceMesh | None = None) -> TibiaFit
     origin = 0.5 * (med_plat + lat_plat)
 
     distal = h < h.min() + 0.12 * bone.length_mm
-    dp = s.points[distal]
-    med_mal = dp[np.argmin(dp @ lateral)]
+    dp, dw = s.points[distal], s.areas[distal]
+    med_mal = extreme(dp, -lateral, dw)
     if fib is not None:
-        fpts = fib.vertices_mm
-        fh = fpts @ up
-        fd = fpts[fh < fh.min() + 0.12 * bone.length_mm]
-        lat_mal = fd[np.argmax(fd @ lateral)]
+        fs = sample(fib)
+        fh = fs.points @ up
+        f_low = fh < fh.min() + 0.12 * bone.length_mm
+        lat_mal = extreme(fs.points[f_low], lateral, fs.areas[f_low])
     else:
-        lat_mal = dp[np.argmax(dp @ lateral)]
+        lat_mal = extreme(dp, lateral, dw)
     ankle = 0.5 * (med_mal + lat_mal)
 
     y = unit(origin - ankle)
@@ -137,7 +138,7 @@ def find_tibia(mesh: SurfaceMesh, fibula: SurfaceMesh | None = None) -> TibiaFit
     band = (local[:, 1] < -10.0) & (local[:, 1] > -50.0)
     if not band.any():
         raise MeshError("tibia has nothing below its plateau: export the whole tibia")
-    tub = local[band][np.argmax(local[band, 0])]
+    tub = extreme(local[band], np.array([1.0, 0.0, 0.0]), s.areas[band])
     lm = TibiaLandmarks(
         plateau_centre_mm=np.zeros(3),
         medial_plateau_mm=apply(T_tibia_input, med_plat),

@@ -17,8 +17,8 @@ Definitions used (per slice, in the slice plane):
 The groove runs over a contiguous set of cuts whose groove is at least `min_depth_mm` deep: from
 where it fades proximally to where the cut splits into the two separate condyles (or the groove
 fades) distally. The groove line is the deepest point of every cut in that run, proximal to
-distal; the mid-trochlea values are those of the cut halfway along the run (on a real femur this
-cut lies near the epicondylar level, a few mm above the intercondylar notch roof).
+distal; the mid-trochlea values are the mean over the cuts within 2 steps of the cut halfway along
+the run (on a real femur near the epicondylar level, a few mm above the intercondylar notch roof).
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 
 GRID_STEP_MM = 0.2
 MIN_FACET_HALF_WIDTH_MM = 4.0
+MID_HALF_SPAN = 2
+"""The mid-trochlea values average the middle cut and this many cuts either side (at 1 mm steps,
+5 mm of groove): the run's ends move a few mm when a mesh is remeshed, and the angle changes by
+about 1 deg per mm there."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,11 +152,12 @@ def measure_trochlea(
         mp.append([g.x[0], h, g.z[0]])
         lp.append([g.x[2], h, g.z[2]])
     mid = len(hs) // 2
+    near = slice(max(mid - MID_HALF_SPAN, 0), mid + MID_HALF_SPAN + 1)
     return TrochleaMeasures(
         groove_line_mm=np.array(gl),
-        sulcus_angle_deg=float(angles[mid]),
-        groove_depth_mm=float(depths[mid]),
-        lateral_trochlear_inclination_deg=float(ltis[mid]),
+        sulcus_angle_deg=float(np.mean(angles[near])),
+        groove_depth_mm=float(np.mean(depths[near])),
+        lateral_trochlear_inclination_deg=float(np.mean(ltis[near])),
         mid_height_mm=float(hs[mid]),
         heights_mm=np.array(hs),
         sulcus_angles_deg=np.array(angles),
