@@ -137,11 +137,11 @@ def write_video(knee: Anatomy, runs: dict[str, SquatKinematics], healthy: SquatK
     writer = imageio.get_writer(str(path), fps=30)
     n = next(iter(runs.values())).n_frames
     for i in range(0, n, 2):
-        pl.clear()
+        for r in pl.renderers:
+            r.clear()
         for j, preset in enumerate(presets):
             for m, view in enumerate(("side", "front")):
                 pl.subplot(0, 2 * j + m)
-                pl.clear()
                 pl.set_background("white")
                 add_limb(pl, knee, runs[preset], i, ghost=False)
                 if preset != "healthy":
