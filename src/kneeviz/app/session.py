@@ -115,7 +115,8 @@ class Session(QObject):
             self._set_solving(False)
             self._show(cached)
             return
-        self._current_id = self.solver.submit(self.anatomy, self.scenario, self._hint(), "current")
+        self._current_id = self.solver.submit(self.anatomy, self.scenario, self._hint(), "current",
+                                             self.frame)
         self._set_solving(True)
 
     def _request_healthy(self) -> None:
@@ -125,6 +126,8 @@ class Session(QObject):
             self.healthy_view = cached
             self.healthy_changed.emit()
             return
+        if hs == self.scenario:
+            return  # the current solve is the healthy one (_on_solved files it)
         self._healthy_id = self.solver.submit(self.anatomy, hs, self._hint(), "healthy")
 
     # -- solver results ------------------------------------------------------------------------

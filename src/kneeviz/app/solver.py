@@ -10,11 +10,13 @@ drag never shows stale results.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
 from kneeviz.anatomy.knee import Anatomy
@@ -24,6 +26,12 @@ from kneeviz.scenario import Scenario
 
 KinematicsFn = Callable[[Anatomy, Scenario], Any]
 SimulateFn = Callable[..., Any]
+
+
+LADDER_FRAMES = 4
+"""Frames solved to reach the frame on screen before the full sweep."""
+PARTIAL_EVERY_S = 0.5
+"""How often the part of the squat solved so far is shown."""
 
 
 class _CancelledError(Exception):
@@ -39,6 +47,8 @@ class SolveRequest:
     """(N,4,4) or (4,4) patella pose relative to the femur for the preview."""
     purpose: str = "current"
     """"current" (what the user asked for) or "healthy" (the reference curve)."""
+    frame: int = 0
+    """The frame on screen: solved first, so it updates before the rest of the squat."""
 
 
 class SolverSignals(QObject):
@@ -68,12 +78,37 @@ class _Job(QRunnable):
             if s.simulate_fn is None:  # bones only: the preview is the final answer
                 s.signals.solved.emit(r.request_id, preview)
                 return
-            total = int(kin.n_frames)
+            n = int(kin.n_frames)
 
-            def on_frame(i: int, _sol: object) -> None:
+            def check(_i: int, _sol: object) -> None:
                 if s.is_stale(r):
                     raise _CancelledError
-                s.signals.progress.emit(r.request_id, i + 1, total)
+
+            # 1. The frame on screen first, reached through a short ladder of frames from the
+            #    start (the solve warm-starts each frame from the one before).
+            i = min(max(int(r.frame), 0), n - 1)
+            if r.purpose == "current" and 0 < i < n - 1:
+                ladder = np.unique(np.round(np.linspace(0, i, min(LADDER_FRAMES, i + 1))))
+                part = s.simulate_fn(r.anatomy, r.scenario, sv.slice_kinematics(kin, ladder),
+                                     check)
+                preview = sv.merge_solved(preview, sv.view_from_trajectory(part), ladder)
+                if s.is_stale(r):
+                    return
+                s.signals.preview.emit(r.request_id, preview)
+
+            # 2. The whole squat, frame by frame; what is solved is shown as it comes.
+            done: list[Any] = []
+            last_post = [time.monotonic()]
+
+            def on_frame(k: int, sol: object) -> None:
+                check(k, sol)
+                done.append(sv.solution_pose(sol))
+                s.signals.progress.emit(r.request_id, k + 1, n)
+                now = time.monotonic()
+                if r.purpose == "current" and now - last_post[0] > PARTIAL_EVERY_S:
+                    last_post[0] = now
+                    partial = sv.with_patella_poses(preview, r.anatomy, range(len(done)), done)
+                    s.signals.preview.emit(r.request_id, partial)
 
             traj = s.simulate_fn(r.anatomy, r.scenario, kin, on_frame)
             if s.is_stale(r):
@@ -121,14 +156,14 @@ class Solver(QObject):
 
     def submit(
         self, anatomy: Anatomy, scenario: Scenario, T_femur_patella_hint: Any,
-        purpose: str = "current",
+        purpose: str = "current", frame: int = 0,
     ) -> int:
         with self._lock:
             self._next_id += 1
             rid = self._next_id
             self._latest[purpose] = rid
         self.pool.start(_Job(self, SolveRequest(rid, anatomy, scenario, T_femur_patella_hint,
-                                                purpose)))
+                                                purpose, frame)))
         return rid
 
     def is_stale(self, r: SolveRequest) -> bool:

@@ -146,3 +146,61 @@ def simulate(anatomy: Anatomy, scenario: Scenario, kin: Any = None, on_frame: An
     from kneeviz.simulation import simulate as _simulate
 
     return _simulate(anatomy, scenario, kinematics=kin, on_frame=on_frame)
+
+
+def slice_kinematics(kin: Any, frames: Any) -> Any:
+    """The same squat kinematics restricted to some frames (every per-frame array sliced)."""
+    import dataclasses
+
+    idx = np.asarray(frames, dtype=int)
+    n = int(kin.n_frames)
+    changes = {}
+    for f in dataclasses.fields(kin):
+        v = getattr(kin, f.name)
+        if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == n:
+            changes[f.name] = v[idx]
+    return dataclasses.replace(kin, **changes)
+
+
+def solution_pose(frame_solution: Any) -> FloatArray:
+    """The patella pose (femur frame) of one solved frame (simulation's on_frame payload)."""
+    return np.asarray(frame_solution.T_femur_patella, dtype=float)
+
+
+def merge_solved(base: SquatView, part: SquatView, frames: Any) -> SquatView:
+    """`base` with the listed frames replaced by `part`'s (solved) frames, in order."""
+    idx = np.asarray(frames, dtype=int)
+    T_fp = base.T_femur_patella.copy()
+    T_fp[idx] = part.T_femur_patella
+    measures = {k: v.copy() for k, v in base.measures.items()}
+    for k in MEASURES:
+        measures[k][idx] = part.measures[k]
+    return _with(base, T_fp, measures)
+
+
+def with_patella_poses(
+    base: SquatView, anatomy: Anatomy, frames: Any, T_femur_patella: Any
+) -> SquatView:
+    """`base` with solved patella poses at some frames and the pose-only measures (tilt, shift,
+    bisect offset) taken from them; contact measures wait for the full solve."""
+    from kneeviz.mechanics import measures as m
+
+    idx = np.asarray(frames, dtype=int)
+    T_new = np.asarray(T_femur_patella, dtype=float).reshape(-1, 4, 4)
+    T_fp = base.T_femur_patella.copy()
+    T_fp[idx] = T_new
+    measures = {k: v.copy() for k, v in base.measures.items()}
+    for j, T in zip(idx, T_new, strict=True):
+        measures["patella_lateral_tilt_deg"][j] = m.lateral_tilt_deg(T, anatomy)
+        measures["patella_lateral_shift_mm"][j] = m.lateral_shift_mm(T, anatomy)
+        measures["bisect_offset_pct"][j] = m.bisect_offset_pct(T, anatomy)
+    return _with(base, T_fp, measures)
+
+
+def _with(base: SquatView, T_fp: FloatArray, measures: dict[str, FloatArray]) -> SquatView:
+    T_world = dict(base.T_world)
+    T_world["patella"] = T_world["femur"] @ T_fp
+    return SquatView(
+        scenario=base.scenario, time_s=base.time_s, T_world=T_world, T_femur_patella=T_fp,
+        measures=measures, solved=False,
+    )
