@@ -73,7 +73,8 @@ def test_window_opens_with_the_default_knee(qtbot, anatomy) -> None:  # type: ig
         assert np.allclose(T, w.session.view.T_world["femur"][0], atol=1e-6)
         assert w.readouts.text("knee_flexion_deg") == "0 deg"
         img = w.plotter.screenshot(return_img=True)
-        centre = img[img.shape[0] // 3: 2 * img.shape[0] // 3, img.shape[1] // 3: 2 * img.shape[1] // 3]
+        h, wd = img.shape[:2]
+        centre = img[h // 3: 2 * h // 3, wd // 3: 2 * wd // 3]
         ivory = (centre[..., 0] > 150) & (centre[..., 1] > 140) & (centre[..., 2] > 110)
         assert ivory.mean() > 0.05, "no bone-coloured pixels in the middle of the 3D view"
     finally:
