@@ -553,3 +553,42 @@ def test_frames_survive_remeshing(bone: str) -> None:
         T0, T1 = icl_tibia().T_input_tibia, find_tibia(coarse).T_input_tibia
     assert np.linalg.norm(T0[:3, 3] - T1[:3, 3]) < 1.0
     assert axis_angle_error_deg(T0[:3, :3], T1[:3, :3]) < 1.5
+
+
+# ---------------------------------------------------------------- analyse_bone (check-mesh facts)
+
+
+def _point(text: str) -> FloatArray:
+    return np.array([float(c) for c in text.split()[:3]])
+
+
+@needs_icl
+def test_analyse_bone_reports_every_bone_in_input_coordinates() -> None:
+    tib = analyse_bone(icl("tibia_r"))
+    facts = dict(tib.facts)
+    assert (tib.bone, tib.side) == ("tibia", "right")
+    T = icl_tibia().T_input_tibia
+    assert np.allclose(_point(facts["tuberosity"]),
+                       apply(T, icl_tibia().landmarks.tuberosity_mm), atol=0.06)
+    assert np.allclose(_point(facts["ankle centre"]),
+                       apply(T, icl_tibia().landmarks.ankle_centre_mm), atol=0.06)
+    assert facts["fibula"].startswith("present")
+
+    pat = analyse_bone(icl("patella_r"))
+    facts = dict(pat.facts)
+    assert (pat.bone, pat.side) == ("patella", "right")
+    h, w, t = (float(x) for x in facts["height x width x thickness"].split()[0:5:2])
+    lm = icl_patella().landmarks
+    assert (h, w, t) == pytest.approx((lm.height_mm, lm.width_mm, lm.thickness_mm), abs=0.06)
+    # the apex is the inferior pole: below the base in the scan (+z up)
+    assert _point(facts["apex (inferior pole)"])[2] < _point(facts["base (superior border)"])[2]
+
+    pel = analyse_bone(icl("pelvis_no_sacrum"))
+    facts = dict(pel.facts)
+    assert (pel.bone, pel.side) == ("pelvis", "both")
+    assert np.allclose(_point(facts["right hip centre"]), icl_pelvis("right").T_input_pelvis[:3, 3],
+                       atol=0.06)
+    assert _point(facts["right hip centre"])[0] > _point(facts["left hip centre"])[0]  # +x right
+
+    fib = analyse_bone(icl("fibula_r"))
+    assert fib.bone == "fibula" and fib.side == "unknown"
