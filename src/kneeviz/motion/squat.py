@@ -12,7 +12,9 @@ How a frame is built (kappa = knee flexion):
    the reference pose's JCS translations plus Walker's anterior translation along the floating axis.
    Zero GS angles mean aligned frames, so "knee flexion 0" is the anatomical zero, whatever flexion
    the knee was scanned in; the scan's own varus/valgus and rotation (the person's alignment) stay.
-3. Tibia in the world: the foot is planted, so the tibia only tilts forward about the ankle's
+3. Tibia in the world: standing, the shank is vertical over the ankle and turned about the vertical
+   so that the femur's flexion (epicondylar) axis points to the right (`standing_poses`): the knee
+   faces forward. The foot is planted, so the tibia then only tilts forward about the ankle's
    mediolateral (world Z) axis by the ankle dorsiflexion, and turns about its own long axis by the
    Walker tibial internal rotation. That second part is the closed-chain reading of Walker's
    coupling: with the foot on the ground the shank turns in over the foot (subtalar pronation)
@@ -63,7 +65,7 @@ from numpy.typing import NDArray
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.motion.coupling import walker_coupling
-from kneeviz.motion.grood_suntay import gs_from_pose, pose_from_gs
+from kneeviz.motion.grood_suntay import GSAngles, gs_from_pose, pose_from_gs
 from kneeviz.scenario import Scenario
 from kneeviz.transforms import invert
 
@@ -163,19 +165,40 @@ def _femur_adduction(anatomy: Anatomy, adduction_deg: FloatArray) -> FloatArray:
     return T
 
 
-def tibia_standing_pose(anatomy: Anatomy) -> FloatArray:
-    """T_world_tibia standing: the ankle centre at the origin, the ankle->plateau axis vertical,
-    the tibia's Z axis as close to world Z (right) as that allows."""
+def _nearest_rotation(R: FloatArray) -> FloatArray:
+    """The proper rotation closest to R (poses read from files carry rounding)."""
+    U, _, Vt = np.linalg.svd(R)
+    D = np.diag([1.0, 1.0, np.sign(np.linalg.det(U @ Vt))])
+    return np.asarray(U @ D @ Vt, dtype=float)
+
+
+def _reference_joint(anatomy: Anatomy) -> GSAngles:
+    return gs_from_pose(anatomy.T_femur_tibia_ref)
+
+
+def standing_poses(anatomy: Anatomy) -> tuple[FloatArray, FloatArray]:
+    """(T_world_tibia, T_world_femur) standing, without hip-driven rotation: the ankle centre at
+    the origin, the ankle->plateau axis vertical, knee flexion 0 and the scan's own joint
+    alignment; turned about the vertical so the femur's epicondylar (flexion) axis points along
+    world Z - the knee faces forward and flexes in the sagittal plane, whatever the torsion
+    between the scanned femur and tibia."""
     a = np.asarray(anatomy.tibia_landmarks.ankle_centre_mm, dtype=float)
     y = _unit(-a)
-    z = np.array([0.0, 0.0, 1.0]) - y[2] * y
-    z = _unit(z)
-    x = np.cross(y, z)
-    R0 = np.column_stack([x, y, z]).T  # maps tibia axes onto world axes
-    T = np.eye(4)
-    T[:3, :3] = R0
-    T[:3, 3] = -R0 @ a
-    return T
+    z = _unit(np.array([0.0, 0.0, 1.0]) - y[2] * y)
+    R0 = np.column_stack([np.cross(y, z), y, z]).T  # maps tibia axes onto world axes
+    T_tibia = np.eye(4)
+    T_tibia[:3, :3] = R0
+    T_tibia[:3, 3] = -R0 @ a
+    ref = _reference_joint(anatomy)
+    T_femur = T_tibia @ invert(
+        pose_from_gs(0.0, float(ref.adduction_deg), float(ref.tibial_rotation_deg),
+                     np.asarray(ref.translation_mm, dtype=float))
+    )
+    zf = T_femur[:3, 2]
+    heading = np.arctan2(zf[0], zf[2])
+    turn = np.eye(4)
+    turn[:3, :3] = _axis_angle_many(np.array([0.0, 1.0, 0.0]), np.array([-heading]))[0]
+    return turn @ T_tibia, turn @ T_femur
 
 
 def _sagittal_angle_deg(v: FloatArray) -> FloatArray:
@@ -192,7 +215,8 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
     walker = walker_coupling(knee)
 
     # 2 + 4. tibiofemoral joint: reference + Walker coupling + hip-driven parts
-    ref = gs_from_pose(anatomy.T_femur_tibia_ref)
+    ref = _reference_joint(anatomy)
+    T_stand_tibia, T_stand_femur = standing_poses(anatomy)
     growth = 1.0 + ROTATION_GROWTH_AT_DEPTH * knee / scenario.max_flexion_deg
     ir = scenario.femoral_internal_rotation_deg * growth
     add = scenario.hip_adduction_deg * growth
@@ -218,7 +242,7 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
     T_dorsi = _about_point(
         _axis_angle_many(np.array([0.0, 0.0, 1.0]), -np.radians(dorsi)), np.zeros(3)
     )
-    T_world_tibia = T_dorsi @ tibia_standing_pose(anatomy) @ T_tibia_turn
+    T_world_tibia = T_dorsi @ T_stand_tibia @ T_tibia_turn
 
     # 5. femur from the joint
     T_world_femur = T_world_tibia @ invert(T_femur_tibia)
@@ -232,11 +256,9 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
 
     # 6. pelvis: at the hip centre, standing orientation (the healthy standing femur's axes, per
     # the Anatomy contract) tilted forward; it does not follow the hip-driven femoral rotation.
-    T_stand_femur = tibia_standing_pose(anatomy) @ invert(
-        pose_from_gs(0.0, float(ref.adduction_deg), float(ref.tibial_rotation_deg),
-                     np.asarray(ref.translation_mm, dtype=float))
+    R_stand_pelvis = T_stand_femur[:3, :3] @ _nearest_rotation(
+        np.asarray(anatomy.T_femur_pelvis_ref, dtype=float)[:3, :3]
     )
-    R_stand_pelvis = T_stand_femur[:3, :3] @ np.asarray(anatomy.T_femur_pelvis_ref)[:3, :3]
     tilt = PELVIC_TILT_PER_KNEE_FLEXION * knee
     R_tilt = _axis_angle_many(np.array([0.0, 0.0, 1.0]), -np.radians(tilt))
     T_world_pelvis = np.zeros((n, 4, 4))
@@ -284,5 +306,5 @@ __all__ = [
     "knee_flexion_profile",
     "minimum_jerk",
     "squat_kinematics",
-    "tibia_standing_pose",
+    "standing_poses",
 ]
