@@ -285,6 +285,13 @@ def test_pelvis_stays_over_the_foot(squats: dict[str, SquatKinematics], knee: An
     # its heading in the world through the squat
     assert abs(k.femur_rotation_world_deg[0]) < 1e-9
     assert np.abs(k.femur_rotation_world_deg).max() < 3.0
+    # the pelvis faces forward too, and tilts forward (trunk lean) by 20 deg at the bottom
+    zp = k.T_world_pelvis[:, :3, 2]
+    np.testing.assert_allclose(np.arctan2(zp[:, 0], zp[:, 2]), 0.0, atol=1e-9)
+    i = int(np.argmax(k.knee_flexion_deg))
+    turn = k.T_world_pelvis[i, :3, :3] @ k.T_world_pelvis[0, :3, :3].T
+    assert _rotation_angle_deg(turn) == pytest.approx(20.0, abs=1e-6)
+    assert _rotation_axis(turn) @ np.array([0.0, 0.0, -1.0]) == pytest.approx(1.0, abs=1e-9)
 
 
 def test_left_and_right_knees_mirror_each_other() -> None:

@@ -254,11 +254,17 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
     knee_w = T_world_femur[:, :3, 3].copy()
     ankle_w = np.einsum("nij,j->ni", T_world_tibia[:, :3, :3], ankle_t) + T_world_tibia[:, :3, 3]
 
-    # 6. pelvis: at the hip centre, standing orientation (the healthy standing femur's axes, per
-    # the Anatomy contract) tilted forward; it does not follow the hip-driven femoral rotation.
+    # 6. pelvis: at the hip centre, in its scanned orientation relative to the healthy standing
+    # femur, tilted forward; it does not follow the hip-driven femoral rotation ...
     R_stand_pelvis = T_stand_femur[:3, :3] @ _nearest_rotation(
         np.asarray(anatomy.T_femur_pelvis_ref, dtype=float)[:3, :3]
     )
+    # ... facing forward: its lateral axis turned onto world Z about the vertical, like the knee
+    # (the scan's hip rotation, e.g. 11.6 deg in the default knee, is not a squat stance)
+    zp = R_stand_pelvis[:, 2]
+    R_stand_pelvis = _axis_angle_many(
+        np.array([0.0, 1.0, 0.0]), np.array([-np.arctan2(zp[0], zp[2])])
+    )[0] @ R_stand_pelvis
     tilt = PELVIC_TILT_PER_KNEE_FLEXION * knee
     R_tilt = _axis_angle_many(np.array([0.0, 0.0, 1.0]), -np.radians(tilt))
     T_world_pelvis = np.zeros((n, 4, 4))
