@@ -92,6 +92,11 @@ def test_real_femur_sulcus_angle_and_depth_are_in_the_healthy_range() -> None:
     assert 120.0 < m.sulcus_angle_deg < 160.0
     assert 3.0 < m.groove_depth_mm < 10.0  # above the 3 mm dysplasia threshold
     assert m.lateral_trochlear_inclination_deg > 11.0  # not dysplastic (Carrillon 2000)
+    # the groove line is smooth (the raw deepest points jump where the groove bottom is flat)
+    gl = m.groove_line_mm
+    assert np.abs(np.diff(gl[:, 2])).max() < 1.0
+    assert np.abs(gl[:, 2]).max() < 10.0
+    assert np.median(np.abs(gl[:, 2] - m.groove_points_raw_mm[:, 2])) < 1.5
     # the groove deepens distally (sharper angle), as in every healthy trochlea
     top, bottom = m.sulcus_angles_deg[:5].mean(), m.sulcus_angles_deg[-5:].mean()
     assert bottom < top

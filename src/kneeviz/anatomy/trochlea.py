@@ -32,6 +32,7 @@ from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 
 GRID_STEP_MM = 0.2
 MIN_FACET_HALF_WIDTH_MM = 4.0
+CAP_MM = 0.2
 MID_HALF_SPAN = 2
 """The mid-trochlea values average the middle cut and this many cuts either side (at 1 mm steps,
 5 mm of groove): the run's ends move a few mm when a mesh is remeshed, and the angle changes by
@@ -43,7 +44,11 @@ class TrochleaMeasures:
     """Groove line and sulcus measures; scalar values are at the mid trochlea (NaN if no groove)."""
 
     groove_line_mm: FloatArray
-    """Deepest points (K, 3) in the femur frame, proximal to distal."""
+    """Deepest points (K, 3) in the femur frame, proximal to distal; their mediolateral position
+    (Z) is a robust quadratic fit against height: where the groove fades proximally its bottom is
+    flat over ~15 mm and the deepest sample jumps from side to side (ICL: 8 mm between cuts)."""
+    groove_points_raw_mm: FloatArray
+    """The deepest point of every cut, unsmoothed (K, 3)."""
     sulcus_angle_deg: float
     groove_depth_mm: float
     lateral_trochlear_inclination_deg: float
@@ -85,7 +90,48 @@ def find_groove(grid: FloatArray, outline: FloatArray, z_start: float) -> _Groov
         gi = new_gi
     if gi in (mi, li):
         return None
-    return _Groove(grid[[mi, gi, li]], outline[[mi, gi, li]])
+    z = np.array([
+        _cap_centre(grid, outline, mi, 0, gi, +1.0),
+        _cap_centre(grid, outline, gi, mi, li, -1.0),
+        _cap_centre(grid, outline, li, gi, len(grid) - 1, +1.0),
+    ])
+    return _Groove(z, outline[[mi, gi, li]])
+
+
+def _cap_centre(grid: FloatArray, outline: FloatArray, i: int, lo: int, hi: int,
+                sign: float) -> float:
+    """Middle of the contiguous stretch (within [lo, hi]) around index i where the outline stays
+    within CAP_MM of its value at i: the centre of a flat-bottomed groove or a flat-topped facet
+    rather than whichever sample happens to be lowest/highest (which jumps on remeshing)."""
+    ref = outline[i]
+    j0 = i
+    while j0 > lo and sign * (ref - outline[j0 - 1]) <= CAP_MM:
+        j0 -= 1
+    j1 = i
+    while j1 < hi and sign * (ref - outline[j1 + 1]) <= CAP_MM:
+        j1 += 1
+    return float(0.5 * (grid[j0] + grid[j1]))
+
+
+def _smooth_z(points: FloatArray) -> FloatArray:
+    """Points with Z replaced by a robust quadratic fit of Z against height Y (two passes that
+    drop cuts more than 3 median absolute deviations off the fit)."""
+    out = points.copy()
+    if len(points) < 5:
+        return out
+    y, z = points[:, 1], points[:, 2]
+    keep = np.ones(len(points), dtype=bool)
+    coef = np.polyfit(y, z, 2)
+    for _ in range(2):
+        coef = np.polyfit(y[keep], z[keep], 2)
+        res = np.abs(z - np.polyval(coef, y))
+        mad = float(np.median(res[keep])) + 1e-6
+        new = res < 3.0 * 1.4826 * mad + 0.5
+        if new.sum() < 5 or np.array_equal(new, keep):
+            break
+        keep = new
+    out[:, 2] = np.polyval(coef, y)
+    return out
 
 
 def _angle_deg(a: FloatArray, b: FloatArray) -> float:
@@ -137,7 +183,7 @@ def measure_trochlea(
         nan = float("nan")
         empty = np.zeros((0, 3))
         z0 = np.zeros(0)
-        return TrochleaMeasures(empty, nan, nan, nan, nan, z0, z0, z0, z0, empty, empty)
+        return TrochleaMeasures(empty, empty, nan, nan, nan, nan, z0, z0, z0, z0, empty, empty)
     run = max(runs, key=len)
     hs, angles, depths, ltis, gl, mp, lp = [], [], [], [], [], [], []
     for i in run:
@@ -154,7 +200,8 @@ def measure_trochlea(
     mid = len(hs) // 2
     near = slice(max(mid - MID_HALF_SPAN, 0), mid + MID_HALF_SPAN + 1)
     return TrochleaMeasures(
-        groove_line_mm=np.array(gl),
+        groove_line_mm=_smooth_z(np.array(gl)),
+        groove_points_raw_mm=np.array(gl),
         sulcus_angle_deg=float(np.mean(angles[near])),
         groove_depth_mm=float(np.mean(depths[near])),
         lateral_trochlear_inclination_deg=float(np.mean(ltis[near])),
