@@ -133,55 +133,64 @@ def test_preset_changes_the_patella_pose_and_readouts(qtbot, anatomy) -> None:  
         _close(qtbot, w)
 
 
-class _GatedKinematics:
-    """Real squat kinematics that, once armed, wait for the test to open a gate: a solve that
-    takes as long as the test wants, in the worker thread."""
+class _Gated:
+    """A real model function that, once armed, first waits for the test to open a gate: a step
+    that takes as long as the test wants, in a worker thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, fn) -> None:  # type: ignore[no-untyped-def]
+        self.fn = fn
         self.armed = False
         self.entered = threading.Event()
         self.gate = threading.Event()
 
-    def __call__(self, anatomy, scenario):  # type: ignore[no-untyped-def]
+    def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.armed:
             self.entered.set()
             assert self.gate.wait(60), "the test never opened the gate"
-        return sv.kinematics(anatomy, scenario)
+        return self.fn(*args, **kwargs)
 
 
 def test_slider_resolves_without_blocking_the_event_loop(qtbot, anatomy) -> None:  # type: ignore[no-untyped-def]
-    gated = _GatedKinematics()
-    w = _open(qtbot, anatomy, solver=Solver(kinematics_fn=gated, simulate_fn=None))
+    slow_solve = _Gated(sv.simulate)
+    w = _open(qtbot, anatomy, solver=Solver(simulate_fn=slow_solve))
     try:
-        qtbot.waitUntil(lambda: not w.session.solving, timeout=10_000)
+        qtbot.waitUntil(lambda: not w.session.solving, timeout=SOLVE_TIMEOUT_MS)
         w.session.set_frame(3)
         femur_before = np.array(w.scene.actors["femur"].user_matrix)
+        patella_before = np.array(w.scene.actors["patella"].user_matrix)
         ticks = [0]
         timer = QTimer()
         timer.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
         timer.start(5)
-        gated.armed = True
+        slow_solve.armed = True
         w.controls.hip.rotation.setValue(20)  # a user drag ends at +20 deg
-        qtbot.waitUntil(gated.entered.is_set, timeout=10_000)
-        # The solve is running (and blocked) in the worker; the event loop must keep going.
+        qtbot.waitUntil(slow_solve.entered.is_set, timeout=10_000)
+        # The solve is running (held at the gate) in the worker; the event loop keeps going...
         start = ticks[0]
         qtbot.waitUntil(lambda: ticks[0] >= start + 20, timeout=10_000)
         assert w.session.solving
-        assert w.session.scenario.femoral_internal_rotation_deg == 20.0
         assert w.controls.hip.rotation_label.text() == "+20 deg"
-        gated.gate.set()
-        qtbot.waitUntil(lambda: not w.session.solving, timeout=10_000)
+        # ...and the bones already show the new setting (kinematics preview).
+        qtbot.waitUntil(lambda: w.session.view.scenario.femoral_internal_rotation_deg == 20.0,
+                        timeout=10_000)
+        femur_now = np.array(w.scene.actors["femur"].user_matrix)
+        assert not np.allclose(femur_now[:3, :3], femur_before[:3, :3], atol=1e-3)
+        assert not w.session.view.solved
+        slow_solve.gate.set()
+        qtbot.waitUntil(lambda: not w.session.solving, timeout=SOLVE_TIMEOUT_MS)
         timer.stop()
+        assert ticks[0] > start + 20
+        assert w.session.view.solved
         assert w.session.view.scenario.femoral_internal_rotation_deg == 20.0
-        femur_after = np.array(w.scene.actors["femur"].user_matrix)
-        assert not np.allclose(femur_after[:3, :3], femur_before[:3, :3], atol=1e-3)
+        patella_now = np.array(w.scene.actors["patella"].user_matrix)
+        assert not np.allclose(patella_now, patella_before, atol=1e-3)
     finally:
-        gated.gate.set()
+        slow_solve.gate.set()
         _close(qtbot, w)
 
 
 def test_stale_results_are_dropped(qtbot, anatomy) -> None:  # type: ignore[no-untyped-def]
-    gated = _GatedKinematics()
+    gated = _Gated(sv.kinematics)
     w = _open(qtbot, anatomy, solver=Solver(kinematics_fn=gated, simulate_fn=None))
     try:
         qtbot.waitUntil(lambda: not w.session.solving, timeout=10_000)

@@ -1,10 +1,11 @@
-"""Solving off the UI thread: a request runs in a QThreadPool worker; only the newest counts.
+"""Solving off the UI thread: requests run in QThreadPool workers; only the newest counts.
 
-A request (knee, scenario) first computes the squat kinematics (milliseconds) and posts a preview
-(the bones in their new poses, the patella carried along), then runs the equilibrium solve and posts
-the solved view. Each request has an id; when a newer request arrives the older one stops at its
-next frame (its progress callback raises) and anything it still posts is dropped, so a fast slider
-drag never shows stale results.
+A request (knee, scenario) first computes the squat kinematics (milliseconds, on the preview thread)
+and posts a preview (the bones in their new poses, the patella carried along), then runs the
+equilibrium solve (on the solve thread): the frame on screen first, then the squat, posting what is
+solved as it comes, and finally the solved view. Each request has an id; when a newer request
+arrives the older one stops at its next frame (its progress callback raises) and anything it still
+posts is dropped, so a fast slider drag never shows stale results.
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ class SolverSignals(QObject):
     failed = pyqtSignal(int, str)  # request id, message
 
 
-class _Job(QRunnable):
+class _PreviewJob(QRunnable):
+    """The squat kinematics (milliseconds) on the preview thread, so a new setting shows at once
+    even while the solve thread is busy; then it queues the solve."""
+
     def __init__(self, solver: Solver, request: SolveRequest) -> None:
         super().__init__()
         self.solver = solver
@@ -78,22 +82,45 @@ class _Job(QRunnable):
             if s.simulate_fn is None:  # bones only: the preview is the final answer
                 s.signals.solved.emit(r.request_id, preview)
                 return
+            s.pool.start(_SolveJob(s, r, kin, preview))
+        except KneevizError as exc:
+            s.signals.failed.emit(r.request_id, str(exc))
+        except Exception as exc:  # a model bug must not kill the window: report it
+            traceback.print_exc()
+            s.signals.failed.emit(r.request_id, f"the squat could not be computed: {exc!r}")
+
+
+class _SolveJob(QRunnable):
+    """The equilibrium solve on the solve thread: the frame on screen first, then the squat."""
+
+    def __init__(self, solver: Solver, request: SolveRequest, kin: Any, preview: Any) -> None:
+        super().__init__()
+        self.solver = solver
+        self.request = request
+        self.kin = kin
+        self.preview = preview
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        s, r, kin, preview = self.solver, self.request, self.kin, self.preview
+        simulate = s.simulate_fn
+        assert simulate is not None
+        try:
             n = int(kin.n_frames)
 
             def check(_i: int, _sol: object) -> None:
                 if s.is_stale(r):
                     raise _CancelledError
 
+            check(0, None)
             # 1. The frame on screen first, reached through a short ladder of frames from the
             #    start (the solve warm-starts each frame from the one before).
             i = min(max(int(r.frame), 0), n - 1)
             if r.purpose == "current" and 0 < i < n - 1:
                 ladder = np.unique(np.round(np.linspace(0, i, min(LADDER_FRAMES, i + 1))))
-                part = s.simulate_fn(r.anatomy, r.scenario, sv.slice_kinematics(kin, ladder),
-                                     check)
+                part = simulate(r.anatomy, r.scenario, sv.slice_kinematics(kin, ladder), check)
                 preview = sv.merge_solved(preview, sv.view_from_trajectory(part), ladder)
-                if s.is_stale(r):
-                    return
+                check(0, None)
                 s.signals.preview.emit(r.request_id, preview)
 
             # 2. The whole squat, frame by frame; what is solved is shown as it comes.
@@ -110,9 +137,8 @@ class _Job(QRunnable):
                     partial = sv.with_patella_poses(preview, r.anatomy, range(len(done)), done)
                     s.signals.preview.emit(r.request_id, partial)
 
-            traj = s.simulate_fn(r.anatomy, r.scenario, kin, on_frame)
-            if s.is_stale(r):
-                return
+            traj = simulate(r.anatomy, r.scenario, kin, on_frame)
+            check(n, None)
             s.signals.solved.emit(r.request_id, sv.view_from_trajectory(traj))
         except _CancelledError:
             return
@@ -135,7 +161,8 @@ def _hint(r: SolveRequest, n: int) -> Any:
 
 
 class Solver(QObject):
-    """Runs SolveRequests on one worker thread; `latest` ids per purpose decide what is stale."""
+    """Runs SolveRequests: kinematics previews on one worker thread, solves on another; the
+    `latest` id per purpose decides what is stale."""
 
     def __init__(
         self,
@@ -147,6 +174,8 @@ class Solver(QObject):
         self.kinematics_fn = kinematics_fn
         self.simulate_fn = simulate_fn
         self.signals = SolverSignals()
+        self.preview_pool = QThreadPool()
+        self.preview_pool.setMaxThreadCount(1)
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)
         self._lock = threading.Lock()
@@ -162,8 +191,8 @@ class Solver(QObject):
             self._next_id += 1
             rid = self._next_id
             self._latest[purpose] = rid
-        self.pool.start(_Job(self, SolveRequest(rid, anatomy, scenario, T_femur_patella_hint,
-                                                purpose, frame)))
+        request = SolveRequest(rid, anatomy, scenario, T_femur_patella_hint, purpose, frame)
+        self.preview_pool.start(_PreviewJob(self, request))
         return rid
 
     def is_stale(self, r: SolveRequest) -> bool:
@@ -188,5 +217,7 @@ class Solver(QObject):
         with self._lock:
             self._closed = True
             self._latest.clear()
+        self.preview_pool.clear()
+        self.preview_pool.waitForDone(timeout_ms)
         self.pool.clear()
         self.pool.waitForDone(timeout_ms)

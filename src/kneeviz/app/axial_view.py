@@ -1,0 +1,248 @@
+"""The axial slice view: the knee cut through the kneecap, drawn like the study's axial MRI images
+(Souza et al. 2010), with the measurements a clinician reads on them drawn and labelled.
+
+The geometry comes from kneeviz.mechanics.axial (pure numpy); this widget only paints it with
+QPainter. Radiological convention: the image is seen from the feet, anterior up, so a right knee's
+lateral side is on the image's LEFT (a left knee's on its right); both sides are labelled in words.
+
+Drawn: the femur and patella (bone light, cartilage darker), the posterior condylar line (cyan), a
+copy of it through the patella (dotted) and the patella's mediolateral axis (yellow) with the tilt
+angle between them; a vertical line through the deepest point of the groove (magenta) and the
+patella's width split into the part lateral of it (the bisect offset). With `show_numbers` off
+(story mode) the lines stay and the numbers go.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
+from PyQt6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
+from PyQt6.QtWidgets import QSizePolicy, QWidget
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.mechanics.axial import AxialSlice, axial_slice, section_in
+
+BACKGROUND = QColor(8, 8, 10)
+BONE_FILL = QColor(205, 202, 192)
+CARTILAGE_FILL = QColor(105, 118, 135)
+GHOST_PEN = QColor(120, 220, 140)
+CONDYLAR = QColor(70, 210, 230)
+AXIS = QColor(250, 215, 60)
+GROOVE = QColor(235, 90, 200)
+TEXT = QColor(235, 235, 235)
+
+VIEW_U_MM = (-62.0, 62.0)
+"""Lateral extent of the view around the patella's centre (mm)."""
+VIEW_V_MM = (-88.0, 30.0)
+"""Anterior extent (posterior negative): deep enough to show the posterior condylar line."""
+
+
+class AxialView(QWidget):
+    """Paints an AxialSlice. `set_pose` cuts the knee at a patella pose (femur frame)."""
+
+    def __init__(self, anatomy: Anatomy, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.anatomy = anatomy
+        self.slice: AxialSlice | None = None
+        self.ghost: AxialSlice | None = None
+        self.show_numbers = True
+        self.setMinimumSize(320, 300)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setToolTip(
+            "The knee cut across through the kneecap, as on an axial MRI image, seen from the "
+            "feet. Cyan: the line along the back of the two thigh-bone condyles. Yellow: the "
+            "kneecap's axis. Magenta: the deepest point of the groove."
+        )
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(420, 400)
+
+    # -- model -------------------------------------------------------------------------------
+    def set_anatomy(self, anatomy: Anatomy) -> None:
+        self.anatomy = anatomy
+        self.slice = None
+        self.ghost = None
+        self.update()
+
+    def set_pose(self, T_femur_patella: FloatArray, T_femur_patella_ghost: FloatArray | None = None
+                 ) -> None:
+        """Cut the knee through the patella at this pose; the optional ghost (the healthy
+        patella at the same frame) is cut by the SAME plane and drawn as a green outline."""
+        self.slice = axial_slice(self.anatomy, T_femur_patella)
+        self.ghost = None
+        if T_femur_patella_ghost is not None:
+            self.ghost = _ghost_in(self.slice, self.anatomy, T_femur_patella_ghost)
+        self.update()
+
+    def set_show_numbers(self, on: bool) -> None:
+        self.show_numbers = bool(on)
+        self.update()
+
+    @property
+    def tilt_deg(self) -> float:
+        return self.slice.tilt_deg if self.slice is not None else math.nan
+
+    @property
+    def bisect_offset_pct(self) -> float:
+        return self.slice.bisect_offset_pct if self.slice is not None else math.nan
+
+    # -- painting --------------------------------------------------------------------------------
+    def _mirror(self) -> float:
+        """Screen x of +lateral: -1 for a right knee (radiological convention), +1 for a left."""
+        return 1.0 if self.anatomy.side == "left" else -1.0
+
+    def _mapper(self) -> tuple[float, float, float]:
+        w, h = max(self.width(), 1), max(self.height() - 40, 1)
+        su = w / (VIEW_U_MM[1] - VIEW_U_MM[0])
+        sv = h / (VIEW_V_MM[1] - VIEW_V_MM[0])
+        s = min(su, sv)
+        cx = w / 2.0
+        cy = 30.0 + (h - s * (VIEW_V_MM[1] - VIEW_V_MM[0])) / 2.0 + s * VIEW_V_MM[1]
+        return s, cx, cy
+
+    def _pt(self, uv: FloatArray) -> QPointF:
+        s, cx, cy = self._mapper()
+        return QPointF(cx + self._mirror() * s * float(uv[0]), cy - s * float(uv[1]))
+
+    def _path(self, lines: list[FloatArray]) -> QPainterPath:
+        path = QPainterPath()
+        path.setFillRule(Qt.FillRule.OddEvenFill)
+        for line in lines:
+            if len(line) < 2:
+                continue
+            path.moveTo(self._pt(line[0]))
+            for p in line[1:]:
+                path.lineTo(self._pt(p))
+            path.closeSubpath()
+        return path
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802 (Qt name)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), BACKGROUND)
+        sl = self.slice
+        font = QFont(self.font())
+        font.setPointSizeF(max(9.0, self.width() / 42.0))
+        p.setFont(font)
+        if sl is None:
+            p.setPen(TEXT)
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No slice yet")
+            p.end()
+            return
+        p.setPen(Qt.PenStyle.NoPen)
+        for lines, fill in ((sl.femur, BONE_FILL), (sl.femur_cartilage, CARTILAGE_FILL),
+                            (sl.patella_cartilage, CARTILAGE_FILL), (sl.patella, BONE_FILL)):
+            p.setBrush(QBrush(fill))
+            p.drawPath(self._path(lines))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        if self.ghost is not None:
+            pen = QPen(GHOST_PEN, 2.0, Qt.PenStyle.DashLine)
+            p.setPen(pen)
+            p.drawPath(self._path(self.ghost.patella))
+        self._draw_condylar_and_axis(p, sl)
+        self._draw_bisect(p, sl)
+        self._draw_side_labels(p)
+        p.end()
+
+    def _draw_condylar_and_axis(self, p: QPainter, sl: AxialSlice) -> None:
+        c0, c1 = sl.condylar_medial, sl.condylar_lateral
+        d = (c1 - c0) / max(float(np.linalg.norm(c1 - c0)), 1e-9)
+        pen = QPen(CONDYLAR, 2.0)
+        p.setPen(pen)
+        p.drawLine(self._pt(c0 - 12.0 * d), self._pt(c1 + 12.0 * d))
+        for c in (c0, c1):
+            p.drawEllipse(self._pt(c), 4.0, 4.0)
+        # The same line carried up through the patella's centre, to read the angle against.
+        a0, a1 = sl.patella_axis_medial, sl.patella_axis_lateral
+        mid = 0.5 * (a0 + a1)
+        half = 0.5 * float(np.linalg.norm(a1 - a0)) + 8.0
+        pen = QPen(CONDYLAR, 1.5, Qt.PenStyle.DotLine)
+        p.setPen(pen)
+        p.drawLine(self._pt(mid - half * d), self._pt(mid + half * d))
+        p.setPen(QPen(AXIS, 3.0))
+        p.drawLine(self._pt(a0), self._pt(a1))
+        # Arc between the two lines at the patella's lateral end.
+        m = (a1 - a0) / max(float(np.linalg.norm(a1 - a0)), 1e-9)
+        r = 0.7 * half
+        ang_c, ang_m = math.atan2(d[1], d[0]), math.atan2(m[1], m[0])
+        steps = np.linspace(ang_c, ang_m, 16)
+        arc = [mid + r * np.array([math.cos(t), math.sin(t)]) for t in steps]
+        p.setPen(QPen(AXIS, 1.5))
+        for q0, q1 in zip(arc[:-1], arc[1:], strict=True):
+            p.drawLine(self._pt(q0), self._pt(q1))
+        s, _, _ = self._mapper()
+        p.setPen(TEXT)
+        cl = self._pt(c1 + 12.0 * d)
+        p.setPen(CONDYLAR)
+        p.drawText(QPointF(cl.x() - 60.0 if self._mirror() > 0 else cl.x() + 4.0, cl.y() + 18.0),
+                   "posterior condylar line")
+        if self.show_numbers:
+            tilt = sl.tilt_deg
+            side = "lateral" if tilt >= 0 else "medial"
+            text = f"tilt {abs(tilt):.1f}\u00b0 {side}"
+            anchor = self._pt(mid + (half + 2.0) * d + np.array([0.0, 6.0]))
+            p.setPen(AXIS)
+            self._label(p, anchor, text, AXIS)
+
+    def _draw_bisect(self, p: QPainter, sl: AxialSlice) -> None:
+        g = sl.groove_point
+        med, lat = sl.patella_medial_border, sl.patella_lateral_border
+        top = max(float(med[1]), float(lat[1]), 0.0) + 16.0
+        p.setPen(QPen(GROOVE, 2.0, Qt.PenStyle.DashLine))
+        p.drawLine(self._pt(np.array([g[0], g[1] - 4.0])), self._pt(np.array([g[0], top + 4.0])))
+        p.setPen(QPen(GROOVE, 1.0))
+        p.setBrush(QBrush(GROOVE))
+        p.drawEllipse(self._pt(g), 4.0, 4.0)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        # The patella's width as a bar above it, the part lateral of the groove drawn thick.
+        y = top
+        p.setPen(QPen(TEXT, 1.5))
+        p.drawLine(self._pt(np.array([med[0], y])), self._pt(np.array([lat[0], y])))
+        for x in (med[0], lat[0]):
+            p.drawLine(self._pt(np.array([x, y - 2.0])), self._pt(np.array([x, y + 2.0])))
+        p.setPen(QPen(GROOVE, 5.0))
+        p.drawLine(self._pt(np.array([g[0], y])), self._pt(np.array([lat[0], y])))
+        if self.show_numbers:
+            text = f"bisect offset {sl.bisect_offset_pct:.0f}%  (shift {sl.lateral_shift_mm:+.1f} mm)"
+            self._label(p, self._pt(np.array([0.5 * (med[0] + lat[0]), y + 5.0])), text, GROOVE,
+                        centred=True)
+
+    def _label(self, p: QPainter, at: QPointF, text: str, colour: QColor,
+               centred: bool = False) -> None:
+        fm = p.fontMetrics()
+        w, h = fm.horizontalAdvance(text) + 10, fm.height() + 4
+        x = at.x() - w / 2.0 if centred else at.x()
+        x = min(max(x, 2.0), self.width() - w - 2.0)
+        y = min(max(at.y() - h, 2.0), self.height() - h - 2.0)
+        box = QRectF(x, y, w, h)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(QColor(0, 0, 0, 190)))
+        p.drawRoundedRect(box, 4.0, 4.0)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(colour)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _draw_side_labels(self, p: QPainter) -> None:
+        p.setPen(TEXT)
+        left, right = ("LATERAL (outer side)", "MEDIAL (inner side)")
+        if self._mirror() > 0:
+            left, right = right, left
+        h = self.height()
+        p.drawText(QRectF(6, h - 30, self.width() / 2, 26),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, left)
+        p.drawText(QRectF(self.width() / 2 - 6, h - 30, self.width() / 2, 26),
+                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
+        p.drawText(QRectF(6, 4, self.width() - 12, 22),
+                   Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                   "front of the knee \u2191   (axial slice through the kneecap)")
+
+
+def _ghost_in(current: AxialSlice, anatomy: Anatomy, T_femur_patella_ghost: FloatArray
+              ) -> AxialSlice:
+    """The ghost patella's outline in the current slice's plane and coordinates."""
+    return replace(current, femur=[], femur_cartilage=[], patella_cartilage=[],
+                   patella=section_in(current, anatomy.patella, T_femur_patella_ghost))
