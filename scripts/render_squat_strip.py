@@ -1,9 +1,10 @@
 """Render the whole-limb squat offscreen as a frame strip (PNG) and optionally a video (MP4).
 
 Rows per scenario: side view (the person faces right), front view (facing the person: a right leg is
-on the left of the image) and top view (from above, anterior up); columns: frames through the
-descent. In the pfp rows the healthy femur is drawn as a translucent ghost, so the hip-driven
-femoral rotation shows as the gap between the two. The femur's epicondylar axis is drawn red.
+on the left of the image), top view (from above, anterior up) and a front close-up of the knee;
+columns: frames through the descent. In the pfp rows the healthy femur is drawn as a translucent
+ghost, so the hip-driven femoral rotation shows as the gap between the two.
+The femur's epicondylar axis is drawn red.
 
 Usage:
     VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow .venv/bin/python scripts/render_squat_strip.py \
@@ -34,6 +35,7 @@ VIEWS = {
     "side": (np.array([0.0, 0.0, 1.0]), (0.0, 1.0, 0.0)),
     "front": (np.array([1.0, 0.0, 0.0]), (0.0, 1.0, 0.0)),
     "top": (np.array([0.0, 1.0, 0.0]), (1.0, 0.0, 0.0)),
+    "knee close-up, front": (np.array([1.0, 0.0, 0.0]), (0.0, 1.0, 0.0)),
 }
 
 
@@ -113,12 +115,16 @@ def render(knee: Anatomy, presets: list[str], n_cols: int, out: Path, video: Pat
             pl.add_text(f"knee {k.knee_flexion_deg[i]:.0f} deg", position="lower_edge",
                         font_size=7, color="black")
             direction, up = VIEWS[view]
-            focal = np.array([-60.0, 520.0, 0.0]) if view != "top" else np.array([0.0, 400.0, 0.0])
+            focal, scale = np.array([-60.0, 520.0, 0.0]), 640.0
+            if view == "top":
+                focal, scale = np.array([0.0, 400.0, 0.0]), 330.0
+            elif view.startswith("knee"):
+                focal, scale = healthy.knee_centre_world_mm[i] @ knee.T_display_model[:3, :3], 90.0
             pl.camera.focal_point = focal
             pl.camera.position = focal + 3000.0 * direction
             pl.camera.up = up
             pl.camera.parallel_projection = True
-            pl.camera.parallel_scale = 640.0 if view != "top" else 330.0
+            pl.camera.parallel_scale = scale
     out.parent.mkdir(parents=True, exist_ok=True)
     pl.screenshot(str(out))
     pl.close()
