@@ -39,6 +39,9 @@ VIEW_U_MM = (-62.0, 62.0)
 """Lateral extent of the view around the patella's centre (mm)."""
 VIEW_V_MM = (-88.0, 30.0)
 """Anterior extent (posterior negative): deep enough to show the posterior condylar line."""
+TOP_PX = 28
+BOTTOM_PX = 84
+"""Screen space above the drawing (title) and below it (the numbers and the side labels)."""
 
 
 class AxialView(QWidget):
@@ -96,12 +99,12 @@ class AxialView(QWidget):
         return 1.0 if self.anatomy.side == "left" else -1.0
 
     def _mapper(self) -> tuple[float, float, float]:
-        w, h = max(self.width(), 1), max(self.height() - 40, 1)
+        w, h = max(self.width(), 1), max(self.height() - TOP_PX - BOTTOM_PX, 1)
         su = w / (VIEW_U_MM[1] - VIEW_U_MM[0])
         sv = h / (VIEW_V_MM[1] - VIEW_V_MM[0])
         s = min(su, sv)
         cx = w / 2.0
-        cy = 30.0 + (h - s * (VIEW_V_MM[1] - VIEW_V_MM[0])) / 2.0 + s * VIEW_V_MM[1]
+        cy = TOP_PX + (h - s * (VIEW_V_MM[1] - VIEW_V_MM[0])) / 2.0 + s * VIEW_V_MM[1]
         return s, cx, cy
 
     def _pt(self, uv: FloatArray) -> QPointF:
@@ -126,7 +129,7 @@ class AxialView(QWidget):
         p.fillRect(self.rect(), BACKGROUND)
         sl = self.slice
         font = QFont(self.font())
-        font.setPointSizeF(max(9.0, self.width() / 42.0))
+        font.setPointSizeF(max(8.0, min(13.0, self.width() / 56.0)))
         p.setFont(font)
         if sl is None:
             p.setPen(TEXT)
@@ -146,6 +149,8 @@ class AxialView(QWidget):
         self._draw_condylar_and_axis(p, sl)
         self._draw_bisect(p, sl)
         self._draw_side_labels(p)
+        if self.show_numbers:
+            self._draw_numbers(p, sl)
         p.end()
 
     def _draw_condylar_and_axis(self, p: QPainter, sl: AxialSlice) -> None:
@@ -180,13 +185,6 @@ class AxialView(QWidget):
         p.setPen(CONDYLAR)
         p.drawText(QPointF(cl.x() - 60.0 if self._mirror() > 0 else cl.x() + 4.0, cl.y() + 18.0),
                    "posterior condylar line")
-        if self.show_numbers:
-            tilt = sl.tilt_deg
-            side = "lateral" if tilt >= 0 else "medial"
-            text = f"tilt {abs(tilt):.1f}\u00b0 {side}"
-            anchor = self._pt(mid + (half + 2.0) * d + np.array([0.0, 6.0]))
-            p.setPen(AXIS)
-            self._label(p, anchor, text, AXIS)
 
     def _draw_bisect(self, p: QPainter, sl: AxialSlice) -> None:
         g = sl.groove_point
@@ -207,9 +205,8 @@ class AxialView(QWidget):
         p.setPen(QPen(GROOVE, 5.0))
         p.drawLine(self._pt(np.array([g[0], y])), self._pt(np.array([lat[0], y])))
         if self.show_numbers:
-            text = f"bisect offset {sl.bisect_offset_pct:.0f}%  (shift {sl.lateral_shift_mm:+.1f} mm)"
-            self._label(p, self._pt(np.array([0.5 * (med[0] + lat[0]), y + 5.0])), text, GROOVE,
-                        centred=True)
+            self._label(p, self._pt(np.array([0.5 * (g[0] + lat[0]), y + 3.0])),
+                        f"{sl.bisect_offset_pct:.0f}%", GROOVE, centred=True)
 
     def _label(self, p: QPainter, at: QPointF, text: str, colour: QColor,
                centred: bool = False) -> None:
@@ -225,6 +222,29 @@ class AxialView(QWidget):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(colour)
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+    def measurement_lines(self) -> tuple[str, str]:
+        """The two measurement captions (also what a test or a screen reader can read)."""
+        sl = self.slice
+        if sl is None:
+            return ("", "")
+        tilt = sl.tilt_deg
+        side = "lateral" if tilt >= 0 else "medial"
+        return (
+            f"Tilt {abs(tilt):.1f}\u00b0 {side}: kneecap axis (yellow) vs condylar line (cyan)",
+            f"Bisect offset {sl.bisect_offset_pct:.0f}%: kneecap width lateral of the groove "
+            f"(shift {sl.lateral_shift_mm:+.1f} mm)",
+        )
+
+    def _draw_numbers(self, p: QPainter, sl: AxialSlice) -> None:
+        fm = p.fontMetrics()
+        h = fm.height() + 2
+        y0 = self.height() - BOTTOM_PX + 4
+        for k, (text, colour) in enumerate(zip(self.measurement_lines(), (AXIS, GROOVE),
+                                               strict=True)):
+            p.setPen(colour)
+            p.drawText(QRectF(6, y0 + k * h, self.width() - 12, h),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
     def _draw_side_labels(self, p: QPainter) -> None:
         p.setPen(TEXT)
