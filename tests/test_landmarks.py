@@ -477,10 +477,12 @@ def test_atlas_pelvis_hip_centre_is_near_the_femoral_head() -> None:
     assert p.T_input_pelvis[:3, 0] @ ATLAS_AXES[:, 0] > 0.8  # anterior
 
 
-def test_atlas_patella_frame_with_knee_hints() -> None:
-    """The mean patella's ridge is smoothed away, so the knee's directions are passed as hints."""
-    fit = find_patella(atlas("patella"), side_hint="right",
-                       anterior_hint=ATLAS_AXES[:, 0], superior_hint=ATLAS_AXES[:, 1])
+@pytest.mark.parametrize("hints", [False, True])
+def test_atlas_patella_frame(hints: bool) -> None:
+    """The smoothed mean patella is oriented by its shape alone, and the same with the knee's
+    directions given as hints."""
+    kw = {"anterior_hint": ATLAS_AXES[:, 0], "superior_hint": ATLAS_AXES[:, 1]} if hints else {}
+    fit = find_patella(atlas("patella"), **kw)
     assert fit.side == "right" and fit.side_from_shape == "right"
     assert np.all(np.einsum("ij,ij->j", fit.T_input_patella[:3, :3], ATLAS_AXES) > 0.9)
     check_patella_anatomy(fit)
@@ -501,12 +503,11 @@ def asset(bone: str) -> SurfaceMesh:
 def test_default_knee_bones_are_found_in_their_own_frames() -> None:
     """The assets are stored in their bone frames, so finding them again gives the identity
     (re-finding is idempotent, up to the finder changes made since the assets were last built:
-    hence 3 mm / 3 deg). The atlas patella has no real ridge: it gets the knee's hints."""
+    hence 3 mm / 3 deg), with no hints."""
     fits = {
         "femur": find_femur(asset("femur")).T_input_femur,
         "tibia": find_tibia(asset("tibia")).T_input_tibia,
-        "patella": find_patella(asset("patella"), anterior_hint=np.array([1.0, 0, 0]),
-                                superior_hint=np.array([0, 1.0, 0])).T_input_patella,
+        "patella": find_patella(asset("patella")).T_input_patella,
         "pelvis": find_pelvis(asset("pelvis"), "right").T_input_pelvis,
     }
     for bone, T in fits.items():
@@ -525,11 +526,10 @@ def test_default_knee_trochlea_has_the_sculpted_sulcus_angle() -> None:
 
 
 @pytest.mark.parametrize("seed", [21, 22])
-def test_default_knee_patella_is_invariant_with_hints(seed: int) -> None:
+def test_default_knee_patella_is_invariant_without_hints(seed: int) -> None:
     T = random_rigid(seed)
     for M, side in ((T, "right"), (T @ MIRROR_X, "left")):
-        fit = find_patella(asset("patella").transformed(M), anterior_hint=M[:3, 0],
-                           superior_hint=M[:3, 1])
+        fit = find_patella(asset("patella").transformed(M))
         assert fit.side == side
         assert_same_frame(M, fit.T_input_patella)
 

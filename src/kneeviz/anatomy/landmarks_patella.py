@@ -1,10 +1,10 @@
 """The patella's side, frame and landmarks, found from its shape alone.
 
 Method (equivariant: only directions found on the mesh are used):
-1. Anteroposterior line = the thinnest principal axis. Which face is posterior (articular) is
-   voted by three shape cues: the cross-section is a triangle whose apex is the median ridge, so
-   (a) the surface area is skewed towards the posterior face, (b) the centroid lies nearer the
-   anterior face, and (c) a quadric fits the ridged posterior face worse than the smooth front.
+1. Anteroposterior line = the thinnest principal axis. The posterior (articular) face is a roof:
+   across its most convex direction its profile falls away linearly from the median ridge, while
+   the front is a broad crown that stays level near its top; the face whose profile falls more
+   within 5 mm of its crest is posterior.
 2. Mediolateral line = the most convex direction of the posterior face (across the ridge); the
    ridge line (the most posterior point of each cut across it) then refines the superoinferior
    direction, twice.
@@ -14,10 +14,11 @@ Method (equivariant: only directions found on the mesh are used):
 4. Frame (knee.py): origin at the bone's centroid (volume centroid of a closed mesh), Y apex ->
    base, Z medial -> lateral border, X = Y x Z anterior for a right patella (mirrored, det -1, for a
    left one). Height, width and thickness are extents along Y, Z and X.
-Hints: a smoothed patella (such as the LLP26 mean atlas patella, which has no real median ridge)
-defeats the shape votes of steps 1 and 3. A caller that knows the knee passes `anterior_hint`
-(e.g. from the femur's knee centre towards the patella) and `superior_hint` (e.g. the femur's
-mechanical axis) in input coordinates: they fix the signs, while the axes still come from the shape.
+Hints: a caller that knows the knee may pass `anterior_hint` (e.g. from the femur's knee centre
+towards the patella) and `superior_hint` (e.g. the femur's mechanical axis) in input coordinates:
+they only fix the signs (the axes still come from the shape), for patellae whose ridge or apex is
+too faint for the shape cues. The shape cues alone orient the ICL, Lenhart 2015, LLP26 mean and
+sculpted default patellae correctly.
 """
 
 from __future__ import annotations
@@ -75,6 +76,31 @@ def _quadric(s: SurfaceSample, mask: np.ndarray, c: FloatArray, e1: FloatArray, 
     return ev, dirs, float(np.sqrt(np.mean((A @ co - h) ** 2)))
 
 
+def _roof_drop(s: SurfaceSample, face: np.ndarray, c: FloatArray, out: FloatArray,
+               across: FloatArray, band_mm: float = 6.0, step_mm: float = 5.0) -> float:
+    """How far a face's profile falls `step_mm` either side of its crest, in a band through the
+    middle: about 1.2-2.2 mm for the patella's ridged articular face, 0.5-1.2 mm for its domed
+    front (ICL, Lenhart 2015, LLP26 atlas and the sculpted default patella)."""
+    p = s.points[face] - c
+    u, v, h = p @ across, p @ np.cross(out, across), p @ out
+    band = np.abs(v - np.average(v, weights=s.areas[face])) < band_mm
+    ub, hb = u[band], h[band]
+    if ub.size < 10:
+        return 0.0
+    edges = np.arange(ub.min(), ub.max() + 1.0, 1.0)
+    which = np.digitize(ub, edges)
+    centres, prof = [], []
+    for k in range(1, len(edges)):
+        sel = which == k
+        if sel.any():
+            centres.append(0.5 * (edges[k - 1] + edges[k]))
+            prof.append(float(hb[sel].max()))
+    zc, pr = np.array(centres), np.array(prof)
+    k = int(np.argmax(pr))
+    side = np.interp([zc[k] - step_mm, zc[k] + step_mm], zc, pr)
+    return float(pr[k] - side.mean())
+
+
 def _ridge(points: FloatArray, centre: FloatArray, x: FloatArray, y: FloatArray, z: FloatArray,
            n_cuts: int = 15) -> FloatArray:
     """Most posterior point of each cut across the ridge (perpendicular to y), superior first."""
@@ -108,17 +134,15 @@ def find_patella(
     if sd[2] > 0.8 * sd[1]:
         raise MeshError("this patella is not flat (no thin front-to-back axis): check the mesh")
     n = axes[2]
-    # 1. which face is posterior: three votes
-    u = (s.points - c) @ n
-    w = s.areas / s.areas.sum()
-    skew = float((w * u**3).sum() / (w * u**2).sum() ** 1.5)
-    votes = [np.sign(skew), np.sign(-(u.max() + u.min()))]
+    # 1. which face is posterior: the one whose cross-section across its most convex direction
+    #    falls away sharply from a ridge (a roof), not from a broad crown (a dome)
     res = {}
+    roof = {}
     for sg in (1.0, -1.0):
         face = (s.normals @ (sg * n)) > 0.3
         res[sg] = _quadric(s, face, c, axes[0], axes[1], sg * n)
-    votes.append(1.0 if res[1.0][2] > res[-1.0][2] else -1.0)
-    post_sign = 1.0 if sum(votes) > 0 else -1.0
+        roof[sg] = _roof_drop(s, face, c, sg * n, res[sg][1][0])
+    post_sign = 1.0 if roof[1.0] > roof[-1.0] else -1.0
     if anterior_hint is not None:
         post_sign = -1.0 if float(np.asarray(anterior_hint) @ n) > 0 else 1.0
     posterior = post_sign * n
