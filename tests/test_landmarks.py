@@ -193,8 +193,11 @@ def test_femur_without_its_head_is_refused() -> None:
     local = invert(fit.T_input_femur)
     y = apply(local, mesh.vertices_mm)[:, 1]
     keep = np.all(y[mesh.faces] < 0.7 * fit.landmarks.hip_centre_mm[1], axis=1)
+    headless = SurfaceMesh(mesh.vertices_mm, mesh.faces[keep])
     with pytest.raises(MeshError, match="femoral head"):
-        find_femur(SurfaceMesh(mesh.vertices_mm, mesh.faces[keep]))
+        find_femur(headless)
+    with pytest.raises(MeshError, match="cut across its shaft"):
+        identify_bone(headless)
     keep = np.all(y[mesh.faces] > 60.0, axis=1)
     with pytest.raises(MeshError, match="no distal end"):
         find_femur(SurfaceMesh(mesh.vertices_mm, mesh.faces[keep]))

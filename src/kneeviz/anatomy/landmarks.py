@@ -55,6 +55,8 @@ PATELLA_MAX_MM = 66.0
 PATELLA_MIN_MM = 20.0
 """Smaller than any adult patella (mean height 34.4 - 3 SD is 23 mm); below it, suspect metres."""
 LONG_BONE_MIN_MM = 200.0
+CUT_SHAFT_MAX_MM = 40.0
+"""An end narrower than this is a cut shaft: the distal tibia is 48-55 mm wide (LLP26, ICL)."""
 
 
 def identify_bone(mesh: SurfaceMesh) -> str:
@@ -64,7 +66,9 @@ def identify_bone(mesh: SurfaceMesh) -> str:
     - pelvis: large (over 150 mm) and not elongated (a whole pelvis or one hemipelvis);
     - long bones (length over twice the next extent): a femur has a ball (the femoral head) at one
       end; a fibula is thin at both ends (under 45 mm); a tibia is what remains, and a mesh
-      holding a tibia and a fibula as two pieces is a tibia.
+      holding a tibia and a fibula as two pieces is a tibia. A long bone without a head and with
+      one end under 40 mm wide is a cut shaft (a femur without its head, a tibia without its
+      ankle) and is refused.
     Raises MeshError for a piece of bone too short to tell (e.g. a distal femur only).
     """
     if mesh.n_triangles == 0:
@@ -109,6 +113,12 @@ def identify_bone(mesh: SurfaceMesh) -> str:
         return "fibula"
     if any(head_is_plausible(find_head(bone, sgn)) for sgn in (1.0, -1.0)):
         return "femur"
+    if min(widths) < CUT_SHAFT_MAX_MM:
+        raise MeshError(
+            f"this long bone is cut across its shaft (one end is only {min(widths):.0f} mm wide) "
+            "and has no femoral head: export the whole femur (head included) or the whole tibia "
+            "(ankle included)"
+        )
     return "tibia"
 
 
