@@ -595,3 +595,18 @@ def test_analyse_bone_reports_every_bone_in_input_coordinates() -> None:
 
     fib = analyse_bone(icl("fibula_r"))
     assert fib.bone == "fibula" and fib.side == "unknown"
+
+
+@needs_icl
+def test_inside_out_meshes_give_the_same_landmarks() -> None:
+    """Faces wound inwards (a common export fault) flip every normal; the finders re-orient them
+    by the sign of the enclosed volume."""
+    def flipped(name: str) -> SurfaceMesh:
+        m = icl(name)
+        return SurfaceMesh(m.vertices_mm, m.faces[:, ::-1].copy())
+
+    assert_same_frame(icl_femur().T_input_femur, find_femur(flipped("femur_r")).T_input_femur)
+    assert_same_frame(icl_patella().T_input_patella,
+                      find_patella(flipped("patella_r")).T_input_patella)
+    assert_same_frame(icl_pelvis("right").T_input_pelvis,
+                      find_pelvis(flipped("pelvis_no_sacrum"), "right").T_input_pelvis)
