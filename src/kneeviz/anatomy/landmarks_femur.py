@@ -116,8 +116,9 @@ def find_femur(mesh: SurfaceMesh) -> FemurFit:
     bone = long_bone(s)
     if bone.length_mm < 200.0:
         raise MeshError(
-            f"femur is only {bone.length_mm:.0f} mm long: the femoral head is needed to find the "
-            "hip centre (mechanical axis); export the whole femur, head included"
+            f"femur is only {bone.length_mm:.3g} mm long (is it in metres?): the femoral head is "
+            "needed to find the hip centre (mechanical axis); export the whole femur in mm, head "
+            "included"
         )
     heads = {sgn: find_head(bone, sgn) for sgn in (1.0, -1.0)}
     good = {k: h for k, h in heads.items() if head_is_plausible(h)}

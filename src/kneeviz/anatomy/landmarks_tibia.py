@@ -74,8 +74,8 @@ def find_tibia(mesh: SurfaceMesh, fibula: SurfaceMesh | None = None) -> TibiaFit
     bone = long_bone(s)
     if bone.length_mm < 200.0:
         raise MeshError(
-            f"tibia is only {bone.length_mm:.0f} mm long: the ankle is needed for the tibial "
-            "axis; export the whole tibia (with the fibula if you have it)"
+            f"tibia is only {bone.length_mm:.3g} mm long (is it in metres?): the ankle is needed "
+            "for the tibial axis; export the whole tibia in mm (with the fibula if you have it)"
         )
     t = (s.points - bone.centre) @ bone.axis
     widths = {}
