@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.ndimage import map_coordinates
 from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 
-GRID_VERSION = "sdf-v1"
+GRID_VERSION = "sdf-v2"
 CARTILAGE_E_MPA = 5.0
 CARTILAGE_NU = 0.45
 
@@ -197,13 +198,27 @@ def build_distance_grid(
     axes = [lo[k] + spacing_mm * np.arange(n[k]) for k in range(3)]
     gx, gy, gz = np.meshgrid(*axes, indexing="ij")
     nodes = np.column_stack([gx.ravel(), gy.ravel(), gz.ravel()])
-    # two stages: every node against the face centroids (a small tree answers far queries fast),
-    # then the nodes near the surface, where contact is decided, against the dense samples
-    dist, cidx = cKDTree(coarse).query(nodes, workers=-1)
-    sd = np.einsum("ij,ij->i", nodes - coarse[cidx], face_normals[cidx])
-    normals = face_normals[cidx]
-    thick = thickness_mm(coarse, bone, 0.5, 5.0)[cidx]
-    near = np.nonzero(dist < 6.0)[0]
+    # Stage 1: a coarse grid (4 cells a side per coarse cell) against the face centroids gives the
+    # distance far from the surface, where only its sign matters; trilinear upsampling fills the
+    # fine nodes. Stage 2: fine nodes that may lie within `band` of the surface (the distance is
+    # 1-Lipschitz, so a coarse node's distance bounds its neighbours') get the exact tangent-plane
+    # distance to the dense samples. Querying every fine node directly took minutes' worth of
+    # KD-tree visits far from the surface.
+    band = 4.0
+    step = 2
+    nc = (n - 1) // step + 2
+    caxes = [lo[k] + spacing_mm * step * np.arange(nc[k]) for k in range(3)]
+    cx, cy, cz = np.meshgrid(*caxes, indexing="ij")
+    cnodes = np.column_stack([cx.ravel(), cy.ravel(), cz.ravel()])
+    cdist, cidx = cKDTree(coarse).query(cnodes, workers=-1)
+    csd = np.einsum("ij,ij->i", cnodes - coarse[cidx], face_normals[cidx])
+    coords = (nodes - lo) / (spacing_mm * step)
+    sd = map_coordinates(csd.reshape(nc), coords.T, order=1, mode="nearest")
+    near_c = map_coordinates(cdist.reshape(nc), coords.T, order=1, mode="nearest")
+    nearest_c = cidx.reshape(nc)[tuple(np.rint(coords).astype(int).T)]
+    normals = face_normals[nearest_c]
+    thick = thickness_mm(coarse, bone, 0.5, 5.0)[nearest_c]
+    near = np.nonzero(near_c < band + spacing_mm * step * np.sqrt(3.0))[0]
     _, idx = cKDTree(samples).query(nodes[near], workers=-1)
     sd[near] = np.einsum("ij,ij->i", nodes[near] - samples[idx], s_normals[idx])
     normals[near] = s_normals[idx]

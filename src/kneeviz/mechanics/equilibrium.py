@@ -68,9 +68,14 @@ class Wrench:
     pressures_mpa: FloatArray  # per contact point
     contact_force_n: FloatArray  # per contact point, (N, 3)
     points_femur_mm: FloatArray
-    tendon: LineForce
+    tendons: tuple[LineForce, ...]
     bundles: tuple[LineForce, ...]
     ligaments: tuple[LineForce, ...]
+
+    @property
+    def tendon_tension_n(self) -> float:
+        """Patellar tendon force: the sum of its bundles' tensions."""
+        return float(sum(t.tension_n for t in self.tendons))
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,15 +173,21 @@ def evaluate(
         org = apply(T_femur_pelvis, b.origin_mm) if b.on_pelvis else b.origin_mm
         target, _ = wrapped_target(p, org, ext.wrap_centre_mm, ext.wrap_radius_mm)
         bundles.append(pull(p, target, quadriceps_force_n * b.share))
-    tendon = spring_force(
-        apply(T_femur_patella, ext.tendon.patella_mm),
-        apply(T_femur_tibia, ext.tendon.other_mm),
-        ext.tendon,
-    )
-    ligs = [
-        spring_force(apply(T_femur_patella, s.patella_mm), s.other_mm, s) for s in ext.ligaments
+    tendons = [
+        spring_force(
+            apply(T_femur_patella, s.patella_mm), apply(T_femur_tibia, s.other_mm), s, True
+        )
+        for s in ext.tendons
     ]
-    for lf in (*bundles, tendon, *ligs):
+    ligs = [
+        spring_force(
+            apply(T_femur_patella, s.patella_mm),
+            apply(T_femur_tibia, s.other_mm) if s.on_tibia else s.other_mm,
+            s,
+        )
+        for s in ext.ligaments
+    ]
+    for lf in (*bundles, *tendons, *ligs):
         F += lf.force_n
         M += np.cross(lf.point_mm - o, lf.force_n)
         J += _line_jacobian(lf, o)
@@ -208,7 +219,9 @@ def evaluate(
             J[3:, 3:] -= kw.T @ nrm
             J[3:, :3] -= kw.T @ w
             J[3:, :3] += r.T @ f - float(np.einsum("ij,ij->", r, f)) * np.eye(3)
-    return Wrench(F, M, J, pressures, forces, pts, tendon, tuple(bundles), tuple(ligs))
+    return Wrench(
+        F, M, J, pressures, forces, pts, tuple(tendons), tuple(bundles), tuple(ligs)
+    )
 
 
 def _apply_step(T: FloatArray, step: FloatArray) -> FloatArray:
@@ -230,12 +243,20 @@ def solve_frame(
     *,
     contact: bool = True,
     max_iterations: int = 60,
-    tolerance_fraction: float = CONVERGENCE_FRACTION / 20.0,
+    tolerance_fraction: float = CONVERGENCE_FRACTION / 10.0,
 ) -> FrameSolution:
-    """Find the patella pose where the net force and moment vanish, starting from `T_init`."""
+    """Find the patella pose where the net force and moment vanish, starting from `T_init`.
+
+    Iterates until the net force is below `tolerance_fraction` of the quadriceps force and the net
+    moment below that fraction of quadriceps force x patella height (or no step helps any more);
+    the frame counts as converged when both are below CONVERGENCE_FRACTION (1 %), the issue's
+    acceptance criterion.
+    """
     q = max(float(quadriceps_force_n), 1.0)
-    tol_f = tolerance_fraction * q
-    tol_m = tolerance_fraction * q * model.patella_height_mm
+    # absolute floors: the interpolated contact field leaves ~0.05 N of noise, below which
+    # iterating buys nothing (the acceptance criterion is far looser)
+    tol_f = max(tolerance_fraction * q, 0.15)
+    tol_m = max(tolerance_fraction * q * model.patella_height_mm, 3.0)
     col = np.array([ROT_SCALE_RAD] * 3 + [1.0] * 3)
     row = np.array([1.0] * 3 + [1.0 / MOMENT_ARM_SCALE_MM] * 3)
 
@@ -243,15 +264,18 @@ def solve_frame(
         return np.concatenate([w.force_n, w.moment_nmm]) * row
 
     T = np.array(T_init, dtype=float)
+    # start from a proper rotation: extrapolated warm starts drift off orthonormality and the
+    # drift compounds from frame to frame
+    U, _, Vt = np.linalg.svd(T[:3, :3])
+    T[:3, :3] = U @ Vt
+    T[3] = (0.0, 0.0, 0.0, 1.0)
     w = evaluate(model, T, T_femur_tibia, T_femur_pelvis, q, contact=contact)
     r = scaled_residual(w)
     cost = float(r @ r)
     lam = 1e-6
     iterations = 0
-    converged = False
     while iterations < max_iterations:
         if np.linalg.norm(w.force_n) < tol_f and np.linalg.norm(w.moment_nmm) < tol_m:
-            converged = True
             break
         iterations += 1
         Js = (w.jacobian * row[:, None]) * col[None, :]
@@ -259,7 +283,10 @@ def solve_frame(
         g = Js.T @ r
         accepted = False
         for _ in range(12):
-            A = JtJ + lam * (np.diag(np.diag(JtJ)) + 1e-9 * np.trace(JtJ) * np.eye(6) + 1e-12)
+            # Marquardt scaling, with a floor so a direction the Jacobian cannot see (a slack
+            # tendon leaves the patella free to slide along the groove) is still damped
+            d = np.diag(JtJ)
+            A = JtJ + lam * np.diag(np.maximum(d, 1e-3 * d.max() + 1e-12))
             try:
                 z = np.linalg.solve(A, -g)
             except np.linalg.LinAlgError:
@@ -282,10 +309,10 @@ def solve_frame(
             lam = max(lam * 8.0, 1e-6)
         if not accepted:
             break
-    else:
-        converged = bool(
-            np.linalg.norm(w.force_n) < tol_f and np.linalg.norm(w.moment_nmm) < tol_m
-        )
+    converged = bool(
+        np.linalg.norm(w.force_n) < CONVERGENCE_FRACTION * q
+        and np.linalg.norm(w.moment_nmm) < CONVERGENCE_FRACTION * q * model.patella_height_mm
+    )
     return FrameSolution(
         T, converged, iterations, float(np.linalg.norm(w.force_n)),
         float(np.linalg.norm(w.moment_nmm)), q, w,

@@ -60,8 +60,19 @@ class ExtensorParams:
     mpfl_n_per_strain: float = MPFL_N_PER_STRAIN
     lpfl_n_per_strain: float = LPFL_N_PER_STRAIN
     tendon_toe_strain: float = 0.01
+    tendon_bundles: int = 3
+    tendon_half_width_mm: float = 9.0
+    """The patellar tendon is a broad band (about 25-30 mm wide); Lenhart et al. 2015 model it as
+    6 parallel bundles. We use `tendon_bundles` bundles spread +-`tendon_half_width_mm` across the
+    apex and the tuberosity, which gives the band its resistance to patellar spin."""
     ligament_toe_strain: float = 0.03
     ligament_reference_strain: float = 0.0
+    iliopatellar_n_per_strain: float = LPFL_N_PER_STRAIN
+    iliopatellar_anchor_offset_mm: tuple[float, float, float] = (5.0, 0.0, 5.0)
+    vl_insertion: tuple[float, float, float] = (0.0, -0.05, 0.25)
+    vm_insertion: tuple[float, float, float] = (0.0, -0.12, -0.28)
+    """Quadriceps insertions relative to the patella base, as fractions of the patella's
+    (thickness, height, width): the VMO inserts lower on the medial border than the VL laterally."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,7 +103,7 @@ class Spring:
 @dataclass(frozen=True, eq=False)
 class ExtensorModel:
     bundles: tuple[Bundle, ...]
-    tendon: Spring
+    tendons: tuple[Spring, ...]
     ligaments: tuple[Spring, ...]
     wrap_centre_mm: FloatArray  # femur frame; the cylinder axis is the femur Z axis
     wrap_radius_mm: float
@@ -173,8 +184,8 @@ def build_extensor_model(
     ins = {
         "RF": base + np.array([1.0, 0.0, 0.0]),
         "VI": base + np.array([-3.0, 0.0, 0.0]),
-        "VL": base + np.array([0.0, -0.05 * h, 0.25 * w]),
-        "VM": base + np.array([0.0, -0.12 * h, -0.28 * w]),
+        "VL": base + np.array(p.vl_insertion) * (plm.thickness_mm, h, w),
+        "VM": base + np.array(p.vm_insertion) * (plm.thickness_mm, h, w),
     }
     base_ref = apply(T_femur_patella_ref, base)
 
@@ -200,14 +211,20 @@ def build_extensor_model(
         Bundle("VI", ins["VI"], vi_origin, shares["VI"]),
         Bundle("VM", ins["VM"], vm_origin, shares["VM"]),
     )
-    tendon = Spring(
-        "patellar_tendon",
-        np.asarray(plm.apex_mm, dtype=float),
-        np.asarray(anatomy.tibia_landmarks.tuberosity_mm, dtype=float),
-        p.tendon_n_per_strain,
-        float(insall_salvati_ratio) * h,
-        p.tendon_toe_strain,
-        on_tibia=True,
+    nb = max(int(p.tendon_bundles), 1)
+    offsets = np.linspace(-p.tendon_half_width_mm, p.tendon_half_width_mm, nb) if nb > 1 else [0.0]
+    tendons = tuple(
+        Spring(
+            f"patellar_tendon_{k}",
+            np.asarray(plm.apex_mm, dtype=float) + np.array([0.0, 0.0, dz]),
+            np.asarray(anatomy.tibia_landmarks.tuberosity_mm, dtype=float)
+            + np.array([0.0, 0.0, dz]),
+            p.tendon_n_per_strain / nb,
+            float(insall_salvati_ratio) * h,
+            p.tendon_toe_strain,
+            on_tibia=True,
+        )
+        for k, dz in enumerate(offsets)
     )
     ligs = []
     for name, pat, fem, k in (
@@ -222,7 +239,26 @@ def build_extensor_model(
                    p.ligament_toe_strain)
         )
     centre, radius = fit_wrap_cylinder(anatomy, p.wrap_radius_mm)
-    return ExtensorModel(bundles, tendon, tuple(ligs), centre, radius, p)
+    # The iliopatellar band: the lateral retinaculum's superficial fibres come off the iliotibial
+    # band (Merican AM, Amis AA 2008, J Bone Joint Surg Br 90:527), and ITB tension tilts and
+    # shifts the patella laterally (Merican AM, Amis AA 2009, J Biomech 42:1539). The ITB ends on
+    # the tibia (Gerdy's tubercle), so where it passes the lateral epicondyle it is carried by the
+    # TIBIA: a point just anterolateral of the lateral epicondyle in the standing pose, fixed in the
+    # tibia frame. When the hip turns the femur inward over the planted tibia, this anchor moves
+    # backwards relative to the femur. Same stiffness as the LPFL; taut in the reference pose.
+    if p.iliopatellar_n_per_strain > 0:
+        T_tibia_femur_ref = np.linalg.inv(np.asarray(anatomy.T_femur_tibia_ref, dtype=float))
+        epi_f = np.asarray(flm.lateral_epicondyle_mm, dtype=float)
+        anchor_f = epi_f + np.asarray(p.iliopatellar_anchor_offset_mm)
+        anchor_t = apply(T_tibia_femur_ref, anchor_f)
+        lat = np.asarray(plm.lateral_border_mm, dtype=float)
+        length = float(np.linalg.norm(anchor_f - apply(T_femur_patella_ref, lat)))
+        ligs.append(
+            Spring("IPB", lat, anchor_t, p.iliopatellar_n_per_strain,
+                   length * (1.0 + p.ligament_reference_strain), p.ligament_toe_strain,
+                   on_tibia=True)
+        )
+    return ExtensorModel(bundles, tendons, tuple(ligs), centre, radius, p)
 
 
 def wrapped_target(
@@ -277,10 +313,23 @@ def spring_tension(length: float, spring: Spring) -> tuple[float, float]:
     return k * (e - 0.5 * et), k / L0
 
 
-def spring_force(point: FloatArray, other: FloatArray, spring: Spring) -> LineForce:
+SLACK_JACOBIAN_FRACTION = 0.02
+"""A slack spring has no stiffness, so a Newton solver cannot see that moving the patella would
+re-tension it (a slack patellar tendon leaves the patella free to slide along the groove, and the
+solver stalls). The stiffness reported to the solver never drops below this fraction of the taut
+stiffness; forces (and so the residual and the answer) are unchanged."""
+
+
+def spring_force(
+    point: FloatArray, other: FloatArray, spring: Spring, slack_floor: bool = False
+) -> LineForce:
+    """A tension-only spring's pull; `slack_floor` for springs that must be taut at equilibrium
+    (the patellar tendon balances the quadriceps), see SLACK_JACOBIAN_FRACTION."""
     d = other - point
     L = float(np.linalg.norm(d))
     e = d / L
     T, dT = spring_tension(L, spring)
+    if slack_floor:
+        dT = max(dT, SLACK_JACOBIAN_FRACTION * spring.n_per_strain / spring.slack_length_mm)
     S = -(dT * np.outer(e, e) + (T / L) * (np.eye(3) - np.outer(e, e)))
     return LineForce(point, T * e, S, T)

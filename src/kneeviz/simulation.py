@@ -1,0 +1,294 @@
+"""`simulate(anatomy, scenario) -> Trajectory`: the single entry point from a knee and a squat to
+every frame's patella pose, contact and clinical measures.
+
+Per frame: the squat kinematics (kneeviz.motion) pose the femur, tibia and pelvis; the quadriceps
+force comes from the knee extensor moment the squat needs (kneeviz.mechanics.loads); the patella is
+solved for equilibrium (kneeviz.mechanics.equilibrium), warm-started from the previous frame; the
+measures of kneeviz.mechanics.measures are taken from the solved pose. A frame that does not
+converge keeps its best finite pose and is flagged (`converged` False): never NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.mechanics import loads, measures
+from kneeviz.mechanics.equilibrium import (
+    FrameSolution,
+    PatellofemoralModel,
+    build_model,
+    solve_frame,
+)
+from kneeviz.motion.squat import SquatKinematics, squat_kinematics
+from kneeviz.scenario import Scenario
+from kneeviz.transforms import invert
+
+FRAME_KEYS: tuple[str, ...] = (
+    "time_s",
+    "knee_flexion_deg",
+    "femoral_internal_rotation_deg",
+    "femur_rotation_world_deg",
+    "patella_rotation_world_deg",
+    "patella_flexion_deg",
+    "patella_lateral_tilt_deg",
+    "patella_lateral_shift_mm",
+    "bisect_offset_pct",
+    "contact_area_mm2",
+    "mean_pressure_mpa",
+    "peak_pressure_mpa",
+    "lateral_force_fraction",
+    "quadriceps_force_n",
+    "patellar_tendon_force_n",
+    "pfjrf_n",
+    "pfjrf_bw",
+    "residual_n",
+    "iterations",
+)
+"""The per-frame keys the issue fixes, in output order (more follow: residual_moment_nmm, ...)."""
+EXTRA_KEYS: tuple[str, ...] = ("residual_moment_nmm", "hip_adduction_deg", "converged")
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """Every frame of one simulated squat. Scalars are (N,) arrays keyed by FRAME_KEYS and
+    EXTRA_KEYS in `values`; poses (N, 4, 4); pressures per cartilage vertex (N, V) in MPa."""
+
+    scenario: Scenario
+    knee_name: str
+    values: dict[str, FloatArray]
+    converged: np.ndarray
+    T_femur_patella: FloatArray
+    T_world_patella: FloatArray
+    T_world_femur: FloatArray
+    T_world_tibia: FloatArray
+    T_world_pelvis: FloatArray
+    patella_pressure_mpa: NDArray[np.float32]
+    """(N, patellar cartilage vertices)."""
+    femur_pressure_mpa: NDArray[np.float32]
+    """(N, femoral cartilage vertices): each contacting patellar point's pressure painted on the
+    femoral vertices within 1.5 mm of it."""
+    n_contact_points: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.converged.shape[0])
+
+    def __getitem__(self, key: str) -> FloatArray:
+        return self.values[key]
+
+    def frame(self, i: int) -> dict[str, Any]:
+        """One frame as plain JSON types, FRAME_KEYS first."""
+        out: dict[str, Any] = {}
+        for k in (*FRAME_KEYS, *EXTRA_KEYS):
+            v = self.values[k][i]
+            if k == "iterations":
+                out[k] = int(v)
+            elif k == "converged":
+                out[k] = bool(v)
+            else:
+                out[k] = float(v)
+        return out
+
+    def frames(self) -> list[dict[str, Any]]:
+        return [self.frame(i) for i in range(self.n_frames)]
+
+
+_MODEL_CACHE: dict[tuple[str, float, float], PatellofemoralModel] = {}
+
+
+def model_for(anatomy: Anatomy, scenario: Scenario) -> PatellofemoralModel:
+    """The mechanics model of this knee for this scenario's tissue parameters (kept in memory, so
+    changing only the hip parameters re-solves without rebuilding; the grid is cached on disk)."""
+    key = (anatomy.key(), float(scenario.vmo_strength), float(scenario.insall_salvati_ratio))
+    m = _MODEL_CACHE.get(key)
+    if m is None:
+        m = build_model(
+            anatomy,
+            vmo_strength=scenario.vmo_strength,
+            insall_salvati_ratio=scenario.insall_salvati_ratio,
+        )
+        if len(_MODEL_CACHE) > 8:
+            _MODEL_CACHE.clear()
+        _MODEL_CACHE[key] = m
+    return m
+
+
+def solve_poses(
+    model: PatellofemoralModel,
+    T_femur_tibia: FloatArray,
+    T_femur_pelvis: FloatArray,
+    extensor_moment_nmm: FloatArray,
+    body_mass_kg: float,
+    *,
+    on_frame: Callable[[int, FrameSolution], None] | None = None,
+) -> list[FrameSolution]:
+    """Solve a sequence of frames, each warm-started from the previous one.
+
+    The quadriceps force of a frame is its extensor moment over the effective extensor moment arm of
+    the previous frame (refined once on the first frame, where there is no previous one).
+    """
+    out: list[FrameSolution] = []
+    arm = loads.DEFAULT_EXTENSOR_MOMENT_ARM_MM
+    good: list[tuple[int, FloatArray]] = []  # the last converged frames (index, pose)
+    for i in range(len(T_femur_tibia)):
+        starts = []
+        if len(good) == 2 and good[0][0] == i - 2 and good[1][0] == i - 1:
+            # constant-velocity predictor in the femur frame: the patella keeps moving as it did
+            T0, T1 = good[0][1], good[1][1]
+            starts.append(T1 @ invert(T0) @ T1)
+        if good:
+            starts.append(good[-1][1])
+        starts.append(model.T_femur_patella_ref)
+        for _ in range(2 if i == 0 else 1):
+            q = loads.quadriceps_force_n(float(extensor_moment_nmm[i]), arm, body_mass_kg)
+            best: FrameSolution | None = None
+            for k, start in enumerate(starts):
+                sol = solve_frame(
+                    model, T_femur_tibia[i], T_femur_pelvis[i], q, start,
+                    max_iterations=60 if k == 0 else 150,
+                )
+                if best is None or sol.residual_force_n < best.residual_force_n:
+                    best = sol
+                if sol.converged:
+                    best = sol
+                    break
+            assert best is not None
+            sol = best
+            if sol.converged:
+                w = sol.wrench
+                new_arm = loads.effective_moment_arm_mm(
+                    [t.point_mm for t in w.tendons], [t.force_n for t in w.tendons],
+                    sol.quadriceps_force_n,
+                )
+                if np.isfinite(new_arm) and new_arm > 5.0:
+                    arm = new_arm
+        if sol.converged:
+            good = [*good[-1:], (i, sol.T_femur_patella)]
+        out.append(sol)
+        if on_frame is not None:
+            on_frame(i, sol)
+    return out
+
+
+def simulate(
+    anatomy: Anatomy,
+    scenario: Scenario,
+    *,
+    kinematics: SquatKinematics | None = None,
+    on_frame: Callable[[int, FrameSolution], None] | None = None,
+) -> Trajectory:
+    """Simulate the squat `scenario` on the knee `anatomy` (see the module docstring)."""
+    scenario.validate()
+    kin = kinematics if kinematics is not None else squat_kinematics(anatomy, scenario)
+    model = model_for(anatomy, scenario)
+    n = kin.n_frames
+    T_femur_world = invert(kin.T_world_femur)
+    T_femur_pelvis = T_femur_world @ kin.T_world_pelvis
+    moments = np.array(
+        [
+            loads.extensor_moment_nmm(
+                kin.knee_centre_world_mm[i], kin.ankle_centre_world_mm[i], scenario.body_mass_kg
+            )
+            for i in range(n)
+        ]
+    )
+    sols = solve_poses(
+        model, kin.T_femur_tibia, T_femur_pelvis, moments, scenario.body_mass_kg,
+        on_frame=on_frame,
+    )
+    return assemble_trajectory(anatomy, scenario, model, kin, sols)
+
+
+def assemble_trajectory(
+    anatomy: Anatomy,
+    scenario: Scenario,
+    model: PatellofemoralModel,
+    kin: SquatKinematics,
+    sols: list[FrameSolution],
+) -> Trajectory:
+    """Measures, world poses and per-vertex pressures of solved frames."""
+    n = len(sols)
+    bw = scenario.body_mass_kg * measures.GRAVITY_M_S2
+    cp = model.contact
+    lateral = measures.lateral_facet_mask(cp.points_mm, anatomy)
+    vals: dict[str, list[float]] = {k: [] for k in (*FRAME_KEYS, *EXTRA_KEYS)}
+    T_fp = np.stack([s.T_femur_patella for s in sols])
+    T_wp = kin.T_world_femur @ T_fp
+    n_pat = anatomy.patella_cartilage.n_vertices
+    n_fem = anatomy.femur_cartilage.n_vertices
+    pat_p = np.zeros((n, n_pat), dtype=np.float32)
+    fem_p = np.zeros((n, n_fem), dtype=np.float32)
+    fem_tree = cKDTree(anatomy.femur_cartilage.vertices_mm)
+    has_vertex = cp.vertex_of >= 0
+    for i, s in enumerate(sols):
+        w = s.wrench
+        summary = measures.contact_summary(w.pressures_mpa, cp.areas_mm2, w.contact_force_n,
+                                           lateral)
+        T = s.T_femur_patella
+        row = {
+            "time_s": float(kin.time_s[i]),
+            "knee_flexion_deg": float(kin.knee_flexion_deg[i]),
+            "femoral_internal_rotation_deg": float(kin.femoral_internal_rotation_deg[i]),
+            "femur_rotation_world_deg": float(kin.femur_rotation_world_deg[i]),
+            "patella_rotation_world_deg": measures.world_rotation_deg(T_wp[i]),
+            "patella_flexion_deg": measures.patella_flexion_deg(T),
+            "patella_lateral_tilt_deg": measures.lateral_tilt_deg(T, anatomy),
+            "patella_lateral_shift_mm": measures.lateral_shift_mm(T, anatomy),
+            "bisect_offset_pct": measures.bisect_offset_pct(T, anatomy),
+            "contact_area_mm2": summary.contact_area_mm2,
+            "mean_pressure_mpa": summary.mean_pressure_mpa,
+            "peak_pressure_mpa": summary.peak_pressure_mpa,
+            "lateral_force_fraction": summary.lateral_force_fraction,
+            "quadriceps_force_n": s.quadriceps_force_n,
+            "patellar_tendon_force_n": w.tendon_tension_n,
+            "pfjrf_n": summary.pfjrf_n,
+            "pfjrf_bw": summary.pfjrf_n / bw,
+            "residual_n": s.residual_force_n,
+            "iterations": float(s.iterations),
+            "residual_moment_nmm": s.residual_moment_nmm,
+            "hip_adduction_deg": float(kin.hip_adduction_deg[i]),
+            "converged": float(s.converged),
+        }
+        for k, v in row.items():
+            vals[k].append(v)
+        pat_p[i, has_vertex] = w.pressures_mpa[cp.vertex_of[has_vertex]]
+        active = np.nonzero(w.pressures_mpa > 0)[0]
+        if len(active):
+            d, idx = fem_tree.query(w.points_femur_mm[active], k=4, distance_upper_bound=1.5)
+            ok = np.isfinite(d)
+            p = np.broadcast_to(w.pressures_mpa[active][:, None], d.shape)
+            np.maximum.at(fem_p[i], idx[ok], p[ok].astype(np.float32))
+    values = {k: np.asarray(v, dtype=float) for k, v in vals.items()}
+    converged = np.array([s.converged for s in sols], dtype=bool)
+    meta = {
+        "scenario": scenario.to_dict(),
+        "knee": anatomy.name,
+        "side": anatomy.side,
+        "n_contact_points": int(len(cp.points_mm)),
+        "frames_converged": int(converged.sum()),
+        "n_frames": n,
+    }
+    return Trajectory(
+        scenario=scenario,
+        knee_name=anatomy.name,
+        values=values,
+        converged=converged,
+        T_femur_patella=T_fp,
+        T_world_patella=T_wp,
+        T_world_femur=kin.T_world_femur,
+        T_world_tibia=kin.T_world_tibia,
+        T_world_pelvis=kin.T_world_pelvis,
+        patella_pressure_mpa=pat_p,
+        femur_pressure_mpa=fem_p,
+        n_contact_points=int(len(cp.points_mm)),
+        meta=meta,
+    )
