@@ -19,6 +19,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "app": ("app", "open the desktop app (the default)"),
     "build-default-knee": ("build_default_knee", "rebuild the bundled knee from the LLP26 atlas"),
     "check-mesh": ("check_mesh", "inspect mesh files: units, side, bone, landmarks"),
+    "render": ("render", "render the squat offscreen to MP4/GIF/PNG"),
+    "headless-demo": ("headless_demo", "what make run does when there is no display"),
 }
 
 

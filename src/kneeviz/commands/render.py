@@ -1,0 +1,247 @@
+"""`kneeviz render`: simulate a squat and render it offscreen to an MP4, a GIF or a PNG.
+
+    kneeviz render --preset pfp --out pfp.mp4
+    kneeviz render --preset pfp --view split --heatmap --size 1280x720 --fps 30 --out pfp.mp4
+    kneeviz render --femoral-ir 12 --hip-adduction 6 --view skyline --out strip.png
+    kneeviz render --preset pfp --flexion 30 --view closeup --out pfp-30deg.png
+    kneeviz render --scenario lecture.kneeviz.json --out lecture.gif
+    kneeviz render --femur F.stl --patella P.stl --tibia T.stl --preset pfp --out patient.mp4
+
+A .png is a strip of six frames through the descent (each tile --size), or the one frame at
+--flexion DEG. Needs no display. A progress bar shows on a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kneeviz.errors import KneevizError
+
+if TYPE_CHECKING:
+    from kneeviz.anatomy.knee import Anatomy
+    from kneeviz.scenario import Scenario
+    from kneeviz.simulation import Trajectory
+
+VIEW_CHOICES = ("front", "side", "skyline", "closeup", "whole-leg", "split")
+DEFAULT_VIDEO_FPS = 30.0
+DEFAULT_STRIP_RATE_HZ = 10.0
+"""A PNG needs only a few frames: the descent is simulated at 10 Hz (about 6 deg a step at the
+default 2 s descent) unless --fps or a scenario file sets the rate."""
+DEFAULT_VIDEO_SIZE = (1280, 720)
+DEFAULT_STRIP_TILE = (640, 368)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from kneeviz.scenario import PRESETS
+
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = __doc__.split("\n\n", 1)[1] if __doc__ else None
+    s = parser.add_argument_group("the squat")
+    s.add_argument("--preset", choices=sorted(PRESETS),
+                   help="hip-control preset (default: healthy, or the scenario file's)")
+    s.add_argument("--femoral-ir", type=float, metavar="DEG",
+                   help="hip-driven femoral internal rotation (deg, -10..30)")
+    s.add_argument("--hip-adduction", type=float, metavar="DEG",
+                   help="hip adduction (deg, -10..20)")
+    s.add_argument("--max-flexion", type=float, metavar="DEG",
+                   help="deepest knee flexion of the squat (deg, 10..140)")
+    s.add_argument("--descent", type=float, metavar="S", help="seconds down (0.5..10)")
+    s.add_argument("--ascent", type=float, metavar="S", help="seconds up (0.5..10)")
+    s.add_argument("--scenario", metavar="FILE",
+                   help="a saved .kneeviz.json scenario (its knee, parameters and view); "
+                        "the options above override it")
+    k = parser.add_argument_group("a patient's knee (all three, or none for the default knee)")
+    k.add_argument("--femur", metavar="F", help="femur mesh file")
+    k.add_argument("--patella", metavar="P", help="patella mesh file (same scan)")
+    k.add_argument("--tibia", metavar="T", help="tibia mesh file (same scan)")
+    o = parser.add_argument_group("the picture")
+    o.add_argument("--out", required=True, metavar="FILE",
+                   help="output file: .mp4, .gif (the squat) or .png (frame strip / one frame)")
+    o.add_argument("--view", choices=VIEW_CHOICES,
+                   help="camera (default: front, or the scenario file's); split = front + skyline")
+    o.add_argument("--heatmap", action="store_true", default=None,
+                   help="colour the cartilage by contact pressure")
+    o.add_argument("--size", metavar="WxH",
+                   help="frame size in pixels, rounded to multiples of 16 (default 1280x720; "
+                        "for a PNG strip, the size of each tile, default 640x368)")
+    o.add_argument("--fps", type=float, metavar="N",
+                   help="video frames per second; the squat is simulated at this rate, so the "
+                        "video plays in real time (default 30, or the scenario file's rate)")
+    o.add_argument("--flexion", type=float, metavar="DEG",
+                   help="with a .png: the single frame at this knee flexion on the way down")
+
+
+# -- pieces the headless demo and the app reuse ------------------------------------------------
+def scenario_with(base: Scenario, **overrides: float | None) -> Scenario:
+    """`base` with the given (non-None) fields replaced; a changed hip setting makes it custom."""
+    from kneeviz.scenario import CUSTOM, PRESETS
+
+    changes: dict[str, Any] = {k: float(v) for k, v in overrides.items() if v is not None}
+    names = {f.name for f in fields(base)}
+    unknown = set(changes) - names
+    if unknown:  # a programming error, not the user's
+        raise ValueError(f"unknown scenario fields {sorted(unknown)}")
+    s = replace(base, **changes)
+    if base.preset in PRESETS:
+        ir, add = PRESETS[base.preset]
+        if s.femoral_internal_rotation_deg != ir or s.hip_adduction_deg != add:
+            s = replace(s, preset=CUSTOM)
+    return s.validate()
+
+
+def descent_only(kin: Any, scenario: Scenario) -> Any:
+    """The squat kinematics cut at the bottom of the squat (the frames a strip shows)."""
+    import numpy as np
+
+    keep = int(np.searchsorted(kin.time_s, scenario.descent_s + 1e-9, side="right"))
+    keep = max(1, min(keep, kin.n_frames))
+    changes = {}
+    for f in fields(kin):
+        v = getattr(kin, f.name)
+        if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == kin.n_frames:
+            changes[f.name] = v[:keep]
+    return replace(kin, **changes)
+
+
+def simulate_with_progress(anatomy: Anatomy, scenario: Scenario, *, descent: bool = False,
+                           stream: Any = None) -> Trajectory:
+    """simulate(), optionally only the descent, with a terminal progress bar."""
+    from kneeviz.motion.squat import squat_kinematics
+    from kneeviz.scene.render import ProgressBar
+    from kneeviz.simulation import simulate
+
+    kin = squat_kinematics(anatomy, scenario)
+    if descent:
+        kin = descent_only(kin, scenario)
+    bar = ProgressBar("simulating", kin.n_frames, stream)
+    traj = simulate(anatomy, scenario, kinematics=kin,
+                    on_frame=lambda i, _s: bar.update(i + 1))
+    bar.finish()
+    return traj
+
+
+def load_knee(args: argparse.Namespace, doc: Any, scenario: Scenario) -> Anatomy:
+    files = [args.femur, args.patella, args.tibia]
+    if any(files) and not all(files):
+        raise KneevizError("give all three of --femur, --patella and --tibia, or none of them")
+    if all(files):
+        from kneeviz.anatomy.build import anatomy_from_files
+
+        return anatomy_from_files(args.femur, args.patella, args.tibia)
+    if doc is not None:
+        from kneeviz.scenario_file import ScenarioFile, anatomy_for
+
+        return anatomy_for(ScenarioFile(scenario=scenario, knee=doc.knee))
+    from kneeviz.anatomy.build import load_default_anatomy
+
+    return load_default_anatomy(scenario.sulcus_angle_deg)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kneeviz.scene.render import (
+        OUTPUT_SUFFIXES,
+        ProgressBar,
+        RenderOptions,
+        TrajectoryFrames,
+        check_size,
+        parse_size,
+        render_still,
+        render_strip,
+        render_video,
+    )
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise KneevizError(
+            f"--out must end in {', '.join(OUTPUT_SUFFIXES)}, not {suffix or '(no extension)'}",
+            out,
+        )
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise KneevizError(f"the folder {folder} does not exist: create it first", out)
+    if args.flexion is not None and suffix != ".png":
+        raise KneevizError("--flexion picks one frame for a .png; a video shows the whole squat")
+    if args.flexion is not None and not 0.0 <= args.flexion <= 140.0:
+        raise KneevizError(f"--flexion {args.flexion:g} deg is outside 0..140 deg")
+    if args.fps is not None and not 1.0 <= args.fps <= 120.0:
+        raise KneevizError(f"--fps {args.fps:g} is outside 1..120 frames per second")
+    size = parse_size(args.size) if args.size else None
+
+    from kneeviz.scenario import Scenario
+
+    doc = None
+    if args.scenario:
+        from kneeviz.scenario_file import load_scenario_file
+
+        doc = load_scenario_file(args.scenario)
+        base = doc.scenario
+        if args.preset:
+            base = Scenario.from_preset(
+                args.preset,
+                **{k: v for k, v in base.to_dict().items()
+                   if k not in ("femoral_internal_rotation_deg", "hip_adduction_deg", "preset")},
+            )
+    else:
+        base = Scenario.from_preset(args.preset or "healthy")
+    rate = args.fps
+    if rate is None and doc is None:
+        rate = DEFAULT_STRIP_RATE_HZ if suffix == ".png" else DEFAULT_VIDEO_FPS
+    scenario = scenario_with(
+        base,
+        femoral_internal_rotation_deg=args.femoral_ir,
+        hip_adduction_deg=args.hip_adduction,
+        max_flexion_deg=args.max_flexion,
+        descent_s=args.descent,
+        ascent_s=args.ascent,
+        frame_rate_hz=rate,
+    )
+    if args.flexion is not None:
+        scenario = replace(scenario, max_flexion_deg=max(10.0, float(args.flexion))).validate()
+    view = args.view or (doc.view.camera if doc is not None else "front")
+    heatmap = bool(args.heatmap) if args.heatmap is not None else bool(doc and doc.view.heatmap)
+    title = doc.title if doc is not None and doc.name else scenario.preset
+    if size is None:
+        size = DEFAULT_STRIP_TILE if suffix == ".png" and args.flexion is None \
+            else DEFAULT_VIDEO_SIZE
+    size = check_size(size)
+
+    anatomy = load_knee(args, doc, scenario)
+    t0 = time.perf_counter()
+    traj = simulate_with_progress(anatomy, scenario, descent=suffix == ".png")
+    t_sim = time.perf_counter() - t0
+    source = TrajectoryFrames(traj)
+    options = RenderOptions(view=view, heatmap=heatmap, size=size, title=title)
+
+    t0 = time.perf_counter()
+    if suffix == ".png" and args.flexion is not None:
+        import numpy as np
+
+        flex = np.asarray(traj["knee_flexion_deg"])
+        i = int(np.argmin(np.abs(flex - args.flexion)))
+        path = render_still(out, anatomy, source, options, i)
+        what = f"the frame at {flex[i]:.1f} deg knee flexion"
+    elif suffix == ".png":
+        bar = ProgressBar("rendering", 6)
+        path = render_strip(out, anatomy, source, options, progress=lambda d, n: bar.update(d))
+        bar.finish()
+        what = "a strip of frames through the descent"
+    else:
+        bar = ProgressBar("rendering", traj.n_frames)
+        path = render_video(out, anatomy, source, options, scenario.frame_rate_hz,
+                            progress=lambda d, n: bar.update(d))
+        bar.finish()
+        what = (f"{traj.n_frames} frames, {size[0]}x{size[1]}, "
+                f"{scenario.frame_rate_hz:g} fps, {traj.n_frames / scenario.frame_rate_hz:.1f} s")
+    t_render = time.perf_counter() - t0
+    n_bad = int((~traj.converged).sum())
+    print(f"wrote {path} ({what}; view {view}{', heat map' if heatmap else ''})")
+    print(f"simulated {traj.n_frames} frames in {t_sim:.1f} s, rendered in {t_render:.1f} s"
+          + (f"; {n_bad} frame(s) did not converge" if n_bad else ""))
+    sys.stdout.flush()
+    return 0

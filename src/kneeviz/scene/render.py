@@ -1,0 +1,648 @@
+"""Offscreen rendering of a squat: MP4 / GIF videos, PNG frame strips and single frames.
+
+Works with no display (pyvista offscreen on EGL / OSMesa). Each frame is the knee scene
+(kneeviz.scene.knee_scene.KneeScene, actors built once and posed by matrices) seen from a camera
+preset, with a caption strip below it that says which scenario it is and what the kneecap does:
+knee flexion, lateral tilt and lateral shift (the measures of Souza et al. 2010). With `heatmap`
+the cartilage is coloured by contact pressure on one fixed scale for the whole squat, and the
+patella bone is drawn half transparent so its cartilage shows through from the front.
+
+Videos are written to a temporary file beside the target and renamed when complete, so a cancelled
+or crashed export never leaves half a video under the requested name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import numpy as np
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.errors import KneevizError
+
+VIEWS = ("front", "side", "skyline", "closeup", "split")
+"""Camera views a rendering can use; split puts the front view beside the skyline view."""
+SPLIT_VIEWS = ("front", "skyline")
+OUTPUT_SUFFIXES = (".mp4", ".gif", ".png")
+MACRO_BLOCK = 16
+"""Video frame sizes are multiples of this (H.264 macroblocks; yuv420p needs even sizes)."""
+MIN_SIZE = (160, 128)
+MAX_SIZE = (3840, 2160)
+
+CAPTION_BG = (14, 16, 20)
+CAPTION_FG = (235, 235, 235)
+CAPTION_DIM = (160, 170, 185)
+CAPTION_WARN = (255, 170, 60)
+
+
+class FrameSource(Protocol):
+    """What the renderer needs of a squat (a Trajectory through TrajectoryFrames, or the app's
+    SquatView)."""
+
+    @property
+    def n_frames(self) -> int: ...
+
+    def poses(self, i: int) -> dict[str, FloatArray]: ...
+
+    def value(self, key: str, i: int) -> float: ...
+
+
+class TrajectoryFrames:
+    """A kneeviz.simulation.Trajectory as a FrameSource."""
+
+    def __init__(self, trajectory: Any) -> None:
+        self.trajectory = trajectory
+        self.patella_pressure_mpa = np.asarray(trajectory.patella_pressure_mpa)
+        self.femur_pressure_mpa = np.asarray(trajectory.femur_pressure_mpa)
+        self.converged = np.asarray(trajectory.converged, dtype=bool)
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.trajectory.n_frames)
+
+    def poses(self, i: int) -> dict[str, FloatArray]:
+        t = self.trajectory
+        return {
+            "pelvis": t.T_world_pelvis[i],
+            "femur": t.T_world_femur[i],
+            "tibia": t.T_world_tibia[i],
+            "patella": t.T_world_patella[i],
+        }
+
+    def value(self, key: str, i: int) -> float:
+        return float(self.trajectory.values[key][i])
+
+
+# -- sizes and options ----------------------------------------------------------------------------
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x720' -> (1280, 720); a clear KneevizError otherwise."""
+    parts = text.lower().replace("*", "x").split("x")
+    try:
+        w, h = (int(p) for p in parts)
+    except ValueError:
+        raise KneevizError(f"--size {text!r}: give width x height in pixels, e.g. 1280x720") \
+            from None
+    return check_size((w, h))
+
+
+def check_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The size rounded to the nearest multiple of 16 each way; outside 160x128..3840x2160 is an
+    error."""
+    w, h = int(size[0]), int(size[1])
+    if not (MIN_SIZE[0] <= w <= MAX_SIZE[0] and MIN_SIZE[1] <= h <= MAX_SIZE[1]):
+        raise KneevizError(
+            f"size {w}x{h} is outside {MIN_SIZE[0]}x{MIN_SIZE[1]}..{MAX_SIZE[0]}x{MAX_SIZE[1]} "
+            "pixels"
+        )
+    return (
+        max(MACRO_BLOCK, MACRO_BLOCK * round(w / MACRO_BLOCK)),
+        max(MACRO_BLOCK, MACRO_BLOCK * round(h / MACRO_BLOCK)),
+    )
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to draw each frame. `size` is the whole frame, caption strip included."""
+
+    view: str = "front"
+    heatmap: bool = False
+    size: tuple[int, int] = (1280, 720)
+    title: str = ""
+    """Scenario name for the caption (e.g. "pfp")."""
+    multi_samples: int = 0
+
+    def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise KneevizError(f"view {self.view!r} is not one of {', '.join(VIEWS)}")
+
+
+# -- the caption strip ---------------------------------------------------------------------------
+def _font(size_px: int) -> Any:
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=size_px)
+    except TypeError:  # Pillow < 10.1 has only the fixed bitmap font
+        return ImageFont.load_default()
+
+
+def caption_height(size: tuple[int, int]) -> int:
+    """Two lines of text whose size follows the frame height (even, so the 3D part is too)."""
+    font_px = _caption_font_px(size)
+    return int(2 * math.ceil(1.35 * font_px) + 0.8 * font_px) // 2 * 2
+
+
+def _caption_font_px(size: tuple[int, int]) -> int:
+    return int(min(28, max(10, round(size[1] / 34))))
+
+
+def draw_caption(size: tuple[int, int], lines: list[list[tuple[str, tuple[int, int, int]]]],
+                 legend: tuple[float, Any] | None = None) -> np.ndarray:
+    """A (caption_height, width, 3) strip with text runs (text, colour) on up to two lines, and an
+    optional pressure colour bar (max MPa, lookup colours (256, 3) uint8) at the right."""
+    from PIL import Image, ImageDraw
+
+    w = size[0]
+    h = caption_height(size)
+    img = Image.new("RGB", (w, h), CAPTION_BG)
+    draw = ImageDraw.Draw(img)
+    px = _caption_font_px(size)
+    right = w
+    if legend is not None:
+        vmax, colours = legend
+        bar_w = max(40, w // 8)
+        bar_h = max(4, px // 2)
+        x0 = w - bar_w - px // 2
+        y0 = int(0.35 * px)
+        grad = np.asarray(colours, dtype=np.uint8)[
+            np.linspace(0, len(colours) - 1, bar_w).astype(int)
+        ]
+        img.paste(Image.fromarray(np.repeat(grad[None], bar_h, axis=0)), (x0, y0))
+        small = _font(max(8, int(px * 0.8)))
+        draw.text((x0, y0 + bar_h + 2), "0", fill=CAPTION_DIM, font=small)
+        label = f"{vmax:.1f} MPa"
+        lw = draw.textlength(label, font=small)
+        draw.text((x0 + bar_w - lw, y0 + bar_h + 2), label, fill=CAPTION_DIM, font=small)
+        right = x0 - px // 2
+    for row, runs in enumerate(lines[:2]):
+        # shrink the font until the line fits
+        fpx = px
+        while True:
+            font = _font(fpx)
+            total = sum(draw.textlength(t, font=font) for t, _c in runs)
+            if total <= right - px // 2 or fpx <= 7:
+                break
+            fpx -= 1
+        x = float(px // 2)
+        y = int(0.4 * px + row * math.ceil(1.35 * px))
+        for text, colour in runs:
+            draw.text((x, y), text, fill=colour, font=font)
+            x += draw.textlength(text, font=font)
+    return np.asarray(img)
+
+
+def caption_lines(source: FrameSource, i: int, title: str
+                  ) -> list[list[tuple[str, tuple[int, int, int]]]]:
+    """Line 1: the scenario and its hip settings; line 2: what the knee and kneecap do now."""
+    def v(key: str) -> float:
+        try:
+            return source.value(key, i)
+        except (KeyError, IndexError):
+            return float("nan")
+
+    def num(x: float, fmt: str) -> str:
+        return format(x, fmt) if math.isfinite(x) else "-"
+
+    ir = v("femoral_internal_rotation_deg")
+    add = v("hip_adduction_deg")
+    first: list[tuple[str, tuple[int, int, int]]] = [(title or "squat", CAPTION_FG)]
+    if math.isfinite(ir):
+        first.append((f"   femoral internal rotation {num(ir, '.1f')}\u00b0", CAPTION_DIM))
+    if math.isfinite(add):
+        first.append((f"   hip adduction {num(add, '.1f')}\u00b0", CAPTION_DIM))
+    second: list[tuple[str, tuple[int, int, int]]] = [
+        (f"knee flexion {num(v('knee_flexion_deg'), '5.1f')}\u00b0", CAPTION_FG),
+        (f"   patellar tilt {num(v('patella_lateral_tilt_deg'), '+.1f')}\u00b0", CAPTION_FG),
+        (f"   shift {num(v('patella_lateral_shift_mm'), '+.1f')} mm", CAPTION_FG),
+        ("  (+ = lateral)", CAPTION_DIM),
+    ]
+    converged = getattr(source, "converged", None)
+    if converged is not None and not bool(np.asarray(converged)[i]):
+        second.append(("   solver did not converge", CAPTION_WARN))
+    return [first, second]
+
+
+# -- pressure heat map --------------------------------------------------------------------------
+def pressure_colours(n: int = 256) -> np.ndarray:
+    """A red -> orange -> yellow -> white ramp (uint8 (n, 3)): reads as heat, stays distinct from
+    the bluish cartilage it replaces, and even the lowest pressure is a clear red under shading."""
+    anchors = np.array([
+        [0.00, 185, 20, 25],
+        [0.40, 240, 95, 10],
+        [0.70, 255, 195, 30],
+        [1.00, 255, 255, 210],
+    ])
+    t = np.linspace(0.0, 1.0, n)
+    rgb = np.column_stack([np.interp(t, anchors[:, 0], anchors[:, c]) for c in (1, 2, 3)])
+    return np.round(rgb).astype(np.uint8)
+
+
+class _HeatMap:
+    """Colours the cartilage actors of one KneeScene by pressure on a fixed 0..vmax scale."""
+
+    ARRAY = "pressure_mpa"
+
+    SPREAD_MM = 6.0
+    """Cartilage is a layer a few mm thick: the pressure of its articular face is also painted on
+    the points of its bone-side face within this distance, so the patch shows through the
+    half-transparent patella from the front (the articular face itself faces the femur)."""
+
+    def __init__(self, scene: Any, vmax: float, pressures: dict[str, np.ndarray | None]) -> None:
+        import pyvista as pv
+        from vtkmodules.util.numpy_support import numpy_to_vtk
+
+        from kneeviz.scene.materials import CARTILAGE
+
+        self.vmax = vmax
+        lut = pv.LookupTable()
+        colours = pressure_colours()
+        lut.values = np.column_stack([colours, np.full(len(colours), 255, np.uint8)])
+        lut.scalar_range = (0.02 * vmax, vmax)
+        lut.below_range_color = pv.Color(CARTILAGE.color)
+        lut.above_range_color = pv.Color(tuple(int(c) for c in colours[-1]))
+        self.actors: dict[str, Any] = {}
+        self._buffers: dict[str, tuple[np.ndarray, Any, Any]] = {}
+        self._spread: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name in ("patella_cartilage", "femur_cartilage"):
+            actor = scene.actors.get(name)
+            if actor is None:
+                continue
+            mapper = actor.mapper
+            # Work on the mapper's own input: pyvista's `mapper.dataset` hands out a shallow copy,
+            # and arrays added to a copy never reach the screen.
+            poly = mapper.GetInput()
+            buf = np.zeros(poly.GetNumberOfPoints(), dtype=np.float32)
+            vtk_arr = numpy_to_vtk(buf, deep=False)
+            vtk_arr.SetName(self.ARRAY)
+            poly.GetPointData().AddArray(vtk_arr)
+            self._buffers[name] = (buf, vtk_arr, poly)
+            vertices = np.asarray(getattr(scene.anatomy, name).vertices_mm)
+            self._spread[name] = self._spread_map(vertices, pressures.get(name))
+            mapper.lookup_table = lut
+            mapper.SetScalarModeToUsePointFieldData()
+            mapper.SelectColorArray(self.ARRAY)
+            mapper.SetUseLookupTableScalarRange(True)
+            mapper.ScalarVisibilityOn()
+            self.actors[name] = actor
+        patella = scene.actors.get("patella")
+        if patella is not None:
+            patella.prop.opacity = 0.5
+
+    @classmethod
+    def _spread_map(cls, vertices: np.ndarray, pressures: np.ndarray | None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """(targets, sources): vertices never loaded in the squat take the value of the nearest
+        vertex that is (the articular face), if it lies within SPREAD_MM."""
+        none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        if pressures is None or np.asarray(pressures).ndim != 2 \
+                or np.asarray(pressures).shape[1] != len(vertices):
+            return none
+        loaded = np.asarray(pressures).max(axis=0) > 0
+        if not loaded.any() or loaded.all():
+            return none
+        from scipy.spatial import cKDTree
+
+        src_idx = np.nonzero(loaded)[0]
+        tgt_idx = np.nonzero(~loaded)[0]
+        d, k = cKDTree(vertices[src_idx]).query(vertices[tgt_idx],
+                                                distance_upper_bound=cls.SPREAD_MM)
+        ok = np.isfinite(d)
+        return tgt_idx[ok], src_idx[k[ok]]
+
+    def set(self, name: str, pressures: np.ndarray | None) -> None:
+        entry = self._buffers.get(name)
+        if entry is None or pressures is None:
+            return
+        buf, vtk_arr, poly = entry
+        if len(pressures) == len(buf):
+            buf[:] = pressures
+            tgt, src = self._spread[name]
+            if len(tgt):
+                buf[tgt] = np.maximum(buf[tgt], buf[src])
+            vtk_arr.Modified()
+            poly.Modified()
+
+
+def pressure_scale_mpa(source: FrameSource) -> float:
+    """One colour scale for the whole squat: the 95th percentile of the nonzero patellar
+    pressures (a few spikes would otherwise wash the map out), at least 0.5 MPa."""
+    p = getattr(source, "patella_pressure_mpa", None)
+    if p is None:
+        return 1.0
+    a = np.asarray(p, dtype=float)
+    nz = a[a > 0]
+    return float(max(0.5, np.percentile(nz, 95))) if nz.size else 1.0
+
+
+# -- the renderer ------------------------------------------------------------------------------
+def use_offscreen_gl() -> None:
+    """With no X display, make VTK go straight to EGL (no failed X attempt first)."""
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+
+class SquatRenderer:
+    """Renders frames of one squat offscreen: `frame(i)` -> (H, W, 3) uint8 with the caption."""
+
+    def __init__(self, anatomy: Anatomy, source: FrameSource, options: RenderOptions) -> None:
+        use_offscreen_gl()
+        from kneeviz.scene.offscreen import OffscreenRenderer
+
+        self.anatomy = anatomy
+        self.source = source
+        self.options = options
+        self.size = check_size(options.size)
+        w, h = self.size
+        self.caption_h = caption_height(self.size)
+        h3d = h - self.caption_h
+        views = SPLIT_VIEWS if options.view == "split" else (options.view,)
+        widths = [w // 2, w - w // 2] if len(views) == 2 else [w]
+        self.views = views
+        self._renderers: list[Any] = []
+        self._heat: list[_HeatMap] = []
+        self.vmax = pressure_scale_mpa(source)
+        try:
+            for vw in widths:
+                r = OffscreenRenderer(anatomy, (vw, h3d), multi_samples=options.multi_samples)
+                self._renderers.append(r)
+                if options.heatmap:
+                    self._heat.append(_HeatMap(r.scene, self.vmax, {
+                        "patella_cartilage": getattr(source, "patella_pressure_mpa", None),
+                        "femur_cartilage": getattr(source, "femur_pressure_mpa", None),
+                    }))
+        except Exception:
+            self.close()
+            raise
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.source.n_frames)
+
+    def render_3d(self, i: int) -> np.ndarray:
+        """The 3D part of frame i (no caption)."""
+        poses = self.source.poses(i)
+        pat = fem = None
+        if self.options.heatmap:
+            pp = getattr(self.source, "patella_pressure_mpa", None)
+            fp = getattr(self.source, "femur_pressure_mpa", None)
+            pat = None if pp is None else np.asarray(pp[i], dtype=np.float32)
+            fem = None if fp is None else np.asarray(fp[i], dtype=np.float32)
+        images = []
+        for k, (r, view) in enumerate(zip(self._renderers, self.views, strict=True)):
+            if self._heat:
+                self._heat[k].set("patella_cartilage", pat)
+                self._heat[k].set("femur_cartilage", fem)
+            images.append(r.render(poses, camera=view))
+        img = np.concatenate(images, axis=1) if len(images) > 1 else images[0]
+        return np.ascontiguousarray(img[:, :, :3])
+
+    def frame(self, i: int) -> np.ndarray:
+        """Frame i: the 3D view(s) over the caption strip, exactly `size` pixels."""
+        img = self.render_3d(i)
+        legend = (self.vmax, pressure_colours()) if self.options.heatmap else None
+        cap = draw_caption(self.size, caption_lines(self.source, i, self.options.title), legend)
+        out = np.concatenate([img, cap], axis=0)
+        w, h = self.size
+        if out.shape[:2] != (h, w):  # a driver that rounds the window size: pad or crop
+            fixed = np.zeros((h, w, 3), dtype=np.uint8)
+            hh, ww = min(h, out.shape[0]), min(w, out.shape[1])
+            fixed[:hh, :ww] = out[:hh, :ww]
+            out = fixed
+        return out
+
+    def close(self) -> None:
+        for r in self._renderers:
+            r.close()
+        self._renderers = []
+
+    def __enter__(self) -> SquatRenderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -- progress --------------------------------------------------------------------------------------
+class ProgressBar:
+    """A one-line progress bar on a terminal; silent when the stream is not a tty (logs, CI)."""
+
+    def __init__(self, label: str, total: int, stream: IO[str] | None = None,
+                 enabled: bool | None = None) -> None:
+        self.label = label
+        self.total = max(1, int(total))
+        self.stream = stream if stream is not None else sys.stdout
+        isatty = getattr(self.stream, "isatty", None)
+        self.enabled = bool(isatty and isatty()) if enabled is None else enabled
+        self.done = 0
+
+    def update(self, done: int) -> None:
+        self.done = done
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / self.total)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r{self.label:<10} [{bar}] {done}/{self.total}")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.update(self.total)
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# -- writers ------------------------------------------------------------------------------------
+class VideoWriter:
+    """An MP4 (H.264, yuv420p, via imageio-ffmpeg) or GIF written to a temp file beside `path`
+    and renamed onto it by `commit()`; `abort()` (or leaving the `with` block by an exception)
+    removes the temp file."""
+
+    def __init__(self, path: str | Path, fps: float) -> None:
+        self.path = Path(path)
+        self.fps = float(fps)
+        suffix = self.path.suffix.lower()
+        if suffix not in (".mp4", ".gif"):
+            raise KneevizError(f"a video must end in .mp4 or .gif, not {suffix or '(nothing)'}",
+                               self.path)
+        if not 1.0 <= self.fps <= 240.0:
+            raise KneevizError(f"frame rate {fps:g} is outside 1..240 frames per second")
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        if not folder.is_dir():
+            raise KneevizError(f"folder {folder} does not exist", self.path)
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=suffix, dir=folder)
+        except OSError as exc:
+            raise KneevizError(f"cannot write here: {exc.strerror or exc}", self.path) from None
+        os.close(fd)
+        self.tmp = Path(name)
+        self._gif_frames: list[Any] = []
+        self._writer: Any = None
+        self.n_written = 0
+        if suffix == ".mp4":
+            import imageio.v2 as iio
+
+            self._writer = iio.get_writer(
+                str(self.tmp), format="FFMPEG", mode="I", fps=self.fps, codec="libx264",
+                quality=8, pixelformat="yuv420p", macro_block_size=MACRO_BLOCK,
+                ffmpeg_log_level="error",
+            )
+
+    def append(self, frame: np.ndarray) -> None:
+        if self._writer is not None:
+            self._writer.append_data(frame)
+        else:
+            from PIL import Image
+
+            # adaptive palette per frame: bone, cartilage and heat map colours all survive
+            self._gif_frames.append(
+                Image.fromarray(frame).quantize(colors=255, dither=Image.Dither.NONE)
+            )
+        self.n_written += 1
+
+    def commit(self) -> Path:
+        try:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            elif self._gif_frames:
+                first, *rest = self._gif_frames
+                first.save(self.tmp, format="GIF", save_all=True, append_images=rest,
+                           duration=max(20, round(1000.0 / self.fps)), loop=0, disposal=1)
+                self._gif_frames = []
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.abort()
+            raise KneevizError(f"could not write the video: {exc.strerror or exc}",
+                               self.path) from None
+        except BaseException:
+            self.abort()
+            raise
+        return self.path
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+            self._writer = None
+        self._gif_frames = []
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None or self.tmp.exists() and self.n_written == 0:
+            self.abort()
+
+
+def write_png(path: str | Path, image: np.ndarray) -> Path:
+    """Save an RGB image as PNG (temp file + rename, like the videos)."""
+    from PIL import Image
+
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise KneevizError(f"folder {folder} does not exist", p)
+    fd, name = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=".png", dir=folder)
+    os.close(fd)
+    try:
+        Image.fromarray(np.ascontiguousarray(image)).save(name, format="PNG")
+        os.replace(name, p)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise KneevizError(f"could not write the image: {exc.strerror or exc}", p) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+    return p
+
+
+def iter_video(renderer: SquatRenderer, writer: VideoWriter,
+               frames: Iterable[int] | None = None) -> Iterator[int]:
+    """Render and append frames one at a time, yielding the count done after each (so a GUI can
+    run it in event-loop chunks and stop between frames). The caller commits or aborts."""
+    indices = list(range(renderer.n_frames) if frames is None else frames)
+    for k, i in enumerate(indices):
+        writer.append(renderer.frame(i))
+        yield k + 1
+
+
+def render_video(
+    path: str | Path,
+    anatomy: Anatomy,
+    source: FrameSource,
+    options: RenderOptions,
+    fps: float,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Every frame of `source` into an MP4 or GIF at `fps` frames per second."""
+    with SquatRenderer(anatomy, source, options) as r, VideoWriter(path, fps) as w:
+        for done in iter_video(r, w):
+            if progress is not None:
+                progress(done, r.n_frames)
+        return w.commit()
+
+
+def strip_frames(source: FrameSource, count: int = 6) -> list[int]:
+    """`count` frames spread evenly in knee flexion over the descent (standing to deepest)."""
+    n = source.n_frames
+    flex = np.array([source.value("knee_flexion_deg", i) for i in range(n)])
+    bottom = int(np.nanargmax(flex)) if np.isfinite(flex).any() else n - 1
+    targets = np.linspace(float(flex[0]), float(flex[bottom]), min(count, bottom + 1))
+    picks: list[int] = []
+    for t in targets:
+        i = int(np.nanargmin(np.abs(flex[: bottom + 1] - t)))
+        if i not in picks:
+            picks.append(i)
+    return picks
+
+
+def tile(images: list[np.ndarray], columns: int, gap: int = 4) -> np.ndarray:
+    """Images of one size in a grid (row-major) with a dark gap between them."""
+    h, w = images[0].shape[:2]
+    columns = max(1, min(columns, len(images)))
+    rows = math.ceil(len(images) / columns)
+    out = np.full((rows * h + (rows - 1) * gap, columns * w + (columns - 1) * gap, 3),
+                  CAPTION_BG, dtype=np.uint8)
+    for k, img in enumerate(images):
+        r, c = divmod(k, columns)
+        out[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = img
+    return out
+
+
+def render_strip(
+    path: str | Path,
+    anatomy: Anatomy,
+    source: FrameSource,
+    options: RenderOptions,
+    *,
+    count: int = 6,
+    columns: int = 3,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """A PNG of `count` frames through the descent; each tile is `options.size`."""
+    picks = strip_frames(source, count)
+    images = []
+    with SquatRenderer(anatomy, source, options) as r:
+        for k, i in enumerate(picks):
+            images.append(r.frame(i))
+            if progress is not None:
+                progress(k + 1, len(picks))
+    return write_png(path, tile(images, columns))
+
+
+def render_still(
+    path: str | Path,
+    anatomy: Anatomy,
+    source: FrameSource,
+    options: RenderOptions,
+    frame: int,
+) -> Path:
+    """One captioned frame as a PNG."""
+    with SquatRenderer(anatomy, source, options) as r:
+        return write_png(path, r.frame(frame))
+
