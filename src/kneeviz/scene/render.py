@@ -4,8 +4,8 @@ Works with no display (pyvista offscreen on EGL / OSMesa). Each frame is the kne
 (kneeviz.scene.knee_scene.KneeScene, actors built once and posed by matrices) seen from a camera
 preset, with a caption strip below it that says which scenario it is and what the kneecap does:
 knee flexion, lateral tilt and lateral shift (the measures of Souza et al. 2010). With `heatmap`
-the cartilage is coloured by contact pressure on one fixed scale for the whole squat, and the
-patella bone is drawn half transparent so its cartilage shows through from the front.
+the cartilage is coloured by contact pressure on the app's fixed scale (kneeviz.scene.heatmap),
+and the patella bone is drawn half transparent so its cartilage shows through from the front.
 
 Videos are written to a temporary file beside the target and renamed when complete, so a cancelled
 or crashed export never leaves half a video under the requested name.
@@ -169,7 +169,7 @@ def draw_caption(size: tuple[int, int], lines: list[list[tuple[str, tuple[int, i
         img.paste(Image.fromarray(np.repeat(grad[None], bar_h, axis=0)), (x0, y0))
         small = _font(max(8, int(px * 0.8)))
         draw.text((x0, y0 + bar_h + 2), "0", fill=CAPTION_DIM, font=small)
-        label = f"{vmax:.1f} MPa"
+        label = f"{vmax:g} MPa"
         lw = draw.textlength(label, font=small)
         draw.text((x0 + bar_w - lw, y0 + bar_h + 2), label, fill=CAPTION_DIM, font=small)
         right = x0 - px // 2
@@ -223,66 +223,46 @@ def caption_lines(source: FrameSource, i: int, title: str
 
 # -- pressure heat map --------------------------------------------------------------------------
 def pressure_colours(n: int = 256) -> np.ndarray:
-    """A red -> orange -> yellow -> white ramp (uint8 (n, 3)): reads as heat, stays distinct from
-    the bluish cartilage it replaces, and even the lowest pressure is a clear red under shading."""
-    anchors = np.array([
-        [0.00, 185, 20, 25],
-        [0.40, 240, 95, 10],
-        [0.70, 255, 195, 30],
-        [1.00, 255, 255, 210],
-    ])
-    t = np.linspace(0.0, 1.0, n)
-    rgb = np.column_stack([np.interp(t, anchors[:, 0], anchors[:, c]) for c in (1, 2, 3)])
-    return np.round(rgb).astype(np.uint8)
+    """The app's heat-map ramp (kneeviz.scene.heatmap) as uint8 (n, 3), for the caption's bar."""
+    from kneeviz.scene.heatmap import ramp
+
+    return np.round(ramp(n) * 255.0).astype(np.uint8)
+
+
+def pressure_scale_mpa() -> float:
+    """The top of the colour scale: the app's fixed scale, so a video matches the screen."""
+    from kneeviz.scene.heatmap import PRESSURE_MAX_MPA
+
+    return float(PRESSURE_MAX_MPA)
 
 
 class _HeatMap:
-    """Colours the cartilage actors of one KneeScene by pressure on a fixed 0..vmax scale."""
+    """The app's PressureHeatmap on one offscreen KneeScene, with two changes for pictures:
 
-    ARRAY = "pressure_mpa"
+    - the colour bar goes in the caption strip (drawn by draw_caption), not over the 3D view;
+    - the patellar cartilage's articular face looks at the femur, hidden from every camera in
+      contact, so the pressure of each articular vertex is also painted on the vertices of the
+      layer's bone-side face within SPREAD_MM (its projection through the cartilage, a few mm
+      thick), and the patella bone is drawn half transparent: from the front the patch shows
+      through the kneecap where it is. The articular values themselves are unchanged.
+    """
 
     SPREAD_MM = 6.0
-    """Cartilage is a layer a few mm thick: the pressure of its articular face is also painted on
-    the points of its bone-side face within this distance, so the patch shows through the
-    half-transparent patella from the front (the articular face itself faces the femur)."""
 
-    def __init__(self, scene: Any, vmax: float, pressures: dict[str, np.ndarray | None]) -> None:
-        import pyvista as pv
-        from vtkmodules.util.numpy_support import numpy_to_vtk
+    def __init__(self, scene: Any, pressures: dict[str, np.ndarray | None]) -> None:
+        from kneeviz.scene.heatmap import PressureHeatmap
 
-        from kneeviz.scene.materials import CARTILAGE
+        class _NoBar(PressureHeatmap):
+            def _show_bar(self, on: bool) -> None:  # the caption strip has the bar
+                return
 
-        self.vmax = vmax
-        lut = pv.LookupTable()
-        colours = pressure_colours()
-        lut.values = np.column_stack([colours, np.full(len(colours), 255, np.uint8)])
-        lut.scalar_range = (0.02 * vmax, vmax)
-        lut.below_range_color = pv.Color(CARTILAGE.color)
-        lut.above_range_color = pv.Color(tuple(int(c) for c in colours[-1]))
-        self.actors: dict[str, Any] = {}
-        self._buffers: dict[str, tuple[np.ndarray, Any, Any]] = {}
+        self.heatmap = _NoBar(scene, visible=True)
         self._spread: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name in ("patella_cartilage", "femur_cartilage"):
-            actor = scene.actors.get(name)
-            if actor is None:
-                continue
-            mapper = actor.mapper
-            # Work on the mapper's own input: pyvista's `mapper.dataset` hands out a shallow copy,
-            # and arrays added to a copy never reach the screen.
-            poly = mapper.GetInput()
-            buf = np.zeros(poly.GetNumberOfPoints(), dtype=np.float32)
-            vtk_arr = numpy_to_vtk(buf, deep=False)
-            vtk_arr.SetName(self.ARRAY)
-            poly.GetPointData().AddArray(vtk_arr)
-            self._buffers[name] = (buf, vtk_arr, poly)
-            vertices = np.asarray(getattr(scene.anatomy, name).vertices_mm)
-            self._spread[name] = self._spread_map(vertices, pressures.get(name))
-            mapper.lookup_table = lut
-            mapper.SetScalarModeToUsePointFieldData()
-            mapper.SelectColorArray(self.ARRAY)
-            mapper.SetUseLookupTableScalarRange(True)
-            mapper.ScalarVisibilityOn()
-            self.actors[name] = actor
+            mesh = getattr(scene.anatomy, name, None)
+            if mesh is not None:
+                self._spread[name] = self._spread_map(np.asarray(mesh.vertices_mm),
+                                                      pressures.get(name))
         patella = scene.actors.get("patella")
         if patella is not None:
             patella.prop.opacity = 0.5
@@ -293,10 +273,12 @@ class _HeatMap:
         """(targets, sources): vertices never loaded in the squat take the value of the nearest
         vertex that is (the articular face), if it lies within SPREAD_MM."""
         none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-        if pressures is None or np.asarray(pressures).ndim != 2 \
-                or np.asarray(pressures).shape[1] != len(vertices):
+        if pressures is None:
             return none
-        loaded = np.asarray(pressures).max(axis=0) > 0
+        p = np.asarray(pressures)
+        if p.ndim != 2 or p.shape[1] != len(vertices):
+            return none
+        loaded = p.max(axis=0) > 0
         if not loaded.any() or loaded.all():
             return none
         from scipy.spatial import cKDTree
@@ -308,29 +290,18 @@ class _HeatMap:
         ok = np.isfinite(d)
         return tgt_idx[ok], src_idx[k[ok]]
 
-    def set(self, name: str, pressures: np.ndarray | None) -> None:
-        entry = self._buffers.get(name)
-        if entry is None or pressures is None:
-            return
-        buf, vtk_arr, poly = entry
-        if len(pressures) == len(buf):
-            buf[:] = pressures
-            tgt, src = self._spread[name]
-            if len(tgt):
-                buf[tgt] = np.maximum(buf[tgt], buf[src])
-            vtk_arr.Modified()
-            poly.Modified()
+    def _spread_values(self, name: str, p: np.ndarray | None) -> np.ndarray | None:
+        if p is None:
+            return None
+        out = np.array(p, dtype=np.float32)
+        tgt, src = self._spread.get(name, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+        if len(tgt) and len(out) > int(max(tgt.max(), src.max())):
+            out[tgt] = np.maximum(out[tgt], out[src])
+        return out
 
-
-def pressure_scale_mpa(source: FrameSource) -> float:
-    """One colour scale for the whole squat: the 95th percentile of the nonzero patellar
-    pressures (a few spikes would otherwise wash the map out), at least 0.5 MPa."""
-    p = getattr(source, "patella_pressure_mpa", None)
-    if p is None:
-        return 1.0
-    a = np.asarray(p, dtype=float)
-    nz = a[a > 0]
-    return float(max(0.5, np.percentile(nz, 95))) if nz.size else 1.0
+    def set(self, patella: np.ndarray | None, femur: np.ndarray | None) -> None:
+        self.heatmap.set_pressures(self._spread_values("patella_cartilage", patella),
+                                   self._spread_values("femur_cartilage", femur))
 
 
 # -- the renderer ------------------------------------------------------------------------------
@@ -359,13 +330,13 @@ class SquatRenderer:
         self.views = views
         self._renderers: list[Any] = []
         self._heat: list[_HeatMap] = []
-        self.vmax = pressure_scale_mpa(source)
+        self.vmax = pressure_scale_mpa()
         try:
             for vw in widths:
                 r = OffscreenRenderer(anatomy, (vw, h3d), multi_samples=options.multi_samples)
                 self._renderers.append(r)
                 if options.heatmap:
-                    self._heat.append(_HeatMap(r.scene, self.vmax, {
+                    self._heat.append(_HeatMap(r.scene, {
                         "patella_cartilage": getattr(source, "patella_pressure_mpa", None),
                         "femur_cartilage": getattr(source, "femur_pressure_mpa", None),
                     }))
@@ -389,8 +360,7 @@ class SquatRenderer:
         images = []
         for k, (r, view) in enumerate(zip(self._renderers, self.views, strict=True)):
             if self._heat:
-                self._heat[k].set("patella_cartilage", pat)
-                self._heat[k].set("femur_cartilage", fem)
+                self._heat[k].set(pat, fem)
             images.append(r.render(poses, camera=view))
         img = np.concatenate(images, axis=1) if len(images) > 1 else images[0]
         return np.ascontiguousarray(img[:, :, :3])
