@@ -29,7 +29,7 @@ from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 
-GRID_VERSION = "sdf-v2"
+GRID_VERSION = "sdf-v3"
 CARTILAGE_E_MPA = 5.0
 CARTILAGE_NU = 0.45
 
@@ -45,20 +45,30 @@ def cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "kneeviz"
 
 
+def signed_volume_mm3(mesh: SurfaceMesh) -> float:
+    """Volume by the divergence theorem: positive when the faces are wound outward (for an open
+    bone surface, the sign still tells which way most of it is wound)."""
+    t = mesh.vertices_mm[mesh.faces]
+    return float(np.einsum("ij,ij->i", t[:, 0], np.cross(t[:, 1], t[:, 2])).sum() / 6.0)
+
+
 def articular_faces(cartilage: SurfaceMesh, bone: SurfaceMesh) -> tuple[IntArray, FloatArray]:
     """Indices of the cartilage faces on the articular side and their outward unit normals.
 
-    A face is articular when its normal points away from the nearest bone vertex. If the mesh is a
-    single sheet wound the other way (few faces pass), the winding is flipped.
+    A cartilage mesh may be a single articular sheet (either winding) or a closed shell whose inner
+    sheet lies on or under the bone. Articular faces are those whose normal agrees with the
+    outward normal of the nearest bone vertex (bone winding taken from its signed volume). If that
+    keeps almost nothing, the sheet is wound inward and is flipped.
     """
     normals = cartilage.face_normals()
     centroids = cartilage.vertices_mm[cartilage.faces].mean(axis=1)
     _, idx = cKDTree(bone.vertices_mm).query(centroids, workers=-1)
-    away = np.einsum("ij,ij->i", centroids - bone.vertices_mm[idx], normals)
-    keep = away > 0.0
-    if keep.sum() < 0.25 * len(keep):
+    outward = np.sign(signed_volume_mm3(bone)) or 1.0
+    agree = outward * np.einsum("ij,ij->i", normals, bone.vertex_normals()[idx])
+    keep = agree > 0.2
+    if keep.sum() < 0.1 * len(keep):
         normals = -normals
-        keep = ~keep
+        keep = agree < -0.2
     ids = np.nonzero(keep & (np.linalg.norm(normals, axis=1) > 0))[0]
     return ids.astype(np.int64), normals[ids]
 
