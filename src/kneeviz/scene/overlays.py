@@ -1,0 +1,359 @@
+"""What the 3D view adds to the bones so the mechanism is visible: the healthy kneecap as a ghost
+during the same squat, the thigh bone's inward turn as an arc at the knee, the trochlear groove
+line, the kneecap's path (a trail), the quadriceps and patellar tendon lines of pull, bone labels,
+and a see-through kneecap so the pressure on the groove shows.
+
+Every actor is created once (in the constructor) and then only moved: by `user_matrix` where the
+shape is rigid, by replacing a few points where it is not (the arc, the lines of pull, the label
+anchors). A squat is given as `SquatPoses` (world poses per bone and the patella in the femur
+frame), for the current hip setting and for the healthy one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyvista as pv
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.mechanics.muscles import ExtensorModel, build_extensor_model, wrapped_target
+from kneeviz.scene.knee_scene import KneeScene, polydata_from_mesh
+from kneeviz.transforms import apply
+
+OVERLAYS: tuple[str, ...] = ("ghost", "rotation", "groove", "trail", "pull", "labels")
+"""Overlay names, each a toggle."""
+
+GHOST_COLOUR = (0.35, 0.85, 0.45)
+GHOST_OPACITY = 0.35
+CURRENT_COLOUR = (0.98, 0.55, 0.20)
+GROOVE_COLOUR = (0.92, 0.35, 0.78)
+QUAD_COLOUR = (0.90, 0.25, 0.20)
+TENDON_COLOUR = (0.98, 0.78, 0.25)
+ARC_RADIUS_MM = 95.0
+PULL_LENGTH_MM = 110.0
+SEE_THROUGH_OPACITY = 0.22
+
+LABELS = {
+    "femur": "thigh bone (femur)",
+    "patella": "kneecap (patella)",
+    "tibia": "shin bone (tibia)",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class SquatPoses:
+    """The poses of one squat: bone -> (N, 4, 4) world poses; patella (N, 4, 4) in the femur."""
+
+    T_world: Mapping[str, FloatArray]
+    T_femur_patella: FloatArray
+
+    @property
+    def n_frames(self) -> int:
+        return int(np.asarray(self.T_femur_patella).shape[0])
+
+    @classmethod
+    def of(cls, squat: Any) -> SquatPoses:
+        """From anything with T_world / T_femur_patella (the app's SquatView) or a Trajectory."""
+        if hasattr(squat, "T_world"):
+            return cls(dict(squat.T_world), np.asarray(squat.T_femur_patella, dtype=float))
+        return cls(
+            {"femur": squat.T_world_femur, "tibia": squat.T_world_tibia,
+             "patella": squat.T_world_patella, "pelvis": squat.T_world_pelvis},
+            np.asarray(squat.T_femur_patella, dtype=float),
+        )
+
+    def index(self, i: int, n_other: int) -> int:
+        """The frame of this squat at the same phase as frame i of a squat of n_other frames."""
+        if n_other == self.n_frames or n_other <= 1:
+            return min(max(i, 0), self.n_frames - 1)
+        return int(round(i * (self.n_frames - 1) / (n_other - 1)))
+
+
+def rotation_about_vertical_deg(T_world_bone: FloatArray) -> float:
+    """The bone's Z (mediolateral) axis turned about the world vertical, + internal for a right
+    knee (the convention of kneeviz.mechanics.measures.world_rotation_deg)."""
+    z = np.asarray(T_world_bone)[:3, 2]
+    return float(np.degrees(np.arctan2(z[0], z[2])))
+
+
+def _line(points: FloatArray) -> pv.PolyData:
+    pts = np.asarray(points, dtype=float)
+    return pv.PolyData(pts, lines=np.hstack([[len(pts)], np.arange(len(pts))]).astype(np.int64))
+
+
+class Overlays:
+    """The overlay actors of one KneeScene (see the module docstring)."""
+
+    def __init__(self, scene: KneeScene, extensor: ExtensorModel | None = None) -> None:
+        self.scene = scene
+        self.plotter = scene.plotter
+        self.anatomy: Anatomy = scene.anatomy
+        self.actors: dict[str, list[pv.Actor]] = {name: [] for name in OVERLAYS}
+        self.visible: dict[str, bool] = dict.fromkeys(OVERLAYS, False)
+        self.current: SquatPoses | None = None
+        self.healthy: SquatPoses | None = None
+        self.frame = 0
+        self.see_through = False
+        self.femur_turn_deg = 0.0
+        """Inward turn of the thigh bone against the healthy squat at the current frame."""
+        self._extensor = extensor
+        self._build()
+
+    # -- building -------------------------------------------------------------------------------
+    def _add(self, name: str, mesh: pv.DataSet, **kw: Any) -> pv.Actor:
+        actor = self.plotter.add_mesh(mesh, reset_camera=False, render=False,
+                                      name=f"kneeviz-overlay-{name}-{len(self.actors[name])}", **kw)
+        actor.SetVisibility(False)
+        actor.SetPickable(False)
+        self.actors[name].append(actor)
+        return actor
+
+    def _build(self) -> None:
+        a = self.anatomy
+        ghost = polydata_from_mesh(a.patella)
+        self._ghost = self._add("ghost", ghost, color=GHOST_COLOUR, opacity=GHOST_OPACITY,
+                                smooth_shading=True, specular=0.2)
+        groove = np.asarray(a.femur_landmarks.groove_line_mm, dtype=float)
+        self._groove = self._add("groove", _line(groove + np.array([1.5, 0.0, 0.0])),
+                                 color=GROOVE_COLOUR, line_width=5, render_lines_as_tubes=True)
+        zeros2 = np.zeros((2, 3))
+        self._trail_poly = _line(np.zeros((2, 3)))
+        self._trail = self._add("trail", self._trail_poly, color=CURRENT_COLOUR, line_width=4,
+                                render_lines_as_tubes=True)
+        self._trail_h_poly = _line(np.zeros((2, 3)))
+        self._trail_h = self._add("trail", self._trail_h_poly, color=GHOST_COLOUR, line_width=4,
+                                  render_lines_as_tubes=True)
+        self._arc_poly = _line(np.zeros((33, 3)))
+        self._add("rotation", self._arc_poly, color=CURRENT_COLOUR, line_width=6,
+                  render_lines_as_tubes=True)
+        self._spoke_h = _line(zeros2.copy())
+        self._add("rotation", self._spoke_h, color=GHOST_COLOUR, line_width=4,
+                  render_lines_as_tubes=True)
+        self._spoke_c = _line(zeros2.copy())
+        self._add("rotation", self._spoke_c, color=CURRENT_COLOUR, line_width=4,
+                  render_lines_as_tubes=True)
+        cone = pv.Cone(center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0), height=10.0,
+                       radius=5.0, resolution=24)
+        self._arrow = self._add("rotation", cone, color=CURRENT_COLOUR)
+        self._quad_poly = _line(zeros2.copy())
+        self._add("pull", self._quad_poly, color=QUAD_COLOUR, line_width=7,
+                  render_lines_as_tubes=True)
+        self._quad_tip = self._add("pull", pv.Cone(direction=(1.0, 0.0, 0.0), height=10.0,
+                                                   radius=5.0, resolution=24), color=QUAD_COLOUR)
+        self._tendon_poly = _line(zeros2.copy())
+        self._add("pull", self._tendon_poly, color=TENDON_COLOUR, line_width=7,
+                  render_lines_as_tubes=True)
+        self._tendon_tip = self._add("pull", pv.Cone(direction=(1.0, 0.0, 0.0), height=10.0,
+                                                     radius=5.0, resolution=24),
+                                     color=TENDON_COLOUR)
+        self._label_poly = pv.PolyData(np.zeros((len(LABELS), 3)))
+        # A named array on our own points (a list would make pyvista copy the points, and the
+        # labels would not follow the bones).
+        self._label_poly.point_data["labels"] = np.array(list(LABELS.values()))
+        label_actor = self.plotter.add_point_labels(
+            self._label_poly, "labels", font_size=18, point_size=1,
+            shape_opacity=0.65, text_color="white", shape_color="black", always_visible=True,
+            show_points=False, name="kneeviz-overlay-labels", reset_camera=False, render=False,
+        )
+        label_actor.SetVisibility(False)
+        self.actors["labels"].append(label_actor)
+
+    def extensor(self) -> ExtensorModel:
+        """The extensor mechanism's attachments (built once per knee, about 0.3 s)."""
+        if self._extensor is None:
+            # Laid out from the patella near full extension, as the mechanics model does.
+            ref = self.healthy or self.current
+            T_ref = ref.T_femur_patella[0] if ref is not None else np.eye(4)
+            self._extensor = build_extensor_model(self.anatomy, T_ref)
+        return self._extensor
+
+    def remove(self) -> None:
+        for actors in self.actors.values():
+            for actor in actors:
+                self.plotter.remove_actor(actor, render=False)
+        self.actors = {name: [] for name in OVERLAYS}
+
+    def set_anatomy(self, anatomy: Anatomy, extensor: ExtensorModel | None = None) -> None:
+        """A new knee: rebuild the overlay actors (the only rebuild)."""
+        self.remove()
+        self.anatomy = anatomy
+        self._extensor = extensor
+        self.current = self.healthy = None
+        self._build()
+        for name, on in self.visible.items():
+            self.set_visible(name, on)
+
+    # -- state ------------------------------------------------------------------------------------
+    def set_visible(self, name: str, on: bool) -> None:
+        if name not in self.visible:
+            raise ValueError(f"unknown overlay {name!r}: one of {', '.join(OVERLAYS)}")
+        self.visible[name] = bool(on)
+        self._refresh_visibility()
+
+    def set_all(self, names: set[str] | frozenset[str]) -> None:
+        """Show exactly these overlays."""
+        for name in OVERLAYS:
+            self.visible[name] = name in names
+        self._refresh_visibility()
+
+    def set_squats(self, current: Any, healthy: Any | None) -> None:
+        """The squat on screen and the healthy one (SquatView, Trajectory or SquatPoses)."""
+        self.current = current if isinstance(current, SquatPoses) or current is None \
+            else SquatPoses.of(current)
+        self.healthy = healthy if isinstance(healthy, SquatPoses) or healthy is None \
+            else SquatPoses.of(healthy)
+        self._set_trails()
+        self.update(self.frame)
+
+    def set_see_through(self, on: bool) -> None:
+        """Make the kneecap see-through, so the pressure on the groove beneath it shows."""
+        self.see_through = bool(on)
+        for name in ("patella", "patella_cartilage"):
+            actor = self.scene.actors.get(name)
+            if actor is not None:
+                actor.prop.opacity = SEE_THROUGH_OPACITY if on else 1.0
+
+    def _refresh_visibility(self) -> None:
+        for name, actors in self.actors.items():
+            show = self.visible[name] and self.current is not None
+            if name in ("ghost", "rotation"):
+                show = show and self.healthy is not None
+            for actor in actors:
+                actor.SetVisibility(show)
+        if self.visible["trail"] and self.healthy is None:
+            self._trail_h.SetVisibility(False)
+
+    # -- per frame --------------------------------------------------------------------------------
+    def _D(self) -> FloatArray:
+        return self.anatomy.T_display_model
+
+    def _set_trails(self) -> None:
+        front = np.array([0.5 * float(self.anatomy.patella_landmarks.thickness_mm) + 3.0, 0, 0])
+        for squat, poly, actor in ((self.current, self._trail_poly, self._trail),
+                                   (self.healthy, self._trail_h_poly, self._trail_h)):
+            if squat is None:
+                continue
+            n = squat.n_frames
+            half = squat.T_femur_patella[: max(2, (n + 1) // 2)]  # the way down
+            pts = np.array([apply(T, front) for T in half])
+            new = _line(pts)
+            poly.copy_from(new)
+            actor.mapper.dataset.Modified()
+
+    def update(self, i: int) -> None:
+        """Move every overlay to frame i of the current squat."""
+        self.frame = int(i)
+        cur = self.current
+        if cur is None:
+            self._refresh_visibility()
+            return
+        i = min(max(self.frame, 0), cur.n_frames - 1)
+        D = self._D()
+        T_wf = np.asarray(cur.T_world["femur"][i], dtype=float)
+        T_wt = np.asarray(cur.T_world["tibia"][i], dtype=float)
+        T_wp = T_wf @ cur.T_femur_patella[i]
+        for actor in (self._groove, self._trail, self._trail_h):
+            actor.user_matrix = D @ T_wf
+        if self.healthy is not None:
+            j = self.healthy.index(i, cur.n_frames)
+            self._ghost.user_matrix = D @ T_wf @ self.healthy.T_femur_patella[j]
+            self._update_rotation(T_wf, np.asarray(self.healthy.T_world["femur"][j], dtype=float))
+        self._update_pull(T_wf, T_wt, T_wp)
+        self._update_labels(T_wf, T_wt, T_wp)
+        self._refresh_visibility()
+
+    def _update_rotation(self, T_wf: FloatArray, T_wf_healthy: FloatArray) -> None:
+        """An arc in the horizontal plane at the knee from the healthy femur's mediolateral
+        direction to the current one, with an arrowhead: the thigh bone's inward turn."""
+        D = self._D()
+        centre = apply(D @ T_wf, np.zeros(3))
+        a_h = np.radians(rotation_about_vertical_deg(T_wf_healthy))
+        a_c = np.radians(rotation_about_vertical_deg(T_wf))
+        self.femur_turn_deg = float(np.degrees(a_c - a_h))
+
+        def direction(a: float) -> FloatArray:
+            """The femur's anterior direction when its Z axis is turned by `a` about the vertical
+            (Z = (sin a, 0, cos a), so X = Y x Z = (cos a, 0, -sin a)): the arc is drawn in front
+            of the knee, where the viewer looks."""
+            return np.asarray(D[:3, :3] @ np.array([np.cos(a), 0.0, -np.sin(a)]))
+
+        t = np.linspace(a_h, a_c, 33)
+        pts = np.array([centre + ARC_RADIUS_MM * direction(a) for a in t])
+        self._arc_poly.points = pts
+        self._spoke_h.points = np.array([centre, centre + 1.15 * ARC_RADIUS_MM * direction(a_h)])
+        self._spoke_c.points = np.array([centre, centre + 1.15 * ARC_RADIUS_MM * direction(a_c)])
+        # Arrowhead at the arc's end, pointing along the turn.
+        tangent = pts[-1] - pts[-2]
+        if float(np.linalg.norm(tangent)) < 1e-9:
+            tangent = np.cross(np.array([0.0, 1.0, 0.0]), direction(a_c))
+        self._arrow.user_matrix = _pose_along(pts[-1], tangent)
+
+    def _update_pull(self, T_wf: FloatArray, T_wt: FloatArray, T_wp: FloatArray) -> None:
+        """The quadriceps' resultant line of pull from the patella's base and the patellar
+        tendon's from its apex to the tibial tuberosity (display coordinates)."""
+        D = self._D()
+        ext = self.extensor()
+        T_fp = np.linalg.inv(T_wf) @ T_wp
+        T_ft = np.linalg.inv(T_wf) @ T_wt
+        T_fpelvis = None
+        if self.current is not None and "pelvis" in self.current.T_world:
+            i = min(max(self.frame, 0), self.current.n_frames - 1)
+            T_fpelvis = np.linalg.inv(T_wf) @ np.asarray(self.current.T_world["pelvis"][i])
+        total = np.zeros(3)
+        start = np.zeros(3)
+        for b in ext.bundles:
+            p = apply(T_fp, b.insertion_mm)
+            if b.on_pelvis:
+                if T_fpelvis is None:
+                    continue
+                o = apply(T_fpelvis, b.origin_mm)
+            else:
+                o = np.asarray(b.origin_mm, dtype=float)
+            target, _ = wrapped_target(p, o, ext.wrap_centre_mm, ext.wrap_radius_mm)
+            d = target - p
+            total += b.share * d / max(float(np.linalg.norm(d)), 1e-9)
+            start += b.share * p
+        start /= max(sum(b.share for b in ext.bundles), 1e-9)
+        direction = total / max(float(np.linalg.norm(total)), 1e-9)
+        # Drawn from the front half of the base, where the quadriceps tendon lies over the femur
+        # (the computed line itself runs under the cartilage surface once it wraps).
+        start = start + T_fp[:3, 0] * 0.3 * float(self.anatomy.patella_landmarks.thickness_mm)
+        p0 = apply(D @ T_wf, start)
+        p1 = apply(D @ T_wf, start + PULL_LENGTH_MM * direction)
+        self._quad_poly.points = np.array([p0, p1])
+        self._quad_tip.user_matrix = _pose_along(p1, p1 - p0)
+        tendon_p = np.mean([apply(T_fp, s.patella_mm) for s in ext.tendons], axis=0)
+        tendon_t = np.mean([apply(T_ft, s.other_mm) for s in ext.tendons], axis=0)
+        q0 = apply(D @ T_wf, tendon_p)
+        q1 = apply(D @ T_wf, tendon_t)
+        self._tendon_poly.points = np.array([q0, q1])
+        self._tendon_tip.user_matrix = _pose_along(q1, q1 - q0)
+
+    def _update_labels(self, T_wf: FloatArray, T_wt: FloatArray, T_wp: FloatArray) -> None:
+        D = self._D()
+        a = self.anatomy
+        lat = np.array([0.0, 0.0, 1.0])
+        femur_pt = 0.35 * np.asarray(a.femur_landmarks.hip_centre_mm, dtype=float) + 30.0 * lat
+        tibia_pt = 0.35 * np.asarray(a.tibia_landmarks.ankle_centre_mm, dtype=float) + 30.0 * lat
+        patella_pt = np.array([0.5 * float(a.patella_landmarks.thickness_mm) + 5.0, 0.0, 25.0])
+        self._label_poly.points = np.array([
+            apply(D @ T_wf, femur_pt), apply(D @ T_wp, patella_pt), apply(D @ T_wt, tibia_pt),
+        ])
+
+
+def _pose_along(tip: FloatArray, direction: FloatArray) -> FloatArray:
+    """A 4x4 placing a cone built along +X (centred at the origin) with its tip at `tip`."""
+    x = np.asarray(direction, dtype=float)
+    x = x / max(float(np.linalg.norm(x)), 1e-9)
+    helper = np.array([0.0, 1.0, 0.0]) if abs(x[1]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    y = np.cross(helper, x)
+    y /= np.linalg.norm(y)
+    z = np.cross(x, y)
+    T = np.eye(4)
+    T[:3, 0], T[:3, 1], T[:3, 2] = x, y, z
+    T[:3, 3] = np.asarray(tip, dtype=float) - 5.0 * x
+    return T

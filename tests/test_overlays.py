@@ -1,0 +1,95 @@
+"""The overlays follow the squat: the ghost is the healthy patella on the current femur, the arc
+spans the thigh bone's inward turn against the healthy squat, the lines of pull start at the
+patella and the tendon ends at the tibial tuberosity, the trail is the patella's path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clinical_fixtures import default_anatomy, trajectory
+from kneeviz.mechanics.measures import world_rotation_deg
+from kneeviz.scene.overlays import OVERLAYS, Overlays, SquatPoses, rotation_about_vertical_deg
+from kneeviz.transforms import apply
+
+
+@pytest.fixture(scope="module")
+def rendered():  # type: ignore[no-untyped-def]
+    from kneeviz.scene.offscreen import OffscreenRenderer
+
+    anatomy = default_anatomy()
+    r = OffscreenRenderer(anatomy, (320, 240))
+    yield anatomy, r
+    r.close()
+
+
+def _pose(r, squat: SquatPoses, i: int) -> None:  # type: ignore[no-untyped-def]
+    r.scene.set_poses({k: v[i] for k, v in squat.T_world.items()})
+
+
+def test_overlays_follow_the_pfp_squat(rendered) -> None:  # type: ignore[no-untyped-def]
+    anatomy, r = rendered
+    pfp, healthy = trajectory("pfp"), trajectory("healthy")
+    ov = Overlays(r.scene)
+    ov.set_squats(pfp, healthy)
+    ov.set_all(set(OVERLAYS))
+    n_actors = r.plotter.renderer.GetActors().GetNumberOfItems()
+    cur = SquatPoses.of(pfp)
+    for i in range(pfp.n_frames):
+        _pose(r, cur, i)
+        ov.update(i)
+        # Ghost: the healthy patella's pose relative to the femur, on the current femur.
+        want = pfp.T_world_femur[i] @ healthy.T_femur_patella[i]
+        np.testing.assert_allclose(ov._ghost.user_matrix, want, atol=1e-9)
+        # The arc spans the difference of the femurs' rotations about the vertical.
+        turn = (world_rotation_deg(pfp.T_world_femur[i])
+                - world_rotation_deg(healthy.T_world_femur[i]))
+        assert ov.femur_turn_deg == pytest.approx(turn, abs=1e-6)
+        # The tendon runs from the patella's apex region to the tibial tuberosity.
+        q0, q1 = np.asarray(ov._tendon_poly.points)
+        tub = apply(pfp.T_world_tibia[i], anatomy.tibia_landmarks.tuberosity_mm)
+        apex = apply(pfp.T_world_patella[i], anatomy.patella_landmarks.apex_mm)
+        assert np.linalg.norm(q1 - tub) < 15.0 and np.linalg.norm(q0 - apex) < 15.0
+        # The quadriceps pulls upward (proximally along the femur) from the patella's base.
+        p0, p1 = np.asarray(ov._quad_poly.points)
+        up = pfp.T_world_femur[i][:3, 1]
+        assert float((p1 - p0) @ up) > 0.8 * float(np.linalg.norm(p1 - p0))
+        base = apply(pfp.T_world_patella[i], anatomy.patella_landmarks.base_mm)
+        assert np.linalg.norm(p0 - base) < 15.0
+        r.plotter.render()
+    # Typical PFP turns the thigh bone inward against the healthy squat.
+    assert ov.femur_turn_deg > 0.0
+    assert rotation_about_vertical_deg(pfp.T_world_femur[0]) == pytest.approx(
+        world_rotation_deg(pfp.T_world_femur[0]))
+    # Moving never adds actors.
+    assert r.plotter.renderer.GetActors().GetNumberOfItems() == n_actors
+    # Trail: the patella's front over the way down, in the femur frame.
+    trail = np.asarray(ov._trail_poly.points)
+    assert len(trail) == (pfp.n_frames + 1) // 2
+    origins = pfp.T_femur_patella[: len(trail), :3, 3]
+    assert np.all(np.linalg.norm(trail - origins, axis=1) < anatomy.patella_landmarks.thickness_mm)
+    # Toggles.
+    ov.set_visible("ghost", False)
+    assert not ov._ghost.GetVisibility()
+    ov.set_all(set())
+    assert not any(a.GetVisibility() for actors in ov.actors.values() for a in actors)
+    with pytest.raises(ValueError):
+        ov.set_visible("nonsense", True)
+    ov.set_see_through(True)
+    assert r.scene.actors["patella"].prop.opacity < 0.5
+    ov.set_see_through(False)
+    assert r.scene.actors["patella"].prop.opacity == 1.0
+    ov.remove()
+
+
+def test_no_healthy_squat_hides_ghost_and_arc(rendered) -> None:  # type: ignore[no-untyped-def]
+    _anatomy, r = rendered
+    pfp = trajectory("pfp")
+    ov = Overlays(r.scene)
+    ov.set_squats(pfp, None)
+    ov.set_all(set(OVERLAYS))
+    ov.update(3)
+    assert not ov._ghost.GetVisibility()
+    assert all(not a.GetVisibility() for a in ov.actors["rotation"])
+    assert all(a.GetVisibility() for a in ov.actors["pull"])
+    ov.remove()
