@@ -150,6 +150,10 @@ class PressureHeatmap:
             ds = _rendered(actor)
             p = self._pressures.get(whose)
             n = int(ds.GetNumberOfPoints())
+            if p is not None and len(p) != n:
+                # The scene may show a decimated mesh: each shown vertex takes its original's value.
+                vmap = getattr(self.scene, "vertex_map", {}).get(part)
+                p = np.asarray(p)[vmap] if vmap is not None and len(vmap) == n else None
             if p is not None and len(p) == n:
                 _set_array(ds, np.asarray(p))
             elif _get_array(ds) is not None:
@@ -174,7 +178,7 @@ class PressureHeatmap:
             if actor is None:
                 return
             plotter.add_scalar_bar(  # type: ignore[call-arg]
-                title=SCALAR_BAR_TITLE, mapper=actor.mapper, n_labels=6, fmt="%.0f",
+                title=SCALAR_BAR_TITLE, mapper=actor.mapper, n_labels=5, fmt="%.0f",
                 vertical=True, position_x=0.84, position_y=0.25, width=0.06, height=0.5,
                 title_font_size=16, label_font_size=14, color="white", render=False,
                 below_label="no contact", above_label="more",
