@@ -204,6 +204,11 @@ def caption_lines(source: FrameSource, i: int, title: str
 
     ir = v("femoral_internal_rotation_deg")
     add = v("hip_adduction_deg")
+    scenario = getattr(source, "scenario", None)  # a source without per-frame hip values
+    if not math.isfinite(ir) and scenario is not None:
+        ir = float(scenario.femoral_internal_rotation_deg)
+    if not math.isfinite(add) and scenario is not None:
+        add = float(scenario.hip_adduction_deg)
     first: list[tuple[str, tuple[int, int, int]]] = [(title or "squat", CAPTION_FG)]
     if math.isfinite(ir):
         first.append((f"   femoral internal rotation {num(ir, '.1f')}\u00b0", CAPTION_DIM))

@@ -1,0 +1,125 @@
+"""The app's File menu exports under Xvfb (pytest-qt): video with progress and cancel, data that
+matches what the window shows, a captioned screenshot, and scenario files saved and reopened."""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.skipif(
+        not os.environ.get("DISPLAY"),
+        reason="the Qt 3D view needs an X server: run under xvfb-run (make test does)",
+    ),
+]
+
+from export_fixtures import default_knee, short_scenario  # noqa: E402
+from kneeviz.app import export_actions as ea  # noqa: E402
+from kneeviz.app.main_window import MainWindow  # noqa: E402
+from kneeviz.scenario_file import load_scenario_file  # noqa: E402
+
+SOLVE_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture
+def window(qtbot):  # type: ignore[no-untyped-def]
+    w = MainWindow(default_knee(), short_scenario("pfp"))
+    qtbot.addWidget(w)
+    w.resize(900, 640)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.session.view is not None and w.session.view.solved,
+                    timeout=SOLVE_TIMEOUT_MS)
+    errors: list[str] = []
+    w.show_error = errors.append  # type: ignore[method-assign]
+    w.errors = errors  # type: ignore[attr-defined]
+    yield w
+    ea.wait_for_jobs()
+    w.close()
+
+
+def test_export_video_with_progress(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "v.mp4"
+    seen: list[int] = []
+    export = ea.start_video_export(window, out, size=(320, 240))
+    assert export is not None
+    export.progressed.connect(lambda d, n: seen.append(d))
+    with qtbot.waitSignal(export.finished, timeout=60_000):
+        pass
+    frames = iio.imread(out)
+    n = window.session.view.n_frames
+    assert frames.shape == (n, 240, 320, 3)
+    assert seen[-1] == n and not window.errors
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.mp4"]
+
+
+def test_cancelled_video_leaves_no_file(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "c.mp4"
+    export = ea.start_video_export(window, out, size=(320, 240))
+    assert export is not None
+    with qtbot.waitSignal(export.progressed, timeout=30_000):
+        pass
+    with qtbot.waitSignal(export.cancelled, timeout=5_000):
+        export.cancel()
+    assert list(tmp_path.iterdir()) == []
+    assert export.done < window.session.view.n_frames
+
+
+def test_export_data_matches_the_window(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "d.csv"
+    done: list[str] = []
+    job = ea.start_data_export(window, out, on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done) or bool(window.errors), timeout=SOLVE_TIMEOUT_MS)
+    assert not window.errors and job is not None
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    view = window.session.view
+    assert len(rows) == view.n_frames
+    for key in ("knee_flexion_deg", "patella_lateral_tilt_deg", "patella_lateral_shift_mm"):
+        np.testing.assert_allclose([float(r[key]) for r in rows], view.measures[key],
+                                   rtol=0, atol=1e-9, err_msg=key)
+
+
+def test_export_screenshot_has_a_caption(window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from kneeviz.scene.render import caption_height
+
+    out = ea.export_screenshot(window, tmp_path / "s.png", size=(480, 320))
+    img = iio.imread(out)[:, :, :3]
+    assert img.shape == (320, 480, 3)
+    cap = img[-caption_height((480, 320)):]
+    assert (cap.max(axis=2) > 150).mean() > 0.02
+    assert (img[: -caption_height((480, 320))].max(axis=2) > 110).mean() > 0.02
+
+
+def test_save_and_open_scenario(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "lecture.kneeviz.json"
+    window.set_camera("skyline")
+    ea.save_scenario(window, path)
+    doc = load_scenario_file(path)
+    assert doc.scenario == window.session.scenario and doc.knee.is_default
+    assert doc.name == "lecture"
+    # change the window, then reopen the file: the scenario comes back
+    other = replace(window.session.scenario, femoral_internal_rotation_deg=15.0,
+                    preset="custom")
+    window.session.set_scenario(other)
+    opened: list[bool] = []
+    ea.open_scenario(window, path, on_done=lambda: opened.append(True))
+    qtbot.waitUntil(lambda: bool(opened), timeout=30_000)
+    assert window.session.scenario == doc.scenario and not window.errors
+
+
+def test_open_corrupt_scenario_shows_the_error(window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.kneeviz.json"
+    bad.write_text('{"format": "kneeviz-scenario", "version": 1,\n  "scenario": {,}}')
+    before = window.session.scenario
+    ea.open_scenario(window, bad)
+    assert len(window.errors) == 1 and str(bad) in window.errors[0]
+    assert "line 2" in window.errors[0]
+    assert window.session.scenario == before
