@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.ndimage import map_coordinates
 from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 
-GRID_VERSION = "sdf-v3"
+GRID_VERSION = "sdf-v4"
 CARTILAGE_E_MPA = 5.0
 CARTILAGE_NU = 0.45
 
@@ -77,6 +78,18 @@ def thickness_mm(points: FloatArray, bone: SurfaceMesh, lo: float, hi: float) ->
     """Cartilage thickness under each point: distance to the nearest bone vertex, clipped."""
     d, _ = cKDTree(bone.vertices_mm).query(points, workers=-1)
     return np.clip(d, lo, hi)
+
+
+def rim_faces(faces: IntArray, face_ids: IntArray) -> NDArray[np.bool_]:
+    """Per face of the mesh: True when the face is in `face_ids` and touches the boundary of the
+    sheet those faces form."""
+    sub = faces[face_ids]
+    edges = np.sort(np.concatenate([sub[:, [0, 1]], sub[:, [1, 2]], sub[:, [2, 0]]]), axis=1)
+    uniq, counts = np.unique(edges, axis=0, return_counts=True)
+    rim_vertices = np.unique(uniq[counts == 1])
+    out = np.zeros(len(faces), dtype=bool)
+    out[face_ids] = np.isin(sub, rim_vertices).any(axis=1)
+    return out
 
 
 def dense_samples(
@@ -201,6 +214,7 @@ def build_distance_grid(
     coarse = tri.mean(axis=1)
     samples, owner = dense_samples(cartilage, face_ids, sample_spacing_mm)
     s_normals = normal_of[owner]
+    s_rim = rim_faces(cartilage.faces, face_ids)[owner]
     s_thick = thickness_mm(samples, bone, 0.5, 5.0)
     lo = samples.min(axis=0) - margin_mm
     hi = samples.max(axis=0) + margin_mm
@@ -230,7 +244,13 @@ def build_distance_grid(
     thick = thickness_mm(coarse, bone, 0.5, 5.0)[nearest_c]
     near = np.nonzero(near_c < band + spacing_mm * step * np.sqrt(3.0))[0]
     _, idx = cKDTree(samples).query(nodes[near], workers=-1)
-    sd[near] = np.einsum("ij,ij->i", nodes[near] - samples[idx], s_normals[idx])
+    offset = nodes[near] - samples[idx]
+    normal_part = np.einsum("ij,ij->i", offset, s_normals[idx])
+    # beyond the edge of the articular sheet (e.g. over the intercondylar notch) the tangent plane
+    # of the rim means nothing: such points are outside the cartilage, not in it
+    sideways = np.linalg.norm(offset - normal_part[:, None] * s_normals[idx], axis=1)
+    beyond = s_rim[idx] & (sideways > 1.0)
+    sd[near] = np.where(beyond, np.linalg.norm(offset, axis=1), normal_part)
     normals[near] = s_normals[idx]
     thick[near] = s_thick[idx]
     values = np.empty((len(nodes), 5))

@@ -130,35 +130,37 @@ def bundle_shares(params: ExtensorParams, vmo_strength: float) -> dict[str, floa
 
 
 def fit_wrap_cylinder(anatomy: Anatomy, max_radius_mm: float) -> tuple[FloatArray, float]:
-    """Centre (femur frame, Z = 0) and radius of the quadriceps wrap cylinder.
+    """Centre (femur frame; the axis is parallel to the femur's Z) and radius of the quadriceps
+    wrap cylinder.
 
-    The cylinder must stay inside the distal femur's articular profile around the trochlear groove,
-    or the wrapped line of pull would cut through the cartilage. We take the largest circle (in the
-    sagittal XY plane) inscribed in the femoral cartilage points within 15 mm of the groove's
-    mediolateral position, keep a 3 mm clearance for the tendon, and cap its radius at
+    In deep flexion the quadriceps tendon wraps over the DISTAL trochlear groove, so the cylinder
+    follows it from underneath: a circle fitted (least squares, sagittal plane) to the distal half
+    of the groove line, shrunk by 3 mm of tendon clearance, then shrunk further if needed to stay
+    1 mm inside the femoral cartilage near the groove (the distal condyles). Its radius is capped at
     `max_radius_mm` (about 26 mm in OpenSim knee models).
     """
     v = np.asarray(anatomy.femur_cartilage.vertices_mm, dtype=float)
     g = np.asarray(anatomy.femur_landmarks.groove_line_mm, dtype=float)
-    zc = float(np.median(g[:, 2])) if g.ndim == 2 and len(g) else 0.0
-    band = v[np.abs(v[:, 2] - zc) < 15.0][:, :2]
-    if len(band) < 10:
+    if g.ndim != 2 or len(g) < 4:
         return np.zeros(3), max_radius_mm
-    if len(band) > 4000:
-        band = band[:: len(band) // 4000 + 1]
-    xs = np.arange(-20.0, 30.01, 1.0)
-    cx, cy = np.meshgrid(xs, xs, indexing="ij")
-    cand = np.column_stack([cx.ravel(), cy.ravel()])
-    clearance = np.empty(len(cand))
-    for i in range(0, len(cand), 256):
-        d = np.linalg.norm(cand[i : i + 256, None, :] - band[None, :, :], axis=2)
-        clearance[i : i + 256] = d.min(axis=1)
-    # prefer, among near-largest circles, the one nearest the femur origin (stable placement)
-    best = clearance.max()
-    ok = np.nonzero(clearance >= min(best, max_radius_mm + 3.0) - 0.5)[0]
-    k = ok[np.argmin(np.linalg.norm(cand[ok], axis=1))]
-    radius = float(min(max_radius_mm, clearance[k] - 3.0))
-    return np.array([cand[k, 0], cand[k, 1], zc]), max(radius, 5.0)
+    zc = float(np.median(g[:, 2]))
+    distal = g[g[:, 1] <= np.median(g[:, 1])]
+    if len(distal) < 3:
+        distal = g
+    x, y = distal[:, 0], distal[:, 1]
+    A = np.column_stack([2 * x, 2 * y, np.ones_like(x)])
+    sol, *_ = np.linalg.lstsq(A, x**2 + y**2, rcond=None)
+    centre = np.array([sol[0], sol[1]])
+    fit_r = float(np.sqrt(max(sol[2] + sol[0] ** 2 + sol[1] ** 2, 0.0)))
+    if not np.isfinite(fit_r) or fit_r < 8.0 or fit_r > 200.0:
+        return np.zeros(3), max_radius_mm
+    radius = min(max_radius_mm, fit_r - 3.0)
+    band = v[np.abs(v[:, 2] - zc) < 15.0][:, :2]
+    if len(band):
+        radius = min(radius, float(np.linalg.norm(band - centre, axis=1).min()) - 1.0)
+    if radius < 8.0:
+        return np.zeros(3), max_radius_mm
+    return np.array([centre[0], centre[1], zc]), float(radius)
 
 
 def build_extensor_model(
