@@ -97,7 +97,7 @@ def test_play_advances_frames_and_keys_step(qtbot, anatomy) -> None:  # type: ig
         qtbot.keyClick(w, Qt.Key.Key_Left)
         qtbot.keyClick(w, Qt.Key.Key_Left)
         assert w.session.frame == f - 1
-        assert w.frames_rendered > rendered
+        qtbot.waitUntil(lambda: w.frames_rendered > rendered, timeout=5000)  # painted
         # The timeline follows and scrubbing moves the frame.
         assert w.timeline.slider.value() == f - 1
         w.timeline.slider.setValue(10)
@@ -190,22 +190,25 @@ def test_slider_resolves_without_blocking_the_event_loop(qtbot, anatomy) -> None
 
 
 def test_stale_results_are_dropped(qtbot, anatomy) -> None:  # type: ignore[no-untyped-def]
-    gated = _Gated(sv.kinematics)
-    w = _open(qtbot, anatomy, solver=Solver(kinematics_fn=gated, simulate_fn=None))
+    slow_solve = _Gated(sv.simulate)
+    w = _open(qtbot, anatomy, solver=Solver(simulate_fn=slow_solve))
     try:
-        qtbot.waitUntil(lambda: not w.session.solving, timeout=10_000)
-        gated.armed = True
-        w.controls.hip.set_hip(10, 0)  # this one blocks in the worker...
-        qtbot.waitUntil(gated.entered.is_set, timeout=10_000)
-        gated.armed = False
-        w.controls.hip.set_hip(25, 5)  # ...and is superseded before it finishes
-        gated.gate.set()
-        qtbot.waitUntil(lambda: not w.session.solving, timeout=10_000)
+        qtbot.waitUntil(lambda: not w.session.solving, timeout=SOLVE_TIMEOUT_MS)
+        slow_solve.armed = True
+        w.controls.hip.set_hip(10, 0)  # this solve is held in the worker...
+        qtbot.waitUntil(slow_solve.entered.is_set, timeout=10_000)
+        slow_solve.armed = False
+        w.controls.hip.set_hip(25, 5)  # ...and superseded before it finishes
+        # The bones show the newest setting at once.
+        assert w.session.view.scenario.femoral_internal_rotation_deg == 25.0
+        slow_solve.gate.set()
+        qtbot.waitUntil(lambda: not w.session.solving, timeout=SOLVE_TIMEOUT_MS)
         qtbot.wait(200)
         sc = w.session.view.scenario
+        assert w.session.view.solved
         assert (sc.femoral_internal_rotation_deg, sc.hip_adduction_deg) == (25.0, 5.0)
     finally:
-        gated.gate.set()
+        slow_solve.gate.set()
         _close(qtbot, w)
 
 

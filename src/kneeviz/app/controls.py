@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import (
 
 from kneeviz.app.playback import SPEEDS, Playback
 from kneeviz.app.session import Session
+from kneeviz.app.throttle import Throttle
 from kneeviz.scenario import PRESETS
 
 PRESET_LABELS = {"healthy": "Healthy", "pfp": "Typical PFP", "severe": "Severe"}
@@ -170,7 +171,8 @@ class Timeline(QWidget):
             lambda on: self.play_button.setText("Pause" if on else "Play")
         )
         session.view_changed.connect(self._on_view)
-        session.frame_changed.connect(self._on_frame)
+        self.throttle = Throttle(self._on_frame, self)
+        session.frame_changed.connect(self.throttle.call)
 
     def _on_view(self) -> None:
         view = self.session.view

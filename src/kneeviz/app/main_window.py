@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PyQt6.QtCore import QThreadPool, QTimer
@@ -30,11 +31,14 @@ from kneeviz.app.readouts import ReadoutPanel
 from kneeviz.app.session import Session
 from kneeviz.app.solver import Solver
 from kneeviz.scenario import Scenario
-from kneeviz.scene.knee_scene import KneeScene
+from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET, KneeScene
 
 PROGRESS_DELAY_MS = 300
 """Show the progress bar only when a solve takes longer than this."""
 MULTISAMPLES = 4
+SWITCH_INTERVAL_S = 0.001
+PANEL_INTERVAL_MS = 120
+"""Side-panel refresh interval during playback (about 8 per second)."""
 
 
 def load_anatomy_from_files(femur: str, patella: str, tibia: str) -> Anatomy:
@@ -54,6 +58,9 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        # The solve thread runs Python code: hand the interpreter lock over more often than the
+        # default 5 ms so the UI thread (painting, events) never waits long for it.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.setWindowTitle(f"kneeviz - {anatomy.name}")
         self.session = Session(anatomy, scenario or Scenario(), solver)
         self.playback = Playback(self.session, self)
@@ -62,7 +69,7 @@ class MainWindow(QMainWindow):
         # 3D view: multisampling off unless asked (3x slower under software rendering).
         self.plotter = QtInteractor(self, multi_samples=MULTISAMPLES if multisampling else 0,
                                     auto_update=False)
-        self.scene = KneeScene(self.plotter, anatomy)
+        self.scene = KneeScene(self.plotter, anatomy, APP_TRIANGLE_BUDGET)
         self.timeline = Timeline(self.session, self.playback)
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -108,6 +115,7 @@ class MainWindow(QMainWindow):
         self.controls.camera.follow_toggled.connect(self.scene.set_follow)
 
         self.session.frame_changed.connect(self._render_frame)
+        self.playback.playing_changed.connect(self._on_playing)
         self.session.view_changed.connect(self._on_view)
         self.session.anatomy_changed.connect(self._on_anatomy)
         self.session.solving_changed.connect(self._on_solving)
@@ -121,6 +129,9 @@ class MainWindow(QMainWindow):
         self._load_signals.failed.connect(self._on_knee_failed)
         self.loading = False
         self.frames_rendered = 0
+        """3D frames actually painted (counted after each paint that followed a request)."""
+        self._render_pending = False
+        self.plotter.interactor.frameSwapped.connect(self._after_paint)
 
         self._camera_set = False
         self.session.start()
@@ -176,8 +187,24 @@ class MainWindow(QMainWindow):
         if not self._camera_set:
             self._camera_set = True
             self.scene.set_camera("front")
-        self.plotter.render()
-        self.frames_rendered += 1
+        self.request_render()
+
+    def request_render(self) -> None:
+        """Schedule one repaint of the 3D view. The QOpenGLWidget renders the scene in its paint,
+        together with every other widget changed in this event-loop pass (plots, readouts), so a
+        frame costs one render and one window composition, not several."""
+        self._render_pending = True
+        self.plotter.interactor.update()
+
+    def _after_paint(self) -> None:
+        if self._render_pending:
+            self._render_pending = False
+            self.frames_rendered += 1
+
+    def _on_playing(self, on: bool) -> None:
+        """While playing, the side panels refresh at most every PANEL_INTERVAL_MS."""
+        for panel in (self.plots, self.readouts, self.timeline):
+            panel.throttle.set_interval(PANEL_INTERVAL_MS if on else 0)
 
     def _on_view(self) -> None:
         view = self.session.view
@@ -190,14 +217,14 @@ class MainWindow(QMainWindow):
 
     def set_camera(self, preset: str) -> None:
         self.scene.set_camera(preset)
-        self.plotter.render()
+        self.request_render()
 
     def set_multisampling(self, on: bool) -> None:
         if on:
             self.plotter.enable_anti_aliasing("msaa", multi_samples=MULTISAMPLES)
         else:
             self.plotter.disable_anti_aliasing()
-        self.plotter.render()
+        self.request_render()
 
     # -- solving ----------------------------------------------------------------------------
     def _on_solving(self, on: bool) -> None:

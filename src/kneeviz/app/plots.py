@@ -5,25 +5,32 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtWidgets import QVBoxLayout, QWidget
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from kneeviz.app.session import Session
 from kneeviz.app.squat_view import SquatView
+from kneeviz.app.throttle import Throttle
 
 PLOTS: tuple[tuple[str, str], ...] = (
     ("patella_lateral_tilt_deg", "Lateral tilt (deg)"),
     ("patella_lateral_shift_mm", "Lateral shift (mm)"),
 )
+CURVE_DELAY_MS = 150
 CURRENT_PEN = pg.mkPen((255, 140, 40), width=3)
 HEALTHY_PEN = pg.mkPen((150, 200, 255), width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
 
 
 def _descent(view: SquatView, key: str) -> tuple[np.ndarray, np.ndarray]:
     """The way down (up to the deepest frame): the way up retraces it, plotting both doubles the
-    line without adding information."""
+    line without adding information. Frames where the solver did not settle are left out (a gap),
+    so the curve never shows an unconverged number as if it were a result."""
     flex = view.measures["knee_flexion_deg"]
     bottom = int(np.argmax(flex)) + 1
-    return flex[:bottom], view.measures[key][:bottom]
+    y = view.measures[key][:bottom].copy()
+    if view.converged is not None:
+        y[~view.converged[:bottom]] = np.nan
+    return flex[:bottom], y
 
 
 class PlotPanel(QWidget):
@@ -32,6 +39,13 @@ class PlotPanel(QWidget):
         self.session = session
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        legend = QLabel(
+            "<span style='color:#96c8ff'>- - - healthy</span>&nbsp;&nbsp;&nbsp;"
+            "<span style='color:#ff8c28'><b>—— this setting</b></span>&nbsp;&nbsp;&nbsp;"
+            "<span style='color:#ffe63c'>● now</span>"
+        )
+        legend.setStyleSheet("background: #1c1e24; padding: 3px; font-size: 10pt;")
+        layout.addWidget(legend)
         self.plots: dict[str, pg.PlotWidget] = {}
         self.current: dict[str, pg.PlotDataItem] = {}
         self.healthy: dict[str, pg.PlotDataItem] = {}
@@ -45,19 +59,29 @@ class PlotPanel(QWidget):
             w.setMouseEnabled(x=False, y=False)
             w.hideButtons()
             w.setMinimumHeight(150)
-            legend = w.addLegend(offset=(5, 5), labelTextSize="9pt")
             self.healthy[key] = w.plot([], [], pen=HEALTHY_PEN, name="healthy")
             self.current[key] = w.plot([], [], pen=CURRENT_PEN, name="this setting")
             marker = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(255, 230, 60),
                                         pen=pg.mkPen("k"))
             w.addItem(marker)
-            legend.setBrush(pg.mkBrush(20, 20, 24, 180))
             self.markers[key] = marker
             self.plots[key] = w
             layout.addWidget(w)
-        session.view_changed.connect(self._on_view)
-        session.healthy_changed.connect(self._on_healthy)
-        session.frame_changed.connect(self._on_frame)
+        # Curves redraw a moment after a new squat arrives, so the 3D view (the frame the user
+        # is waiting for) is painted first; a drag's rapid changes coalesce into one redraw.
+        self._curve_timer = QTimer(self)
+        self._curve_timer.setSingleShot(True)
+        self._curve_timer.setInterval(CURVE_DELAY_MS)
+        self._curve_timer.timeout.connect(self._redraw_curves)
+        session.view_changed.connect(self._curve_timer.start)
+        session.healthy_changed.connect(self._curve_timer.start)
+        self.throttle = Throttle(self._on_frame, self)
+        session.frame_changed.connect(self.throttle.call)
+
+    def _redraw_curves(self) -> None:
+        self._on_view()
+        self._on_healthy()
+        self._on_frame(self.session.frame)
 
     def _on_view(self) -> None:
         view = self.session.view

@@ -7,6 +7,7 @@ import math
 from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
 from kneeviz.app.session import Session
+from kneeviz.app.throttle import Throttle
 
 READOUTS: tuple[tuple[str, str, str], ...] = (
     ("knee_flexion_deg", "Knee flexion", "{:.0f} deg"),
@@ -33,14 +34,27 @@ class ReadoutPanel(QGroupBox):
             value.setStyleSheet("font-size: 13pt; font-weight: 600;")
             form.addRow(QLabel(title), value)
             self.labels[key] = value
-        session.frame_changed.connect(self.refresh)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #d9822b;")
+        form.addRow(self.note)
+        self.throttle = Throttle(self.refresh, self)
+        session.frame_changed.connect(self.throttle.call)
         session.view_changed.connect(lambda: self.refresh(session.frame))
+        session.solving_changed.connect(lambda _on: self.refresh(session.frame))
 
     def refresh(self, i: int) -> None:
         view = self.session.view
         for key, _title, fmt in READOUTS:
             v = view.value(key, i) if view is not None else math.nan
             self.labels[key].setText(fmt.format(v) if math.isfinite(v) else "-")
+        note = ""
+        if view is not None and view.converged is not None and not view.converged[i]:
+            note = "The kneecap's balance did not fully settle at this frame: treat its numbers "\
+                   "as approximate."
+        elif view is not None and not view.solved and self.session.solving:
+            note = "Solving the kneecap's balance..."
+        self.note.setText(note)
 
     def text(self, key: str) -> str:
         return self.labels[key].text()

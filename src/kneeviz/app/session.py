@@ -16,7 +16,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.app.solver import Solver
-from kneeviz.app.squat_view import SquatView, resting_patella_pose, view_from_kinematics
+from kneeviz.app.squat_view import SquatView, resting_patella_pose
 from kneeviz.scenario import PRESETS, Scenario
 
 _CACHE_SIZE = 12
@@ -91,9 +91,6 @@ class Session(QObject):
     def start(self) -> None:
         """Show the bones at once (kinematics on this thread: milliseconds), then solve the
         current scenario and the healthy reference in the worker."""
-        if self.view is None and self._cache.get(self._key(self.scenario)) is None:
-            kin = self.solver.kinematics_fn(self.anatomy, self.scenario)
-            self._show(view_from_kinematics(kin, self.scenario, self._hint()))
         self._request_current()
         self._request_healthy()
 
@@ -115,8 +112,18 @@ class Session(QObject):
             self._set_solving(False)
             self._show(cached)
             return
-        self._current_id = self.solver.submit(self.anatomy, self.scenario, self._hint(), "current",
-                                             self.frame)
+        # The bones at once, on this thread (kinematics: milliseconds); the solve in the worker.
+        self.solver.cancel("current")
+        self._current_id = -1
+        hint = self._hint()
+        kin, preview = self.solver.preview(self.anatomy, self.scenario, hint)
+        self._show(preview)
+        if self.solver.simulate_fn is None:  # bones only: nothing more to come
+            self._remember(self._key(self.scenario), preview)
+            self._set_solving(False)
+            return
+        self._current_id = self.solver.submit(self.anatomy, self.scenario, hint, "current",
+                                             self.frame, kin, preview)
         self._set_solving(True)
 
     def _request_healthy(self) -> None:

@@ -183,16 +183,31 @@ class Solver(QObject):
         self._latest: dict[str, int] = {}
         self._closed = False
 
+    def preview(
+        self, anatomy: Anatomy, scenario: Scenario, T_femur_patella_hint: Any
+    ) -> tuple[Any, sv.SquatView]:
+        """The kinematics and the bones-only view, on the calling thread (milliseconds: the UI
+        shows a new setting at once this way, without waiting for a worker's turn)."""
+        kin = self.kinematics_fn(anatomy, scenario)
+        probe = SolveRequest(0, anatomy, scenario, T_femur_patella_hint)
+        return kin, sv.view_from_kinematics(kin, scenario, _hint(probe, kin.n_frames))
+
     def submit(
         self, anatomy: Anatomy, scenario: Scenario, T_femur_patella_hint: Any,
         purpose: str = "current", frame: int = 0,
+        kin: Any = None, preview: sv.SquatView | None = None,
     ) -> int:
+        """Queue a request; with `kin` and `preview` (from `preview()`) it goes straight to the
+        solve thread, otherwise the preview thread computes them first and posts the preview."""
         with self._lock:
             self._next_id += 1
             rid = self._next_id
             self._latest[purpose] = rid
         request = SolveRequest(rid, anatomy, scenario, T_femur_patella_hint, purpose, frame)
-        self.preview_pool.start(_PreviewJob(self, request))
+        if kin is not None and preview is not None and self.simulate_fn is not None:
+            self.pool.start(_SolveJob(self, request, kin, preview))
+        else:
+            self.preview_pool.start(_PreviewJob(self, request))
         return rid
 
     def is_stale(self, r: SolveRequest) -> bool:

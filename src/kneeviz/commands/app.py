@@ -8,6 +8,10 @@ import sys
 
 from kneeviz.errors import KneevizError
 
+APP_FRAME_RATE_HZ = 30.0
+"""Frames per second of the simulated squat in the app: smooth playback, half the solve time of
+the 60 Hz default."""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from kneeviz.scenario import PRESETS
@@ -27,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         raise KneevizError("give all three of --femur, --patella and --tibia to open a knee")
     from kneeviz.scenario import Scenario
 
-    scenario = Scenario.from_preset(args.preset)
+    scenario = Scenario.from_preset(args.preset, frame_rate_hz=APP_FRAME_RATE_HZ)
     # Load the knee before any window exists, so a bad file is one line on the terminal.
     if all(files):
         from kneeviz.anatomy.build import anatomy_from_files

@@ -15,7 +15,7 @@ import numpy as np
 import pyvista as pv
 
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 from kneeviz.scene.materials import BACKGROUND_BOTTOM, BACKGROUND_TOP, BONE, CARTILAGE, Material
 
 BONES = ("pelvis", "femur", "tibia", "patella")
@@ -32,6 +32,36 @@ PARTS: dict[str, tuple[str, Material]] = {
 """Actor name -> (the bone whose pose moves it, its material)."""
 
 CAMERA_PRESETS = ("front", "side", "closeup", "whole-leg", "skyline")
+
+APP_TRIANGLE_BUDGET: dict[str, int] = {
+    "pelvis": 6000,
+    "femur": 12000,
+    "tibia": 8000,
+    "patella": 4000,
+    "femur_cartilage": 12000,
+    "patella_cartilage": 5000,
+}
+"""Display triangles per part in the app: about 47k in all. Software rendering costs roughly
+0.5 ms per 1000 triangles at 1280x800, so the bundled knee's 150k would halve the frame rate
+while adding no visible detail at knee scale. The model keeps the full meshes."""
+
+
+def reduce_for_display(mesh: SurfaceMesh, max_triangles: int) -> tuple[SurfaceMesh, IntArray]:
+    """The mesh decimated to about max_triangles (quadric error) and, for every kept vertex, the
+    nearest original vertex, so per-vertex data (cartilage pressure) can be shown on it by
+    indexing: `values[vertex_map]`."""
+    if mesh.n_triangles <= max_triangles:
+        return mesh, np.arange(mesh.n_vertices, dtype=np.int64)
+    import fast_simplification
+    from scipy.spatial import cKDTree
+
+    pts, faces = fast_simplification.simplify(
+        mesh.vertices_mm.astype(np.float32), mesh.faces.astype(np.int32),
+        target_count=int(max_triangles),
+    )
+    reduced = SurfaceMesh(np.asarray(pts, dtype=float), np.asarray(faces, dtype=np.int64))
+    _d, idx = cKDTree(mesh.vertices_mm).query(reduced.vertices_mm)
+    return reduced, np.asarray(idx, dtype=np.int64)
 
 
 def polydata_from_mesh(mesh: SurfaceMesh) -> pv.PolyData:
@@ -69,10 +99,19 @@ def _unit(v: FloatArray) -> FloatArray:
 class KneeScene:
     """The actors of one knee in one pyvista plotter (a QtInteractor or an offscreen Plotter)."""
 
-    def __init__(self, plotter: pv.BasePlotter, anatomy: Anatomy) -> None:
+    def __init__(
+        self,
+        plotter: pv.BasePlotter,
+        anatomy: Anatomy,
+        triangle_budget: Mapping[str, int] | None = None,
+    ) -> None:
+        """triangle_budget: display triangles per part (None: the full meshes). With a budget,
+        `vertex_map[name]` gives each displayed vertex's original vertex index."""
         self.plotter = plotter
         self.anatomy = anatomy
+        self.triangle_budget = dict(triangle_budget) if triangle_budget else None
         self.actors: dict[str, pv.Actor] = {}
+        self.vertex_map: dict[str, IntArray] = {}
         self._poses: dict[str, FloatArray] = {}
         self._follow_offset: FloatArray | None = None
         self._clip: tuple[float, float] | None = None
@@ -85,6 +124,11 @@ class KneeScene:
             mesh: SurfaceMesh | None = getattr(self.anatomy, name)
             if mesh is None:
                 continue
+            budget = self.triangle_budget.get(name) if self.triangle_budget else None
+            if budget is not None:
+                mesh, self.vertex_map[name] = reduce_for_display(mesh, budget)
+            else:
+                self.vertex_map[name] = np.arange(mesh.n_vertices, dtype=np.int64)
             actor = self.plotter.add_mesh(
                 polydata_from_mesh(mesh),
                 color=material.color,
@@ -173,7 +217,7 @@ class KneeScene:
             pos = focal + 620.0 * lat
         elif preset == "closeup":
             focal = 0.5 * (self.patella_centre() + knee)
-            pos = focal + 230.0 * _unit(ant + 0.45 * lat + 0.3 * up)
+            pos = focal + 300.0 * _unit(ant + 0.45 * lat + 0.3 * up)
         elif preset == "whole-leg":
             hip, ankle = self.hip_centre(), self.ankle_centre()
             top = hip + 160.0 * up  # the iliac crest is about this far above the hip centre

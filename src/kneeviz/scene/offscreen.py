@@ -21,7 +21,11 @@ class OffscreenRenderer:
     """A KneeScene in an offscreen plotter of a fixed size; `render(poses)` returns RGB pixels."""
 
     def __init__(
-        self, anatomy: Anatomy, size: tuple[int, int] = (1280, 800), multi_samples: int = 0
+        self,
+        anatomy: Anatomy,
+        size: tuple[int, int] = (1280, 800),
+        multi_samples: int = 0,
+        triangle_budget: Mapping[str, int] | None = None,
     ) -> None:
         if "DISPLAY" not in os.environ:
             os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
@@ -29,7 +33,7 @@ class OffscreenRenderer:
         rw = self.plotter.render_window
         if rw is not None:
             rw.SetMultiSamples(int(multi_samples))
-        self.scene = KneeScene(self.plotter, anatomy)
+        self.scene = KneeScene(self.plotter, anatomy, triangle_budget)
         self._camera: str | None = None
 
     def render(

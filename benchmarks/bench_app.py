@@ -1,0 +1,176 @@
+"""Desktop app benchmark (run under Xvfb: `xvfb-run -a -s "-screen 0 1920x1080x24"
+.venv/bin/python benchmarks/bench_app.py`). Prints figures; asserts nothing.
+
+- cold start to first rendered frame (s): a fresh interpreter, imports, the default knee, the window
+  and its first render; run twice, the second with every cache warm (the issue's floor: 5 s);
+- playback frames per second with the 3D view at 1280x800, multisampling off (floor: 10 fps);
+- slider-to-updated-frame latency (ms): a hip slider value to the re-posed bones on screen, while
+  the previous setting is still being solved in the background (floor: 150 ms);
+- resident memory (MB) after all of that (floor: 1 GB);
+- offscreen frames per second for the same scene and size.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+VIEW_SIZE = (1280, 800)
+
+
+def _rss_mb() -> tuple[float, float]:
+    cur = peak = float("nan")
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                cur = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    return cur, peak
+
+
+def child_first_frame(t0: float) -> None:
+    """In a fresh process: time from launch to the first frame on screen."""
+    from PyQt6.QtWidgets import QApplication
+
+    from kneeviz.anatomy.build import load_default_anatomy
+    from kneeviz.app.main_window import MainWindow
+    from kneeviz.commands.app import APP_FRAME_RATE_HZ
+    from kneeviz.scenario import Scenario
+
+    app = QApplication([])
+    w = MainWindow(load_default_anatomy(), Scenario(frame_rate_hz=APP_FRAME_RATE_HZ))
+    w.show()
+    while w.frames_rendered < 1 or not w.plotter.interactor.isVisible():
+        app.processEvents()
+    w.plotter.render()
+    print(f"FIRST_FRAME {time.time() - t0:.3f}", flush=True)
+    w.close()
+
+
+def first_frame_s() -> float:
+    t0 = time.time()
+    out = subprocess.run([sys.executable, __file__, "--child", repr(t0)], capture_output=True,
+                         text=True, check=True)
+    for line in out.stdout.splitlines():
+        if line.startswith("FIRST_FRAME"):
+            return float(line.split()[1])
+    raise RuntimeError(out.stdout + out.stderr)
+
+
+def main() -> None:
+    if not os.environ.get("DISPLAY"):
+        sys.exit("bench_app needs an X display: run it under xvfb-run")
+    cold = first_frame_s()
+    warm = first_frame_s()
+    print(f"cold start to first rendered frame: {cold:.2f} s (first run), {warm:.2f} s "
+          "(caches warm)")
+
+    from PyQt6.QtWidgets import QApplication
+
+    from kneeviz.anatomy.build import load_default_anatomy
+    from kneeviz.app.main_window import MainWindow
+    from kneeviz.app.solver import Solver
+    from kneeviz.commands.app import APP_FRAME_RATE_HZ
+    from kneeviz.scenario import Scenario
+    from kneeviz.scene.offscreen import OffscreenRenderer
+
+    app = QApplication([])
+    anatomy = load_default_anatomy()
+    scenario = Scenario(frame_rate_hz=APP_FRAME_RATE_HZ)
+
+    def pump(seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.001)
+
+    # Playback: bones-only squat (no solve competing for the CPU), the real timer-driven playback.
+    w = MainWindow(anatomy, scenario, solver=Solver(simulate_fn=None))
+    w.plotter.interactor.setFixedSize(*VIEW_SIZE)
+    w.show()
+    pump(1.0)
+    n_tri = sum(a.mapper.dataset.n_cells for a in w.scene.actors.values())
+    w.playback.play()
+    r0, t0 = w.frames_rendered, time.perf_counter()
+    pump(6.0)
+    fps = (w.frames_rendered - r0) / (time.perf_counter() - t0)
+    w.playback.pause()
+    print(f"playback at {VIEW_SIZE[0]}x{VIEW_SIZE[1]}, no multisampling, {n_tri} triangles: "
+          f"{fps:.1f} frames/s (timer-driven, wall clock x 1.0)")
+    r0, t0 = w.frames_rendered, time.perf_counter()
+    n = w.session.view.n_frames
+    for k in range(120):
+        w.session.set_frame(k % n)
+        app.processEvents()
+    print(f"  back-to-back frame updates (render-bound): "
+          f"{(w.frames_rendered - r0) / (time.perf_counter() - t0):.1f} frames/s")
+    w.set_multisampling(True)
+    r0, t0 = w.frames_rendered, time.perf_counter()
+    for k in range(40):
+        w.session.set_frame(k % n)
+        app.processEvents()
+    print(f"  with multisampling (the setting): "
+          f"{(w.frames_rendered - r0) / (time.perf_counter() - t0):.1f} frames/s")
+    w.close()
+
+    # Slider latency with the real solver busy in the background.
+    w = MainWindow(anatomy, scenario)
+    w.plotter.interactor.setFixedSize(*VIEW_SIZE)
+    w.show()
+    pump(1.0)
+    w.session.set_frame(n // 4)
+    lat_ms: list[float] = []
+    view_ms: list[float] = []
+    for value in (4, 8, 12, 16, 20, 24):
+        t0 = time.perf_counter()
+        w.controls.hip.rotation.setValue(value)  # what a drag does (debounced like a drag)
+        while w.session.view.scenario.femoral_internal_rotation_deg != value:
+            app.processEvents()
+        r = w.frames_rendered  # the new bones are posed; now wait for them on screen
+        view_ms.append(1000 * (time.perf_counter() - t0))
+        while w.frames_rendered == r and time.perf_counter() - t0 < 10:
+            app.processEvents()
+        lat_ms.append(1000 * (time.perf_counter() - t0))
+        pump(0.3)
+    print(f"slider to updated frame: median {statistics.median(lat_ms):.0f} ms, max "
+          f"{max(lat_ms):.0f} ms over {len(lat_ms)} changes (includes the "
+          f"{w.controls.hip._debounce.interval()} ms drag debounce; a solve runs meanwhile)")
+    print(f"  of which new poses ready: median {statistics.median(view_ms):.0f} ms")
+    # How long the mechanics take to follow (information, the other floors do not depend on it).
+    t0 = time.perf_counter()
+    w.controls.hip.apply_preset("pfp")
+    first = None
+    while w.session.solving and time.perf_counter() - t0 < 600:
+        v = w.session.view
+        if first is None and v is not None and v.scenario.preset == "pfp" and \
+                v.measures["patella_lateral_tilt_deg"][w.session.frame] == \
+                v.measures["patella_lateral_tilt_deg"][w.session.frame]:
+            first = time.perf_counter() - t0
+        app.processEvents()
+        time.sleep(0.005)
+    total = time.perf_counter() - t0
+    print(f"  mechanics after a preset change ({n} frames): frame on screen solved after "
+          f"{first if first is not None else float('nan'):.1f} s, whole squat after {total:.1f} s")
+    cur, peak = _rss_mb()
+    print(f"resident memory: {cur:.0f} MB (peak {peak:.0f} MB)")
+    view = w.session.view
+    w.close()
+
+    with OffscreenRenderer(anatomy, VIEW_SIZE) as r:
+        r.render(view.poses(0), "front")
+        t0 = time.perf_counter()
+        for k in range(60):
+            r.render(view.poses(k % view.n_frames), None)
+        print(f"offscreen at {VIEW_SIZE[0]}x{VIEW_SIZE[1]}, same scene: "
+              f"{60 / (time.perf_counter() - t0):.1f} frames/s")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child_first_frame(float(sys.argv[2]))
+    else:
+        main()

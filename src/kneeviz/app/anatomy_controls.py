@@ -1,0 +1,209 @@
+"""'What if...' controls for the clinician: a shallow groove (trochlear dysplasia, the sulcus
+angle) and a high-riding kneecap (patella alta, the Insall-Salvati ratio).
+
+Normal values (shared/reference/literature.md section 5): sulcus angle 138 +/- 6 deg (Merchant
+1974), dysplasia above 145-150 deg; Insall-Salvati ratio 1.02 +/- 0.13, alta above 1.2 (Insall &
+Salvati 1971).
+
+The Insall-Salvati ratio is a Scenario field (the mechanics sets the patellar tendon's slack length
+from it), so changing it re-solves like the hip sliders do. The sulcus angle changes the knee
+itself: the default knee is rebuilt with the sculpted groove (about 10 s the first time, cached
+after) on a worker thread, then replaces the current knee. A knee opened from files keeps its own
+groove (the control is disabled, saying why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from PyQt6.QtCore import QObject, QRunnable, Qt, QThreadPool, pyqtSignal
+from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QSlider, QWidget
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.app.session import Session
+from kneeviz.errors import KneevizError
+
+SULCUS_RANGE_DEG = (125, 165)
+HEALTHY_SULCUS_DEG = 138
+ALTA_RANGE = (80, 150)
+"""Insall-Salvati ratio x 100 on the slider."""
+NORMAL_INSALL_SALVATI = 1.02
+
+
+def default_knee_loader(sulcus_angle_deg: float | None) -> Anatomy:
+    from kneeviz.anatomy.build import load_default_anatomy
+
+    return load_default_anatomy(sulcus_angle_deg)
+
+
+def is_default_knee(anatomy: Anatomy) -> bool:
+    """True for the bundled knee (the only one whose groove can be re-sculpted)."""
+    from kneeviz.anatomy.build import assets_dir
+
+    return anatomy.name.startswith("default knee") or any(
+        str(assets_dir()) in s for s in anatomy.sources
+    )
+
+
+def sulcus_words(angle_deg: float) -> str:
+    if angle_deg > 150:
+        return "shallow groove (dysplasia)"
+    if angle_deg > 145:
+        return "borderline shallow"
+    return "normal depth"
+
+
+def alta_words(ratio: float) -> str:
+    if ratio > 1.2:
+        return "high-riding kneecap (alta)"
+    if ratio < 0.8:
+        return "low-riding kneecap (baja)"
+    return "normal height"
+
+
+class _LoadSignals(QObject):
+    loaded = pyqtSignal(object, float)
+    failed = pyqtSignal(str)
+
+
+class _LoadJob(QRunnable):
+    def __init__(self, fn: Callable[[], Anatomy], angle: float, signals: _LoadSignals) -> None:
+        super().__init__()
+        self.fn, self.angle, self.signals = fn, angle, signals
+
+    def run(self) -> None:
+        try:
+            self.signals.loaded.emit(self.fn(), self.angle)
+        except KneevizError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception as exc:  # a model bug must not kill the window
+            self.signals.failed.emit(f"the knee could not be rebuilt: {exc!r}")
+
+
+class AnatomyControls(QGroupBox):
+    """Sulcus angle and Insall-Salvati sliders (applied on release)."""
+
+    def __init__(self, session: Session,
+                 loader: Callable[[float | None], Anatomy] = default_knee_loader,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("What if... (groove depth, kneecap height)", parent)
+        self.session = session
+        self.loader = loader
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(1)
+        self.signals = _LoadSignals()
+        self.signals.loaded.connect(self._on_loaded)
+        self.signals.failed.connect(self._on_failed)
+        self.loading = False
+        grid = QGridLayout(self)
+        self.sulcus = QSlider(Qt.Orientation.Horizontal)
+        self.sulcus.setRange(*SULCUS_RANGE_DEG)
+        self.sulcus.setObjectName("sulcus-angle")
+        self.sulcus_label = QLabel()
+        self.alta = QSlider(Qt.Orientation.Horizontal)
+        self.alta.setRange(*ALTA_RANGE)
+        self.alta.setObjectName("insall-salvati")
+        self.alta_label = QLabel()
+        self.reset_button = QPushButton("Normal groove and kneecap height")
+        grid.addWidget(QLabel("Groove angle (sulcus angle; larger = shallower)"), 0, 0, 1, 2)
+        grid.addWidget(self.sulcus, 1, 0)
+        grid.addWidget(self.sulcus_label, 1, 1)
+        grid.addWidget(QLabel("Kneecap height (Insall-Salvati ratio)"), 2, 0, 1, 2)
+        grid.addWidget(self.alta, 3, 0)
+        grid.addWidget(self.alta_label, 3, 1)
+        grid.addWidget(self.reset_button, 4, 0, 1, 2)
+        self.status = QLabel("")
+        self.status.setStyleSheet("color: #d9a441;")
+        self.status.setWordWrap(True)
+        grid.addWidget(self.status, 5, 0, 1, 2)
+        self.sulcus.valueChanged.connect(self._label_sulcus)
+        self.alta.valueChanged.connect(self._label_alta)
+        self.sulcus.sliderReleased.connect(self._commit_sulcus)
+        self.alta.sliderReleased.connect(self._commit_alta)
+        self.reset_button.clicked.connect(self.reset)
+        session.scenario_changed.connect(self._sync)
+        session.anatomy_changed.connect(self._sync)
+        self._sync()
+
+    # -- display -------------------------------------------------------------------------------
+    def _sync(self) -> None:
+        sc = self.session.scenario
+        angle = sc.sulcus_angle_deg
+        if angle is None:
+            angle = self.session.anatomy.femur_landmarks.sulcus_angle_deg
+        for slider, value in ((self.sulcus, round(angle)),
+                              (self.alta, round(100 * sc.insall_salvati_ratio))):
+            slider.blockSignals(True)
+            slider.setValue(int(value))
+            slider.blockSignals(False)
+        self._label_sulcus(self.sulcus.value())
+        self._label_alta(self.alta.value())
+        default = is_default_knee(self.session.anatomy)
+        self.sulcus.setEnabled(default and not self.loading)
+        self.sulcus.setToolTip("" if default else
+                               "The groove of a knee opened from files is its own: only the "
+                               "bundled knee can be re-sculpted.")
+
+    def _label_sulcus(self, v: int) -> None:
+        self.sulcus_label.setText(f"{v}\u00b0 {sulcus_words(v)}")
+
+    def _label_alta(self, v: int) -> None:
+        self.alta_label.setText(f"{v / 100:.2f} {alta_words(v / 100)}")
+
+    # -- changes --------------------------------------------------------------------------------
+    def _commit_alta(self) -> None:
+        self.set_insall_salvati(self.alta.value() / 100.0)
+
+    def _commit_sulcus(self) -> None:
+        self.set_sulcus_angle(float(self.sulcus.value()))
+
+    def set_insall_salvati(self, ratio: float) -> None:
+        try:
+            sc = replace(self.session.scenario, insall_salvati_ratio=float(ratio)).validate()
+        except KneevizError as exc:
+            self.status.setText(str(exc))
+            return
+        self.status.setText("")
+        self.session.set_scenario(sc)
+
+    def set_sulcus_angle(self, angle_deg: float | None) -> None:
+        """Rebuild the default knee with this sulcus angle (None: as built) off the UI thread."""
+        if not is_default_knee(self.session.anatomy) or self.loading:
+            return
+        current = self.session.scenario.sulcus_angle_deg
+        if current == angle_deg or (
+            current is None and angle_deg is not None
+            and abs(angle_deg - self.session.anatomy.femur_landmarks.sulcus_angle_deg) < 0.5
+        ):
+            return
+        self.loading = True
+        self.sulcus.setEnabled(False)
+        self.status.setText("Re-shaping the groove... (about 10 s the first time)")
+        self.pool.start(_LoadJob(lambda: self.loader(angle_deg), angle_deg or 0.0,
+                                 self.signals))
+
+    def reset(self) -> None:
+        if self.session.scenario.insall_salvati_ratio != NORMAL_INSALL_SALVATI:
+            self.set_insall_salvati(NORMAL_INSALL_SALVATI)
+        if self.session.scenario.sulcus_angle_deg is not None:
+            self.set_sulcus_angle(None)
+
+    def _on_loaded(self, anatomy: Anatomy, angle: float) -> None:
+        self.loading = False
+        self.status.setText("")
+        sulcus = None if angle == 0.0 else float(angle)
+        sc = replace(self.session.scenario, sulcus_angle_deg=sulcus)
+        self.session.scenario = sc.validate()
+        self.session.set_anatomy(anatomy)
+        self.session.scenario_changed.emit()
+        self._sync()
+
+    def _on_failed(self, message: str) -> None:
+        self.loading = False
+        self.status.setText(message)
+        self._sync()
+
+    def shutdown(self) -> None:
+        self.pool.clear()
+        self.pool.waitForDone(60000)

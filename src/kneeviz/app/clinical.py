@@ -1,0 +1,258 @@
+"""The clinical and patient views, plugged into the main window in one place.
+
+`ClinicalViews(window)` adds to an existing MainWindow, without changing how it works:
+- the pressure heat map on the cartilage (kneeviz.scene.heatmap) and the 3D overlays
+  (kneeviz.scene.overlays: healthy ghost, inward-turn arc, groove line, trail, lines of pull,
+  labels, see-through kneecap), with a panel of toggles;
+- the axial slice view (kneeviz.app.axial_view) in a dock beside the 3D view;
+- the 'What if...' controls for groove depth and kneecap height (kneeviz.app.anatomy_controls);
+- story mode for patients (kneeviz.app.story) in a dock under the 3D view, with a View menu entry.
+
+It listens to the session: a new squat (current or healthy) goes to the overlays and the heat
+map; every frame moves them (before the window paints the frame, so nothing lags a frame behind);
+a new knee rebuilds the overlay actors after the scene rebuilt its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QAction, QKeySequence
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QDockWidget,
+    QGridLayout,
+    QGroupBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kneeviz.app.anatomy_controls import AnatomyControls
+from kneeviz.app.axial_view import AxialView
+from kneeviz.app.story import StoryController, StoryPanel, StoryStep
+from kneeviz.scene.heatmap import PressureHeatmap
+from kneeviz.scene.overlays import OVERLAYS, Overlays, SquatPoses
+
+OVERLAY_LABELS = {
+    "ghost": "Healthy kneecap (green ghost)",
+    "rotation": "Thigh bone's inward turn (arc)",
+    "groove": "Groove line",
+    "trail": "Kneecap's path",
+    "pull": "Lines of pull (quadriceps, tendon)",
+    "labels": "Bone names",
+}
+DEFAULT_OVERLAYS = frozenset({"ghost", "rotation"})
+
+
+class ClinicalPanel(QGroupBox):
+    """Toggles for the heat map, the overlays and the see-through kneecap; a skyline button."""
+
+    def __init__(self, views: ClinicalViews, parent: QWidget | None = None) -> None:
+        super().__init__("Show", parent)
+        self.views = views
+        grid = QGridLayout(self)
+        self.heatmap = QCheckBox("Pressure colours (MPa)")
+        self.heatmap.setChecked(views.heatmap.visible)
+        self.heatmap.toggled.connect(views.set_heatmap)
+        grid.addWidget(self.heatmap, 0, 0)
+        self.see_through = QCheckBox("See-through kneecap")
+        self.see_through.toggled.connect(views.set_see_through)
+        grid.addWidget(self.see_through, 0, 1)
+        self.boxes: dict[str, QCheckBox] = {}
+        for k, name in enumerate(OVERLAYS):
+            box = QCheckBox(OVERLAY_LABELS[name])
+            box.setChecked(views.overlays.visible[name])
+            box.toggled.connect(lambda on, n=name: views.set_overlay(n, on))
+            grid.addWidget(box, 1 + k // 2, k % 2)
+            self.boxes[name] = box
+        self.skyline = QPushButton("Skyline view")
+        self.skyline.clicked.connect(lambda: views.window.set_camera("skyline"))
+        self.story = QPushButton("Story mode for patients")
+        self.story.clicked.connect(views.story.start)
+        grid.addWidget(self.skyline, 5, 0)
+        grid.addWidget(self.story, 5, 1)
+
+    def sync(self) -> None:
+        """Reflect the views' state (after story mode changed it)."""
+        for box, on in [(self.heatmap, self.views.heatmap.visible),
+                        (self.see_through, self.views.overlays.see_through),
+                        *[(self.boxes[n], self.views.overlays.visible[n]) for n in OVERLAYS]]:
+            box.blockSignals(True)
+            box.setChecked(on)
+            box.blockSignals(False)
+
+
+class ClinicalViews:
+    """See the module docstring. `window` is a kneeviz.app.main_window.MainWindow."""
+
+    def __init__(self, window: Any) -> None:
+        self.window = window
+        self.session = window.session
+        self.heatmap = PressureHeatmap(window.scene, visible=True)
+        self.overlays = Overlays(window.scene)
+        self.overlays.set_all(DEFAULT_OVERLAYS)
+        self.axial = AxialView(self.session.anatomy)
+        self.anatomy_controls = AnatomyControls(self.session)
+        self.story = StoryController(self)
+        self.story_panel = StoryPanel(self.story)
+        self.panel = ClinicalPanel(self)
+        self._numbers_widgets: list[QWidget] = [
+            w for w in (getattr(window, "readouts", None), getattr(window, "plots", None))
+            if w is not None
+        ]
+
+        side = QWidget()
+        sv = QVBoxLayout(side)
+        sv.setContentsMargins(0, 0, 0, 0)
+        sv.addWidget(self.panel)
+        sv.addWidget(self.anatomy_controls)
+        sv.addWidget(self.axial, 1)
+        self.dock = QDockWidget("Axial slice and clinical views", window)
+        self.dock.setObjectName("clinical-dock")
+        self.dock.setWidget(side)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.story_dock = QDockWidget("Story", window)
+        self.story_dock.setObjectName("story-dock")
+        self.story_dock.setWidget(self.story_panel)
+        self.story_dock.setTitleBarWidget(QWidget())
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.story_dock)
+        self.story_dock.hide()
+        self._add_menu()
+
+        s = self.session
+        # Frames: ours must run before the window paints, so reconnect the window's slot after.
+        s.frame_changed.disconnect(window._render_frame)
+        s.frame_changed.connect(self.on_frame)
+        s.frame_changed.connect(window._render_frame)
+        s.view_changed.connect(self.on_squats)
+        s.healthy_changed.connect(self.on_squats)
+        s.anatomy_changed.connect(self.on_anatomy)
+        self.on_squats()
+
+    # -- menus -----------------------------------------------------------------------------------
+    def _add_menu(self) -> None:
+        bar = self.window.menuBar()
+        menu = bar.addMenu("&Clinical")
+        a = QAction("Story mode for patients", self.window)
+        a.setShortcut(QKeySequence("F5"))
+        a.triggered.connect(self.story.start)
+        menu.addAction(a)
+        a = QAction("Skyline view", self.window)
+        a.triggered.connect(lambda: self.window.set_camera("skyline"))
+        menu.addAction(a)
+        menu.addAction(self.dock.toggleViewAction())
+
+    # -- session -----------------------------------------------------------------------------------
+    def on_squats(self) -> None:
+        view = self.session.view
+        if view is None:
+            return
+        healthy = self.session.healthy_view
+        self.overlays.set_squats(SquatPoses.of(view),
+                                 SquatPoses.of(healthy) if healthy is not None else None)
+        self.on_frame(self.session.frame, paint=False)
+
+    def on_frame(self, i: int, paint: bool = False) -> None:
+        view = self.session.view
+        if view is None:
+            return
+        i = min(max(int(i), 0), view.n_frames - 1)
+        pat = getattr(view, "patella_pressure_mpa", None)
+        fem = getattr(view, "femur_pressure_mpa", None)
+        self.heatmap.set_pressures(None if pat is None else np.asarray(pat[i]),
+                                   None if fem is None else np.asarray(fem[i]))
+        self.overlays.update(i)
+        if self.axial.isVisible():
+            healthy = self.session.healthy_view
+            ghost = None
+            if healthy is not None and healthy is not view:
+                j = SquatPoses.of(healthy).index(i, view.n_frames)
+                ghost = healthy.T_femur_patella[j]
+            self.axial.set_pose(view.T_femur_patella[i], ghost)
+        if paint:
+            self._repaint()
+
+    def on_anatomy(self) -> None:
+        anatomy = self.session.anatomy
+        self.heatmap.reattach()
+        self.overlays.set_anatomy(anatomy)
+        self.axial.set_anatomy(anatomy)
+
+    # -- toggles -----------------------------------------------------------------------------------
+    def set_heatmap(self, on: bool) -> None:
+        self.heatmap.set_visible(on)
+        self._repaint()
+
+    def set_see_through(self, on: bool) -> None:
+        self.overlays.set_see_through(on)
+        self._repaint()
+
+    def set_overlay(self, name: str, on: bool) -> None:
+        self.overlays.set_visible(name, on)
+        self._repaint()
+
+    def _repaint(self) -> None:
+        w = self.window
+        if hasattr(w, "request_render"):
+            w.request_render()
+        else:
+            w.plotter.render()
+
+    # -- story (StoryTarget) ------------------------------------------------------------------
+    def story_started(self, on: bool) -> None:
+        """Story mode hides every number (readouts, plots, the axial view's measurements) and
+        shows the large captions; leaving it brings them back."""
+        if on:
+            self._before_story = {w: w.isVisible() for w in self._hidden_in_story()}
+            for w in self._before_story:
+                w.setVisible(False)
+        else:
+            for w, was in getattr(self, "_before_story", {}).items():
+                w.setVisible(was)
+        self.axial.set_show_numbers(not on)
+        self.story_dock.setVisible(on)
+        playback = getattr(self.window, "playback", None)
+        if not on and playback is not None:
+            playback.pause()
+
+    def _hidden_in_story(self) -> list[QWidget]:
+        """The technical panels: every number (readouts, plots), the controls, the clinical dock.
+        The 3D view and the captions are what a patient sees."""
+        out: list[QWidget] = [*self._numbers_widgets, self.dock]
+        controls = getattr(self.window, "controls", None)
+        column = controls.parentWidget() if controls is not None else None
+        if column is not None:
+            out.append(column)
+        return out
+
+    def story_apply(self, step: StoryStep) -> None:
+        w = self.window
+        s = self.session
+        if s.scenario.preset != step.preset:
+            s.set_scenario(s.scenario_for_preset(step.preset))
+        self.overlays.set_all(step.overlays)
+        self.heatmap.set_visible(step.heatmap)
+        self.overlays.set_see_through(step.see_through)
+        self.panel.sync()
+        playback = getattr(w, "playback", None)
+        if step.play:
+            if playback is not None:
+                playback.play()
+        else:
+            if playback is not None and playback.playing:
+                playback.pause()
+            view = s.view
+            if view is not None:
+                flex = np.asarray(view.measures["knee_flexion_deg"], dtype=float)
+                half = flex[: max(1, (len(flex) + 1) // 2)]  # on the way down
+                s.set_frame(int(np.argmin(np.abs(half - step.rest_at_flexion_deg))))
+        w.set_camera(step.camera)
+        self.on_frame(s.frame)
+        self._repaint()
+
+    def shutdown(self) -> None:
+        self.story.stop()
+        self.anatomy_controls.shutdown()

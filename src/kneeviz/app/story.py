@@ -1,0 +1,222 @@
+"""Story mode: a guided sequence for patients, in plain words with no numbers.
+
+Five steps walk from the groove to the mechanism and back to the remedy. Each step names the
+squat to show (a preset), the camera, the overlays, whether the pressure colours and the
+see-through kneecap are on, and whether the squat plays or rests at a knee angle. The steps are
+data (STEPS); StoryController walks them and applies each to a StoryTarget (the window's clinical
+views implement it); StoryPanel is the large-caption panel with Back / Next / Play story.
+
+The message follows Souza et al. 2010 and Powers 2010 (shared/reference/literature.md section 1):
+with weak hip control the thigh bone turns inward under the kneecap, the kneecap ends up towards
+the outside of its groove and its outer side carries the load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QFont
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+AUTOPLAY_STEP_MS = 12000
+"""How long autoplay stays on a step: enough to read two sentences and watch one squat."""
+
+
+@dataclass(frozen=True)
+class StoryStep:
+    title: str
+    text: str
+    preset: str
+    camera: str
+    overlays: frozenset[str]
+    heatmap: bool = False
+    see_through: bool = False
+    play: bool = True
+    rest_at_flexion_deg: float = 30.0
+    """Knee angle shown while not playing."""
+
+
+STEPS: tuple[StoryStep, ...] = (
+    StoryStep(
+        title="1  The groove",
+        text="Your kneecap sits in a groove at the end of your thigh bone. "
+             "When you bend your knee, the kneecap glides along this groove (pink line).",
+        preset="healthy", camera="closeup", overlays=frozenset({"labels", "groove"}),
+        play=False, rest_at_flexion_deg=30.0,
+    ),
+    StoryStep(
+        title="2  A healthy squat",
+        text="When the hip muscles hold the thigh bone steady, the kneecap stays in the "
+             "middle of its groove all the way down and up (orange line: its path).",
+        preset="healthy", camera="front", overlays=frozenset({"labels", "trail"}),
+        play=True,
+    ),
+    StoryStep(
+        title="3  Weak hip: the thigh bone turns in",
+        text="If the hip muscles are weak, the thigh bone turns inward as you bend. "
+             "The orange arrow shows the turn; green shows a steady thigh bone.",
+        preset="pfp", camera="front", overlays=frozenset({"labels", "rotation"}),
+        play=True,
+    ),
+    StoryStep(
+        title="4  The kneecap rides outward",
+        text="The groove turns away under the kneecap, so the kneecap ends up toward the "
+             "outside and presses on its outer edge. Yellow means more pressure. "
+             "Green shows where a healthy kneecap would be.",
+        preset="pfp", camera="closeup", overlays=frozenset({"ghost"}),
+        heatmap=True, see_through=True, play=False, rest_at_flexion_deg=30.0,
+    ),
+    StoryStep(
+        title="5  Stronger hip, better tracking",
+        text="Strong hip muscles keep the thigh bone from turning in. The kneecap glides "
+             "in the middle of its groove again, and the pressure spreads out.",
+        preset="healthy", camera="closeup", overlays=frozenset({"trail"}),
+        heatmap=True, see_through=True, play=True,
+    ),
+)
+
+
+class StoryTarget(Protocol):
+    """What a story step drives (the window's clinical views)."""
+
+    def story_apply(self, step: StoryStep) -> None: ...
+
+    def story_started(self, on: bool) -> None: ...
+
+
+class StoryController(QObject):
+    """Walks STEPS: next / back / go_to, autoplay; applies each step to the target."""
+
+    step_changed = pyqtSignal(int)
+    active_changed = pyqtSignal(bool)
+
+    def __init__(self, target: StoryTarget, steps: tuple[StoryStep, ...] = STEPS,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.target = target
+        self.steps = steps
+        self.index = 0
+        self.active = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(AUTOPLAY_STEP_MS)
+        self.timer.timeout.connect(self._auto_next)
+
+    @property
+    def step(self) -> StoryStep:
+        return self.steps[self.index]
+
+    @property
+    def autoplaying(self) -> bool:
+        return self.timer.isActive()
+
+    def start(self) -> None:
+        if not self.active:
+            self.active = True
+            self.target.story_started(True)
+            self.active_changed.emit(True)
+        self.go_to(0)
+
+    def stop(self) -> None:
+        self.timer.stop()
+        if self.active:
+            self.active = False
+            self.target.story_started(False)
+            self.active_changed.emit(False)
+
+    def go_to(self, i: int) -> None:
+        self.index = max(0, min(int(i), len(self.steps) - 1))
+        self.target.story_apply(self.step)
+        self.step_changed.emit(self.index)
+
+    def next(self) -> None:
+        if self.index < len(self.steps) - 1:
+            self.go_to(self.index + 1)
+
+    def back(self) -> None:
+        if self.index > 0:
+            self.go_to(self.index - 1)
+
+    def set_autoplay(self, on: bool) -> None:
+        if on:
+            self.timer.start()
+        else:
+            self.timer.stop()
+
+    def _auto_next(self) -> None:
+        if self.index < len(self.steps) - 1:
+            self.next()
+        else:
+            self.timer.stop()
+
+
+class StoryPanel(QWidget):
+    """Large plain-language caption and the story's buttons."""
+
+    def __init__(self, controller: StoryController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("story-panel")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(
+            "#story-panel { background: #15181d; }"
+            "#story-panel QLabel { color: #f2f2f2; background: transparent; }"
+            "#story-panel QPushButton { font-size: 16pt; padding: 6px 18px; }"
+        )
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(18, 10, 18, 10)
+        self.title = QLabel()
+        f = QFont(self.font())
+        f.setPointSize(24)
+        f.setBold(True)
+        self.title.setFont(f)
+        self.caption = QLabel()
+        f2 = QFont(self.font())
+        f2.setPointSize(18)
+        self.caption.setFont(f2)
+        self.caption.setWordWrap(True)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        row = QHBoxLayout()
+        self.back_button = QPushButton("\u25c0  Back")
+        self.next_button = QPushButton("Next  \u25b6")
+        self.play_button = QPushButton("Play story")
+        self.play_button.setCheckable(True)
+        self.exit_button = QPushButton("Exit story")
+        self.position = QLabel()
+        f3 = QFont(self.font())
+        f3.setPointSize(14)
+        self.position.setFont(f3)
+        row.addWidget(self.back_button)
+        row.addWidget(self.next_button)
+        row.addWidget(self.play_button)
+        row.addStretch(1)
+        row.addWidget(self.position)
+        row.addWidget(self.exit_button)
+        lay.addWidget(self.title)
+        lay.addWidget(self.caption, 1)
+        lay.addLayout(row)
+        self.back_button.clicked.connect(controller.back)
+        self.next_button.clicked.connect(controller.next)
+        self.play_button.toggled.connect(self._on_play)
+        self.exit_button.clicked.connect(controller.stop)
+        controller.step_changed.connect(self._show)
+        controller.timer.timeout.connect(self._sync_play)
+        self._show(controller.index)
+
+    def _on_play(self, on: bool) -> None:
+        self.controller.set_autoplay(on)
+        self.play_button.setText("Pause story" if on else "Play story")
+
+    def _sync_play(self) -> None:
+        if not self.controller.autoplaying and self.play_button.isChecked():
+            self.play_button.setChecked(False)
+
+    def _show(self, i: int) -> None:
+        step = self.controller.steps[i]
+        self.title.setText(step.title)
+        self.caption.setText(step.text)
+        n = len(self.controller.steps)
+        self.position.setText(f"Step {i + 1} of {n}")
+        self.back_button.setEnabled(i > 0)
+        self.next_button.setEnabled(i < n - 1)
