@@ -33,7 +33,10 @@ CURRENT_COLOUR = (0.98, 0.55, 0.20)
 GROOVE_COLOUR = (0.92, 0.35, 0.78)
 QUAD_COLOUR = (0.90, 0.25, 0.20)
 TENDON_COLOUR = (0.98, 0.78, 0.25)
-ARC_RADIUS_MM = 95.0
+ARC_RADIUS_MM = 65.0
+ARC_HEIGHT_MM = 90.0
+"""The arc is drawn around the thigh bone this far above the knee centre (along its axis), in the
+horizontal plane: the spokes show the front of the thigh bone, healthy (green) and now (orange)."""
 PULL_LENGTH_MM = 110.0
 SEE_THROUGH_OPACITY = 0.22
 
@@ -212,10 +215,9 @@ class Overlays:
     def set_see_through(self, on: bool) -> None:
         """Make the kneecap see-through, so the pressure on the groove beneath it shows."""
         self.see_through = bool(on)
-        for name in ("patella", "patella_cartilage"):
-            actor = self.scene.actors.get(name)
-            if actor is not None:
-                actor.prop.opacity = SEE_THROUGH_OPACITY if on else 1.0
+        actor = self.scene.actors.get("patella")  # the bone only: its cartilage stays solid
+        if actor is not None:
+            actor.prop.opacity = SEE_THROUGH_OPACITY if on else 1.0
 
     def _refresh_visibility(self) -> None:
         for name, actors in self.actors.items():
@@ -267,10 +269,12 @@ class Overlays:
         self._refresh_visibility()
 
     def _update_rotation(self, T_wf: FloatArray, T_wf_healthy: FloatArray) -> None:
-        """An arc in the horizontal plane at the knee from the healthy femur's mediolateral
-        direction to the current one, with an arrowhead: the thigh bone's inward turn."""
+        """An arc in the horizontal plane around the thigh bone just above the knee, from the
+        healthy femur's front to the current one, with an arrowhead: the thigh bone's inward
+        turn, at its true angle."""
         D = self._D()
-        centre = apply(D @ T_wf, np.zeros(3))
+        axis = np.asarray(self.anatomy.femur_landmarks.mechanical_axis, dtype=float)
+        centre = apply(D @ T_wf, ARC_HEIGHT_MM * axis)
         a_h = np.radians(rotation_about_vertical_deg(T_wf_healthy))
         a_c = np.radians(rotation_about_vertical_deg(T_wf))
         self.femur_turn_deg = float(np.degrees(a_c - a_h))
