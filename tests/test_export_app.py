@@ -123,3 +123,17 @@ def test_open_corrupt_scenario_shows_the_error(window, tmp_path: Path) -> None: 
     assert len(window.errors) == 1 and str(bad) in window.errors[0]
     assert "line 2" in window.errors[0]
     assert window.session.scenario == before
+
+
+def test_file_menu_has_the_exports(window) -> None:  # type: ignore[no-untyped-def]
+    texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    for t in ("Open scenario...", "Save scenario...", "Export video...",
+              "Export data (CSV, JSON)...", "Export screenshot with caption..."):
+        assert t in texts
+    assert texts.index("Export video...") < texts.index("&Quit")
+
+
+def test_camera_is_saved_with_the_scenario(window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window.set_camera("closeup")
+    doc = load_scenario_file(ea.save_scenario(window, tmp_path / "c.kneeviz.json"))
+    assert doc.view.camera == "closeup"

@@ -235,3 +235,13 @@ def test_not_found_empty_and_binary(tmp_path: Path) -> None:
     p.write_bytes(b"{\n\xff\xfe")
     with pytest.raises(KneevizError, match="not a text .* line 2"):
         load_scenario_file(p)
+
+
+def test_app_command_refuses_a_bad_scenario_in_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.kneeviz.json"
+    bad.write_text('{"format": "kneeviz-scenario", "version": 7}')
+    r = subprocess.run([sys.executable, "-m", "kneeviz", "--scenario", str(bad)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "version 7 is newer" in lines[0] and str(bad) in lines[0]

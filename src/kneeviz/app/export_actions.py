@@ -18,7 +18,7 @@
 The window is used through a small surface: `session` (anatomy, scenario, view, frame,
 set_scenario, set_anatomy, set_frame), `scene`, `set_camera(preset)`, `show_error(message)`,
 `status_bar`; the current camera preset and heat-map state are read when the window has them
-(`camera_preset`, `heatmap.visible`).
+(`camera_preset`, a PressureHeatmap as `heatmap` on the window, its `clinical` views or scene).
 """
 
 from __future__ import annotations
@@ -61,11 +61,17 @@ def current_camera(window: Any) -> str:
     return "front"
 
 
+def _heatmap(window: Any) -> Any:
+    """The window's PressureHeatmap (on the window, its clinical views or its scene), if any."""
+    for owner in (window, getattr(window, "clinical", None), getattr(window, "scene", None)):
+        hm = getattr(owner, "heatmap", None)
+        if hm is not None and hasattr(hm, "visible"):
+            return hm
+    return None
+
+
 def current_heatmap(window: Any) -> bool:
-    hm = getattr(window, "heatmap", None)
-    if hm is None:
-        hm = getattr(getattr(window, "scene", None), "heatmap", None)
-    return bool(getattr(hm, "visible", False))
+    return bool(getattr(_heatmap(window), "visible", False))
 
 
 def current_view_settings(window: Any) -> ViewSettings:
@@ -108,8 +114,11 @@ def apply_scenario_file(window: Any, doc: ScenarioFile) -> None:
     session.set_scenario(doc.scenario)
     if doc.view.camera in CAMERAS:
         window.set_camera(doc.view.camera)
-    hm = getattr(window, "heatmap", None)
-    if hm is not None and hasattr(hm, "set_visible"):
+    clinical = getattr(window, "clinical", None)
+    hm = _heatmap(window)
+    if clinical is not None and hasattr(clinical, "set_heatmap"):
+        clinical.set_heatmap(doc.view.heatmap)  # also ticks its check box
+    elif hm is not None and hasattr(hm, "set_visible"):
         hm.set_visible(doc.view.heatmap)
     scene = getattr(window, "scene", None)
     if scene is not None and hasattr(scene, "set_follow"):

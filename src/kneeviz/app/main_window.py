@@ -151,7 +151,9 @@ class MainWindow(QMainWindow):
         a.setShortcut(QKeySequence("Ctrl+S"))
         a.triggered.connect(self.save_screenshot_dialog)
         file_menu.addAction(a)
-        file_menu.addSeparator()
+        from kneeviz.app.export_actions import install_export_actions
+
+        self.export_actions = install_export_actions(self, file_menu)
         a = QAction("&Quit", self)
         a.setShortcut(QKeySequence.StandardKey.Quit)
         a.triggered.connect(self.close)
@@ -216,6 +218,7 @@ class MainWindow(QMainWindow):
         self.status_bar.showMessage(msg)
 
     def set_camera(self, preset: str) -> None:
+        self.camera_preset = preset  # saved in scenario files, used by Export video
         self.scene.set_camera(preset)
         self.request_render()
 
