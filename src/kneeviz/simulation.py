@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
+from scipy.spatial.transform import Rotation
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
@@ -147,6 +148,12 @@ def solve_poses(
             starts.append(T1 @ invert(T0) @ T1)
         if good:
             starts.append(good[-1][1])
+            # near a fold (the patella about to snap into or out of the groove) the branch it was
+            # on ends: look for the other one on either side
+            for dz in (-2.0, 2.0):
+                shifted = good[-1][1].copy()
+                shifted[2, 3] += dz
+                starts.append(shifted)
         starts.append(model.T_femur_patella_ref)
         for _ in range(2 if i == 0 else 1):
             q = loads.quadriceps_force_n(float(extensor_moment_nmm[i]), arm, body_mass_kg)
@@ -162,6 +169,11 @@ def solve_poses(
                     best = sol
                     break
             assert best is not None
+            if not best.converged and good and good[-1][0] == i - 1:
+                # continuation: walk from the last solved frame in small steps
+                sub = _substeps(model, T_femur_tibia, T_femur_pelvis, i, q, good[-1][1])
+                if sub.converged or sub.residual_force_n < best.residual_force_n:
+                    best = sub
             sol = best
             if sol.converged:
                 w = sol.wrench
@@ -177,6 +189,41 @@ def solve_poses(
         if on_frame is not None:
             on_frame(i, sol)
     return out
+
+
+def _interpolate(T0: FloatArray, T1: FloatArray, u: float) -> FloatArray:
+    """A pose a fraction u of the way from T0 to T1 (rotation along the shortest arc)."""
+    R = Rotation.from_matrix(T1[:3, :3] @ T0[:3, :3].T).as_rotvec()
+    out = np.eye(4)
+    out[:3, :3] = Rotation.from_rotvec(u * R).as_matrix() @ T0[:3, :3]
+    out[:3, 3] = (1.0 - u) * T0[:3, 3] + u * T1[:3, 3]
+    return out
+
+
+def _substeps(
+    model: PatellofemoralModel,
+    T_femur_tibia: FloatArray,
+    T_femur_pelvis: FloatArray,
+    i: int,
+    q: float,
+    start: FloatArray,
+    n: int = 6,
+) -> FrameSolution:
+    T = start
+    sol: FrameSolution | None = None
+    for k in range(1, n + 1):
+        u = k / n
+        sol = solve_frame(
+            model,
+            _interpolate(T_femur_tibia[i - 1], T_femur_tibia[i], u),
+            _interpolate(T_femur_pelvis[i - 1], T_femur_pelvis[i], u),
+            q,
+            T,
+            max_iterations=80,
+        )
+        T = sol.T_femur_patella
+    assert sol is not None
+    return sol
 
 
 def simulate(

@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 
-GRID_VERSION = "sdf-v4"
+GRID_VERSION = "sdf-v5"
 CARTILAGE_E_MPA = 5.0
 CARTILAGE_NU = 0.45
 
@@ -249,8 +249,9 @@ def build_distance_grid(
     # beyond the edge of the articular sheet (e.g. over the intercondylar notch) the tangent plane
     # of the rim means nothing: such points are outside the cartilage, not in it
     sideways = np.linalg.norm(offset - normal_part[:, None] * s_normals[idx], axis=1)
-    beyond = s_rim[idx] & (sideways > 1.0)
-    sd[near] = np.where(beyond, np.linalg.norm(offset, axis=1), normal_part)
+    # (blended in over 0.5-2 mm sideways so the field stays continuous for the solver)
+    beyond = s_rim[idx] * np.clip((sideways - 0.5) / 1.5, 0.0, 1.0)
+    sd[near] = normal_part + beyond * (np.linalg.norm(offset, axis=1) - normal_part)
     normals[near] = s_normals[idx]
     thick[near] = s_thick[idx]
     values = np.empty((len(nodes), 5))

@@ -1,0 +1,154 @@
+"""Mechanics on real knees: the bundled default knee and, where ../shared/meshes is present, the
+Lenhart 2015 knee. Balance, convergence and the Souza et al. 2010 direction (issue 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.mechanics.equilibrium import CONVERGENCE_FRACTION, evaluate
+from kneeviz.motion.squat import squat_kinematics
+from kneeviz.scenario import Scenario
+from kneeviz.simulation import Trajectory, model_for, simulate
+from kneeviz.transforms import invert
+
+from lenhart_fixture import lenhart_anatomy, require_lenhart
+
+KNEES = ["default", "lenhart2015"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Distance grids for these tests go to a temporary cache (built once per module)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KNEEVIZ_CACHE_DIR", str(tmp_path_factory.mktemp("grid-cache")))
+    yield
+    mp.undo()
+
+
+def knee(name: str) -> Anatomy:
+    if name == "lenhart2015":
+        require_lenhart()
+        return lenhart_anatomy()
+    from kneeviz.anatomy.build import load_default_anatomy
+
+    return load_default_anatomy()
+
+
+_RUNS: dict[tuple[str, str, float, float], Trajectory] = {}
+
+
+def run(name: str, preset: str, max_flexion: float = 60.0, rate: float = 20.0) -> Trajectory:
+    key = (name, preset, max_flexion, rate)
+    if key not in _RUNS:
+        sc = Scenario.from_preset(preset, max_flexion_deg=max_flexion, frame_rate_hz=rate)
+        _RUNS[key] = simulate(knee(name), sc)
+    return _RUNS[key]
+
+
+@pytest.mark.parametrize("name", KNEES)
+def test_every_frame_converges_and_balances(name: str) -> None:
+    a = knee(name)
+    sc = Scenario.from_preset("pfp", max_flexion_deg=120.0, frame_rate_hz=10.0)
+    tr = simulate(a, sc)
+    assert tr.converged.all()
+    q = tr["quadriceps_force_n"]
+    assert np.all(tr["residual_n"] < CONVERGENCE_FRACTION * q)
+    arm = a.patella_landmarks.height_mm
+    assert np.all(tr["residual_moment_nmm"] < CONVERGENCE_FRACTION * q * arm)
+    # an independent re-evaluation of the net wrench at a few solved poses
+    kin = squat_kinematics(a, sc)
+    model = model_for(a, sc)
+    for i in (0, tr.n_frames // 3, tr.n_frames // 2):
+        T_fp = invert(kin.T_world_femur[i]) @ kin.T_world_pelvis[i]
+        w = evaluate(model, tr.T_femur_patella[i], kin.T_femur_tibia[i], T_fp, float(q[i]))
+        assert np.linalg.norm(w.force_n) < CONVERGENCE_FRACTION * q[i]
+        assert np.linalg.norm(w.moment_nmm) < CONVERGENCE_FRACTION * q[i] * arm
+
+
+@pytest.mark.parametrize("name", KNEES)
+def test_deeper_squat_loads_the_joint_more(name: str) -> None:
+    tr = run(name, "healthy", 120.0, 10.0)
+    kf = tr["knee_flexion_deg"]
+    down = slice(0, int(np.argmax(kf)) + 1)
+    pf = tr["pfjrf_n"][down]
+    q = tr["quadriceps_force_n"][down]
+    # the extensor moment grows with depth: quadriceps and joint reaction force grow with it
+    assert q[-1] > 10 * q[0]
+    assert pf[-1] > 10 * pf[0]
+    assert np.all(tr["contact_area_mm2"][down][kf[down] > 45] > 100)
+    # pressures are those of loaded cartilage, not of a solver pushing through it
+    assert tr["peak_pressure_mpa"].max() < 40.0
+
+
+@pytest.mark.parametrize("name", KNEES)
+def test_souza_direction_femoral_rotation_moves_the_patella_laterally(name: str) -> None:
+    """Healthy -> PFP (more femoral internal rotation and adduction): more lateral shift at the four
+    angles Souza et al. 2010 imaged, and more lateral tilt on average over 0-45 deg."""
+    h = run(name, "healthy")
+    p = run(name, "pfp")
+    kf = h["knee_flexion_deg"]
+    assert np.allclose(kf, p["knee_flexion_deg"])
+    down = np.arange(int(np.argmax(kf)) + 1)
+    band = down[kf[down] <= 45.5]
+    for angle in (0.0, 15.0, 30.0, 45.0):
+        i = band[np.argmin(np.abs(kf[band] - angle))]
+        assert p["patella_lateral_shift_mm"][i] > h["patella_lateral_shift_mm"][i] + 0.2, angle
+        assert p["bisect_offset_pct"][i] > h["bisect_offset_pct"][i], angle
+    d_tilt = p["patella_lateral_tilt_deg"][band] - h["patella_lateral_tilt_deg"][band]
+    assert d_tilt.mean() > 0.2
+    # the femur did turn inward: the mechanism is in the input, the answer in the output
+    assert np.all(p["femur_rotation_world_deg"][band] - h["femur_rotation_world_deg"][band] > 6.0)
+
+
+@pytest.mark.parametrize("name", KNEES)
+def test_frames_are_finite_and_flagged(name: str) -> None:
+    tr = run(name, "severe")
+    for key, values in tr.values.items():
+        assert np.all(np.isfinite(values)), key
+    assert tr.converged.dtype == bool
+    assert np.all(np.isfinite(tr.T_femur_patella)) and np.all(np.isfinite(tr.T_world_patella))
+    assert tr.patella_pressure_mpa.shape == (tr.n_frames, knee(name).patella_cartilage.n_vertices)
+    assert tr.femur_pressure_mpa.shape == (tr.n_frames, knee(name).femur_cartilage.n_vertices)
+    loaded = tr["pfjrf_n"] > 50.0
+    # pressure painted on both cartilages wherever the joint is loaded
+    assert np.all(tr.patella_pressure_mpa[loaded].max(axis=1) > 0)
+    assert np.all(tr.femur_pressure_mpa[loaded].max(axis=1) > 0)
+
+
+@pytest.mark.parametrize("name", KNEES)
+@pytest.mark.parametrize("ir", [-5.0, 10.0, 25.0])
+def test_converges_over_a_coarse_grid(name: str, ir: float) -> None:
+    """Flexion 0-140 deg (10 Hz frames, about 7 deg apart on the way down) at three femoral
+    rotations; the full grid (5 deg steps, every 5 deg of rotation) is the slow test below."""
+    sc = Scenario(femoral_internal_rotation_deg=ir, max_flexion_deg=140.0, frame_rate_hz=10.0,
+                  preset="custom")
+    tr = simulate(knee(name), sc)
+    assert np.all(np.isfinite(tr.T_femur_patella))
+    assert tr.converged.mean() > 0.95
+    assert tr.converged[: int(np.argmax(tr["knee_flexion_deg"]))].all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", KNEES)
+def test_converges_over_the_full_grid(name: str) -> None:
+    a = knee(name)
+    for ir in np.arange(-5.0, 25.1, 5.0):
+        sc = Scenario(femoral_internal_rotation_deg=float(ir), max_flexion_deg=140.0,
+                      frame_rate_hz=60.0, preset="custom")
+        tr = simulate(a, sc)
+        kf = tr["knee_flexion_deg"]
+        assert np.all(np.isfinite(tr.T_femur_patella))
+        for target in np.arange(0.0, 140.1, 5.0):
+            i = int(np.argmin(np.abs(kf - target)))
+            assert tr.converged[i], (ir, target)
+
+
+def test_cache_dir_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kneeviz.mechanics.contact import cache_dir
+
+    monkeypatch.setenv("KNEEVIZ_CACHE_DIR", str(tmp_path))
+    assert cache_dir() == tmp_path
