@@ -14,7 +14,6 @@ from kneeviz.motion.squat import squat_kinematics
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import Trajectory, model_for, simulate
 from kneeviz.transforms import invert
-
 from lenhart_fixture import lenhart_anatomy, require_lenhart
 
 KNEES = ["default", "lenhart2015"]
