@@ -78,3 +78,16 @@ def test_a_failed_export_keeps_the_old_file(tmp_path: Path,
 def test_wrong_extension_is_refused(tmp_path: Path) -> None:
     with pytest.raises(KneevizError, match=r"\.csv or \.json"):
         write_trajectory(tmp_path / "squat.xlsx", short_trajectory("pfp"))
+
+
+@pytest.mark.parametrize("module", ["kneeviz.scenario_file", "kneeviz.export_data"])
+def test_headless_modules_import_no_gui(module: str) -> None:
+    """Scenario files and data export are model-layer code: usable with no Qt, VTK or pyvista."""
+    import subprocess
+    import sys
+
+    code = (f"import sys, importlib\nimportlib.import_module({module!r})\n"
+            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('PyQt6', 'pyvista', 'pyvistaqt', 'vtk', 'vtkmodules'))))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"{module} pulls in {out.stdout.strip()}"
