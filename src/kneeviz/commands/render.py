@@ -67,8 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     o.add_argument("--heatmap", action="store_true", default=None,
                    help="colour the cartilage by contact pressure")
     o.add_argument("--size", metavar="WxH",
-                   help="frame size in pixels, rounded to multiples of 16 (default 1280x720; "
-                        "for a PNG strip, the size of each tile, default 640x368)")
+                   help="frame size in pixels, rounded to multiples of 16 (default 1280x720, "
+                        "a GIF 640x368; for a PNG strip the size of each tile, default 640x368)")
     o.add_argument("--fps", type=float, metavar="N",
                    help="video frames per second; the squat is simulated at this rate, so the "
                         "video plays in real time (default 30, or the scenario file's rate)")
@@ -207,8 +207,8 @@ def run(args: argparse.Namespace) -> int:
     heatmap = bool(args.heatmap) if args.heatmap is not None else bool(doc and doc.view.heatmap)
     title = doc.title if doc is not None and doc.name else scenario.preset
     if size is None:
-        size = DEFAULT_STRIP_TILE if suffix == ".png" and args.flexion is None \
-            else DEFAULT_VIDEO_SIZE
+        small = suffix == ".gif" or (suffix == ".png" and args.flexion is None)
+        size = DEFAULT_STRIP_TILE if small else DEFAULT_VIDEO_SIZE
     size = check_size(size)
 
     anatomy = load_knee(args, doc, scenario)

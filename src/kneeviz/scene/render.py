@@ -29,8 +29,9 @@ from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.errors import KneevizError
 
-VIEWS = ("front", "side", "skyline", "closeup", "split")
-"""Camera views a rendering can use; split puts the front view beside the skyline view."""
+VIEWS = ("front", "side", "skyline", "closeup", "whole-leg", "split")
+"""Camera views a rendering can use (the scene's presets); split puts the front view beside the
+skyline view."""
 SPLIT_VIEWS = ("front", "skyline")
 OUTPUT_SUFFIXES = (".mp4", ".gif", ".png")
 MACRO_BLOCK = 16
