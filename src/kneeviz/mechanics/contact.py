@@ -295,6 +295,7 @@ def load_or_build_grid(
         tmp = path.with_suffix(".tmp.npz")
         np.savez(
             tmp,
+            allow_pickle=False,
             origin_mm=grid.origin_mm,
             spacing_mm=np.array(grid.spacing_mm),
             values=grid.values.astype(np.float32),
