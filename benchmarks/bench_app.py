@@ -64,6 +64,8 @@ def first_frame_s() -> float:
 def main() -> None:
     if not os.environ.get("DISPLAY"):
         sys.exit("bench_app needs an X display: run it under xvfb-run")
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(other processes share the machine: figures scale with it)")
     cold = first_frame_s()
     warm = first_frame_s()
     print(f"cold start to first rendered frame: {cold:.2f} s (first run), {warm:.2f} s "
@@ -155,6 +157,7 @@ def main() -> None:
     total = time.perf_counter() - t0
     print(f"  mechanics after a preset change ({n} frames): frame on screen solved after "
           f"{first if first is not None else float('nan'):.1f} s, whole squat after {total:.1f} s")
+    print(f"load average now: {os.getloadavg()[0]:.1f}")
     cur, peak = _rss_mb()
     print(f"resident memory: {cur:.0f} MB (peak {peak:.0f} MB)")
     view = w.session.view

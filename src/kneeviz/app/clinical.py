@@ -33,7 +33,7 @@ from PyQt6.QtWidgets import (
 from kneeviz.app.anatomy_controls import AnatomyControls
 from kneeviz.app.axial_view import AxialView
 from kneeviz.app.story import StoryController, StoryPanel, StoryStep
-from kneeviz.scene.heatmap import PressureHeatmap
+from kneeviz.scene.heatmap import FemurPainter, PressureHeatmap
 from kneeviz.scene.overlays import OVERLAYS, Overlays, SquatPoses
 
 OVERLAY_LABELS = {
@@ -92,6 +92,8 @@ class ClinicalViews:
         self.window = window
         self.session = window.session
         self.heatmap = PressureHeatmap(window.scene, visible=True)
+        self._painter: FemurPainter | None = None
+        self._painter_for: Any = None
         self.overlays = Overlays(window.scene)
         self.overlays.set_all(DEFAULT_OVERLAYS)
         self.axial = AxialView(self.session.anatomy)
@@ -162,8 +164,14 @@ class ClinicalViews:
         i = min(max(int(i), 0), view.n_frames - 1)
         pat = getattr(view, "patella_pressure_mpa", None)
         fem = getattr(view, "femur_pressure_mpa", None)
-        self.heatmap.set_pressures(None if pat is None else np.asarray(pat[i]),
-                                   None if fem is None else np.asarray(fem[i]))
+        pat_i = None if pat is None else np.asarray(pat[i])
+        if fem is not None:
+            fem_i = np.asarray(fem[i])
+        elif pat_i is not None and self.heatmap.visible:
+            fem_i = self._femur_painter()(view.T_femur_patella[i], pat_i)
+        else:
+            fem_i = None
+        self.heatmap.set_pressures(pat_i, fem_i)
         self.overlays.update(i)
         if self.axial.isVisible():
             healthy = self.session.healthy_view
@@ -175,6 +183,13 @@ class ClinicalViews:
         if paint:
             self._repaint()
 
+    def _femur_painter(self) -> FemurPainter:
+        """The trochlear pressures from the patellar ones (the squat view carries only those)."""
+        anatomy = self.session.anatomy
+        if self._painter is None or self._painter_for is not anatomy:
+            self._painter, self._painter_for = FemurPainter(anatomy), anatomy
+        return self._painter
+
     def on_anatomy(self) -> None:
         anatomy = self.session.anatomy
         self.heatmap.reattach()
@@ -184,6 +199,7 @@ class ClinicalViews:
     # -- toggles -----------------------------------------------------------------------------------
     def set_heatmap(self, on: bool) -> None:
         self.heatmap.set_visible(on)
+        self.on_frame(self.session.frame)
         self._repaint()
 
     def set_see_through(self, on: bool) -> None:
@@ -192,6 +208,18 @@ class ClinicalViews:
 
     def set_overlay(self, name: str, on: bool) -> None:
         self.overlays.set_visible(name, on)
+        self._repaint()
+
+    def set_camera(self, name: str) -> None:
+        """A window camera preset, or "above": looking down on the knee so the thigh bone's
+        inward turn (the arc) is seen in plan."""
+        if name != "above":
+            self.window.set_camera(name)
+            return
+        pos, focal, up = self.overlays.turn_camera()
+        plotter = self.window.plotter
+        plotter.camera_position = [tuple(pos), tuple(focal), tuple(up)]
+        plotter.reset_camera_clipping_range()
         self._repaint()
 
     def _repaint(self) -> None:
@@ -213,6 +241,7 @@ class ClinicalViews:
             for w, was in getattr(self, "_before_story", {}).items():
                 w.setVisible(was)
         self.axial.set_show_numbers(not on)
+        self.heatmap.set_bar_visible(not on)
         self.story_dock.setVisible(on)
         playback = getattr(self.window, "playback", None)
         if not on and playback is not None:
@@ -222,6 +251,9 @@ class ClinicalViews:
         """The technical panels: every number (readouts, plots), the controls, the clinical dock.
         The 3D view and the captions are what a patient sees."""
         out: list[QWidget] = [*self._numbers_widgets, self.dock]
+        timeline = getattr(self.window, "timeline", None)
+        if timeline is not None:  # it shows seconds and degrees
+            out.append(timeline)
         controls = getattr(self.window, "controls", None)
         column = controls.parentWidget() if controls is not None else None
         if column is not None:
@@ -249,7 +281,7 @@ class ClinicalViews:
                 flex = np.asarray(view.measures["knee_flexion_deg"], dtype=float)
                 half = flex[: max(1, (len(flex) + 1) // 2)]  # on the way down
                 s.set_frame(int(np.argmin(np.abs(half - step.rest_at_flexion_deg))))
-        w.set_camera(step.camera)
+        self.set_camera(step.camera)
         self.on_frame(s.frame)
         self._repaint()
 

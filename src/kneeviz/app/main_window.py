@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PyQt6.QtCore import QThreadPool, QTimer
+from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QFileDialog,
@@ -38,6 +38,7 @@ PROGRESS_DELAY_MS = 300
 MULTISAMPLES = 4
 SWITCH_INTERVAL_S = 0.001
 PANEL_INTERVAL_MS = 120
+PROGRESS_INTERVAL_MS = 250
 """Side-panel refresh interval during playback (about 8 per second)."""
 
 
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self._progress_timer.setSingleShot(True)
         self._progress_timer.setInterval(PROGRESS_DELAY_MS)
         self._progress_timer.timeout.connect(self._maybe_show_progress)
+        self._progress_clock = QElapsedTimer()
 
         self._build_menus(multisampling)
         self._build_shortcuts()
@@ -243,6 +245,11 @@ class MainWindow(QMainWindow):
             self.progress.show()
 
     def _on_progress(self, done: int, total: int) -> None:
+        # A repaint costs a window composition under software OpenGL: a few per second suffice.
+        if done < total and self._progress_clock.isValid() and \
+                self._progress_clock.elapsed() < PROGRESS_INTERVAL_MS:
+            return
+        self._progress_clock.start()
         self.progress.setRange(0, total)
         self.progress.setValue(done)
 

@@ -10,6 +10,8 @@ posts is dropped, so a fast slider drag never shows stale results.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 import traceback
@@ -31,6 +33,7 @@ SimulateFn = Callable[..., Any]
 
 LADDER_FRAMES = 4
 """Frames solved to reach the frame on screen before the full sweep."""
+SOLVE_NICE = 10
 PARTIAL_EVERY_S = 0.5
 """How often the part of the squat solved so far is shown."""
 
@@ -105,6 +108,7 @@ class _SolveJob(QRunnable):
         s, r, kin, preview = self.solver, self.request, self.kin, self.preview
         simulate = s.simulate_fn
         assert simulate is not None
+        _lower_priority()
         try:
             n = int(kin.n_frames)
 
@@ -147,6 +151,14 @@ class _SolveJob(QRunnable):
         except Exception as exc:  # a model bug must not kill the window: report it
             traceback.print_exc()
             s.signals.failed.emit(r.request_id, f"the solve failed: {exc!r}")
+
+
+def _lower_priority() -> None:
+    """Let the operating system prefer the UI thread (and the renderer's threads) over the solve:
+    on Linux a thread's nice value can be set by its id."""
+    # Not Linux, or not permitted: run at normal priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SOLVE_NICE)
 
 
 def _hint(r: SolveRequest, n: int) -> Any:

@@ -56,16 +56,17 @@ STEPS: tuple[StoryStep, ...] = (
     StoryStep(
         title="3  Weak hip: the thigh bone turns in",
         text="If the hip muscles are weak, the thigh bone turns inward as you bend. "
-             "The orange arrow shows the turn; green shows a steady thigh bone.",
-        preset="pfp", camera="front", overlays=frozenset({"labels", "rotation"}),
+             "The orange arrow shows the turn. The green line shows where the front of a "
+             "steady thigh bone would point.",
+        preset="pfp", camera="above", overlays=frozenset({"labels", "rotation"}),
         play=True,
     ),
     StoryStep(
         title="4  The kneecap rides outward",
         text="The groove turns away under the kneecap, so the kneecap ends up toward the "
-             "outside and presses on its outer edge. Yellow means more pressure. "
-             "Green shows where a healthy kneecap would be.",
-        preset="pfp", camera="closeup", overlays=frozenset({"ghost"}),
+             "outside and presses on the outer side of the groove. The coloured patch is where "
+             "it presses: yellow means harder. Green: where a healthy kneecap would sit.",
+        preset="pfp", camera="closeup", overlays=frozenset({"ghost", "groove"}),
         heatmap=True, see_through=True, play=False, rest_at_flexion_deg=30.0,
     ),
     StoryStep(
