@@ -186,11 +186,15 @@ def test_render_command_mp4(tmp_path: Path, short_scenario_file: Path,
     assert str(out) in capsys.readouterr().out
 
 
-def test_render_command_single_frame(tmp_path: Path, short_scenario_file: Path) -> None:
+def test_render_command_single_frame(tmp_path: Path, short_scenario_file: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "f.png"
     rc = cli.main(["render", "--scenario", str(short_scenario_file), "--flexion", "30",
                    "--view", "closeup", "--size", "320x240", "--out", str(out)])
     assert rc == 0
+    said = capsys.readouterr().out
+    shown = float(said.split("the frame at ", 1)[1].split(" deg", 1)[0])
+    assert abs(shown - 30.0) < 2.0  # a frame of the same squat lands at the asked flexion
     img = iio.imread(out)
     assert img.shape[:2] == (240, 320) and _bright_fraction(img[:, :, :3]) > 0.02
 
@@ -220,6 +224,7 @@ def test_headless_demo_says_no_display(tmp_path: Path, short_scenario_file: Path
         (["--out", "nowhere/x.mp4"], "does not exist"),
         (["--out", "x.png", "--size", "wide"], "give width x height"),
         (["--out", "x.mp4", "--flexion", "30"], "--flexion picks one frame"),
+        (["--out", "x.png", "--flexion", "130"], "deeper than this squat goes"),
         (["--out", "x.png", "--femur", "f.stl"], "all three of --femur"),
         (["--out", "x.png", "--femoral-ir", "55"], "femoral internal rotation 55 deg is outside"),
         (["--out", "x.png", "--scenario", "missing.kneeviz.json"], "scenario file not found"),

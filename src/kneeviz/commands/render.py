@@ -94,11 +94,13 @@ def scenario_with(base: Scenario, **overrides: float | None) -> Scenario:
     return s.validate()
 
 
-def descent_only(kin: Any, scenario: Scenario) -> Any:
-    """The squat kinematics cut at the bottom of the squat (the frames a strip shows)."""
+def descent_only(kin: Any, scenario: Scenario, until_s: float | None = None) -> Any:
+    """The squat kinematics cut at the bottom of the squat (the frames a strip shows), or at
+    `until_s` seconds."""
     import numpy as np
 
-    keep = int(np.searchsorted(kin.time_s, scenario.descent_s + 1e-9, side="right"))
+    end = scenario.descent_s if until_s is None else min(until_s, scenario.descent_s)
+    keep = int(np.argmin(np.abs(np.asarray(kin.time_s) - end))) + 1  # up to the nearest frame
     keep = max(1, min(keep, kin.n_frames))
     changes = {}
     for f in fields(kin):
@@ -108,16 +110,49 @@ def descent_only(kin: Any, scenario: Scenario) -> Any:
     return replace(kin, **changes)
 
 
+def descent_time_at(scenario: Scenario, flexion_deg: float) -> float:
+    """When the descent reaches `flexion_deg` (bisection on the monotonic descent profile)."""
+    import numpy as np
+
+    from kneeviz.motion.squat import knee_flexion_profile
+
+    lo, hi = 0.0, scenario.descent_s
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if float(knee_flexion_profile(np.array([mid]), scenario)[0]) < flexion_deg:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def rate_for_time(scenario: Scenario, t_s: float, low_hz: float = 5.0, high_hz: float = 20.0
+                  ) -> float:
+    """A frame rate in low..high Hz whose frame grid (linspace over the squat) puts a frame as
+    close as possible to t_s, so the single frame at a given flexion is (nearly) exactly there
+    without changing the squat itself."""
+    total = scenario.descent_s + scenario.ascent_s
+    best, best_err = low_hz, float("inf")
+    m = max(1, int(round(low_hz * total)))
+    while m <= high_hz * total:
+        k = round(t_s / total * m)
+        err = abs(k * total / m - t_s)
+        if err < best_err - 1e-12:
+            best, best_err = m / total, err
+        m += 1
+    return best
+
+
 def simulate_with_progress(anatomy: Anatomy, scenario: Scenario, *, descent: bool = False,
-                           stream: Any = None) -> Trajectory:
-    """simulate(), optionally only the descent, with a terminal progress bar."""
+                           until_s: float | None = None, stream: Any = None) -> Trajectory:
+    """simulate(), optionally only the descent (up to `until_s`), with a terminal progress bar."""
     from kneeviz.motion.squat import squat_kinematics
     from kneeviz.scene.render import ProgressBar
     from kneeviz.simulation import simulate
 
     kin = squat_kinematics(anatomy, scenario)
-    if descent:
-        kin = descent_only(kin, scenario)
+    if descent or until_s is not None:
+        kin = descent_only(kin, scenario, until_s)
     bar = ProgressBar("simulating", kin.n_frames, stream)
     traj = simulate(anatomy, scenario, kinematics=kin,
                     on_frame=lambda i, _s: bar.update(i + 1))
@@ -201,8 +236,18 @@ def run(args: argparse.Namespace) -> int:
         ascent_s=args.ascent,
         frame_rate_hz=rate,
     )
+    until_s = None
     if args.flexion is not None:
-        scenario = replace(scenario, max_flexion_deg=max(10.0, float(args.flexion))).validate()
+        if args.flexion > scenario.max_flexion_deg:
+            raise KneevizError(
+                f"--flexion {args.flexion:g} deg is deeper than this squat goes "
+                f"({scenario.max_flexion_deg:g} deg): choose less, or set --max-flexion"
+            )
+        # the same squat (the hip rotation grows with depth relative to its maximum), sampled so
+        # that a frame falls at the requested flexion
+        until_s = descent_time_at(scenario, float(args.flexion))
+        if args.fps is None:
+            scenario = replace(scenario, frame_rate_hz=rate_for_time(scenario, until_s))
     view = args.view or (doc.view.camera if doc is not None else "front")
     heatmap = bool(args.heatmap) if args.heatmap is not None else bool(doc and doc.view.heatmap)
     title = doc.title if doc is not None and doc.name else scenario.preset
@@ -213,7 +258,8 @@ def run(args: argparse.Namespace) -> int:
 
     anatomy = load_knee(args, doc, scenario)
     t0 = time.perf_counter()
-    traj = simulate_with_progress(anatomy, scenario, descent=suffix == ".png")
+    traj = simulate_with_progress(anatomy, scenario, descent=suffix == ".png",
+                                  until_s=until_s)
     t_sim = time.perf_counter() - t0
     source = TrajectoryFrames(traj)
     options = RenderOptions(view=view, heatmap=heatmap, size=size, title=title)
