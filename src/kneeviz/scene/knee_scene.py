@@ -46,6 +46,12 @@ APP_TRIANGLE_BUDGET: dict[str, int] = {
 while adding no visible detail at knee scale. The model keeps the full meshes."""
 
 
+SKYLINE_TILT_DEG = 5.0
+"""The skyline camera looks along the kneecap's long axis, tipped this much towards anterior."""
+CUT_FACE_COLOR = (0.45, 0.40, 0.34)
+"""Inside of a bone where a clipping plane cuts it (skyline view): darker than its surface."""
+
+
 def reduce_for_display(mesh: SurfaceMesh, max_triangles: int) -> tuple[SurfaceMesh, IntArray]:
     """The mesh decimated to about max_triangles (quadric error) and, for every kept vertex, the
     nearest original vertex, so per-vertex data (cartilage pressure) can be shown on it by
@@ -138,6 +144,8 @@ class KneeScene:
                 specular_power=material.specular_power,
                 opacity=material.opacity,
                 smooth_shading=True,
+                backface_params={"color": CUT_FACE_COLOR, "ambient": 0.5, "diffuse": 0.4,
+                                 "specular": 0.0},
                 name=f"kneeviz-{name}",
                 reset_camera=False,
                 render=False,
@@ -233,12 +241,14 @@ class KneeScene:
             Tp = self.T_display_model @ self.pose_of("patella")
             yp, xp = Tp[:3, 1], Tp[:3, 0]
             focal = self.patella_centre() - 12.0 * xp
-            direction = _unit(np.cos(np.radians(20.0)) * yp + np.sin(np.radians(20.0)) * xp)
+            direction = _unit(np.cos(np.radians(SKYLINE_TILT_DEG)) * yp
+                              + np.sin(np.radians(SKYLINE_TILT_DEG)) * xp)
             pos = focal + 240.0 * direction
             up = xp
-            # Cut away everything nearer than 50 mm above the kneecap (the femoral shaft and
-            # quadriceps region), as the radiograph's beam passes tangent to the joint.
-            return CameraPose(_t(pos), _t(focal), _t(up), (240.0 - 50.0, 240.0 + 400.0))
+            # Show a slab about 80 mm thick around the kneecap: nearer parts (the femoral shaft)
+            # and the groove beyond it are cut away, so the kneecap and the groove under it read
+            # as a cross-section, like the radiograph's beam passing tangent to the joint.
+            return CameraPose(_t(pos), _t(focal), _t(up), (240.0 - 45.0, 240.0 + 20.0))
         else:
             raise ValueError(f"unknown camera preset {preset!r}: one of {CAMERA_PRESETS}")
         return CameraPose(_t(pos), _t(focal), _t(up))
