@@ -12,6 +12,7 @@ from kneeviz.scene.heatmap import (
     CONTACT_MIN_MPA,
     PRESSURE_MAX_MPA,
     SCALAR_BAR_TITLE,
+    FemurPainter,
     PressureHeatmap,
     colour_of,
     pressure_centre,
@@ -62,6 +63,20 @@ def test_heatmap_scalars_equal_the_solvers_pressures() -> None:
         assert SCALAR_BAR_TITLE not in r.plotter.scalar_bars
         hm.set_visible(True)
         assert mapper.GetScalarVisibility()
+
+
+def test_femur_painter_reproduces_the_solvers_femoral_pressures() -> None:
+    """For a squat view that carries only the patellar pressures, the trochlear heat map is
+    painted from them; it must give the solver's own femoral pressures."""
+    anatomy = default_anatomy()
+    traj = trajectory("pfp")
+    paint = FemurPainter(anatomy)
+    for i in range(traj.n_frames):
+        got = paint(traj.T_femur_patella[i], traj.patella_pressure_mpa[i])
+        want = traj.femur_pressure_mpa[i]
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, atol=1e-4)
+        assert got.max() > 0.0
 
 
 def test_heatmap_colours_reach_the_screen() -> None:

@@ -136,6 +136,10 @@ class MainWindow(QMainWindow):
         self.plotter.interactor.frameSwapped.connect(self._after_paint)
 
         self._camera_set = False
+        # Clinical and patient views (issue 6): heat map, overlays, axial slice, story mode.
+        from kneeviz.app.clinical import ClinicalViews
+
+        self.clinical = ClinicalViews(self)
         self.session.start()
         self.resize(1400, 860)
 
@@ -191,6 +195,7 @@ class MainWindow(QMainWindow):
         if not self._camera_set:
             self._camera_set = True
             self.scene.set_camera("front")
+            self.scene.set_follow(self.controls.camera.follow.isChecked())
         self.request_render()
 
     def request_render(self) -> None:
@@ -317,6 +322,7 @@ class MainWindow(QMainWindow):
             self._closed = True
             self.playback.pause()
             self._progress_timer.stop()
+            self.clinical.shutdown()
             self.session.close()
             self._load_pool.waitForDone(60000)
             self.plotter.close()

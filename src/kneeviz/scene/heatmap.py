@@ -19,6 +19,7 @@ import numpy as np
 import pyvista as pv
 from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 
+from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.scene.knee_scene import KneeScene
 from kneeviz.scene.materials import CARTILAGE
@@ -110,6 +111,41 @@ def _set_array(data: Any, values: FloatArray) -> None:
     data.Modified()
 
 
+FEMUR_PAINT_MM = 1.5
+"""A contacting patellar point's pressure goes to the femoral cartilage vertices this close to it
+(the same rule kneeviz.simulation uses for Trajectory.femur_pressure_mpa)."""
+
+
+class FemurPainter:
+    """The pressure on the femoral (trochlear) cartilage from the patellar cartilage's pressure
+    at a patella pose: for a squat view that carries only the patellar pressures. Each contacting
+    patellar vertex, posed in the femur frame, paints its pressure on the (up to 4) femoral
+    vertices within FEMUR_PAINT_MM; a vertex painted twice keeps the larger value."""
+
+    def __init__(self, anatomy: Anatomy) -> None:
+        from scipy.spatial import cKDTree
+
+        self.patella_vertices = np.asarray(anatomy.patella_cartilage.vertices_mm, dtype=float)
+        self.n_femur = int(anatomy.femur_cartilage.n_vertices)
+        self.tree = cKDTree(anatomy.femur_cartilage.vertices_mm)
+
+    def __call__(self, T_femur_patella: FloatArray, patella_mpa: FloatArray) -> np.ndarray:
+        out = np.zeros(self.n_femur, dtype=np.float32)
+        p = np.asarray(patella_mpa, dtype=float)
+        if p.shape[0] != len(self.patella_vertices):
+            return out
+        active = np.nonzero(p > 0.0)[0]
+        if not len(active):
+            return out
+        T = np.asarray(T_femur_patella, dtype=float)
+        pts = self.patella_vertices[active] @ T[:3, :3].T + T[:3, 3]
+        d, idx = self.tree.query(pts, k=4, distance_upper_bound=FEMUR_PAINT_MM)
+        ok = np.isfinite(d)
+        values = np.broadcast_to(p[active][:, None], d.shape)
+        np.maximum.at(out, idx[ok], values[ok].astype(np.float32))
+        return out
+
+
 class PressureHeatmap:
     """Colours KneeScene's cartilage actors by pressure; a toggle; one colour bar."""
 
@@ -120,6 +156,8 @@ class PressureHeatmap:
         self._pressures: dict[str, FloatArray | None] = {"patella": None, "femur": None}
         self._attached: dict[str, int] = {}
         self._bar_shown = False
+        self.show_bar = True
+        """The colour bar with its MPa numbers (story mode turns it off: no numbers)."""
 
     # -- data ---------------------------------------------------------------------------------
     def set_pressures(self, patella_mpa: FloatArray | None, femur_mpa: FloatArray | None = None
@@ -169,7 +207,11 @@ class PressureHeatmap:
             show = self.visible and has
             mapper.SetScalarVisibility(show)
             shown_any = shown_any or show
-        self._show_bar(shown_any)
+        self._show_bar(shown_any and self.show_bar)
+
+    def set_bar_visible(self, on: bool) -> None:
+        self.show_bar = bool(on)
+        self._apply()
 
     def _show_bar(self, on: bool) -> None:
         plotter = self.scene.plotter

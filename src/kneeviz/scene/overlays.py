@@ -33,8 +33,10 @@ CURRENT_COLOUR = (0.98, 0.55, 0.20)
 GROOVE_COLOUR = (0.92, 0.35, 0.78)
 QUAD_COLOUR = (0.90, 0.25, 0.20)
 TENDON_COLOUR = (0.98, 0.78, 0.25)
-ARC_RADIUS_MM = 65.0
+ARC_RADIUS_MM = 75.0
 ARC_HEIGHT_MM = 90.0
+RING_RADIUS_MM = 34.0
+RING_SWEEP_DEG = 110.0
 """The arc is drawn around the thigh bone this far above the knee centre (along its axis), in the
 horizontal plane: the spokes show the front of the thigh bone, healthy (green) and now (orange)."""
 PULL_LENGTH_MM = 110.0
@@ -101,6 +103,7 @@ class Overlays:
         self.healthy: SquatPoses | None = None
         self.frame = 0
         self.see_through = False
+        self._ring_visible = False
         self.femur_turn_deg = 0.0
         """Inward turn of the thigh bone against the healthy squat at the current frame."""
         self._extensor = extensor
@@ -131,17 +134,23 @@ class Overlays:
         self._trail_h = self._add("trail", self._trail_h_poly, color=GHOST_COLOUR, line_width=4,
                                   render_lines_as_tubes=True)
         self._arc_poly = _line(np.zeros((33, 3)))
-        self._add("rotation", self._arc_poly, color=CURRENT_COLOUR, line_width=6,
+        self._add("rotation", self._arc_poly, color=CURRENT_COLOUR, line_width=8,
                   render_lines_as_tubes=True)
         self._spoke_h = _line(zeros2.copy())
-        self._add("rotation", self._spoke_h, color=GHOST_COLOUR, line_width=4,
+        self._add("rotation", self._spoke_h, color=GHOST_COLOUR, line_width=7,
                   render_lines_as_tubes=True)
         self._spoke_c = _line(zeros2.copy())
-        self._add("rotation", self._spoke_c, color=CURRENT_COLOUR, line_width=4,
+        self._add("rotation", self._spoke_c, color=CURRENT_COLOUR, line_width=7,
                   render_lines_as_tubes=True)
         cone = pv.Cone(center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0), height=10.0,
                        radius=5.0, resolution=24)
         self._arrow = self._add("rotation", cone, color=CURRENT_COLOUR)
+        self._ring_poly = _line(np.zeros((41, 3)))
+        self._add("rotation", self._ring_poly, color=CURRENT_COLOUR, line_width=9,
+                  render_lines_as_tubes=True)
+        self._ring_tip = self._add("rotation", pv.Cone(direction=(1.0, 0.0, 0.0), height=14.0,
+                                                       radius=7.0, resolution=24),
+                                   color=CURRENT_COLOUR)
         self._quad_poly = _line(zeros2.copy())
         self._add("pull", self._quad_poly, color=QUAD_COLOUR, line_width=7,
                   render_lines_as_tubes=True)
@@ -213,11 +222,13 @@ class Overlays:
         self.update(self.frame)
 
     def set_see_through(self, on: bool) -> None:
-        """Make the kneecap see-through, so the pressure on the groove beneath it shows."""
+        """Make the kneecap (bone and cartilage) see-through, so the pressure on the groove
+        beneath it shows."""
         self.see_through = bool(on)
-        actor = self.scene.actors.get("patella")  # the bone only: its cartilage stays solid
-        if actor is not None:
-            actor.prop.opacity = SEE_THROUGH_OPACITY if on else 1.0
+        for name in ("patella", "patella_cartilage"):
+            actor = self.scene.actors.get(name)
+            if actor is not None:
+                actor.prop.opacity = SEE_THROUGH_OPACITY if on else 1.0
 
     def _refresh_visibility(self) -> None:
         for name, actors in self.actors.items():
@@ -226,8 +237,14 @@ class Overlays:
                 show = show and self.healthy is not None
             for actor in actors:
                 actor.SetVisibility(show)
+        if not self._ring_visible:
+            self._ring_poly_actor_hide()
         if self.visible["trail"] and self.healthy is None:
             self._trail_h.SetVisibility(False)
+
+    def _ring_poly_actor_hide(self) -> None:
+        for actor in self.actors["rotation"][-2:]:  # the turning sign (ring and its tip)
+            actor.SetVisibility(False)
 
     # -- per frame --------------------------------------------------------------------------------
     def _D(self) -> FloatArray:
@@ -268,6 +285,21 @@ class Overlays:
         self._update_labels(T_wf, T_wt, T_wp)
         self._refresh_visibility()
 
+    def turn_camera(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """(position, focal point, view-up) looking at the knee from in front and well above, so
+        the inward-turn arc and the turning sign around the thigh are seen opened out, not
+        edge-on (display coordinates, current frame)."""
+        cur = self.current
+        T_wf = (np.asarray(cur.T_world["femur"][min(max(self.frame, 0), cur.n_frames - 1)])
+                if cur is not None else np.eye(4))
+        D = self._D()
+        axis = np.asarray(self.anatomy.femur_landmarks.mechanical_axis, dtype=float)
+        focal = apply(D @ T_wf, 0.7 * ARC_HEIGHT_MM * axis) + np.array([30.0, 0.0, 0.0])
+        lat = np.array([0.0, 0.0, -1.0 if self.anatomy.side == "left" else 1.0])
+        direction = np.array([1.0, 0.75, 0.0]) + 0.2 * lat
+        pos = focal + 460.0 * direction / np.linalg.norm(direction)
+        return pos, focal, np.array([0.0, 1.0, 0.0])
+
     def _update_rotation(self, T_wf: FloatArray, T_wf_healthy: FloatArray) -> None:
         """An arc in the horizontal plane around the thigh bone just above the knee, from the
         healthy femur's front to the current one, with an arrowhead: the thigh bone's inward
@@ -295,6 +327,16 @@ class Overlays:
         if float(np.linalg.norm(tangent)) < 1e-9:
             tangent = np.cross(np.array([0.0, 1.0, 0.0]), direction(a_c))
         self._arrow.user_matrix = _pose_along(pts[-1], tangent)
+        # A turning sign around the thigh bone (fixed sweep, so it reads at any angle): which way
+        # it turns. Hidden when it does not turn.
+        sign = 1.0 if self.femur_turn_deg >= 0.0 else -1.0
+        sweep = np.radians(RING_SWEEP_DEG)
+        t = a_c + sign * np.linspace(-sweep, 0.0, 41)
+        ring = np.array([centre + RING_RADIUS_MM * direction(a) for a in t])
+        self._ring_poly.points = ring
+        self._ring_tip.user_matrix = _pose_along(ring[-1] + 3.0 * _unit(ring[-1] - ring[-2]),
+                                                 ring[-1] - ring[-2])
+        self._ring_visible = abs(self.femur_turn_deg) > 1.0
 
     def _update_pull(self, T_wf: FloatArray, T_wt: FloatArray, T_wp: FloatArray) -> None:
         """The quadriceps' resultant line of pull from the patella's base and the patellar
@@ -347,6 +389,11 @@ class Overlays:
         self._label_poly.points = np.array([
             apply(D @ T_wf, femur_pt), apply(D @ T_wp, patella_pt), apply(D @ T_wt, tibia_pt),
         ])
+
+
+def _unit(v: FloatArray) -> FloatArray:
+    n = float(np.linalg.norm(v))
+    return np.asarray(v) / n if n > 1e-12 else np.asarray(v)
 
 
 def _pose_along(tip: FloatArray, direction: FloatArray) -> FloatArray:
