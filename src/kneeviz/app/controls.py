@@ -129,6 +129,7 @@ class CameraControls(QGroupBox):
             grid.addWidget(b, k // 2, k % 2)
             self.buttons[name] = b
         self.follow = QCheckBox("Follow the knee")
+        self.follow.setChecked(True)  # the knee travels ~20 cm in a deep squat: keep it in view
         self.follow.toggled.connect(self.follow_toggled.emit)
         grid.addWidget(self.follow, 3, 0, 1, 2)
 

@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.plotter.interactor.frameSwapped.connect(self._after_paint)
 
         self._camera_set = False
+        self.camera_preset = "front"
         # Clinical and patient views (issue 6): heat map, overlays, axial slice, story mode.
         from kneeviz.app.clinical import ClinicalViews
 
