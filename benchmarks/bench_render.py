@@ -44,10 +44,11 @@ def main() -> int:
     source = TrajectoryFrames(simulate(anatomy, scenario))
     print(f"(simulated {source.n_frames} frames in {time.perf_counter() - t0:.1f} s; "
           f"rendering {FRAMES} frames per case at {SIZE[0]}x{SIZE[1]}, multisampling off)")
-    cases = [("front", False), ("front", True), ("split", True)]
+    cases = [("front", False, False), ("front", True, False), ("split", True, False),
+             ("front", False, True)]
     worst = 0.0
-    for view, heat in cases:
-        opts = RenderOptions(view=view, heatmap=heat, size=SIZE, title="pfp")
+    for view, heat, full in cases:
+        opts = RenderOptions(view=view, heatmap=heat, size=SIZE, title="pfp", full_detail=full)
         t0 = time.perf_counter()
         with SquatRenderer(anatomy, source, opts) as r:
             setup = time.perf_counter() - t0
@@ -65,10 +66,13 @@ def main() -> int:
                 w.commit()
                 video = (time.perf_counter() - t) / FRAMES
         med = statistics.median(times)
-        worst = max(worst, video)
-        label = f"{view}{' + heat map' if heat else ''}"
-        print(f"{label:<18} frame {med:.3f} s (median; {1 / med:.1f} fps)   with MP4 encoding "
+        if not full:  # the default (app display meshes) is what the floor is about
+            worst = max(worst, video)
+        label = f"{view}{' + heat map' if heat else ''}{' (full meshes)' if full else ''}"
+        print(f"{label:<22} frame {med:.3f} s (median; {1 / med:.1f} fps)   with MP4 encoding "
               f"{video:.3f} s/frame   renderer setup {setup:.2f} s")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"(load average {load:.1f} on {os.cpu_count()} cores while measuring)")
     verdict = "within" if worst <= FLOOR_S else "OVER"
     print(f"slowest case with encoding: {worst:.3f} s per frame at {SIZE[0]}x{SIZE[1]} "
           f"({verdict} the {FLOOR_S} s floor)")

@@ -72,6 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     o.add_argument("--fps", type=float, metavar="N",
                    help="video frames per second; the squat is simulated at this rate, so the "
                         "video plays in real time (default 30, or the scenario file's rate)")
+    o.add_argument("--full-detail", action="store_true",
+                   help="draw the full meshes (slower) instead of the app's display meshes")
     o.add_argument("--flexion", type=float, metavar="DEG",
                    help="with a .png: the single frame at this knee flexion on the way down")
 
@@ -262,7 +264,8 @@ def run(args: argparse.Namespace) -> int:
                                   until_s=until_s)
     t_sim = time.perf_counter() - t0
     source = TrajectoryFrames(traj)
-    options = RenderOptions(view=view, heatmap=heatmap, size=size, title=title)
+    options = RenderOptions(view=view, heatmap=heatmap, size=size, title=title,
+                            full_detail=bool(args.full_detail))
 
     t0 = time.perf_counter()
     if suffix == ".png" and args.flexion is not None:
