@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -245,3 +246,11 @@ def test_render_errors_are_one_line(tmp_path: Path, args: list[str], expected: s
     assert len(lines) == 1 and lines[0].startswith("kneeviz: error:"), r.stderr
     assert expected in lines[0]
     assert "Traceback" not in r.stderr
+
+
+def test_outputs_get_normal_permissions(pfp_video: tuple[Path, TrajectoryFrames]) -> None:
+    """Written through a private temp file, the result is still readable by others (umask)."""
+    path, _src = pfp_video
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -494,6 +494,7 @@ class VideoWriter:
                 first.save(self.tmp, format="GIF", save_all=True, append_images=rest,
                            duration=max(20, round(1000.0 / self.fps)), loop=0, disposal=1)
                 self._gif_frames = []
+            _publishable(self.tmp)
             os.replace(self.tmp, self.path)
         except OSError as exc:
             self.abort()
@@ -521,6 +522,14 @@ class VideoWriter:
             self.abort()
 
 
+def _publishable(tmp: str | Path) -> None:
+    """Give a temp file (created 0600 by mkstemp) the permissions a new file normally gets."""
+    umask = os.umask(0)
+    os.umask(umask)
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, 0o666 & ~umask)
+
+
 def write_png(path: str | Path, image: np.ndarray) -> Path:
     """Save an RGB image as PNG (temp file + rename, like the videos)."""
     from PIL import Image
@@ -533,6 +542,7 @@ def write_png(path: str | Path, image: np.ndarray) -> Path:
     os.close(fd)
     try:
         Image.fromarray(np.ascontiguousarray(image)).save(name, format="PNG")
+        _publishable(name)
         os.replace(name, p)
     except OSError as exc:
         with contextlib.suppress(OSError):
