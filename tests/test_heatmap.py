@@ -10,6 +10,7 @@ from clinical_fixtures import default_anatomy, trajectory
 from kneeviz.mechanics.measures import nearest_groove_point
 from kneeviz.scene.heatmap import (
     CONTACT_MIN_MPA,
+    NO_CONTACT_COLOUR,
     PRESSURE_MAX_MPA,
     SCALAR_BAR_TITLE,
     FemurPainter,
@@ -19,7 +20,6 @@ from kneeviz.scene.heatmap import (
     ramp,
     relative_luminance,
 )
-from kneeviz.scene.materials import CARTILAGE
 from kneeviz.transforms import apply
 
 
@@ -33,7 +33,7 @@ def test_ramp_is_monotonic_in_lightness_and_blue_to_yellow() -> None:
     assert np.all(np.diff(lum) > 0), "lightness must rise steadily (readable in greyscale)"
     # Blue at the bottom, yellow at the top: no red-green opposition carries the meaning.
     assert c[0, 2] > c[0, 0] and c[-1, 0] > c[-1, 2] and c[-1, 1] > c[-1, 2]
-    assert np.allclose(colour_of(np.array([0.0]))[0], CARTILAGE.color)
+    assert np.allclose(colour_of(np.array([0.0]))[0], NO_CONTACT_COLOUR)
     assert np.allclose(colour_of(np.array([3 * PRESSURE_MAX_MPA]))[0], c[-1])
 
 

@@ -9,7 +9,8 @@ Drawn: the femur and patella (bone light, cartilage darker), the posterior condy
 copy of it through the patella (dotted) and the patella's mediolateral axis (yellow) with the tilt
 angle between them; a vertical line through the deepest point of the groove (magenta) and the
 patella's width split into the part lateral of it (the bisect offset). With `show_numbers` off
-(story mode) the lines stay and the numbers go.
+(story mode, for patients) the measurement lines and numbers go: the bones, the healthy outline,
+the groove's deepest point and the pressure dots stay, with plain side labels.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from PyQt6.QtWidgets import QSizePolicy, QWidget
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.mechanics.axial import AxialSlice, axial_slice, section_in
+from kneeviz.scene.heatmap import colour_of
 
 BACKGROUND = QColor(8, 8, 10)
 BONE_FILL = QColor(205, 202, 192)
@@ -52,6 +54,9 @@ class AxialView(QWidget):
         self.anatomy = anatomy
         self.slice: AxialSlice | None = None
         self.ghost: AxialSlice | None = None
+        self.contact: tuple[FloatArray, FloatArray] | None = None
+        """Contacting patellar cartilage points near the slice: (K, 2) slice coordinates and
+        their pressures (MPa)."""
         self.show_numbers = True
         self.setMinimumSize(320, 300)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -71,11 +76,17 @@ class AxialView(QWidget):
         self.ghost = None
         self.update()
 
-    def set_pose(self, T_femur_patella: FloatArray, T_femur_patella_ghost: FloatArray | None = None
-                 ) -> None:
+    def set_pose(self, T_femur_patella: FloatArray, T_femur_patella_ghost: FloatArray | None = None,
+                 patella_pressure_mpa: FloatArray | None = None) -> None:
         """Cut the knee through the patella at this pose; the optional ghost (the healthy
-        patella at the same frame) is cut by the SAME plane and drawn as a green outline."""
+        patella at the same frame) is cut by the SAME plane and drawn as a green outline; the
+        optional per-vertex patellar pressures mark where the cartilage presses near the slice
+        (dots in the heat map's colours)."""
         self.slice = axial_slice(self.anatomy, T_femur_patella)
+        self.contact = None
+        if patella_pressure_mpa is not None:
+            self.contact = contact_near_slice(self.slice, self.anatomy, T_femur_patella,
+                                              patella_pressure_mpa)
         self.ghost = None
         if T_femur_patella_ghost is not None:
             self.ghost = _ghost_in(self.slice, self.anatomy, T_femur_patella_ghost)
@@ -146,12 +157,32 @@ class AxialView(QWidget):
             pen = QPen(GHOST_PEN, 2.0, Qt.PenStyle.DashLine)
             p.setPen(pen)
             p.drawPath(self._path(self.ghost.patella))
-        self._draw_condylar_and_axis(p, sl)
-        self._draw_bisect(p, sl)
+        self._draw_contact(p)
+        if self.show_numbers:
+            self._draw_condylar_and_axis(p, sl)
+            self._draw_bisect(p, sl)
+        else:  # for patients: the anatomy, the healthy outline, the groove's deepest point
+            p.setPen(QPen(GROOVE, 1.0))
+            p.setBrush(QBrush(GROOVE))
+            p.drawEllipse(self._pt(sl.groove_point), 5.0, 5.0)
+            p.setBrush(Qt.BrushStyle.NoBrush)
         self._draw_side_labels(p)
         if self.show_numbers:
             self._draw_numbers(p, sl)
         p.end()
+
+    def _draw_contact(self, p: QPainter) -> None:
+        if self.contact is None or not len(self.contact[0]):
+            return
+        uv, mpa = self.contact
+        colours = colour_of(mpa)
+        p.setPen(QPen(QColor(255, 255, 255), 0.8))  # a white rim: visible on any fill
+        order = np.argsort(mpa)  # the highest pressures on top
+        for k in order:
+            r, g, b = (int(255 * c) for c in colours[k])
+            p.setBrush(QBrush(QColor(r, g, b)))
+            p.drawEllipse(self._pt(uv[k]), 3.5, 3.5)
+        p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _draw_condylar_and_axis(self, p: QPainter, sl: AxialSlice) -> None:
         c0, c1 = sl.condylar_medial, sl.condylar_lateral
@@ -248,7 +279,8 @@ class AxialView(QWidget):
 
     def _draw_side_labels(self, p: QPainter) -> None:
         p.setPen(TEXT)
-        left, right = ("LATERAL (outer side)", "MEDIAL (inner side)")
+        left, right = (("LATERAL (outer side)", "MEDIAL (inner side)") if self.show_numbers
+                       else ("outer side", "inner side"))
         if self._mirror() > 0:
             left, right = right, left
         h = self.height()
@@ -258,7 +290,31 @@ class AxialView(QWidget):
                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
         p.drawText(QRectF(6, 4, self.width() - 12, 22),
                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                   "front of the knee \u2191   (axial slice through the kneecap)")
+                   "front of the knee \u2191   (axial slice through the kneecap)"
+                   if self.show_numbers else
+                   "the knee cut across, seen from the feet (front at the top)")
+
+
+CONTACT_BAND_MM = 12.0
+"""Contact points this close to the slice plane are drawn on it (projected): the contact patch
+spans several millimetres above and below the kneecap's centre."""
+
+
+def contact_near_slice(sl: AxialSlice, anatomy: Anatomy, T_femur_patella: FloatArray,
+                       patella_pressure_mpa: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The contacting patellar cartilage vertices within CONTACT_BAND_MM of the slice plane, in
+    slice coordinates, with their pressures."""
+    V = np.asarray(anatomy.patella_cartilage.vertices_mm, dtype=float)
+    p = np.asarray(patella_pressure_mpa, dtype=float)
+    if p.shape[0] != len(V):
+        return np.zeros((0, 2)), np.zeros(0)
+    on = np.nonzero(p > 0.0)[0]
+    T = np.asarray(T_femur_patella, dtype=float)
+    pts = V[on] @ T[:3, :3].T + T[:3, 3]
+    rel = pts - sl.origin_femur_mm
+    near = np.abs(rel @ sl.normal_femur) <= CONTACT_BAND_MM
+    uv = np.stack([rel[near] @ sl.u_femur, rel[near] @ sl.v_femur], axis=1)
+    return uv, p[on][near]
 
 
 def _ghost_in(current: AxialSlice, anatomy: Anatomy, T_femur_patella_ghost: FloatArray

@@ -99,7 +99,9 @@ class ClinicalViews:
         self.axial = AxialView(self.session.anatomy)
         self.anatomy_controls = AnatomyControls(self.session)
         self.story = StoryController(self)
-        self.story_panel = StoryPanel(self.story)
+        self.story_slice = AxialView(self.session.anatomy)
+        self.story_slice.set_show_numbers(False)
+        self.story_panel = StoryPanel(self.story, side_widget=self.story_slice)
         self.panel = ClinicalPanel(self)
         self._numbers_widgets: list[QWidget] = [
             w for w in (getattr(window, "readouts", None), getattr(window, "plots", None))
@@ -179,7 +181,13 @@ class ClinicalViews:
             if healthy is not None and healthy is not view:
                 j = SquatPoses.of(healthy).index(i, view.n_frames)
                 ghost = healthy.T_femur_patella[j]
-            self.axial.set_pose(view.T_femur_patella[i], ghost)
+            self.axial.set_pose(view.T_femur_patella[i], ghost, pat_i)
+        if self.story_slice.isVisible():
+            healthy = self.session.healthy_view
+            ghost = None
+            if healthy is not None and healthy is not view:
+                ghost = healthy.T_femur_patella[SquatPoses.of(healthy).index(i, view.n_frames)]
+            self.story_slice.set_pose(view.T_femur_patella[i], ghost, pat_i)
         if paint:
             self._repaint()
 
@@ -195,6 +203,7 @@ class ClinicalViews:
         self.heatmap.reattach()
         self.overlays.set_anatomy(anatomy)
         self.axial.set_anatomy(anatomy)
+        self.story_slice.set_anatomy(anatomy)
 
     # -- toggles -----------------------------------------------------------------------------------
     def set_heatmap(self, on: bool) -> None:
@@ -211,12 +220,15 @@ class ClinicalViews:
         self._repaint()
 
     def set_camera(self, name: str) -> None:
-        """A window camera preset, or "above": looking down on the knee so the thigh bone's
-        inward turn (the arc) is seen in plan."""
-        if name != "above":
+        """A window camera preset, or "above" (front and well above: the thigh bone's inward turn
+        opened out) or "kneecap" (close on the kneecap and the groove beneath it)."""
+        if name == "above":
+            pos, focal, up = self.overlays.turn_camera()
+        elif name == "kneecap":
+            pos, focal, up = self.overlays.kneecap_camera()
+        else:
             self.window.set_camera(name)
             return
-        pos, focal, up = self.overlays.turn_camera()
         plotter = self.window.plotter
         plotter.camera_position = [tuple(pos), tuple(focal), tuple(up)]
         plotter.reset_camera_clipping_range()
@@ -268,6 +280,7 @@ class ClinicalViews:
         self.overlays.set_all(step.overlays)
         self.heatmap.set_visible(step.heatmap)
         self.overlays.set_see_through(step.see_through)
+        self.story_slice.setVisible(step.slice_view)
         self.panel.sync()
         playback = getattr(w, "playback", None)
         if step.play:

@@ -36,6 +36,8 @@ class StoryStep:
     play: bool = True
     rest_at_flexion_deg: float = 30.0
     """Knee angle shown while not playing."""
+    slice_view: bool = False
+    """Show the cut through the knee (the axial slice, without numbers) beside the caption."""
 
 
 STEPS: tuple[StoryStep, ...] = (
@@ -63,11 +65,13 @@ STEPS: tuple[StoryStep, ...] = (
     ),
     StoryStep(
         title="4  The kneecap rides outward",
-        text="The groove turns away under the kneecap, so the kneecap ends up toward the "
-             "outside and presses on the outer side of the groove. The coloured patch is where "
-             "it presses: yellow means harder. Green: where a healthy kneecap would sit.",
-        preset="pfp", camera="closeup", overlays=frozenset({"ghost", "groove"}),
-        heatmap=True, see_through=True, play=False, rest_at_flexion_deg=30.0,
+        text="The groove turns away under the kneecap, so the kneecap rides toward the "
+             "outside and presses on the groove's outer side. Coloured patch: where it presses "
+             "(yellow is harder). Right: the knee cut across; green shows where a healthy "
+             "kneecap sits.",
+        preset="pfp", camera="kneecap", overlays=frozenset({"groove"}),
+        heatmap=True, see_through=True, play=False, rest_at_flexion_deg=45.0,
+        slice_view=True,
     ),
     StoryStep(
         title="5  Stronger hip, better tracking",
@@ -155,9 +159,11 @@ class StoryController(QObject):
 class StoryPanel(QWidget):
     """Large plain-language caption and the story's buttons."""
 
-    def __init__(self, controller: StoryController, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StoryController, side_widget: QWidget | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
+        self.side_widget = side_widget
         self.setObjectName("story-panel")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(
@@ -194,9 +200,18 @@ class StoryPanel(QWidget):
         row.addStretch(1)
         row.addWidget(self.position)
         row.addWidget(self.exit_button)
-        lay.addWidget(self.title)
-        lay.addWidget(self.caption, 1)
-        lay.addLayout(row)
+        text = QVBoxLayout()
+        text.addWidget(self.title)
+        text.addWidget(self.caption, 1)
+        text.addLayout(row)
+        top = QHBoxLayout()
+        top.addLayout(text, 1)
+        if side_widget is not None:
+            side_widget.setMinimumSize(300, 260)
+            side_widget.setMaximumWidth(380)
+            side_widget.hide()
+            top.addWidget(side_widget)
+        lay.addLayout(top)
         self.back_button.clicked.connect(controller.back)
         self.next_button.clicked.connect(controller.next)
         self.play_button.toggled.connect(self._on_play)

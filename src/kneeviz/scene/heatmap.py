@@ -3,10 +3,10 @@
 The cartilage actors KneeScene built once receive the solver's per-vertex pressures (MPa) as a
 point array, unchanged, so what is coloured is exactly what was computed. The colour scale is FIXED
 (0 to PRESSURE_MAX_MPA) so a frame, a preset or a patient can be compared with another by colour
-alone; pressures above it are drawn in the top colour. Vertices with no contact keep the
-cartilage's own colour, so the contact patch stands out.
+alone; pressures above it are drawn in the top colour. Vertices with no contact turn a pale
+neutral grey, so the contact patch stands out.
 
-The ramp runs from dark blue through grey to yellow with steadily rising lightness: readable with
+The ramp runs from blue through grey to yellow with steadily rising lightness: readable with
 red-green colour blindness and in greyscale (the design idea of cividis: Nunez JR, Anderton CR,
 Renslow RS (2018), PLoS ONE 13(7):e0199239). Its anchor colours are kneeviz's own.
 """
@@ -22,7 +22,6 @@ from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.scene.knee_scene import KneeScene
-from kneeviz.scene.materials import CARTILAGE
 
 PRESSURE_ARRAY = "pressure_MPa"
 PRESSURE_MAX_MPA = 8.0
@@ -34,13 +33,17 @@ CONTACT_MIN_MPA = 1e-3
 SCALAR_BAR_TITLE = "Pressure (MPa)"
 
 _ANCHORS = np.array([
-    [0.00, 0.00, 0.14, 0.33],
-    [0.25, 0.20, 0.29, 0.44],
-    [0.50, 0.46, 0.46, 0.47],
-    [0.75, 0.72, 0.66, 0.40],
+    [0.00, 0.15, 0.30, 0.70],
+    [0.25, 0.33, 0.42, 0.62],
+    [0.50, 0.55, 0.55, 0.52],
+    [0.75, 0.78, 0.70, 0.40],
     [1.00, 1.00, 0.90, 0.20],
 ])
-"""(position, r, g, b): dark blue -> slate -> grey -> ochre -> yellow."""
+"""(position, r, g, b): blue -> slate -> grey -> ochre -> yellow. It starts at a mid blue, not a
+near-black navy, so the light contact pressures of shallow flexion (1-2 MPa) still stand out."""
+NO_CONTACT_COLOUR = (0.86, 0.86, 0.84)
+"""Cartilage out of contact while the heat map is on: a pale neutral grey, against which every
+colour of the ramp stands out (the cartilage's own bluish tint would blend with the low end)."""
 
 PARTS: dict[str, str] = {"patella_cartilage": "patella", "femur_cartilage": "femur"}
 """Heat-mapped actor -> whose pressures it shows."""
@@ -59,13 +62,13 @@ def relative_luminance(rgb: FloatArray) -> FloatArray:
 
 
 def lookup_table() -> pv.LookupTable:
-    """The fixed-scale lookup table; no-contact vertices (below CONTACT_MIN_MPA) in cartilage
-    colour, above the top in the top colour."""
+    """The fixed-scale lookup table; no-contact vertices (below CONTACT_MIN_MPA) pale grey,
+    above the top in the top colour."""
     lut = pv.LookupTable()
     colours = ramp(256)
     lut.values = np.hstack([colours * 255.0, np.full((256, 1), 255.0)]).astype(np.uint8)
     lut.scalar_range = (CONTACT_MIN_MPA, PRESSURE_MAX_MPA)
-    lut.below_range_color = CARTILAGE.color
+    lut.below_range_color = NO_CONTACT_COLOUR
     lut.above_range_color = tuple(colours[-1])
     return lut
 
@@ -77,7 +80,7 @@ def colour_of(pressure_mpa: FloatArray) -> FloatArray:
     idx = np.clip(((p - CONTACT_MIN_MPA) / (PRESSURE_MAX_MPA - CONTACT_MIN_MPA) * 255.0)
                   .round().astype(int), 0, 255)
     out = colours[idx]
-    out[p < CONTACT_MIN_MPA] = CARTILAGE.color
+    out[p < CONTACT_MIN_MPA] = NO_CONTACT_COLOUR
     return out
 
 

@@ -28,7 +28,7 @@ OVERLAYS: tuple[str, ...] = ("ghost", "rotation", "groove", "trail", "pull", "la
 """Overlay names, each a toggle."""
 
 GHOST_COLOUR = (0.35, 0.85, 0.45)
-GHOST_OPACITY = 0.35
+GHOST_OPACITY = 0.28
 CURRENT_COLOUR = (0.98, 0.55, 0.20)
 GROOVE_COLOUR = (0.92, 0.35, 0.78)
 QUAD_COLOUR = (0.90, 0.25, 0.20)
@@ -40,7 +40,7 @@ RING_SWEEP_DEG = 110.0
 """The arc is drawn around the thigh bone this far above the knee centre (along its axis), in the
 horizontal plane: the spokes show the front of the thigh bone, healthy (green) and now (orange)."""
 PULL_LENGTH_MM = 110.0
-SEE_THROUGH_OPACITY = 0.22
+SEE_THROUGH_OPACITY = 0.12
 
 LABELS = {
     "femur": "thigh bone (femur)",
@@ -298,6 +298,22 @@ class Overlays:
         lat = np.array([0.0, 0.0, -1.0 if self.anatomy.side == "left" else 1.0])
         direction = np.array([1.0, 0.75, 0.0]) + 0.2 * lat
         pos = focal + 460.0 * direction / np.linalg.norm(direction)
+        return pos, focal, np.array([0.0, 1.0, 0.0])
+
+    def kneecap_camera(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """(position, focal point, view-up) close on the kneecap from in front, outside and
+        above, so the see-through kneecap shows the pressure on the groove beneath it."""
+        cur = self.current
+        D = self._D()
+        if cur is None:
+            T_wp = np.eye(4)
+        else:
+            i = min(max(self.frame, 0), cur.n_frames - 1)
+            T_wp = np.asarray(cur.T_world["femur"][i]) @ cur.T_femur_patella[i]
+        focal = apply(D @ T_wp, np.array([-8.0, 0.0, 0.0]))
+        lat = np.array([0.0, 0.0, -1.0 if self.anatomy.side == "left" else 1.0])
+        direction = np.array([1.0, 0.55, 0.0]) + 0.35 * lat
+        pos = focal + 190.0 * direction / np.linalg.norm(direction)
         return pos, focal, np.array([0.0, 1.0, 0.0])
 
     def _update_rotation(self, T_wf: FloatArray, T_wf_healthy: FloatArray) -> None:
