@@ -9,6 +9,7 @@ plausible distances along the bone axes; the rest are computed simply from the g
 
 from __future__ import annotations
 
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.transforms import invert, make_transform
 
 LENHART_DIR = Path(__file__).resolve().parents[2] / "shared" / "meshes" / "lenhart2015"
+TEST_CACHE = Path(tempfile.gettempdir()) / "kneeviz-test-grid-cache"
+"""Distance-grid cache shared by the mechanics tests (entries are keyed by mesh content)."""
 
 
 def lenhart_available() -> bool:

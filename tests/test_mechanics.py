@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kneeviz.anatomy.mesh import SurfaceMesh
 from kneeviz.mechanics import measures
 from kneeviz.mechanics.contact import (
     ContactPoints,
@@ -25,6 +26,7 @@ from kneeviz.mechanics.equilibrium import (
     solve_frame,
 )
 from kneeviz.mechanics.muscles import ExtensorParams, spring_tension, wrapped_target
+from lenhart_fixture import TEST_CACHE
 from mechanics_knees import (
     GROOVE_RADIUS_MM,
     simple_poses,
@@ -34,8 +36,9 @@ from mechanics_knees import (
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("kneeviz-cache")
+def cache() -> Path:
+    TEST_CACHE.mkdir(parents=True, exist_ok=True)
+    return TEST_CACHE
 
 
 @pytest.fixture(scope="module")
@@ -81,27 +84,51 @@ def test_points_outside_the_grid_are_far_outside(sym_model: PatellofemoralModel)
     assert g.distance(far[None, :])[0] >= 100.0
 
 
-def test_grid_cache_round_trip(cache: Path) -> None:
-    a = symmetric_anatomy()
-    grid = load_or_build_grid(a.femur_cartilage, a.femur, directory=cache)
-    key = grid_key(a.femur_cartilage, a.femur, 1.0)
-    files = list(cache.glob(f"*{key}*.npz"))
+def flat_sheet(size_mm: float = 20.0, step_mm: float = 1.0) -> tuple[SurfaceMesh, SurfaceMesh]:
+    """A flat cartilage sheet in the y = 0 plane facing +Y, on a bone sheet 2 mm below it."""
+    u = np.arange(-size_mm / 2, size_mm / 2 + 1e-9, step_mm)
+    X, Z = np.meshgrid(u, u, indexing="ij")
+    v = np.column_stack([X.ravel(), np.zeros(X.size), Z.ravel()])
+    n = len(u)
+    idx = np.arange(n * n).reshape(n, n)
+    a, b = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel()
+    c, d = idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
+    f = np.concatenate([np.column_stack([a, c, b]), np.column_stack([a, d, c])])
+    sheet = SurfaceMesh(v, f)
+    if sheet.face_normals()[:, 1].mean() < 0:
+        sheet = SurfaceMesh(v, f[:, ::-1].copy())
+    bone = SurfaceMesh(v - [0.0, 2.0, 0.0], sheet.faces)
+    return sheet, bone
+
+
+def test_grid_of_a_flat_sheet_and_its_cache(tmp_path: Path) -> None:
+    cart, bone = flat_sheet()
+    grid = load_or_build_grid(cart, bone, directory=tmp_path)
+    # above and below the sheet's interior the signed distance is the height over it
+    pts = np.array([[x, y, z] for x in (-5.0, 0.3, 4.0) for y in (-1.5, -0.4, 0.7, 3.0)
+                    for z in (-6.0, 2.2)])
+    assert np.allclose(grid.distance(pts), pts[:, 1], atol=0.02)
+    active, sd, normal, thick = grid.penetrating(pts)
+    assert np.array_equal(active, np.nonzero(pts[:, 1] < 0)[0])
+    assert np.allclose(normal, [0.0, 1.0, 0.0], atol=1e-6)
+    assert np.allclose(thick, 2.0, atol=0.05)
+    # beyond the sheet's edge, level with it, a point is outside the cartilage, not inside
+    assert grid.distance(np.array([[15.0, -0.5, 0.0]]))[0] > 0.0
+    # the cache: one .npz keyed by content, read back without pickle
+    key = grid_key(cart, bone, 1.0)
+    files = list(tmp_path.glob(f"*{key}*.npz"))
     assert len(files) == 1
     with np.load(files[0], allow_pickle=False) as z:
         assert set(z.files) == {"origin_mm", "spacing_mm", "values"}
-    again = load_or_build_grid(a.femur_cartilage, a.femur, directory=cache)
+    again = load_or_build_grid(cart, bone, directory=tmp_path)
     assert np.allclose(again.values, grid.values, atol=1e-4)
-    # another cartilage gets another key (the cache is keyed by content)
-    moved = dataclasses.replace(a.femur_cartilage)
-    other = type(moved)(moved.vertices_mm + 0.5, moved.faces)
-    assert grid_key(other, a.femur, 1.0) != key
-
-
-def test_grid_build_is_consistent_with_a_rebuild() -> None:
-    a = symmetric_anatomy()
-    g1 = build_distance_grid(a.femur_cartilage, a.femur)
-    pts = np.array([[GROOVE_RADIUS_MM + 0.5, 0.0, 0.0], [0.0, -GROOVE_RADIUS_MM - 1.0, 0.0]])
-    assert np.allclose(g1.distance(pts), [0.5, 1.0], atol=0.05)
+    moved = SurfaceMesh(cart.vertices_mm + 0.5, cart.faces)
+    assert grid_key(moved, bone, 1.0) != key
+    # a damaged cache file is rebuilt, not trusted
+    files[0].write_bytes(b"not an npz")
+    rebuilt = load_or_build_grid(cart, bone, directory=tmp_path)
+    assert np.allclose(rebuilt.distance(pts), pts[:, 1], atol=0.02)
+    assert build_distance_grid(cart, bone).shape == grid.shape
 
 
 def test_at_least_2000_contact_points(sym_model: PatellofemoralModel) -> None:

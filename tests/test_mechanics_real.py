@@ -3,6 +3,7 @@ Lenhart 2015 knee. Balance, convergence and the Souza et al. 2010 direction (iss
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,16 +15,17 @@ from kneeviz.motion.squat import squat_kinematics
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import Trajectory, model_for, simulate
 from kneeviz.transforms import invert
-from lenhart_fixture import lenhart_anatomy, require_lenhart
+from lenhart_fixture import TEST_CACHE, lenhart_anatomy, require_lenhart
 
 KNEES = ["default", "lenhart2015"]
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Distance grids for these tests go to a temporary cache (built once per module)."""
+def _cache() -> None:
+    """Distance grids for these tests go to a shared temporary cache (keyed by mesh content, so
+    sharing is safe), built once and reused by later modules and runs."""
     mp = pytest.MonkeyPatch()
-    mp.setenv("KNEEVIZ_CACHE_DIR", str(tmp_path_factory.mktemp("grid-cache")))
+    mp.setenv("KNEEVIZ_CACHE_DIR", str(TEST_CACHE))
     yield
     mp.undo()
 
@@ -133,7 +135,12 @@ def test_converges_over_a_coarse_grid(name: str, ir: float) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", KNEES)
-def test_converges_over_the_full_grid(name: str) -> None:
+def test_converges_over_the_full_grid(name: str, request: pytest.FixtureRequest) -> None:
+    """About 20-40 s a knee: runs with `pytest -m slow` (or KNEEVIZ_SLOW_TESTS=1)."""
+    if "slow" not in (request.config.getoption("-m") or "") and not os.environ.get(
+        "KNEEVIZ_SLOW_TESTS"
+    ):
+        pytest.skip("slow: run with `pytest -m slow` or KNEEVIZ_SLOW_TESTS=1")
     a = knee(name)
     for ir in np.arange(-5.0, 25.1, 5.0):
         sc = Scenario(femoral_internal_rotation_deg=float(ir), max_flexion_deg=140.0,

@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 
-GRID_VERSION = "sdf-v5"
+GRID_VERSION = "sdf-v6"
 CARTILAGE_E_MPA = 5.0
 CARTILAGE_NU = 0.45
 
@@ -53,23 +53,38 @@ def signed_volume_mm3(mesh: SurfaceMesh) -> float:
     return float(np.einsum("ij,ij->i", t[:, 0], np.cross(t[:, 1], t[:, 2])).sum() / 6.0)
 
 
+def is_closed(mesh: SurfaceMesh) -> bool:
+    """Every edge shared by exactly two faces (a watertight surface)."""
+    f = mesh.faces
+    edges = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+    _, counts = np.unique(edges, axis=0, return_counts=True)
+    return bool(len(counts) and np.all(counts == 2))
+
+
 def articular_faces(cartilage: SurfaceMesh, bone: SurfaceMesh) -> tuple[IntArray, FloatArray]:
     """Indices of the cartilage faces on the articular side and their outward unit normals.
 
     A cartilage mesh may be a single articular sheet (either winding) or a closed shell whose inner
-    sheet lies on or under the bone. Articular faces are those whose normal agrees with the
-    outward normal of the nearest bone vertex (bone winding taken from its signed volume). If that
-    keeps almost nothing, the sheet is wound inward and is flipped.
+    sheet lies on or under the bone. With a closed bone (its outward side known from its signed
+    volume), articular faces are those whose normal agrees with the outward normal of the nearest
+    bone vertex. With an open bone surface (a subchondral patch), they are those whose normal points
+    away from the nearest bone vertex. If that keeps almost nothing, the sheet is wound inward and
+    is flipped.
     """
     normals = cartilage.face_normals()
     centroids = cartilage.vertices_mm[cartilage.faces].mean(axis=1)
     _, idx = cKDTree(bone.vertices_mm).query(centroids, workers=-1)
-    outward = np.sign(signed_volume_mm3(bone)) or 1.0
-    agree = outward * np.einsum("ij,ij->i", normals, bone.vertex_normals()[idx])
-    keep = agree > 0.2
+    if is_closed(bone):
+        outward = np.sign(signed_volume_mm3(bone)) or 1.0
+        score = outward * np.einsum("ij,ij->i", normals, bone.vertex_normals()[idx])
+        threshold = 0.2
+    else:
+        score = np.einsum("ij,ij->i", centroids - bone.vertices_mm[idx], normals)
+        threshold = 0.0
+    keep = score > threshold
     if keep.sum() < 0.1 * len(keep):
         normals = -normals
-        keep = agree < -0.2
+        keep = score < -threshold
     ids = np.nonzero(keep & (np.linalg.norm(normals, axis=1) > 0))[0]
     return ids.astype(np.int64), normals[ids]
 
@@ -145,7 +160,7 @@ class DistanceGrid:
 
     def _corners(
         self, points_mm: FloatArray
-    ) -> tuple[FloatArray, list[tuple[IntArray, FloatArray]]]:
+    ) -> tuple[NDArray[np.bool_], list[tuple[IntArray, FloatArray]]]:
         """Which points lie inside the grid, and the 8 (flat index offset, weight) corners."""
         f = (points_mm - self.origin_mm) / self.spacing_mm
         shape = np.array(self.shape)
@@ -176,6 +191,26 @@ class DistanceGrid:
         for idx, w in corners:
             acc += w * sd_flat[idx]
         return np.where(inside, acc, 1e3)
+
+    def penetrating(
+        self, points_mm: FloatArray
+    ) -> tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]:
+        """For the points below the surface (signed distance < 0): their indices, distances, unit
+        outward normals and femoral thickness, with one corner lookup for all channels."""
+        inside, corners = self._corners(points_mm)
+        sd_flat: FloatArray = self._sd  # type: ignore[attr-defined]
+        rest: FloatArray = self._rest  # type: ignore[attr-defined]
+        acc = np.zeros(len(points_mm))
+        for idx, w in corners:
+            acc += w * sd_flat[idx]
+        active = np.nonzero(inside & (acc < 0.0))[0]
+        acc4 = np.zeros((len(active), 4))
+        for idx, w in corners:
+            acc4 += w[active, None] * rest[idx[active]]
+        n = acc4[:, :3]
+        nn = np.linalg.norm(n, axis=1, keepdims=True)
+        n = np.divide(n, nn, out=np.zeros_like(n), where=nn > 1e-9)
+        return active, acc[active], n, acc4[:, 3]
 
     def sample(self, points_mm: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Trilinear signed distance (N,), unit outward normal (N, 3), femoral thickness (N,)."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
@@ -40,6 +41,7 @@ from kneeviz.transforms import apply, axis_angle, make_transform
 
 ROT_SCALE_RAD = 0.05
 MOMENT_ARM_SCALE_MM = 20.0
+CANDIDATE_MM = 3.0
 CONVERGENCE_FRACTION = 0.01
 """The issue's acceptance: net force < 1 % of quadriceps force, moment < 1 % of it x patella length.
 The solver iterates to a 20 times tighter tolerance so converged frames meet it with a margin."""
@@ -89,10 +91,6 @@ class FrameSolution:
     wrench: Wrench
 
 
-def _skew(v: FloatArray) -> FloatArray:
-    return np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
-
-
 def initial_patella_pose(
     anatomy: Anatomy, grid: DistanceGrid, contact: ContactPoints
 ) -> FloatArray:
@@ -136,17 +134,40 @@ def build_model(
     )
 
 
-def _line_jacobian(lf: LineForce, origin: FloatArray) -> FloatArray:
-    """6x6 contribution of one line element (see module docstring of muscles.py)."""
-    r = lf.point_mm - origin
-    S = lf.stiffness
-    R = _skew(r)
+def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Row-wise cross product of (N, 3) arrays (np.cross is slow for small arrays)."""
+    return np.column_stack(
+        [
+            a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
+            a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
+            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
+        ]
+    )
+
+
+def _lines_wrench(lines: list[LineForce], origin: FloatArray) -> tuple[FloatArray, FloatArray,
+                                                                       FloatArray]:
+    """Net force, moment about `origin` and the 6x6 Jacobian of line elements.
+
+    For an element pulling with force f at a patella point p = origin + r, with df/dp = S:
+    a small translation dt moves p by dt; a small rotation dw (about the origin) moves it by
+    dw x r. So dF/dt = S, dF/dw = -S [r]x, dM/dt = [r]x S and dM/dw = r f^T - (r.f) I - [r]x S [r]x.
+    """
+    P = np.array([lf.point_mm for lf in lines])
+    Fo = np.array([lf.force_n for lf in lines])
+    S = np.array([lf.stiffness for lf in lines])
+    r = P - origin
+    Rx = np.zeros((len(lines), 3, 3))
+    Rx[:, 0, 1], Rx[:, 0, 2] = -r[:, 2], r[:, 1]
+    Rx[:, 1, 0], Rx[:, 1, 2] = r[:, 2], -r[:, 0]
+    Rx[:, 2, 0], Rx[:, 2, 1] = -r[:, 1], r[:, 0]
+    SR = S @ Rx
     J = np.zeros((6, 6))
-    J[:3, :3] = -S @ R
-    J[:3, 3:] = S
-    J[3:, :3] = np.outer(r, lf.force_n) - float(r @ lf.force_n) * np.eye(3) - R @ S @ R
-    J[3:, 3:] = R @ S
-    return J
+    J[:3, :3] = -SR.sum(axis=0)
+    J[:3, 3:] = S.sum(axis=0)
+    J[3:, :3] = r.T @ Fo - float(np.einsum("ij,ij->", r, Fo)) * np.eye(3) - (Rx @ SR).sum(axis=0)
+    J[3:, 3:] = (Rx @ S).sum(axis=0)
+    return Fo.sum(axis=0), _cross(r, Fo).sum(axis=0), J
 
 
 def evaluate(
@@ -157,6 +178,7 @@ def evaluate(
     quadriceps_force_n: float,
     *,
     contact: bool = True,
+    subset: NDArray[np.int64] | None = None,
 ) -> Wrench:
     """Net wrench on the patella at this pose, with its analytic Jacobian with respect to a small
     rotation (about the patella origin, femur axes) and translation of the patella."""
@@ -187,20 +209,19 @@ def evaluate(
         )
         for s in ext.ligaments
     ]
-    for lf in (*bundles, *tendons, *ligs):
-        F += lf.force_n
-        M += np.cross(lf.point_mm - o, lf.force_n)
-        J += _line_jacobian(lf, o)
+    F, M, J = _lines_wrench([*bundles, *tendons, *ligs], o)
 
     pts = model.contact.points_mm @ R.T + o
     n_pts = len(pts)
     pressures = np.zeros(n_pts)
     forces = np.zeros((n_pts, 3))
     if contact:
-        sd = model.grid.distance(pts)
-        active = np.nonzero(sd < 0.0)[0]
+        if subset is None:
+            active, sd_a, nrm, h_fem = model.grid.penetrating(pts)
+        else:
+            found, sd_a, nrm, h_fem = model.grid.penetrating(pts[subset])
+            active = subset[found]
         if len(active):
-            sd_a, nrm, h_fem = model.grid.sample(pts[active])
             pen = np.maximum(-sd_a, 0.0)
             h = model.contact.thickness_mm[active] + h_fem
             k = model.foundation_modulus_mpa * model.contact.areas_mm2[active] / h  # N/mm
@@ -210,8 +231,8 @@ def evaluate(
             forces[active] = f
             r = pts[active] - o
             F += f.sum(axis=0)
-            M += np.cross(r, f).sum(axis=0)
-            w = np.cross(r, nrm)
+            M += _cross(r, f).sum(axis=0)
+            w = _cross(r, nrm)
             kn = k[:, None] * nrm
             kw = k[:, None] * w
             J[:3, 3:] -= nrm.T @ kn
@@ -269,14 +290,48 @@ def solve_frame(
     U, _, Vt = np.linalg.svd(T[:3, :3])
     T[:3, :3] = U @ Vt
     T[3] = (0.0, 0.0, 0.0, 1.0)
-    w = evaluate(model, T, T_femur_tibia, T_femur_pelvis, q, contact=contact)
+    # Within one frame the patella moves a millimetre or two, so only contact points within
+    # CANDIDATE_MM of the cartilage at the start are tested while iterating; the converged pose is
+    # checked with every point (and iteration resumes with a fresh candidate set if that differs).
+    candidates: NDArray[np.int64] | None = None
+
+    def pick_candidates(T_: FloatArray) -> NDArray[np.int64] | None:
+        if not contact:
+            return None
+        pts = model.contact.points_mm @ T_[:3, :3].T + T_[:3, 3]
+        return np.nonzero(model.grid.distance(pts) < CANDIDATE_MM)[0]
+
+    def ev(T_: FloatArray, full: bool = False) -> Wrench:
+        return evaluate(model, T_, T_femur_tibia, T_femur_pelvis, q, contact=contact,
+                        subset=None if full else candidates)
+
+    candidates = pick_candidates(T)
+    w = ev(T)
     r = scaled_residual(w)
     cost = float(r @ r)
     lam = 1e-6
     iterations = 0
+    verified = False
+    travel = 0.0  # how far any contact point may have moved since the candidates were picked
+    reach = float(np.linalg.norm(model.contact.points_mm, axis=1).max())
     while iterations < max_iterations:
         if np.linalg.norm(w.force_n) < tol_f and np.linalg.norm(w.moment_nmm) < tol_m:
-            break
+            if travel < CANDIDATE_MM - 0.5:
+                # no point that was farther than CANDIDATE_MM can have reached the cartilage
+                verified = True
+                break
+            w_full = ev(T, full=True)
+            if (
+                np.linalg.norm(w_full.force_n) < tol_f
+                and np.linalg.norm(w_full.moment_nmm) < tol_m
+            ):
+                w, verified = w_full, True
+                break
+            candidates = pick_candidates(T)
+            travel = 0.0
+            w = w_full
+            r = scaled_residual(w)
+            cost = float(r @ r)
         iterations += 1
         Js = (w.jacobian * row[:, None]) * col[None, :]
         JtJ = Js.T @ Js
@@ -298,17 +353,20 @@ def solve_frame(
             turn = float(np.linalg.norm(step[:3])) + 1e-12
             scale = min(1.0, 5.0 / move, 0.15 / turn)
             T_new = _apply_step(T, step * scale)
-            w_new = evaluate(model, T_new, T_femur_tibia, T_femur_pelvis, q, contact=contact)
+            w_new = ev(T_new)
             r_new = scaled_residual(w_new)
             c_new = float(r_new @ r_new)
             if np.isfinite(c_new) and c_new < cost:
                 T, w, r, cost = T_new, w_new, r_new, c_new
+                travel += scale * (move + turn * reach)
                 lam = max(lam / 5.0, 1e-9)
                 accepted = True
                 break
             lam = max(lam * 8.0, 1e-6)
         if not accepted:
             break
+    if not verified:
+        w = ev(T, full=True)
     converged = bool(
         np.linalg.norm(w.force_n) < CONVERGENCE_FRACTION * q
         and np.linalg.norm(w.moment_nmm) < CONVERGENCE_FRACTION * q * model.patella_height_mm
