@@ -56,8 +56,11 @@ class MainWindow(QMainWindow):
         *,
         solver: Solver | None = None,
         multisampling: bool = False,
+        clinical: bool = True,
         parent: QWidget | None = None,
     ) -> None:
+        """clinical=False leaves out the clinical and patient views (issue 6): the bare player,
+        used by the benchmark to separate their cost from the window's."""
         super().__init__(parent)
         # The solve thread runs Python code: hand the interpreter lock over more often than the
         # default 5 ms so the UI thread (painting, events) never waits long for it.
@@ -140,7 +143,7 @@ class MainWindow(QMainWindow):
         # Clinical and patient views (issue 6): heat map, overlays, axial slice, story mode.
         from kneeviz.app.clinical import ClinicalViews
 
-        self.clinical = ClinicalViews(self)
+        self.clinical: ClinicalViews | None = ClinicalViews(self) if clinical else None
         self.session.start()
         self.resize(1400, 860)
 
@@ -323,7 +326,8 @@ class MainWindow(QMainWindow):
             self._closed = True
             self.playback.pause()
             self._progress_timer.stop()
-            self.clinical.shutdown()
+            if self.clinical is not None:
+                self.clinical.shutdown()
             self.session.close()
             self._load_pool.waitForDone(60000)
             self.plotter.close()
