@@ -28,21 +28,41 @@ from kneeviz.scenario_file import load_scenario_file  # noqa: E402
 SOLVE_TIMEOUT_MS = 120_000
 
 
-@pytest.fixture
-def window(qtbot):  # type: ignore[no-untyped-def]
+def _wait(cond, timeout_ms: int) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from PyQt6.QtWidgets import QApplication
+
+    end = time.monotonic() + timeout_ms / 1000
+    while not cond():
+        assert time.monotonic() < end, "timed out"
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+@pytest.fixture(scope="module")
+def shared_window(qapp):  # type: ignore[no-untyped-def]
+    """One window for the module (opening one and solving its squat takes seconds)."""
     w = MainWindow(default_knee(), short_scenario("pfp"))
-    qtbot.addWidget(w)
     w.resize(900, 640)
     w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.session.view is not None and w.session.view.solved,
-                    timeout=SOLVE_TIMEOUT_MS)
+    _wait(lambda: w.session.view is not None and w.session.view.solved, SOLVE_TIMEOUT_MS)
     errors: list[str] = []
     w.show_error = errors.append  # type: ignore[method-assign]
     w.errors = errors  # type: ignore[attr-defined]
     yield w
     ea.wait_for_jobs()
     w.close()
+
+
+@pytest.fixture
+def window(shared_window, qtbot):  # type: ignore[no-untyped-def]
+    """The shared window, solved, with no errors recorded yet."""
+    shared_window.errors.clear()
+    qtbot.waitUntil(lambda: shared_window.session.view is not None
+                    and shared_window.session.view.solved, timeout=SOLVE_TIMEOUT_MS)
+    yield shared_window
+    ea.wait_for_jobs()
 
 
 def test_export_video_with_progress(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

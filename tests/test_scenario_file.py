@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from export_fixtures import default_knee, short_scenario
+from export_fixtures import short_scenario, short_trajectory
 from kneeviz.errors import KneevizError
 from kneeviz.scenario import Scenario
 from kneeviz.scenario_file import (
@@ -66,10 +66,11 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
 
 
 def test_reopened_scenario_reproduces_the_trajectory(tmp_path: Path) -> None:
-    doc = _doc(femoral_internal_rotation_deg=12.0, hip_adduction_deg=3.0, max_flexion_deg=90.0)
+    doc = _doc()
     path = save_scenario_file(tmp_path / "squat.kneeviz.json", doc)
     back = load_scenario_file(path)
-    a = simulate(default_knee(), doc.scenario)
+    a = short_trajectory("pfp")  # the saved scenario's squat (shared with the other tests)
+    assert a.scenario == doc.scenario
     b = simulate(anatomy_for(back), back.scenario)
     assert a.n_frames == b.n_frames == doc.scenario.n_frames
     for key in a.values:
@@ -77,7 +78,7 @@ def test_reopened_scenario_reproduces_the_trajectory(tmp_path: Path) -> None:
     np.testing.assert_array_equal(a.T_world_patella, b.T_world_patella)
     np.testing.assert_array_equal(a.patella_pressure_mpa, b.patella_pressure_mpa)
     # ...and the comparison can fail: another hip rotation moves the kneecap elsewhere.
-    c = simulate(default_knee(), replace(doc.scenario, femoral_internal_rotation_deg=0.0))
+    c = short_trajectory("healthy")
     assert not np.array_equal(a.T_world_patella, c.T_world_patella)
 
 
