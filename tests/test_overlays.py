@@ -93,4 +93,10 @@ def test_no_healthy_squat_hides_ghost_and_arc(rendered) -> None:  # type: ignore
     assert not ov._ghost.GetVisibility()
     assert all(not a.GetVisibility() for a in ov.actors["rotation"])
     assert all(a.GetVisibility() for a in ov.actors["pull"])
+    # The healthy squat on screen: one path, not the same path twice.
+    healthy = trajectory("healthy")
+    ov.set_squats(healthy, healthy)
+    assert ov._trail.GetVisibility() and not ov._trail_h.GetVisibility()
+    ov.set_squats(pfp, healthy)
+    assert ov._trail.GetVisibility() and ov._trail_h.GetVisibility()
     ov.remove()

@@ -50,8 +50,8 @@ STEPS: tuple[StoryStep, ...] = (
     ),
     StoryStep(
         title="2  A healthy squat",
-        text="When the hip muscles hold the thigh bone steady, the kneecap stays in the "
-             "middle of its groove all the way down and up (orange line: its path).",
+        text="When the hip muscles hold the thigh bone steady, the kneecap glides smoothly "
+             "along its groove all the way down and up (the line shows its path).",
         preset="healthy", camera="front", overlays=frozenset({"labels", "trail"}),
         play=True,
     ),
@@ -76,9 +76,9 @@ STEPS: tuple[StoryStep, ...] = (
     StoryStep(
         title="5  Stronger hip, better tracking",
         text="Strong hip muscles keep the thigh bone from turning in. The kneecap glides "
-             "in the middle of its groove again, and the pressure spreads out.",
-        preset="healthy", camera="closeup", overlays=frozenset({"trail"}),
-        heatmap=True, see_through=True, play=True,
+             "along its groove again, closer to the middle.",
+        preset="healthy", camera="front", overlays=frozenset({"trail", "labels"}),
+        heatmap=False, see_through=False, play=True,
     ),
 )
 

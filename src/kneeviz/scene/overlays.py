@@ -104,6 +104,7 @@ class Overlays:
         self.frame = 0
         self.see_through = False
         self._ring_visible = False
+        self._same = False
         self.femur_turn_deg = 0.0
         """Inward turn of the thigh bone against the healthy squat at the current frame."""
         self._extensor = extensor
@@ -218,6 +219,7 @@ class Overlays:
             else SquatPoses.of(current)
         self.healthy = healthy if isinstance(healthy, SquatPoses) or healthy is None \
             else SquatPoses.of(healthy)
+        self._same = self._same_squat()
         self._set_trails()
         self.update(self.frame)
 
@@ -239,8 +241,13 @@ class Overlays:
                 actor.SetVisibility(show)
         if not self._ring_visible:
             self._ring_poly_actor_hide()
-        if self.visible["trail"] and self.healthy is None:
-            self._trail_h.SetVisibility(False)
+        if self.visible["trail"] and (self.healthy is None or self._same):
+            self._trail_h.SetVisibility(False)  # one path when the squat on screen is healthy
+
+    def _same_squat(self) -> bool:
+        cur, h = self.current, self.healthy
+        return (cur is not None and h is not None and cur.n_frames == h.n_frames
+                and bool(np.allclose(cur.T_femur_patella, h.T_femur_patella, atol=1e-9)))
 
     def _ring_poly_actor_hide(self) -> None:
         for actor in self.actors["rotation"][-2:]:  # the turning sign (ring and its tip)
