@@ -10,6 +10,13 @@ in flexion it is the skyline view). Everything is returned in slice coordinates 
     v: anterior  (normal x u, so u, v and the normal are right-handed; + away from the femur)
     origin: the patella's centre.
 
+Landmarks that lie off the plane are brought onto it in two ways, each the one its measure
+uses: the posterior condyles orthogonally (the tilt is an angle in this plane), the patella's
+borders and the deepest groove point along the normal's part perpendicular to the femur's Z axis,
+which keeps their mediolateral (femur Z) position (the bisect offset and the shift compare
+mediolateral positions; orthogonal projection would mix in how far each point lies above or below
+the plane whenever the patella spins, by up to a few percent).
+
 The measures are taken again here from the 2-D drawing itself (angle between two drawn lines, ratio
 of drawn lengths), so the axial view shows numbers that come from what it draws, and tests can check
 them against the Trajectory's. Pure numpy: no Qt, VTK or pyvista.
@@ -75,8 +82,10 @@ class AxialSlice:
 
     @property
     def lateral_shift_mm(self) -> float:
-        """The patella's centre (the slice origin) lateral of the deepest groove point (mm)."""
-        return float(-self.groove_point[0])
+        """The patella's centre (the slice origin) lateral of the deepest groove point (mm),
+        along the femur's Z axis: the drawn lateral distance times the cosine of the plane's
+        tilt out of that axis."""
+        return float(-self.groove_point[0] * np.sqrt(max(1.0 - self.normal_femur[2] ** 2, 0.0)))
 
     def to_femur(self, uv: FloatArray) -> FloatArray:
         """Slice coordinates (..., 2) back to femur-frame points on the plane (..., 3)."""
@@ -198,6 +207,16 @@ def axial_slice(anatomy: Anatomy, T_femur_patella: FloatArray) -> AxialSlice:
     def uv(p: FloatArray) -> FloatArray:
         return _to_uv(np.asarray(p, dtype=float), origin, u, v)
 
+    # Brought onto the plane keeping the femur's Z (mediolateral) coordinate: along the part of
+    # the normal perpendicular to Z (see the module docstring).
+    d = normal - (normal @ z) * z
+    d = d / max(float(np.linalg.norm(d)), 1e-12)
+
+    def uv_keep_z(p: FloatArray) -> FloatArray:
+        p = np.asarray(p, dtype=float)
+        t = float((p - origin) @ normal) / max(float(d @ normal), 1e-12)
+        return uv(p - t * d)
+
     half = 0.5 * float(pl.width_mm)
     axis = T[:3, 2]
     return AxialSlice(
@@ -209,9 +228,10 @@ def axial_slice(anatomy: Anatomy, T_femur_patella: FloatArray) -> AxialSlice:
         condylar_lateral=uv(fl.lateral_posterior_condyle_mm),
         patella_axis_medial=uv(origin - half * axis),
         patella_axis_lateral=uv(origin + half * axis),
-        patella_medial_border=uv(apply(T, np.asarray(pl.medial_border_mm, dtype=float))),
-        patella_lateral_border=uv(apply(T, np.asarray(pl.lateral_border_mm, dtype=float))),
-        groove_point=uv(nearest_groove_point(origin, anatomy)),
+        patella_medial_border=uv_keep_z(apply(T, np.asarray(pl.medial_border_mm, dtype=float))),
+        patella_lateral_border=uv_keep_z(apply(T, np.asarray(pl.lateral_border_mm,
+                                                                dtype=float))),
+        groove_point=uv_keep_z(nearest_groove_point(origin, anatomy)),
         origin_femur_mm=origin,
         u_femur=u,
         v_femur=v,

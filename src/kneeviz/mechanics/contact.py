@@ -30,7 +30,12 @@ from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 
-GRID_VERSION = "sdf-v6"
+GRID_VERSION = "sdf-v7"
+MIN_LAYER_MM = 1.0
+"""Floor on each cartilage layer's thickness in p = K d / h. Grown (and segmented) cartilage
+tapers to nothing at its rim, where a thin-layer foundation would turn a millimetre of rim overlap
+into tens of MPa; real rims are blunt (patellar cartilage is about 4 mm thick, trochlear 2-3 mm:
+literature.md section 5)."""
 CARTILAGE_E_MPA = 5.0
 CARTILAGE_NU = 0.45
 
@@ -250,7 +255,7 @@ def build_distance_grid(
     samples, owner = dense_samples(cartilage, face_ids, sample_spacing_mm)
     s_normals = normal_of[owner]
     s_rim = rim_faces(cartilage.faces, face_ids)[owner]
-    s_thick = thickness_mm(samples, bone, 0.5, 5.0)
+    s_thick = thickness_mm(samples, bone, MIN_LAYER_MM, 5.0)
     lo = samples.min(axis=0) - margin_mm
     hi = samples.max(axis=0) + margin_mm
     n = np.ceil((hi - lo) / spacing_mm).astype(int) + 1
@@ -276,7 +281,7 @@ def build_distance_grid(
     near_c = map_coordinates(cdist.reshape(nc), coords.T, order=1, mode="nearest")
     nearest_c = cidx.reshape(nc)[tuple(np.rint(coords).astype(int).T)]
     normals = face_normals[nearest_c]
-    thick = thickness_mm(coarse, bone, 0.5, 5.0)[nearest_c]
+    thick = thickness_mm(coarse, bone, MIN_LAYER_MM, 5.0)[nearest_c]
     near = np.nonzero(near_c < band + spacing_mm * step * np.sqrt(3.0))[0]
     _, idx = cKDTree(samples).query(nodes[near], workers=-1)
     offset = nodes[near] - samples[idx]
@@ -371,7 +376,7 @@ def patellar_contact_points(
         v, f = _subdivide(v, f)
     sub = SurfaceMesh(v, f)
     areas = sub.vertex_areas_mm2()
-    thick = thickness_mm(v, bone, 0.5, 6.0)
+    thick = thickness_mm(v, bone, MIN_LAYER_MM, 6.0)
     return ContactPoints(v, areas, thick, remap)
 
 

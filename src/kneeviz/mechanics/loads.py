@@ -16,10 +16,12 @@ import numpy as np
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.mechanics.measures import GRAVITY_M_S2
 
-LINE_OF_GRAVITY_ANTERIOR_TO_ANKLE_MM = 50.0
-"""The line of gravity of a squatter with heels down passes over the midfoot, about 5 cm in front
-of the ankle centre (the base of support runs from the heel, ~5 cm behind the ankle, to the
-toes)."""
+LINE_OF_GRAVITY_ANTERIOR_TO_ANKLE_MM = 0.0
+"""Where the line of gravity meets the floor, relative to the ankle centre. A squatter keeps the
+centre of mass over the foot; we take it over the ankle, which gives knee extensor moments of about
+0.25 N m/kg per leg at 30 deg and 0.75 N m/kg at 90 deg of knee flexion for a heels-down squat
+(the shank inclination comes from kneeviz.motion). Moving it 5 cm forward to the midfoot would
+leave the quadriceps unloaded below about 30 deg."""
 QUADRICEPS_TONE_FRACTION_BW = 0.1
 """Floor on the quadriceps force, in body weights: near full extension the line of gravity passes
 close to the knee and the squat needs almost no extensor moment, but the quadriceps keeps a resting
