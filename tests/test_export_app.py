@@ -157,3 +157,14 @@ def test_camera_is_saved_with_the_scenario(window, tmp_path: Path) -> None:  # t
     window.set_camera("closeup")
     doc = load_scenario_file(ea.save_scenario(window, tmp_path / "c.kneeviz.json"))
     assert doc.view.camera == "closeup"
+
+
+def test_heat_map_state_is_saved_and_restored(window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert window.clinical is not None  # the default window has the clinical views
+    path = tmp_path / "h.kneeviz.json"
+    for on in (False, True):
+        window.clinical.set_heatmap(on)
+        assert load_scenario_file(ea.save_scenario(window, path)).view.heatmap is on
+    window.clinical.set_heatmap(False)
+    ea.open_scenario(window, path)  # saved with the heat map on
+    assert window.clinical.heatmap.visible is True
