@@ -121,21 +121,24 @@ def test_pfp_contact_at_30deg_lies_lateral_and_further_lateral_than_healthy() ->
     """The physics the heat map shows (real simulate() on the default knee, no shortcuts).
 
     On the patella, the pressure-weighted centre of the contact lies lateral of the median ridge
-    (the lateral facet carries the load). Against the femur, the typical-PFP squat carries it
-    further lateral of the deepest groove point than the healthy one: the kneecap, and its contact,
-    ride outward in the groove.
+    (the lateral facet carries the load), further lateral in the typical-PFP squat than in the
+    healthy one. Against the femur too, the PFP squat carries it further lateral of the deepest
+    groove point: the kneecap, and its contact, ride outward in the groove.
     """
     anatomy = default_anatomy()
     V = anatomy.patella_cartilage.vertices_mm
     lateral_on_femur = {}
+    lateral_of_ridge = {}
     for preset in ("healthy", "pfp"):
         traj = trajectory(preset)
         i = _frame_at(traj, 30.0)
         assert abs(traj["knee_flexion_deg"][i] - 30.0) < 1.0
         c = pressure_centre(V, traj.patella_pressure_mpa[i])
         assert c is not None
-        assert c[2] > _ridge_z(anatomy, c[1]), f"{preset}: contact centre medial of the ridge"
+        lateral_of_ridge[preset] = c[2] - _ridge_z(anatomy, c[1])
+        assert lateral_of_ridge[preset] > 0.0, f"{preset}: contact centre medial of the ridge"
         assert traj["lateral_force_fraction"][i] > 0.5
         c_femur = apply(traj.T_femur_patella[i], c)
         lateral_on_femur[preset] = c_femur[2] - nearest_groove_point(c_femur, anatomy)[2]
+    assert lateral_of_ridge["pfp"] > lateral_of_ridge["healthy"], lateral_of_ridge
     assert lateral_on_femur["pfp"] > lateral_on_femur["healthy"], lateral_on_femur
