@@ -112,8 +112,6 @@ def test_grid_of_a_flat_sheet_and_its_cache(tmp_path: Path) -> None:
     assert np.array_equal(active, np.nonzero(pts[:, 1] < 0)[0])
     assert np.allclose(normal, [0.0, 1.0, 0.0], atol=1e-6)
     assert np.allclose(thick, 2.0, atol=0.05)
-    # beyond the sheet's edge, level with it, a point is outside the cartilage, not inside
-    assert grid.distance(np.array([[15.0, -0.5, 0.0]]))[0] > 0.0
     # the cache: one .npz keyed by content, read back without pickle
     key = grid_key(cart, bone, 1.0)
     files = list(tmp_path.glob(f"*{key}*.npz"))

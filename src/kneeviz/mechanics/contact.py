@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 
-GRID_VERSION = "sdf-v7"
+GRID_VERSION = "sdf-v8"
 MIN_LAYER_MM = 1.0
 """Floor on each cartilage layer's thickness in p = K d / h. Grown (and segmented) cartilage
 tapers to nothing at its rim, where a thin-layer foundation would turn a millimetre of rim overlap
@@ -98,18 +98,6 @@ def thickness_mm(points: FloatArray, bone: SurfaceMesh, lo: float, hi: float) ->
     """Cartilage thickness under each point: distance to the nearest bone vertex, clipped."""
     d, _ = cKDTree(bone.vertices_mm).query(points, workers=-1)
     return np.clip(d, lo, hi)
-
-
-def rim_faces(faces: IntArray, face_ids: IntArray) -> NDArray[np.bool_]:
-    """Per face of the mesh: True when the face is in `face_ids` and touches the boundary of the
-    sheet those faces form."""
-    sub = faces[face_ids]
-    edges = np.sort(np.concatenate([sub[:, [0, 1]], sub[:, [1, 2]], sub[:, [2, 0]]]), axis=1)
-    uniq, counts = np.unique(edges, axis=0, return_counts=True)
-    rim_vertices = np.unique(uniq[counts == 1])
-    out = np.zeros(len(faces), dtype=bool)
-    out[face_ids] = np.isin(sub, rim_vertices).any(axis=1)
-    return out
 
 
 def dense_samples(
@@ -254,7 +242,6 @@ def build_distance_grid(
     coarse = tri.mean(axis=1)
     samples, owner = dense_samples(cartilage, face_ids, sample_spacing_mm)
     s_normals = normal_of[owner]
-    s_rim = rim_faces(cartilage.faces, face_ids)[owner]
     s_thick = thickness_mm(samples, bone, MIN_LAYER_MM, 5.0)
     lo = samples.min(axis=0) - margin_mm
     hi = samples.max(axis=0) + margin_mm
@@ -284,14 +271,7 @@ def build_distance_grid(
     thick = thickness_mm(coarse, bone, MIN_LAYER_MM, 5.0)[nearest_c]
     near = np.nonzero(near_c < band + spacing_mm * step * np.sqrt(3.0))[0]
     _, idx = cKDTree(samples).query(nodes[near], workers=-1)
-    offset = nodes[near] - samples[idx]
-    normal_part = np.einsum("ij,ij->i", offset, s_normals[idx])
-    # beyond the edge of the articular sheet (e.g. over the intercondylar notch) the tangent plane
-    # of the rim means nothing: such points are outside the cartilage, not in it
-    sideways = np.linalg.norm(offset - normal_part[:, None] * s_normals[idx], axis=1)
-    # (blended in over 0.5-2 mm sideways so the field stays continuous for the solver)
-    beyond = s_rim[idx] * np.clip((sideways - 0.5) / 1.5, 0.0, 1.0)
-    sd[near] = normal_part + beyond * (np.linalg.norm(offset, axis=1) - normal_part)
+    sd[near] = np.einsum("ij,ij->i", nodes[near] - samples[idx], s_normals[idx])
     normals[near] = s_normals[idx]
     thick[near] = s_thick[idx]
     values = np.empty((len(nodes), 5))
