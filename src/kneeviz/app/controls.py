@@ -24,7 +24,7 @@ from kneeviz.scenario import PRESETS
 PRESET_LABELS = {"healthy": "Healthy", "pfp": "Typical PFP", "severe": "Severe"}
 CAMERA_LABELS = {"front": "Front", "side": "Side", "closeup": "Knee close-up",
                  "whole-leg": "Whole leg", "skyline": "Skyline"}
-DEBOUNCE_MS = 30
+DEBOUNCE_MS = 10
 """A slider drag emits a value per pixel: coalesce them, but stay well inside the 150 ms budget."""
 
 
