@@ -4,6 +4,7 @@ Lenhart 2015 knee. Balance, convergence and the Souza et al. 2010 direction (iss
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,8 @@ from kneeviz.simulation import Trajectory, model_for, simulate
 from kneeviz.transforms import invert
 from lenhart_fixture import TEST_CACHE, lenhart_anatomy, require_lenhart
 
-KNEES = ["default", "lenhart2015"]
+KNEES = ["default", "lenhart2015", "ICL_MRI"]
+ICL_DIR = Path(__file__).resolve().parents[2] / "shared" / "meshes" / "ICL_MRI"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -34,9 +36,24 @@ def knee(name: str) -> Anatomy:
     if name == "lenhart2015":
         require_lenhart()
         return lenhart_anatomy()
+    if name == "ICL_MRI":
+        return icl_anatomy()
     from kneeviz.anatomy.build import load_default_anatomy
 
     return load_default_anatomy()
+
+
+@lru_cache(maxsize=1)
+def icl_anatomy() -> Anatomy:
+    """The ICL MRI leg (bone only: landmarks found and cartilage grown by kneeviz.anatomy)."""
+    if not (ICL_DIR / "ICL_MRI_femur_r.stl").is_file():
+        pytest.skip(f"ICL_MRI test meshes not found at {ICL_DIR} (shared test data)")
+    from kneeviz.anatomy.build import anatomy_from_files
+
+    return anatomy_from_files(
+        ICL_DIR / "ICL_MRI_femur_r.stl", ICL_DIR / "ICL_MRI_patella_r.stl",
+        ICL_DIR / "ICL_MRI_tibia_r.stl",
+    )
 
 
 _RUNS: dict[tuple[str, str, float, float], Trajectory] = {}

@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 
-GRID_VERSION = "sdf-v8"
+GRID_VERSION = "sdf-v9"
 MIN_LAYER_MM = 1.0
 """Floor on each cartilage layer's thickness in p = K d / h. Grown (and segmented) cartilage
 tapers to nothing at its rim, where a thin-layer foundation would turn a millimetre of rim overlap
@@ -221,6 +221,41 @@ class DistanceGrid:
         return np.where(inside, acc, 1e3), n, acc4[:, 3]
 
 
+def bare_bone_faces(
+    bone: SurfaceMesh,
+    cart_samples: FloatArray,
+    cart_normals: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+) -> tuple[IntArray, FloatArray]:
+    """Bone faces inside the box [lo, hi] that no cartilage covers, with outward normals.
+
+    A bone face is covered when a point 1-5.5 mm out along its normal lies within 1.5 mm of the
+    articular surface (the cartilage over it). The bone's winding is taken from the covered faces:
+    their normals must agree with the cartilage's.
+    """
+    centroids = bone.vertices_mm[bone.faces].mean(axis=1)
+    inside = np.nonzero(np.all((centroids > lo) & (centroids < hi), axis=1))[0]
+    if not len(inside):
+        return inside.astype(np.int64), np.zeros((0, 3))
+    c = centroids[inside]
+    n = bone.face_normals()[inside]
+    tree = cKDTree(cart_samples)
+    d0, i0 = tree.query(c, workers=-1)
+    near = d0 < 6.0
+    if near.any():
+        agree = float(np.einsum("ij,ij->i", n[near], cart_normals[i0[near]]).mean())
+        if agree < 0:
+            n = -n
+    covered = np.zeros(len(c), dtype=bool)
+    for t in (1.0, 2.5, 4.0, 5.5):
+        d, _ = tree.query(c + t * n, workers=-1)
+        covered |= d < 1.5
+    covered |= d0 < 1.0
+    keep = ~covered & (np.linalg.norm(n, axis=1) > 0)
+    return inside[keep].astype(np.int64), n[keep]
+
+
 def build_distance_grid(
     cartilage: SurfaceMesh,
     bone: SurfaceMesh,
@@ -245,6 +280,22 @@ def build_distance_grid(
     s_thick = thickness_mm(samples, bone, MIN_LAYER_MM, 5.0)
     lo = samples.min(axis=0) - margin_mm
     hi = samples.max(axis=0) + margin_mm
+    coarse_normals = face_normals
+    coarse_thick = thickness_mm(coarse, bone, MIN_LAYER_MM, 5.0)
+    # bare bone (no cartilage over it: the anterior femur above the trochlea, the notch) is a
+    # contact surface too, so a patella that rides off the cartilage still has something under it
+    bone_ids, bone_normals = bare_bone_faces(bone, samples, s_normals, lo, hi)
+    if len(bone_ids):
+        b_samples, b_owner = dense_samples(bone, bone_ids, sample_spacing_mm * 2.0)
+        b_normal_of = np.zeros((bone.n_triangles, 3))
+        b_normal_of[bone_ids] = bone_normals
+        b_centroids = bone.vertices_mm[bone.faces[bone_ids]].mean(axis=1)
+        samples = np.concatenate([samples, b_samples])
+        s_normals = np.concatenate([s_normals, b_normal_of[b_owner]])
+        s_thick = np.concatenate([s_thick, np.full(len(b_samples), MIN_LAYER_MM)])
+        coarse = np.concatenate([coarse, b_centroids])
+        coarse_normals = np.concatenate([coarse_normals, bone_normals])
+        coarse_thick = np.concatenate([coarse_thick, np.full(len(b_centroids), MIN_LAYER_MM)])
     n = np.ceil((hi - lo) / spacing_mm).astype(int) + 1
     axes = [lo[k] + spacing_mm * np.arange(n[k]) for k in range(3)]
     gx, gy, gz = np.meshgrid(*axes, indexing="ij")
@@ -262,13 +313,13 @@ def build_distance_grid(
     cx, cy, cz = np.meshgrid(*caxes, indexing="ij")
     cnodes = np.column_stack([cx.ravel(), cy.ravel(), cz.ravel()])
     cdist, cidx = cKDTree(coarse).query(cnodes, workers=-1)
-    csd = np.einsum("ij,ij->i", cnodes - coarse[cidx], face_normals[cidx])
+    csd = np.einsum("ij,ij->i", cnodes - coarse[cidx], coarse_normals[cidx])
     coords = (nodes - lo) / (spacing_mm * step)
     sd = map_coordinates(csd.reshape(nc), coords.T, order=1, mode="nearest")
     near_c = map_coordinates(cdist.reshape(nc), coords.T, order=1, mode="nearest")
     nearest_c = cidx.reshape(nc)[tuple(np.rint(coords).astype(int).T)]
-    normals = face_normals[nearest_c]
-    thick = thickness_mm(coarse, bone, MIN_LAYER_MM, 5.0)[nearest_c]
+    normals = coarse_normals[nearest_c]
+    thick = coarse_thick[nearest_c]
     near = np.nonzero(near_c < band + spacing_mm * step * np.sqrt(3.0))[0]
     _, idx = cKDTree(samples).query(nodes[near], workers=-1)
     sd[near] = np.einsum("ij,ij->i", nodes[near] - samples[idx], s_normals[idx])

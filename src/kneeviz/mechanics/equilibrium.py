@@ -100,14 +100,40 @@ def initial_patella_pose(
     target = g[int(0.3 * (len(g) - 1))] if len(g) else np.array([40.0, 10.0, 0.0])
     ridge = np.asarray(anatomy.patella_landmarks.ridge_line_mm, dtype=float)
     ridge_mid = ridge[len(ridge) // 2] if len(ridge) else contact.points_mm.mean(axis=0)
-    t = target - ridge_mid
+    return make_transform(np.eye(3), _seat(target - ridge_mid, grid, contact))
+
+
+def _seat(t: FloatArray, grid: DistanceGrid, contact: ContactPoints) -> FloatArray:
+    """Move the patella (translation t, axes as the femur's) along X until it just touches."""
     for _ in range(20):
-        sd = grid.distance(contact.points_mm + t)
-        lowest = float(sd.min())
+        lowest = float(grid.distance(contact.points_mm + t).min())
         if abs(lowest - 0.2) < 0.05:
             break
         t = t + np.array([0.2 - lowest, 0.0, 0.0]) if lowest < 50 else t - [5.0, 0.0, 0.0]
-    return make_transform(np.eye(3), t)
+    return t
+
+
+def tendon_seated_pose(
+    T_anat: FloatArray,
+    anatomy: Anatomy,
+    grid: DistanceGrid,
+    contact: ContactPoints,
+    ext: ExtensorModel,
+) -> FloatArray:
+    """The first frame's starting pose: the reference pose slid along the femur (and re-seated on
+    its surface) until the patellar tendon is just taut in the standing pose. A start with a slack
+    tendon gives the solver nothing to hold the patella against the quadriceps."""
+    t = T_anat[:3, 3].copy()
+    tendon = ext.tendons[len(ext.tendons) // 2]
+    tub = apply(anatomy.T_femur_tibia_ref, tendon.other_mm)
+    target = tendon.slack_length_mm * (1.0 + 0.5 * tendon.toe_strain)
+    for _ in range(12):
+        length = float(np.linalg.norm(tendon.patella_mm + t - tub))
+        if abs(length - target) < 0.1:
+            break
+        t[1] += target - length
+        t = _seat(t, grid, contact)
+    return make_transform(T_anat[:3, :3], t)
 
 
 def build_model(
@@ -124,13 +150,14 @@ def build_model(
     contact = patellar_contact_points(
         anatomy.patella_cartilage, anatomy.patella, min_points=min_contact_points
     )
-    T_ref = initial_patella_pose(anatomy, grid, contact)
+    T_anat = initial_patella_pose(anatomy, grid, contact)
     ext = build_extensor_model(
-        anatomy, T_ref, vmo_strength=vmo_strength, insall_salvati_ratio=insall_salvati_ratio,
+        anatomy, T_anat, vmo_strength=vmo_strength, insall_salvati_ratio=insall_salvati_ratio,
         params=params,
     )
+    T_start = tendon_seated_pose(T_anat, anatomy, grid, contact, ext)
     return PatellofemoralModel(
-        grid, contact, ext, foundation_modulus_mpa(), anatomy.patella_landmarks.height_mm, T_ref
+        grid, contact, ext, foundation_modulus_mpa(), anatomy.patella_landmarks.height_mm, T_start
     )
 
 
