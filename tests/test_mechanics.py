@@ -249,3 +249,44 @@ def test_without_contact_the_patella_sinks_into_the_femur(sym_model: Patellofemo
 def test_params_are_plain_data() -> None:
     p = ExtensorParams()
     assert dataclasses.replace(p, vmo_angle_deg=50.0).vmo_angle_deg == 50.0
+
+
+def test_measures_follow_their_definitions() -> None:
+    """Tilt, shift and bisect offset of known poses (literature.md section 7 definitions)."""
+    from kneeviz.transforms import make_transform, rot_y, rot_z
+
+    a = symmetric_anatomy()
+    base = make_transform(np.eye(3), np.array([48.0, 10.0, 0.0]))
+    assert measures.lateral_tilt_deg(base, a) == pytest.approx(0.0, abs=1e-9)
+    assert measures.lateral_shift_mm(base, a) == pytest.approx(0.0, abs=1e-9)
+    assert measures.bisect_offset_pct(base, a) == pytest.approx(50.0)
+    # the lateral border turned towards the femur (posteriorly) by 5 deg: +5 deg lateral tilt
+    tilted = base.copy()
+    tilted[:3, :3] = rot_y(np.radians(-5.0))
+    assert tilted[:3, :3] @ np.array([0.0, 0.0, 1.0]) @ np.array([1.0, 0.0, 0.0]) < 0
+    assert measures.lateral_tilt_deg(tilted, a) == pytest.approx(5.0)
+    # the same tilt on a patella flexed 60 deg with the knee reads the same (skyline plane)
+    flexed = base.copy()
+    flexed[:3, :3] = rot_z(np.radians(-60.0)) @ rot_y(np.radians(-5.0))
+    assert measures.patella_flexion_deg(flexed) == pytest.approx(60.0)
+    assert measures.lateral_tilt_deg(flexed, a) == pytest.approx(5.0)
+    # 3 mm lateral: +3 mm shift, and the lateral share of the 44 mm width grows by 3/44
+    moved = base.copy()
+    moved[2, 3] = 3.0
+    assert measures.lateral_shift_mm(moved, a) == pytest.approx(3.0)
+    assert measures.bisect_offset_pct(moved, a) == pytest.approx(50.0 + 300.0 / 44.0)
+
+
+def test_extensor_moment_grows_with_the_lever() -> None:
+    from kneeviz.mechanics import loads
+
+    ankle = np.zeros(3)
+    m = [loads.extensor_moment_nmm(np.array([x, 400.0, 0.0]), ankle, 70.0) for x in (0, 50, 150)]
+    assert m[0] == 0.0 and 0.0 < m[1] < m[2]
+    lever = 150.0 - loads.LINE_OF_GRAVITY_ANTERIOR_TO_ANKLE_MM
+    assert m[2] == pytest.approx(70.0 * 9.81 / 2 * lever)
+    # no moment means the quadriceps keeps only its resting tone
+    assert loads.quadriceps_force_n(0.0, 45.0, 70.0) == pytest.approx(
+        loads.QUADRICEPS_TONE_FRACTION_BW * 70.0 * 9.81
+    )
+    assert loads.quadriceps_force_n(90_000.0, 45.0, 70.0) == pytest.approx(2000.0)
