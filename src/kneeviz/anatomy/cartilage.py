@@ -127,6 +127,12 @@ def clip_by_field(mesh: SurfaceMesh, phi: FloatArray) -> SurfaceMesh:
     return SurfaceMesh(np.asarray(tm.vertices), np.asarray(tm.faces))
 
 
+NOTCH_POOL_DEPTH_MM = 7.0
+"""Where the surface lies this far below both condyles, it is the intercondylar notch (no
+cartilage). Shallower than that is the condyles' inner margin, on which the patella rides in deep
+flexion (its odd facet on the medial condyle, the lateral facet on the lateral one)."""
+
+
 def _smooth_min(a: FloatArray, b: FloatArray, k: float) -> FloatArray:
     """Minimum with the corner rounded over about k mm (a smooth rim outline)."""
     h = np.clip(0.5 + 0.5 * (b - a) / k, 0.0, 1.0)
@@ -191,7 +197,7 @@ def femoral_cartilage(
     interp = RegularGridInterpolator((t_grid, z_grid), pool, bounds_error=False, fill_value=0.0)
     notch = interp(np.column_stack([theta, z]))
     phi_cond = np.minimum((theta - 55.0) * arc, (178.0 - theta) * arc)
-    phi_cond = _smooth_min(phi_cond, 3.0 - notch, 2.0)
+    phi_cond = _smooth_min(phi_cond, NOTCH_POOL_DEPTH_MM - notch, 2.0)
     phi = np.maximum(phi_troch, phi_cond)
     phi = np.minimum(phi, (out - 0.45) * 15.0)
     patch = clip_by_field(fine, phi)
