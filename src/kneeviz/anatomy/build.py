@@ -211,12 +211,23 @@ def anatomy_from_meshes(
     )
 
 
+PATIENT_MAX_TRIANGLES = 100_000
+"""Triangles kept per patient bone: real segmentations have 10-80 thousand; a finer mesh (a
+2-million-triangle export) is reduced so that landmarks and solves take seconds, not minutes."""
+
+
 def anatomy_from_files(
-    femur: str | Path, patella: str | Path, tibia: str | Path, pelvis: str | Path | None = None
+    femur: str | Path,
+    patella: str | Path,
+    tibia: str | Path,
+    pelvis: str | Path | None = None,
+    warnings: list[str] | None = None,
 ) -> Anatomy:
     """Load a patient's femur, patella and tibia files (and optionally the pelvis) into an Anatomy.
 
-    Every problem (unreadable file, wrong bone, mixed sides) is a KneevizError naming the file."""
+    Every problem (unreadable file, wrong bone, mixed sides) is a KneevizError naming the file.
+    What the loader repaired or assumed (units, holes, reduction) is appended to `warnings` as
+    "FILE: sentence", for the caller to show."""
     from kneeviz.anatomy.landmarks import identify_bone
     from kneeviz.anatomy.mesh_io import load_mesh
 
@@ -224,7 +235,9 @@ def anatomy_from_files(
     wanted = ["femur", "patella", "tibia", "pelvis"]
     meshes: list[SurfaceMesh] = []
     for path, bone in zip(paths, wanted, strict=False):
-        loaded = load_mesh(path)
+        loaded = load_mesh(path, max_triangles=PATIENT_MAX_TRIANGLES)
+        if warnings is not None:
+            warnings.extend(f"{path}: {w}" for w in loaded.warnings)
         found = identify_bone(loaded.mesh)
         ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
         if not ok:

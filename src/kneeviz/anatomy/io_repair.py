@@ -55,8 +55,9 @@ def _unique_rows(rows: IntArray) -> tuple[IntArray, IntArray]:
     group_sorted = np.cumsum(new_group) - 1
     inverse = np.empty(len(rows), dtype=np.int64)
     inverse[order] = group_sorted
-    first = np.full(int(group_sorted[-1]) + 1, len(rows), dtype=np.int64)
-    np.minimum.at(first, group_sorted, order)
+    # lexsort is stable: equal rows keep their file order, so each group's first sorted row is
+    # its first row in the file (np.minimum.at did the same, several times slower)
+    first = order[new_group]
     return first, inverse
 
 

@@ -316,7 +316,8 @@ def _is_text(head: bytes) -> bool:
 def _read_stl_binary(data: bytes, n: int, name: str, extra: int) -> _Raw:
     record = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
     tris = np.frombuffer(data, dtype=record, count=n, offset=84)
-    vertices = tris["v"].reshape(-1, 3).astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):  # junk floats: judged by _check_numbers
+        vertices = tris["v"].reshape(-1, 3).astype(np.float64)
     faces = np.arange(len(vertices), dtype=np.int64).reshape(-1, 3)
     notes: tuple[str, ...] = ()
     if extra:

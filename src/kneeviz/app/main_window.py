@@ -9,6 +9,7 @@ from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QFileDialog,
+    QLabel,
     QMainWindow,
     QMenu,
     QMenuBar,
@@ -42,10 +43,12 @@ PROGRESS_INTERVAL_MS = 250
 """Side-panel refresh interval during playback (about 8 per second)."""
 
 
-def load_anatomy_from_files(femur: str, patella: str, tibia: str) -> Anatomy:
+def load_anatomy_from_files(femur: str, patella: str, tibia: str,
+                            warnings: list[str] | None = None) -> Anatomy:
+    """The knee from three files (raises KneevizError); repairs made are added to `warnings`."""
     from kneeviz.anatomy.build import anatomy_from_files
 
-    return anatomy_from_files(femur, patella, tibia)
+    return anatomy_from_files(femur, patella, tibia, warnings=warnings)
 
 
 class MainWindow(QMainWindow):
@@ -108,6 +111,9 @@ class MainWindow(QMainWindow):
         self.progress.setFormat("solving %v/%m")
         self.progress.hide()
         self.status_bar.addPermanentWidget(self.progress)
+        self.repairs_label = QLabel()
+        self.repairs_label.hide()
+        self.status_bar.addPermanentWidget(self.repairs_label)
         self._progress_timer = QTimer(self)
         self._progress_timer.setSingleShot(True)
         self._progress_timer.setInterval(PROGRESS_DELAY_MS)
@@ -133,6 +139,9 @@ class MainWindow(QMainWindow):
         self._load_signals.loaded.connect(self._on_knee_loaded)
         self._load_signals.failed.connect(self._on_knee_failed)
         self.loading = False
+        self._load_warnings: list[str] = []
+        self.load_warnings: tuple[str, ...] = ()
+        """What the loader repaired or assumed in the last knee opened from files."""
         self.frames_rendered = 0
         """3D frames actually painted (counted after each paint that followed a request)."""
         self._render_pending = False
@@ -282,8 +291,11 @@ class MainWindow(QMainWindow):
         self.loading = True
         self.status_bar.showMessage(f"Loading {Path(femur).name}, {Path(patella).name}, "
                                      f"{Path(tibia).name}...")
+        warnings: list[str] = []
+        self._load_warnings = warnings
         self._load_pool.start(
-            LoadJob(lambda: load_anatomy_from_files(femur, patella, tibia), self._load_signals)
+            LoadJob(lambda: load_anatomy_from_files(femur, patella, tibia, warnings),
+                    self._load_signals)
         )
 
     def _on_knee_loaded(self, anatomy: Anatomy) -> None:
@@ -292,6 +304,14 @@ class MainWindow(QMainWindow):
             return
         self.playback.pause()
         self.session.set_anatomy(anatomy)
+        # Repaired or rescaled files: said in the status bar (hover for the details), not in a
+        # modal dialog; cleared when a clean knee is opened.
+        self.load_warnings = tuple(self._load_warnings)
+        n = len(self.load_warnings)
+        self.repairs_label.setText(f"Knee files repaired or rescaled ({n}): hover for details"
+                                   if n else "")
+        self.repairs_label.setToolTip("\n".join(self.load_warnings))
+        self.repairs_label.setVisible(bool(n))
 
     def _on_knee_failed(self, message: str) -> None:
         self.loading = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,12 @@ def anatomy_from_args(args: argparse.Namespace) -> Any:
             raise KneevizError("give all three of --femur, --patella and --tibia (or none of them)")
         from kneeviz.anatomy.build import anatomy_from_files
 
-        return anatomy_from_files(args.femur, args.patella, args.tibia, args.pelvis)
+        warnings: list[str] = []
+        anatomy = anatomy_from_files(args.femur, args.patella, args.tibia, args.pelvis,
+                                     warnings=warnings)
+        for w in warnings:  # what was repaired or assumed: the user should know
+            print(f"kneeviz: warning: {w}", file=sys.stderr)
+        return anatomy
     from kneeviz.anatomy.build import load_default_anatomy
 
     return load_default_anatomy()
