@@ -19,10 +19,14 @@ errors reported by the app.
 from __future__ import annotations
 
 import argparse
+import collections
 import gc
 import os
 import sys
+import threading
 import time
+import traceback
+from pathlib import Path
 
 WARMUP_S = 20.0
 VIEW_SIZE = (1280, 800)
@@ -36,6 +40,36 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+class StallWatch:
+    """A watchdog thread: when one event-loop pass has run longer than `after_s`, it samples the
+    UI thread's stack, so the report can say what the long passes were doing."""
+
+    def __init__(self, after_s: float = 0.4) -> None:
+        self.after_s = after_s
+        self.pass_start: float | None = None
+        self.samples: collections.Counter[str] = collections.Counter()
+        self.main_id = threading.get_ident()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            start = self.pass_start
+            if start is not None and time.perf_counter() - start > self.after_s:
+                frame = sys._current_frames().get(self.main_id)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)
+                    ours = [f for f in stack if "kneeviz" in f.filename or "pyvista" in f.filename]
+                    where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                                       for f in reversed(ours[-4:]))
+                    self.samples[where or "(Qt/VTK native code)"] += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def main() -> None:
@@ -106,9 +140,12 @@ def main() -> None:
     max_pass_s = 0.0
     last_report = t_start
     samples: list[tuple[float, float]] = [(0.0, rss0)]
+    watch = StallWatch()
     while (now := time.perf_counter()) < t_end:
         t0 = time.perf_counter()
+        watch.pass_start = t0
         app.processEvents()
+        watch.pass_start = None
         max_pass_s = max(max_pass_s, time.perf_counter() - t0)
         if now >= next_change:
             change()
@@ -117,11 +154,13 @@ def main() -> None:
             last_report = now
             samples.append(((now - t_start) / 60.0, rss_mb()))
             print(f"  {samples[-1][0]:.1f} min: {samples[-1][1]:.1f} MB, "
-                  f"{len(swaps) - n0} frames, {changes - changes0} changes", flush=True)
+                  f"{len(swaps) - n0} frames, {changes - changes0} changes, "
+                  f"{len(w.session._cache)} squats cached", flush=True)
         if not w.playback.playing:
             w.playback.play()  # a new squat may have paused it; the screen keeps playing
         time.sleep(0.002)
     w.playback.pause()
+    watch.stop()
     gaps = [b - a for a, b in zip(swaps[n0:], swaps[n0 + 1:], strict=False)]
     gc.collect()
     rss1 = rss_mb()
@@ -139,6 +178,10 @@ def main() -> None:
               f"{gaps[int(0.99 * (len(gaps) - 1))] * 1000:.0f} ms")
     print(f"setting changes: {changes - changes0}; solves finished: {solved[0] - solved0}; "
           f"errors shown: {len(errors)}")
+    if watch.samples:
+        print("event-loop passes over 0.4 s were in (0.1 s samples):")
+        for where, count in watch.samples.most_common(6):
+            print(f"  {count:4d}  {where}")
     for e in errors[:5]:
         print(f"  error: {e}")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
