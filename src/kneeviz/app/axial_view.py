@@ -20,7 +20,16 @@ from dataclasses import replace
 
 import numpy as np
 from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
-from PyQt6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
+from PyQt6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+)
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from kneeviz.anatomy.knee import Anatomy
@@ -122,15 +131,20 @@ class AxialView(QWidget):
         s, cx, cy = self._mapper()
         return QPointF(cx + self._mirror() * s * float(uv[0]), cy - s * float(uv[1]))
 
+    def _screen(self, uv: FloatArray) -> FloatArray:
+        """Many slice points (N, 2) to screen coordinates at once (the mapping of _pt)."""
+        s, cx, cy = self._mapper()
+        uv = np.asarray(uv, dtype=float).reshape(-1, 2)
+        return np.column_stack([cx + self._mirror() * s * uv[:, 0], cy - s * uv[:, 1]])
+
     def _path(self, lines: list[FloatArray]) -> QPainterPath:
         path = QPainterPath()
         path.setFillRule(Qt.FillRule.OddEvenFill)
         for line in lines:
             if len(line) < 2:
                 continue
-            path.moveTo(self._pt(line[0]))
-            for p in line[1:]:
-                path.lineTo(self._pt(p))
+            xy = self._screen(line)
+            path.addPolygon(QPolygonF([QPointF(x, y) for x, y in xy.tolist()]))
             path.closeSubpath()
         return path
 
@@ -178,10 +192,11 @@ class AxialView(QWidget):
         colours = colour_of(mpa)
         p.setPen(QPen(QColor(255, 255, 255), 0.8))  # a white rim: visible on any fill
         order = np.argsort(mpa)  # the highest pressures on top
-        for k in order:
-            r, g, b = (int(255 * c) for c in colours[k])
+        xy = self._screen(uv[order])
+        rgb = (255 * np.asarray(colours)[order]).astype(int)
+        for (x, y), (r, g, b) in zip(xy.tolist(), rgb[:, :3].tolist(), strict=True):
             p.setBrush(QBrush(QColor(r, g, b)))
-            p.drawEllipse(self._pt(uv[k]), 3.5, 3.5)
+            p.drawEllipse(QPointF(x, y), 3.5, 3.5)
         p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _draw_condylar_and_axis(self, p: QPainter, sl: AxialSlice) -> None:

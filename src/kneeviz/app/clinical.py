@@ -33,6 +33,7 @@ from PyQt6.QtWidgets import (
 from kneeviz.app.anatomy_controls import AnatomyControls
 from kneeviz.app.axial_view import AxialView
 from kneeviz.app.story import StoryController, StoryPanel, StoryStep
+from kneeviz.app.throttle import Throttle
 from kneeviz.scene.heatmap import FemurPainter, PressureHeatmap
 from kneeviz.scene.overlays import OVERLAYS, Overlays, SquatPoses
 
@@ -45,6 +46,9 @@ OVERLAY_LABELS = {
     "labels": "Bone names",
 }
 DEFAULT_OVERLAYS = frozenset({"ghost", "rotation"})
+SLICE_INTERVAL_MS = 250
+"""During playback the axial slice is re-cut at most every SLICE_INTERVAL_MS (it costs tens of ms
+a frame in plane sections; when paused or scrubbed it follows every frame)."""
 
 
 class ClinicalPanel(QGroupBox):
@@ -126,6 +130,10 @@ class ClinicalViews:
         self.story_dock.hide()
         self._add_menu()
 
+        self.slice_throttle = Throttle(self._update_slices, window)
+        playback = getattr(window, "playback", None)
+        if playback is not None:
+            playback.playing_changed.connect(self._on_playing)
         s = self.session
         # Frames: ours must run before the window paints, so reconnect the window's slot after.
         s.frame_changed.disconnect(window._render_frame)
@@ -175,21 +183,29 @@ class ClinicalViews:
             fem_i = None
         self.heatmap.set_pressures(pat_i, fem_i)
         self.overlays.update(i)
-        if self.axial.isVisible():
-            healthy = self.session.healthy_view
-            ghost = None
-            if healthy is not None and healthy is not view:
-                j = SquatPoses.of(healthy).index(i, view.n_frames)
-                ghost = healthy.T_femur_patella[j]
-            self.axial.set_pose(view.T_femur_patella[i], ghost, pat_i)
-        if self.story_slice.isVisible():
-            healthy = self.session.healthy_view
-            ghost = None
-            if healthy is not None and healthy is not view:
-                ghost = healthy.T_femur_patella[SquatPoses.of(healthy).index(i, view.n_frames)]
-            self.story_slice.set_pose(view.T_femur_patella[i], ghost, pat_i)
+        self.slice_throttle.call(i)
         if paint:
             self._repaint()
+
+    def _update_slices(self, i: int) -> None:
+        """Cut the axial slice (and the story's) at frame i: tens of ms of plane sections, so
+        during playback it runs a few times a second (see SLICE_INTERVAL_MS), not every frame."""
+        view = self.session.view
+        if view is None:
+            return
+        i = min(max(int(i), 0), view.n_frames - 1)
+        pat = getattr(view, "patella_pressure_mpa", None)
+        pat_i = None if pat is None else np.asarray(pat[i])
+        healthy = self.session.healthy_view
+        ghost = None
+        if healthy is not None and healthy is not view:
+            ghost = healthy.T_femur_patella[SquatPoses.of(healthy).index(i, view.n_frames)]
+        for slice_view in (self.axial, self.story_slice):
+            if slice_view.isVisible():
+                slice_view.set_pose(view.T_femur_patella[i], ghost, pat_i)
+
+    def _on_playing(self, on: bool) -> None:
+        self.slice_throttle.set_interval(SLICE_INTERVAL_MS if on else 0)
 
     def _femur_painter(self) -> FemurPainter:
         """The trochlear pressures from the patellar ones (the squat view carries only those)."""
