@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.anatomy.sculpt import smooth_min
 
 
 def face_components(faces: np.ndarray) -> np.ndarray:
@@ -133,20 +134,14 @@ cartilage). Shallower than that is the condyles' inner margin, on which the pate
 flexion (its odd facet on the medial condyle, the lateral facet on the lateral one)."""
 
 
-def _smooth_min(a: FloatArray, b: FloatArray, k: float) -> FloatArray:
-    """Minimum with the corner rounded over about k mm (a smooth rim outline)."""
-    h = np.clip(0.5 + 0.5 * (b - a) / k, 0.0, 1.0)
-    return b * (1.0 - h) + a * h - k * h * (1.0 - h)
-
-
 def _pool_depth_grid(
     theta: FloatArray, r: FloatArray, z: FloatArray, t_grid: FloatArray, z_grid: FloatArray
 ) -> FloatArray:
     """How deep each (theta, z) cell lies below the higher ground on both sides (mm): the
     intercondylar notch shows up as a deep pool between the condyles."""
-    from kneeviz.anatomy.sculpt import _fill_nan_rows, _outer_profile
+    from kneeviz.anatomy.sculpt import fill_nan_rows, outer_profile
 
-    prof = _fill_nan_rows(_outer_profile(theta, r, z, t_grid, z_grid))
+    prof = fill_nan_rows(outer_profile(theta, r, z, t_grid, z_grid))
     depth = np.zeros_like(prof)
     for i, row in enumerate(prof):
         if not np.all(np.isfinite(row)):
@@ -171,12 +166,12 @@ def femoral_cartilage(
     round to the posterior side, minus the intercondylar notch and the side walls."""
     from scipy.interpolate import RegularGridInterpolator
 
-    from kneeviz.anatomy.sculpt import _cylindrical
+    from kneeviz.anatomy.sculpt import cylindrical
 
     fine = femur
     v = fine.vertices_mm
     n = fine.vertex_normals()
-    theta, r, z = _cylindrical(v)
+    theta, r, z = cylindrical(v)
     theta = np.where(theta < -90.0, theta + 360.0, theta)  # posterior side continues past 180
     radial = np.column_stack([v[:, 0], v[:, 1]]) / np.maximum(r, 1e-9)[:, None]
     out = np.einsum("ij,ij->i", n[:, :2], radial)
@@ -187,7 +182,7 @@ def femoral_cartilage(
     top = -57.0 - 3.0 * np.clip(zz / 20.0, -0.3, 1.0)
     widen = 8.0 * np.clip((theta + 50.0) / 70.0, 0.0, 1.0)  # wider towards the condyles
     side = np.where(zz > 0, 30.0 + widen - zz, 22.0 + widen + zz)  # lateral facet is wider
-    phi_troch = _smooth_min((theta - top) * arc, side, 4.0)
+    phi_troch = smooth_min((theta - top) * arc, side, 4.0)
     phi_troch = np.minimum(phi_troch, (80.0 - theta) * arc)
     # condyles: from the distal trochlea round to the back, minus the notch
     t_grid = np.arange(40.0, 240.0, 2.0)
@@ -197,14 +192,14 @@ def femoral_cartilage(
     interp = RegularGridInterpolator((t_grid, z_grid), pool, bounds_error=False, fill_value=0.0)
     notch = interp(np.column_stack([theta, z]))
     phi_cond = np.minimum((theta - 55.0) * arc, (178.0 - theta) * arc)
-    phi_cond = _smooth_min(phi_cond, NOTCH_POOL_DEPTH_MM - notch, 2.0)
+    phi_cond = smooth_min(phi_cond, NOTCH_POOL_DEPTH_MM - notch, 2.0)
     phi = np.maximum(phi_troch, phi_cond)
     phi = np.minimum(phi, (out - 0.45) * 15.0)
     patch = clip_by_field(fine, phi)
     # keep the biggest piece and refine it
     patch = articular_patch(patch, np.ones(patch.n_vertices, bool), max_edge_mm)
     pv_ = patch.vertices_mm
-    t_p, _, _ = _cylindrical(pv_)
+    t_p, _, _ = cylindrical(pv_)
     t_p = np.where(t_p < -90.0, t_p + 360.0, t_p)
     s = np.clip((t_p - 40.0) / 40.0, 0.0, 1.0)
     thick = trochlea_thickness_mm * (1 - s) + condyle_thickness_mm * s

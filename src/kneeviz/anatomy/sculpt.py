@@ -38,14 +38,14 @@ class TrochleaShape:
     """Arc over which the groove is re-cut: from the proximal trochlea to the notch."""
 
 
-def _cylindrical(points: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+def cylindrical(points: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     x, y, z = points[:, 0], points[:, 1], points[:, 2]
     theta = np.degrees(np.arctan2(-y, x))
     r = np.hypot(x, y)
     return theta, r, z
 
 
-def _smooth_min(a: FloatArray, b: FloatArray, k: float) -> FloatArray:
+def smooth_min(a: FloatArray, b: FloatArray, k: float) -> FloatArray:
     """A smooth minimum (polynomial blend over a band k mm wide): no crease at the facet edge."""
     h = np.clip(0.5 + 0.5 * (b - a) / k, 0.0, 1.0)
     return b * (1.0 - h) + a * h - k * h * (1.0 - h)
@@ -62,7 +62,7 @@ class TrochleaSculpt:
 
     def displacement(self, points: FloatArray, normals: FloatArray) -> FloatArray:
         """Displacement (N, 3) for surface points with outward normals, in the femur frame."""
-        theta, r, z = _cylindrical(points)
+        theta, r, z = cylindrical(points)
         interp = RegularGridInterpolator(
             (self.theta_deg, self.z_mm), self.dr_mm, bounds_error=False, fill_value=0.0
         )
@@ -80,7 +80,7 @@ class TrochleaSculpt:
         return SurfaceMesh(moved, mesh.faces.copy())
 
 
-def _outer_profile(
+def outer_profile(
     theta: FloatArray, r: FloatArray, z: FloatArray, t_grid: FloatArray, z_grid: FloatArray
 ) -> FloatArray:
     """Largest radius of the surface in each (theta, z) cell: the articular outline."""
@@ -95,7 +95,7 @@ def _outer_profile(
     return prof
 
 
-def _fill_nan_rows(a: FloatArray) -> FloatArray:
+def fill_nan_rows(a: FloatArray) -> FloatArray:
     """Linear fill of missing cells along z in each row (edges held)."""
     out = a.copy()
     idx = np.arange(a.shape[1])
@@ -138,14 +138,14 @@ def design_trochlea_sculpt(femur: SurfaceMesh, shape: TrochleaShape) -> Trochlea
     """Work out the displacement field that gives `femur` (in its femur frame) the wanted groove."""
     v = femur.vertices_mm
     n = femur.vertex_normals()
-    theta, r, z = _cylindrical(v)
+    theta, r, z = cylindrical(v)
     radial = np.column_stack([v[:, 0], v[:, 1]]) / np.maximum(r, 1e-9)[:, None]
     outward = np.einsum("ij,ij->i", n[:, :2], radial) > 0.3
     t_lo, t_hi = shape.theta_range_deg
     t_grid = np.arange(t_lo - 12.0, t_hi + 12.0 + 1e-9, 1.0)
     z_grid = np.arange(-45.0, 45.0 + 1e-9, 1.0)
-    prof = _outer_profile(theta[outward], r[outward], z[outward], t_grid, z_grid)
-    prof = _fill_nan_rows(prof)
+    prof = outer_profile(theta[outward], r[outward], z[outward], t_grid, z_grid)
+    prof = fill_nan_rows(prof)
     prof = np.where(np.isfinite(prof), prof, np.nanmedian(prof))
 
     # the bone's own groove: where water would pool in the mean anterior-trochlea profile
