@@ -363,6 +363,10 @@ def start_data_export(window: Any, path: str | Path, *, show_progress: bool = Tr
         ready = None
 
     def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> str:
+        folder = Path(path).parent
+        if not folder.is_dir():  # say so now, not after minutes of solving
+            raise KneevizError(f"cannot save here: {folder} is not a folder that exists; "
+                               "choose another folder", path)
         traj = ready
         if traj is None:
             from kneeviz.simulation import simulate
