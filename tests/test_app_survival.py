@@ -196,15 +196,22 @@ EXPORTS = [("data", "out.csv"), ("video", "out.mp4"), ("scenario", "out.kneeviz.
 
 
 @pytest.mark.parametrize(("kind", "name"), EXPORTS)
-def test_export_into_an_unwritable_folder(win, qtbot, tmp_path: Path, kind: str,
+def test_export_into_an_unwritable_folder(win, qtbot, tmp_path: Path, monkeypatch, kind: str,
                                           name: str) -> None:  # type: ignore[no-untyped-def]
     not_a_folder = tmp_path / "notes.txt"
     not_a_folder.write_text("the user's notes\n")
     target = not_a_folder / name
     before = state(win)
+    import kneeviz.simulation
+
+    solves: list[object] = []
+    real = kneeviz.simulation.simulate
+    monkeypatch.setattr(kneeviz.simulation, "simulate",
+                        lambda *a, **k: solves.append(a) or real(*a, **k))
     _run_export(win, qtbot, kind, target)
     (message,) = win.errors
     assert str(target) in message
+    assert solves == []  # refused at once, not after solving the squat again
     assert not_a_folder.read_text() == "the user's notes\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
     assert state(win) == before

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from hostile_fixtures import (
     LOAD,
@@ -28,7 +30,8 @@ from hostile_fixtures import (
     subdivided_femur,
 )
 from kneeviz.anatomy.build import assets_dir
-from kneeviz.errors import KneevizError
+from kneeviz.anatomy.mesh_io import load_mesh
+from kneeviz.errors import KneevizError, MeshError
 
 HANG_TIMEOUT_S = 60
 PATELLA = assets_dir() / "patella.stl"
@@ -285,3 +288,39 @@ def test_two_million_triangle_femur(tmp_path: Path) -> None:
     assert f"kneeviz: warning: {big}: reduced from 2,099,200 to" in out.stderr
     assert peak_gb < 2.0
     assert len(json.loads(result.read_text())["frames"]) == 21
+
+
+# -- the loader under random damage to a real file ----------------
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(damage=st.sampled_from(["overwrite", "cut", "count"]), where=st.floats(0.0, 1.0),
+       flips=st.lists(st.tuples(st.floats(0.0, 1.0), st.integers(0, 255)), min_size=1,
+                      max_size=400),
+       count=st.integers(0, 2**32 - 1))
+def test_damaged_real_stl_loads_or_is_refused(tmp_path: Path, damage: str, where: float,
+                                             flips: list[tuple[float, int]], count: int) -> None:
+    """The bundled patella with bytes of its triangles overwritten (the length stays right, so
+    the damage reaches the numbers and the repairs), cut short, or with its triangle count
+    rewritten: the loader gives a finite, valid mesh or one MeshError naming the file."""
+    if not PATELLA.is_file():
+        pytest.skip(f"the bundled knee is not built at {assets_dir()} (run 'make assets')")
+    data = bytearray(PATELLA.read_bytes())
+    if damage == "overwrite":
+        for at, value in flips:
+            data[84 + int(at * (len(data) - 85))] = value
+    elif damage == "cut":
+        data = data[: int(where * (len(data) - 1))]
+    else:
+        data[80:84] = count.to_bytes(4, "little")
+    path = tmp_path / "damaged.stl"
+    path.write_bytes(bytes(data))
+    try:
+        loaded = load_mesh(path)
+    except MeshError as exc:
+        assert exc.path == str(path) and len(exc.problem) > 20
+        event(f"{damage}: refused")
+        return
+    event(f"{damage}: loaded")
+    v, f = loaded.mesh.vertices_mm, loaded.mesh.faces
+    assert np.isfinite(v).all() and len(f) > 0
+    assert f.min() >= 0 and f.max() < len(v)
