@@ -131,6 +131,20 @@ def test_simulate_refuses_a_hostile_femur(hostile: dict[str, Hostile], name: str
     assert not result.exists()
 
 
+@pytest.mark.parametrize("name", ["cut.ply", "patella.stl"])
+def test_app_command_refuses_a_hostile_femur_before_any_window(hostile: dict[str, Hostile],
+                                                               name: str) -> None:
+    """`kneeviz --femur ...` loads the knee before it opens a window: one line, exit 2."""
+    c = hostile[name]
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}  # no window may be needed
+    out = subprocess.run([sys.executable, "-m", "kneeviz", *bone_args(c)], capture_output=True,
+                         text=True, timeout=HANG_TIMEOUT_S, env=env)
+    no_traceback(out)
+    assert out.returncode == 2
+    (line,) = [ln for ln in out.stderr.splitlines() if not ln.startswith("kneeviz: warning: ")]
+    assert line.startswith(f"kneeviz: error: {c.path}: ")
+
+
 @pytest.mark.parametrize("name", ["femur_m.stl", "inside_out_patella.stl"])
 def test_simulate_runs_a_repaired_knee_and_says_what_was_done(
         hostile: dict[str, Hostile], name: str, tmp_path: Path) -> None:
