@@ -51,7 +51,9 @@ test: test-deps
 	xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) -m pytest -q $(ARGS)
 
 bench: test-deps
-	xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) benchmarks/run_all.py
+	$(PY) benchmarks/bench_solver.py
+	$(PY) benchmarks/bench_render.py
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) benchmarks/bench_app.py
 
 assets: venv
 	$(PY) -m kneeviz build-default-knee --out assets/meshes
