@@ -304,6 +304,47 @@ def test_two_million_triangle_femur(tmp_path: Path) -> None:
     assert len(json.loads(result.read_text())["frames"]) == 21
 
 
+APP_PEAK = """
+import resource, sys, time
+from PyQt6.QtWidgets import QApplication, QMessageBox
+from kneeviz.anatomy.build import load_default_anatomy
+from kneeviz.app.main_window import MainWindow
+from kneeviz.app.solver import Solver
+from kneeviz.scenario import Scenario
+app = QApplication([])
+errors = []
+QMessageBox.critical = staticmethod(lambda *a, **k: errors.append(a[2]))
+w = MainWindow(load_default_anatomy(), Scenario(frame_rate_hz=30.0),
+               solver=Solver(simulate_fn=None))
+w.show()
+app.processEvents()
+w.open_knee_files(*sys.argv[1:4])
+while w.loading:
+    app.processEvents()
+    time.sleep(0.01)
+for _ in range(50):
+    app.processEvents()
+print("errors", len(errors), "name", w.session.anatomy.name, "repairs", len(w.load_warnings))
+print("peak_rss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+w.close()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.gui
+@needs_display
+def test_two_million_triangle_femur_in_the_window(tmp_path: Path) -> None:
+    """The whole app (window, default knee shown) opening the 2-million-triangle femur from its
+    dialog path: the knee is replaced, the reduction is noted, peak memory under 2 GB."""
+    big = subdivided_femur(tmp_path / "femur_2m.stl")
+    out = subprocess.run([sys.executable, "-c", APP_PEAK, str(big), str(PATELLA), str(TIBIA)],
+                         capture_output=True, text=True, timeout=5 * HANG_TIMEOUT_S)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    lines = out.stdout.splitlines()
+    assert "errors 0 name femur_2m repairs 2" in lines  # the femur's reduction, the tibia's fibula
+    peak_gb = int(lines[-1].split()[1]) * 1024 / 1e9
+    assert peak_gb < 2.0
+
 # -- the loader under random damage to a real file ----------------
 @settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
