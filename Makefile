@@ -48,7 +48,7 @@ run: venv
 test: test-deps
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
-	xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) -m pytest -q $(ARGS)
+	KNEEVIZ_SLOW_TESTS=1 xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) -m pytest -q $(ARGS)
 
 bench: test-deps
 	$(PY) benchmarks/bench_solver.py
