@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -167,14 +168,9 @@ def anatomy_from_meshes(
 
     troch = measure_trochlea(femur, femur_fit.landmarks.posterior_condylar_axis)
     groove_z = float(np.median(troch.groove_line_mm[:, 2])) if len(troch.groove_line_mm) else 0.0
-    fl = femur_fit.landmarks
-    femur_lm = FemurLandmarks(
-        hip_centre_mm=fl.hip_centre_mm,
-        femoral_head_radius_mm=fl.femoral_head_radius_mm,
-        medial_epicondyle_mm=fl.medial_epicondyle_mm,
-        lateral_epicondyle_mm=fl.lateral_epicondyle_mm,
-        medial_posterior_condyle_mm=fl.medial_posterior_condyle_mm,
-        lateral_posterior_condyle_mm=fl.lateral_posterior_condyle_mm,
+    # the fit's landmarks with the groove measured on the femur in its own frame
+    femur_lm = replace(
+        femur_fit.landmarks,
         groove_line_mm=troch.groove_line_mm,
         sulcus_angle_deg=troch.sulcus_angle_deg,
         groove_depth_mm=troch.groove_depth_mm,

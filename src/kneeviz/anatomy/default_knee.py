@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -200,18 +200,14 @@ def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:
     T_scan_pelvis = pelvis_fit.T_input_pelvis
     pelvis = pelvis_scan.transformed(invert(T_scan_pelvis))
 
-    fl = femur_fit.landmarks
-    femur_landmarks = {
-        "hip_centre_mm": fl.hip_centre_mm,
-        "femoral_head_radius_mm": fl.femoral_head_radius_mm,
-        "medial_epicondyle_mm": fl.medial_epicondyle_mm,
-        "lateral_epicondyle_mm": fl.lateral_epicondyle_mm,
-        "medial_posterior_condyle_mm": fl.medial_posterior_condyle_mm,
-        "lateral_posterior_condyle_mm": fl.lateral_posterior_condyle_mm,
-        "groove_line_mm": troch.groove_line_mm,
-        "sulcus_angle_deg": troch.sulcus_angle_deg,
-        "groove_depth_mm": troch.groove_depth_mm,
-    }
+    femur_landmarks = asdict_arrays(
+        replace(
+            femur_fit.landmarks,
+            groove_line_mm=troch.groove_line_mm,
+            sulcus_angle_deg=troch.sulcus_angle_deg,
+            groove_depth_mm=troch.groove_depth_mm,
+        )
+    )
     record: dict[str, object] = {
         "format": "kneeviz-default-knee",
         "version": ASSET_VERSION,

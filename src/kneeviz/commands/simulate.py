@@ -22,7 +22,9 @@ FORMATS = (".json", ".csv", ".npz")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", choices=["healthy", "pfp", "severe"], default="healthy",
+    from kneeviz.scenario import PRESETS
+
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="healthy",
                         help="hip-control preset (default healthy)")
     parser.add_argument("--femoral-ir", type=float, default=None, metavar="DEG",
                         help="hip-driven femoral internal rotation (deg)")
