@@ -2,13 +2,17 @@
 
 Views subscribe to its signals and write back only through its setters (architecture.md). Solving
 goes through a Solver (worker thread); solved squats are kept per (knee, scenario), so going back
-to a preset is instant.
+to a preset is instant. The cache is capped by the bytes its squats hold (a solved squat carries
+per-vertex pressures: about 4.3 MB for the default knee's 121-frame squat at 30 Hz), so a screen
+left cycling through settings for hours keeps a constant footprint.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import fields, replace
+from typing import Any
 
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
@@ -19,7 +23,34 @@ from kneeviz.app.solver import Solver
 from kneeviz.app.squat_view import SquatView, resting_patella_pose
 from kneeviz.scenario import PRESETS, Scenario
 
-_CACHE_SIZE = 12
+CACHE_CAP_BYTES = 24 * 1024 * 1024
+"""Bytes of solved squats the session keeps (besides the two on screen, see Session._remember):
+five of the default knee's 30 Hz squats (about 4.3 MB each), i.e. the three presets, the healthy
+reference among them, and two custom settings."""
+
+
+def _arrays(value: Any) -> Iterator[np.ndarray]:
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _arrays(v)
+
+
+def view_nbytes(view: SquatView) -> int:
+    """The bytes of numpy data a SquatView keeps alive: every array field (the poses, measures,
+    pressures), each counted through to the array that owns its memory (a slice keeps its whole
+    parent alive) and each owner once (arrays shared between fields, or views of one buffer)."""
+    owners: dict[int, int] = {}
+    for f in fields(view):
+        for a in _arrays(getattr(view, f.name)):
+            while isinstance(a.base, np.ndarray):
+                a = a.base
+            owners[id(a)] = int(a.nbytes)
+    return sum(owners.values())
 
 
 class Session(QObject):
@@ -35,7 +66,7 @@ class Session(QObject):
 
     def __init__(
         self, anatomy: Anatomy, scenario: Scenario, solver: Solver | None = None,
-        parent: QObject | None = None,
+        parent: QObject | None = None, cache_cap_bytes: int = CACHE_CAP_BYTES,
     ) -> None:
         super().__init__(parent)
         self.anatomy = anatomy
@@ -48,6 +79,12 @@ class Session(QObject):
         self._current_id = -1
         self._healthy_id = -1
         self._cache: OrderedDict[tuple[str, Scenario], SquatView] = OrderedDict()
+        """Solved squats, least recently shown first."""
+        self._cache_nbytes: dict[tuple[str, Scenario], int] = {}
+        self.cache_cap_bytes = int(cache_cap_bytes)
+        self._anatomy_key: tuple[Anatomy, str] | None = None
+        self._healthy_wanted: Scenario | None = None
+        """The healthy reference asked for last (shown, or being solved)."""
         self.solver.signals.preview.connect(self._on_preview)
         self.solver.signals.solved.connect(self._on_solved)
         self.solver.signals.progress.connect(self._on_progress)
@@ -79,6 +116,9 @@ class Session(QObject):
         self.scenario = scenario
         self.scenario_changed.emit()
         self._request_current()
+        if self._healthy_wanted is not None and self._healthy_wanted != self.healthy_scenario():
+            # A knee or squat parameter changed (not only the hip): the reference follows it.
+            self._request_healthy()
 
     # -- knee ------------------------------------------------------------------------------------
     def set_anatomy(self, anatomy: Anatomy) -> None:
@@ -95,7 +135,10 @@ class Session(QObject):
         self._request_healthy()
 
     def _key(self, scenario: Scenario) -> tuple[str, Scenario]:
-        return (self.anatomy.key(), scenario)
+        # The knee's content hash, computed once per knee (it hashes every mesh).
+        if self._anatomy_key is None or self._anatomy_key[0] is not self.anatomy:
+            self._anatomy_key = (self.anatomy, self.anatomy.key())
+        return (self._anatomy_key[1], scenario)
 
     def _hint(self) -> FloatArray:
         if self.view is not None:
@@ -105,8 +148,10 @@ class Session(QObject):
         return resting_patella_pose(self.anatomy)
 
     def _request_current(self) -> None:
-        cached = self._cache.get(self._key(self.scenario))
+        key = self._key(self.scenario)
+        cached = self._cache.get(key)
         if cached is not None:
+            self._cache.move_to_end(key)  # recently shown: evicted last
             self.solver.cancel("current")
             self._current_id = -1
             self._set_solving(False)
@@ -128,8 +173,14 @@ class Session(QObject):
 
     def _request_healthy(self) -> None:
         hs = self.healthy_scenario()
+        self._healthy_wanted = hs
+        # A healthy solve still running is for another knee or scenario: stop it, so it
+        # cannot land as this one's reference.
+        self.solver.cancel("healthy")
+        self._healthy_id = -1
         cached = self._cache.get(self._key(hs))
         if cached is not None:
+            self._cache.move_to_end(self._key(hs))
             self.healthy_view = cached
             self.healthy_changed.emit()
             return
@@ -143,7 +194,7 @@ class Session(QObject):
             self._show(view)
 
     def _on_solved(self, rid: int, view: SquatView) -> None:
-        key = (self.anatomy.key(), view.scenario)
+        key = self._key(view.scenario)
         if rid == self._current_id:
             self._remember(key, view)
             self._current_id = -1
@@ -172,10 +223,31 @@ class Session(QObject):
             self.error.emit(message)
 
     def _remember(self, key: tuple[str, Scenario], view: SquatView) -> None:
+        """File a squat and evict the least recently shown ones until the cache's bytes are
+        within `cache_cap_bytes`. Called before the squat is shown, so `view` and the squat on
+        screen count as shown (`pinned`); the healthy reference is never evicted while it is the
+        plots' reference curve, even when it alone is larger than the cap (a very fine patient
+        mesh): then it is the only squat kept."""
         self._cache[key] = view
         self._cache.move_to_end(key)
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
+        self._cache_nbytes[key] = view_nbytes(view)
+        healthy = self.healthy_view
+        if view.scenario == self.healthy_scenario():
+            healthy = view
+        for pinned in ((self.view, view, healthy), (healthy,)):
+            for k in [k for k, v in self._cache.items() if not any(v is p for p in pinned)]:
+                if self.cache_bytes() <= self.cache_cap_bytes:
+                    return
+                del self._cache[k]
+                del self._cache_nbytes[k]
+
+    def cache_bytes(self) -> int:
+        """Bytes of numpy data held by the cached squats (view_nbytes of each)."""
+        return sum(self._cache_nbytes.values())
+
+    def cached_views(self) -> tuple[SquatView, ...]:
+        """The cached squats, least recently shown first."""
+        return tuple(self._cache.values())
 
     def _set_solving(self, on: bool) -> None:
         if on != self.solving:
