@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from kneeviz.errors import KneevizError
+from kneeviz.file_paths import folder_problem
 from kneeviz.scenario_file import atomic_write_text
 from kneeviz.simulation import EXTRA_KEYS, FRAME_KEYS, Trajectory
 
@@ -103,14 +104,11 @@ def write_trajectory(path: str | Path, traj: Trajectory) -> Path:
     """Write a .csv or .json by the file's extension (atomically)."""
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix == ".csv":
-        text = trajectory_csv(traj)
-    elif suffix == ".json":
-        text = trajectory_json(traj)
-    else:
+    if suffix not in (".csv", ".json"):
         raise KneevizError(f"data files end in .csv or .json, not {suffix or '(nothing)'}", p)
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise KneevizError(f"the folder {folder} does not exist", p)
+    problem = folder_problem(p.parent)
+    if problem is not None:
+        raise KneevizError(f"cannot save here: {problem}", p)
+    text = trajectory_csv(traj) if suffix == ".csv" else trajectory_json(traj)
     atomic_write_text(p, text)
     return p

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kneeviz.errors import KneevizError
+from kneeviz.file_paths import folder_problem, read_problem
 from kneeviz.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -124,9 +125,12 @@ def file_sha256(path: str | Path) -> str:
         with open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
-    except FileNotFoundError:
-        raise KneevizError("mesh file not found", path) from None
     except OSError as exc:
+        where = read_problem(path)
+        if where is not None:
+            raise KneevizError(f"cannot read mesh file: {where}", path) from None
+        if isinstance(exc, FileNotFoundError):
+            raise KneevizError("mesh file not found", path) from None
         raise KneevizError(f"cannot read mesh file: {exc.strerror or exc}", path) from None
     return h.hexdigest()
 
@@ -182,6 +186,9 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     removes the temp file and leaves the old file untouched."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    problem = folder_problem(folder)
+    if problem is not None:
+        raise KneevizError(f"cannot save here: {problem}", target)
     try:
         old_mode = target.stat().st_mode & 0o777 if target.exists() else None
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
@@ -290,11 +297,14 @@ def _read_json(p: Path) -> Any:
                 p,
             )
         raw = p.read_bytes()
-    except FileNotFoundError:
-        raise KneevizError("scenario file not found", p) from None
     except IsADirectoryError:
         raise KneevizError("is a folder, not a scenario file", p) from None
     except OSError as exc:
+        where = read_problem(p)
+        if where is not None:
+            raise KneevizError(f"cannot read scenario file: {where}", p) from None
+        if isinstance(exc, FileNotFoundError):
+            raise KneevizError("scenario file not found", p) from None
         raise KneevizError(f"cannot read scenario file: {exc.strerror or exc}", p) from None
     try:
         text = raw.decode("utf-8")
@@ -389,8 +399,10 @@ def _locate_mesh(bone: str, ref: MeshRef, scenario_path: Path) -> MeshRef:
     candidates.append(scenario_path.parent / saved.name)
     found = next((c for c in candidates if c.is_file()), None)
     if found is None:
+        blocked = read_problem(candidates[0])
+        why = f" ({blocked})" if blocked is not None else ""
         raise KneevizError(
-            f"the {bone} mesh file {ref.path} is missing (also looked beside the scenario "
+            f"the {bone} mesh file {ref.path} is missing{why} (also looked beside the scenario "
             f"file): put it back or re-save the scenario with the knee opened from its new place",
             scenario_path,
         )

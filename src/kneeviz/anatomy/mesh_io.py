@@ -22,6 +22,7 @@ from kneeviz.anatomy import io_repair as rep
 from kneeviz.anatomy.io_repair import FloatArray, IntArray
 from kneeviz.anatomy.mesh import SurfaceMesh
 from kneeviz.errors import MeshError
+from kneeviz.file_paths import read_problem
 
 MAX_FILE_BYTES = 2 * 1024**3
 """Files larger than this are refused before reading (2 GiB: about 40 million STL triangles)."""
@@ -146,9 +147,13 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
     ext = p.suffix.lower()
     try:
         st = p.stat()
-    except FileNotFoundError:
-        raise MeshError("no such file; check the path and its spelling", name) from None
     except OSError as exc:
+        # A file where a folder should be (femur.stl/extra.stl) or a missing folder: name it.
+        where = read_problem(p)
+        if where is not None:
+            raise MeshError(where, name) from None
+        if isinstance(exc, FileNotFoundError):
+            raise MeshError("no such file; check the path and its spelling", name) from None
         raise MeshError(f"cannot be read ({exc.strerror}); check the path", name) from None
     if p.is_dir():
         raise MeshError("is a folder, not a mesh file; give the path of an .stl file", name)
