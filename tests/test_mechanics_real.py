@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.mechanics.equilibrium import CONVERGENCE_FRACTION, evaluate
@@ -102,24 +103,54 @@ def test_deeper_squat_loads_the_joint_more(name: str) -> None:
     assert tr["peak_pressure_mpa"].max() < 40.0
 
 
-@pytest.mark.parametrize("name", KNEES)
-def test_souza_direction_femoral_rotation_moves_the_patella_laterally(name: str) -> None:
-    """Healthy -> PFP (more femoral internal rotation and adduction): more lateral shift at the four
-    angles Souza et al. 2010 imaged, and more lateral tilt on average over 0-45 deg."""
+def _souza_band(name: str) -> tuple[Trajectory, Trajectory, NDArray[np.int64]]:
+    """Healthy and PFP squats of this knee, and the descending frames at 0-45 deg of flexion (the
+    angles Souza et al. 2010 imaged)."""
     h = run(name, "healthy")
     p = run(name, "pfp")
     kf = h["knee_flexion_deg"]
     assert np.allclose(kf, p["knee_flexion_deg"])
     down = np.arange(int(np.argmax(kf)) + 1)
-    band = down[kf[down] <= 45.5]
-    for angle in (0.0, 15.0, 30.0, 45.0):
-        i = band[np.argmin(np.abs(kf[band] - angle))]
+    return h, p, down[kf[down] <= 45.5]
+
+
+def _at(tr: Trajectory, band: NDArray[np.int64], angle: float) -> int:
+    return int(band[np.argmin(np.abs(tr["knee_flexion_deg"][band] - angle))])
+
+
+@pytest.mark.parametrize("name", KNEES)
+def test_souza_direction_femoral_rotation_moves_the_patella_laterally(name: str) -> None:
+    """Healthy -> PFP (more femoral internal rotation and adduction): more lateral shift and bisect
+    offset over 0-45 deg, and at 15, 30 and 45 deg, on every knee."""
+    h, p, band = _souza_band(name)
+    d_shift = p["patella_lateral_shift_mm"][band] - h["patella_lateral_shift_mm"][band]
+    d_bo = p["bisect_offset_pct"][band] - h["bisect_offset_pct"][band]
+    assert d_shift.mean() > 0.3 and d_bo.mean() > 0.5
+    for angle in (15.0, 30.0, 45.0):
+        i = _at(h, band, angle)
         assert p["patella_lateral_shift_mm"][i] > h["patella_lateral_shift_mm"][i] + 0.2, angle
         assert p["bisect_offset_pct"][i] > h["bisect_offset_pct"][i], angle
-    d_tilt = p["patella_lateral_tilt_deg"][band] - h["patella_lateral_tilt_deg"][band]
-    assert d_tilt.mean() > 0.2
     # the femur did turn inward: the mechanism is in the input, the answer in the output
     assert np.all(p["femur_rotation_world_deg"][band] - h["femur_rotation_world_deg"][band] > 6.0)
+
+
+def test_souza_direction_the_femur_turns_under_the_patella() -> None:
+    """The default knee, healthy -> PFP: the patella turns in the world by less than the femur at
+    every angle from 0 to 45 deg (by at most three quarters of it near extension, where the groove
+    holds it least), so relative to the femur it tilts laterally, more so near extension (Souza
+    et al. 2010: more lateral tilt at 0, 15 and 30 deg, none at 45). The lag comes from the
+    iliopatellar band, carried by the iliotibial band over the planted tibia."""
+    h, p, band = _souza_band("default")
+    d_femur = p["femur_rotation_world_deg"][band] - h["femur_rotation_world_deg"][band]
+    d_patella = p["patella_rotation_world_deg"][band] - h["patella_rotation_world_deg"][band]
+    d_tilt = p["patella_lateral_tilt_deg"][band] - h["patella_lateral_tilt_deg"][band]
+    assert np.all(d_patella < d_femur)
+    for angle in (0.0, 15.0, 30.0):
+        i = _at(h, band, angle)
+        assert p["patella_lateral_tilt_deg"][i] > h["patella_lateral_tilt_deg"][i] + 1.0, angle
+    near = h["knee_flexion_deg"][band] <= 15.5
+    assert d_patella[near].mean() < 0.75 * d_femur[near].mean()
+    assert d_tilt[near].mean() > d_tilt[~near].mean()
 
 
 @pytest.mark.parametrize("name", KNEES)

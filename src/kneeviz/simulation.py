@@ -27,6 +27,7 @@ from kneeviz.mechanics.equilibrium import (
     PatellofemoralModel,
     build_model,
     solve_frame,
+    tendon_seated_pose,
 )
 from kneeviz.motion.squat import SquatKinematics, squat_kinematics
 from kneeviz.scenario import Scenario
@@ -155,6 +156,15 @@ def solve_poses(
                 shifted[2, 3] += dz
                 starts.append(shifted)
         starts.append(model.T_femur_patella_ref)
+        if not good:
+            # no solved frame to start from: also start with the tendon just taut for this
+            # frame's tibia (the reference pose has it taut only for the standing tibia)
+            starts.append(
+                tendon_seated_pose(
+                    model.T_femur_patella_ref, T_femur_tibia[i], model.grid, model.contact,
+                    model.extensor,
+                )
+            )
         for _ in range(2 if i == 0 else 1):
             q = loads.quadriceps_force_n(float(extensor_moment_nmm[i]), arm, body_mass_kg)
             best: FrameSolution | None = None

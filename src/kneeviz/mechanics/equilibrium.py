@@ -115,17 +115,18 @@ def _seat(t: FloatArray, grid: DistanceGrid, contact: ContactPoints) -> FloatArr
 
 def tendon_seated_pose(
     T_anat: FloatArray,
-    anatomy: Anatomy,
+    T_femur_tibia: FloatArray,
     grid: DistanceGrid,
     contact: ContactPoints,
     ext: ExtensorModel,
 ) -> FloatArray:
-    """The first frame's starting pose: the reference pose slid along the femur (and re-seated on
-    its surface) until the patellar tendon is just taut in the standing pose. A start with a slack
-    tendon gives the solver nothing to hold the patella against the quadriceps."""
+    """A starting pose: `T_anat` slid along the femur (and re-seated on its surface) until the
+    patellar tendon is just taut with the tibia at `T_femur_tibia`. A start with a slack tendon (and
+    slack retinacula, out of contact) gives the solver nothing to hold the patella against the
+    quadriceps: every small move leaves the net force unchanged."""
     t = T_anat[:3, 3].copy()
     tendon = ext.tendons[len(ext.tendons) // 2]
-    tub = apply(anatomy.T_femur_tibia_ref, tendon.other_mm)
+    tub = apply(T_femur_tibia, tendon.other_mm)
     target = tendon.slack_length_mm * (1.0 + 0.5 * tendon.toe_strain)
     for _ in range(12):
         length = float(np.linalg.norm(tendon.patella_mm + t - tub))
@@ -155,7 +156,17 @@ def build_model(
         anatomy, T_anat, vmo_strength=vmo_strength, insall_salvati_ratio=insall_salvati_ratio,
         params=params,
     )
-    T_start = tendon_seated_pose(T_anat, anatomy, grid, contact, ext)
+    T_start = tendon_seated_pose(
+        T_anat, np.asarray(anatomy.T_femur_tibia_ref, dtype=float), grid, contact, ext
+    )
+    # The retinacula are near-taut in the standing knee (the MPFL gives most of the restraint to
+    # lateral displacement near extension: Desio SM et al. 1998, Am J Sports Med 26:59), so their
+    # slack lengths (and the vasti layout) are taken where the patella really stands: seated with
+    # the tendon just taut, not at the first guess T_anat.
+    ext = build_extensor_model(
+        anatomy, T_start, vmo_strength=vmo_strength, insall_salvati_ratio=insall_salvati_ratio,
+        params=params,
+    )
     return PatellofemoralModel(
         grid, contact, ext, foundation_modulus_mpa(), anatomy.patella_landmarks.height_mm, T_start
     )
@@ -231,7 +242,7 @@ def evaluate(
     ligs = [
         spring_force(
             apply(T_femur_patella, s.patella_mm),
-            apply(T_femur_tibia, s.other_mm) if s.on_tibia else s.other_mm,
+            s.anchor_mm(T_femur_tibia),
             s,
         )
         for s in ext.ligaments

@@ -20,6 +20,7 @@ import numpy as np
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.mechanics.itb import ItbAnchor, itb_anchor
 from kneeviz.transforms import apply
 
 # Physiological cross-sectional areas of the quadriceps (cm^2), Ward SR, Eng CM, Smallwood LH,
@@ -68,7 +69,6 @@ class ExtensorParams:
     ligament_toe_strain: float = 0.03
     ligament_reference_strain: float = 0.0
     iliopatellar_n_per_strain: float = LPFL_N_PER_STRAIN
-    iliopatellar_anchor_offset_mm: tuple[float, float, float] = (5.0, 0.0, 5.0)
     vl_insertion: tuple[float, float, float] = (0.0, -0.05, 0.25)
     vm_insertion: tuple[float, float, float] = (0.0, -0.12, -0.28)
     """Quadriceps insertions relative to the patella base, as fractions of the patella's
@@ -98,6 +98,13 @@ class Spring:
     slack_length_mm: float
     toe_strain: float
     on_tibia: bool = False
+    itb: ItbAnchor | None = None  # the iliopatellar band: anchored on the ITB instead
+
+    def anchor_mm(self, T_femur_tibia: FloatArray) -> FloatArray:
+        """The spring's far end in the femur frame."""
+        if self.itb is not None:
+            return self.itb.in_femur(T_femur_tibia)
+        return apply(T_femur_tibia, self.other_mm) if self.on_tibia else self.other_mm
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,24 +248,19 @@ def build_extensor_model(
                    p.ligament_toe_strain)
         )
     centre, radius = fit_wrap_cylinder(anatomy, p.wrap_radius_mm)
-    # The iliopatellar band: the lateral retinaculum's superficial fibres come off the iliotibial
-    # band (Merican AM, Amis AA 2008, J Bone Joint Surg Br 90:527), and ITB tension tilts and
-    # shifts the patella laterally (Merican AM, Amis AA 2009, J Biomech 42:1539). The ITB ends on
-    # the tibia (Gerdy's tubercle), so where it passes the lateral epicondyle it is carried by the
-    # TIBIA: a point just anterolateral of the lateral epicondyle in the standing pose, fixed in the
-    # tibia frame. When the hip turns the femur inward over the planted tibia, this anchor moves
-    # backwards relative to the femur. Same stiffness as the LPFL; taut in the reference pose.
+    # The iliopatellar band, from the patella's lateral border across to the iliotibial band, which
+    # is carried by both the femur and the tibia (kneeviz.mechanics.itb). Same stiffness as the
+    # LPFL; just taut in the reference pose.
     if p.iliopatellar_n_per_strain > 0:
-        T_tibia_femur_ref = np.linalg.inv(np.asarray(anatomy.T_femur_tibia_ref, dtype=float))
-        epi_f = np.asarray(flm.lateral_epicondyle_mm, dtype=float)
-        anchor_f = epi_f + np.asarray(p.iliopatellar_anchor_offset_mm)
-        anchor_t = apply(T_tibia_femur_ref, anchor_f)
         lat = np.asarray(plm.lateral_border_mm, dtype=float)
-        length = float(np.linalg.norm(anchor_f - apply(T_femur_patella_ref, lat)))
+        lat_ref = apply(T_femur_patella_ref, lat)
+        anchor = itb_anchor(anatomy, float(lat_ref[1]))
+        anchor_ref = anchor.in_femur(np.asarray(anatomy.T_femur_tibia_ref, dtype=float))
+        length = float(np.linalg.norm(anchor_ref - lat_ref))
         ligs.append(
-            Spring("IPB", lat, anchor_t, p.iliopatellar_n_per_strain,
+            Spring("IPB", lat, anchor_ref, p.iliopatellar_n_per_strain,
                    length * (1.0 + p.ligament_reference_strain), p.ligament_toe_strain,
-                   on_tibia=True)
+                   itb=anchor)
         )
     return ExtensorModel(bundles, tendons, tuple(ligs), centre, radius, p)
 
