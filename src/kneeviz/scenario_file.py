@@ -458,9 +458,10 @@ def _check_view(data: Any, p: Path) -> ViewSettings:
 
 
 # -- from a file to a knee ----------------------------------------------------------------------
-def anatomy_for(doc: ScenarioFile) -> Anatomy:
+def anatomy_for(doc: ScenarioFile, warnings: list[str] | None = None) -> Anatomy:
     """Load the knee a scenario file names (the default knee re-cut to the scenario's sulcus
-    angle if it sets one)."""
+    angle if it sets one). What the loader repaired or assumed in a patient's files is appended
+    to `warnings` ("FILE: sentence")."""
     from kneeviz.anatomy.build import anatomy_from_files, load_default_anatomy
 
     if doc.knee.is_default:
@@ -472,4 +473,5 @@ def anatomy_for(doc: ScenarioFile) -> Anatomy:
         refs["patella"].path,
         refs["tibia"].path,
         pelvis.path if pelvis is not None else None,
+        warnings=warnings,
     )

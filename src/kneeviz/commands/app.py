@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kneeviz.errors import KneevizError
+
+if TYPE_CHECKING:
+    from kneeviz.anatomy.knee import Anatomy
+    from kneeviz.app.main_window import MainWindow
+    from kneeviz.scenario import Scenario
+    from kneeviz.scenario_file import ScenarioFile
 
 APP_FRAME_RATE_HZ = 30.0
 """Frames per second of the simulated squat in the app: smooth playback, half the solve time of
 the 60 Hz default."""
+STATUS_MESSAGE_MS = 15_000
+"""How long the first load warning stays in the status bar (unless the window replaces it)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,11 +39,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    start = load_start(args)  # before Qt: a bad file is one line on the terminal
+    from PyQt6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("kneeviz")
+    window = open_window(start, multisampling=bool(args.multisampling))
+    window.show()
+    return int(app.exec())
+
+
+@dataclass(frozen=True)
+class AppStart:
+    """What the app opens with: the knee, the scenario, a scenario file's settings and what the
+    loader repaired or assumed in the knee's files ("FILE: sentence")."""
+
+    anatomy: Anatomy
+    scenario: Scenario
+    doc: ScenarioFile | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def load_start(args: argparse.Namespace) -> AppStart:
+    """The knee and scenario from the command line (no Qt: a bad file raises KneevizError before
+    any window exists). The files' repairs are printed to stderr, as `simulate` prints them."""
+    from kneeviz.scenario import Scenario
+
     files = [args.femur, args.patella, args.tibia]
     if any(files) and not all(files):
         raise KneevizError("give all three of --femur, --patella and --tibia to open a knee")
-    from kneeviz.scenario import Scenario
-
     scenario = Scenario.from_preset(args.preset, frame_rate_hz=APP_FRAME_RATE_HZ)
     doc = None
     if args.scenario:  # its knee and parameters (a bad file is one line on the terminal)
@@ -40,30 +75,48 @@ def run(args: argparse.Namespace) -> int:
 
         doc = load_scenario_file(args.scenario)
         scenario = doc.scenario
-    # Load the knee before any window exists, so a bad file is one line on the terminal.
+    warnings: list[str] = []
     if all(files):
         from kneeviz.anatomy.build import anatomy_from_files
 
-        anatomy = anatomy_from_files(args.femur, args.patella, args.tibia)
+        anatomy = anatomy_from_files(args.femur, args.patella, args.tibia, warnings=warnings)
     elif doc is not None:
         from kneeviz.scenario_file import anatomy_for
 
-        anatomy = anatomy_for(doc)
+        anatomy = anatomy_for(doc, warnings)
     else:
         from kneeviz.anatomy.build import load_default_anatomy
 
         anatomy = load_default_anatomy()
+    for w in warnings:  # what was repaired or assumed: the user should know
+        print(f"kneeviz: warning: {w}", file=sys.stderr)
+    return AppStart(anatomy, scenario, doc, tuple(warnings))
 
-    from PyQt6.QtWidgets import QApplication
 
+def open_window(start: AppStart, *, multisampling: bool = False) -> MainWindow:
+    """The main window on `start`'s knee, with a scenario file's view settings applied and the
+    knee files' repairs shown. A QApplication must exist."""
     from kneeviz.app.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("kneeviz")
-    window = MainWindow(anatomy, scenario, multisampling=bool(args.multisampling))
-    if doc is not None:
+    window = MainWindow(start.anatomy, start.scenario, multisampling=multisampling)
+    if start.doc is not None:
         from kneeviz.app.export_actions import apply_scenario_file
 
-        apply_scenario_file(window, doc)
-    window.show()
-    return int(app.exec())
+        apply_scenario_file(window, start.doc)
+    show_load_warnings(window, start.warnings)
+    return window
+
+
+def show_load_warnings(window: MainWindow, warnings: Sequence[str]) -> None:
+    """The knee files' repairs in the window, as File > Open knee shows them: a note in the status
+    bar that stays (hover for every warning), and the first one as a status message until the
+    solve's own messages replace it. Never a dialog: the app starts without a click."""
+    window.load_warnings = tuple(warnings)
+    n = len(warnings)
+    window.repairs_label.setText(f"Knee files repaired or rescaled ({n}): hover for details"
+                                 if n else "")
+    window.repairs_label.setToolTip("\n".join(warnings))
+    window.repairs_label.setVisible(bool(n))
+    if n:
+        more = f" (and {n - 1} more: hover the note on the right)" if n > 1 else ""
+        window.status_bar.showMessage(f"{warnings[0]}{more}", STATUS_MESSAGE_MS)
