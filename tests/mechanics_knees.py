@@ -142,7 +142,7 @@ def symmetric_params() -> ExtensorParams:
         pcsa_cm2=(("RF", 13.5), ("VL", 25.0), ("VI", 16.7), ("VM", 25.0)),
         mpfl_n_per_strain=1000.0,
         lpfl_n_per_strain=1000.0,
-        iliopatellar_n_per_strain=0.0,  # the iliotibial band has no medial partner
+        iliopatellar_n_per_mm=0.0,  # the iliotibial band has no medial partner
         vl_insertion=(0.0, -0.05, 0.25),
         vm_insertion=(0.0, -0.05, -0.25),
     )

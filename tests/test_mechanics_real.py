@@ -136,21 +136,19 @@ def test_souza_direction_femoral_rotation_moves_the_patella_laterally(name: str)
 
 def test_souza_direction_the_femur_turns_under_the_patella() -> None:
     """The default knee, healthy -> PFP: the patella turns in the world by less than the femur at
-    every angle from 0 to 45 deg (by at most three quarters of it near extension, where the groove
-    holds it least), so relative to the femur it tilts laterally, more so near extension (Souza
-    et al. 2010: more lateral tilt at 0, 15 and 30 deg, none at 45). The lag comes from the
+    every angle from 0 to 45 deg, and by well under two thirds of it over 0-30 deg, so relative to
+    the femur it tilts laterally at 0, 15 and 30 deg (Souza et al. 2010: more lateral tilt at 0, 15
+    and 30 deg, none at 45; the patella's own rotation unchanged). The lag comes from the
     iliopatellar band, carried by the iliotibial band over the planted tibia."""
     h, p, band = _souza_band("default")
     d_femur = p["femur_rotation_world_deg"][band] - h["femur_rotation_world_deg"][band]
     d_patella = p["patella_rotation_world_deg"][band] - h["patella_rotation_world_deg"][band]
-    d_tilt = p["patella_lateral_tilt_deg"][band] - h["patella_lateral_tilt_deg"][band]
     assert np.all(d_patella < d_femur)
+    early = h["knee_flexion_deg"][band] <= 30.5
+    assert d_patella[early].mean() < 0.6 * d_femur[early].mean()
     for angle in (0.0, 15.0, 30.0):
         i = _at(h, band, angle)
-        assert p["patella_lateral_tilt_deg"][i] > h["patella_lateral_tilt_deg"][i] + 1.0, angle
-    near = h["knee_flexion_deg"][band] <= 15.5
-    assert d_patella[near].mean() < 0.75 * d_femur[near].mean()
-    assert d_tilt[near].mean() > d_tilt[~near].mean()
+        assert p["patella_lateral_tilt_deg"][i] > h["patella_lateral_tilt_deg"][i] + 2.0, angle
 
 
 @pytest.mark.parametrize("name", KNEES)
