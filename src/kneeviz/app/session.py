@@ -24,9 +24,10 @@ from kneeviz.app.squat_view import SquatView, resting_patella_pose
 from kneeviz.scenario import PRESETS, Scenario
 
 CACHE_CAP_BYTES = 24 * 1024 * 1024
-"""Bytes of solved squats the session keeps (besides the two on screen, see Session._remember):
-five of the default knee's 30 Hz squats (about 4.3 MB each), i.e. the three presets, the healthy
-reference among them, and two custom settings."""
+"""Bytes of solved squats the session's cache keeps (those on screen included): five of the
+default knee's 30 Hz squats (about 4.3 MB each, measured by view_nbytes), i.e. the three presets,
+the healthy reference among them, and two custom settings. The soak (benchmarks/soak_app.py)
+cycles through more than that."""
 
 
 def _arrays(value: Any) -> Iterator[np.ndarray]:
@@ -224,10 +225,11 @@ class Session(QObject):
 
     def _remember(self, key: tuple[str, Scenario], view: SquatView) -> None:
         """File a squat and evict the least recently shown ones until the cache's bytes are
-        within `cache_cap_bytes`. Called before the squat is shown, so `view` and the squat on
-        screen count as shown (`pinned`); the healthy reference is never evicted while it is the
-        plots' reference curve, even when it alone is larger than the cap (a very fine patient
-        mesh): then it is the only squat kept."""
+        within `cache_cap_bytes`: first those not on screen (`view`, about to be shown, counts
+        as on screen), then, if squats that large leave no room, the current one too. The
+        healthy reference is never evicted while it is the plots' reference curve, even when
+        it alone is larger than the cap (a very fine patient mesh): then it is the only squat
+        kept."""
         self._cache[key] = view
         self._cache.move_to_end(key)
         self._cache_nbytes[key] = view_nbytes(view)
