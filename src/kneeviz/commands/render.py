@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kneeviz.errors import KneevizError
+from kneeviz.file_paths import folder_problem
 
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
@@ -199,9 +200,9 @@ def run(args: argparse.Namespace) -> int:
             f"--out must end in {', '.join(OUTPUT_SUFFIXES)}, not {suffix or '(no extension)'}",
             out,
         )
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise KneevizError(f"the folder {folder} does not exist: create it first", out)
+    problem = folder_problem(out.parent)
+    if problem is not None:
+        raise KneevizError(problem, out)
     if args.flexion is not None and suffix != ".png":
         raise KneevizError("--flexion picks one frame for a .png; a video shows the whole squat")
     if args.flexion is not None and not 0.0 <= args.flexion <= 140.0:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from kneeviz.errors import KneevizError
+from kneeviz.file_paths import folder_problem
 
 FORMATS = (".json", ".csv", ".npz")
 
@@ -92,8 +93,9 @@ def run(args: argparse.Namespace) -> int:
         raise KneevizError(
             f"unknown output format {out.suffix or '(none)'!r}: use {', '.join(FORMATS)}", out
         )
-    if not out.parent.exists():
-        raise KneevizError("the output folder does not exist: create it first", out.parent)
+    problem = folder_problem(out.parent)
+    if problem is not None:
+        raise KneevizError(problem, out)
     scenario = scenario_from_args(args)
     anatomy = anatomy_from_args(args)
     from kneeviz.simulation import simulate

@@ -28,6 +28,7 @@ import numpy as np
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.errors import KneevizError
+from kneeviz.file_paths import folder_problem
 
 VIEWS = ("front", "side", "skyline", "closeup", "whole-leg", "split")
 """Camera views a rendering can use (the scene's presets); split puts the front view beside the
@@ -449,8 +450,9 @@ class VideoWriter:
         if not 1.0 <= self.fps <= 240.0:
             raise KneevizError(f"frame rate {fps:g} is outside 1..240 frames per second")
         folder = self.path.parent if str(self.path.parent) else Path(".")
-        if not folder.is_dir():
-            raise KneevizError(f"folder {folder} does not exist", self.path)
+        problem = folder_problem(folder)
+        if problem is not None:
+            raise KneevizError(problem, self.path)
         try:
             fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=suffix, dir=folder)
         except OSError as exc:
@@ -536,8 +538,9 @@ def write_png(path: str | Path, image: np.ndarray) -> Path:
 
     p = Path(path)
     folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise KneevizError(f"folder {folder} does not exist", p)
+    problem = folder_problem(folder)
+    if problem is not None:
+        raise KneevizError(problem, p)
     fd, name = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=".png", dir=folder)
     os.close(fd)
     try:
