@@ -47,14 +47,22 @@ def test_icl_bones_units_bone_and_side(
 
 def test_icl_knee_builds_an_anatomy_with_cartilage(shared_meshes_dir: Path, tmp_path: Path) -> None:
     files = [shared_meshes_dir / "ICL_MRI" / ICL[b] for b in ("femur", "patella", "tibia")]
-    right = anatomy_from_files(*files)
+    right_notes: list[str] = []
+    right = anatomy_from_files(*files, warnings=right_notes)
     assert right.side == "right"
+    assert not any("LEFT knee" in n for n in right_notes)
     assert right.femur_cartilage.n_triangles > 2000
     assert right.patella_cartilage.n_triangles > 500
     # the mirrored (left) knee gives the same model-frame anatomy, flagged as left
     mirrored = [_write(p, tmp_path / p.name, 1.0, True) for p in files]
-    left = anatomy_from_files(*mirrored)
+    left_notes: list[str] = []
+    left = anatomy_from_files(*mirrored, warnings=left_notes)
     assert left.side == "left"
+    # the user is told the knee is shown mirrored, naming the femur file
+    assert [n for n in left_notes if "LEFT knee" in n] == [
+        f"{mirrored[0]}: a LEFT knee: shown mirrored, as a right knee, so that lateral is on the "
+        "same side and + in every measure as for any knee"
+    ]
     assert np.allclose(
         left.femur_landmarks.hip_centre_mm, right.femur_landmarks.hip_centre_mm, atol=1.0
     )

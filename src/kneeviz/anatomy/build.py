@@ -241,7 +241,7 @@ def anatomy_from_files(
                 f"this looks like a {found}, not a {bone}: give the {bone} file here", path
             )
         meshes.append(loaded.mesh)
-    return anatomy_from_meshes(
+    anatomy = anatomy_from_meshes(
         meshes[0],
         meshes[1],
         meshes[2],
@@ -249,3 +249,9 @@ def anatomy_from_files(
         name=Path(femur).stem,
         sources=tuple(str(p) for p in paths),
     )
+    if warnings is not None and anatomy.side == "left":
+        warnings.append(
+            f"{paths[0]}: a LEFT knee: shown mirrored, as a right knee, so that lateral is on the "
+            "same side and + in every measure as for any knee"
+        )
+    return anatomy
