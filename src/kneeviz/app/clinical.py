@@ -48,7 +48,9 @@ OVERLAY_LABELS = {
 DEFAULT_OVERLAYS = frozenset({"ghost", "rotation"})
 SLICE_INTERVAL_MS = 250
 """During playback the axial slice is re-cut at most every SLICE_INTERVAL_MS (it costs tens of ms
-a frame in plane sections; when paused or scrubbed it follows every frame)."""
+a frame in plane sections), in the same event-loop pass as a 3D frame so both share one window
+composition. When paused or scrubbed it follows every frame, cut just after the 3D view has shown
+it (MainWindow.after_frame), so it never delays the bones."""
 
 
 class ClinicalPanel(QGroupBox):
@@ -183,7 +185,12 @@ class ClinicalViews:
             fem_i = None
         self.heatmap.set_pressures(pat_i, fem_i)
         self.overlays.update(i)
-        self.slice_throttle.call(i)
+        after_frame = getattr(self.window, "after_frame", None)
+        if self.slice_throttle.interval_ms > 0 or after_frame is None:
+            self.slice_throttle.call(i)  # playing: in this frame's pass, a few times a second
+        else:
+            # Paused (a scrub, a step, a new hip setting): the 3D frame goes on screen first.
+            after_frame("axial-slice", lambda: self._update_slices(self.session.frame))
         if paint:
             self._repaint()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,7 +25,9 @@ PRESET_LABELS = {"healthy": "Healthy", "pfp": "Typical PFP", "severe": "Severe"}
 CAMERA_LABELS = {"front": "Front", "side": "Side", "closeup": "Knee close-up",
                  "whole-leg": "Whole leg", "skyline": "Skyline"}
 DEBOUNCE_MS = 10
-"""A slider drag emits a value per pixel: coalesce them, but stay well inside the 150 ms budget."""
+"""A slider drag emits a value per pixel: the first change is applied at once (so the moved slider
+and the re-posed bones reach the screen in one window composition), later ones at most every
+DEBOUNCE_MS, the last one always."""
 
 
 class HipControls(QGroupBox):
@@ -58,10 +60,8 @@ class HipControls(QGroupBox):
         self.status = QLabel("")
         self.status.setStyleSheet("color: #d9a441;")
         grid.addWidget(self.status, 5, 0, 1, 2)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._commit)
+        self._debounce = Throttle(lambda _i: self._commit(), self, trailing=True)
+        self._debounce.set_interval(DEBOUNCE_MS)
         self.rotation.valueChanged.connect(self._on_slider)
         self.adduction.valueChanged.connect(self._on_slider)
         session.scenario_changed.connect(self._sync)
@@ -95,7 +95,7 @@ class HipControls(QGroupBox):
 
     def _on_slider(self) -> None:
         self._labels()
-        self._debounce.start()
+        self._debounce.call(0)
 
     def _commit(self) -> None:
         self.session.set_scenario(
@@ -107,8 +107,10 @@ class HipControls(QGroupBox):
         self.rotation.blockSignals(True)
         self.rotation.setValue(internal_rotation_deg)
         self.rotation.blockSignals(False)
+        self.adduction.blockSignals(True)
         self.adduction.setValue(adduction_deg)
-        self._debounce.stop()
+        self.adduction.blockSignals(False)
+        self._labels()
         self._commit()
 
     def apply_preset(self, name: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer
@@ -41,6 +42,9 @@ SWITCH_INTERVAL_S = 0.001
 PANEL_INTERVAL_MS = 120
 PROGRESS_INTERVAL_MS = 250
 """Side-panel refresh interval during playback (about 8 per second)."""
+AFTER_FRAME_FALLBACK_MS = 300
+"""Work queued with `after_frame` runs at the latest this long after it was queued, even when no
+frame reaches the screen (a hidden or minimised window)."""
 
 
 def load_anatomy_from_files(femur: str, patella: str, tibia: str,
@@ -146,6 +150,10 @@ class MainWindow(QMainWindow):
         """3D frames actually painted (counted after each paint that followed a request)."""
         self._render_pending = False
         self.plotter.interactor.frameSwapped.connect(self._after_paint)
+        self._after_frame: dict[str, Callable[[], None]] = {}
+        self._after_frame_timer = QTimer(self)
+        self._after_frame_timer.setSingleShot(True)
+        self._after_frame_timer.timeout.connect(self._run_after_frame)
 
         self._camera_set = False
         self.camera_preset = "front"
@@ -222,6 +230,31 @@ class MainWindow(QMainWindow):
         if self._render_pending:
             self._render_pending = False
             self.frames_rendered += 1
+            if self._after_frame:
+                # Next event-loop pass: let the compositor return first.
+                self._after_frame_timer.start(0)
+
+    def after_frame(self, key: str, fn: Callable[[], None]) -> None:
+        """Run fn once the 3D frame requested now is on screen (at once, in the next event-loop
+        pass, when none is pending). For work that would otherwise delay that frame without being
+        part of it: the axial slice (tens of ms of plane sections) after a hip slider change or a
+        scrub is cut after the re-posed bones are shown, not before. A later call with the same
+        key replaces an earlier one still waiting (only the latest frame's work is done)."""
+        self._after_frame[key] = fn
+        if not self._render_pending:
+            self._after_frame_timer.start(0)
+        elif not self._after_frame_timer.isActive():
+            self._after_frame_timer.start(AFTER_FRAME_FALLBACK_MS)
+
+    def _run_after_frame(self) -> None:
+        if self._render_pending and self._after_frame_timer.interval() == 0:
+            # A new frame was requested meanwhile: wait for it (with the fallback).
+            self._after_frame_timer.start(AFTER_FRAME_FALLBACK_MS)
+            return
+        jobs, self._after_frame = self._after_frame, {}
+        for fn in jobs.values():
+            if not self._closed:
+                fn()
 
     def _on_playing(self, on: bool) -> None:
         """While playing, the side panels refresh at most every PANEL_INTERVAL_MS."""
