@@ -59,6 +59,12 @@ class PlotPanel(QWidget):
             w.setMouseEnabled(x=False, y=False)
             w.hideButtons()
             w.setMinimumHeight(150)
+            # The panel repaints the plots itself, in the event-loop pass that changed them
+            # (`_repaint`), so they share the window composition of that pass's 3D frame. Left to
+            # the scene, each marker move reached the viewport through queued calls after that
+            # composition and the window composed once more for the plots alone (measured: 40
+            # extra compositions in 6 s of playback, about 13 ms each in software OpenGL).
+            w.setViewportUpdateMode(pg.QtWidgets.QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
             self.healthy[key] = w.plot([], [], pen=HEALTHY_PEN, name="healthy")
             self.current[key] = w.plot([], [], pen=CURRENT_PEN, name="this setting")
             marker = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(255, 230, 60),
@@ -82,6 +88,10 @@ class PlotPanel(QWidget):
         self._on_view()
         self._on_healthy()
         self._on_frame(self.session.frame)
+
+    def _repaint(self) -> None:
+        for w in self.plots.values():
+            w.viewport().update()
 
     def _on_view(self) -> None:
         view = self.session.view
@@ -110,3 +120,4 @@ class PlotPanel(QWidget):
                 self.markers[key].setData([x], [y])
             else:
                 self.markers[key].setData([], [])
+        self._repaint()
