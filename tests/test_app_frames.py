@@ -136,3 +136,19 @@ def test_hip_slider_applies_its_first_value_at_once(qtbot, window) -> None:  # t
     hip.rotation.setValue(value + 2)
     qtbot.waitUntil(lambda: w.session.scenario.femoral_internal_rotation_deg == value + 2,
                     timeout=5000)
+
+
+def test_see_through_kneecap_keeps_its_back_faces(window) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    cv = w.clinical
+    assert cv is not None
+
+    def culled(part: str) -> bool:
+        return bool(w.scene.actors[part].GetProperty().GetBackfaceCulling())
+
+    assert culled("patella") and culled("femur")  # opaque closed bones: back faces skipped
+    cv.set_see_through(True)
+    assert not culled("patella")  # drawn whole, as before the culling
+    assert culled("femur")
+    cv.set_see_through(False)
+    assert culled("patella")

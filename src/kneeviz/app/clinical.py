@@ -236,6 +236,7 @@ class ClinicalViews:
 
     def set_see_through(self, on: bool) -> None:
         self.overlays.set_see_through(on)
+        self.window.scene.update_culling()  # a see-through kneecap shows its back faces
         self._repaint()
 
     def set_overlay(self, name: str, on: bool) -> None:
@@ -303,6 +304,7 @@ class ClinicalViews:
         self.overlays.set_all(step.overlays)
         self.heatmap.set_visible(step.heatmap)
         self.overlays.set_see_through(step.see_through)
+        w.scene.update_culling()
         self.story_slice.setVisible(step.slice_view)
         self.panel.sync()
         playback = getattr(w, "playback", None)
