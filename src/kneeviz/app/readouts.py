@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
 from kneeviz.app.session import Session
+from kneeviz.app.squat_view import SquatView
 from kneeviz.app.throttle import Throttle
 
 READOUTS: tuple[tuple[str, str, str], ...] = (
@@ -19,6 +21,31 @@ READOUTS: tuple[tuple[str, str, str], ...] = (
     ("peak_pressure_mpa", "Peak pressure", "{:.1f} MPa"),
     ("pfjrf_bw", "Joint force", "{:.1f} x body weight"),
 )
+
+
+DISLOCATED_BISECT_OFFSET_PCT = 100.0
+"""A bisect offset above 100 %: the whole kneecap lies outside the deepest point of the groove."""
+
+
+def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
+    """The line under the readouts: why this frame's numbers are not (yet) a result, if so.
+
+    A frame whose balance did not settle after the kneecap slid off the outside of the groove is a
+    lateral dislocation: the model has no tissue or bone to hold it there, so the pose is the
+    solver's last attempt, and the user is told so in those words."""
+    if view is None:
+        return ""
+    if view.converged is not None and not view.converged[i]:
+        bo = np.asarray(view.measures.get("bisect_offset_pct", np.zeros(0)), dtype=float)
+        settled = bo[: i + 1][view.converged[: i + 1]] if len(bo) > i else np.zeros(0)
+        if np.any(settled > DISLOCATED_BISECT_OFFSET_PCT):
+            return ("The kneecap has slid off the outside of its groove (a dislocation) at this "
+                    "hip setting. The model cannot hold it there: its pose here is not a result.")
+        return ("The kneecap's balance did not fully settle at this frame: treat its numbers "
+                "as approximate.")
+    if not view.solved and solving:
+        return "Solving the kneecap's balance..."
+    return ""
 
 
 class ReadoutPanel(QGroupBox):
@@ -48,13 +75,7 @@ class ReadoutPanel(QGroupBox):
         for key, _title, fmt in READOUTS:
             v = view.value(key, i) if view is not None else math.nan
             self.labels[key].setText(fmt.format(v) if math.isfinite(v) else "-")
-        note = ""
-        if view is not None and view.converged is not None and not view.converged[i]:
-            note = "The kneecap's balance did not fully settle at this frame: treat its numbers "\
-                   "as approximate."
-        elif view is not None and not view.solved and self.session.solving:
-            note = "Solving the kneecap's balance..."
-        self.note.setText(note)
+        self.note.setText(frame_note(view, i, self.session.solving))
 
     def text(self, key: str) -> str:
         return self.labels[key].text()
