@@ -211,6 +211,7 @@ def test_export_into_an_unwritable_folder(win, qtbot, tmp_path: Path, monkeypatc
     _run_export(win, qtbot, kind, target)
     (message,) = win.errors
     assert str(target) in message
+    assert f"{not_a_folder} is a file, not a folder" in message  # the culprit, named
     assert solves == []  # refused at once, not after solving the squat again
     assert not_a_folder.read_text() == "the user's notes\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

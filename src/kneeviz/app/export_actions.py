@@ -33,6 +33,7 @@ from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QFileDialog, QMenu, QProgressDialog, QWidget
 
 from kneeviz.errors import KneevizError
+from kneeviz.file_paths import folder_problem
 from kneeviz.scenario_file import (
     SUFFIX,
     ScenarioFile,
@@ -363,10 +364,9 @@ def start_data_export(window: Any, path: str | Path, *, show_progress: bool = Tr
         ready = None
 
     def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> str:
-        folder = Path(path).parent
-        if not folder.is_dir():  # say so now, not after minutes of solving
-            raise KneevizError(f"cannot save here: {folder} is not a folder that exists; "
-                               "choose another folder", path)
+        problem = folder_problem(Path(path).parent)
+        if problem is not None:  # say so now, not after minutes of solving
+            raise KneevizError(f"cannot save here: {problem}", path)
         traj = ready
         if traj is None:
             from kneeviz.simulation import simulate
