@@ -147,3 +147,17 @@ def test_a_knee_parameter_change_renews_the_healthy_reference(qtbot) -> None:  #
         assert s.healthy_view.scenario.femoral_internal_rotation_deg == 0.0
     finally:
         s.close()
+
+
+def test_changing_preset_before_the_first_solve_lands_still_gives_a_reference(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The window opens on the healthy setting, whose solve is also the reference; a preset change
+    cancels it before it lands. The healthy reference (ghost, dashed curve) must still come."""
+    s = Session(default_knee(), short_scenario("healthy"), Solver())
+    s.start()
+    s.set_scenario(s.scenario_for_preset("pfp"))  # at once: the healthy solve has not landed
+    _wait_solved(qtbot, s)
+    qtbot.waitUntil(lambda: s.healthy_view is not None and s.healthy_view.solved,
+                    timeout=SOLVE_TIMEOUT_MS)
+    assert s.healthy_view is not None
+    assert s.healthy_view.scenario == s.healthy_scenario()
+    assert s.view is not None and s.view.scenario.preset == "pfp"

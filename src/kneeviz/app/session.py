@@ -120,6 +120,10 @@ class Session(QObject):
         if self._healthy_wanted is not None and self._healthy_wanted != self.healthy_scenario():
             # A knee or squat parameter changed (not only the hip): the reference follows it.
             self._request_healthy()
+        elif self.healthy_view is None and self._healthy_id == -1:
+            # The healthy reference was riding on the current solve (the window opened on the
+            # healthy setting), which this change has just cancelled: solve it on its own.
+            self._request_healthy()
 
     # -- knee ------------------------------------------------------------------------------------
     def set_anatomy(self, anatomy: Anatomy) -> None:
