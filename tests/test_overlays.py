@@ -97,6 +97,11 @@ def test_no_healthy_squat_hides_ghost_and_arc(rendered) -> None:  # type: ignore
     healthy = trajectory("healthy")
     ov.set_squats(healthy, healthy)
     assert ov._trail.GetVisibility() and not ov._trail_h.GetVisibility()
+    # ... and no ghost sitting exactly inside the kneecap
+    ov.update(3)
+    assert not ov._ghost.GetVisibility()
     ov.set_squats(pfp, healthy)
     assert ov._trail.GetVisibility() and ov._trail_h.GetVisibility()
+    ov.update(3)
+    assert ov._ghost.GetVisibility()
     ov.remove()

@@ -237,6 +237,10 @@ class Overlays:
             show = self.visible[name] and self.current is not None
             if name in ("ghost", "rotation"):
                 show = show and self.healthy is not None
+            if name == "ghost":
+                # the healthy squat on screen: the ghost would sit exactly in the kneecap and
+                # z-fight with it (a zebra pattern), and has nothing to show
+                show = show and not self._same
             for actor in actors:
                 actor.SetVisibility(show)
         if not self._ring_visible:
