@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer
@@ -337,14 +337,21 @@ class MainWindow(QMainWindow):
             return
         self.playback.pause()
         self.session.set_anatomy(anatomy)
-        # Repaired or rescaled files: said in the status bar (hover for the details), not in a
-        # modal dialog; cleared when a clean knee is opened.
-        self.load_warnings = tuple(self._load_warnings)
+        self.show_load_warnings(self._load_warnings)
+
+    def show_load_warnings(self, warnings: Sequence[str], status_ms: int = 0) -> None:
+        """Repaired or rescaled knee files: a note in the status bar (hover for every warning),
+        never a modal dialog; cleared by a clean knee. With `status_ms`, the first warning is
+        also the status message for that long (the app started on a patient's files)."""
+        self.load_warnings = tuple(warnings)
         n = len(self.load_warnings)
         self.repairs_label.setText(f"Knee files repaired or rescaled ({n}): hover for details"
                                    if n else "")
         self.repairs_label.setToolTip("\n".join(self.load_warnings))
         self.repairs_label.setVisible(bool(n))
+        if n and status_ms:
+            more = f" (and {n - 1} more: hover the note on the right)" if n > 1 else ""
+            self.status_bar.showMessage(f"{self.load_warnings[0]}{more}", status_ms)
 
     def _on_knee_failed(self, message: str) -> None:
         self.loading = False

@@ -111,12 +111,4 @@ def show_load_warnings(window: MainWindow, warnings: Sequence[str]) -> None:
     """The knee files' repairs in the window, as File > Open knee shows them: a note in the status
     bar that stays (hover for every warning), and the first one as a status message until the
     solve's own messages replace it. Never a dialog: the app starts without a click."""
-    window.load_warnings = tuple(warnings)
-    n = len(warnings)
-    window.repairs_label.setText(f"Knee files repaired or rescaled ({n}): hover for details"
-                                 if n else "")
-    window.repairs_label.setToolTip("\n".join(warnings))
-    window.repairs_label.setVisible(bool(n))
-    if n:
-        more = f" (and {n - 1} more: hover the note on the right)" if n > 1 else ""
-        window.status_bar.showMessage(f"{warnings[0]}{more}", STATUS_MESSAGE_MS)
+    window.show_load_warnings(warnings, status_ms=STATUS_MESSAGE_MS)
