@@ -140,8 +140,8 @@ def symmetric_params() -> ExtensorParams:
         vmo_origin_height_mm=150.0,
         default_aiis_mm=(41.0, 35.0, 0.0),
         pcsa_cm2=(("RF", 13.5), ("VL", 25.0), ("VI", 16.7), ("VM", 25.0)),
-        mpfl_n_per_strain=1000.0,
-        lpfl_n_per_strain=1000.0,
+        mpfl_n_per_mm=20.0,
+        lpfl_n_per_mm=20.0,
         iliopatellar_n_per_mm=0.0,  # the iliotibial band has no medial partner
         vl_insertion=(0.0, -0.05, 0.25),
         vm_insertion=(0.0, -0.05, -0.25),

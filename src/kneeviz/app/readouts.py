@@ -25,6 +25,8 @@ READOUTS: tuple[tuple[str, str, str], ...] = (
 
 DISLOCATED_BISECT_OFFSET_PCT = 100.0
 """A bisect offset above 100 %: the whole kneecap lies outside the deepest point of the groove."""
+SUBLUXED_BISECT_OFFSET_PCT = 75.0
+"""Above 75 % the kneecap is laterally subluxed (shared/reference/literature.md section 7)."""
 
 
 def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
@@ -41,6 +43,10 @@ def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
         if np.any(settled > DISLOCATED_BISECT_OFFSET_PCT):
             return ("The kneecap has slid off the outside of its groove (a dislocation) at this "
                     "hip setting. The model cannot hold it there: its pose here is not a result.")
+        if np.any(settled > SUBLUXED_BISECT_OFFSET_PCT):
+            return ("The kneecap rides on the outer edge of its groove (a subluxation) at this "
+                    "hip setting, where its balance did not fully settle: treat its numbers as "
+                    "approximate.")
         return ("The kneecap's balance did not fully settle at this frame: treat its numbers "
                 "as approximate.")
     if not view.solved and solving:

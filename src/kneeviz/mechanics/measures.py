@@ -68,6 +68,28 @@ def bisect_offset_pct(T_femur_patella: FloatArray, anatomy: Anatomy) -> float:
     return float(100.0 * (lat[2] - g[2]) / width)
 
 
+def caton_deschamps_index(
+    T_femur_patella: FloatArray, T_femur_tibia: FloatArray, anatomy: Anatomy
+) -> float:
+    """Patellar height as on a lateral radiograph (Caton J, Deschamps G): the distance from the
+    lowest point of the patella's articular surface to the tibia's anterosuperior angle, over the
+    articular surface's length; about 1 normal (0.96 +- 0.13 men, 0.99 +- 0.13 women), patella
+    baja below 0.6, alta above 1.2-1.3. Taken on the meshes: the articular surface is the
+    posterior half of the patellar cartilage, the anterosuperior angle the tibia's most
+    anterior-superior point (largest X + Y/2) within 12 mm of its top and 15 mm of its midline."""
+    pc = np.asarray(anatomy.patella_cartilage.vertices_mm, dtype=float)
+    art = pc[pc[:, 0] < np.median(pc[:, 0])]
+    lo, hi = art[np.argmin(art[:, 1])], art[np.argmax(art[:, 1])]
+    length = float(np.linalg.norm(hi - lo))
+    tv = np.asarray(anatomy.tibia.vertices_mm, dtype=float)
+    rim = tv[(tv[:, 1] > tv[:, 1].max() - 12.0) & (np.abs(tv[:, 2]) < 15.0)]
+    if not len(rim) or length <= 0.0:
+        return float("nan")
+    corner = rim[np.argmax(rim[:, 0] + 0.5 * rim[:, 1])]
+    gap = apply(T_femur_patella, lo) - apply(T_femur_tibia, corner)
+    return float(np.linalg.norm(gap) / length)
+
+
 def world_rotation_deg(T_world_bone: FloatArray) -> float:
     """The bone's Z (mediolateral) axis turned about the world vertical (Y), + = internal for a
     right knee; the same definition kneeviz.motion uses for the femur."""
