@@ -6,6 +6,8 @@ none (most segmentations are bone only). Meshes end up in their own bone frames 
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 from dataclasses import replace
@@ -24,6 +26,7 @@ from kneeviz.anatomy.knee import (
 )
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.trochlea import measure_trochlea
+from kneeviz.cache import cache_dir
 from kneeviz.errors import KneevizError
 from kneeviz.transforms import invert
 
@@ -49,11 +52,30 @@ def _landmarks(cls: type, data: dict[str, object]) -> object:
 
 
 def _read_stl(path: Path) -> SurfaceMesh:
+    """A bundled STL with its vertices welded. The welded mesh is cached (plain arrays, keyed by
+    the file's bytes) so that a warm start needs no trimesh: importing it is about a second of
+    the app's start-up."""
+    data = path.read_bytes()
+    cached = cache_dir() / f"welded-{hashlib.sha256(data).hexdigest()[:32]}.npz"
+    try:
+        with np.load(cached, allow_pickle=False) as z:
+            return SurfaceMesh(np.asarray(z["vertices_mm"], dtype=float),
+                               np.asarray(z["faces"], dtype=np.int64))
+    except (OSError, KeyError, ValueError):
+        pass  # not cached yet, or unreadable: weld again
     import trimesh
 
-    tm = trimesh.load_mesh(path, file_type="stl", process=False)
+    tm = trimesh.load_mesh(io.BytesIO(data), file_type="stl", process=False)
     tm.merge_vertices()
-    return SurfaceMesh(np.asarray(tm.vertices, dtype=float), np.asarray(tm.faces))
+    mesh = SurfaceMesh(np.asarray(tm.vertices, dtype=float), np.asarray(tm.faces))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, vertices_mm=mesh.vertices_mm, faces=mesh.faces)
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # a read-only home: load without the cache
+    return mesh
 
 
 def load_anatomy_folder(folder: Path, name: str = "default knee") -> Anatomy:
@@ -98,6 +120,8 @@ def load_anatomy_folder(folder: Path, name: str = "default knee") -> Anatomy:
 def load_default_anatomy(sulcus_angle_deg: float | None = None) -> Anatomy:
     """The bundled default knee; with a sulcus angle, the same knee with its groove re-cut
     (built on the fly in a few seconds, then kept in memory)."""
+    if sulcus_angle_deg is None:  # the app's start: no atlas or trimesh import needed
+        return load_anatomy_folder(assets_dir())
     from kneeviz.anatomy.default_knee import (
         HEALTHY_SULCUS_ANGLE_DEG,
         DefaultKneeOptions,
@@ -105,7 +129,7 @@ def load_default_anatomy(sulcus_angle_deg: float | None = None) -> Anatomy:
         save_built_knee,
     )
 
-    if sulcus_angle_deg is None or abs(sulcus_angle_deg - HEALTHY_SULCUS_ANGLE_DEG) < 1e-9:
+    if abs(sulcus_angle_deg - HEALTHY_SULCUS_ANGLE_DEG) < 1e-9:
         return load_anatomy_folder(assets_dir())
     import tempfile
 

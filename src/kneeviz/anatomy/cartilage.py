@@ -10,7 +10,6 @@ the rim so the layer blends into the bone, as real cartilage does.
 from __future__ import annotations
 
 import numpy as np
-import trimesh
 from scipy.ndimage import gaussian_filter
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -41,6 +40,8 @@ def articular_patch(mesh: SurfaceMesh, vertex_mask: np.ndarray, max_edge_mm: flo
         areas = SurfaceMesh(mesh.vertices_mm, faces).face_areas_mm2()
         biggest = np.argmax(np.bincount(labels, weights=areas))
         faces = faces[labels == biggest]
+    import trimesh  # here, not at the top: the app starts on the bundled knee without it
+
     tm = trimesh.Trimesh(mesh.vertices_mm, faces, process=False)
     tm.remove_unreferenced_vertices()
     if max_edge_mm > 0:
@@ -122,6 +123,8 @@ def clip_by_field(mesh: SurfaceMesh, phi: FloatArray) -> SurfaceMesh:
     if extra:
         out_faces.append(np.array(extra, dtype=np.int64))
     verts = np.vstack([v, np.array(new_points).reshape(-1, 3)])
+    import trimesh  # see above
+
     tm = trimesh.Trimesh(verts, np.vstack(out_faces), process=False)
     tm.update_faces(tm.nondegenerate_faces(height=1e-7))
     tm.remove_unreferenced_vertices()

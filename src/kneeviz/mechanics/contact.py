@@ -29,6 +29,7 @@ from scipy.ndimage import map_coordinates
 from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
+from kneeviz.cache import cache_dir
 
 GRID_VERSION = "sdf-v9"
 MIN_LAYER_MM = 1.0
@@ -43,12 +44,6 @@ CARTILAGE_NU = 0.45
 def foundation_modulus_mpa(E: float = CARTILAGE_E_MPA, nu: float = CARTILAGE_NU) -> float:
     """Elastic-foundation modulus K (MPa) of a thin layer on a rigid base (Lenhart 2015)."""
     return (1.0 - nu) * E / ((1.0 + nu) * (1.0 - 2.0 * nu))
-
-
-def cache_dir() -> Path:
-    """Where distance grids are cached: $KNEEVIZ_CACHE_DIR or ~/.cache/kneeviz."""
-    env = os.environ.get("KNEEVIZ_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "kneeviz"
 
 
 def signed_volume_mm3(mesh: SurfaceMesh) -> float:
