@@ -29,27 +29,27 @@ def _kind(p: Path) -> str:
     return "folder" if stat.S_ISDIR(st.st_mode) else "file"
 
 
-def blocking_file(path: str | Path) -> Path | None:
-    """The first component above `path`'s last one that exists but is not a folder (so nothing
-    can be inside it), else None. `femur.stl/extra.stl` -> `femur.stl` when that is a file."""
+def _first_above(path: str | Path, wanted: str) -> Path | None:
+    """Walking down from the root to `path`'s last component, the first component of kind
+    `wanted`, provided every component before it is a folder; else None."""
     for parent in reversed(Path(path).parents):
         kind = _kind(parent)
-        if kind == "file":
+        if kind == wanted:
             return parent
         if kind != "folder":
             return None
     return None
+
+
+def blocking_file(path: str | Path) -> Path | None:
+    """The first component above `path`'s last one that exists but is not a folder (so nothing
+    can be inside it), else None. `femur.stl/extra.stl` -> `femur.stl` when that is a file."""
+    return _first_above(path, "file")
 
 
 def missing_folder(path: str | Path) -> Path | None:
     """The first folder above `path`'s last component that does not exist, else None."""
-    for parent in reversed(Path(path).parents):
-        kind = _kind(parent)
-        if kind == "missing":
-            return parent
-        if kind != "folder":
-            return None
-    return None
+    return _first_above(path, "missing")
 
 
 def not_a_folder(blocker: Path) -> str:
