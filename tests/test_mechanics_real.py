@@ -137,16 +137,19 @@ def test_souza_direction_femoral_rotation_moves_the_patella_laterally(name: str)
 
 
 def test_souza_direction_the_femur_turns_under_the_patella() -> None:
-    """The default knee, healthy -> PFP: the patella turns in the world by less than the femur,
-    by more than a degree, at every angle from 0 to 45 deg, so relative to the femur it tilts
-    laterally by more than a degree at 0, 15 and 30 deg (Souza et al. 2010: more lateral tilt at
-    0, 15 and 30 deg; the patella's own rotation unchanged). The lag comes from the iliopatellar
-    band, carried by the iliotibial band over the planted tibia: with the band removed the patella
-    turns as far as the femur."""
+    """The default knee, healthy -> PFP: the patella turns in the world by less than the femur at
+    every angle from 0 to 45 deg, by more than a degree up to 30 deg, so relative to the femur it
+    tilts laterally by more than a degree at 0, 15 and 30 deg (Souza et al. 2010: more lateral tilt
+    at 0, 15 and 30 deg, not at 45, where the deeper groove holds the patella). The lag comes from
+    the iliopatellar band, carried by the iliotibial band over the planted tibia: with the band
+    removed the patella turns 79-99 % as far as the femur and tilts under a degree more at 0 and
+    30 deg."""
     h, p, band = _souza_band("default")
     d_femur = p["femur_rotation_world_deg"][band] - h["femur_rotation_world_deg"][band]
     d_patella = p["patella_rotation_world_deg"][band] - h["patella_rotation_world_deg"][band]
-    assert np.all(d_patella < d_femur - 1.0)
+    assert np.all(d_patella < d_femur)
+    early = h["knee_flexion_deg"][band] <= 30.5
+    assert np.all(d_patella[early] < d_femur[early] - 1.0)
     for angle in (0.0, 15.0, 30.0):
         i = _at(h, band, angle)
         assert p["patella_lateral_tilt_deg"][i] > h["patella_lateral_tilt_deg"][i] + 1.0, angle

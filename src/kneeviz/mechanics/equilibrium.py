@@ -81,6 +81,15 @@ class Wrench:
 
 
 @dataclass(frozen=True, eq=False)
+class ExternalLoad:
+    """A force applied to the patella from outside the knee (an examiner's thumb, a testing
+    machine): `force_n` in the femur frame, applied at `point_patella_mm` (patella frame)."""
+
+    point_patella_mm: FloatArray
+    force_n: FloatArray
+
+
+@dataclass(frozen=True, eq=False)
 class FrameSolution:
     T_femur_patella: FloatArray
     converged: bool
@@ -217,6 +226,7 @@ def evaluate(
     *,
     contact: bool = True,
     subset: NDArray[np.int64] | None = None,
+    external: ExternalLoad | None = None,
 ) -> Wrench:
     """Net wrench on the patella at this pose, with its analytic Jacobian with respect to a small
     rotation (about the patella origin, femur axes) and translation of the patella."""
@@ -248,6 +258,13 @@ def evaluate(
         for s in ext.ligaments
     ]
     F, M, J = _lines_wrench([*bundles, *tendons, *ligs], o)
+    if external is not None:
+        # a fixed force at a patella point: its moment turns with the patella
+        r_e = apply(T_femur_patella, external.point_patella_mm) - o
+        f_e = np.asarray(external.force_n, dtype=float)
+        F = F + f_e
+        M = M + np.cross(r_e, f_e)
+        J[3:, :3] += np.outer(r_e, f_e) - float(r_e @ f_e) * np.eye(3)
 
     pts = model.contact.points_mm @ R.T + o
     n_pts = len(pts)
@@ -303,6 +320,7 @@ def solve_frame(
     contact: bool = True,
     max_iterations: int = 60,
     tolerance_fraction: float = CONVERGENCE_FRACTION / 10.0,
+    external: ExternalLoad | None = None,
 ) -> FrameSolution:
     """Find the patella pose where the net force and moment vanish, starting from `T_init`.
 
@@ -341,7 +359,7 @@ def solve_frame(
 
     def ev(T_: FloatArray, full: bool = False) -> Wrench:
         return evaluate(model, T_, T_femur_tibia, T_femur_pelvis, q, contact=contact,
-                        subset=None if full else candidates)
+                        subset=None if full else candidates, external=external)
 
     candidates = pick_candidates(T)
     w = ev(T)
