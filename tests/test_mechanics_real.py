@@ -155,6 +155,21 @@ def test_souza_direction_the_femur_turns_under_the_patella() -> None:
         assert p["patella_lateral_tilt_deg"][i] > h["patella_lateral_tilt_deg"][i] + 1.0, angle
 
 
+def test_the_inward_turned_femur_loads_the_mpfl() -> None:
+    """Near extension the MPFL is the main restraint to lateral displacement (Desio et al. 1998):
+    healthy -> PFP, its tension rises at 0 and 15 deg as the femur turns inward under the patella;
+    it is reported per frame with the lateral retinaculum's."""
+    h, p, band = _souza_band("default")
+    for angle in (0.0, 15.0):
+        i = _at(h, band, angle)
+        assert p["mpfl_tension_n"][i] > h["mpfl_tension_n"][i] + 2.0, angle
+    for tr in (h, p):
+        assert np.all(tr["mpfl_tension_n"] >= 0.0)
+        assert np.all(tr["lateral_retinaculum_tension_n"] >= 0.0)
+        # the iliotibial-patellar band tightens as the knee flexes and its anchor slides back
+        assert tr["lateral_retinaculum_tension_n"][band].max() > 20.0
+
+
 @pytest.mark.parametrize("name", KNEES)
 def test_frames_are_finite_and_flagged(name: str) -> None:
     tr = run(name, "severe")

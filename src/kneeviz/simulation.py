@@ -55,7 +55,15 @@ FRAME_KEYS: tuple[str, ...] = (
     "iterations",
 )
 """The per-frame keys the issue fixes, in output order (more follow: residual_moment_nmm, ...)."""
-EXTRA_KEYS: tuple[str, ...] = ("residual_moment_nmm", "hip_adduction_deg", "converged")
+EXTRA_KEYS: tuple[str, ...] = (
+    "residual_moment_nmm",
+    "hip_adduction_deg",
+    "converged",
+    "mpfl_tension_n",
+    "lateral_retinaculum_tension_n",
+)
+"""Beyond the issue's keys: the medial patellofemoral ligament's tension, and the lateral
+retinaculum's (the iliotibial-patellar band and the lateral patellofemoral ligament together)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -291,6 +299,10 @@ def assemble_trajectory(
         summary = measures.contact_summary(w.pressures_mpa, cp.areas_mm2, w.contact_force_n,
                                            lateral)
         T = s.T_femur_patella
+        tension = {
+            spring.name: float(np.linalg.norm(line.force_n))
+            for spring, line in zip(model.extensor.ligaments, w.ligaments, strict=True)
+        }
         row = {
             "time_s": float(kin.time_s[i]),
             "knee_flexion_deg": float(kin.knee_flexion_deg[i]),
@@ -314,6 +326,8 @@ def assemble_trajectory(
             "residual_moment_nmm": s.residual_moment_nmm,
             "hip_adduction_deg": float(kin.hip_adduction_deg[i]),
             "converged": float(s.converged),
+            "mpfl_tension_n": tension.get("MPFL", 0.0),
+            "lateral_retinaculum_tension_n": tension.get("IPB", 0.0) + tension.get("LPFL", 0.0),
         }
         for k, v in row.items():
             vals[k].append(v)
