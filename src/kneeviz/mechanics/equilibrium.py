@@ -82,11 +82,25 @@ class Wrench:
 
 @dataclass(frozen=True, eq=False)
 class ExternalLoad:
-    """A force applied to the patella from outside the knee (an examiner's thumb, a testing
-    machine): `force_n` in the femur frame, applied at `point_patella_mm` (patella frame)."""
+    """A load applied to the patella from outside the knee (an examiner's thumb, a testing
+    machine), at `point_patella_mm` (patella frame): a fixed force `force_n` (femur frame) plus,
+    when `stiffness_n_per_mm` > 0, a stiff spring along the unit `direction` that holds the point's
+    coordinate along it at `target_mm` (femur frame): a displacement-controlled actuator, whose pull
+    is `actuator_force_n`."""
 
     point_patella_mm: FloatArray
     force_n: FloatArray
+    direction: FloatArray | None = None
+    target_mm: float = 0.0
+    stiffness_n_per_mm: float = 0.0
+
+    def actuator_force_n(self, T_femur_patella: FloatArray) -> float:
+        """The actuator's pull along `direction` (N) with the patella at this pose."""
+        if self.direction is None or self.stiffness_n_per_mm <= 0.0:
+            return 0.0
+        d = np.asarray(self.direction, dtype=float)
+        here = float(d @ apply(T_femur_patella, self.point_patella_mm))
+        return self.stiffness_n_per_mm * (self.target_mm - here)
 
 
 @dataclass(frozen=True, eq=False)
@@ -260,11 +274,22 @@ def evaluate(
     F, M, J = _lines_wrench([*bundles, *tendons, *ligs], o)
     if external is not None:
         # a fixed force at a patella point: its moment turns with the patella
-        r_e = apply(T_femur_patella, external.point_patella_mm) - o
-        f_e = np.asarray(external.force_n, dtype=float)
+        p_e = apply(T_femur_patella, external.point_patella_mm)
+        r_e = p_e - o
+        f_e = np.asarray(external.force_n, dtype=float).copy()
+        S_e = np.zeros((3, 3))
+        if external.direction is not None and external.stiffness_n_per_mm > 0.0:
+            d = np.asarray(external.direction, dtype=float)
+            f_e += external.actuator_force_n(T_femur_patella) * d
+            S_e = -external.stiffness_n_per_mm * np.outer(d, d)
+        Rx = np.array([[0.0, -r_e[2], r_e[1]], [r_e[2], 0.0, -r_e[0]], [-r_e[1], r_e[0], 0.0]])
         F = F + f_e
         M = M + np.cross(r_e, f_e)
-        J[3:, :3] += np.outer(r_e, f_e) - float(r_e @ f_e) * np.eye(3)
+        # as for a line element with df/dp = S_e (see _lines_wrench)
+        J[:3, 3:] += S_e
+        J[:3, :3] += -S_e @ Rx
+        J[3:, 3:] += Rx @ S_e
+        J[3:, :3] += np.outer(r_e, f_e) - float(r_e @ f_e) * np.eye(3) - Rx @ S_e @ Rx
 
     pts = model.contact.points_mm @ R.T + o
     n_pts = len(pts)

@@ -9,9 +9,8 @@ the patella's stability; cutting one structure and repeating gives that structur
 the same test on the model checks its soft tissues against those measurements, where the squat
 alone cannot: a retinaculum five times too stiff still lets the squat balance.
 
-Nothing here is tuned: the test applies a sideways force to the equilibrium solver
-(kneeviz.mechanics.equilibrium.ExternalLoad) and searches for the force that moves the mount point
-the requested distance.
+Nothing here is tuned: the test holds the mount point with a stiff actuator in the equilibrium
+solver (kneeviz.mechanics.equilibrium.ExternalLoad) and reads the actuator's pull.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.mechanics.equilibrium import (
     ExternalLoad,
-    FrameSolution,
     PatellofemoralModel,
     solve_frame,
 )
@@ -37,6 +35,12 @@ MOUNT_DEPTH_MM = 10.0
 """The pulling mount sits this deep to the patella's anterior surface (Senavongse et al. 2003)."""
 
 GLIDE_DISPLACEMENT_MM = 10.0
+
+GLIDE_STEP_MM = 2.0
+"""The actuator moves out in steps of this size (each solve warm-started from the last)."""
+
+MACHINE_N_PER_MM = 5000.0
+"""The actuator's stiffness: at 100 N it gives way by 0.02 mm, far below the glide itself."""
 
 
 @dataclass(frozen=True)
@@ -72,58 +76,43 @@ def glide_test(
     displacement_mm: float = GLIDE_DISPLACEMENT_MM,
     quadriceps_n: float = TEST_QUADRICEPS_N,
 ) -> GlideResult:
-    """Push the patella sideways (along the femur's mediolateral axis) until its mount point has
-    moved `displacement_mm` from the unloaded equilibrium found from `T_start`.
+    """Pull the patella sideways (along the femur's mediolateral axis) until its mount point sits
+    `displacement_mm` from the unloaded equilibrium found from `T_start`, and report the pull.
 
-    The force is found by bisection (the displacement grows with the force); each trial solve is
-    warm-started from the last pose that had not yet moved far enough.
+    Displacement-controlled, as the testing machine was: the mount is held by a stiff actuator
+    (MACHINE_N_PER_MM) along the pull, free in every other direction, and stepped out in
+    GLIDE_STEP_MM increments, each solve warm-started from the last. Under force control the patella
+    can snap over the groove's edge (a medial glide near 20 deg jumps from 4 to 12 mm between 130
+    and 160 N); the machine, and so this test, follows it through.
     """
     mount = mount_point_mm(anatomy)
     side = 1.0 if lateral else -1.0
+    axis = np.array([0.0, 0.0, 1.0])
     rest = solve_frame(model, T_femur_tibia, T_femur_pelvis, quadriceps_n, T_start,
                        max_iterations=200)
     z_rest = float(apply(rest.T_femur_patella, mount)[2])
     ok = rest.converged
-
-    def trial(force: float, T0: FloatArray) -> tuple[float, FrameSolution]:
-        load = ExternalLoad(mount, np.array([0.0, 0.0, side * force]))
-        sol = solve_frame(model, T_femur_tibia, T_femur_pelvis, quadriceps_n, T0,
+    T = rest.T_femur_patella
+    n_steps = max(int(np.ceil(abs(displacement_mm) / GLIDE_STEP_MM)), 1)
+    sol = rest
+    load = ExternalLoad(mount, np.zeros(3))
+    for k in range(1, n_steps + 1):
+        target = z_rest + side * displacement_mm * k / n_steps
+        load = ExternalLoad(mount, np.zeros(3), direction=axis, target_mm=target,
+                            stiffness_n_per_mm=MACHINE_N_PER_MM)
+        sol = solve_frame(model, T_femur_tibia, T_femur_pelvis, quadriceps_n, T,
                           max_iterations=200, external=load)
-        moved = side * (float(apply(sol.T_femur_patella, mount)[2]) - z_rest)
-        return moved, sol
-
-    lo, hi = 0.0, 50.0
-    T_lo = rest.T_femur_patella
-    moved, sol = trial(hi, T_lo)
-    while moved < displacement_mm and hi < 5000.0:
-        if sol.converged:
-            T_lo = sol.T_femur_patella
-        lo, hi = hi, 2.0 * hi
-        moved, sol = trial(hi, T_lo)
-    best = sol
-    for _ in range(24):
-        mid = 0.5 * (lo + hi)
-        moved, sol = trial(mid, T_lo)
-        if moved < displacement_mm:
-            lo = mid
-            if sol.converged:
-                T_lo = sol.T_femur_patella
-        else:
-            hi = mid
-        best = sol
-        if hi - lo < 0.05:
-            break
-    force = 0.5 * (lo + hi)
-    moved, best = trial(force, T_lo)
+        ok = ok and sol.converged
+        T = sol.T_femur_patella
     tensions = {
         spring.name: float(np.linalg.norm(line.force_n))
-        for spring, line in zip(model.extensor.ligaments, best.wrench.ligaments, strict=True)
+        for spring, line in zip(model.extensor.ligaments, sol.wrench.ligaments, strict=True)
     }
     return GlideResult(
-        displacement_mm=moved,
-        force_n=force,
+        displacement_mm=side * (float(apply(T, mount)[2]) - z_rest),
+        force_n=side * load.actuator_force_n(T),
         lateral=lateral,
         ligament_tension_n=tensions,
-        converged=bool(ok and best.converged),
-        T_femur_patella=best.T_femur_patella,
+        converged=bool(ok),
+        T_femur_patella=T,
     )
