@@ -27,6 +27,7 @@ from kneeviz.mechanics.equilibrium import (
     FrameSolution,
     PatellofemoralModel,
     build_model,
+    ligament_tensions_n,
     solve_frame,
 )
 from kneeviz.mechanics.muscles import FAILURE_LOAD_N, ExtensorParams
@@ -132,12 +133,13 @@ def test_a_healthy_squat_loads_the_retinacula_well_below_failure() -> None:
     anatomy = _knee()
     scenario = Scenario.from_preset("healthy", max_flexion_deg=120.0, frame_rate_hz=15.0)
     peaks: dict[str, float] = {}
-    names = [s.name for s in model_for(anatomy, scenario).extensor.ligaments]
+
+    model = model_for(anatomy, scenario)
 
     def record(_: int, sol: FrameSolution) -> None:
         assert sol.converged
-        for name, line in zip(names, sol.wrench.ligaments, strict=True):
-            peaks[name] = max(peaks.get(name, 0.0), float(np.linalg.norm(line.force_n)))
+        for name, tension in ligament_tensions_n(model, sol.wrench).items():
+            peaks[name] = max(peaks.get(name, 0.0), tension)
 
     simulate(anatomy, scenario, on_frame=record)
     assert set(peaks) == {"MPFL", "LPFL", "IPB"}

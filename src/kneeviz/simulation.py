@@ -26,6 +26,7 @@ from kneeviz.mechanics.equilibrium import (
     FrameSolution,
     PatellofemoralModel,
     build_model,
+    ligament_tensions_n,
     solve_frame,
     tendon_seated_pose,
 )
@@ -299,10 +300,7 @@ def assemble_trajectory(
         summary = measures.contact_summary(w.pressures_mpa, cp.areas_mm2, w.contact_force_n,
                                            lateral)
         T = s.T_femur_patella
-        tension = {
-            spring.name: float(np.linalg.norm(line.force_n))
-            for spring, line in zip(model.extensor.ligaments, w.ligaments, strict=True)
-        }
+        tension = ligament_tensions_n(model, w)
         row = {
             "time_s": float(kin.time_s[i]),
             "knee_flexion_deg": float(kin.knee_flexion_deg[i]),

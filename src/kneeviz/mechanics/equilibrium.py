@@ -325,6 +325,14 @@ def evaluate(
     )
 
 
+def ligament_tensions_n(model: PatellofemoralModel, wrench: Wrench) -> dict[str, float]:
+    """Each retinaculum's tension (N) in this wrench, by name (MPFL, LPFL, IPB)."""
+    return {
+        spring.name: float(np.linalg.norm(line.force_n))
+        for spring, line in zip(model.extensor.ligaments, wrench.ligaments, strict=True)
+    }
+
+
 def _apply_step(T: FloatArray, step: FloatArray) -> FloatArray:
     """Rotate by step[:3] (rad, femur axes, about the patella origin) and translate by step[3:]."""
     angle = float(np.linalg.norm(step[:3]))

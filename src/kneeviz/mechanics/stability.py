@@ -24,6 +24,7 @@ from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.mechanics.equilibrium import (
     ExternalLoad,
     PatellofemoralModel,
+    ligament_tensions_n,
     solve_frame,
 )
 from kneeviz.transforms import apply
@@ -104,10 +105,7 @@ def glide_test(
                           max_iterations=200, external=load)
         ok = ok and sol.converged
         T = sol.T_femur_patella
-    tensions = {
-        spring.name: float(np.linalg.norm(line.force_n))
-        for spring, line in zip(model.extensor.ligaments, sol.wrench.ligaments, strict=True)
-    }
+    tensions = ligament_tensions_n(model, sol.wrench)
     return GlideResult(
         displacement_mm=side * (float(apply(T, mount)[2]) - z_rest),
         force_n=side * load.actuator_force_n(T),
