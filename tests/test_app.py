@@ -116,7 +116,8 @@ def test_preset_changes_the_patella_pose_and_readouts(qtbot, anatomy) -> None:  
         w.session.set_frame(2)  # 44 deg of flexion
         healthy_T = np.array(w.scene.actors["patella"].user_matrix)
         healthy_text = {k: w.readouts.text(k) for k in (
-            "femur_rotation_world_deg", "patella_lateral_tilt_deg", "patella_lateral_shift_mm")}
+            "femur_rotation_world_deg", "patella_lateral_tilt_deg", "patella_lateral_shift_mm",
+            "tt_tg_mm")}
         assert healthy_text["patella_lateral_tilt_deg"] != "-"
         qtbot.mouseClick(w.controls.hip.preset_buttons["pfp"], Qt.MouseButton.LeftButton)
         assert w.session.scenario.preset == "pfp"
@@ -126,6 +127,9 @@ def test_preset_changes_the_patella_pose_and_readouts(qtbot, anatomy) -> None:  
         assert np.abs(pfp_T - healthy_T)[:3, 3].max() > 0.5  # mm
         for k, text in healthy_text.items():
             assert w.readouts.text(k) != text, k
+        # the inward-turned femur sets the tendon further out relative to the groove
+        assert float(w.readouts.text("tt_tg_mm").split()[0]) > float(
+            healthy_text["tt_tg_mm"].split()[0])
         # The plots show both curves.
         assert w.plots.current["patella_lateral_tilt_deg"].xData is not None
         assert w.plots.healthy["patella_lateral_tilt_deg"].xData is not None

@@ -62,9 +62,11 @@ EXTRA_KEYS: tuple[str, ...] = (
     "converged",
     "mpfl_tension_n",
     "lateral_retinaculum_tension_n",
+    "tt_tg_mm",
 )
 """Beyond the issue's keys: the medial patellofemoral ligament's tension, and the lateral
-retinaculum's (the iliotibial-patellar band and the lateral patellofemoral ligament together)."""
+retinaculum's (the iliotibial-patellar band and the lateral patellofemoral ligament together);
+the dynamic TT-TG distance."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -326,6 +328,7 @@ def assemble_trajectory(
             "converged": float(s.converged),
             "mpfl_tension_n": tension.get("MPFL", 0.0),
             "lateral_retinaculum_tension_n": tension.get("IPB", 0.0) + tension.get("LPFL", 0.0),
+            "tt_tg_mm": float(kin.tt_tg_mm[i]),
         }
         for k, v in row.items():
             vals[k].append(v)

@@ -14,6 +14,7 @@ from kneeviz.app.throttle import Throttle
 READOUTS: tuple[tuple[str, str, str], ...] = (
     ("knee_flexion_deg", "Knee flexion", "{:.0f} deg"),
     ("femur_rotation_world_deg", "Femur rotation (+ inward)", "{:+.1f} deg"),
+    ("tt_tg_mm", "Tendon offset (dynamic TT-TG)", "{:.0f} mm"),
     ("patella_lateral_tilt_deg", "Kneecap tilt (+ outward)", "{:+.1f} deg"),
     ("patella_lateral_shift_mm", "Kneecap shift (+ outward)", "{:+.1f} mm"),
     ("bisect_offset_pct", "Bisect offset", "{:.0f} %"),
@@ -21,6 +22,15 @@ READOUTS: tuple[tuple[str, str, str], ...] = (
     ("peak_pressure_mpa", "Peak pressure", "{:.1f} MPa"),
     ("pfjrf_bw", "Joint force", "{:.1f} x body weight"),
 )
+
+READOUT_TIPS: dict[str, str] = {
+    "tt_tg_mm": (
+        "How far outward the kneecap's tendon attaches on the shin bone, measured from the deepest "
+        "point of the groove in this frame. On a CT scan in a straight knee, below 15 mm is normal "
+        "and above 20 mm counts as an outward-set tendon. It grows as the thigh turns inward over "
+        "the planted foot, and falls as the knee bends."
+    ),
+}
 
 
 DISLOCATED_BISECT_OFFSET_PCT = 100.0
@@ -65,7 +75,11 @@ class ReadoutPanel(QGroupBox):
             value = QLabel("-")
             value.setObjectName(f"readout-{key}")
             value.setStyleSheet("font-size: 13pt; font-weight: 600;")
-            form.addRow(QLabel(title), value)
+            title_label = QLabel(title)
+            tip = READOUT_TIPS.get(key, "")
+            title_label.setToolTip(tip)
+            value.setToolTip(tip)
+            form.addRow(title_label, value)
             self.labels[key] = value
         self.note = QLabel("")
         self.note.setWordWrap(True)

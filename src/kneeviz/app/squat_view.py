@@ -26,6 +26,7 @@ from kneeviz.scenario import Scenario
 MEASURES: tuple[str, ...] = (
     "knee_flexion_deg",
     "femur_rotation_world_deg",
+    "tt_tg_mm",
     "patella_lateral_tilt_deg",
     "patella_lateral_shift_mm",
     "bisect_offset_pct",
@@ -98,6 +99,7 @@ def view_from_kinematics(
     measures = {k: nan for k in MEASURES}
     measures["knee_flexion_deg"] = np.asarray(kin.knee_flexion_deg, dtype=float)
     measures["femur_rotation_world_deg"] = np.asarray(kin.femur_rotation_world_deg, dtype=float)
+    measures["tt_tg_mm"] = np.asarray(kin.tt_tg_mm, dtype=float)
     T_wf = np.asarray(kin.T_world_femur, dtype=float)
     return SquatView(
         scenario=scenario,

@@ -64,6 +64,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kneeviz.anatomy.knee import Anatomy
+from kneeviz.mechanics.measures import tt_tg_mm
 from kneeviz.motion.coupling import walker_coupling
 from kneeviz.motion.grood_suntay import GSAngles, gs_from_pose, pose_from_gs
 from kneeviz.scenario import Scenario
@@ -106,6 +107,10 @@ class SquatKinematics:
     hip_centre_world_mm: FloatArray
     knee_centre_world_mm: FloatArray
     ankle_centre_world_mm: FloatArray
+    tt_tg_mm: FloatArray
+    """The dynamic tibial tuberosity - trochlear groove distance of each frame (+ lateral; see
+    kneeviz.mechanics.measures.tt_tg_mm): it grows as the femur turns inward over the planted
+    tibia, which is how a weak hip pulls the kneecap's tendon outward relative to its groove."""
 
     @property
     def n_frames(self) -> int:
@@ -304,6 +309,7 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
         hip_centre_world_mm=hip_w,
         knee_centre_world_mm=knee_w,
         ankle_centre_world_mm=ankle_w,
+        tt_tg_mm=np.array([tt_tg_mm(T, anatomy) for T in T_femur_tibia]),
     )
 
 
