@@ -50,3 +50,35 @@ def test_an_unsettled_frame_after_a_subluxation_says_so(view: SquatView) -> None
 def test_an_unsettled_frame_in_the_groove_is_only_approximate(view: SquatView) -> None:
     note = frame_note(_case(view, 60.0), 3, solving=False)
     assert "approximate" in note and "subluxation" not in note and "dislocation" not in note
+
+
+def test_a_balanced_frame_off_the_groove_is_not_a_result(view: SquatView) -> None:
+    """A balance found with the kneecap past the groove's edge (bisect offset 150 % or -40 %) is
+    the solver's, not a result: that frame and every later one say so, earlier ones do not."""
+    for off in (150.0, -40.0):
+        bo = np.array(view.measures["bisect_offset_pct"], dtype=float)
+        bo[2] = off
+        case = replace(view, measures={**view.measures, "bisect_offset_pct": bo})
+        assert case.converged is not None and case.converged.all()
+        for i in (2, 3, len(bo) - 1):
+            note = frame_note(case, i, solving=False)
+            assert "dislocation" in note and "not a result" in note, (off, i)
+        assert frame_note(case, 1, solving=False) == ""
+
+
+def test_the_trajectory_flags_frames_past_a_dislocation() -> None:
+    """Far beyond the severe preset (25 deg of femoral rotation, 4 deg adduction) the kneecap
+    comes off the groove during the squat: from that frame on every frame is flagged
+    'dislocated', and the typical-PFP squat has none."""
+    knee = load_default_anatomy()
+    off = simulate(knee, Scenario(femoral_internal_rotation_deg=25.0, hip_adduction_deg=4.0,
+                                  max_flexion_deg=90.0, frame_rate_hz=10.0, preset="custom"))
+    flags = off["dislocated"].astype(bool)
+    assert flags.any()
+    first = int(np.argmax(flags))
+    assert flags[first:].all() and not flags[:first].any()
+    bo = off["bisect_offset_pct"][first]
+    assert off.converged[first] and (bo > 100.0 or bo < 0.0)
+    assert off.frame(first)["dislocated"] is True
+    pfp = simulate(knee, Scenario.from_preset("pfp", max_flexion_deg=90.0, frame_rate_hz=10.0))
+    assert not pfp["dislocated"].any()

@@ -31,7 +31,7 @@ TRAJECTORY_VERSION = 1
 POSE_KEYS = ("T_world_pelvis", "T_world_femur", "T_world_tibia", "T_world_patella",
              "T_femur_patella")
 INT_KEYS = ("iterations",)
-BOOL_KEYS = ("converged",)
+BOOL_KEYS = ("converged", "dislocated")
 
 
 def columns() -> list[str]:

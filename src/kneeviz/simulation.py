@@ -63,10 +63,12 @@ EXTRA_KEYS: tuple[str, ...] = (
     "mpfl_tension_n",
     "lateral_retinaculum_tension_n",
     "tt_tg_mm",
+    "dislocated",
 )
 """Beyond the issue's keys: the medial patellofemoral ligament's tension, and the lateral
 retinaculum's (the iliotibial-patellar band and the lateral patellofemoral ligament together);
-the dynamic TT-TG distance."""
+the dynamic TT-TG distance; whether the kneecap has come off its groove by this frame
+(measures.dislocated_frames: from there on a pose is not a result, even a balanced one)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,7 +107,7 @@ class Trajectory:
             v = self.values[k][i]
             if k == "iterations":
                 out[k] = int(v)
-            elif k == "converged":
+            elif k in ("converged", "dislocated"):
                 out[k] = bool(v)
             else:
                 out[k] = float(v)
@@ -176,13 +178,16 @@ def solve_poses(
                     model.extensor,
                 )
             )
+        # after a frame that did not settle (a kneecap off its groove) the long searches rarely
+        # help, and a run of such frames would keep the app busy for tens of seconds
+        stalled = bool(out) and not out[-1].converged
         for _ in range(2 if i == 0 else 1):
             q = loads.quadriceps_force_n(float(extensor_moment_nmm[i]), arm, body_mass_kg)
             best: FrameSolution | None = None
             for k, start in enumerate(starts):
                 sol = solve_frame(
                     model, T_femur_tibia[i], T_femur_pelvis[i], q, start,
-                    max_iterations=60 if k == 0 else 150,
+                    max_iterations=60 if (k == 0 or stalled) else 150,
                 )
                 if best is None or sol.residual_force_n < best.residual_force_n:
                     best = sol
@@ -339,8 +344,12 @@ def assemble_trajectory(
             ok = np.isfinite(d)
             p = np.broadcast_to(w.pressures_mpa[active][:, None], d.shape)
             np.maximum.at(fem_p[i], idx[ok], p[ok].astype(np.float32))
-    values = {k: np.asarray(v, dtype=float) for k, v in vals.items()}
     converged = np.array([s.converged for s in sols], dtype=bool)
+    vals["dislocated"] = [
+        float(d) for d in measures.dislocated_frames(np.asarray(vals["bisect_offset_pct"]),
+                                                     converged)
+    ]
+    values = {k: np.asarray(v, dtype=float) for k, v in vals.items()}
     meta = {
         "scenario": scenario.to_dict(),
         "knee": anatomy.name,

@@ -10,6 +10,7 @@ from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 from kneeviz.app.session import Session
 from kneeviz.app.squat_view import SquatView
 from kneeviz.app.throttle import Throttle
+from kneeviz.mechanics.measures import dislocated_frames
 
 READOUTS: tuple[tuple[str, str, str], ...] = (
     ("knee_flexion_deg", "Knee flexion", "{:.0f} deg"),
@@ -33,8 +34,6 @@ READOUT_TIPS: dict[str, str] = {
 }
 
 
-DISLOCATED_BISECT_OFFSET_PCT = 100.0
-"""A bisect offset above 100 %: the whole kneecap lies outside the deepest point of the groove."""
 SUBLUXED_BISECT_OFFSET_PCT = 75.0
 """Above 75 % the kneecap is laterally subluxed (shared/reference/literature.md section 7)."""
 
@@ -42,17 +41,23 @@ SUBLUXED_BISECT_OFFSET_PCT = 75.0
 def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
     """The line under the readouts: why this frame's numbers are not (yet) a result, if so.
 
-    A frame whose balance did not settle after the kneecap slid off the outside of the groove is a
-    lateral dislocation: the model has no tissue or bone to hold it there, so the pose is the
-    solver's last attempt, and the user is told so in those words."""
+    From the first balanced pose with the kneecap off its groove (a dislocation,
+    kneeviz.mechanics.measures.dislocated_frames) every frame says its pose is not a result, even a
+    balanced one: the model has no tissue or bone shaped to hold a dislocated kneecap. A frame
+    whose balance did not settle is approximate, after a subluxation or not."""
     if view is None:
         return ""
+    bo = np.asarray(view.measures.get("bisect_offset_pct", np.zeros(0)), dtype=float)
+    if (
+        view.converged is not None
+        and len(bo) == len(view.converged)
+        and i < len(bo)
+        and dislocated_frames(bo, view.converged)[i]
+    ):
+        return ("The kneecap has slid off its groove (a dislocation) at this hip setting. "
+                "The model cannot hold it there: its pose here is not a result.")
     if view.converged is not None and not view.converged[i]:
-        bo = np.asarray(view.measures.get("bisect_offset_pct", np.zeros(0)), dtype=float)
         settled = bo[: i + 1][view.converged[: i + 1]] if len(bo) > i else np.zeros(0)
-        if np.any(settled > DISLOCATED_BISECT_OFFSET_PCT):
-            return ("The kneecap has slid off the outside of its groove (a dislocation) at this "
-                    "hip setting. The model cannot hold it there: its pose here is not a result.")
         if np.any(settled > SUBLUXED_BISECT_OFFSET_PCT):
             return ("The kneecap rides on the outer edge of its groove (a subluxation) at this "
                     "hip setting, where its balance did not fully settle: treat its numbers as "

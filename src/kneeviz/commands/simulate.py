@@ -103,9 +103,12 @@ def run(args: argparse.Namespace) -> int:
     traj = simulate(anatomy, scenario)
     write_trajectory(traj, out)
     n_bad = int((~traj.converged).sum())
+    n_off = int(np.count_nonzero(traj["dislocated"]))
     print(
         f"{traj.n_frames} frames of {anatomy.name} ({scenario.preset}) -> {out}"
         + (f"; {n_bad} frame(s) did not converge (flagged 'converged': false)" if n_bad else "")
+        + (f"; the kneecap came off its groove: {n_off} frame(s) are not results (flagged "
+           "'dislocated': true)" if n_off else "")
     )
     return 0
 
@@ -132,6 +135,7 @@ def write_trajectory(traj: Any, out: Path) -> None:
         else:
             arrays: dict[str, np.ndarray] = {k: np.asarray(v) for k, v in traj.values.items()}
             arrays["converged"] = np.asarray(traj.converged, dtype=bool)
+            arrays["dislocated"] = np.asarray(traj["dislocated"], dtype=bool)
             arrays["T_femur_patella"] = traj.T_femur_patella
             arrays["T_world_patella"] = traj.T_world_patella
             arrays["patella_pressure_mpa"] = traj.patella_pressure_mpa

@@ -90,6 +90,21 @@ def caton_deschamps_index(
     return float(np.linalg.norm(gap) / length)
 
 
+DISLOCATED_BISECT_OFFSET_PCT = 100.0
+"""Past 100 % the whole kneecap lies lateral of the groove's deepest point (below 0 %, medial)."""
+
+
+def dislocated_frames(bisect_offset_pct: FloatArray, converged: NDArray[np.bool_]) -> NDArray[
+        np.bool_]:
+    """Frames at or after the first balanced pose with the kneecap off its groove (bisect offset
+    above 100 % or below 0 %). The model has no tissue or bone shaped to hold a dislocated
+    kneecap, so from there on a pose, even a balanced one, is the solver's, not a result."""
+    bo = np.asarray(bisect_offset_pct, dtype=float)
+    ok = np.asarray(converged, dtype=bool)
+    off = ok & ((bo > DISLOCATED_BISECT_OFFSET_PCT) | (bo < 0.0))
+    return np.asarray(np.cumsum(off) > 0, dtype=bool)
+
+
 TT_TG_GROOVE_FRACTION = 0.25
 """Where on the groove line (0 = proximal end, 1 = distal end) the TT-TG reference is taken: the
 proximal trochlea, as on axial CT (the first slice with a complete trochlear cartilage)."""
