@@ -82,3 +82,4 @@ def test_the_trajectory_flags_frames_past_a_dislocation() -> None:
     assert off.frame(first)["dislocated"] is True
     pfp = simulate(knee, Scenario.from_preset("pfp", max_flexion_deg=90.0, frame_rate_hz=10.0))
     assert not pfp["dislocated"].any()
+

@@ -69,6 +69,19 @@ def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
     return ""
 
 
+def format_readout(fmt: str, value: float) -> str:
+    """The value in its row's format, "-" when unknown; a value that rounds to zero reads as zero
+    ("+0.0 deg", not "-0.0 deg": a sign on nothing looks like a direction to a patient)."""
+    if not math.isfinite(value):
+        return "-"
+    text = fmt.format(value)
+    try:
+        rounded = float(text.split()[0])
+    except ValueError:
+        return text
+    return fmt.format(0.0) if rounded == 0.0 else text
+
+
 class ReadoutPanel(QGroupBox):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__("This frame", parent)
@@ -99,7 +112,7 @@ class ReadoutPanel(QGroupBox):
         view = self.session.view
         for key, _title, fmt in READOUTS:
             v = view.value(key, i) if view is not None else math.nan
-            self.labels[key].setText(fmt.format(v) if math.isfinite(v) else "-")
+            self.labels[key].setText(format_readout(fmt, v))
         self.note.setText(frame_note(view, i, self.session.solving))
 
     def text(self, key: str) -> str:
