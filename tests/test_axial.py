@@ -90,5 +90,12 @@ def test_axial_view_shows_the_trajectorys_numbers(qtbot) -> None:  # type: ignor
     assert view.ghost is not None and len(view.ghost.patella) >= 1
     img = view.grab().toImage()
     assert not img.isNull() and img.width() == 500
+    # a kneecap off its groove: no measurement drawn, a caption says why
+    view.set_pose(traj.T_femur_patella[i], healthy.T_femur_patella[i], measurable=False)
+    off_text, why = view.measurement_lines()
+    assert "off its groove" in off_text and "not a result" in why
+    assert f"{view.bisect_offset_pct:.0f}%" not in off_text + why
+    view.set_pose(traj.T_femur_patella[i], healthy.T_femur_patella[i])
+    assert f"{view.bisect_offset_pct:.0f}%" in view.measurement_lines()[1]
     view.set_show_numbers(False)
     assert view.show_numbers is False

@@ -83,3 +83,21 @@ def test_the_trajectory_flags_frames_past_a_dislocation() -> None:
     pfp = simulate(knee, Scenario.from_preset("pfp", max_flexion_deg=90.0, frame_rate_hz=10.0))
     assert not pfp["dislocated"].any()
 
+
+
+def test_past_a_dislocation_the_kneecap_numbers_are_withheld(view: SquatView) -> None:
+    """Once the kneecap is off its groove, its readouts show "-" and its curves a gap; the bones'
+    own numbers (flexion, femur rotation, TT-TG) still show; earlier frames are untouched."""
+    from kneeviz.app.plots import _descent
+    from kneeviz.app.readouts import readout_text
+
+    bo = np.array(view.measures["bisect_offset_pct"], dtype=float)
+    bo[2] = 150.0
+    case = replace(view, measures={**view.measures, "bisect_offset_pct": bo})
+    for key in ("patella_lateral_tilt_deg", "bisect_offset_pct", "peak_pressure_mpa"):
+        assert readout_text(case, key, 3) == "-", key
+        assert readout_text(case, key, 1) != "-", key
+    for key in ("knee_flexion_deg", "femur_rotation_world_deg", "tt_tg_mm"):
+        assert readout_text(case, key, 3) != "-", key
+    _, y = _descent(case, "patella_lateral_tilt_deg")
+    assert np.isnan(y[2:]).all() and np.isfinite(y[:2]).all()

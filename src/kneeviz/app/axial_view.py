@@ -67,6 +67,7 @@ class AxialView(QWidget):
         """Contacting patellar cartilage points near the slice: (K, 2) slice coordinates and
         their pressures (MPa)."""
         self.show_numbers = True
+        self.measurable = True
         self.setMinimumSize(320, 300)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip(
@@ -86,11 +87,14 @@ class AxialView(QWidget):
         self.update()
 
     def set_pose(self, T_femur_patella: FloatArray, T_femur_patella_ghost: FloatArray | None = None,
-                 patella_pressure_mpa: FloatArray | None = None) -> None:
+                 patella_pressure_mpa: FloatArray | None = None, *,
+                 measurable: bool = True) -> None:
         """Cut the knee through the patella at this pose; the optional ghost (the healthy
         patella at the same frame) is cut by the SAME plane and drawn as a green outline; the
         optional per-vertex patellar pressures mark where the cartilage presses near the slice
-        (dots in the heat map's colours)."""
+        (dots in the heat map's colours). `measurable` False (the kneecap is off its groove) draws
+        no tilt or bisect measurement, only a caption saying why."""
+        self.measurable = bool(measurable)
         self.slice = axial_slice(self.anatomy, T_femur_patella)
         self.contact = None
         if patella_pressure_mpa is not None:
@@ -172,7 +176,7 @@ class AxialView(QWidget):
             p.setPen(pen)
             p.drawPath(self._path(self.ghost.patella))
         self._draw_contact(p)
-        if self.show_numbers:
+        if self.show_numbers and self.measurable:
             self._draw_condylar_and_axis(p, sl)
             self._draw_bisect(p, sl)
         else:  # for patients: the anatomy, the healthy outline, the groove's deepest point
@@ -274,6 +278,9 @@ class AxialView(QWidget):
         sl = self.slice
         if sl is None:
             return ("", "")
+        if not self.measurable:
+            return ("The kneecap is off its groove: no tilt or bisect offset to measure",
+                    "(the model cannot hold a dislocated kneecap; this pose is not a result)")
         tilt = sl.tilt_deg
         side = "lateral" if tilt >= 0 else "medial"
         return (

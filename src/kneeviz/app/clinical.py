@@ -177,6 +177,10 @@ class ClinicalViews:
         pat = getattr(view, "patella_pressure_mpa", None)
         fem = getattr(view, "femur_pressure_mpa", None)
         pat_i = None if pat is None else np.asarray(pat[i])
+        if pat_i is not None and bool(view.dislocated[i]):
+            # off its groove the pressures are the solver's, not a result: paint none
+            pat_i = np.zeros_like(pat_i)
+            fem = None
         if fem is not None:
             fem_i = np.asarray(fem[i])
         elif pat_i is not None and self.heatmap.visible:
@@ -207,9 +211,10 @@ class ClinicalViews:
         ghost = None
         if healthy is not None and healthy is not view:
             ghost = healthy.T_femur_patella[SquatPoses.of(healthy).index(i, view.n_frames)]
+        measurable = not bool(view.dislocated[i])
         for slice_view in (self.axial, self.story_slice):
             if slice_view.isVisible():
-                slice_view.set_pose(view.T_femur_patella[i], ghost, pat_i)
+                slice_view.set_pose(view.T_femur_patella[i], ghost, pat_i, measurable=measurable)
 
     def _on_playing(self, on: bool) -> None:
         self.slice_throttle.set_interval(SLICE_INTERVAL_MS if on else 0)

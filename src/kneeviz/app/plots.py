@@ -23,13 +23,15 @@ HEALTHY_PEN = pg.mkPen((150, 200, 255), width=2, style=pg.QtCore.Qt.PenStyle.Das
 
 def _descent(view: SquatView, key: str) -> tuple[np.ndarray, np.ndarray]:
     """The way down (up to the deepest frame): the way up retraces it, plotting both doubles the
-    line without adding information. Frames where the solver did not settle are left out (a gap),
-    so the curve never shows an unconverged number as if it were a result."""
+    line without adding information. Frames where the solver did not settle, or where the kneecap
+    has come off its groove, are left out (a gap), so the curve never shows such a number as if
+    it were a result."""
     flex = view.measures["knee_flexion_deg"]
     bottom = int(np.argmax(flex)) + 1
     y = view.measures[key][:bottom].copy()
     if view.converged is not None:
         y[~view.converged[:bottom]] = np.nan
+    y[view.dislocated[:bottom]] = np.nan
     return flex[:bottom], y
 
 
@@ -114,9 +116,10 @@ class PlotPanel(QWidget):
         if view is None:
             return
         x = view.value("knee_flexion_deg", i)
+        off_groove = bool(view.dislocated[i])  # its numbers are not results: no marker
         for key, _ in PLOTS:
             y = view.value(key, i)
-            if np.isfinite(x) and np.isfinite(y):
+            if np.isfinite(x) and np.isfinite(y) and not off_groove:
                 self.markers[key].setData([x], [y])
             else:
                 self.markers[key].setData([], [])

@@ -69,6 +69,21 @@ def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
     return ""
 
 
+KINEMATIC_READOUTS = frozenset({"knee_flexion_deg", "femur_rotation_world_deg", "tt_tg_mm"})
+"""Readouts set by the squat's bones alone, true whatever the kneecap does."""
+
+
+def readout_text(view: SquatView | None, key: str, i: int) -> str:
+    """Row `key`'s text at frame i: "-" when unknown, and for the kneecap's numbers once it has
+    come off its groove (they would be the solver's, not a result; the note says why)."""
+    fmt = dict((k, f) for k, _t, f in READOUTS)[key]
+    if view is None:
+        return "-"
+    if key not in KINEMATIC_READOUTS and view.dislocated[i]:
+        return "-"
+    return format_readout(fmt, view.value(key, i))
+
+
 def format_readout(fmt: str, value: float) -> str:
     """The value in its row's format, "-" when unknown; a value that rounds to zero reads as zero
     ("+0.0 deg", not "-0.0 deg": a sign on nothing looks like a direction to a patient)."""
@@ -110,9 +125,8 @@ class ReadoutPanel(QGroupBox):
 
     def refresh(self, i: int) -> None:
         view = self.session.view
-        for key, _title, fmt in READOUTS:
-            v = view.value(key, i) if view is not None else math.nan
-            self.labels[key].setText(format_readout(fmt, v))
+        for key, _title, _fmt in READOUTS:
+            self.labels[key].setText(readout_text(view, key, i))
         self.note.setText(frame_note(view, i, self.session.solving))
 
     def text(self, key: str) -> str:

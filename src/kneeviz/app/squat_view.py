@@ -21,6 +21,7 @@ import numpy as np
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.mechanics.measures import dislocated_frames
 from kneeviz.scenario import Scenario
 
 MEASURES: tuple[str, ...] = (
@@ -56,6 +57,15 @@ class SquatView:
     @property
     def n_frames(self) -> int:
         return int(self.time_s.shape[0])
+
+    @property
+    def dislocated(self) -> np.ndarray:
+        """Frames at or after the kneecap came off its groove (all False until solved): their
+        kneecap numbers are not results (kneeviz.mechanics.measures.dislocated_frames)."""
+        bo = self.measures.get("bisect_offset_pct")
+        if self.converged is None or bo is None or len(bo) != len(self.converged):
+            return np.zeros(self.n_frames, dtype=bool)
+        return dislocated_frames(np.asarray(bo, dtype=float), self.converged)
 
     @property
     def duration_s(self) -> float:
