@@ -80,6 +80,10 @@ def test_the_trajectory_flags_frames_past_a_dislocation() -> None:
     bo = off["bisect_offset_pct"][first]
     assert off.converged[first] and (bo > 100.0 or bo < 0.0)
     assert off.frame(first)["dislocated"] is True
+    # no pose after it is a result, so none is searched for: held at that pose, flagged
+    assert not off.converged[first + 1:].any()
+    assert (off["iterations"][first + 1:] == 0).all()
+    assert np.allclose(off.T_femur_patella[first + 1:], off.T_femur_patella[first])
     pfp = simulate(knee, Scenario.from_preset("pfp", max_flexion_deg=90.0, frame_rate_hz=10.0))
     assert not pfp["dislocated"].any()
 

@@ -26,6 +26,7 @@ from kneeviz.mechanics.equilibrium import (
     FrameSolution,
     PatellofemoralModel,
     build_model,
+    evaluate,
     ligament_tensions_n,
     solve_frame,
     tendon_seated_pose,
@@ -145,16 +146,32 @@ def solve_poses(
     body_mass_kg: float,
     *,
     on_frame: Callable[[int, FrameSolution], None] | None = None,
+    off_groove: Callable[[FloatArray], bool] | None = None,
 ) -> list[FrameSolution]:
     """Solve a sequence of frames, each warm-started from the previous one.
+
+    `off_groove(T_femur_patella)` says whether a balanced pose has the kneecap off its groove (a
+    dislocation). From such a frame on no pose is a result (measures.dislocated_frames), so the
+    remaining frames are not solved: each is evaluated once at that pose and flagged unconverged.
+    Solving them took 20-40 s beyond the severe preset for nothing a user may read.
 
     The quadriceps force of a frame is its extensor moment over the effective extensor moment arm of
     the previous frame (refined once on the first frame, where there is no previous one).
     """
     out: list[FrameSolution] = []
     arm = loads.DEFAULT_EXTENSOR_MOMENT_ARM_MM
+    dislocated_at: FloatArray | None = None
     good: list[tuple[int, FloatArray]] = []  # the last converged frames (index, pose)
     for i in range(len(T_femur_tibia)):
+        if dislocated_at is not None:
+            q = loads.quadriceps_force_n(float(extensor_moment_nmm[i]), arm, body_mass_kg)
+            w = evaluate(model, dislocated_at, T_femur_tibia[i], T_femur_pelvis[i], q)
+            sol = FrameSolution(dislocated_at, False, 0, float(np.linalg.norm(w.force_n)),
+                                float(np.linalg.norm(w.moment_nmm)), q, w)
+            out.append(sol)
+            if on_frame is not None:
+                on_frame(i, sol)
+            continue
         starts = []
         if len(good) == 2 and good[0][0] == i - 2 and good[1][0] == i - 1:
             # constant-velocity predictor in the femur frame: the patella keeps moving as it did
@@ -211,6 +228,8 @@ def solve_poses(
                     arm = new_arm
         if sol.converged:
             good = [*good[-1:], (i, sol.T_femur_patella)]
+            if off_groove is not None and off_groove(sol.T_femur_patella):
+                dislocated_at = sol.T_femur_patella
         out.append(sol)
         if on_frame is not None:
             on_frame(i, sol)
@@ -274,9 +293,14 @@ def simulate(
             for i in range(n)
         ]
     )
+    def off_groove(T: FloatArray) -> bool:
+        return not 0.0 <= measures.bisect_offset_pct(T, anatomy) <= (
+            measures.DISLOCATED_BISECT_OFFSET_PCT
+        )
+
     sols = solve_poses(
         model, kin.T_femur_tibia, T_femur_pelvis, moments, scenario.body_mass_kg,
-        on_frame=on_frame,
+        on_frame=on_frame, off_groove=off_groove,
     )
     return assemble_trajectory(anatomy, scenario, model, kin, sols)
 
