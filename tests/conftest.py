@@ -17,3 +17,11 @@ def shared_meshes_dir() -> Path:
             f"real test meshes not found at {SHARED_MESHES} (shared/ is not beside the repo)"
         )
     return SHARED_MESHES
+
+
+@pytest.fixture(scope="session")
+def anatomy():  # type: ignore[no-untyped-def]
+    """The bundled default knee (skips when its assets are not built); one for the whole run."""
+    from clinical_fixtures import default_anatomy
+
+    return default_anatomy()

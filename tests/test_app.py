@@ -7,26 +7,20 @@ tests, which are about the window's behaviour, not the physics.
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.skipif(
-        not os.environ.get("DISPLAY"),
-        reason="the Qt 3D view needs an X server: run under xvfb-run (make test does)",
-    ),
-]
+from gui_marks import GUI_MARKS
+
+pytestmark = GUI_MARKS
 
 from PyQt6.QtCore import Qt, QTimer  # noqa: E402
 from PyQt6.QtWidgets import QMessageBox  # noqa: E402
 
-from kneeviz.anatomy.build import assets_dir, load_default_anatomy  # noqa: E402
+from kneeviz.anatomy.build import assets_dir  # noqa: E402
 from kneeviz.app import squat_view as sv  # noqa: E402
 from kneeviz.app.main_window import MainWindow  # noqa: E402
 from kneeviz.app.solver import Solver  # noqa: E402
@@ -36,12 +30,6 @@ SHORT = Scenario(max_flexion_deg=60.0, descent_s=0.6, ascent_s=0.6, frame_rate_h
 """7 frames: 0, 16, 44, 60, 44, 16, 0 deg."""
 SOLVE_TIMEOUT_MS = 120_000
 
-
-@pytest.fixture(scope="module")
-def anatomy():  # type: ignore[no-untyped-def]
-    if not (assets_dir() / "landmarks.json").is_file():
-        pytest.skip(f"the bundled knee is not built at {assets_dir()} (run 'make assets')")
-    return load_default_anatomy()
 
 
 def _open(qtbot, anatomy, scenario=SHORT, solver=None) -> MainWindow:  # type: ignore[no-untyped-def]

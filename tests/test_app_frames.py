@@ -11,22 +11,15 @@ itself is measured by benchmarks/bench_app.py, not asserted here):
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.skipif(
-        not os.environ.get("DISPLAY"),
-        reason="the Qt 3D view needs an X server: run under xvfb-run (make test does)",
-    ),
-]
+from gui_marks import GUI_MARKS
+
+pytestmark = GUI_MARKS
 
 from PyQt6.QtCore import QEvent, QObject  # noqa: E402
 
-from kneeviz.anatomy.build import assets_dir, load_default_anatomy  # noqa: E402
 from kneeviz.app.main_window import MainWindow  # noqa: E402
 from kneeviz.app.solver import Solver  # noqa: E402
 from kneeviz.app.throttle import Throttle  # noqa: E402
@@ -34,12 +27,6 @@ from kneeviz.scenario import Scenario  # noqa: E402
 
 SHORT = Scenario(max_flexion_deg=60.0, descent_s=0.6, ascent_s=0.6, frame_rate_hz=10.0)
 
-
-@pytest.fixture(scope="module")
-def anatomy():  # type: ignore[no-untyped-def]
-    if not (assets_dir() / "landmarks.json").is_file():
-        pytest.skip(f"the bundled knee is not built at {assets_dir()} (run 'make assets')")
-    return load_default_anatomy()
 
 
 @pytest.fixture

@@ -8,18 +8,13 @@ way a clinic's export might be (tests/hostile_fixtures.py).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.skipif(
-        not os.environ.get("DISPLAY"),
-        reason="the Qt 3D view needs an X server: run under xvfb-run (make test does)",
-    ),
-]
+from gui_marks import GUI_MARKS
+
+pytestmark = GUI_MARKS
 
 from PyQt6.QtCore import QTimer  # noqa: E402
 from PyQt6.QtWidgets import QMessageBox  # noqa: E402

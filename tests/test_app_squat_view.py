@@ -6,18 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kneeviz.anatomy.build import assets_dir, load_default_anatomy
 from kneeviz.app import squat_view as sv
 from kneeviz.scenario import Scenario
 
 SHORT = Scenario(max_flexion_deg=60.0, descent_s=0.6, ascent_s=0.6, frame_rate_hz=5.0)
 
-
-@pytest.fixture(scope="module")
-def anatomy():  # type: ignore[no-untyped-def]
-    if not (assets_dir() / "landmarks.json").is_file():
-        pytest.skip(f"the bundled knee is not built at {assets_dir()} (run 'make assets')")
-    return load_default_anatomy()
 
 
 @pytest.fixture(scope="module")

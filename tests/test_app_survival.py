@@ -20,13 +20,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.skipif(
-        not os.environ.get("DISPLAY"),
-        reason="the Qt 3D view needs an X server: run under xvfb-run (make test does)",
-    ),
-]
+from gui_marks import GUI_MARKS
+
+pytestmark = GUI_MARKS
 
 from export_fixtures import default_knee, short_scenario  # noqa: E402
 from kneeviz.anatomy.build import assets_dir  # noqa: E402

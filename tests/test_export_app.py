@@ -4,7 +4,6 @@ matches what the window shows, a captioned screenshot, and scenario files saved 
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,13 +11,9 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.skipif(
-        not os.environ.get("DISPLAY"),
-        reason="the Qt 3D view needs an X server: run under xvfb-run (make test does)",
-    ),
-]
+from gui_marks import GUI_MARKS
+
+pytestmark = GUI_MARKS
 
 from export_fixtures import default_knee, short_scenario  # noqa: E402
 from kneeviz.app import export_actions as ea  # noqa: E402
