@@ -228,6 +228,7 @@ def anatomy_from_meshes(
         pelvis_landmarks=pelvis_lm,
         T_femur_pelvis_ref=T_femur_pelvis,
         sources=sources,
+        T_femur_patella_scan=T_femur_scan @ patella_fit.T_input_patella,
     )
 
 

@@ -112,6 +112,10 @@ class Anatomy:
     pelvis_landmarks: PelvisLandmarks | None = None
     T_femur_pelvis_ref: FloatArray = field(default_factory=lambda: np.eye(4))
     sources: tuple[str, ...] = ()
+    T_femur_patella_scan: FloatArray | None = None
+    """Where the patient's scan shows the kneecap (patella frame in the femur frame), when the
+    knee came from one shared scan frame. The model never uses it to place the kneecap (the
+    equilibrium does that); it is kept so that the solved pose can be checked against the scan."""
 
     @property
     def T_display_model(self) -> FloatArray:
