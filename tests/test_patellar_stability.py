@@ -55,18 +55,24 @@ def _knee() -> Anatomy:
 
 
 @lru_cache(maxsize=4)
-def _model(mpfl_n_per_mm: float | None) -> PatellofemoralModel:
+def _model(mpfl_n_per_mm: float | None, vmo_strength: float = 1.0) -> PatellofemoralModel:
     params = ExtensorParams()
     if mpfl_n_per_mm is not None:
         params = replace(params, mpfl_n_per_mm=mpfl_n_per_mm)
-    return build_model(_knee(), params=params)
+    return build_model(_knee(), params=params, vmo_strength=vmo_strength)
 
 
 @lru_cache(maxsize=8)
-def _glides(mpfl_n_per_mm: float | None, lateral: bool = True) -> dict[float, GlideResult]:
+def _glides(mpfl_n_per_mm: float | None, lateral: bool = True,
+            vmo_strength: float = 1.0) -> dict[float, GlideResult]:
     """Lateral 10 mm glides at ANGLES_DEG, the knee lowered to each angle (patella settled with
     175 N on the quadriceps frame by frame, as the cadaver knees were flexed)."""
-    anatomy, model = _knee(), _model(mpfl_n_per_mm)
+    return glides_on(_knee(), _model(mpfl_n_per_mm, vmo_strength), lateral)
+
+
+def glides_on(anatomy: Anatomy, model: PatellofemoralModel,
+              lateral: bool = True) -> dict[float, GlideResult]:
+    """The glides of `_glides` on any knee and model."""
     kin = squat_kinematics(anatomy, Scenario(max_flexion_deg=40.0, frame_rate_hz=30.0))
     n = kin.n_frames // 2 + 1
     T_fp = invert(kin.T_world_femur) @ kin.T_world_pelvis
@@ -118,6 +124,18 @@ def test_the_mpfl_is_the_main_lateral_restraint() -> None:
         assert 0.40 < drop < 0.85, (angle, drop)
     mpfl_part = intact[30.0].force_n - cut[30.0].force_n
     assert 69.0 - 3 * 5.9 < mpfl_part < 69.0 + 3 * 5.9, mpfl_part
+
+
+def test_relaxing_the_vmo_costs_lateral_stability() -> None:
+    """Senavongse & Amis 2005 (175 N quadriceps, 8 knees): with the vastus medialis obliquus
+    relaxed the lateral stability fell by 30 %. The model's VMO at zero strength (its share of the
+    175 N moved to the other heads) must cost 10-50 % at 0 deg and some at every angle."""
+    intact, weak = _glides(None), _glides(None, vmo_strength=0.0)
+    for angle in ANGLES_DEG:
+        assert weak[angle].converged, angle
+        assert weak[angle].force_n < intact[angle].force_n - 3.0, angle
+    drop = 1.0 - weak[0.0].force_n / intact[0.0].force_n
+    assert 0.10 < drop < 0.50, drop
 
 
 def test_a_stiffer_mpfl_holds_the_patella_harder() -> None:
