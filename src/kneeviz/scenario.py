@@ -34,7 +34,7 @@ _RANGES: dict[str, tuple[float, float, str, str]] = {
     "body_mass_kg": (30.0, 200.0, "kg", "body mass"),
     "vmo_strength": (0.0, 1.0, "", "VMO strength (fraction of normal)"),
     "insall_salvati_ratio": (0.6, 1.6, "", "Insall-Salvati ratio"),
-    "sulcus_angle_deg": (110.0, 180.0, "deg", "trochlear sulcus angle"),
+    "sulcus_angle_deg": (120.0, 165.0, "deg", "trochlear sulcus angle"),
 }
 
 

@@ -35,6 +35,10 @@ from kneeviz.transforms import invert
 HEALTHY_SULCUS_ANGLE_DEG = 138.0
 """Merchant 1974: 138 +/- 6 deg in healthy knees (reference/literature.md section 5)."""
 HEALTHY_GROOVE_DEPTH_MM = 5.5
+MAX_SULCUS_ANGLE_DEG = 165.0
+"""The flattest groove the re-cut offers (severe dysplasia; a 1-2 mm deep proximal trochlea).
+Flatter, the proximal groove is under 1 mm deep, too shallow to be found and measured, so the
+groove line (and the quadriceps wrap fitted to it) would rest on the distal slices alone."""
 ASSET_VERSION = 1
 
 
@@ -46,10 +50,11 @@ class DefaultKneeOptions:
     lateral_rise_mm: float = 2.0
 
     def validate(self) -> None:
-        if not 120.0 <= self.sulcus_angle_deg <= 175.0:
+        if not 120.0 <= self.sulcus_angle_deg <= MAX_SULCUS_ANGLE_DEG:
             raise KneevizError(
-                f"sulcus angle {self.sulcus_angle_deg:g} deg is outside 120-175 deg: "
-                "choose a value in that range (healthy about 138, dysplastic above 150)"
+                f"sulcus angle {self.sulcus_angle_deg:g} deg is outside 120-"
+                f"{MAX_SULCUS_ANGLE_DEG:g} deg: choose a value in that range (healthy about 138, "
+                "dysplastic above 150)"
             )
 
     @property
@@ -68,8 +73,14 @@ def sculpt_femur(
     """Re-cut the groove of a femur (in its femur frame) until the measured mid-trochlear sulcus
     angle and depth match the options. Returns the sculpted mesh, the shape used and groove z."""
     want_angle, want_depth = options.sulcus_angle_deg, options.groove_depth_mm
+    # a dysplastic groove is flat proximally and deepens toward the notch (sculpt.TrochleaShape)
+    distal = (
+        TrochleaShape(HEALTHY_SULCUS_ANGLE_DEG, HEALTHY_GROOVE_DEPTH_MM, options.lateral_rise_mm)
+        if want_angle > HEALTHY_SULCUS_ANGLE_DEG else None
+    )
     shape = TrochleaShape(
-        want_angle, want_depth, options.lateral_rise_mm, theta_range_deg=(-62.0, 70.0)
+        want_angle, want_depth, options.lateral_rise_mm, theta_range_deg=(-62.0, 70.0),
+        distal_shape=distal,
     )
     sculpted, groove_z = femur_fine, 0.0
     for _ in range(iterations):
@@ -84,6 +95,7 @@ def sculpt_femur(
             float(np.clip(shape.depth_mm + err_d, 0.5, 12.0)),
             options.lateral_rise_mm,
             theta_range_deg=shape.theta_range_deg,
+            distal_shape=distal,
         )
     return sculpted, shape, groove_z
 

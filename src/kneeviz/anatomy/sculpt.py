@@ -36,6 +36,14 @@ class TrochleaShape:
     """Medio-lateral position of the groove (None: where the bone's own groove is)."""
     theta_range_deg: tuple[float, float] = (-58.0, 70.0)
     """Arc over which the groove is re-cut: from the proximal trochlea to the notch."""
+    distal_shape: TrochleaShape | None = None
+    """The groove the re-cut blends into toward the notch (None: one shape all along). Trochlear
+    dysplasia is a deformity of the PROXIMAL trochlea, the part Dejour's classification reads;
+    toward the notch the groove deepens, which is why a dysplastic kneecap that rides laterally
+    near extension drops into the groove as the knee bends (the clinical J-sign)."""
+    distal_blend_deg: tuple[float, float] = (10.0, 40.0)
+    """Arc angles over which the blend goes from this shape to `distal_shape` (the kneecap's
+    contact is near 10 deg at 30 deg of knee flexion and near 40 deg at 60 deg)."""
 
 
 def cylindrical(points: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -134,6 +142,37 @@ def facet_half_widths(shape: TrochleaShape) -> tuple[float, float]:
     return w, 1.25 * w
 
 
+def _target_row(env: FloatArray, z_grid: FloatArray, zz: FloatArray, groove_z: float,
+                shape: TrochleaShape) -> FloatArray:
+    """The wanted radius profile across one arc angle: a rounded V of the shape's angle and depth
+    between the facet peaks, and outside them the bone's own profile `env`, shifted to meet the
+    peaks without a step."""
+    w_med, w_lat = facet_half_widths(shape)
+    d_med = shape.depth_mm - shape.lateral_rise_mm / 2.0  # bottom -> medial peak height
+    d_lat = shape.depth_mm + shape.lateral_rise_mm / 2.0  # bottom -> lateral peak height
+    rounding_mm = 2.5
+    h_med = float(np.interp(groove_z - w_med, z_grid, env))
+    h_lat = float(np.interp(groove_z + w_lat, z_grid, env))
+    level = 0.5 * (h_med + h_lat)
+    bottom = level - shape.depth_mm
+    # straight facets from the (rounded) bottom up to each peak ...
+    facet = np.where(zz < 0, d_med / w_med, d_lat / w_lat) * (
+        np.sqrt(zz**2 + rounding_mm**2) - rounding_mm
+    )
+    inner = bottom + facet * np.where(zz < 0, w_med, w_lat) / (
+        np.sqrt(np.where(zz < 0, w_med, w_lat) ** 2 + rounding_mm**2) - rounding_mm
+    )
+    # ... and outside the peaks the bone's own slope, shifted to meet them without a step
+    peak_med = level - shape.lateral_rise_mm / 2.0
+    peak_lat = level + shape.lateral_rise_mm / 2.0
+    off_med = peak_med - h_med
+    off_lat = peak_lat - h_lat
+    fade = 10.0
+    outer_med = env + off_med * np.clip(1.0 - (-(zz + w_med)) / fade, 0.0, 1.0)
+    outer_lat = env + off_lat * np.clip(1.0 - (zz - w_lat) / fade, 0.0, 1.0)
+    return np.asarray(np.where(zz < -w_med, outer_med, np.where(zz > w_lat, outer_lat, inner)))
+
+
 def design_trochlea_sculpt(femur: SurfaceMesh, shape: TrochleaShape) -> TrochleaSculpt:
     """Work out the displacement field that gives `femur` (in its femur frame) the wanted groove."""
     v = femur.vertices_mm
@@ -155,36 +194,16 @@ def design_trochlea_sculpt(femur: SurfaceMesh, shape: TrochleaShape) -> Trochlea
     else:
         groove_z = float(shape.groove_z_mm)
 
-    w_med, w_lat = facet_half_widths(shape)
     zz = z_grid - groove_z
-    d_med = shape.depth_mm - shape.lateral_rise_mm / 2.0  # bottom -> medial peak height
-    d_lat = shape.depth_mm + shape.lateral_rise_mm / 2.0  # bottom -> lateral peak height
-    rounding_mm = 2.5
-
-    target = np.empty_like(prof)
-    for i in range(len(t_grid)):
-        env = prof[i]
-        h_med = float(np.interp(groove_z - w_med, z_grid, env))
-        h_lat = float(np.interp(groove_z + w_lat, z_grid, env))
-        level = 0.5 * (h_med + h_lat)
-        bottom = level - shape.depth_mm
-        # straight facets from the (rounded) bottom up to each peak ...
-        facet = np.where(zz < 0, d_med / w_med, d_lat / w_lat) * (
-            np.sqrt(zz**2 + rounding_mm**2) - rounding_mm
-        )
-        inner = bottom + facet * np.where(zz < 0, w_med, w_lat) / (
-            np.sqrt(np.where(zz < 0, w_med, w_lat) ** 2 + rounding_mm**2) - rounding_mm
-        )
-        # ... and outside the peaks the bone's own slope, shifted to meet them without a step
-        peak_med = level - shape.lateral_rise_mm / 2.0
-        peak_lat = level + shape.lateral_rise_mm / 2.0
-        off_med = peak_med - h_med
-        off_lat = peak_lat - h_lat
-        fade = 10.0
-        outer_med = env + off_med * np.clip(1.0 - (-(zz + w_med)) / fade, 0.0, 1.0)
-        outer_lat = env + off_lat * np.clip(1.0 - (zz - w_lat) / fade, 0.0, 1.0)
-        row = np.where(zz < -w_med, outer_med, np.where(zz > w_lat, outer_lat, inner))
-        target[i] = row
+    target = np.array([_target_row(env, z_grid, zz, groove_z, shape) for env in prof])
+    if shape.distal_shape is not None:
+        # the groove deepens toward the notch: blend into the distal shape along the arc
+        lo, hi = shape.distal_blend_deg
+        b = np.clip((t_grid - lo) / (hi - lo), 0.0, 1.0)
+        b = b * b * (3 - 2 * b)
+        distal = np.array([_target_row(env, z_grid, zz, groove_z, shape.distal_shape)
+                           for env in prof])
+        target = (1.0 - b[:, None]) * target + b[:, None] * distal
     dr = target - prof
 
     # taper at the ends of the arc and at the medio-lateral edges, then smooth
