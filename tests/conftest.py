@@ -25,3 +25,16 @@ def anatomy():  # type: ignore[no-untyped-def]
     from clinical_fixtures import default_anatomy
 
     return default_anatomy()
+
+
+@pytest.fixture(scope="module")
+def shared_grid_cache():  # type: ignore[no-untyped-def]
+    """Distance grids go to one temporary cache shared by the mechanics test modules (entries are
+    keyed by mesh content, so sharing is safe): built once, reused by later modules and runs.
+    Use with `pytestmark = pytest.mark.usefixtures("shared_grid_cache")`."""
+    from lenhart_fixture import TEST_CACHE
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KNEEVIZ_CACHE_DIR", str(TEST_CACHE))
+    yield
+    mp.undo()

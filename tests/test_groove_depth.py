@@ -20,7 +20,6 @@ from kneeviz.anatomy.knee import Anatomy
 from kneeviz.mechanics.equilibrium import build_model
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import Trajectory, simulate
-from lenhart_fixture import TEST_CACHE
 from test_patellar_stability import ANGLES_DEG, _glides, glides_on
 
 SULCI_DEG = (None, 150.0, 160.0)
@@ -31,12 +30,7 @@ FLAT_SULCUS_DEG = MAX_SULCUS_ANGLE_DEG
 cadaver study's flattened lateral trochlea."""
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cache() -> None:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KNEEVIZ_CACHE_DIR", str(TEST_CACHE))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("shared_grid_cache")
 
 
 @lru_cache(maxsize=4)

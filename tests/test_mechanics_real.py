@@ -17,7 +17,7 @@ from kneeviz.motion.squat import squat_kinematics
 from kneeviz.scenario import PRESETS, Scenario
 from kneeviz.simulation import Trajectory, model_for, simulate
 from kneeviz.transforms import invert
-from lenhart_fixture import TEST_CACHE, lenhart_anatomy, require_lenhart
+from lenhart_fixture import lenhart_anatomy, require_lenhart
 
 KNEES = ["default", "lenhart2015", "ICL_MRI"]
 SUBLUXED_PCT = 75.0
@@ -25,14 +25,7 @@ SUBLUXED_PCT = 75.0
 ICL_DIR = Path(__file__).resolve().parents[2] / "shared" / "meshes" / "ICL_MRI"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cache() -> None:
-    """Distance grids for these tests go to a shared temporary cache (keyed by mesh content, so
-    sharing is safe), built once and reused by later modules and runs."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KNEEVIZ_CACHE_DIR", str(TEST_CACHE))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("shared_grid_cache")
 
 
 def knee(name: str) -> Anatomy:

@@ -36,17 +36,11 @@ from kneeviz.motion.squat import squat_kinematics
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import model_for, simulate
 from kneeviz.transforms import invert
-from lenhart_fixture import TEST_CACHE
 
 ANGLES_DEG = (0.0, 20.0, 30.0)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cache() -> None:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KNEEVIZ_CACHE_DIR", str(TEST_CACHE))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("shared_grid_cache")
 
 
 @lru_cache(maxsize=1)

@@ -12,17 +12,8 @@ import pytest
 from kneeviz.cli import main
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import FRAME_KEYS, Trajectory, simulate
-from lenhart_fixture import TEST_CACHE
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _cache() -> None:
-    """Distance grids for these tests go to a shared temporary cache (keyed by mesh content, so
-    sharing is safe), built once and reused by later modules and runs."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KNEEVIZ_CACHE_DIR", str(TEST_CACHE))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("shared_grid_cache")
 
 
 @pytest.fixture(scope="module")
