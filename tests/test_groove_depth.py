@@ -15,17 +15,16 @@ import numpy as np
 import pytest
 
 from kneeviz.anatomy.build import load_default_anatomy
-from kneeviz.anatomy.default_knee import MAX_SULCUS_ANGLE_DEG
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.mechanics.equilibrium import build_model
-from kneeviz.scenario import Scenario
+from kneeviz.scenario import SULCUS_ANGLE_RANGE_DEG, Scenario
 from kneeviz.simulation import Trajectory, simulate
 from test_patellar_stability import ANGLES_DEG, _glides, glides_on
 
 SULCI_DEG = (None, 150.0, 160.0)
 """The bundled knee as built (about 139 deg) and re-cut to mild and marked dysplasia."""
 
-FLAT_SULCUS_DEG = MAX_SULCUS_ANGLE_DEG
+FLAT_SULCUS_DEG = SULCUS_ANGLE_RANGE_DEG[1]
 """The flattest groove the re-cut offers (165 deg, about 2 mm deep), the model's stand-in for the
 cadaver study's flattened lateral trochlea."""
 

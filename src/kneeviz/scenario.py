@@ -23,6 +23,12 @@ PRESETS: dict[str, tuple[float, float]] = {
 
 CUSTOM = "custom"
 
+SULCUS_ANGLE_RANGE_DEG = (120.0, 165.0)
+"""Trochlear sulcus angles the default knee can be re-cut to (healthy about 138, dysplasia above
+150). 165 is severe dysplasia, a 1-2 mm deep proximal trochlea; flatter, the proximal groove is
+under 1 mm deep, too shallow to be found and measured, so the groove line (and the quadriceps wrap
+fitted to it) would rest on the distal slices alone and deep frames stop balancing."""
+
 # field -> (low, high, unit, words used in messages)
 _RANGES: dict[str, tuple[float, float, str, str]] = {
     "femoral_internal_rotation_deg": (-10.0, 30.0, "deg", "femoral internal rotation"),
@@ -34,7 +40,7 @@ _RANGES: dict[str, tuple[float, float, str, str]] = {
     "body_mass_kg": (30.0, 200.0, "kg", "body mass"),
     "vmo_strength": (0.0, 1.0, "", "VMO strength (fraction of normal)"),
     "insall_salvati_ratio": (0.6, 1.6, "", "Insall-Salvati ratio"),
-    "sulcus_angle_deg": (120.0, 165.0, "deg", "trochlear sulcus angle"),
+    "sulcus_angle_deg": (*SULCUS_ANGLE_RANGE_DEG, "deg", "trochlear sulcus angle"),
 }
 
 

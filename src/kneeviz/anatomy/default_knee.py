@@ -30,15 +30,12 @@ from kneeviz.anatomy.sculpt import (
 )
 from kneeviz.anatomy.trochlea import measure_trochlea
 from kneeviz.errors import KneevizError
+from kneeviz.scenario import SULCUS_ANGLE_RANGE_DEG
 from kneeviz.transforms import invert
 
 HEALTHY_SULCUS_ANGLE_DEG = 138.0
 """Merchant 1974: 138 +/- 6 deg in healthy knees (reference/literature.md section 5)."""
 HEALTHY_GROOVE_DEPTH_MM = 5.5
-MAX_SULCUS_ANGLE_DEG = 165.0
-"""The flattest groove the re-cut offers (severe dysplasia; a 1-2 mm deep proximal trochlea).
-Flatter, the proximal groove is under 1 mm deep, too shallow to be found and measured, so the
-groove line (and the quadriceps wrap fitted to it) would rest on the distal slices alone."""
 ASSET_VERSION = 1
 
 
@@ -50,11 +47,11 @@ class DefaultKneeOptions:
     lateral_rise_mm: float = 2.0
 
     def validate(self) -> None:
-        if not 120.0 <= self.sulcus_angle_deg <= MAX_SULCUS_ANGLE_DEG:
+        lo, hi = SULCUS_ANGLE_RANGE_DEG
+        if not lo <= self.sulcus_angle_deg <= hi:
             raise KneevizError(
-                f"sulcus angle {self.sulcus_angle_deg:g} deg is outside 120-"
-                f"{MAX_SULCUS_ANGLE_DEG:g} deg: choose a value in that range (healthy about 138, "
-                "dysplastic above 150)"
+                f"sulcus angle {self.sulcus_angle_deg:g} deg is outside {lo:g}-{hi:g} deg: "
+                "choose a value in that range (healthy about 138, dysplastic above 150)"
             )
 
     @property

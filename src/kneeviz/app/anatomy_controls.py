@@ -23,8 +23,9 @@ from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QSlider
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.app.session import Session
 from kneeviz.errors import KneevizError
+from kneeviz.scenario import SULCUS_ANGLE_RANGE_DEG
 
-SULCUS_RANGE_DEG = (125, 165)
+SULCUS_RANGE_DEG = (125, int(SULCUS_ANGLE_RANGE_DEG[1]))
 HEALTHY_SULCUS_DEG = 138
 ALTA_RANGE = (80, 150)
 """Insall-Salvati ratio x 100 on the slider."""
