@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.mechanics import kernel
 from kneeviz.mechanics.contact import (
     ContactPoints,
     DistanceGrid,
@@ -243,7 +244,13 @@ def evaluate(
     external: ExternalLoad | None = None,
 ) -> Wrench:
     """Net wrench on the patella at this pose, with its analytic Jacobian with respect to a small
-    rotation (about the patella origin, femur axes) and translation of the patella."""
+    rotation (about the patella origin, femur axes) and translation of the patella.
+
+    Runs the compiled kernel when it is available (kneeviz.mechanics.kernel); the numpy code below
+    is the reference it is tested against, and what runs without numba or with an external load."""
+    if external is None and kernel.enabled():
+        return _kernel_wrench(model, T_femur_patella, T_femur_tibia, T_femur_pelvis,
+                              quadriceps_force_n, contact, subset)
     R = T_femur_patella[:3, :3]
     o = T_femur_patella[:3, 3]
     ext = model.extensor
@@ -325,6 +332,30 @@ def evaluate(
     )
 
 
+def _kernel_wrench(
+    model: PatellofemoralModel,
+    T_femur_patella: FloatArray,
+    T_femur_tibia: FloatArray,
+    T_femur_pelvis: FloatArray,
+    quadriceps_force_n: float,
+    contact: bool,
+    subset: NDArray[np.int64] | None,
+) -> Wrench:
+    """evaluate() through the compiled kernel, returning the same Wrench."""
+    far = kernel.far_ends(model, T_femur_tibia, T_femur_pelvis)
+    k = kernel.evaluate(model, T_femur_patella, far, quadriceps_force_n, contact, subset)
+    lines = [
+        LineForce(k.line_points_mm[i], k.line_forces_n[i], k.line_stiffness[i],
+                  float(k.line_tensions_n[i]))
+        for i in range(len(far))
+    ]
+    nb, nt = len(model.extensor.bundles), len(model.extensor.tendons)
+    return Wrench(
+        k.force_n, k.moment_nmm, k.jacobian, k.pressures_mpa, k.contact_force_n,
+        k.points_femur_mm, tuple(lines[nb:nb + nt]), tuple(lines[:nb]), tuple(lines[nb + nt:]),
+    )
+
+
 def ligament_tensions_n(model: PatellofemoralModel, wrench: Wrench) -> dict[str, float]:
     """Each retinaculum's tension (N) in this wrench, by name (MPFL, LPFL, IPB)."""
     return {
@@ -387,6 +418,8 @@ def solve_frame(
     def pick_candidates(T_: FloatArray) -> NDArray[np.int64] | None:
         if not contact:
             return None
+        if kernel.enabled():
+            return np.nonzero(kernel.distances(model, T_) < CANDIDATE_MM)[0]
         pts = model.contact.points_mm @ T_[:3, :3].T + T_[:3, 3]
         return np.nonzero(model.grid.distance(pts) < CANDIDATE_MM)[0]
 
