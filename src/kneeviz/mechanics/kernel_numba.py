@@ -154,7 +154,7 @@ def wrench(  # type: ignore[no-untyped-def]
             for b in range(3):
                 eye = 1.0 if a == b else 0.0
                 out_ls[li, a, b] = -(a_par * e[a] * e[b] + a_perp * (eye - e[a] * e[b]))
-        # assembly: dF/dt = S, dF/dw = -S [r]x, dM/dt = [r]x S, dM/dw = r f^T - (r.f) I - [r]x S [r]x
+        # dF/dt = S, dF/dw = -S [r]x, dM/dt = [r]x S, dM/dw = r f^T - (r.f) I - [r]x S [r]x
         r0, r1, r2 = p[0] - o[0], p[1] - o[1], p[2] - o[2]
         f0, f1, f2 = out_lf[li, 0], out_lf[li, 1], out_lf[li, 2]
         F[0] += f0
