@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.lib.mixins import NDArrayOperatorsMixin
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
@@ -25,12 +26,12 @@ FEMUR_PAINT_MM = 1.5
 FEMUR_PAINT_NEIGHBOURS = 4
 
 
-class FemoralPressureMap:
+class FemoralPressureMap(NDArrayOperatorsMixin):
     """(frames, femoral cartilage vertices) float32 pressures (MPa), painted on demand.
 
     `contacts[i]` holds frame i's contacting patellar points (femur frame, mm) and their pressures
     (MPa). Indexing with a frame number paints that frame (and remembers it); anything else (a
-    slice, a mask, np.asarray) paints every frame at once.
+    slice, a mask, np.asarray, arithmetic and comparisons) paints every frame at once.
     """
 
     dtype = np.dtype(np.float32)
@@ -110,6 +111,10 @@ class FemoralPressureMap:
     def __array__(self, dtype: Any = None, copy: Any = None) -> NDArray[Any]:
         a = self.array()
         return a if dtype is None else a.astype(dtype)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        args = [x.array() if isinstance(x, FemoralPressureMap) else x for x in inputs]
+        return getattr(ufunc, method)(*args, **kwargs)
 
     def max(self, *args: Any, **kwargs: Any) -> Any:
         return self.array().max(*args, **kwargs)
