@@ -13,7 +13,11 @@
   processEvents() call instead, which could include further compositions and solver results
   handled after the frame was already shown; the frame itself and what it costs are unchanged;
 - resident memory (MB) after all of that (floor: 1 GB);
-- offscreen frames per second for the same scene and size.
+- offscreen frames per second for the same scene and size;
+- the UI thread's longest stall (ms), timed by a 2 ms timer on the UI thread (its longest gap
+  between ticks), alternated over several rounds: playing a solved squat with no solve running,
+  playing while the hip setting is re-solved back to back (and the frames/s of each), and paused
+  during a 1 s slider drag (then while the released setting solves). `--stalls` runs only this.
 """
 
 from __future__ import annotations
@@ -67,7 +71,137 @@ def first_frame_s() -> float:
     raise RuntimeError(out.stdout + out.stderr)
 
 
+class StallTimer:
+    """The UI thread's longest stall: a fast precise timer whose ticks are late by however long the
+    thread was busy (a render, a slot, waiting for the interpreter lock)."""
+
+    def __init__(self, interval_ms: int = 2) -> None:
+        from PyQt6.QtCore import Qt, QTimer
+
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0.0
+        self.worst_ms = 0.0
+        self.over: list[float] = []
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.last:
+            gap = (now - self.last) * 1000.0
+            self.worst_ms = max(self.worst_ms, gap)
+            self.over.append(gap)
+        self.last = now
+
+    def start(self) -> None:
+        self.last, self.worst_ms, self.over = 0.0, 0.0, []
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return self.worst_ms
+
+    def count_over(self, ms: float) -> int:
+        return sum(1 for g in self.over if g > ms)
+
+
+def stall_figures(app, anatomy, rounds: int = 3, seconds: float = 3.0) -> None:  # type: ignore[no-untyped-def]
+    """UI-thread stalls and playback frames/s with and without a solve running (alternated)."""
+    from kneeviz.app.main_window import MainWindow
+    from kneeviz.commands.app import APP_FRAME_RATE_HZ
+    from kneeviz.scenario import Scenario
+
+    def pump(sec: float) -> None:
+        end = time.perf_counter() + sec
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.0005)
+
+    w = MainWindow(anatomy, Scenario.from_preset("pfp", frame_rate_hz=APP_FRAME_RATE_HZ))
+    w.plotter.interactor.setFixedSize(*VIEW_SIZE)
+    w.show()
+    t0 = time.perf_counter()
+    while (w.session.solving or w.session.healthy_view is None) and time.perf_counter() - t0 < 300:
+        pump(0.1)
+    pump(1.0)
+    st = StallTimer()
+    hip = w.controls.hip
+    values = iter(range(-10, 31))
+    quiet, busy, quiet_fps, busy_fps, solves = [], [], [], [], []
+    drag, after_release, drag_over80 = [], [], []
+    for _ in range(rounds):
+        # playing, nothing solving
+        w.playback.play()
+        pump(0.5)
+        st.start()
+        r0, t0 = w.frames_rendered, time.perf_counter()
+        pump(seconds)
+        quiet_fps.append((w.frames_rendered - r0) / (time.perf_counter() - t0))
+        quiet.append(st.stop())
+        # playing while new hip settings are solved back to back (none cached)
+        st.start()
+        r0, t0 = w.frames_rendered, time.perf_counter()
+        n_solves = 0
+        while time.perf_counter() - t0 < seconds:
+            hip.set_hip(next(values), 3)
+            n_solves += 1
+            while w.session.solving and time.perf_counter() - t0 < seconds + 30:
+                app.processEvents()
+                time.sleep(0.0005)
+        busy_fps.append((w.frames_rendered - r0) / (time.perf_counter() - t0))
+        busy.append(st.stop())
+        solves.append((time.perf_counter() - t0) / n_solves)
+        w.playback.pause()
+        pump(0.5)
+        # paused: a 1 s drag of the rotation slider (a value every 33 ms), then release
+        slider = hip.rotation
+        slider.setSliderDown(True)
+        start = slider.value()
+        st.start()
+        t0 = time.perf_counter()
+        k = 0
+        while time.perf_counter() - t0 < 1.0:
+            k += 1
+            slider.setValue(-10 + (start + 10 + k) % 40)
+            pump(0.033)
+        drag.append(st.stop())
+        drag_over80.append(st.count_over(80.0))
+        st.start()
+        slider.setSliderDown(False)  # release: the solve starts
+        t0 = time.perf_counter()
+        while w.session.solving and time.perf_counter() - t0 < 30:
+            app.processEvents()
+            time.sleep(0.0005)
+        after_release.append(st.stop())
+        pump(0.3)
+    w.close()
+    med = statistics.median
+    print(f"UI-thread stalls (2 ms timer), {rounds} alternated rounds of {seconds:.0f} s, "
+          f"{VIEW_SIZE[0]}x{VIEW_SIZE[1]}, no multisampling, load now "
+          f"{os.getloadavg()[0]:.1f}:")
+    print(f"  playing, no solve: longest stall median {med(quiet):.0f} ms "
+          f"(rounds {', '.join(f'{x:.0f}' for x in quiet)}), {med(quiet_fps):.1f} frames/s")
+    print(f"  playing during re-solves: longest stall median {med(busy):.0f} ms "
+          f"(rounds {', '.join(f'{x:.0f}' for x in busy)}), {med(busy_fps):.1f} frames/s "
+          f"({100 * med(busy_fps) / med(quiet_fps):.0f} % of no-solve); one re-solve "
+          f"{med(solves):.2f} s")
+    print(f"  paused 1 s slider drag: longest stall median {med(drag):.0f} ms "
+          f"(rounds {', '.join(f'{x:.0f}' for x in drag)}), stalls over 80 ms per drag "
+          f"{', '.join(str(x) for x in drag_over80)}; after release while the setting solves: "
+          f"{med(after_release):.0f} ms")
+
+
 def main() -> None:
+    if "--stalls" in sys.argv:
+        from PyQt6.QtWidgets import QApplication
+
+        from kneeviz.anatomy.build import load_default_anatomy
+
+        app = QApplication([])
+        print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        stall_figures(app, load_default_anatomy())
+        return
     if not os.environ.get("DISPLAY"):
         sys.exit("bench_app needs an X display: run it under xvfb-run")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
@@ -192,6 +326,7 @@ def main() -> None:
     print(f"  mechanics after a preset change ({n} frames): frame on screen solved after "
           f"{first if first is not None else float('nan'):.1f} s, whole squat after {total:.1f} s")
     print(f"load average now: {os.getloadavg()[0]:.1f}")
+    stall_figures(app, anatomy)
     cur, peak = _rss_mb()
     print(f"resident memory: {cur:.0f} MB (peak {peak:.0f} MB)")
     view = w.session.view

@@ -84,6 +84,8 @@ class Session(QObject):
         self._cache_nbytes: dict[tuple[str, Scenario], int] = {}
         self.cache_cap_bytes = int(cache_cap_bytes)
         self._anatomy_key: tuple[Anatomy, str] | None = None
+        self._solve_deferred = False
+        """The scenario shown is a bones-only preview whose solve waits (set_scenario)."""
         self._healthy_wanted: Scenario | None = None
         """The healthy reference asked for last (shown, or being solved)."""
         self.solver.signals.preview.connect(self._on_preview)
@@ -110,13 +112,19 @@ class Session(QObject):
         return replace(self.scenario, femoral_internal_rotation_deg=float(internal_rotation_deg),
                        hip_adduction_deg=float(adduction_deg), preset=preset).validate()
 
-    def set_scenario(self, scenario: Scenario) -> None:
+    def set_scenario(self, scenario: Scenario, *, solve: bool = True) -> None:
+        """Show `scenario`; `solve=False` (a slider still moving) re-poses the bones only and
+        leaves the solve until it is set again with `solve=True` (the slider rested)."""
         scenario.validate()
         if scenario == self.scenario and self.view is not None:
+            if solve and self._solve_deferred:
+                self._request_current()
             return
         self.scenario = scenario
         self.scenario_changed.emit()
-        self._request_current()
+        self._request_current(solve)
+        if not solve:
+            return
         if self._healthy_wanted is not None and self._healthy_wanted != self.healthy_scenario():
             # A knee or squat parameter changed (not only the hip): the reference follows it.
             self._request_healthy()
@@ -152,9 +160,10 @@ class Session(QObject):
             return self.healthy_view.T_femur_patella
         return resting_patella_pose(self.anatomy)
 
-    def _request_current(self) -> None:
+    def _request_current(self, solve: bool = True) -> None:
         key = self._key(self.scenario)
         cached = self._cache.get(key)
+        self._solve_deferred = False
         if cached is not None:
             self._cache.move_to_end(key)  # recently shown: evicted last
             self.solver.cancel("current")
@@ -170,6 +179,10 @@ class Session(QObject):
         self._show(preview)
         if self.solver.simulate_fn is None:  # bones only: nothing more to come
             self._remember(self._key(self.scenario), preview)
+            self._set_solving(False)
+            return
+        if not solve:
+            self._solve_deferred = True
             self._set_solving(False)
             return
         self._current_id = self.solver.submit(self.anatomy, self.scenario, hint, "current",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
 import traceback
@@ -31,6 +32,10 @@ KinematicsFn = Callable[[Anatomy, Scenario], Any]
 SimulateFn = Callable[..., Any]
 
 
+SWITCH_INTERVAL_S = 0.001
+"""How long a thread may hold the interpreter lock while another waits for it (Python's default is
+5 ms). The UI thread takes the lock for every slot and paint handler of a frame; behind a solve
+holding it, each of those waited up to 5 ms, tens of milliseconds a frame."""
 LADDER_FRAMES = 4
 """Frames solved to reach the frame on screen before the full sweep."""
 SOLVE_NICE = 10
@@ -115,6 +120,7 @@ class _SolveJob(QRunnable):
             def check(_i: int, _sol: object) -> None:
                 if s.is_stale(r):
                     raise _CancelledError
+                time.sleep(0)  # between frames: let a waiting UI thread have the lock at once
 
             check(0, None)
             # 1. The frame on screen first, reached through a short ladder of frames from the
@@ -194,6 +200,7 @@ class Solver(QObject):
         self._next_id = 0
         self._latest: dict[str, int] = {}
         self._closed = False
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
 
     def preview(
         self, anatomy: Anatomy, scenario: Scenario, T_femur_patella_hint: Any

@@ -19,7 +19,7 @@ from numba import njit
 from kneeviz.mechanics.kernel import BUNDLE, SPRING_FLOOR
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _trilinear(sd, sy, sz, shape, origin, spacing, x, y, z, corners, weights):  # type: ignore[no-untyped-def]
     """Fill the 8 corner indices and weights of point (x, y, z) as DistanceGrid._corners does;
     returns whether the point lies inside the grid."""
@@ -50,7 +50,7 @@ def _trilinear(sd, sy, sz, shape, origin, spacing, x, y, z, corners, weights):  
     return inside
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def distances(R, o, points, sd, shape, origin, spacing, out):  # type: ignore[no-untyped-def]
     """DistanceGrid.distance of the patellar points posed by (R, o), into `out` (1e3 outside)."""
     sy = shape[1] * shape[2]
@@ -71,7 +71,7 @@ def distances(R, o, points, sd, shape, origin, spacing, out):  # type: ignore[no
         out[i] = acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _wrapped_target(p, org, centre, radius, out):  # type: ignore[no-untyped-def]
     """muscles.wrapped_target: where a line from p towards org leaves the cylinder (into out)."""
     Px, Py = p[0] - centre[0], p[1] - centre[1]
@@ -96,7 +96,7 @@ def _wrapped_target(p, org, centre, radius, out):  # type: ignore[no-untyped-def
     out[2] = p[2] + (org[2] - p[2]) * lP / total2d
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def wrench(  # type: ignore[no-untyped-def]
     R, o, q,
     points, areas, thickness, sd, rest, shape, origin, spacing, modulus, subset, do_contact,
