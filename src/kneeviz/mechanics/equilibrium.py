@@ -343,11 +343,15 @@ def _kernel_wrench(
 ) -> Wrench:
     """evaluate() through the compiled kernel, returning the same Wrench."""
     far = kernel.far_ends(model, T_femur_tibia, T_femur_pelvis)
-    k = kernel.evaluate(model, T_femur_patella, far, quadriceps_force_n, contact, subset)
+    return _wrench_of(model, kernel.evaluate(model, T_femur_patella, far, quadriceps_force_n,
+                                             contact, subset))
+
+
+def _wrench_of(model: PatellofemoralModel, k: kernel.KernelWrench) -> Wrench:
     lines = [
         LineForce(k.line_points_mm[i], k.line_forces_n[i], k.line_stiffness[i],
                   float(k.line_tensions_n[i]))
-        for i in range(len(far))
+        for i in range(len(k.line_tensions_n))
     ]
     nb, nt = len(model.extensor.bundles), len(model.extensor.tendons)
     return Wrench(
@@ -427,8 +431,22 @@ def solve_frame(
         return evaluate(model, T_, T_femur_tibia, T_femur_pelvis, q, contact=contact,
                         subset=None if full else candidates, external=external)
 
-    candidates = pick_candidates(T)
-    w = ev(T)
+    compiled = contact and external is None and kernel.enabled()
+    far = kernel.far_ends(model, T_femur_tibia, T_femur_pelvis) if compiled else None
+
+    def full_and_candidates(T_: FloatArray) -> tuple[Wrench, NDArray[np.int64] | None]:
+        """The wrench with every point, and the candidates at T_. One kernel pass gives both
+        (its every-point sums equal the candidates' sums: a touching point is a candidate)."""
+        if far is not None:
+            k = kernel.evaluate(model, T_, far, q, True, None)
+            return _wrench_of(model, k), np.nonzero(k.distances_mm < CANDIDATE_MM)[0]
+        return ev(T_, full=True), pick_candidates(T_)
+
+    if far is not None:
+        w, candidates = full_and_candidates(T)
+    else:
+        candidates = pick_candidates(T)
+        w = ev(T)
     r = scaled_residual(w)
     cost = float(r @ r)
     lam = 1e-6
@@ -442,14 +460,14 @@ def solve_frame(
                 # no point that was farther than CANDIDATE_MM can have reached the cartilage
                 verified = True
                 break
-            w_full = ev(T, full=True)
+            w_full, fresh = full_and_candidates(T)
             if (
                 np.linalg.norm(w_full.force_n) < tol_f
                 and np.linalg.norm(w_full.moment_nmm) < tol_m
             ):
                 w, verified = w_full, True
                 break
-            candidates = pick_candidates(T)
+            candidates = fresh
             travel = 0.0
             w = w_full
             r = scaled_residual(w)

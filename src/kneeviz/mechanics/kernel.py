@@ -183,6 +183,9 @@ class KernelWrench:
     line_forces_n: FloatArray
     line_stiffness: FloatArray
     line_tensions_n: FloatArray
+    distances_mm: FloatArray
+    """Each contact point's signed distance to the cartilage (1e3 off the grid); NaN for points
+    not in the subset evaluated."""
 
 
 def evaluate(
@@ -210,6 +213,7 @@ def evaluate(
     lf = np.empty((n_lines, 3))
     ls = np.empty((n_lines, 3, 3))
     lt = np.empty(n_lines)
+    dist = np.full(n, np.nan)
     sub = pk.everything if subset is None else np.ascontiguousarray(subset, dtype=np.int64)
     km.wrench(
         R, o, float(quadriceps_force_n),
@@ -217,9 +221,9 @@ def evaluate(
         pk.modulus, sub, bool(contact),
         pk.line_p, far, pk.line_kind, pk.line_share, pk.line_k, pk.line_slack, pk.line_toe,
         SLACK_JACOBIAN_FRACTION, pk.wrap_centre, pk.wrap_radius,
-        fm, jac, pts, press, force, lp, lf, ls, lt,
+        fm, jac, pts, press, force, lp, lf, ls, lt, dist,
     )
-    return KernelWrench(fm[:3], fm[3:], jac, press, force, pts, lp, lf, ls, lt)
+    return KernelWrench(fm[:3], fm[3:], jac, press, force, pts, lp, lf, ls, lt, dist)
 
 
 def distances(model: PatellofemoralModel, T_femur_patella: FloatArray) -> FloatArray:

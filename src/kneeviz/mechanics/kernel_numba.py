@@ -102,12 +102,13 @@ def wrench(  # type: ignore[no-untyped-def]
     points, areas, thickness, sd, rest, shape, origin, spacing, modulus, subset, do_contact,
     line_p, line_far, line_kind, line_share, line_k, line_slack, line_toe, slack_fraction,
     wrap_centre, wrap_radius,
-    out_fm, out_jac, out_pts, out_press, out_force, out_lp, out_lf, out_ls, out_lt,
+    out_fm, out_jac, out_pts, out_press, out_force, out_lp, out_lf, out_ls, out_lt, out_sd,
 ):
     """Net force and moment (out_fm: Fx Fy Fz Mx My Mz) and 6x6 Jacobian (out_jac) on the patella
     posed by (R, o), as equilibrium.evaluate; per contact point the femur-frame point, pressure and
-    force; per line element its point, force, stiffness and tension. `subset` lists the contact
-    points to test (all of them when it holds every index)."""
+    force, and (out_sd) the signed distance of each point in `subset`; per line element its point,
+    force, stiffness and tension. `subset` lists the contact points to test (all of them when it
+    holds every index)."""
     n_lines = line_p.shape[0]
     F = np.zeros(3)
     M = np.zeros(3)
@@ -202,10 +203,12 @@ def wrench(  # type: ignore[no-untyped-def]
             i = subset[s]
             x, y, z = out_pts[i, 0], out_pts[i, 1], out_pts[i, 2]
             if not _trilinear(sd, sy, sz, shape, origin, spacing, x, y, z, corners, weights):
+                out_sd[i] = 1e3
                 continue
             acc = 0.0
             for c in range(8):
                 acc += weights[c] * sd[corners[c]]
+            out_sd[i] = acc
             if not acc < 0.0:
                 continue
             n0 = n1 = n2 = h_fem = 0.0
