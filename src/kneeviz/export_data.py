@@ -6,7 +6,7 @@ exactly the Trajectory's floats. JSON: the scenario, the knee, every frame's mea
 poses of the bones (4x4, mm), under a format name and version. Per-vertex pressures are not
 included (tens of thousands of numbers per frame); they belong in a binary format.
 
-Both are written atomically (kneeviz.scenario_file.atomic_write_text). Model-layer code: no Qt,
+Both are written atomically (kneeviz.atomic.atomic_write_text). Model-layer code: no Qt,
 VTK or pyvista.
 """
 
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from kneeviz.atomic import atomic_write_text
 from kneeviz.errors import KneevizError
 from kneeviz.file_paths import folder_problem
-from kneeviz.scenario_file import atomic_write_text
 from kneeviz.simulation import EXTRA_KEYS, FRAME_KEYS, Trajectory
 
 TRAJECTORY_FORMAT = "kneeviz-trajectory"

@@ -16,18 +16,16 @@ This module is model-layer code: no Qt, VTK or pyvista.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kneeviz.atomic import atomic_write_text
 from kneeviz.errors import KneevizError
-from kneeviz.file_paths import folder_problem, read_problem
+from kneeviz.file_paths import read_problem
 from kneeviz.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -176,54 +174,6 @@ def scenario_file_dict(doc: ScenarioFile) -> dict[str, Any]:
             "playback_speed": float(v.playback_speed),
         },
     }
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write `text` to `path` so that readers see either the old file or the whole new one.
-
-    temp file in the same folder (same file system, so the rename is atomic) -> write -> flush ->
-    fsync -> os.replace -> fsync the folder (so the rename itself survives a power cut). Any failure
-    removes the temp file and leaves the old file untouched."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    problem = folder_problem(folder)
-    if problem is not None:
-        raise KneevizError(f"cannot save here: {problem}", target)
-    try:
-        old_mode = target.stat().st_mode & 0o777 if target.exists() else None
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise KneevizError(f"cannot save here: {exc.strerror or exc}", target) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if old_mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
-        else:
-            os.chmod(tmp_name, old_mode)
-        os.replace(tmp_name, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        if isinstance(exc, OSError):
-            raise KneevizError(f"could not save: {exc.strerror or exc}", target) from None
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
 
 
 def save_scenario_file(path: str | Path, doc: ScenarioFile) -> Path:
