@@ -18,7 +18,7 @@ import pytest
 from export_fixtures import short_scenario, short_trajectory
 from kneeviz.anatomy.mesh_io import load_mesh
 from kneeviz.errors import KneevizError, MeshError
-from kneeviz.export_data import write_trajectory
+from kneeviz.trajectory_file import write_trajectory
 from kneeviz.file_paths import blocking_file, folder_problem, missing_folder
 from kneeviz.scenario_file import (
     KneeRef,

@@ -5,10 +5,11 @@
   (the UI) thread, so it runs in chunks, one frame per event-loop pass (a zero-interval QTimer):
   the window stays responsive, a progress dialog counts frames and Cancel stops between frames,
   leaving no partial file (the video goes to a temp file that is renamed only when complete).
-- Export data: the trajectory as CSV or JSON (kneeviz.export_data). The app's SquatView holds only
-  the displayed measures, so unless it carries the full Trajectory (a `trajectory` attribute) the
-  scenario is simulated again in a worker thread, which is deterministic and gives the same
-  numbers; Cancel stops it at the next frame.
+- Export data: the trajectory as CSV, JSON or NPZ through the one writer (kneeviz.trajectory_file),
+  the same files `kneeviz simulate --out` writes. A solved squat on screen carries its Trajectory
+  (SquatView.trajectory), which is written as it is; only while the squat is still being solved
+  is it simulated in the worker thread (deterministic: the same numbers); Cancel stops it at the
+  next frame.
 - Export screenshot: the current frame rendered offscreen with the caption strip (scenario, knee
   flexion, tilt, shift) at a chosen size, unlike the plain 3D-view screenshot.
 - Save scenario / Open scenario: `.kneeviz.json` files (kneeviz.scenario_file), saved atomically;
@@ -46,7 +47,7 @@ from kneeviz.scenario_file import (
 
 SCENARIO_FILTER = f"kneeviz scenario (*{SUFFIX});;JSON (*.json);;All files (*)"
 VIDEO_FILTER = "MP4 video (*.mp4);;Animated GIF (*.gif)"
-DATA_FILTER = "CSV table (*.csv);;JSON (*.json)"
+DATA_FILTER = "CSV table (*.csv);;JSON (*.json);;NumPy arrays with per-vertex pressures (*.npz)"
 VIDEO_SIZE = (1280, 720)
 SCREENSHOT_SIZE = (1280, 720)
 CAMERAS = ("front", "side", "closeup", "whole-leg", "skyline")
@@ -189,10 +190,7 @@ def open_scenario(window: Any, path: str | Path,
     parameters, the view. Errors go to window.show_error."""
     try:
         doc = load_scenario_file(path)
-        same_knee = knee_ref_for(window.session.anatomy) == doc.knee and (
-            not doc.knee.is_default
-            or window.session.scenario.sulcus_angle_deg == doc.scenario.sulcus_angle_deg
-        )
+        same_knee = knee_ref_for(window.session.anatomy) == doc.knee
     except KneevizError as exc:
         window.show_error(str(exc))
         return
@@ -354,8 +352,9 @@ def start_video_export(window: Any, path: str | Path, *, size: tuple[int, int] =
 # -- data ---------------------------------------------------------------------------------------
 def start_data_export(window: Any, path: str | Path, *, show_progress: bool = True,
                       on_done: Callable[[str], None] | None = None) -> _Job:
-    """Write the current scenario's trajectory to `path` (.csv or .json) from a worker thread."""
-    from kneeviz.export_data import write_trajectory
+    """Write the current scenario's trajectory to `path` (.csv, .json or .npz) from a worker
+    thread: the squat on screen when it is solved, else a new solve."""
+    from kneeviz.trajectory_file import write_trajectory
 
     session = window.session
     anatomy, scenario = session.anatomy, session.scenario
@@ -467,7 +466,7 @@ def install_export_actions(window: Any, menu: QMenu, before: QAction | None = No
     def data_dialog() -> None:
         path = _save_name(window, "Export data", f"kneeviz-{preset()}.csv", DATA_FILTER)
         if path:
-            start_data_export(window, _dialog_path(path, ".csv", (".csv", ".json")))
+            start_data_export(window, _dialog_path(path, ".csv", (".csv", ".json", ".npz")))
 
     def screenshot_dialog() -> None:
         path = _save_name(window, "Export screenshot", f"kneeviz-{preset()}.png",
@@ -481,7 +480,7 @@ def install_export_actions(window: Any, menu: QMenu, before: QAction | None = No
         ("save_scenario", "Save scenario...", "Ctrl+Shift+S", save_dialog),
         (None, "", None, None),
         ("export_video", "Export video...", None, video_dialog),
-        ("export_data", "Export data (CSV, JSON)...", None, data_dialog),
+        ("export_data", "Export data (CSV, JSON, NPZ)...", None, data_dialog),
         ("export_screenshot", "Export screenshot with caption...", None, screenshot_dialog),
         (None, "", None, None),
     ]

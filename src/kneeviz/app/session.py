@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import fields, replace
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.app.solver import Solver
 from kneeviz.app.squat_view import SquatView, resting_patella_pose
-from kneeviz.scenario import PRESETS, Scenario
+from kneeviz.scenario import Scenario
 
 CACHE_CAP_BYTES = 24 * 1024 * 1024
 """Bytes of solved squats the session's cache keeps (those on screen included): five of the
@@ -33,6 +33,9 @@ cycles through more than that."""
 def _arrays(value: Any) -> Iterator[np.ndarray]:
     if isinstance(value, np.ndarray):
         yield value
+    elif is_dataclass(value) and not isinstance(value, type):  # the view's Trajectory
+        for f in fields(value):
+            yield from _arrays(getattr(value, f.name))
     elif isinstance(value, dict):
         for v in value.values():
             yield from _arrays(v)
@@ -93,22 +96,14 @@ class Session(QObject):
 
     # -- scenario ------------------------------------------------------------------------------
     def healthy_scenario(self) -> Scenario:
-        ir, add = PRESETS["healthy"]
-        return replace(self.scenario, femoral_internal_rotation_deg=ir, hip_adduction_deg=add,
-                       preset="healthy")
+        return self.scenario.for_preset("healthy")
 
     def scenario_for_preset(self, name: str) -> Scenario:
-        ir, add = PRESETS[name]
-        return replace(self.scenario, femoral_internal_rotation_deg=ir, hip_adduction_deg=add,
-                       preset=name).validate()
+        return self.scenario.for_preset(name)
 
     def scenario_with_hip(self, internal_rotation_deg: float, adduction_deg: float) -> Scenario:
-        preset = "custom"
-        for name, (ir, add) in PRESETS.items():
-            if ir == internal_rotation_deg and add == adduction_deg:
-                preset = name
-        return replace(self.scenario, femoral_internal_rotation_deg=float(internal_rotation_deg),
-                       hip_adduction_deg=float(adduction_deg), preset=preset).validate()
+        return self.scenario.with_changes(femoral_internal_rotation_deg=internal_rotation_deg,
+                                          hip_adduction_deg=adduction_deg)
 
     def set_scenario(self, scenario: Scenario) -> None:
         scenario.validate()

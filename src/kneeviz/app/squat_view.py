@@ -19,23 +19,14 @@ from typing import Any
 
 import numpy as np
 
+from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.mechanics.measures import dislocated_frames
 from kneeviz.scenario import Scenario
 
-MEASURES: tuple[str, ...] = (
-    "knee_flexion_deg",
-    "femur_rotation_world_deg",
-    "tt_tg_mm",
-    "patella_lateral_tilt_deg",
-    "patella_lateral_shift_mm",
-    "bisect_offset_pct",
-    "contact_area_mm2",
-    "peak_pressure_mpa",
-    "pfjrf_bw",
-)
-"""The per-frame numbers the readout panel and plots show (Trajectory value keys)."""
+MEASURES: tuple[str, ...] = measure_table.KEYS
+"""Every per-frame number (kneeviz.measure_table); the readouts and plots pick theirs there."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +44,9 @@ class SquatView:
     """True when the patella comes from the equilibrium solve (not carried with the femur)."""
     patella_pressure_mpa: FloatArray | None = None
     converged: np.ndarray | None = None
+    trajectory: Any = None
+    """The solved kneeviz.simulation.Trajectory this view shows (None for a preview), so that
+    exports write what is on screen without solving again."""
 
     @property
     def n_frames(self) -> int:
@@ -107,9 +101,9 @@ def view_from_kinematics(
         T_fp = np.broadcast_to(T_fp, (n, 4, 4)).copy()
     nan = np.full(n, np.nan)
     measures = {k: nan for k in MEASURES}
-    measures["knee_flexion_deg"] = np.asarray(kin.knee_flexion_deg, dtype=float)
-    measures["femur_rotation_world_deg"] = np.asarray(kin.femur_rotation_world_deg, dtype=float)
-    measures["tt_tg_mm"] = np.asarray(kin.tt_tg_mm, dtype=float)
+    for k in measure_table.KINEMATIC_KEYS:  # the bones' own numbers are known at once
+        if hasattr(kin, k):
+            measures[k] = np.asarray(getattr(kin, k), dtype=float)
     T_wf = np.asarray(kin.T_world_femur, dtype=float)
     return SquatView(
         scenario=scenario,
@@ -143,6 +137,7 @@ def view_from_trajectory(traj: Any) -> SquatView:
         solved=True,
         patella_pressure_mpa=np.asarray(traj.patella_pressure_mpa),
         converged=np.asarray(traj.converged, dtype=bool),
+        trajectory=traj,
     )
 
 

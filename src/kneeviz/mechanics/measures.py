@@ -90,6 +90,8 @@ def caton_deschamps_index(
     return float(np.linalg.norm(gap) / length)
 
 
+SUBLUXED_BISECT_OFFSET_PCT = 75.0
+"""Above 75 % the kneecap is laterally subluxed (shared/reference/literature.md section 7)."""
 DISLOCATED_BISECT_OFFSET_PCT = 100.0
 """Past 100 % the whole kneecap lies lateral of the groove's deepest point (below 0 %, medial)."""
 

@@ -100,9 +100,10 @@ class SquatKinematics:
     pelvic_tilt_deg: FloatArray
     femur_rotation_world_deg: FloatArray
     """The femur's epicondylar axis turned about the world vertical, + = internal."""
-    femoral_internal_rotation_deg: FloatArray
-    """The hip-driven internal rotation applied in each frame."""
-    hip_adduction_deg: FloatArray
+    hip_driven_rotation_deg: FloatArray
+    """The hip-driven internal rotation applied in each frame (the scenario's setting grows to
+    this with depth: not the same quantity, so not the same name)."""
+    hip_driven_adduction_deg: FloatArray
     """The hip-driven adduction applied in each frame."""
     hip_centre_world_mm: FloatArray
     knee_centre_world_mm: FloatArray
@@ -304,8 +305,8 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
         ankle_dorsiflexion_deg=ankle_df,
         pelvic_tilt_deg=tilt,
         femur_rotation_world_deg=femur_rot,
-        femoral_internal_rotation_deg=ir,
-        hip_adduction_deg=add,
+        hip_driven_rotation_deg=ir,
+        hip_driven_adduction_deg=add,
         hip_centre_world_mm=hip_w,
         knee_centre_world_mm=knee_w,
         ankle_centre_world_mm=ankle_w,
