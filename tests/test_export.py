@@ -13,9 +13,9 @@ import pytest
 
 from export_fixtures import short_trajectory
 from kneeviz.errors import KneevizError
-from kneeviz.trajectory_file import POSE_KEYS, columns, write_trajectory
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import FRAME_KEYS
+from kneeviz.trajectory_file import POSE_KEYS, columns, write_trajectory
 
 
 def test_csv_matches_the_trajectory(tmp_path: Path) -> None:
