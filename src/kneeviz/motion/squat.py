@@ -64,7 +64,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.mechanics.measures import tt_tg_mm
+from kneeviz.motion.bone_measures import tt_tg_mm
 from kneeviz.motion.coupling import walker_coupling
 from kneeviz.motion.grood_suntay import GSAngles, gs_from_pose, pose_from_gs
 from kneeviz.scenario import Scenario
@@ -110,7 +110,7 @@ class SquatKinematics:
     ankle_centre_world_mm: FloatArray
     tt_tg_mm: FloatArray
     """The dynamic tibial tuberosity - trochlear groove distance of each frame (+ lateral; see
-    kneeviz.mechanics.measures.tt_tg_mm): it grows as the femur turns inward over the planted
+    kneeviz.motion.bone_measures.tt_tg_mm): it grows as the femur turns inward over the planted
     tibia, which is how a weak hip pulls the kneecap's tendon outward relative to its groove."""
 
     @property
