@@ -16,7 +16,8 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-FloatArray = NDArray[np.float64]
+from kneeviz.transforms import FloatArray
+
 IntArray = NDArray[np.int64]
 
 

@@ -37,7 +37,7 @@ from kneeviz.mechanics.muscles import (
     spring_force,
     wrapped_target,
 )
-from kneeviz.transforms import apply, axis_angle, make_transform
+from kneeviz.transforms import apply, axis_angle, make_transform, nearest_rotation
 
 ROT_SCALE_RAD = 0.05
 MOMENT_ARM_SCALE_MM = 20.0
@@ -376,8 +376,7 @@ def solve_frame(
     T = np.array(T_init, dtype=float)
     # start from a proper rotation: extrapolated warm starts drift off orthonormality and the
     # drift compounds from frame to frame
-    U, _, Vt = np.linalg.svd(T[:3, :3])
-    T[:3, :3] = U @ Vt
+    T[:3, :3] = nearest_rotation(T[:3, :3])
     T[3] = (0.0, 0.0, 0.0, 1.0)
     # Within one frame the patella moves a millimetre or two, so only contact points within
     # CANDIDATE_MM of the cartilage at the start are tested while iterating; the converged pose is

@@ -22,7 +22,7 @@ from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.mechanics.muscles import ExtensorModel, build_extensor_model, wrapped_target
 from kneeviz.scene.knee_scene import KneeScene, polydata_from_mesh
-from kneeviz.transforms import apply
+from kneeviz.transforms import apply, unit
 
 OVERLAYS: tuple[str, ...] = ("ghost", "rotation", "groove", "trail", "pull", "labels")
 """Overlay names, each a toggle."""
@@ -361,7 +361,7 @@ class Overlays:
         t = a_c + sign * np.linspace(-sweep, 0.0, 41)
         ring = np.array([centre + RING_RADIUS_MM * direction(a) for a in t])
         self._ring_poly.points = ring
-        self._ring_tip.user_matrix = _pose_along(ring[-1] + 3.0 * _unit(ring[-1] - ring[-2]),
+        self._ring_tip.user_matrix = _pose_along(ring[-1] + 3.0 * unit(ring[-1] - ring[-2]),
                                                  ring[-1] - ring[-2])
         self._ring_visible = abs(self.femur_turn_deg) > 1.0
 
@@ -416,11 +416,6 @@ class Overlays:
         self._label_poly.points = np.array([
             apply(D @ T_wf, femur_pt), apply(D @ T_wp, patella_pt), apply(D @ T_wt, tibia_pt),
         ])
-
-
-def _unit(v: FloatArray) -> FloatArray:
-    n = float(np.linalg.norm(v))
-    return np.asarray(v) / n if n > 1e-12 else np.asarray(v)
 
 
 def _pose_along(tip: FloatArray, direction: FloatArray) -> FloatArray:
