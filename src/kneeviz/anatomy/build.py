@@ -7,7 +7,6 @@ none (most segmentations are bone only). Meshes end up in their own bone frames 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 from dataclasses import replace
@@ -66,7 +65,10 @@ def _read_stl(path: Path) -> SurfaceMesh:
         pass  # not cached yet, or unreadable: weld again
     import trimesh
 
-    tm = trimesh.load_mesh(io.BytesIO(data), file_type="stl", process=False)
+    from kneeviz.anatomy.mesh_io import read_stl_triangles
+
+    soup_vertices, soup_faces = read_stl_triangles(data, str(path))
+    tm = trimesh.Trimesh(vertices=soup_vertices, faces=soup_faces, process=False)
     tm.merge_vertices()
     mesh = SurfaceMesh(np.asarray(tm.vertices, dtype=float), np.asarray(tm.faces))
     try:
