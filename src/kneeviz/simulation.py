@@ -82,10 +82,20 @@ class Trajectory:
 _MODEL_CACHE: dict[tuple[str, float, float], PatellofemoralModel] = {}
 
 
+def _model_key(anatomy: Anatomy, scenario: Scenario) -> tuple[str, float, float]:
+    return (anatomy.key(), float(scenario.vmo_strength), float(scenario.insall_salvati_ratio))
+
+
+def solved_model(anatomy: Anatomy, scenario: Scenario) -> PatellofemoralModel | None:
+    """The mechanics model a solve of this knee and scenario used, if one ran in this process:
+    the scene draws the lines of pull of the model that was solved, not a model of its own."""
+    return _MODEL_CACHE.get(_model_key(anatomy, scenario))
+
+
 def model_for(anatomy: Anatomy, scenario: Scenario) -> PatellofemoralModel:
     """The mechanics model of this knee for this scenario's tissue parameters (kept in memory, so
     changing only the hip parameters re-solves without rebuilding; the grid is cached on disk)."""
-    key = (anatomy.key(), float(scenario.vmo_strength), float(scenario.insall_salvati_ratio))
+    key = _model_key(anatomy, scenario)
     m = _MODEL_CACHE.get(key)
     if m is None:
         m = build_model(

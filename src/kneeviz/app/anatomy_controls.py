@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PyQt6.QtCore import QObject, QRunnable, Qt, QThreadPool, pyqtSignal
+from PyQt6.QtCore import Qt, QThreadPool
 from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QSlider, QWidget
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.knee_spec import SULCUS_ANGLE_RANGE_DEG
 from kneeviz.app.session import Session
+from kneeviz.app.worker import Job
 from kneeviz.errors import KneevizError
 from kneeviz.scenario import PARAMETERS, Scenario
 
@@ -35,9 +36,10 @@ NORMAL_INSALL_SALVATI = Scenario().insall_salvati_ratio
 
 
 def default_knee_loader(sulcus_angle_deg: float | None) -> Anatomy:
-    from kneeviz.anatomy.build import load_default_anatomy
+    from kneeviz.anatomy.knee_spec import KneeSpec
+    from kneeviz.anatomy.loader import load_knee
 
-    return load_default_anatomy(sulcus_angle_deg)
+    return load_knee(KneeSpec(sulcus_angle_deg=sulcus_angle_deg))
 
 
 def is_default_knee(anatomy: Anatomy) -> bool:
@@ -66,25 +68,6 @@ def alta_words(ratio: float) -> str:
     return "normal height"
 
 
-class _LoadSignals(QObject):
-    loaded = pyqtSignal(object, float)
-    failed = pyqtSignal(str)
-
-
-class _LoadJob(QRunnable):
-    def __init__(self, fn: Callable[[], Anatomy], angle: float, signals: _LoadSignals) -> None:
-        super().__init__()
-        self.fn, self.angle, self.signals = fn, angle, signals
-
-    def run(self) -> None:
-        try:
-            self.signals.loaded.emit(self.fn(), self.angle)
-        except KneevizError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:  # a model bug must not kill the window
-            self.signals.failed.emit(f"the knee could not be rebuilt: {exc!r}")
-
-
 class AnatomyControls(QGroupBox):
     """Sulcus angle and Insall-Salvati sliders (applied on release)."""
 
@@ -96,9 +79,6 @@ class AnatomyControls(QGroupBox):
         self.loader = loader
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)
-        self.signals = _LoadSignals()
-        self.signals.loaded.connect(self._on_loaded)
-        self.signals.failed.connect(self._on_failed)
         self.loading = False
         grid = QGridLayout(self)
         self.sulcus = QSlider(Qt.Orientation.Horizontal)
@@ -184,8 +164,11 @@ class AnatomyControls(QGroupBox):
         self.loading = True
         self.sulcus.setEnabled(False)
         self.status.setText("Re-shaping the groove... (about 10 s the first time)")
-        self.pool.start(_LoadJob(lambda: self.loader(angle_deg), angle_deg or 0.0,
-                                 self.signals))
+        job = Job(lambda _p, _c: self.loader(angle_deg), "the knee could not be rebuilt")
+        job.signals.done.connect(self._on_loaded)
+        job.signals.failed.connect(self._on_failed)
+        self._job = job  # kept referenced until it reports
+        self.pool.start(job)
 
     def reset(self) -> None:
         if self.session.scenario.insall_salvati_ratio != NORMAL_INSALL_SALVATI:
@@ -193,7 +176,7 @@ class AnatomyControls(QGroupBox):
         if sulcus_angle_of(self.session.anatomy) is not None:
             self.set_sulcus_angle(None)
 
-    def _on_loaded(self, anatomy: Anatomy, angle: float) -> None:
+    def _on_loaded(self, anatomy: Anatomy) -> None:
         self.loading = False
         self.status.setText("")
         self.session.set_anatomy(anatomy)  # the rebuilt knee carries its own sulcus angle

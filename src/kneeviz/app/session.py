@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,24 @@ from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.app.solver import Solver
 from kneeviz.app.squat_view import SquatView, resting_patella_pose
 from kneeviz.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class DisplayState:
+    """How the squat is shown: the live view settings every view reads from the Session and
+    writes only through Session.set_display (scenario files save them, exports use them)."""
+
+    camera: str = "front"
+    """A camera preset of the 3D view (kneeviz.scene.knee_scene)."""
+    heatmap: bool = True
+    """Cartilage coloured by contact pressure."""
+    overlays: frozenset[str] = frozenset({"ghost", "rotation"})
+    """Overlays shown (names of kneeviz.scene.overlays.OVERLAYS)."""
+    see_through: bool = False
+    """The kneecap drawn see-through (the contact beneath it visible)."""
+    follow: bool = True
+    """The camera keeps the knee in view as it travels through the squat."""
+
 
 CACHE_CAP_BYTES = 24 * 1024 * 1024
 """Bytes of solved squats the session's cache keeps (those on screen included): five of the
@@ -67,6 +85,8 @@ class Session(QObject):
     solving_changed = pyqtSignal(bool)
     progress = pyqtSignal(int, int)
     error = pyqtSignal(str)
+    display_changed = pyqtSignal(object, object)
+    """(new DisplayState, previous DisplayState)."""
 
     def __init__(
         self, anatomy: Anatomy, scenario: Scenario, solver: Solver | None = None,
@@ -80,6 +100,7 @@ class Session(QObject):
         self.healthy_view: SquatView | None = None
         self.frame = 0
         self.solving = False
+        self.display = DisplayState()
         self._current_id = -1
         self._healthy_id = -1
         self._cache: OrderedDict[tuple[str, Scenario], SquatView] = OrderedDict()
@@ -93,6 +114,22 @@ class Session(QObject):
         self.solver.signals.solved.connect(self._on_solved)
         self.solver.signals.progress.connect(self._on_progress)
         self.solver.signals.failed.connect(self._on_failed)
+
+    # -- display ------------------------------------------------------------------------------
+    def set_display(self, **changes: Any) -> None:
+        """Change how the squat is shown (DisplayState fields); views follow display_changed."""
+        if "overlays" in changes:
+            changes["overlays"] = frozenset(changes["overlays"])
+        new = replace(self.display, **changes)
+        if new == self.display:
+            return
+        old, self.display = self.display, new
+        self.display_changed.emit(new, old)
+
+    def set_overlay(self, name: str, on: bool) -> None:
+        shown = set(self.display.overlays)
+        (shown.add if on else shown.discard)(name)
+        self.set_display(overlays=frozenset(shown))
 
     # -- scenario ------------------------------------------------------------------------------
     def healthy_scenario(self) -> Scenario:
