@@ -38,6 +38,8 @@ from kneeviz.transforms import invert
 
 FRAME_KEYS: tuple[str, ...] = measure_table.KEYS
 """Every per-frame value, in file column order (kneeviz.measure_table: one row per measure)."""
+_COMPUTED_PER_FRAME = frozenset(FRAME_KEYS) - {"dislocated"}
+"""What each frame's row computes (dislocation is judged over the whole squat afterwards)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -330,6 +332,9 @@ def assemble_trajectory(
             "lateral_retinaculum_tension_n": tension.get("IPB", 0.0) + tension.get("LPFL", 0.0),
             "tt_tg_mm": float(kin.tt_tg_mm[i]),
         }
+        if i == 0 and set(row) != _COMPUTED_PER_FRAME:  # a measure table row without a value
+            raise RuntimeError(f"measure table and trajectory disagree: "
+                               f"{sorted(set(row) ^ _COMPUTED_PER_FRAME)}")
         for k, v in row.items():
             vals[k].append(v)
         pat_p[i, has_vertex] = w.pressures_mpa[cp.vertex_of[has_vertex]]
