@@ -100,6 +100,8 @@ MEASURES: tuple[Measure, ...] = (
     _m("lateral_force_fraction", "Lateral facet's share of the contact force",
        "lateral share", "", ".2f", CONTACT),
     _m("quadriceps_force_n", "Quadriceps force", "quadriceps force", "N", ".0f", CONTACT),
+    _m("quadriceps_force_bw", "Quadriceps force", "quadriceps force", "x body weight", ".1f",
+       CONTACT),
     _m("patellar_tendon_force_n", "Patellar tendon force", "tendon force", "N", ".0f", CONTACT),
     _m("pfjrf_n", "Joint force", "joint force", "N", ".0f", CONTACT),
     _m("pfjrf_bw", "Joint force", "joint force", "x body weight", ".1f", CONTACT,

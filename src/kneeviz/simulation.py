@@ -320,6 +320,7 @@ def assemble_trajectory(
             "peak_pressure_mpa": summary.peak_pressure_mpa,
             "lateral_force_fraction": summary.lateral_force_fraction,
             "quadriceps_force_n": s.quadriceps_force_n,
+            "quadriceps_force_bw": s.quadriceps_force_n / bw,
             "patellar_tendon_force_n": w.tendon_tension_n,
             "pfjrf_n": summary.pfjrf_n,
             "pfjrf_bw": summary.pfjrf_n / bw,
