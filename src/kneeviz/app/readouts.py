@@ -9,7 +9,7 @@ from kneeviz.app.session import Session
 from kneeviz.app.squat_view import SquatView
 from kneeviz.app.throttle import Throttle
 from kneeviz.measure_table import BY_KEY, KINEMATIC_KEYS, READOUTS
-from kneeviz.mechanics.measures import SUBLUXED_BISECT_OFFSET_PCT, dislocated_frames
+from kneeviz.mechanics.measures import SUBLUXED_BISECT_OFFSET_PCT
 
 
 def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
@@ -22,12 +22,7 @@ def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
     if view is None:
         return ""
     bo = np.asarray(view.measures.get("bisect_offset_pct", np.zeros(0)), dtype=float)
-    if (
-        view.converged is not None
-        and len(bo) == len(view.converged)
-        and i < len(bo)
-        and dislocated_frames(bo, view.converged)[i]
-    ):
+    if i < view.n_frames and view.dislocated[i]:
         return ("The kneecap has slid off its groove (a dislocation) at this hip setting. "
                 "The model cannot hold it there: its pose here is not a result.")
     if view.converged is not None and not view.converged[i]:

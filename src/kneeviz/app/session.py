@@ -20,7 +20,8 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.app.solver import Solver
-from kneeviz.app.squat_view import SquatView, resting_patella_pose
+from kneeviz.app.squat_view import SquatView
+from kneeviz.mechanics.equilibrium import resting_patella_pose
 from kneeviz.scenario import Scenario
 
 

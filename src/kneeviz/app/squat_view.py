@@ -22,7 +22,6 @@ import numpy as np
 from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
-from kneeviz.mechanics.measures import dislocated_frames
 from kneeviz.scenario import Scenario
 
 MEASURES: tuple[str, ...] = measure_table.KEYS
@@ -54,12 +53,12 @@ class SquatView:
 
     @property
     def dislocated(self) -> np.ndarray:
-        """Frames at or after the kneecap came off its groove (all False until solved): their
-        kneecap numbers are not results (kneeviz.mechanics.measures.dislocated_frames)."""
-        bo = self.measures.get("bisect_offset_pct")
-        if self.converged is None or bo is None or len(bo) != len(self.converged):
+        """Frames at or after the kneecap came off its groove, as the solve flagged them (all
+        False until solved): their kneecap numbers are not results."""
+        d = self.measures.get("dislocated")
+        if not self.solved or d is None:
             return np.zeros(self.n_frames, dtype=bool)
-        return dislocated_frames(np.asarray(bo, dtype=float), self.converged)
+        return np.nan_to_num(np.asarray(d, dtype=float)) > 0.5
 
     @property
     def duration_s(self) -> float:
@@ -76,18 +75,6 @@ class SquatView:
         """The frame at (or just before) time t."""
         i = int(np.searchsorted(self.time_s, t_s, side="right")) - 1
         return min(max(i, 0), self.n_frames - 1)
-
-
-def resting_patella_pose(anatomy: Anatomy) -> FloatArray:
-    """A plausible patella pose in the femur frame without mechanics: axes parallel to the
-    femur's, its ridge over the proximal third of the trochlear groove, resting on it."""
-    g = np.asarray(anatomy.femur_landmarks.groove_line_mm, dtype=float)
-    target = g[int(0.3 * (len(g) - 1))] if g.ndim == 2 and len(g) else np.array([40.0, 20.0, 0.0])
-    ridge = np.asarray(anatomy.patella_landmarks.ridge_line_mm, dtype=float)
-    ridge_mid = ridge[len(ridge) // 2] if ridge.ndim == 2 and len(ridge) else np.zeros(3)
-    T = np.eye(4)
-    T[:3, 3] = target - ridge_mid + np.array([2.0, 0.0, 0.0])  # 2 mm of cartilage
-    return T
 
 
 def view_from_kinematics(
