@@ -43,6 +43,10 @@ from kneeviz.transforms import apply, axis_angle, make_transform, nearest_rotati
 ROT_SCALE_RAD = 0.05
 MOMENT_ARM_SCALE_MM = 20.0
 CANDIDATE_MM = 3.0
+MIN_PROGRESS = 1e-8
+"""A step is taken only if it lowers the squared residual by more than this fraction. Smaller
+"improvements" are rounding noise (the residual sums thousands of contact forces): taking them
+made a stalled frame's iteration count depend on the order of that summation."""
 CONVERGENCE_FRACTION = 0.01
 """The issue's acceptance: net force < 1 % of quadriceps force, moment < 1 % of it x patella length.
 The solver iterates to a 20 times tighter tolerance so converged frames meet it with a margin."""
@@ -508,7 +512,7 @@ def solve_frame(
             w_new = ev(T_new)
             r_new = scaled_residual(w_new)
             c_new = float(r_new @ r_new)
-            if np.isfinite(c_new) and c_new < cost:
+            if np.isfinite(c_new) and c_new < cost * (1.0 - MIN_PROGRESS):
                 T, w, r, cost = T_new, w_new, r_new, c_new
                 travel += scale * (move + turn * reach)
                 lam = max(lam / 5.0, 1e-9)
