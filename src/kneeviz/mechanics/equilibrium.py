@@ -13,6 +13,7 @@ returned with `converged=False` and its last (finite) pose, never NaN.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -385,6 +386,11 @@ def ligament_tensions_n(model: PatellofemoralModel, wrench: Wrench) -> dict[str,
     }
 
 
+def _norm3(v: FloatArray) -> float:
+    """np.linalg.norm of a 3-vector, bit for bit (it is sqrt(v . v)), without its overhead."""
+    return math.sqrt(float(v @ v))
+
+
 def _apply_step(T: FloatArray, step: FloatArray) -> FloatArray:
     """Rotate by step[:3] (rad, femur axes, about the patella origin) and translate by step[3:]."""
     angle = float(np.linalg.norm(step[:3]))
@@ -471,15 +477,15 @@ def solve_frame(
     travel = 0.0  # how far any contact point may have moved since the candidates were picked
     reach = float(np.linalg.norm(model.contact.points_mm, axis=1).max())
     while iterations < max_iterations:
-        if np.linalg.norm(w.force_n) < tol_f and np.linalg.norm(w.moment_nmm) < tol_m:
+        if _norm3(w.force_n) < tol_f and _norm3(w.moment_nmm) < tol_m:
             if travel < CANDIDATE_MM - 0.5:
                 # no point that was farther than CANDIDATE_MM can have reached the cartilage
                 verified = True
                 break
             w_full, fresh = full_and_candidates(T)
             if (
-                np.linalg.norm(w_full.force_n) < tol_f
-                and np.linalg.norm(w_full.moment_nmm) < tol_m
+                _norm3(w_full.force_n) < tol_f
+                and _norm3(w_full.moment_nmm) < tol_m
             ):
                 w, verified = w_full, True
                 break
@@ -524,10 +530,10 @@ def solve_frame(
     if not verified:
         w = ev(T, full=True)
     converged = bool(
-        np.linalg.norm(w.force_n) < CONVERGENCE_FRACTION * q
-        and np.linalg.norm(w.moment_nmm) < CONVERGENCE_FRACTION * q * model.patella_height_mm
+        _norm3(w.force_n) < CONVERGENCE_FRACTION * q
+        and _norm3(w.moment_nmm) < CONVERGENCE_FRACTION * q * model.patella_height_mm
     )
     return FrameSolution(
-        T, converged, iterations, float(np.linalg.norm(w.force_n)),
-        float(np.linalg.norm(w.moment_nmm)), q, w,
+        T, converged, iterations, float(_norm3(w.force_n)),
+        float(_norm3(w.moment_nmm)), q, w,
     )

@@ -3,7 +3,8 @@
 This is the same arithmetic as kneeviz.mechanics.equilibrium.evaluate (numpy), written as loops so
 numba compiles it into one call: the numpy version spends most of its time in the overhead of some
 thirty array operations per evaluation on a few thousand points, this one in the arithmetic. The
-two are held equal by tests (tests/test_kernel.py); change them together.
+two are held equal by tests (tests/test_kernel.py); change them together. The functions run
+without the interpreter lock (nogil), so a solve on a worker thread leaves the UI thread free.
 
 Import this module only through kneeviz.mechanics.kernel, which points numba's compilation cache at
 kneeviz's own cache folder before numba is first imported.
@@ -97,6 +98,14 @@ def _wrapped_target(p, org, centre, radius, out):  # type: ignore[no-untyped-def
 
 
 @njit(cache=True, nogil=True)
+def _mul3(A, B, out):  # type: ignore[no-untyped-def]
+    """out = A @ B for 3x3 (inline: a BLAS call per product cost more than the product)."""
+    for a in range(3):
+        for b in range(3):
+            out[a, b] = A[a, 0] * B[0, b] + A[a, 1] * B[1, b] + A[a, 2] * B[2, b]
+
+
+@njit(cache=True, nogil=True)
 def wrench(  # type: ignore[no-untyped-def]
     R, o, q,
     points, areas, thickness, sd, rest, shape, origin, spacing, modulus, subset, do_contact,
@@ -115,6 +124,10 @@ def wrench(  # type: ignore[no-untyped-def]
     J = np.zeros((6, 6))
     e = np.empty(3)
     tgt = np.empty(3)
+    Rx = np.empty((3, 3))
+    SR = np.empty((3, 3))
+    RS = np.empty((3, 3))
+    RSR = np.empty((3, 3))
     # ---- line elements (muscles.pull / spring_force, equilibrium._lines_wrench)
     rf = 0.0
     for li in range(n_lines):
@@ -165,11 +178,13 @@ def wrench(  # type: ignore[no-untyped-def]
         M[1] += r2 * f0 - r0 * f2
         M[2] += r0 * f1 - r1 * f0
         rf += r0 * f0 + r1 * f1 + r2 * f2
-        Rx = np.array([[0.0, -r2, r1], [r2, 0.0, -r0], [-r1, r0, 0.0]])
+        Rx[0, 0], Rx[0, 1], Rx[0, 2] = 0.0, -r2, r1
+        Rx[1, 0], Rx[1, 1], Rx[1, 2] = r2, 0.0, -r0
+        Rx[2, 0], Rx[2, 1], Rx[2, 2] = -r1, r0, 0.0
         S = out_ls[li]
-        SR = S @ Rx
-        RS = Rx @ S
-        RSR = Rx @ SR
+        _mul3(S, Rx, SR)
+        _mul3(Rx, S, RS)
+        _mul3(Rx, SR, RSR)
         r = (r0, r1, r2)
         f = (f0, f1, f2)
         for a in range(3):
