@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,10 +31,12 @@ from kneeviz.mechanics.equilibrium import (
     solve_frame,
     tendon_seated_pose,
 )
-from kneeviz.mechanics.pressure_map import FemoralPressureMap
 from kneeviz.motion.squat import SquatKinematics, squat_kinematics
 from kneeviz.scenario import Scenario
 from kneeviz.transforms import invert
+
+if TYPE_CHECKING:  # imported where a squat is assembled: `kneeviz simulate` starts sooner
+    from kneeviz.mechanics.pressure_map import FemoralPressureMap
 
 FRAME_KEYS: tuple[str, ...] = measure_table.KEYS
 """Every per-frame value, in file column order (kneeviz.measure_table: one row per measure)."""
@@ -278,6 +280,13 @@ def simulate(
     return assemble_trajectory(anatomy, scenario, model, kin, sols)
 
 
+def _pressure_map(anatomy: Anatomy, contacts: list[tuple[FloatArray, FloatArray]]
+                  ) -> FemoralPressureMap:
+    from kneeviz.mechanics.pressure_map import FemoralPressureMap
+
+    return FemoralPressureMap(anatomy.femur_cartilage.vertices_mm, contacts)
+
+
 def assemble_trajectory(
     anatomy: Anatomy,
     scenario: Scenario,
@@ -364,7 +373,7 @@ def assemble_trajectory(
         T_world_tibia=kin.T_world_tibia,
         T_world_pelvis=kin.T_world_pelvis,
         patella_pressure_mpa=pat_p,
-        femur_pressure_mpa=FemoralPressureMap(anatomy.femur_cartilage.vertices_mm, contacts),
+        femur_pressure_mpa=_pressure_map(anatomy, contacts),
         n_contact_points=int(len(cp.points_mm)),
         meta=meta,
     )
