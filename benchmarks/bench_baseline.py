@@ -15,6 +15,7 @@ Run: .venv/bin/python benchmarks/bench_baseline.py [--repeats 3] [--preset healt
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -58,8 +59,9 @@ def main() -> None:
     row = np.array([1.0] * 3 + [1.0 / MOMENT_ARM_SCALE_MM] * 3)
     h = model.patella_height_mm
 
-    def baseline_squat() -> tuple[list[float], int]:
+    def baseline_squat() -> tuple[list[float], list[float], int]:
         times: list[float] = []
+        cpu: list[float] = []
         ok = 0
         poses: list[np.ndarray] = []
         for i in range(len(quad)):
@@ -76,32 +78,37 @@ def main() -> None:
                 w = evaluate(model, _apply_step(start, x * col), T_ft[i], T_fp[i], q)
                 return np.concatenate([w.force_n, w.moment_nmm]) * row
 
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             res = least_squares(residual, np.zeros(6), jac="2-point", method="trf",
                                 ftol=TOL, xtol=TOL, gtol=TOL)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             T = _apply_step(start, res.x * col)
             w = evaluate(model, T, T_ft[i], T_fp[i], q)
             if (np.linalg.norm(w.force_n) < CONVERGENCE_FRACTION * q
                     and np.linalg.norm(w.moment_nmm) < CONVERGENCE_FRACTION * q * h):
                 ok += 1
             poses.append(T)
-        return times, ok
+        return times, cpu, ok
 
-    ours_ms, base_ms, ours_ok, base_ok = [], [], 0, 0
-    stamps: list[float] = []
+    ours_ms, base_ms, ours_cpu, base_cpu, ours_ok, base_ok = [], [], [], [], 0, 0
+    stamps: list[tuple[float, float]] = []
 
     def stamp(_i: int, _s: object) -> None:
-        stamps.append(time.perf_counter())
+        stamps.append((time.perf_counter(), time.process_time()))
 
     for _ in range(args.repeats):
-        stamps[:] = [time.perf_counter()]
+        stamps[:] = [(time.perf_counter(), time.process_time())]
         traj = simulate(anatomy, scenario, on_frame=stamp)
-        ours_ms.append(float(np.median(np.diff(stamps))) * 1000.0)
+        d = np.diff(np.array(stamps), axis=0) * 1000.0
+        ours_ms.append(float(np.median(d[:, 0])))
+        ours_cpu.append(float(np.median(d[:, 1])))
         ours_ok = int(traj.converged.sum())
-        times, base_ok = baseline_squat()
+        times, cpu, base_ok = baseline_squat()
         base_ms.append(float(np.median(times)) * 1000.0)
+        base_cpu.append(float(np.median(cpu)) * 1000.0)
     ours, base = float(np.median(ours_ms)), float(np.median(base_ms))
+    ours_c, base_c = float(np.median(ours_cpu)), float(np.median(base_cpu))
     n = len(quad)
     print(f"residual: {'compiled kernel' if kernel.enabled() else 'numpy'}; preset "
           f"{args.preset}; {n} frames; {args.repeats} alternated runs")
@@ -109,7 +116,9 @@ def main() -> None:
           f"(runs {', '.join(f'{x:.2f}' for x in ours_ms)}); balanced {ours_ok}/{n}")
     print(f"least_squares (trf, 2-point FD Jacobian, tol {TOL:g}): median {base:.2f} ms/frame "
           f"(runs {', '.join(f'{x:.2f}' for x in base_ms)}); balanced {base_ok}/{n}")
-    print(f"ratio baseline / kneeviz: {base / ours:.1f}x")
+    print(f"ratio baseline / kneeviz: {base / ours:.1f}x wall, {base_c / ours_c:.1f}x CPU "
+          f"({base_c:.2f} / {ours_c:.2f} ms CPU a frame); load average "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
