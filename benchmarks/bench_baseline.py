@@ -45,7 +45,7 @@ def main() -> None:
     from kneeviz.motion.squat import squat_kinematics
     from kneeviz.scenario import Scenario
     from kneeviz.simulation import model_for, simulate
-    from kneeviz.transforms import invert
+    from kneeviz.transforms import invert, nearest_rotation
 
     anatomy = load_default_anatomy()
     scenario = Scenario.from_preset(args.preset)
@@ -71,6 +71,8 @@ def main() -> None:
                 start = poses[-1]
             else:
                 start = reference.T_femur_patella[0]  # the same first pose kneeviz found
+            start = start.copy()
+            start[:3, :3] = nearest_rotation(start[:3, :3])  # as kneeviz does: no drift
             q = float(quad[i])
 
             def residual(x: np.ndarray, start: np.ndarray = start, i: int = i,
@@ -84,6 +86,8 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
             T = _apply_step(start, res.x * col)
+            if not np.isfinite(T).all():  # lost the track: go on from the last pose
+                T = poses[-1] if poses else start
             w = evaluate(model, T, T_ft[i], T_fp[i], q)
             if (np.linalg.norm(w.force_n) < CONVERGENCE_FRACTION * q
                     and np.linalg.norm(w.moment_nmm) < CONVERGENCE_FRACTION * q * h):
