@@ -17,7 +17,8 @@
 - the UI thread's longest stall (ms), timed by a 2 ms timer on the UI thread (its longest gap
   between ticks), alternated over several rounds: playing a solved squat with no solve running,
   playing while the hip setting is re-solved back to back (and the frames/s of each), and paused
-  during a 1 s slider drag (then while the released setting solves). `--stalls` runs only this.
+  during a 1 s slider drag (then while the released setting solves). `--stalls` runs only this;
+  `--compare` takes the solve thread's nice value and duty in turns (STALL_CONFIGS).
 """
 
 from __future__ import annotations
@@ -106,11 +107,22 @@ class StallTimer:
         return sum(1 for g in self.over if g > ms)
 
 
-def stall_figures(app, anatomy, rounds: int = 3, seconds: float = 3.0) -> None:  # type: ignore[no-untyped-def]
-    """UI-thread stalls and playback frames/s with and without a solve running (alternated)."""
+STALL_CONFIGS = {"nice 10": (10, 1.0), "nice 0": (0, 1.0), "nice 0, duty 0.5": (0, 0.5)}
+"""Solve-thread settings compared by stall_figures: (nice value, duty): see kneeviz.app.solver."""
+
+
+def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: ignore[no-untyped-def]
+                  configs: dict[str, tuple[int, float]] | None = None) -> None:
+    """UI-thread stalls and playback frames/s with and without a solve running, for each solve
+    thread setting, taken in turns (round by round) so each sees the same load."""
     from kneeviz.app.main_window import MainWindow
+    from kneeviz.app.solver import SOLVE_DUTY, SOLVE_NICE, Solver
     from kneeviz.commands.app import APP_FRAME_RATE_HZ
     from kneeviz.scenario import Scenario
+
+    if configs is None:
+        configs = STALL_CONFIGS if "--compare" in sys.argv else {
+            f"nice {SOLVE_NICE}, duty {SOLVE_DUTY:g}": (SOLVE_NICE, SOLVE_DUTY)}
 
     def pump(sec: float) -> None:
         end = time.perf_counter() + sec
@@ -118,78 +130,96 @@ def stall_figures(app, anatomy, rounds: int = 3, seconds: float = 3.0) -> None: 
             app.processEvents()
             time.sleep(0.0005)
 
-    w = MainWindow(anatomy, Scenario.from_preset("pfp", frame_rate_hz=APP_FRAME_RATE_HZ))
-    w.plotter.interactor.setFixedSize(*VIEW_SIZE)
-    w.show()
-    t0 = time.perf_counter()
-    while (w.session.solving or w.session.healthy_view is None) and time.perf_counter() - t0 < 300:
-        pump(0.1)
-    pump(1.0)
-    st = StallTimer()
-    hip = w.controls.hip
-    values = iter(range(-10, 31))
-    quiet, busy, quiet_fps, busy_fps, solves = [], [], [], [], []
-    drag, after_release, drag_over80 = [], [], []
-    for _ in range(rounds):
-        # playing, nothing solving
-        w.playback.play()
-        pump(0.5)
-        st.start()
-        r0, t0 = w.frames_rendered, time.perf_counter()
-        pump(seconds)
-        quiet_fps.append((w.frames_rendered - r0) / (time.perf_counter() - t0))
-        quiet.append(st.stop())
-        # playing while new hip settings are solved back to back (none cached)
-        st.start()
-        r0, t0 = w.frames_rendered, time.perf_counter()
-        n_solves = 0
-        while time.perf_counter() - t0 < seconds:
-            hip.set_hip(next(values), 3)
-            n_solves += 1
-            while w.session.solving and time.perf_counter() - t0 < seconds + 30:
-                app.processEvents()
-                time.sleep(0.0005)
-        busy_fps.append((w.frames_rendered - r0) / (time.perf_counter() - t0))
-        busy.append(st.stop())
-        solves.append((time.perf_counter() - t0) / n_solves)
-        w.playback.pause()
-        pump(0.5)
-        # paused: a 1 s drag of the rotation slider (a value every 33 ms), then release
-        slider = hip.rotation
-        slider.setSliderDown(True)
-        start = slider.value()
-        st.start()
+    def wait_solved(w: MainWindow, limit_s: float) -> None:
         t0 = time.perf_counter()
-        k = 0
-        while time.perf_counter() - t0 < 1.0:
-            k += 1
-            slider.setValue(-10 + (start + 10 + k) % 40)
-            pump(0.033)
-        drag.append(st.stop())
-        drag_over80.append(st.count_over(80.0))
-        st.start()
-        slider.setSliderDown(False)  # release: the solve starts
-        t0 = time.perf_counter()
-        while w.session.solving and time.perf_counter() - t0 < 30:
+        while w.session.solving and time.perf_counter() - t0 < limit_s:
             app.processEvents()
             time.sleep(0.0005)
-        after_release.append(st.stop())
-        pump(0.3)
-    w.close()
+
+    windows = {}
+    for name, (nice, duty) in configs.items():
+        solver = Solver()
+        solver.nice, solver.duty = nice, duty
+        w = MainWindow(anatomy, Scenario.from_preset("pfp", frame_rate_hz=APP_FRAME_RATE_HZ),
+                       solver=solver)
+        w.plotter.interactor.setFixedSize(*VIEW_SIZE)
+        w.show()
+        t0 = time.perf_counter()
+        while (w.session.solving or w.session.healthy_view is None) and \
+                time.perf_counter() - t0 < 300:
+            pump(0.1)
+        windows[name] = w
+    pump(1.0)
+    st = StallTimer()
+    values = iter(list(range(-10, 31)) * 10)
+    res: dict[str, dict[str, list[float]]] = {
+        n: {k: [] for k in ("quiet", "busy", "quiet_fps", "busy_fps", "solve", "drag",
+                            "over80", "release")} for n in configs}
+    for _ in range(rounds):
+        for name, w in windows.items():
+            r = res[name]
+            w.raise_()
+            hip = w.controls.hip
+            pump(0.3)
+            # playing, nothing solving
+            w.playback.play()
+            pump(0.5)
+            st.start()
+            r0, t0 = w.frames_rendered, time.perf_counter()
+            pump(seconds)
+            r["quiet_fps"].append((w.frames_rendered - r0) / (time.perf_counter() - t0))
+            r["quiet"].append(st.stop())
+            # playing while new hip settings are solved back to back (none cached)
+            st.start()
+            r0, t0 = w.frames_rendered, time.perf_counter()
+            n_solves = 0
+            while time.perf_counter() - t0 < seconds:
+                hip.set_hip(next(values), 3)
+                n_solves += 1
+                wait_solved(w, 60)
+            r["busy_fps"].append((w.frames_rendered - r0) / (time.perf_counter() - t0))
+            r["busy"].append(st.stop())
+            r["solve"].append((time.perf_counter() - t0) / n_solves)
+            w.playback.pause()
+            pump(0.5)
+            # paused: a 1 s drag of the rotation slider (a value every 33 ms), then release
+            slider = hip.rotation
+            slider.setSliderDown(True)
+            start = slider.value()
+            st.start()
+            t0 = time.perf_counter()
+            k = 0
+            while time.perf_counter() - t0 < 1.0:
+                k += 1
+                slider.setValue(-10 + (start + 10 + k) % 40)
+                pump(0.033)
+            r["drag"].append(st.stop())
+            r["over80"].append(st.count_over(80.0))
+            st.start()
+            slider.setSliderDown(False)  # release: the solve starts
+            wait_solved(w, 60)
+            r["release"].append(st.stop())
+            pump(0.3)
+    for w in windows.values():
+        w.close()
     med = statistics.median
-    print(f"UI-thread stalls (2 ms timer), {rounds} alternated rounds of {seconds:.0f} s, "
+
+    def runs(xs: list[float]) -> str:
+        return ", ".join(f"{x:.0f}" for x in xs)
+
+    print(f"UI-thread stalls (2 ms timer), {rounds} rounds of {seconds:.0f} s taken in turns, "
           f"{VIEW_SIZE[0]}x{VIEW_SIZE[1]}, no multisampling, load now "
           f"{os.getloadavg()[0]:.1f}:")
-    print(f"  playing, no solve: longest stall median {med(quiet):.0f} ms "
-          f"(rounds {', '.join(f'{x:.0f}' for x in quiet)}), {med(quiet_fps):.1f} frames/s")
-    print(f"  playing during re-solves: longest stall median {med(busy):.0f} ms "
-          f"(rounds {', '.join(f'{x:.0f}' for x in busy)}), {med(busy_fps):.1f} frames/s "
-          f"({100 * med(busy_fps) / med(quiet_fps):.0f} % of no-solve); one re-solve "
-          f"{med(solves):.2f} s")
-    print(f"  paused 1 s slider drag: longest stall median {med(drag):.0f} ms "
-          f"(rounds {', '.join(f'{x:.0f}' for x in drag)}), stalls over 80 ms per drag "
-          f"{', '.join(str(x) for x in drag_over80)}; after release while the setting solves: "
-          f"{med(after_release):.0f} ms")
+    for name, r in res.items():
+        print(f"  [{name}] playing, no solve: longest stall median {med(r['quiet']):.0f} ms "
+              f"({runs(r['quiet'])}), {med(r['quiet_fps']):.1f} frames/s")
+        print(f"  [{name}] playing during re-solves: longest stall median {med(r['busy']):.0f} "
+              f"ms ({runs(r['busy'])}), {med(r['busy_fps']):.1f} frames/s "
+              f"({100 * med(r['busy_fps']) / med(r['quiet_fps']):.0f} % of no-solve); one "
+              f"re-solve {med(r['solve']):.2f} s")
+        print(f"  [{name}] paused 1 s slider drag: longest stall median {med(r['drag']):.0f} ms "
+              f"({runs(r['drag'])}), stalls over 80 ms per drag {runs(r['over80'])}; after "
+              f"release while the setting solves: {med(r['release']):.0f} ms")
 
 
 def main() -> None:

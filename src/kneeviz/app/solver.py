@@ -39,6 +39,10 @@ holding it, each of those waited up to 5 ms, tens of milliseconds a frame."""
 LADDER_FRAMES = 4
 """Frames solved to reach the frame on screen before the full sweep."""
 SOLVE_NICE = 10
+"""The solve thread's nice value (Linux): the renderer's threads come first."""
+SOLVE_DUTY = 1.0
+"""The share of wall time the solve may take between frames: below 1 it sleeps after each frame
+for (1 / duty - 1) times the frame's solve time, leaving the CPU to the renderer."""
 PARTIAL_EVERY_S = 0.5
 """How often the part of the squat solved so far is shown."""
 
@@ -113,14 +117,19 @@ class _SolveJob(QRunnable):
         s, r, kin, preview = self.solver, self.request, self.kin, self.preview
         simulate = s.simulate_fn
         assert simulate is not None
-        _lower_priority()
+        _lower_priority(s.nice)
+        last = [time.perf_counter()]
         try:
             n = int(kin.n_frames)
 
             def check(_i: int, _sol: object) -> None:
                 if s.is_stale(r):
                     raise _CancelledError
-                time.sleep(0)  # between frames: let a waiting UI thread have the lock at once
+                # between frames: let a waiting UI thread have the lock at once (and, with a
+                # duty below 1, the CPU for a while)
+                now = time.perf_counter()
+                time.sleep(max(0.0, (now - last[0]) * (1.0 / s.duty - 1.0)) if s.duty < 1 else 0)
+                last[0] = time.perf_counter()
 
             check(0, None)
             # 1. The frame on screen first, reached through a short ladder of frames from the
@@ -159,12 +168,12 @@ class _SolveJob(QRunnable):
             s.signals.failed.emit(r.request_id, f"the solve failed: {exc!r}")
 
 
-def _lower_priority() -> None:
+def _lower_priority(nice: int) -> None:
     """Let the operating system prefer the UI thread (and the renderer's threads) over the solve:
     on Linux a thread's nice value can be set by its id."""
     # Not Linux, or not permitted: run at normal priority.
     with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SOLVE_NICE)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
 
 
 def _hint(r: SolveRequest, n: int) -> Any:
@@ -200,6 +209,8 @@ class Solver(QObject):
         self._next_id = 0
         self._latest: dict[str, int] = {}
         self._closed = False
+        self.nice = SOLVE_NICE
+        self.duty = SOLVE_DUTY
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
 
     def preview(
