@@ -204,3 +204,15 @@ def test_no_numba_switch_forces_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not kernel.enabled()
     monkeypatch.setenv(kernel.NO_NUMBA_ENV, "0")
     assert kernel.enabled() == (kernel._load() is not None)
+
+
+def test_pressure_map_reports_what_it_holds() -> None:
+    """The app's cache of solved squats counts bytes (session.view_nbytes): the map's painted
+    frames must be visible to it."""
+    verts = np.zeros((50, 3))
+    contacts = [(np.zeros((3, 3)), np.ones(3)) for _ in range(4)]
+    m = FemoralPressureMap(verts, contacts)
+    before = sum(a.nbytes for a in m.held_arrays())
+    np.asarray(m)
+    after = sum(a.nbytes for a in m.held_arrays())
+    assert after - before == 4 * 50 * 4

@@ -55,6 +55,8 @@ def _arrays(value: Any) -> Iterator[np.ndarray]:
     elif is_dataclass(value) and not isinstance(value, type):  # the view's Trajectory
         for f in fields(value):
             yield from _arrays(getattr(value, f.name))
+    elif hasattr(value, "held_arrays"):  # the Trajectory's femoral pressure map
+        yield from value.held_arrays()
     elif isinstance(value, dict):
         for v in value.values():
             yield from _arrays(v)

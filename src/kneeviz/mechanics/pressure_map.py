@@ -54,6 +54,15 @@ class FemoralPressureMap(NDArrayOperatorsMixin):
     def nbytes(self) -> int:
         return int(np.prod(self.shape)) * self.dtype.itemsize
 
+    def held_arrays(self) -> list[NDArray[Any]]:
+        """Every array this map keeps alive (the contacts, the frames painted so far), for
+        memory accounting."""
+        out: list[NDArray[Any]] = [a for c in self._contacts for a in c]
+        out += list(self._rows.values())
+        if self._all is not None:
+            out.append(self._all)
+        return out
+
     def __len__(self) -> int:
         return len(self._contacts)
 
