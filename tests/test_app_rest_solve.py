@@ -87,3 +87,27 @@ def test_a_slider_that_rests_is_solved_without_release(qtbot, anatomy) -> None: 
         assert counting.rotations.count(7.0) >= 1
     finally:
         w.close()
+
+
+def test_a_drag_that_cancels_the_healthy_solve_still_gets_the_reference(qtbot, anatomy) -> None:  # type: ignore[no-untyped-def]
+    """Opened on the healthy setting, the current solve is also the healthy reference; a drag
+    cancels it, and the release must still bring the reference curve."""
+    counting = _Counting()
+    w = MainWindow(anatomy, SHORT, solver=Solver(simulate_fn=counting))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    try:
+        hip = w.controls.hip
+        hip._rest.setInterval(60_000)
+        hip.rotation.setSliderDown(True)  # at once: the healthy solve has not landed
+        hip.rotation.setValue(12)
+        qtbot.wait(50)
+        hip.rotation.setSliderDown(False)
+        qtbot.waitUntil(lambda: not w.session.solving and w.session.healthy_view is not None,
+                        timeout=TIMEOUT_MS)
+        assert w.session.healthy_view.solved
+        assert w.session.view.solved
+        assert w.session.view.scenario.femoral_internal_rotation_deg == 12.0
+    finally:
+        w.close()

@@ -152,14 +152,15 @@ class Session(QObject):
         leaves the solve until it is set again with `solve=True` (the slider rested)."""
         scenario.validate()
         if scenario == self.scenario and self.view is not None:
-            if solve and self._solve_deferred:
-                self._request_current()
-            return
-        self.scenario = scenario
-        self.scenario_changed.emit()
-        self._request_current(solve)
-        if not solve:
-            return
+            if not (solve and self._solve_deferred):
+                return
+            self._request_current()  # the slider rested on the setting shown
+        else:
+            self.scenario = scenario
+            self.scenario_changed.emit()
+            self._request_current(solve)
+            if not solve:
+                return
         if self._healthy_wanted is not None and self._healthy_wanted != self.healthy_scenario():
             # A knee or squat parameter changed (not only the hip): the reference follows it.
             self._request_healthy()
