@@ -54,6 +54,7 @@ test: test-deps
 
 bench: test-deps
 	$(PY) benchmarks/bench_solver.py
+	$(PY) benchmarks/bench_baseline.py
 	$(PY) benchmarks/bench_render.py
 	xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) benchmarks/bench_app.py
 
