@@ -115,11 +115,15 @@ def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: 
                   configs: dict[str, tuple[int, float]] | None = None) -> None:
     """UI-thread stalls and playback frames/s with and without a solve running, for each solve
     thread setting, taken in turns (round by round) so each sees the same load."""
+    from kneeviz.app import solver as solver_module
     from kneeviz.app.main_window import MainWindow
-    from kneeviz.app.solver import SOLVE_DUTY, SOLVE_NICE, Solver
+    from kneeviz.app.solver import Solver
     from kneeviz.commands.app import APP_FRAME_RATE_HZ
     from kneeviz.scenario import Scenario
 
+    # read this way the figures can also be taken of an older kneeviz (PYTHONPATH) for comparison
+    SOLVE_NICE = getattr(solver_module, "SOLVE_NICE", 10)
+    SOLVE_DUTY = getattr(solver_module, "SOLVE_DUTY", 1.0)
     if configs is None:
         configs = STALL_CONFIGS if "--compare" in sys.argv else {
             f"nice {SOLVE_NICE}, duty {SOLVE_DUTY:g}": (SOLVE_NICE, SOLVE_DUTY)}
