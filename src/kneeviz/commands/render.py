@@ -264,6 +264,9 @@ def run(args: argparse.Namespace) -> int:
     traj = simulate_with_progress(anatomy, scenario, descent=suffix == ".png",
                                   until_s=until_s)
     t_sim = time.perf_counter() - t0
+    from kneeviz.result_check import check_result
+
+    check_result(traj, str(out))  # no picture of a run that is not a result
     source = TrajectoryFrames(traj)
     options = RenderOptions(view=view, heatmap=heatmap, size=size, title=title,
                             full_detail=bool(args.full_detail))

@@ -101,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
     from kneeviz.simulation import simulate
 
     traj = simulate(anatomy, scenario)
+    from kneeviz.result_check import check_result
+
+    check_result(traj, str(out))  # no file from a run that is not a result
     write_trajectory(traj, out)
     n_bad = int((~traj.converged).sum())
     n_off = int(np.count_nonzero(traj["dislocated"]))
