@@ -20,8 +20,8 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kneeviz.atomic import preflight
 from kneeviz.errors import KneevizError
-from kneeviz.file_paths import folder_problem
 
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
@@ -200,9 +200,7 @@ def run(args: argparse.Namespace) -> int:
             f"--out must end in {', '.join(OUTPUT_SUFFIXES)}, not {suffix or '(no extension)'}",
             out,
         )
-    problem = folder_problem(out.parent)
-    if problem is not None:
-        raise KneevizError(problem, out)
+    preflight(out, what="write the picture")  # a read-only folder or too long a name: say so now
     if args.flexion is not None and suffix != ".png":
         raise KneevizError("--flexion picks one frame for a .png; a video shows the whole squat")
     if args.flexion is not None and not 0.0 <= args.flexion <= 140.0:

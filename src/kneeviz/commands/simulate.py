@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from kneeviz.atomic import atomic_path, preflight
 from kneeviz.errors import KneevizError
-from kneeviz.file_paths import folder_problem
 
 FORMATS = (".json", ".csv", ".npz")
 
@@ -93,9 +93,7 @@ def run(args: argparse.Namespace) -> int:
         raise KneevizError(
             f"unknown output format {out.suffix or '(none)'!r}: use {', '.join(FORMATS)}", out
         )
-    problem = folder_problem(out.parent)
-    if problem is not None:
-        raise KneevizError(problem, out)
+    preflight(out, what="write the results")  # a read-only folder or too long a name: say so now
     scenario = scenario_from_args(args)
     anatomy = anatomy_from_args(args)
     from kneeviz.simulation import simulate
@@ -125,13 +123,13 @@ def meta_of(traj: Any) -> dict[str, Any]:
 def write_trajectory(traj: Any, out: Path) -> None:
     """Write a Trajectory as JSON, CSV or NPZ, chosen by the file suffix."""
     suffix = out.suffix.lower()
-    try:
+    with atomic_path(out, what="write the results") as tmp:  # the old file kept until complete
         if suffix == ".json":
-            with out.open("w", encoding="utf-8") as fh:
+            with tmp.open("w", encoding="utf-8") as fh:
                 json.dump({"meta": meta_of(traj), "frames": traj.frames()}, fh, indent=1)
         elif suffix == ".csv":
             frames = traj.frames()
-            with out.open("w", newline="", encoding="utf-8") as fh:
+            with tmp.open("w", newline="", encoding="utf-8") as fh:
                 writer = csv.DictWriter(fh, fieldnames=list(frames[0]))
                 writer.writeheader()
                 writer.writerows(frames)
@@ -144,7 +142,5 @@ def write_trajectory(traj: Any, out: Path) -> None:
             arrays["patella_pressure_mpa"] = traj.patella_pressure_mpa
             arrays["femur_pressure_mpa"] = traj.femur_pressure_mpa
             arrays["meta_json"] = np.array(json.dumps(meta_of(traj)))
-            with out.open("wb") as fh:
+            with tmp.open("wb") as fh:
                 np.savez_compressed(fh, allow_pickle=False, **arrays)
-    except OSError as exc:
-        raise KneevizError(f"cannot write the results: {exc.strerror or exc}", out) from exc

@@ -17,7 +17,6 @@ import contextlib
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +26,9 @@ import numpy as np
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.atomic import atomic_write_with, discard, new_temp, preflight, publish
 from kneeviz.errors import KneevizError
-from kneeviz.file_paths import folder_problem
+from kneeviz.safe_read import shown
 
 VIEWS = ("front", "side", "skyline", "closeup", "whole-leg", "split")
 """Camera views a rendering can use (the scene's presets); split puts the front view beside the
@@ -449,34 +449,43 @@ class VideoWriter:
                                self.path)
         if not 1.0 <= self.fps <= 240.0:
             raise KneevizError(f"frame rate {fps:g} is outside 1..240 frames per second")
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        problem = folder_problem(folder)
-        if problem is not None:
-            raise KneevizError(problem, self.path)
-        try:
-            fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=suffix, dir=folder)
-        except OSError as exc:
-            raise KneevizError(f"cannot write here: {exc.strerror or exc}", self.path) from None
-        os.close(fd)
-        self.tmp = Path(name)
+        preflight(self.path, what="write the video")
+        # registered with kneeviz.atomic: removed on SIGINT/SIGTERM, swept after a SIGKILL
+        self.tmp = new_temp(self.path, what="write the video")
         self._gif_frames: list[Any] = []
         self._writer: Any = None
         self.n_written = 0
         if suffix == ".mp4":
             import imageio.v2 as iio
 
-            self._writer = iio.get_writer(
+            self._writer = self._guard(lambda: iio.get_writer(
                 str(self.tmp), format="FFMPEG", mode="I", fps=self.fps, codec="libx264",
                 quality=8, pixelformat="yuv420p", macro_block_size=MACRO_BLOCK,
                 ffmpeg_log_level="error",
                 # x264's "veryfast" preset: about a third of the default's CPU for a slightly
                 # larger file; the encoder shares the cores with the software renderer
                 output_params=["-preset", "veryfast"],
-            )
+            ))
+
+    def _guard(self, step: Callable[[], Any]) -> Any:
+        """Run an encoder step; its failures (a full disk: OSError, or the encoder's broken pipe
+        reported as several lines) become one line naming the video, the temp file removed."""
+        try:
+            return step()
+        except KneevizError:
+            self.abort()
+            raise
+        except (OSError, RuntimeError, ValueError) as exc:
+            self.abort()
+            why = getattr(exc, "strerror", None) or _first_line(exc)
+            if "No space left" in str(exc):
+                why = "No space left on device"
+            raise KneevizError(f"could not write the video: {why}", shown(self.path)) from None
 
     def append(self, frame: np.ndarray) -> None:
         if self._writer is not None:
-            self._writer.append_data(frame)
+            writer = self._writer
+            self._guard(lambda: writer.append_data(frame))
         else:
             from PIL import Image
 
@@ -487,25 +496,22 @@ class VideoWriter:
         self.n_written += 1
 
     def commit(self) -> Path:
-        try:
+        def finish() -> None:
             if self._writer is not None:
-                self._writer.close()
-                self._writer = None
+                writer, self._writer = self._writer, None
+                writer.close()
             elif self._gif_frames:
                 first, *rest = self._gif_frames
                 first.save(self.tmp, format="GIF", save_all=True, append_images=rest,
                            duration=max(20, round(1000.0 / self.fps)), loop=0, disposal=1)
                 self._gif_frames = []
-            _publishable(self.tmp)
-            os.replace(self.tmp, self.path)
-        except OSError as exc:
-            self.abort()
-            raise KneevizError(f"could not write the video: {exc.strerror or exc}",
-                               self.path) from None
+
+        try:
+            self._guard(finish)
         except BaseException:
             self.abort()
             raise
-        return self.path
+        return publish(self.tmp, self.path, what="write the video")
 
     def abort(self) -> None:
         if self._writer is not None:
@@ -513,8 +519,7 @@ class VideoWriter:
                 self._writer.close()
             self._writer = None
         self._gif_frames = []
-        with contextlib.suppress(OSError):
-            self.tmp.unlink()
+        discard(self.tmp)
 
     def __enter__(self) -> VideoWriter:
         return self
@@ -524,38 +529,20 @@ class VideoWriter:
             self.abort()
 
 
-def _publishable(tmp: str | Path) -> None:
-    """Give a temp file (created 0600 by mkstemp) the permissions a new file normally gets."""
-    umask = os.umask(0)
-    os.umask(umask)
-    with contextlib.suppress(OSError):
-        os.chmod(tmp, 0o666 & ~umask)
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:160]
 
 
 def write_png(path: str | Path, image: np.ndarray) -> Path:
-    """Save an RGB image as PNG (temp file + rename, like the videos)."""
+    """Save an RGB image as PNG atomically (kneeviz.atomic: temp file, fsync, rename)."""
     from PIL import Image
 
-    p = Path(path)
-    folder = p.parent if str(p.parent) else Path(".")
-    problem = folder_problem(folder)
-    if problem is not None:
-        raise KneevizError(problem, p)
-    fd, name = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=".png", dir=folder)
-    os.close(fd)
-    try:
-        Image.fromarray(np.ascontiguousarray(image)).save(name, format="PNG")
-        _publishable(name)
-        os.replace(name, p)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise KneevizError(f"could not write the image: {exc.strerror or exc}", p) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
-    return p
+    def save(tmp: Path) -> None:
+        Image.fromarray(np.ascontiguousarray(image)).save(tmp, format="PNG")
+
+    atomic_write_with(path, save, what="write the image")
+    return Path(path)
 
 
 def iter_video(renderer: SquatRenderer, writer: VideoWriter,
