@@ -32,6 +32,16 @@ _lock = threading.Lock()
 _installed = False
 
 
+_stopping = threading.Event()
+"""Set when SIGINT/SIGTERM arrived: a writer failing afterwards (its temp file removed, its
+encoder's pipe broken by the same Ctrl-C) is being interrupted, not failing."""
+
+
+def stopping() -> bool:
+    """Whether the process was told to stop (see _stopping)."""
+    return _stopping.is_set()
+
+
 def _cleanup_live() -> None:
     with _lock:
         names = list(_live)
@@ -53,6 +63,7 @@ def _install_signal_cleanup() -> None:
         previous = signal.getsignal(sig)
 
         def handler(signum: int, frame: FrameType | None, _prev: Any = previous) -> None:
+            _stopping.set()
             _cleanup_live()
             if callable(_prev):
                 _prev(signum, frame)
@@ -188,6 +199,9 @@ def publish(tmp: str | Path, target: str | Path, *, what: str = "save") -> Path:
     """fsync `tmp`, give it the target's permissions and rename it over `target`; on failure
     remove it and raise a one-line KneevizError naming `target` (which is left as it was)."""
     target = Path(target)
+    if stopping():  # told to stop (the temp file is already gone): never publish half a file
+        discard(tmp)
+        raise KeyboardInterrupt
     try:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())

@@ -26,7 +26,7 @@ import numpy as np
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
-from kneeviz.atomic import atomic_write_with, discard, new_temp, preflight, publish
+from kneeviz.atomic import atomic_write_with, discard, new_temp, preflight, publish, stopping
 from kneeviz.errors import KneevizError
 from kneeviz.safe_read import shown
 
@@ -477,12 +477,19 @@ class VideoWriter:
             raise
         except (OSError, RuntimeError, ValueError) as exc:
             self.abort()
+            if stopping():  # Ctrl-C or SIGTERM broke the encoder: an interruption
+                raise KeyboardInterrupt from None
             why = getattr(exc, "strerror", None) or _first_line(exc)
-            if "No space left" in str(exc):
-                why = "No space left on device"
+            if "No space left" in str(exc) or _disk_full(self.path):
+                why = "No space left on device"  # the encoder only sees its pipe break
+            elif "Broken pipe" in str(exc) or isinstance(exc, BrokenPipeError):
+                why = f"the video encoder (ffmpeg) stopped ({why})"
             raise KneevizError(f"could not write the video: {why}", shown(self.path)) from None
 
     def append(self, frame: np.ndarray) -> None:
+        if stopping():  # a Ctrl-C that a C library (VTK, the encoder) swallowed
+            self.abort()
+            raise KeyboardInterrupt
         if self._writer is not None:
             writer = self._writer
             self._guard(lambda: writer.append_data(frame))
@@ -527,6 +534,15 @@ class VideoWriter:
     def __exit__(self, exc_type: object, *exc: object) -> None:
         if exc_type is not None or self.tmp.exists() and self.n_written == 0:
             self.abort()
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the file system that `path` is on has (almost) no space left."""
+    try:
+        st = os.statvfs(path.parent if str(path.parent) else Path("."))
+    except (OSError, AttributeError):
+        return False
+    return st.f_bavail * st.f_frsize < 256 * 1024
 
 
 def _first_line(exc: BaseException) -> str:
