@@ -261,6 +261,28 @@ PATIENT_MAX_TRIANGLES = 100_000
 2-million-triangle export) is reduced so that landmarks and solves take seconds, not minutes."""
 
 
+def load_bone(path: str | Path, bone: str, warnings: list[str] | None = None) -> SurfaceMesh:
+    """One patient bone file given as `bone`: read (mesh_io), checked to be a bone surface at all
+    (geometry_checks) and to be this bone (identify_bone). Every refusal names the file and the
+    bone; repairs are appended to `warnings` as "FILE: sentence"."""
+    from kneeviz.anatomy.geometry_checks import bone_errors, check_bone_shape
+    from kneeviz.anatomy.landmarks import identify_bone
+    from kneeviz.anatomy.mesh_io import load_mesh
+
+    loaded = load_mesh(path, max_triangles=PATIENT_MAX_TRIANGLES)
+    if warnings is not None:
+        warnings.extend(f"{path}: {w}" for w in loaded.warnings)
+    check_bone_shape(loaded.mesh, bone, path)
+    with bone_errors(bone, path):
+        found = identify_bone(loaded.mesh)
+    ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
+    if not ok:
+        raise KneevizError(
+            f"this looks like a {found}, not a {bone}: give the {bone} file here", path
+        )
+    return loaded.mesh
+
+
 def anatomy_from_files(
     femur: str | Path,
     patella: str | Path,
@@ -273,26 +295,9 @@ def anatomy_from_files(
     Every problem (unreadable file, wrong bone, mixed sides) is a KneevizError naming the file.
     What the loader repaired or assumed (units, holes, reduction) is appended to `warnings` as
     "FILE: sentence", for the caller to show."""
-    from kneeviz.anatomy.geometry_checks import bone_errors, check_bone_shape
-    from kneeviz.anatomy.landmarks import identify_bone
-    from kneeviz.anatomy.mesh_io import load_mesh
-
     paths = [Path(femur), Path(patella), Path(tibia)] + ([Path(pelvis)] if pelvis else [])
     wanted = ["femur", "patella", "tibia", "pelvis"]
-    meshes: list[SurfaceMesh] = []
-    for path, bone in zip(paths, wanted, strict=False):
-        loaded = load_mesh(path, max_triangles=PATIENT_MAX_TRIANGLES)
-        if warnings is not None:
-            warnings.extend(f"{path}: {w}" for w in loaded.warnings)
-        check_bone_shape(loaded.mesh, bone, path)
-        with bone_errors(bone, path):
-            found = identify_bone(loaded.mesh)
-        ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
-        if not ok:
-            raise KneevizError(
-                f"this looks like a {found}, not a {bone}: give the {bone} file here", path
-            )
-        meshes.append(loaded.mesh)
+    meshes = [load_bone(path, bone, warnings) for path, bone in zip(paths, wanted, strict=False)]
     anatomy = anatomy_from_meshes(  # the landmarks, then: are they one knee? (assembly.py)
         meshes[0],
         meshes[1],
