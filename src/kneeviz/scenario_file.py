@@ -413,7 +413,10 @@ def _locate_mesh(bone: str, ref: MeshRef, scenario_path: Path) -> MeshRef:
             f"file): put it back or re-save the scenario with the knee opened from its new place",
             scenario_path,
         )
-    digest = file_sha256(found)
+    try:
+        digest = file_sha256(found)
+    except KneevizError as exc:  # a FIFO, a device, a folder, unreadable: say which bone
+        raise KneevizError(f"the {bone} mesh file {exc}", scenario_path) from None
     if digest != ref.sha256:
         raise KneevizError(
             f"the {bone} mesh file {found} has changed since the scenario was saved (sha256 "

@@ -87,9 +87,18 @@ def shape_problem(mesh: SurfaceMesh) -> str | None:
     return None
 
 
+MAX_PATELLA_ROUNDNESS = 0.85
+"""Thickness / width of a kneecap: 0.5 (bundled), about 0.45 (ICL); a ball is 1."""
+
+
 def check_bone_shape(mesh: SurfaceMesh, bone: str, path: str | Path | None) -> None:
     """Refuse (MeshError naming the bone and the file) a mesh that is not a bone surface."""
     problem = shape_problem(mesh)
+    if problem is None and bone == "patella":
+        ext, _ = _principal(np.asarray(mesh.vertices_mm, dtype=float))
+        if float(ext[2]) > MAX_PATELLA_ROUNDNESS * float(ext[1]):
+            problem = (f"is round ({ext[0]:.0f} x {ext[1]:.0f} x {ext[2]:.0f} mm), not a flat "
+                       "kneecap (about twice as wide as it is thick); give the patella file")
     if problem is not None:
         raise MeshError(f"given as the {bone}, this mesh {problem}", path)
 
