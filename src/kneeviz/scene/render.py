@@ -461,7 +461,7 @@ class VideoWriter:
             self._writer = self._guard(lambda: iio.get_writer(
                 str(self.tmp), format="FFMPEG", mode="I", fps=self.fps, codec="libx264",
                 quality=8, pixelformat="yuv420p", macro_block_size=MACRO_BLOCK,
-                ffmpeg_log_level="error",
+                ffmpeg_log_level="quiet",  # its failures are reported as one line
                 # x264's "veryfast" preset: about a third of the default's CPU for a slightly
                 # larger file; the encoder shares the cores with the software renderer
                 output_params=["-preset", "veryfast"],
