@@ -1,6 +1,7 @@
 # kneeviz: two commands for a new user.
 #   make run    set up .venv and start the app with the bundled knee
 #   make test   set up .venv with the test tools and run the whole suite headless (Xvfb)
+#   make hostile  the hostile-input set alone, with its tally
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -9,7 +10,7 @@ TSTAMP := $(VENV)/.kneeviz-test-installed
 UV     := $(shell command -v uv 2>/dev/null)
 ARGS   ?=
 
-.PHONY: run test lint sysdeps venv test-deps bench clean assets
+.PHONY: run test hostile lint sysdeps venv test-deps bench clean assets
 
 sysdeps:
 	@bash scripts/system-deps.sh
@@ -49,6 +50,10 @@ test: test-deps
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
 	KNEEVIZ_SLOW_TESTS=1 xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) -m pytest -q $(ARGS)
+
+# the hostile set alone (it also runs inside `make test`): prints its tally at the end
+hostile: test-deps
+	$(PY) -m pytest -q tests/hostile $(ARGS)
 
 bench: test-deps
 	$(PY) benchmarks/bench_solver.py
