@@ -31,7 +31,7 @@ BY_GROUP: dict[str, Counter[str]] = {}
 DETAILS: list[str] = []
 
 
-class Hang(Exception):
+class HangError(Exception):
     """The case ran past its time limit (a blocking read, a loop that does not end)."""
 
 
@@ -56,7 +56,7 @@ class Case:
 @contextmanager
 def alarm(seconds: float) -> Iterator[None]:
     def on_alarm(_sig: int, _frame: object) -> None:
-        raise Hang(f"still running after {seconds:g} s")
+        raise HangError(f"still running after {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -87,7 +87,7 @@ def run_case(case: Case, folder: Path) -> tuple[str, str]:
         outcome, detail = judge_refusal(exc, case.names)
     except KeyboardInterrupt:
         outcome, detail = INTERRUPTED, "KeyboardInterrupt"
-    except Hang as exc:
+    except HangError as exc:
         outcome, detail = MISHANDLED, f"hang: {exc}"
     except AssertionError as exc:
         outcome, detail = MISHANDLED, f"wrong result: {exc}"
@@ -99,7 +99,8 @@ def run_case(case: Case, folder: Path) -> tuple[str, str]:
         else:
             outcome, detail = MISHANDLED, f"no verdict ({verdict!r})"
     if outcome not in case.expect and outcome != MISHANDLED:
-        outcome, detail = MISHANDLED, f"expected {' or '.join(case.expect)}, got {outcome}: {detail}"
+        wanted = " or ".join(case.expect)
+        outcome, detail = MISHANDLED, f"expected {wanted}, got {outcome}: {detail}"
     TALLY[outcome] += 1
     BY_GROUP.setdefault(case.group, Counter())[outcome] += 1
     if outcome == MISHANDLED:

@@ -14,6 +14,7 @@ or crashed export never leaves half a video under the requested name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import sys
@@ -515,10 +516,28 @@ class VideoWriter:
 
         try:
             self._guard(finish)
+            self._guard(self._check_complete)
         except BaseException:
             self.abort()
             raise
         return publish(self.tmp, self.path, what="write the video")
+
+    def _check_complete(self) -> None:
+        """The encoder can exit without an error on a full disk, leaving a file without its
+        index (MP4 'moov') or trailer (GIF ';'): such a file is never published."""
+        size = self.tmp.stat().st_size
+        with open(self.tmp, "rb") as fh:
+            head = fh.read(1 << 16)
+            fh.seek(max(0, size - (4 << 20)))
+            tail = fh.read()
+        if self.path.suffix.lower() == ".mp4":
+            complete = b"ftyp" in head[:64] and (b"moov" in tail or b"moov" in head)
+        else:
+            complete = head.startswith(b"GIF8") and tail.endswith(b";")
+        if not complete:
+            raise OSError(errno.ENOSPC if _disk_full(self.path) else errno.EIO,
+                          "No space left on device" if _disk_full(self.path) else
+                          "the encoder did not finish the file")
 
     def abort(self) -> None:
         if self._writer is not None:
