@@ -36,7 +36,8 @@ def _case(name: str, argv_for, names: tuple[str, ...]) -> Case:  # type: ignore[
 
 FLOAT_OPTIONS = {
     "simulate": ("--femoral-ir", "--hip-adduction", "--max-flexion", "--body-mass",
-                 "--vmo-strength", "--insall-salvati", "--frame-rate"),
+                 "--vmo-strength", "--insall-salvati", "--frame-rate", "--descent", "--ascent",
+                 "--sulcus-angle"),
     "render": ("--femoral-ir", "--hip-adduction", "--max-flexion", "--descent", "--ascent",
                "--fps", "--flexion"),
 }

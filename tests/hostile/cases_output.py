@@ -52,15 +52,10 @@ def _scenario(path: Path) -> None:
 
 
 def _data(path: Path) -> None:
-    from kneeviz.export_data import write_trajectory
+    """The one trajectory writer (`kneeviz simulate --out` and File > Export data)."""
+    from kneeviz.trajectory_file import write_trajectory
 
     write_trajectory(path, short_trajectory())
-
-
-def _sim(path: Path) -> None:
-    from kneeviz.commands.simulate import write_trajectory
-
-    write_trajectory(short_trajectory(), path)
 
 
 def _png(path: Path) -> None:
@@ -82,9 +77,7 @@ WRITERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "scenario": (".kneeviz.json", _scenario),
     "data-json": (".json", _data),
     "data-csv": (".csv", _data),
-    "simulate-json": (".json", _sim),
-    "simulate-csv": (".csv", _sim),
-    "simulate-npz": (".npz", _sim),
+    "data-npz": (".npz", _data),
     "png": (".png", _png),
     "gif": (".gif", _video),
     "mp4": (".mp4", _video),
