@@ -185,7 +185,7 @@ def _sparse_stl(n: int):  # type: ignore[no-untyped-def]
 
 def _ascii_facets(folder: Path) -> Path:
     p = folder / "many-facets.stl"
-    p.write_bytes(b"solid x\n" + b"facet\n" * 2_600_000 + b"endsolid x\n")
+    p.write_bytes(b"solid x\n" + b"facet\nendfacet\n" * 2_600_000 + b"endsolid x\n")
     return p
 
 

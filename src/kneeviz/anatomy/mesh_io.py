@@ -166,13 +166,16 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
             + ", ".join(SUPPORTED),
             name,
         )
-    if ext == ".stl":
-        _refuse_huge_binary_stl(p, st.st_size, name)
+    binary_stl = ext == ".stl" and _refuse_huge_binary_stl(p, st.st_size, name)
+    if ext in _FACE_LINE and not binary_stl and st.st_size > _COUNT_FIRST_BYTES:
+        _refuse_huge(_count_in_file(p, _FACE_LINE[ext], name), name, MAX_TEXT_TRIANGLES)
     try:
         data = read_bounded(p, max_file_bytes, "mesh file")
     except KneevizError as exc:
         raise MeshError(exc.problem, exc.path) from None
-    _refuse_huge(_declared_triangles(data, ext), name)
+    declared = _declared_triangles(data, ext)
+    text = ext in _FACE_LINE and not (ext == ".stl" and b"\0" in data[:1024])
+    _refuse_huge(declared, name, MAX_TEXT_TRIANGLES if text else MAX_READ_TRIANGLES)
     what = _sniff_not_mesh(data[:256], len(data))
     if what is not None:
         raise MeshError(
@@ -237,20 +240,44 @@ MAX_READ_TRIANGLES = 2_500_000
 100 thousand (build.PATIENT_MAX_TRIANGLES); a finer export is refused up front with its count."""
 
 
-def _refuse_huge(n_triangles: int | None, name: str) -> None:
-    if n_triangles is not None and n_triangles > MAX_READ_TRIANGLES:
+MAX_TEXT_TRIANGLES = 500_000
+"""Text formats (ASCII STL, OBJ) cost far more per triangle to parse than binary STL: at most
+this many (about 75 MB of ASCII STL). Measured on two cores at load average 9-10: a 0.9-million
+facet ASCII STL took 92 s and 0.9 GB, breaking the 30 s floor."""
+_COUNT_FIRST_BYTES = 64 * 1024**2
+"""Text files larger than this have their faces counted in a streaming pass before being read."""
+
+
+def _count_in_file(p: Path, token: bytes, name: str) -> int:
+    """How often `token` occurs in the file, read in 16 MB pieces (bounded memory)."""
+    count, carry = 0, b""
+    try:
+        with open(p, "rb") as fh:  # a regular file (checked): opening cannot block
+            while chunk := fh.read(1 << 24):
+                block = carry + chunk
+                count += block.count(token)
+                carry = block[-(len(token) - 1):]  # a token split between two pieces
+    except OSError as exc:
+        raise MeshError(os_problem(exc, p, "mesh file"), name) from None
+    return count
+
+
+def _refuse_huge(n_triangles: int | None, name: str, limit: int = 0) -> None:
+    limit = limit or MAX_READ_TRIANGLES
+    if n_triangles is not None and n_triangles > limit:
         raise MeshError(
             f"holds {n_triangles:,} triangles, more than kneeviz reads "
-            f"({MAX_READ_TRIANGLES:,}; a bone needs about 100,000): decimate it first (e.g. "
+            f"({limit:,}; a bone needs about 100,000): decimate it first (e.g. "
             "MeshLab's Quadric Edge Collapse Decimation to 200,000 faces) and export again",
             name,
         )
 
 
-def _refuse_huge_binary_stl(p: Path, size: int, name: str) -> None:
-    """A binary STL's triangle count is in its header: refuse a huge one before reading it."""
+def _refuse_huge_binary_stl(p: Path, size: int, name: str) -> bool:
+    """A binary STL's triangle count is in its header: refuse a huge one before reading it.
+    True when the file is a binary STL by its size."""
     if size < 84:
-        return
+        return False
     try:
         with open(p, "rb") as fh:  # a regular file (checked): opening cannot block
             head = fh.read(84)
@@ -259,9 +286,11 @@ def _refuse_huge_binary_stl(p: Path, size: int, name: str) -> None:
     n = int.from_bytes(head[80:84], "little")
     if size == 84 + 50 * n:  # binary (even when the header starts with "solid")
         _refuse_huge(n, name)
+        return True
+    return False
 
 
-_FACE_LINE = {".obj": rb"\nf ", ".stl": rb"facet"}
+_FACE_LINE = {".obj": rb"\nf ", ".stl": rb"endfacet"}
 
 
 def _declared_triangles(data: bytes, ext: str) -> int | None:
