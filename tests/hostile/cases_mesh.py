@@ -266,7 +266,18 @@ SHAPES = {
     "soup": lambda: _soup(3000, 1),
     "soup-small": lambda: _soup(200, 2),
     "torus": lambda: trimesh.creation.torus(major_radius=150, minor_radius=20),
+    "femur-190mm": lambda: _scaled_bone("femur", 190.0),
+    "tibia-150mm": lambda: _scaled_bone("tibia", 150.0),
 }
+
+
+def _scaled_bone(name: str, length_mm: float) -> trimesh.Trimesh:
+    """A bundled bone shrunk to `length_mm`: too short for a whole long bone."""
+    from kneeviz.anatomy.build import assets_dir
+
+    m = trimesh.load(assets_dir() / f"{name}.stl", file_type="stl")
+    m.apply_scale(length_mm / float(np.ptp(m.vertices[:, 1])))
+    return m
 
 
 def shape_cases() -> list[Case]:
