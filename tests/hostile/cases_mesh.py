@@ -224,6 +224,18 @@ def special_cases() -> list[Case]:
                                    b"element face 9000000\nproperty list uchar int vertex_indices\n"
                                    b"end_header\n")),
         _special("huge.off", write("huge.off", b"OFF\n3 9000000 0\n0 0 0\n")),
+        _special("huge-points.vtk", write("huge-points.vtk", (
+            b"# vtk DataFile Version 3.0\nx\nASCII\nDATASET POLYDATA\nPOINTS 4000000000 float\n"
+            b"0 0 0\nPOLYGONS 3000000000 12000000000\n3 0 0 0\n"))),
+        _special("huge-binary.vtk", write("huge-binary.vtk", (
+            b"# vtk DataFile Version 3.0\nx\nBINARY\nDATASET POLYDATA\n"
+            b"POINTS 900000000 float\n\0\0"))),
+        _special("huge-points.vtp", write("huge-points.vtp", (
+            b'<?xml version="1.0"?><VTKFile type="PolyData" version="0.1" '
+            b'byte_order="LittleEndian" header_type="UInt64"><PolyData><Piece '
+            b'NumberOfPoints="4000000000" NumberOfPolys="4000000000"><Points><DataArray '
+            b'type="Float32" NumberOfComponents="3" format="binary">AAAAAAAAAAAAAAAA</DataArray>'
+            b"</Points></Piece></PolyData></VTKFile>"))),
     ]
 
 
