@@ -63,6 +63,8 @@ def _install_signal_cleanup() -> None:
         previous = signal.getsignal(sig)
 
         def handler(signum: int, frame: FrameType | None, _prev: Any = previous) -> None:
+            if _prev == signal.SIG_IGN:  # the program ignores it: nothing stops, keep writing
+                return
             _stopping.set()
             _cleanup_live()
             if callable(_prev):
@@ -169,6 +171,7 @@ def new_temp(target: str | Path, *, what: str = "save") -> Path:
     folder = _folder_of(target)
     sweep_stale(folder)
     _install_signal_cleanup()
+    _stopping.clear()  # a new write after an interrupt: the program chose to go on
     stem = target.name[:_NAME_KEEP]
     suffix = target.suffix if len(target.suffix) <= 16 else ""
     for _ in range(100):
