@@ -2,6 +2,7 @@
 #   make run    set up .venv and start the app with the bundled knee
 #   make test   set up .venv with the test tools; ruff, mypy, the import contract, then the whole
 #               suite headless (Xvfb)
+#   make hostile  the hostile-input set alone, with its tally
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -10,7 +11,7 @@ TSTAMP := $(VENV)/.kneeviz-test-installed
 UV     := $(shell command -v uv 2>/dev/null)
 ARGS   ?=
 
-.PHONY: run test lint sysdeps venv test-deps bench clean assets
+.PHONY: run test hostile lint sysdeps venv test-deps bench clean assets
 
 sysdeps:
 	@bash scripts/system-deps.sh
@@ -51,6 +52,10 @@ test: test-deps
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	KNEEVIZ_SLOW_TESTS=1 xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) -m pytest -q $(ARGS)
+
+# the hostile set alone (it also runs inside `make test`): prints its tally at the end
+hostile: test-deps
+	$(PY) -m pytest -q tests/hostile $(ARGS)
 
 bench: test-deps
 	$(PY) benchmarks/bench_solver.py

@@ -173,25 +173,48 @@ def anatomy_from_meshes(
 
     Landmarks and frames come from the geometry; a left knee is mirrored into the right-knee
     convention; cartilage is grown on the articular surfaces."""
+    from kneeviz.anatomy.assembly import BonePlaces, check_one_knee, common_offset_mm, is_far
+    from kneeviz.anatomy.geometry_checks import bone_errors
     from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
 
-    femur_fit = find_femur(femur_scan)
+    def src(i: int) -> str | None:
+        return sources[i] if len(sources) > i else None
+
+    scans = [femur_scan, patella_scan, tibia_scan] + ([pelvis_scan] if pelvis_scan else [])
+    if any(is_far(s.vertices_mm) for s in scans):
+        # far from the origin (a world or scanner frame): one shift for all, before any step
+        shift = np.eye(4)
+        shift[:3, 3] = -common_offset_mm(femur_scan.vertices_mm)
+        femur_scan, patella_scan, tibia_scan = (s.transformed(shift) for s in scans[:3])
+        if pelvis_scan is not None:
+            pelvis_scan = pelvis_scan.transformed(shift)
+    with bone_errors("femur", src(0)):
+        femur_fit = find_femur(femur_scan)
     side = femur_fit.side
-    tibia_fit = find_tibia(tibia_scan)
+    with bone_errors("tibia", src(2)):
+        tibia_fit = find_tibia(tibia_scan)
     if tibia_fit.side != side and tibia_fit.side in ("left", "right"):
         raise KneevizError(
             f"the femur is a {side} one but the tibia looks {tibia_fit.side}: "
             "choose the femur, patella and tibia of the same knee",
-            sources[2] if len(sources) > 2 else None,
+            src(2),
         )
     # the patella lies in front of the femur in the same scan: the femur's axes pick its signs
-    patella_fit = find_patella(
-        patella_scan,
-        side_hint=side,
-        anterior_hint=femur_fit.T_input_femur[:3, 0],
-        superior_hint=femur_fit.T_input_femur[:3, 1],
-    )
+    with bone_errors("patella", src(1)):
+        patella_fit = find_patella(
+            patella_scan,
+            side_hint=side,
+            anterior_hint=femur_fit.T_input_femur[:3, 0],
+            superior_hint=femur_fit.T_input_femur[:3, 1],
+        )
     T_femur_scan = invert(femur_fit.T_input_femur)
+    check_one_knee(
+        BonePlaces(T_femur_scan @ tibia_fit.T_input_tibia,
+                   T_femur_scan @ patella_fit.T_input_patella,
+                   side, tibia_fit.side, patella_fit.side_from_shape),
+        femur_fit.landmarks, tibia_fit.landmarks, patella_fit.landmarks,
+        tuple(str(s) for s in sources),
+    )
     femur = femur_scan.transformed(T_femur_scan)
     tibia = tibia_scan.transformed(invert(tibia_fit.T_input_tibia))
     patella = patella_scan.transformed(invert(patella_fit.T_input_patella))
@@ -211,7 +234,8 @@ def anatomy_from_meshes(
     patella_cart = patellar_cartilage(patella, ridge_z)
 
     if pelvis_scan is not None:
-        pelvis_fit = find_pelvis(pelvis_scan, side)
+        with bone_errors("pelvis", src(3)):
+            pelvis_fit = find_pelvis(pelvis_scan, side)
         pelvis: SurfaceMesh | None = pelvis_scan.transformed(invert(pelvis_fit.T_input_pelvis))
         pelvis_lm = pelvis_fit.landmarks
         T_femur_pelvis = T_femur_scan @ pelvis_fit.T_input_pelvis
@@ -243,6 +267,28 @@ PATIENT_MAX_TRIANGLES = 100_000
 2-million-triangle export) is reduced so that landmarks and solves take seconds, not minutes."""
 
 
+def load_bone(path: str | Path, bone: str, warnings: list[str] | None = None) -> SurfaceMesh:
+    """One patient bone file given as `bone`: read (mesh_io), checked to be a bone surface at all
+    (geometry_checks) and to be this bone (identify_bone). Every refusal names the file and the
+    bone; repairs are appended to `warnings` as "FILE: sentence"."""
+    from kneeviz.anatomy.geometry_checks import bone_errors, check_bone_shape
+    from kneeviz.anatomy.landmarks import identify_bone
+    from kneeviz.anatomy.mesh_io import load_mesh
+
+    loaded = load_mesh(path, max_triangles=PATIENT_MAX_TRIANGLES)
+    if warnings is not None:
+        warnings.extend(f"{path}: {w}" for w in loaded.warnings)
+    check_bone_shape(loaded.mesh, bone, path)
+    with bone_errors(bone, path):
+        found = identify_bone(loaded.mesh)
+    ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
+    if not ok:
+        raise KneevizError(
+            f"this looks like a {found}, not a {bone}: give the {bone} file here", path
+        )
+    return loaded.mesh
+
+
 def anatomy_from_files(
     femur: str | Path,
     patella: str | Path,
@@ -255,24 +301,10 @@ def anatomy_from_files(
     Every problem (unreadable file, wrong bone, mixed sides) is a KneevizError naming the file.
     What the loader repaired or assumed (units, holes, reduction) is appended to `warnings` as
     "FILE: sentence", for the caller to show."""
-    from kneeviz.anatomy.landmarks import identify_bone
-    from kneeviz.anatomy.mesh_io import load_mesh
-
     paths = [Path(femur), Path(patella), Path(tibia)] + ([Path(pelvis)] if pelvis else [])
     wanted = ["femur", "patella", "tibia", "pelvis"]
-    meshes: list[SurfaceMesh] = []
-    for path, bone in zip(paths, wanted, strict=False):
-        loaded = load_mesh(path, max_triangles=PATIENT_MAX_TRIANGLES)
-        if warnings is not None:
-            warnings.extend(f"{path}: {w}" for w in loaded.warnings)
-        found = identify_bone(loaded.mesh)
-        ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
-        if not ok:
-            raise KneevizError(
-                f"this looks like a {found}, not a {bone}: give the {bone} file here", path
-            )
-        meshes.append(loaded.mesh)
-    anatomy = anatomy_from_meshes(
+    meshes = [load_bone(path, bone, warnings) for path, bone in zip(paths, wanted, strict=False)]
+    anatomy = anatomy_from_meshes(  # the landmarks, then: are they one knee? (assembly.py)
         meshes[0],
         meshes[1],
         meshes[2],
