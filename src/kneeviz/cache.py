@@ -119,9 +119,11 @@ def load_entry(
     out: dict[str, NDArray[np.generic]] = {}
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            header = json.loads(str(z[HEADER_KEY][()]))
+            header = json.loads(str(z[HEADER_KEY][()])) if HEADER_KEY in z.files else None
             if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
-                reason = "an older or unknown format"
+                note_once("old-format", f"cache files in {path.parent} from another kneeviz "
+                          "version are rebuilt as they are needed")
+                return None
             elif header.get("source") != source:
                 reason = "built from something else"
             else:
