@@ -179,14 +179,14 @@ def test_a_full_disk_while_writing_keeps_the_old_entry_and_no_temp_file(
     old = _entry(fresh_notes)
     before = old.read_bytes()
     big = fresh_notes / "big.npz"
-    code = textwrap.dedent(f"""
+    code = textwrap.dedent("""
         import resource, signal, sys
         import numpy as np
         from kneeviz import cache
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
-        ok1 = cache.save_entry("big.npz", "s", {{"a": np.ones((1000, 3))}})
-        ok2 = cache.save_entry("t.npz", "s", {{"a": np.ones((1000, 3))}})
+        ok1 = cache.save_entry("big.npz", "s", {"a": np.ones((1000, 3))})
+        ok2 = cache.save_entry("t.npz", "s", {"a": np.ones((1000, 3))})
         sys.exit(0 if not ok1 and not ok2 else 1)
     """)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
