@@ -21,7 +21,13 @@ KNEE_DIR_NAME = "default_knee"
 
 def package_dir() -> Path:
     """The kneeviz package's folder (site-packages/kneeviz, src/kneeviz or the bundle's copy)."""
-    return Path(str(files("kneeviz")))
+    return Path(str(files("kneeviz").joinpath("__init__.py"))).parent
+
+
+def package_path(name: str) -> Path:
+    """A file or folder shipped in the package, as a filesystem path (joinpath copes with the
+    bundle, where the package's data may be a MultiplexedPath)."""
+    return Path(str(files("kneeviz").joinpath(name)))
 
 
 def checkout_knee_dir() -> Path | None:
@@ -39,7 +45,7 @@ def default_knee_dir() -> Path:
     env = os.environ.get("KNEEVIZ_ASSETS")
     if env:
         return Path(env)
-    packaged = package_dir() / KNEE_DIR_NAME
+    packaged = package_path(KNEE_DIR_NAME)
     if (packaged / "landmarks.json").is_file():
         return packaged
     checkout = checkout_knee_dir()
@@ -48,4 +54,4 @@ def default_knee_dir() -> Path:
 
 def icon_dir() -> Path:
     """The application icon (kneeviz.svg and PNGs rendered from it)."""
-    return package_dir() / "icons"
+    return package_path("icons")

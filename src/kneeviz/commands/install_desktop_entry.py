@@ -61,9 +61,9 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def desktop_entry() -> str:
     """The shipped entry with Exec pointing at this kneeviz."""
-    from kneeviz.resources import package_dir
+    from kneeviz.resources import package_path
 
-    text = (package_dir() / "desktop" / "kneeviz.desktop").read_text(encoding="utf-8")
+    text = (package_path("desktop") / "kneeviz.desktop").read_text(encoding="utf-8")
     return "\n".join(f"Exec={exec_command()} %F" if ln.startswith("Exec=") else ln
                      for ln in text.splitlines()) + "\n"
 
