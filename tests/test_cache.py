@@ -193,7 +193,8 @@ def test_a_full_disk_while_writing_keeps_the_old_entry_and_no_temp_file(
                        env={**os.environ, "KNEEVIZ_CACHE_DIR": str(fresh_notes)})
     assert r.returncode == 0, r.stderr
     notes = [ln for ln in r.stderr.splitlines() if ln.startswith("kneeviz: note:")]
-    assert len(notes) == 1 and "disk is full" in notes[0], r.stderr
+    assert len(notes) == 1 and "cannot be written (could not write the cache: File too large)" \
+        in notes[0], r.stderr
     assert not big.exists()
     assert old.read_bytes() == before  # the good entry was not touched
     assert sorted(p.name for p in fresh_notes.iterdir()) == ["t.npz"]  # no temp file

@@ -20,20 +20,20 @@ runs uncached and says so once per process, on stderr.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import hashlib
 import io
 import json
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+
+from kneeviz.atomic import atomic_write_bytes
+from kneeviz.errors import KneevizError
 
 FORMAT_VERSION = 2
 """Version of the entry layout (header + arrays); entries of any other version are rebuilt."""
@@ -156,7 +156,7 @@ def load_entry(
 def save_entry(
     name: str, source: str, arrays: Mapping[str, NDArray[np.generic]], folder: Path | None = None
 ) -> bool:
-    """Write cache entry `name` atomically (temporary file in the folder, fsync, rename); False,
+    """Write cache entry `name` atomically (kneeviz.atomic: temporary file, fsync, rename); False,
     with one note per process, when the cache cannot be written (kneeviz then runs uncached)."""
     folder = folder if folder is not None else cache_dir()
     header = {
@@ -170,24 +170,12 @@ def save_entry(
     }
     buf = io.BytesIO()
     np.savez(buf, allow_pickle=False, **{HEADER_KEY: np.array(json.dumps(header))}, **arrays)
-    tmp: str | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            f.write(buf.getbuffer())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, folder / name)
-        tmp = None
+        atomic_write_bytes(folder / name, buf.getvalue(), what="write the cache")
         return True
-    except OSError as exc:
-        why = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) else (
-            exc.strerror or str(exc))
+    except (OSError, KneevizError) as exc:
+        why = exc.problem if isinstance(exc, KneevizError) else (exc.strerror or str(exc))
         note_once("unwritable", f"the cache folder {folder} cannot be written ({why}): running "
                   "without the cache (set KNEEVIZ_CACHE_DIR to use another folder)")
         return False
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)

@@ -7,7 +7,6 @@ none (most segmentations are bone only). Meshes end up in their own bone frames 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,6 +24,7 @@ from kneeviz.anatomy.knee import (
     PelvisLandmarks,
     TibiaLandmarks,
 )
+from kneeviz.anatomy.knee_spec import KneeSpec
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.trochlea import measure_trochlea
 from kneeviz.errors import KneevizError
@@ -51,21 +51,16 @@ def _landmarks(cls: type, data: dict[str, object]) -> object:
     return cls(**kwargs)
 
 
-def _stl_triangles(data: bytes) -> FloatArray | None:
-    """The (n, 3, 3) corners of a binary STL's triangles, or None for an ASCII/odd file."""
-    if len(data) < 84:
-        return None
-    n = int.from_bytes(data[80:84], "little")
-    if len(data) != 84 + 50 * n:
-        return None
-    rec = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("attr", "<u2")])
-    return np.frombuffer(data, dtype=rec, count=n, offset=84)["corners"].astype(float)
-
-
 def _welded_check(data: bytes) -> Callable[[dict[str, np.ndarray]], str | None]:
     """A cached weld of this STL must index its own vertices, keep every triangle and span the
     same box as the file's corners (an all-zero or foreign mesh does not)."""
-    corners = _stl_triangles(data)
+    from kneeviz.anatomy.mesh_io import read_stl_triangles
+
+    try:
+        soup, _ = read_stl_triangles(data, "cache check")
+        corners: np.ndarray | None = soup.reshape(-1, 3, 3)
+    except KneevizError:
+        corners = None  # the weld below reports the file's problem
 
     def check(z: dict[str, np.ndarray]) -> str | None:
         v, f = z["vertices_mm"], z["faces"]
@@ -96,7 +91,10 @@ def _read_stl(path: Path) -> SurfaceMesh:
                            np.asarray(z["faces"], dtype=np.int64))
     import trimesh
 
-    tm = trimesh.load_mesh(io.BytesIO(data), file_type="stl", process=False)
+    from kneeviz.anatomy.mesh_io import read_stl_triangles
+
+    soup_vertices, soup_faces = read_stl_triangles(data, str(path))
+    tm = trimesh.Trimesh(vertices=soup_vertices, faces=soup_faces, process=False)
     tm.merge_vertices()
     mesh = SurfaceMesh(np.asarray(tm.vertices, dtype=float), np.asarray(tm.faces))
     cache.save_entry(name, source, {"vertices_mm": mesh.vertices_mm,
@@ -104,7 +102,8 @@ def _read_stl(path: Path) -> SurfaceMesh:
     return mesh
 
 
-def load_anatomy_folder(folder: Path, name: str = "default knee") -> Anatomy:
+def load_anatomy_folder(folder: Path, name: str = "default knee",
+                        knee_spec: KneeSpec | None = None) -> Anatomy:
     """Read a knee saved by save_built_knee (meshes in bone frames + landmarks.json)."""
     record_path = folder / "landmarks.json"
     if not record_path.is_file():
@@ -139,6 +138,7 @@ def load_anatomy_folder(folder: Path, name: str = "default knee") -> Anatomy:
         pelvis_landmarks=_landmarks(PelvisLandmarks, record["pelvis_landmarks"]),  # type: ignore[arg-type]
         T_femur_pelvis_ref=_arr(record["T_femur_pelvis_ref"]),
         sources=(str(folder),),
+        knee_spec=knee_spec if knee_spec is not None else KneeSpec(),
     )
 
 
@@ -162,7 +162,8 @@ def load_default_anatomy(sulcus_angle_deg: float | None = None) -> Anatomy:
     knee = build_default_knee(DefaultKneeOptions(sulcus_angle_deg=float(sulcus_angle_deg)))
     with tempfile.TemporaryDirectory() as tmp:
         save_built_knee(knee, Path(tmp))
-        anatomy = load_anatomy_folder(Path(tmp), f"default knee, sulcus {sulcus_angle_deg:g} deg")
+        anatomy = load_anatomy_folder(Path(tmp), f"default knee, sulcus {sulcus_angle_deg:g} deg",
+                                      KneeSpec(sulcus_angle_deg=float(sulcus_angle_deg)))
     return anatomy
 
 
@@ -300,6 +301,7 @@ def anatomy_from_files(
         name=Path(femur).stem,
         sources=tuple(str(p) for p in paths),
     )
+    anatomy = replace(anatomy, knee_spec=KneeSpec.from_files(femur, patella, tibia, pelvis))
     if warnings is not None and anatomy.side == "left":
         warnings.append(
             f"{paths[0]}: a LEFT knee: shown mirrored, as a right knee, so that lateral is on the "

@@ -10,11 +10,9 @@ half an entry; running it again replaces the files.
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from kneeviz.errors import KneevizError
@@ -44,19 +42,11 @@ def exec_command() -> str:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """`data` to `path` through a temporary file in the same folder (fsync, rename)."""
+    """`data` to `path` through kneeviz.atomic (temporary file in the same folder, rename)."""
+    from kneeviz.atomic import atomic_write_bytes
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data, what="write the desktop entry")
 
 
 def desktop_entry() -> str:
@@ -91,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise KneevizError(f"cannot write the desktop entry ({exc.strerror}): choose a writable "
                            "folder with --data-dir", exc.filename) from exc
+    except KneevizError as exc:
+        raise KneevizError(f"{exc.problem}: choose a writable folder with --data-dir",
+                           exc.path) from exc
     print(f"desktop entry: {entry}")
     print(f"icons: {len(written) - 1} files under {base / 'icons' / 'hicolor'}")
     return 0
