@@ -139,26 +139,32 @@ def test_the_window_remembers_across_restarts_and_reset_forgets(
     knee = _knee(tmp_path, "patient")
 
     def first(w: MainWindow) -> dict[str, object]:
-        assert w.recent_menu.actions() == []
+        recent0 = list(w.recent_menu.actions())
         w.resize(1500, 1030)  # the panels make the minimum about 1274 x 1015
+        dock_before = w.clinical is not None and w.clinical.dock.isVisible()
+        if w.clinical is not None:
+            w.clinical.dock.hide()  # the dock layout: the clinical views closed
         w.msaa_action.setChecked(True)
         w.export_dir = str(tmp_path)
         w.knee_opened.emit(knee)  # what a knee opened through File > Open knee reports
         qapp.processEvents()
-        return {"icon": not w.windowIcon().isNull(),
+        return {"icon": not w.windowIcon().isNull(), "dock_before": dock_before, "recent0": recent0,
                 "recent1": [a.text() for a in w.recent_menu.actions()]}
 
     seen = _run_app(qapp, [], monkeypatch, first)
-    assert seen["rc"] == 0 and seen["icon"]
+    assert seen["rc"] == 0 and seen["icon"] and seen["dock_before"] is True
+    assert seen["recent0"] == []
     assert seen["recent1"] == ["patient_femur.stl, patient_patella.stl, patient_tibia.stl"]
 
     def second(w: MainWindow) -> dict[str, object]:
         return {"size": (w.width(), w.height()), "msaa": w.msaa_action.isChecked(),
+                "dock": w.clinical is not None and w.clinical.dock.isVisible(),
                 "recent": [a.toolTip() for a in w.recent_menu.actions()],
                 "open_dir": w.open_dir, "export_dir": w.export_dir}
 
     seen = _run_app(qapp, [], monkeypatch, second)
     assert seen["size"] == (1500, 1030)
+    assert seen["dock"] is False
     assert seen["msaa"] is True
     assert seen["recent"] == ["\n".join(knee)]
     assert seen["open_dir"] == str(tmp_path) and seen["export_dir"] == str(tmp_path)
@@ -176,4 +182,5 @@ def test_the_window_remembers_across_restarts_and_reset_forgets(
 
     seen = _run_app(qapp, ["--reset-settings"], monkeypatch, second)
     assert seen["size"][0] == 1400 and seen["msaa"] is False  # the default width again
+    assert seen["dock"] is True
     assert "settings reset" in capsys.readouterr().err
