@@ -22,6 +22,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "check-mesh": ("check_mesh", "inspect mesh files: units, side, bone, landmarks"),
     "render": ("render", "render the squat offscreen to MP4/GIF/PNG"),
     "headless-demo": ("headless_demo", "what make run does when there is no display"),
+    "install-desktop-entry": ("install_desktop_entry",
+                              "add kneeviz and its icon to the desktop's application menu"),
     "simulate": ("simulate", "solve the squat and write per-frame results"),
 }
 

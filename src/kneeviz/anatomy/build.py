@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from kneeviz import cache
 from kneeviz.anatomy.cartilage import femoral_cartilage, patellar_cartilage
 from kneeviz.anatomy.knee import (
     Anatomy,
@@ -26,17 +27,16 @@ from kneeviz.anatomy.knee import (
 from kneeviz.anatomy.knee_spec import KneeSpec
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.trochlea import measure_trochlea
-from kneeviz.cache import cache_dir
 from kneeviz.errors import KneevizError
 from kneeviz.transforms import invert
 
 
 def assets_dir() -> Path:
-    """Folder of the bundled knee: $KNEEVIZ_ASSETS, else assets/meshes beside the source tree."""
-    env = os.environ.get("KNEEVIZ_ASSETS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "assets" / "meshes"
+    """Folder of the bundled knee (kneeviz.resources.default_knee_dir: $KNEEVIZ_ASSETS, the
+    package's copy, or a checkout's assets/meshes)."""
+    from kneeviz.resources import default_knee_dir
+
+    return default_knee_dir()
 
 
 def _arr(value: object) -> FloatArray:
@@ -51,18 +51,44 @@ def _landmarks(cls: type, data: dict[str, object]) -> object:
     return cls(**kwargs)
 
 
+def _welded_check(data: bytes) -> Callable[[dict[str, np.ndarray]], str | None]:
+    """A cached weld of this STL must index its own vertices, keep every triangle and span the
+    same box as the file's corners (an all-zero or foreign mesh does not)."""
+    from kneeviz.anatomy.mesh_io import read_stl_triangles
+
+    try:
+        soup, _ = read_stl_triangles(data, "cache check")
+        corners: np.ndarray | None = soup.reshape(-1, 3, 3)
+    except KneevizError:
+        corners = None  # the weld below reports the file's problem
+
+    def check(z: dict[str, np.ndarray]) -> str | None:
+        v, f = z["vertices_mm"], z["faces"]
+        if len(f) == 0 or f.min() < 0 or f.max() >= len(v) or not np.isfinite(v).all():
+            return "its faces do not index its vertices"
+        if corners is not None:
+            if len(f) != len(corners):
+                return f"it has {len(f)} triangles, the file {len(corners)}"
+            box = np.array([corners.reshape(-1, 3).min(0), corners.reshape(-1, 3).max(0)])
+            if not np.allclose([v.min(0), v.max(0)], box, atol=1e-4):
+                return "its vertices are not the file's"
+        return None
+
+    return check
+
+
 def _read_stl(path: Path) -> SurfaceMesh:
     """A bundled STL with its vertices welded. The welded mesh is cached (plain arrays, keyed by
-    the file's bytes) so that a warm start needs no trimesh: importing it is about a second of
-    the app's start-up."""
+    the file's bytes and verified: kneeviz.cache) so that a warm start needs no trimesh:
+    importing it is about a second of the app's start-up."""
     data = path.read_bytes()
-    cached = cache_dir() / f"welded-{hashlib.sha256(data).hexdigest()[:32]}.npz"
-    try:
-        with np.load(cached, allow_pickle=False) as z:
-            return SurfaceMesh(np.asarray(z["vertices_mm"], dtype=float),
-                               np.asarray(z["faces"], dtype=np.int64))
-    except (OSError, KeyError, ValueError):
-        pass  # not cached yet, or unreadable: weld again
+    name = f"welded-{hashlib.sha256(data).hexdigest()[:32]}.npz"
+    source = cache.source_digest("welded-stl", data)
+    z = cache.load_entry(name, source, {"vertices_mm": (None, 3), "faces": (None, 3)},
+                         _welded_check(data))
+    if z is not None:
+        return SurfaceMesh(np.asarray(z["vertices_mm"], dtype=float),
+                           np.asarray(z["faces"], dtype=np.int64))
     import trimesh
 
     from kneeviz.anatomy.mesh_io import read_stl_triangles
@@ -71,13 +97,8 @@ def _read_stl(path: Path) -> SurfaceMesh:
     tm = trimesh.Trimesh(vertices=soup_vertices, faces=soup_faces, process=False)
     tm.merge_vertices()
     mesh = SurfaceMesh(np.asarray(tm.vertices, dtype=float), np.asarray(tm.faces))
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, vertices_mm=mesh.vertices_mm, faces=mesh.faces)
-        os.replace(tmp, cached)
-    except OSError:
-        pass  # a read-only home: load without the cache
+    cache.save_entry(name, source, {"vertices_mm": mesh.vertices_mm,
+                                    "faces": np.asarray(mesh.faces, dtype=np.int64)})
     return mesh
 
 

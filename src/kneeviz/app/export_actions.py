@@ -383,7 +383,11 @@ def export_screenshot(window: Any, path: str | Path,
 
 # -- menu ---------------------------------------------------------------------------------------
 def _save_name(window: Any, title: str, default: str, filt: str) -> str:
-    path, _ = QFileDialog.getSaveFileName(window, title, default, filt)
+    folder = getattr(window, "export_dir", "")  # the last export folder (app/settings.py)
+    path, _ = QFileDialog.getSaveFileName(window, title, str(Path(folder) / default)
+                                          if folder else default, filt)
+    if path:
+        window.export_dir = str(Path(path).parent)
     return path
 
 
@@ -402,8 +406,10 @@ def install_export_actions(window: Any, menu: QMenu, before: QAction | None = No
         return str(window.session.scenario.preset)
 
     def open_dialog() -> None:
-        path, _ = QFileDialog.getOpenFileName(window, "Open scenario", "", SCENARIO_FILTER)
+        path, _ = QFileDialog.getOpenFileName(window, "Open scenario",
+                                              getattr(window, "open_dir", ""), SCENARIO_FILTER)
         if path:
+            window.open_dir = str(Path(path).parent)
             open_scenario(window, path)
 
     def save_dialog() -> None:
