@@ -244,18 +244,10 @@ class Solver(QObject):
         with self._lock:
             return self._closed or self._latest.get(r.purpose) != r.request_id
 
-    def is_latest(self, request_id: int) -> bool:
-        with self._lock:
-            return not self._closed and request_id in self._latest.values()
-
     def cancel(self, purpose: str) -> None:
         """Make the running request of this purpose stale (it stops at its next frame)."""
         with self._lock:
             self._latest.pop(purpose, None)
-
-    def cancel_all(self) -> None:
-        with self._lock:
-            self._latest.clear()
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Stop every request and wait for the worker (running solves stop at their next frame)."""
