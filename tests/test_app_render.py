@@ -1,6 +1,6 @@
 """The 3D view's cheaper render settings keep the picture: back faces are skipped only on closed,
-outward-wound surfaces (the skyline view cuts them closed, kneeviz.scene.skyline_cut); translucency is plain
-blending (kneeviz.scene.knee_scene)."""
+outward-wound surfaces (the skyline view cuts them closed, kneeviz.scene.skyline_cut);
+translucency is plain blending (kneeviz.scene.knee_scene)."""
 
 from __future__ import annotations
 

@@ -36,13 +36,12 @@ def sentinel_pixels(r) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("flexion_deg", [30.0, 60.0])
 def test_the_skyline_view_has_no_back_face_pixels(anatomy, flexion_deg) -> None:  # type: ignore[no-untyped-def]
+    from clinical_fixtures import SHORT_30, trajectory
     from kneeviz.scenario import Scenario
     from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET
     from kneeviz.scene.offscreen import OffscreenRenderer
     from kneeviz.scene.render import TrajectoryFrames
     from kneeviz.simulation import simulate
-
-    from clinical_fixtures import SHORT_30, trajectory
 
     traj = (trajectory("pfp") if flexion_deg == 30.0 else
             simulate(anatomy, Scenario.from_preset("pfp", **{**SHORT_30,

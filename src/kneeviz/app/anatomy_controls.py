@@ -23,13 +23,30 @@ from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QSlider
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.app.session import Session
 from kneeviz.errors import KneevizError
-from kneeviz.scenario import SULCUS_ANGLE_RANGE_DEG
+from kneeviz.scenario import _RANGES as SCENARIO_RANGES
+from kneeviz.scenario import SULCUS_ANGLE_RANGE_DEG, Scenario
 
 SULCUS_RANGE_DEG = (125, int(SULCUS_ANGLE_RANGE_DEG[1]))
 HEALTHY_SULCUS_DEG = 138
 ALTA_RANGE = (80, 150)
 """Insall-Salvati ratio x 100 on the slider."""
 NORMAL_INSALL_SALVATI = 1.02
+VMO_SCALE = 100
+"""The VMO slider shows the strength as a percentage of normal."""
+
+
+def vmo_range_pct() -> tuple[int, int]:
+    """The VMO strength range (kneeviz.scenario's, a fraction of normal) in slider percent."""
+    lo, hi = SCENARIO_RANGES["vmo_strength"][:2]
+    return int(round(VMO_SCALE * lo)), int(round(VMO_SCALE * hi))
+
+
+def vmo_words(fraction: float) -> str:
+    if fraction >= 0.9:
+        return "normal"
+    if fraction >= 0.5:
+        return "weaker"
+    return "weak"
 
 
 def default_knee_loader(sulcus_angle_deg: float | None) -> Anatomy:
@@ -83,12 +100,12 @@ class _LoadJob(QRunnable):
 
 
 class AnatomyControls(QGroupBox):
-    """Sulcus angle and Insall-Salvati sliders (applied on release)."""
+    """Sulcus angle, Insall-Salvati and VMO strength sliders (applied on release)."""
 
     def __init__(self, session: Session,
                  loader: Callable[[float | None], Anatomy] = default_knee_loader,
                  parent: QWidget | None = None) -> None:
-        super().__init__("What if... (groove depth, kneecap height)", parent)
+        super().__init__("What if... (groove depth, kneecap height, inner thigh muscle)", parent)
         self.session = session
         self.loader = loader
         self.pool = QThreadPool()
@@ -106,22 +123,33 @@ class AnatomyControls(QGroupBox):
         self.alta.setRange(*ALTA_RANGE)
         self.alta.setObjectName("insall-salvati")
         self.alta_label = QLabel()
-        self.reset_button = QPushButton("Normal groove and kneecap height")
+        self.vmo = QSlider(Qt.Orientation.Horizontal)
+        self.vmo.setRange(*vmo_range_pct())
+        self.vmo.setObjectName("vmo-strength")
+        self.vmo.setToolTip("The innermost part of the thigh muscle (vastus medialis obliquus) "
+                            "pulls the kneecap inward; strengthening it is a classic exercise.")
+        self.vmo_label = QLabel()
+        self.reset_button = QPushButton("Normal groove, kneecap height and inner thigh muscle")
         grid.addWidget(QLabel("Groove angle (sulcus angle; larger = shallower)"), 0, 0, 1, 2)
         grid.addWidget(self.sulcus, 1, 0)
         grid.addWidget(self.sulcus_label, 1, 1)
         grid.addWidget(QLabel("Kneecap height (Insall-Salvati ratio)"), 2, 0, 1, 2)
         grid.addWidget(self.alta, 3, 0)
         grid.addWidget(self.alta_label, 3, 1)
-        grid.addWidget(self.reset_button, 4, 0, 1, 2)
+        grid.addWidget(QLabel("Inner thigh muscle (VMO) strength"), 4, 0, 1, 2)
+        grid.addWidget(self.vmo, 5, 0)
+        grid.addWidget(self.vmo_label, 5, 1)
+        grid.addWidget(self.reset_button, 6, 0, 1, 2)
         self.status = QLabel("")
         self.status.setStyleSheet("color: #d9a441;")
         self.status.setWordWrap(True)
-        grid.addWidget(self.status, 5, 0, 1, 2)
+        grid.addWidget(self.status, 7, 0, 1, 2)
         self.sulcus.valueChanged.connect(self._label_sulcus)
         self.alta.valueChanged.connect(self._label_alta)
         self.sulcus.sliderReleased.connect(self._commit_sulcus)
         self.alta.sliderReleased.connect(self._commit_alta)
+        self.vmo.valueChanged.connect(self._label_vmo)
+        self.vmo.sliderReleased.connect(self._commit_vmo)
         self.reset_button.clicked.connect(self.reset)
         session.scenario_changed.connect(self._sync)
         session.anatomy_changed.connect(self._sync)
@@ -134,12 +162,14 @@ class AnatomyControls(QGroupBox):
         if angle is None:
             angle = self.session.anatomy.femur_landmarks.sulcus_angle_deg
         for slider, value in ((self.sulcus, round(angle)),
-                              (self.alta, round(100 * sc.insall_salvati_ratio))):
+                              (self.alta, round(100 * sc.insall_salvati_ratio)),
+                              (self.vmo, round(VMO_SCALE * sc.vmo_strength))):
             slider.blockSignals(True)
             slider.setValue(int(value))
             slider.blockSignals(False)
         self._label_sulcus(self.sulcus.value())
         self._label_alta(self.alta.value())
+        self._label_vmo(self.vmo.value())
         default = is_default_knee(self.session.anatomy)
         self.sulcus.setEnabled(default and not self.loading)
         self.sulcus.setToolTip("" if default else
@@ -152,6 +182,9 @@ class AnatomyControls(QGroupBox):
     def _label_alta(self, v: int) -> None:
         self.alta_label.setText(f"{v / 100:.2f} {alta_words(v / 100)}")
 
+    def _label_vmo(self, v: int) -> None:
+        self.vmo_label.setText(f"{v}% of normal, {vmo_words(v / VMO_SCALE)}")
+
     # -- changes --------------------------------------------------------------------------------
     def _commit_alta(self) -> None:
         self.set_insall_salvati(self.alta.value() / 100.0)
@@ -162,6 +195,19 @@ class AnatomyControls(QGroupBox):
     def set_insall_salvati(self, ratio: float) -> None:
         try:
             sc = replace(self.session.scenario, insall_salvati_ratio=float(ratio)).validate()
+        except KneevizError as exc:
+            self.status.setText(str(exc))
+            return
+        self.status.setText("")
+        self.session.set_scenario(sc)
+
+    def _commit_vmo(self) -> None:
+        self.set_vmo_strength(self.vmo.value() / VMO_SCALE)
+
+    def set_vmo_strength(self, fraction: float) -> None:
+        """Re-solve with this VMO strength (fraction of normal), like the hip sliders."""
+        try:
+            sc = replace(self.session.scenario, vmo_strength=float(fraction)).validate()
         except KneevizError as exc:
             self.status.setText(str(exc))
             return
@@ -187,6 +233,9 @@ class AnatomyControls(QGroupBox):
     def reset(self) -> None:
         if self.session.scenario.insall_salvati_ratio != NORMAL_INSALL_SALVATI:
             self.set_insall_salvati(NORMAL_INSALL_SALVATI)
+        normal = Scenario().vmo_strength
+        if self.session.scenario.vmo_strength != normal:
+            self.set_vmo_strength(normal)
         if self.session.scenario.sulcus_angle_deg is not None:
             self.set_sulcus_angle(None)
 

@@ -68,6 +68,8 @@ class AxialView(QWidget):
         their pressures (MPa)."""
         self.show_numbers = True
         self.measurable = True
+        self.ghost_u_mm = math.nan
+        """The healthy kneecap's centre in this slice (u, mm lateral; nan without a ghost)."""
         self.setMinimumSize(320, 300)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip(
@@ -101,8 +103,11 @@ class AxialView(QWidget):
             self.contact = contact_near_slice(self.slice, self.anatomy, T_femur_patella,
                                               patella_pressure_mpa)
         self.ghost = None
+        self.ghost_u_mm = math.nan
         if T_femur_patella_ghost is not None:
             self.ghost = _ghost_in(self.slice, self.anatomy, T_femur_patella_ghost)
+            o = np.asarray(T_femur_patella_ghost, dtype=float)[:3, 3]
+            self.ghost_u_mm = float((o - self.slice.origin_femur_mm) @ self.slice.u_femur)
         self.update()
 
     def set_show_numbers(self, on: bool) -> None:
@@ -184,10 +189,49 @@ class AxialView(QWidget):
             p.setBrush(QBrush(GROOVE))
             p.drawEllipse(self._pt(sl.groove_point), 5.0, 5.0)
             p.setBrush(Qt.BrushStyle.NoBrush)
+            self._draw_outward_arrow(p, sl)
         self._draw_side_labels(p)
         if self.show_numbers:
             self._draw_numbers(p, sl)
         p.end()
+
+    def outward_words(self) -> str:
+        """How far the kneecap sits further out than the healthy one, in plain words ("" with
+        no healthy outline)."""
+        if not math.isfinite(self.ghost_u_mm):
+            return ""
+        d = -self.ghost_u_mm  # the kneecap's centre is the slice's origin
+        if abs(d) < 0.5:
+            return "where a healthy kneecap sits"
+        way = "further out" if d > 0 else "further in"
+        return f"about {abs(d):.0f} mm {way} than a healthy kneecap"
+
+    def _draw_outward_arrow(self, p: QPainter, sl: AxialSlice) -> None:
+        """For patients: an arrow above the kneecap from the healthy kneecap's centre to this
+        one's, with outward_words."""
+        words = self.outward_words()
+        if not words:
+            return
+        top = max(float(np.max(np.concatenate(sl.patella)[:, 1])) if sl.patella else 0.0, 0.0)
+        y = top + 7.0
+        a, b = self._pt(np.array([self.ghost_u_mm, y])), self._pt(np.array([0.0, y]))
+        pen = QPen(AXIS, 3.0)
+        p.setPen(pen)
+        p.drawLine(a, b)
+        dx = b.x() - a.x()
+        if abs(dx) > 4.0:
+            sgn = 1.0 if dx > 0 else -1.0
+            head = QPolygonF([b, QPointF(b.x() - sgn * 10.0, b.y() - 6.0),
+                              QPointF(b.x() - sgn * 10.0, b.y() + 6.0)])
+            p.setBrush(QBrush(AXIS))
+            p.drawPolygon(head)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+        f = QFont(p.font())
+        f.setBold(True)
+        p.save()
+        p.setFont(f)
+        self._label(p, QPointF(0.5 * (a.x() + b.x()), a.y() - 8.0), words, AXIS, centred=True)
+        p.restore()
 
     def _draw_contact(self, p: QPainter) -> None:
         if self.contact is None or not len(self.contact[0]):

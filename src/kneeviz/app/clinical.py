@@ -25,7 +25,9 @@ from PyQt6.QtWidgets import (
     QDockWidget,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +36,7 @@ from kneeviz.app.anatomy_controls import AnatomyControls
 from kneeviz.app.axial_view import AxialView
 from kneeviz.app.story import StoryController, StoryPanel, StoryStep
 from kneeviz.app.throttle import Throttle
+from kneeviz.app.underside_view import UndersideView
 from kneeviz.scene.heatmap import FemurPainter, PressureHeatmap
 from kneeviz.scene.overlays import OVERLAYS, Overlays, SquatPoses
 
@@ -46,6 +49,10 @@ OVERLAY_LABELS = {
     "labels": "Bone names",
 }
 DEFAULT_OVERLAYS = frozenset({"ghost", "rotation"})
+PRESET_TITLES = {"healthy": "Healthy (this setting)", "pfp": "Typical PFP",
+                 "severe": "Severe", "custom": "This setting"}
+"""The underside map's title for this setting (the healthy map beside it is always titled
+kneeviz.scene.compare.COMPARE_TITLES[0])."""
 SLICE_INTERVAL_MS = 250
 """During playback the axial slice is re-cut at most every SLICE_INTERVAL_MS (it costs tens of ms
 a frame in plane sections), in the same event-loop pass as a 3D frame so both share one window
@@ -107,7 +114,15 @@ class ClinicalViews:
         self.story = StoryController(self)
         self.story_slice = AxialView(self.session.anatomy)
         self.story_slice.set_show_numbers(False)
-        self.story_panel = StoryPanel(self.story, side_widget=self.story_slice)
+        self.underside = UndersideView(self.session.anatomy)
+        self.story_underside = UndersideView(self.session.anatomy)
+        self.story_underside.set_show_numbers(False)
+        self.story_side = QWidget()
+        ss = QHBoxLayout(self.story_side)
+        ss.setContentsMargins(0, 0, 0, 0)
+        ss.addWidget(self.story_slice, 2)
+        ss.addWidget(self.story_underside, 3)
+        self.story_panel = StoryPanel(self.story, side_widget=self.story_side)
         self.panel = ClinicalPanel(self)
         self._numbers_widgets: list[QWidget] = [
             w for w in (getattr(window, "readouts", None), getattr(window, "plots", None))
@@ -119,7 +134,11 @@ class ClinicalViews:
         sv.setContentsMargins(0, 0, 0, 0)
         sv.addWidget(self.panel)
         sv.addWidget(self.anatomy_controls)
-        sv.addWidget(self.axial, 1)
+        self.pictures = QTabWidget()
+        self.pictures.addTab(self.axial, "Axial slice")
+        self.pictures.addTab(self.underside, "Kneecap's underside")
+        self.pictures.currentChanged.connect(lambda _i: self._update_slices(self.session.frame))
+        sv.addWidget(self.pictures, 1)
         self.dock = QDockWidget("Axial slice and clinical views", window)
         self.dock.setObjectName("clinical-dock")
         self.dock.setWidget(side)
@@ -215,6 +234,28 @@ class ClinicalViews:
         for slice_view in (self.axial, self.story_slice):
             if slice_view.isVisible():
                 slice_view.set_pose(view.T_femur_patella[i], ghost, pat_i, measurable=measurable)
+        self._update_undersides(i)
+
+    def _update_undersides(self, i: int) -> None:
+        """The underside maps at frame i: the healthy squat's pressures at the same frame beside
+        this setting's (none painted off the groove, as in the 3D view)."""
+        shown = [u for u in (self.underside, self.story_underside) if u.isVisible()]
+        view = self.session.view
+        if not shown or view is None:
+            return
+        def frame_pressures(v: Any, k: int) -> Any:
+            pat = getattr(v, "patella_pressure_mpa", None)
+            if pat is None:
+                return None
+            k = min(max(int(k), 0), v.n_frames - 1)
+            return np.zeros_like(pat[k]) if bool(v.dislocated[k]) else np.asarray(pat[k])
+        healthy = self.session.healthy_view
+        h = None
+        if healthy is not None:
+            h = frame_pressures(healthy, SquatPoses.of(healthy).index(i, view.n_frames))
+        title = PRESET_TITLES.get(self.session.scenario.preset, PRESET_TITLES["custom"])
+        for u in shown:
+            u.set_pressures(h, frame_pressures(view, i), title)
 
     def _on_playing(self, on: bool) -> None:
         self.slice_throttle.set_interval(SLICE_INTERVAL_MS if on else 0)
@@ -232,6 +273,8 @@ class ClinicalViews:
         self.overlays.set_anatomy(anatomy)
         self.axial.set_anatomy(anatomy)
         self.story_slice.set_anatomy(anatomy)
+        self.underside.set_anatomy(anatomy)
+        self.story_underside.set_anatomy(anatomy)
 
     # -- toggles -----------------------------------------------------------------------------------
     def set_heatmap(self, on: bool) -> None:
@@ -311,6 +354,9 @@ class ClinicalViews:
         self.overlays.set_see_through(step.see_through)
         w.scene.update_culling()
         self.story_slice.setVisible(step.slice_view)
+        self.story_underside.setVisible(step.underside)
+        self.story_side.setVisible(step.slice_view or step.underside)
+        self._size_story_dock(step.slice_view or step.underside)
         self.panel.sync()
         playback = getattr(w, "playback", None)
         if step.play:
@@ -327,6 +373,13 @@ class ClinicalViews:
         self.set_camera(step.camera)
         self.on_frame(s.frame)
         self._repaint()
+
+    def _size_story_dock(self, pictures: bool) -> None:
+        """A step with pictures (the cut, the underside) gets about 45 % of the window's height
+        for them; the others a caption's worth (about 30 %)."""
+        h = max(1, self.window.height())
+        self.window.resizeDocks([self.story_dock], [int((0.45 if pictures else 0.3) * h)],
+                                Qt.Orientation.Vertical)
 
     def shutdown(self) -> None:
         self.story.stop()

@@ -12,7 +12,8 @@ pressure array the heat map put on the cartilage is carried over, so the contact
 on what is left of it.
 
 The cut plane is perpendicular to the camera's line of sight through its focal point, which the
-skyline preset puts at the joint point between the ridge and the groove; it moves with the frame. About 15 ms a frame for the app's display meshes.
+skyline preset puts at the joint point between the ridge and the groove; it moves with the
+frame. About 15 ms a frame for the app's display meshes.
 """
 
 from __future__ import annotations

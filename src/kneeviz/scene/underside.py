@@ -1,4 +1,5 @@
-"""The kneecap's underside: the patellar cartilage seen from its articular side, coloured by pressure.
+"""The kneecap's underside: the patellar cartilage seen from its articular side, coloured by
+pressure.
 
 In every 3D camera the contact patch is hidden, because it lies between the kneecap and the thigh
 bone. Pressure films and contact maps in the literature are therefore shown as the patella's
