@@ -40,6 +40,8 @@ class StoryStep:
     """Show the cut through the knee (the axial slice, without numbers) beside the caption."""
     underside: bool = False
     """Show the kneecap's underside (its pressure map, healthy beside this one) beside it."""
+    thigh_ghost: bool = False
+    """Draw the healthy thigh bone as a green see-through ghost (kneeviz.scene.thigh_ghost)."""
 
 
 STEPS: tuple[StoryStep, ...] = (
@@ -60,10 +62,9 @@ STEPS: tuple[StoryStep, ...] = (
     StoryStep(
         title="3  Weak hip: the thigh bone turns in",
         text="If the hip muscles are weak, the thigh bone turns inward as you bend. "
-             "The orange arrow shows the turn. The green line shows where the front of a "
-             "steady thigh bone would point.",
+             "Green: where a steady hip would hold it. The orange arrow shows the turn.",
         preset="pfp", camera="above", overlays=frozenset({"labels", "rotation"}),
-        play=True,
+        play=False, rest_at_flexion_deg=90.0, thigh_ghost=True,
     ),
     StoryStep(
         title="4  The kneecap rides outward",

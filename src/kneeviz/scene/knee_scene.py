@@ -181,7 +181,9 @@ class KneeScene:
                 specular_power=material.specular_power,
                 opacity=material.opacity,
                 smooth_shading=True,
-                backface_params={"color": CUT_FACE_COLOR, "ambient": 0.5, "diffuse": 0.4,
+                # the inside of a see-through part in its own colour (not a dark cut colour:
+                # the see-through kneecap read as a brown lump)
+                backface_params={"color": material.color, "ambient": 0.5, "diffuse": 0.4,
                                  "specular": 0.0},
                 name=f"kneeviz-{name}",
                 reset_camera=False,
