@@ -50,6 +50,10 @@ VIEW_U_MM = (-62.0, 62.0)
 """Lateral extent of the view around the patella's centre (mm)."""
 VIEW_V_MM = (-88.0, 30.0)
 """Anterior extent (posterior negative): deep enough to show the posterior condylar line."""
+PATIENT_VIEW_U_MM = (-40.0, 40.0)
+PATIENT_VIEW_V_MM = (-45.0, 30.0)
+"""Without the numbers (story mode) there is no condylar line to show: closer on the kneecap and
+its groove, so the shift the arrow points out is big enough to see."""
 TOP_PX = 28
 BOTTOM_PX = 84
 """Screen space above the drawing (title) and below it (the numbers and the side labels)."""
@@ -128,12 +132,14 @@ class AxialView(QWidget):
         return 1.0 if self.anatomy.side == "left" else -1.0
 
     def _mapper(self) -> tuple[float, float, float]:
+        vu, vv = (VIEW_U_MM, VIEW_V_MM) if self.show_numbers else (PATIENT_VIEW_U_MM,
+                                                                   PATIENT_VIEW_V_MM)
         w, h = max(self.width(), 1), max(self.height() - TOP_PX - BOTTOM_PX, 1)
-        su = w / (VIEW_U_MM[1] - VIEW_U_MM[0])
-        sv = h / (VIEW_V_MM[1] - VIEW_V_MM[0])
+        su = w / (vu[1] - vu[0])
+        sv = h / (vv[1] - vv[0])
         s = min(su, sv)
         cx = w / 2.0
-        cy = TOP_PX + (h - s * (VIEW_V_MM[1] - VIEW_V_MM[0])) / 2.0 + s * VIEW_V_MM[1]
+        cy = TOP_PX + (h - s * (vv[1] - vv[0])) / 2.0 + s * vv[1]
         return s, cx, cy
 
     def _pt(self, uv: FloatArray) -> QPointF:

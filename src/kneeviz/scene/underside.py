@@ -298,8 +298,9 @@ def draw_underside_panel(
     img.paste(Image.fromarray(np.repeat(grad[None], bh, axis=0)), (bx, by))
     sw = int(1.4 * fpx)
     grey = tuple(int(255 * c) for c in FACE_RGB)
-    draw.rectangle([bx - gap - sw, by, bx - gap, by + bh], fill=grey)
-    draw.text((bx - gap - sw / 2, by + bh + 2), "none", fill=DIM, font=small, anchor="ma")
+    sx = bx - 2 * fpx - sw  # the "none" swatch, a word's width left of the bar
+    draw.rectangle([sx, by, sx + sw, by + bh], fill=grey)
+    draw.text((sx + sw / 2, by + bh + 2), "none", fill=DIM, font=small, anchor="ma")
     lo, hi = ("0", f"{PRESSURE_MAX_MPA:g} MPa or more") if show_numbers else ("light", "firm")
     draw.text((bx, by + bh + 2), lo, fill=DIM, font=small, anchor="la")
     draw.text((bx + bw, by + bh + 2), hi, fill=DIM, font=small, anchor="ra")
