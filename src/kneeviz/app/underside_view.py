@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PyQt6.QtCore import QSize
-from PyQt6.QtGui import QImage, QPainter, QPaintEvent
+from PyQt6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from kneeviz.anatomy.knee import Anatomy
@@ -77,8 +77,8 @@ class UndersideView(QWidget):
             )
             self.lateral_shares = tuple(lay.lateral_share for lay in layouts)
             self._buffer = np.ascontiguousarray(img)
-            qimg = QImage(self._buffer.data, self._buffer.shape[1], self._buffer.shape[0],
-                          3 * self._buffer.shape[1], QImage.Format.Format_RGB888)
+            qimg = QImage(self._buffer.tobytes(), self._buffer.shape[1], self._buffer.shape[0],
+                          3 * self._buffer.shape[1], QImage.Format.Format_RGB888).copy()
             qimg.setDevicePixelRatio(dpr)
             self._image = qimg
         return self._image
@@ -91,7 +91,5 @@ class UndersideView(QWidget):
         p.end()
 
 
-def _qcolour(rgb: tuple[int, int, int]):  # type: ignore[no-untyped-def]
-    from PyQt6.QtGui import QColor
-
+def _qcolour(rgb: tuple[int, int, int]) -> QColor:
     return QColor(*rgb)
