@@ -133,12 +133,16 @@ class UndersideMap:
         wc = np.clip((d00 * d21 - d01 * d20) / den, 0.0, 1.0 - wb)
         wa = 1.0 - wb - wc
         self._pix = (yy, xx)
+        self._flat = yy * w + xx
+        self._cache_key: Any = None
+        self._cache_pixels = np.zeros(0)
+        self._blank: dict[tuple[Any, bool], np.ndarray] = {}
         self._vidx = self.faces[fid]  # (P, 3)
         self._w = np.column_stack([wa, wb, wc])
         nrm = np.einsum("pk,pkj->pj", self._w, normals[self._vidx])
         nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-9)
         # lit from the viewer (the femur's side): the ridge and the facets' slopes read as shape
-        self._shade = (0.55 + 0.45 * np.clip(-nrm[:, 0], 0.0, 1.0))[:, None]
+        self._shade = (0.55 + 0.45 * np.clip(-nrm[:, 0], 0.0, 1.0))[:, None].astype(np.float32)
         self._covered = np.zeros((h, w), dtype=bool)
         self._covered[yy, xx] = True
         self._lateral_px = self._lateral_side(xx / SUPERSAMPLE, yy / SUPERSAMPLE)
@@ -163,10 +167,17 @@ class UndersideMap:
             return np.zeros(len(self._w))
         return np.asarray(np.einsum("pk,pk->p", self._w, p[self._vidx]))
 
+    def _last_pixels(self, pressure_mpa: FloatArray | None) -> FloatArray:
+        """pixel_pressures, kept for the last array given (the image and its share use it)."""
+        if self._cache_key is not pressure_mpa or pressure_mpa is None:
+            self._cache_pixels = self.pixel_pressures(pressure_mpa)
+            self._cache_key = pressure_mpa
+        return self._cache_pixels
+
     def lateral_share(self, pressure_mpa: FloatArray | None) -> float:
         """The fraction of the pressure seen on the map that lies lateral of the ridge (nan
         without contact): what the picture shows, counted on its pixels."""
-        p = self.pixel_pressures(pressure_mpa)
+        p = self._last_pixels(pressure_mpa)
         total = float(p.sum())
         return float(p[self._lateral_px].sum() / total) if total > 0 else math.nan
 
@@ -175,18 +186,28 @@ class UndersideMap:
         """The map as (h, w, 3) uint8: shaded cartilage, contact in the heat map's colours."""
         from kneeviz.scene.heatmap import CONTACT_MIN_MPA, colour_of
 
-        p = self.pixel_pressures(pressure_mpa)
-        rgb = np.repeat(FACE_RGB[None], len(p), axis=0)
+        p = self._last_pixels(pressure_mpa)
         hot = p >= CONTACT_MIN_MPA
-        if hot.any():
+        key = (tuple(background), bool(hot.any()))
+        if not key[1] and key in self._blank:
+            return self._blank[key]  # no contact: the shaded cartilage alone, made once
+        rgb = np.empty((len(p), 3), dtype=np.float32)
+        rgb[:] = FACE_RGB
+        if key[1]:
             rgb[hot] = colour_of(p[hot])
+        rgb *= self._shade
         w, h = self.size[0] * SUPERSAMPLE, self.size[1] * SUPERSAMPLE
-        out = np.empty((h, w, 3), dtype=float)
-        out[:] = np.asarray(background, dtype=float) / 255.0
-        yy, xx = self._pix
-        out[yy, xx] = rgb * self._shade
-        out = out.reshape(self.size[1], SUPERSAMPLE, self.size[0], SUPERSAMPLE, 3).mean(axis=(1, 3))
-        return np.round(255.0 * np.clip(out, 0.0, 1.0)).astype(np.uint8)
+        out = np.empty((h * w, 3), dtype=np.float32)
+        out[:] = np.asarray(background, dtype=np.float32) / 255.0
+        out[self._flat] = rgb
+        out = out.reshape(h, w, 3)
+        # average each SUPERSAMPLE x SUPERSAMPLE block (strided sums: cheaper than a reduce)
+        acc = sum(out[i::SUPERSAMPLE, j::SUPERSAMPLE] for i in range(SUPERSAMPLE)
+                  for j in range(SUPERSAMPLE))
+        img = np.clip(acc * (255.0 / SUPERSAMPLE**2) + 0.5, 0.0, 255.0).astype(np.uint8)
+        if not key[1]:
+            self._blank[key] = img
+        return img
 
 
 _MAPS: dict[tuple[int, tuple[int, int]], UndersideMap] = {}
