@@ -53,7 +53,6 @@ OVERLAY_LABELS = {
     "pull": "Lines of pull (quadriceps, tendon)",
     "labels": "Bone names",
 }
-DEFAULT_OVERLAYS = frozenset({"ghost", "rotation"})
 PRESET_TITLES = {"healthy": "Healthy (this setting)", "pfp": "Typical PFP",
                  "severe": "Severe", "custom": "This setting"}
 """The underside map's title for this setting (the healthy map beside it is always titled
@@ -100,8 +99,9 @@ class ClinicalPanel(QGroupBox):
         super().__init__("Show", parent)
         self.views = views
         grid = QGridLayout(self)
+        session = views.session
         self.heatmap = QCheckBox("Pressure colours (MPa)")
-        self.heatmap.setChecked(views.heatmap.visible)
+        self.heatmap.setChecked(session.display.heatmap)
         self.heatmap.toggled.connect(views.set_heatmap)
         grid.addWidget(self.heatmap, 0, 0)
         self.see_through = QCheckBox("See-through kneecap")
@@ -110,7 +110,7 @@ class ClinicalPanel(QGroupBox):
         self.boxes: dict[str, QCheckBox] = {}
         for k, name in enumerate(OVERLAYS):
             box = QCheckBox(OVERLAY_LABELS[name])
-            box.setChecked(views.overlays.visible[name])
+            box.setChecked(name in session.display.overlays)
             box.toggled.connect(lambda on, n=name: views.set_overlay(n, on))
             grid.addWidget(box, 1 + k // 2, k % 2)
             self.boxes[name] = box
@@ -126,10 +126,10 @@ class ClinicalPanel(QGroupBox):
         grid.addWidget(self.compare, 6, 0, 1, 2)
 
     def sync(self) -> None:
-        """Reflect the views' state (after story mode changed it)."""
-        for box, on in [(self.heatmap, self.views.heatmap.visible),
-                        (self.see_through, self.views.overlays.see_through),
-                        *[(self.boxes[n], self.views.overlays.visible[n]) for n in OVERLAYS]]:
+        """Reflect the session's display state (after story mode or a scenario file set it)."""
+        d = self.views.session.display
+        for box, on in [(self.heatmap, d.heatmap), (self.see_through, d.see_through),
+                        *[(self.boxes[n], n in d.overlays) for n in OVERLAYS]]:
             box.blockSignals(True)
             box.setChecked(on)
             box.blockSignals(False)
@@ -141,11 +141,13 @@ class ClinicalViews:
     def __init__(self, window: Any) -> None:
         self.window = window
         self.session = window.session
-        self.heatmap = PressureHeatmap(window.scene, visible=True)
+        display = self.session.display
+        self.heatmap = PressureHeatmap(window.scene, visible=display.heatmap)
         self._painter: FemurPainter | None = None
         self._painter_for: Any = None
         self.overlays = Overlays(window.scene)
-        self.overlays.set_all(DEFAULT_OVERLAYS)
+        self.overlays.set_all(display.overlays)
+        self.overlays.set_see_through(display.see_through)
         self.thigh_ghost = ThighGhost(window.scene)
         self.axial = AxialView(self.session.anatomy)
         self.anatomy_controls = AnatomyControls(self.session)
@@ -176,7 +178,9 @@ class ClinicalViews:
         self.pictures = QTabWidget()
         self.pictures.addTab(self.axial, "Axial slice")
         self.pictures.addTab(self.underside, "Kneecap's underside")
-        self.pictures.currentChanged.connect(lambda _i: self._update_slices(self.session.frame))
+        self.pictures.setCurrentIndex(1 if display.underside else 0)
+        self.pictures.currentChanged.connect(
+            lambda i: self.session.set_display(underside=i == 1))
         sv.addWidget(self.pictures, 1)
         self.dock = QDockWidget("Axial slice and clinical views", window)
         self.dock.setObjectName("clinical-dock")
@@ -210,6 +214,7 @@ class ClinicalViews:
         s.view_changed.connect(self.on_squats)
         s.healthy_changed.connect(self.on_squats)
         s.anatomy_changed.connect(self.on_anatomy)
+        s.display_changed.connect(self.on_display)
         self.on_squats()
 
     # -- menus -----------------------------------------------------------------------------------
@@ -294,6 +299,9 @@ class ClinicalViews:
 
     def set_compare(self, on: bool) -> None:
         """Show or hide the side-by-side 3D views (healthy | this setting)."""
+        self.session.set_display(side_by_side=bool(on))
+
+    def _show_compare(self, on: bool) -> None:
         if on and self.compare is None:
             self.compare = CompareView(self.session.anatomy)
             self.compare_dock.setWidget(self.compare)
@@ -302,6 +310,7 @@ class ClinicalViews:
             self._update_compare(self.session.frame)
 
     def _on_compare_visible(self, on: bool) -> None:
+        self.session.set_display(side_by_side=bool(on))  # the dock closed by its own button
         box = self.panel.compare
         box.blockSignals(True)
         box.setChecked(on)
@@ -368,6 +377,7 @@ class ClinicalViews:
         self.overlays.set_anatomy(anatomy)
         self.thigh_ghost.remove()
         self.thigh_ghost = ThighGhost(self.window.scene)
+        self.thigh_ghost.set_visible(self.session.display.thigh_ghost)
         self.axial.set_anatomy(anatomy)
         self.story_slice.set_anatomy(anatomy)
         self.underside.set_anatomy(anatomy)
@@ -375,20 +385,42 @@ class ClinicalViews:
         if self.compare is not None:
             self.compare.set_anatomy(anatomy)
 
-    # -- toggles -----------------------------------------------------------------------------------
+    # -- toggles: through the session's display state ----------------------------------------------
     def set_heatmap(self, on: bool) -> None:
-        self.heatmap.set_visible(on)
-        self.on_frame(self.session.frame)
-        self._repaint()
+        self.session.set_display(heatmap=bool(on))
 
     def set_see_through(self, on: bool) -> None:
-        self.overlays.set_see_through(on)
-        self.window.scene.update_culling()  # a see-through kneecap shows its back faces
-        self._repaint()
+        self.session.set_display(see_through=bool(on))
 
     def set_overlay(self, name: str, on: bool) -> None:
-        self.overlays.set_visible(name, on)
-        self._repaint()
+        self.session.set_overlay(name, bool(on))
+
+    def on_display(self, new: Any, old: Any) -> None:
+        """Show the session's display state in the scene (whoever changed it)."""
+        changed = False
+        if new.heatmap != old.heatmap:
+            self.heatmap.set_visible(new.heatmap)
+            self.on_frame(self.session.frame)
+            changed = True
+        if new.overlays != old.overlays:
+            self.overlays.set_all(new.overlays)
+            changed = True
+        if new.see_through != old.see_through:
+            self.overlays.set_see_through(new.see_through)
+            self.window.scene.update_culling()  # a see-through kneecap shows its back faces
+            changed = True
+        if new.side_by_side != old.side_by_side:
+            self._show_compare(new.side_by_side)
+        if new.underside != old.underside:
+            self.pictures.setCurrentIndex(1 if new.underside else 0)
+            self._update_slices(self.session.frame)
+        if new.thigh_ghost != old.thigh_ghost:
+            self.thigh_ghost.set_visible(new.thigh_ghost)
+            self.on_frame(self.session.frame)
+            changed = True
+        if changed:
+            self.panel.sync()
+            self._repaint()
 
     def set_camera(self, name: str) -> None:
         """A window camera preset, or "above" (front and well above: the thigh bone's inward turn
@@ -426,7 +458,7 @@ class ClinicalViews:
         self.axial.set_show_numbers(not on)
         self.heatmap.set_bar_visible(not on)
         if not on:
-            self.thigh_ghost.set_visible(False)
+            self.session.set_display(thigh_ghost=False)
         self.story_dock.setVisible(on)
         playback = getattr(self.window, "playback", None)
         if not on and playback is not None:
@@ -448,16 +480,12 @@ class ClinicalViews:
         s = self.session
         if s.scenario.preset != step.preset:
             s.set_scenario(s.scenario_for_preset(step.preset))
-        self.overlays.set_all(step.overlays)
-        self.heatmap.set_visible(step.heatmap)
-        self.overlays.set_see_through(step.see_through)
-        w.scene.update_culling()
-        self.thigh_ghost.set_visible(step.thigh_ghost)
+        s.set_display(overlays=step.overlays, heatmap=step.heatmap, see_through=step.see_through,
+                      thigh_ghost=step.thigh_ghost)
         self.story_slice.setVisible(step.slice_view)
         self.story_underside.setVisible(step.underside)
         self.story_side.setVisible(step.slice_view or step.underside)
         self._size_story_dock(step.slice_view or step.underside)
-        self.panel.sync()
         playback = getattr(w, "playback", None)
         if step.play:
             if playback is not None:

@@ -22,7 +22,7 @@ import numpy as np
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.mechanics.measures import nearest_groove_point
-from kneeviz.transforms import apply, invert
+from kneeviz.transforms import apply, invert, unit
 
 SKYLINE_DISTANCE_MM = 260.0
 """Camera distance from the focal point: the kneecap and both condyles fill the view."""
@@ -32,10 +32,6 @@ pelvis far beyond it along the line of sight."""
 GROOVE_MARK_RGB = (235 / 255, 90 / 255, 200 / 255)
 RIDGE_MARK_RGB = (250 / 255, 215 / 255, 60 / 255)
 MARK_RADIUS_MM = 2.2
-
-
-def _unit(v: FloatArray) -> FloatArray:
-    return np.asarray(v, dtype=float) / max(float(np.linalg.norm(v)), 1e-12)
 
 
 def marks_femur(anatomy: Anatomy, T_femur_patella: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -61,10 +57,10 @@ def skyline_camera(anatomy: Anatomy, T_world_femur: FloatArray, T_world_patella:
                   for T in (T_world_femur, T_world_patella, T_world_tibia))
     apex = apply(Tp, np.asarray(anatomy.patella_landmarks.apex_mm, dtype=float))
     tub = apply(Tt, np.asarray(anatomy.tibia_landmarks.tuberosity_mm, dtype=float))
-    look = _unit(tub - apex)  # down the tendon, from above the kneecap
+    look = unit(tub - apex)  # down the tendon, from above the kneecap
     groove, ridge = marks_femur(anatomy, invert(np.asarray(T_world_femur, dtype=float))
                                 @ np.asarray(T_world_patella, dtype=float))
     focal = 0.5 * (apply(Tf, groove) + apply(Tf, ridge))
     anterior = Tp[:3, 0]  # the patella's X: out of its front face (also when mirrored)
-    up = _unit(anterior - float(anterior @ look) * look)
+    up = unit(anterior - float(anterior @ look) * look)
     return focal - SKYLINE_DISTANCE_MM * look, focal, up

@@ -200,9 +200,9 @@ class UndersideMap:
         out = np.empty((h * w, 3), dtype=np.float32)
         out[:] = np.asarray(background, dtype=np.float32) / 255.0
         out[self._flat] = rgb
-        out = out.reshape(h, w, 3)
+        grid = out.reshape(h, w, 3)
         # average each SUPERSAMPLE x SUPERSAMPLE block (strided sums: cheaper than a reduce)
-        acc = sum(out[i::SUPERSAMPLE, j::SUPERSAMPLE] for i in range(SUPERSAMPLE)
+        acc = sum(grid[i::SUPERSAMPLE, j::SUPERSAMPLE] for i in range(SUPERSAMPLE)
                   for j in range(SUPERSAMPLE))
         img = np.clip(acc * (255.0 / SUPERSAMPLE**2) + 0.5, 0.0, 255.0).astype(np.uint8)
         if not key[1]:
