@@ -42,10 +42,10 @@ def window(qtbot):  # type: ignore[no-untyped-def]
 
 
 def test_the_vmo_control_uses_the_scenario_range_and_re_solves(window) -> None:  # type: ignore[no-untyped-def]
-    from kneeviz.scenario import _RANGES
+    from kneeviz.scenario import PARAMETERS
 
     ac = window.clinical.anatomy_controls
-    lo, hi = _RANGES["vmo_strength"][:2]
+    lo, hi = PARAMETERS["vmo_strength"].low, PARAMETERS["vmo_strength"].high
     assert (ac.vmo.minimum(), ac.vmo.maximum()) == (round(100 * lo), round(100 * hi))
     assert ac.vmo.value() == round(100 * window.session.scenario.vmo_strength)
     ac.vmo.setValue(40)
@@ -103,5 +103,7 @@ def test_side_by_side_shows_the_same_frame_and_camera(qtbot, window) -> None:  #
     for a, b in zip(in_femur(cmp.healthy), in_femur(cmp.current), strict=True):
         assert np.allclose(a, b, atol=1e-6)
     assert not cmp.current.scene.actors["tibia"].GetVisibility()  # the skyline camera
+    assert s.display.side_by_side  # live view state in the Session
     cv.set_compare(False)
-    assert not cv.panel.compare.isChecked()
+    assert not cv.panel.compare.isChecked() and not cv.compare_dock.isVisible()
+    assert not s.display.side_by_side
