@@ -208,9 +208,9 @@ class AxialView(QWidget):
             return ""
         d = -self.ghost_u_mm  # the kneecap's centre is the slice's origin
         if abs(d) < 0.5:
-            return "where a healthy kneecap sits"
+            return "where a healthy\nkneecap sits"
         way = "further out" if d > 0 else "further in"
-        return f"about {abs(d):.0f} mm {way} than a healthy kneecap"
+        return f"about {abs(d):.0f} mm {way}\nthan a healthy kneecap"
 
     def _draw_outward_arrow(self, p: QPainter, sl: AxialSlice) -> None:
         """For patients: an arrow above the kneecap from the healthy kneecap's centre to this
@@ -236,7 +236,19 @@ class AxialView(QWidget):
         f.setBold(True)
         p.save()
         p.setFont(f)
-        self._label(p, QPointF(0.5 * (a.x() + b.x()), a.y() - 8.0), words, AXIS, centred=True)
+        fm = p.fontMetrics()
+        lines = words.split("\n")
+        bw = max(fm.horizontalAdvance(t) for t in lines) + 10
+        bh = len(lines) * fm.height() + 4
+        x = min(max(0.5 * (a.x() + b.x()) - bw / 2.0, 2.0), self.width() - bw - 2.0)
+        y = max(a.y() - 10.0 - bh, 2.0)
+        box = QRectF(x, y, bw, bh)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(QColor(0, 0, 0, 190)))
+        p.drawRoundedRect(box, 4.0, 4.0)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(AXIS)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, words)
         p.restore()
 
     def _draw_contact(self, p: QPainter) -> None:
@@ -364,7 +376,7 @@ class AxialView(QWidget):
                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                    "front of the knee \u2191   (axial slice through the kneecap)"
                    if self.show_numbers else
-                   "the knee cut across, seen from the feet (front at the top)")
+                   "the knee cut across (front at the top)")
 
 
 CONTACT_BAND_MM = 12.0

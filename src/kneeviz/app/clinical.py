@@ -161,7 +161,7 @@ class ClinicalViews:
         ss = QHBoxLayout(self.story_side)
         ss.setContentsMargins(0, 0, 0, 0)
         self.story_slice.setMinimumSize(220, 200)
-        ss.addWidget(self.story_slice, 2)
+        ss.addWidget(self.story_slice, 3)
         ss.addWidget(self.story_underside, 4)
         self.story_panel = StoryPanel(self.story, side_widget=self.story_side)
         self.panel = ClinicalPanel(self)

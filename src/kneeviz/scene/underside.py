@@ -262,7 +262,7 @@ def draw_underside_panel(
 
     W, H = max(120, int(size[0])), max(100, int(size[1]))
     n = max(1, len(maps))
-    fpx = int(max(9, min(30, min(H / 17.0, W / (n * 19.0)))))
+    fpx = int(max(9, min(30, min(H / 17.0, W / (n * 15.0)))))
     font, small = _font(fpx), _font(int(fpx * 0.85))
     img = Image.new("RGB", (W, H), BACKGROUND)
     draw = ImageDraw.Draw(img)
