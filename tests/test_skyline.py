@@ -34,6 +34,7 @@ def sentinel_pixels(r) -> int:  # type: ignore[no-untyped-def]
     return int(((img[:, :, 0] < 10) & (img[:, :, 1] > 245) & (img[:, :, 2] < 10)).sum())
 
 
+@pytest.mark.slow  # a real solve of the 60 deg squat (the 30 deg one is shared): about 10 s
 @pytest.mark.parametrize("flexion_deg", [30.0, 60.0])
 def test_the_skyline_view_has_no_back_face_pixels(anatomy, flexion_deg) -> None:  # type: ignore[no-untyped-def]
     from clinical_fixtures import SHORT_30, trajectory

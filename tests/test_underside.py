@@ -38,6 +38,7 @@ def lateral_pixel_share(lay, mask) -> float:  # type: ignore[no-untyped-def]
     return float(lateral.mean())
 
 
+@pytest.mark.slow  # the severe preset's real solve (the healthy one is shared): about 6 s
 def test_the_load_moves_to_the_lateral_facet_on_the_image(anatomy) -> None:  # type: ignore[no-untyped-def]
     from clinical_fixtures import trajectory
 
