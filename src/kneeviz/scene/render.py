@@ -238,7 +238,9 @@ def label_halves(image: np.ndarray, titles: tuple[str, ...]) -> np.ndarray:
     w = img.width // max(1, n)
     font = _font(int(min(26, max(11, img.height / 26))))
     for k, title in enumerate(titles):
-        draw.text((k * w + w / 2, 6), title, fill=CAPTION_FG, font=font, anchor="mt",
+        # below the views' own corner labels (the skyline's side names)
+        draw.text((k * w + w / 2, int(0.08 * img.height)), title, fill=CAPTION_FG, font=font,
+                  anchor="mt",
                   stroke_width=2, stroke_fill=CAPTION_BG)
         if k:
             draw.line([(k * w, 0), (k * w, img.height)], fill=CAPTION_BG, width=3)

@@ -42,9 +42,9 @@ class SkylineMarks:
         lateral_right = scene.anatomy.side != "left"
         outer, inner = "outer side (lateral)", "inner side (medial)"
         self.sides = [
-            plotter.add_text(inner if lateral_right else outer, position="left_edge",
+            plotter.add_text(inner if lateral_right else outer, position="upper_left",
                              font_size=10, color="white", name=f"{KEY_NAME}-left", render=False),
-            plotter.add_text(outer if lateral_right else inner, position="right_edge",
+            plotter.add_text(outer if lateral_right else inner, position="upper_right",
                              font_size=10, color="white", name=f"{KEY_NAME}-right",
                              render=False),
         ]
