@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 
 VIEW_SIZE = (1280, 800)
 
@@ -381,6 +382,7 @@ def main() -> None:
         fps = played_fps(w)
         print(f"playback at {VIEW_SIZE[0]}x{VIEW_SIZE[1]}, no multisampling, whole app, solved "
               f"squat (pressure colours, ghost, contact dots): {fps:.1f} frames/s")
+        _patient_views(w, pump, played_fps)
     else:
         print("playback of a solved squat: not measured (the solve did not finish)")
     w.close()
@@ -392,6 +394,36 @@ def main() -> None:
             r.render(view.poses(k % view.n_frames), None)
         print(f"offscreen at {VIEW_SIZE[0]}x{VIEW_SIZE[1]}, same scene: "
               f"{60 / (time.perf_counter() - t0):.1f} frames/s")
+
+
+def _patient_views(w: Any, pump: Any, played_fps: Any) -> None:
+    """The same solved squat with the patient views on: the kneecap's underside maps and the
+    skyline camera's capped cut every frame, then the side-by-side healthy | this setting too."""
+    cv = w.clinical
+    cv.pictures.setCurrentIndex(1)
+    w.set_camera("skyline")
+    pump(1.0)
+    print(f"  with the underside maps and the skyline view (capped cut): {played_fps(w):.1f} "
+          "frames/s")
+    cv.set_compare(True)
+    pump(1.0)
+    print(f"  and side by side healthy | this setting: {played_fps(w):.1f} frames/s")
+    t0 = time.perf_counter()
+    n = w.session.view.n_frames
+    for k in range(20):
+        w.session.set_frame((n // 4 + k) % n)
+        cv._update_slices(w.session.frame)
+        app_process(w)
+    print(f"  paused frame steps with all of them (3D, slice, maps, side by side): "
+          f"{1000 * (time.perf_counter() - t0) / 20:.0f} ms each")
+    cv.set_compare(False)
+    w.set_camera("front")
+
+
+def app_process(w: Any) -> None:
+    from PyQt6.QtWidgets import QApplication
+
+    QApplication.processEvents()
 
 
 if __name__ == "__main__":

@@ -40,6 +40,12 @@ class DisplayState:
     """The kneecap drawn see-through (the contact beneath it visible)."""
     follow: bool = True
     """The camera keeps the knee in view as it travels through the squat."""
+    side_by_side: bool = False
+    """The healthy squat's 3D view beside this setting's (kneeviz.app.compare_view)."""
+    underside: bool = False
+    """The clinical dock shows the kneecap's underside map (else the axial slice)."""
+    thigh_ghost: bool = False
+    """The healthy thigh bone drawn as a green ghost (story mode's step 3)."""
 
 
 CACHE_CAP_BYTES = 24 * 1024 * 1024

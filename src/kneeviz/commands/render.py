@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from kneeviz.scenario import Scenario
     from kneeviz.simulation import Trajectory
 
-VIEW_CHOICES = ("front", "side", "skyline", "closeup", "whole-leg", "split")
+VIEW_CHOICES = ("front", "side", "skyline", "closeup", "whole-leg", "split", "underside", "compare")
 DEFAULT_VIDEO_FPS = 30.0
 DEFAULT_STRIP_RATE_HZ = 10.0
 """A PNG needs only a few frames: the descent is simulated at 10 Hz (about 6 deg a step at the
@@ -59,7 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     o.add_argument("--out", required=True, metavar="FILE",
                    help="output file: .mp4, .gif (the squat) or .png (frame strip / one frame)")
     o.add_argument("--view", choices=VIEW_CHOICES,
-                   help="camera (default: front, or the scenario file's); split = front + skyline")
+                   help="camera (default: front, or the scenario file's); split = front + skyline; "
+                        "underside = the kneecap's pressure map seen from the thigh bone, healthy "
+                        "beside this setting; compare = healthy | this setting, skyline camera")
     o.add_argument("--heatmap", action="store_true", default=None,
                    help="colour the cartilage by contact pressure")
     o.add_argument("--size", metavar="WxH",
@@ -141,6 +143,18 @@ def simulate_with_progress(anatomy: Anatomy, scenario: Scenario, *, descent: boo
     return traj
 
 
+def healthy_reference(anatomy: Anatomy, scenario: Scenario, view: str, suffix: str,
+                      until_s: float | None) -> Any:
+    """The healthy squat with the same timing, for the views that show it beside this one
+    (None for the others)."""
+    from kneeviz.scene.render import REFERENCE_VIEWS, TrajectoryFrames
+
+    if view not in REFERENCE_VIEWS:
+        return None
+    return TrajectoryFrames(simulate_with_progress(anatomy, scenario.for_preset("healthy"),
+                                                   descent=suffix == ".png", until_s=until_s))
+
+
 def run(args: argparse.Namespace) -> int:
     from kneeviz.scene.render import (
         OUTPUT_SUFFIXES,
@@ -204,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     traj = simulate_with_progress(anatomy, scenario, descent=suffix == ".png",
                                   until_s=until_s)
+    reference = healthy_reference(anatomy, scenario, view, suffix, until_s)
     t_sim = time.perf_counter() - t0
     from kneeviz.result_check import check_result
 
@@ -218,17 +233,18 @@ def run(args: argparse.Namespace) -> int:
 
         flex = np.asarray(traj["knee_flexion_deg"])
         i = int(np.argmin(np.abs(flex - args.flexion)))
-        path = render_still(out, anatomy, source, options, i)
+        path = render_still(out, anatomy, source, options, i, reference=reference)
         what = f"the frame at {flex[i]:.1f} deg knee flexion"
     elif suffix == ".png":
         bar = ProgressBar("rendering", 6)
-        path = render_strip(out, anatomy, source, options, progress=lambda d, n: bar.update(d))
+        path = render_strip(out, anatomy, source, options, progress=lambda d, n: bar.update(d),
+                            reference=reference)
         bar.finish()
         what = "a strip of frames through the descent"
     else:
         bar = ProgressBar("rendering", traj.n_frames)
         path = render_video(out, anatomy, source, options, scenario.frame_rate_hz,
-                            progress=lambda d, n: bar.update(d))
+                            progress=lambda d, n: bar.update(d), reference=reference)
         bar.finish()
         what = (f"{traj.n_frames} frames, {size[0]}x{size[1]}, "
                 f"{scenario.frame_rate_hz:g} fps, {traj.n_frames / scenario.frame_rate_hz:.1f} s")

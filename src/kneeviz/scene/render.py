@@ -33,9 +33,13 @@ from kneeviz.errors import KneevizError
 from kneeviz.safe_read import shown
 from kneeviz.scenario import HIP_PARAMETERS, PARAMETERS
 
-VIEWS = ("front", "side", "skyline", "closeup", "whole-leg", "split")
+VIEWS = ("front", "side", "skyline", "closeup", "whole-leg", "split", "underside", "compare")
 """Camera views a rendering can use (the scene's presets); split puts the front view beside the
-skyline view."""
+skyline view; underside is the kneecap's pressure map seen from the thigh bone, healthy beside
+this setting (kneeviz.scene.underside); compare the healthy squat beside this setting's, same
+camera (the skyline), same frame (kneeviz.scene.compare). The last two need the healthy squat
+(`reference`)."""
+REFERENCE_VIEWS = ("underside", "compare")
 SPLIT_VIEWS = ("front", "skyline")
 OUTPUT_SUFFIXES = (".mp4", ".gif", ".png")
 MACRO_BLOCK = 16
@@ -225,6 +229,25 @@ def caption_lines(source: FrameSource, i: int, title: str
     return [first, second]
 
 
+def label_halves(image: np.ndarray, titles: tuple[str, ...]) -> np.ndarray:
+    """Titles written at the top of equal-width panels of an image (the compare view's)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.fromarray(np.ascontiguousarray(image))
+    draw = ImageDraw.Draw(img)
+    n = len(titles)
+    w = img.width // max(1, n)
+    font = _font(int(min(26, max(11, img.height / 26))))
+    for k, title in enumerate(titles):
+        # below the views' own corner labels (the skyline's side names)
+        draw.text((k * w + w / 2, int(0.08 * img.height)), title, fill=CAPTION_FG, font=font,
+                  anchor="mt",
+                  stroke_width=2, stroke_fill=CAPTION_BG)
+        if k:
+            draw.line([(k * w, 0), (k * w, img.height)], fill=CAPTION_BG, width=3)
+    return np.asarray(img)
+
+
 # -- pressure heat map --------------------------------------------------------------------------
 def pressure_colours(n: int = 256) -> np.ndarray:
     """The app's heat-map ramp (kneeviz.scene.heatmap) as uint8 (n, 3), for the caption's bar."""
@@ -253,7 +276,8 @@ class _HeatMap:
 
     SPREAD_MM = 6.0
 
-    def __init__(self, scene: Any, pressures: dict[str, np.ndarray | None]) -> None:
+    def __init__(self, scene: Any, pressures: dict[str, np.ndarray | None],
+                 see_through: bool = True) -> None:
         from kneeviz.scene.heatmap import PressureHeatmap
 
         class _NoBar(PressureHeatmap):
@@ -268,7 +292,7 @@ class _HeatMap:
                 self._spread[name] = self._spread_map(np.asarray(mesh.vertices_mm),
                                                       pressures.get(name))
         patella = scene.actors.get("patella")
-        if patella is not None:
+        if patella is not None and see_through:
             patella.prop.opacity = 0.5
 
     @classmethod
@@ -318,35 +342,46 @@ def use_offscreen_gl() -> None:
 class SquatRenderer:
     """Renders frames of one squat offscreen: `frame(i)` -> (H, W, 3) uint8 with the caption."""
 
-    def __init__(self, anatomy: Anatomy, source: FrameSource, options: RenderOptions) -> None:
+    def __init__(self, anatomy: Anatomy, source: FrameSource, options: RenderOptions,
+                 reference: FrameSource | None = None) -> None:
+        """`reference`: the healthy squat (same frames) for the underside and compare views."""
         use_offscreen_gl()
         from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET
         from kneeviz.scene.offscreen import OffscreenRenderer
 
         self.anatomy = anatomy
         self.source = source
+        self.reference = reference
         self.options = options
         self.size = check_size(options.size)
         w, h = self.size
         self.caption_h = caption_height(self.size)
         h3d = h - self.caption_h
-        views = SPLIT_VIEWS if options.view == "split" else (options.view,)
+        if options.view in REFERENCE_VIEWS and reference is None:
+            raise KneevizError(f"the {options.view} view needs the healthy squat to compare with")
+        views: tuple[str, ...] = (SPLIT_VIEWS if options.view == "split" else
+                                  () if options.view == "underside" else
+                                  ("compare", "compare") if options.view == "compare" else
+                                  (options.view,))
         widths = [w // 2, w - w // 2] if len(views) == 2 else [w]
         self.views = views
+        self._sources = [reference, source] if options.view == "compare" else \
+            [source] * len(views)
+        self._panel_size = (w, h3d)
         self._renderers: list[Any] = []
         self._heat: list[_HeatMap] = []
         self.vmax = pressure_scale_mpa()
         try:
-            for vw in widths:
+            for vw, src in zip(widths, self._sources, strict=False):
                 r = OffscreenRenderer(anatomy, (vw, h3d), multi_samples=options.multi_samples,
                                       triangle_budget=None if options.full_detail
                                       else APP_TRIANGLE_BUDGET)
                 self._renderers.append(r)
                 if options.heatmap:
                     self._heat.append(_HeatMap(r.scene, {
-                        "patella_cartilage": getattr(source, "patella_pressure_mpa", None),
-                        "femur_cartilage": getattr(source, "femur_pressure_mpa", None),
-                    }))
+                        "patella_cartilage": getattr(src, "patella_pressure_mpa", None),
+                        "femur_cartilage": getattr(src, "femur_pressure_mpa", None),
+                    }, see_through=options.view not in ("skyline", "compare")))
         except Exception:
             self.close()
             raise
@@ -355,22 +390,59 @@ class SquatRenderer:
     def n_frames(self) -> int:
         return int(self.source.n_frames)
 
+    def _pressures(self, src: Any, i: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+        pp = getattr(src, "patella_pressure_mpa", None)
+        fp = getattr(src, "femur_pressure_mpa", None)
+        j = min(i, int(src.n_frames) - 1)
+        return (None if pp is None else np.asarray(pp[j], dtype=np.float32),
+                None if fp is None else np.asarray(fp[j], dtype=np.float32))
+
     def render_3d(self, i: int) -> np.ndarray:
-        """The 3D part of frame i (no caption)."""
-        poses = self.source.poses(i)
-        pat = fem = None
-        if self.options.heatmap:
-            pp = getattr(self.source, "patella_pressure_mpa", None)
-            fp = getattr(self.source, "femur_pressure_mpa", None)
-            pat = None if pp is None else np.asarray(pp[i], dtype=np.float32)
-            fem = None if fp is None else np.asarray(fp[i], dtype=np.float32)
+        """The 3D part of frame i (no caption); the underside view's maps."""
+        if self.options.view == "underside":
+            from kneeviz.scene.compare import COMPARE_TITLES
+            from kneeviz.scene.underside import UndersideMapSpec, draw_underside_panel
+
+            assert self.reference is not None
+            specs = [UndersideMapSpec(t, self._pressures(s, i)[0]) for t, s in
+                     zip(COMPARE_TITLES, (self.reference, self.source), strict=True)]
+            return draw_underside_panel(self.anatomy, specs, self._panel_size)[0]
         images = []
+        if self.options.view == "compare":
+            return self._render_compare(i)
+        pat, fem = self._pressures(self.source, i) if self.options.heatmap else (None, None)
         for k, (r, view) in enumerate(zip(self._renderers, self.views, strict=True)):
             if self._heat:
                 self._heat[k].set(pat, fem)
-            images.append(r.render(poses, camera=view))
+            images.append(r.render(self.source.poses(i), camera=view))
         img = np.concatenate(images, axis=1) if len(images) > 1 else images[0]
         return np.ascontiguousarray(img[:, :, :3])
+
+    def _render_compare(self, i: int) -> np.ndarray:
+        """Healthy | this setting: this setting's skyline camera, carried to the healthy squat
+        relative to the thigh bone (kneeviz.scene.compare)."""
+        from kneeviz.scene.compare import COMPARE_CAMERA, COMPARE_TITLES, carry_camera
+
+        healthy, this = self._renderers
+        assert self.reference is not None
+        j = min(i, int(self.reference.n_frames) - 1)
+        for k, (src, idx) in enumerate(((self.reference, j), (self.source, i))):
+            self._renderers[k].scene.set_poses(src.poses(idx))
+            if self._heat:
+                self._heat[k].set(*self._pressures(src, idx))
+        this.scene.set_camera(COMPARE_CAMERA)
+        healthy.scene.set_camera(COMPARE_CAMERA)  # hides the same parts, shows the marks
+        D = self.anatomy.T_display_model
+        cam = this.plotter.camera
+        pos, foc, up = carry_camera(np.array(cam.position), np.array(cam.focal_point),
+                                    np.array(cam.up), D @ this.scene.pose_of("femur"),
+                                    D @ healthy.scene.pose_of("femur"))
+        healthy.plotter.camera_position = [tuple(pos), tuple(foc), tuple(up)]
+        healthy.scene.set_preset_parts(COMPARE_CAMERA)  # the cut follows the carried camera
+        healthy.plotter.reset_camera_clipping_range()
+        images = [r.render({}, camera=None)[:, :, :3] for r in (healthy, this)]
+        return np.ascontiguousarray(label_halves(np.concatenate(images, axis=1),
+                                                 COMPARE_TITLES))
 
     def frame(self, i: int) -> np.ndarray:
         """Frame i: the 3D view(s) over the caption strip, exactly `size` pixels."""
@@ -591,9 +663,10 @@ def render_video(
     fps: float,
     *,
     progress: Callable[[int, int], None] | None = None,
+    reference: FrameSource | None = None,
 ) -> Path:
     """Every frame of `source` into an MP4 or GIF at `fps` frames per second."""
-    with SquatRenderer(anatomy, source, options) as r, VideoWriter(path, fps) as w:
+    with SquatRenderer(anatomy, source, options, reference) as r, VideoWriter(path, fps) as w:
         for done in iter_video(r, w):
             if progress is not None:
                 progress(done, r.n_frames)
@@ -636,11 +709,12 @@ def render_strip(
     count: int = 6,
     columns: int = 3,
     progress: Callable[[int, int], None] | None = None,
+    reference: FrameSource | None = None,
 ) -> Path:
     """A PNG of `count` frames through the descent; each tile is `options.size`."""
     picks = strip_frames(source, count)
     images = []
-    with SquatRenderer(anatomy, source, options) as r:
+    with SquatRenderer(anatomy, source, options, reference) as r:
         for k, i in enumerate(picks):
             images.append(r.frame(i))
             if progress is not None:
@@ -654,8 +728,9 @@ def render_still(
     source: FrameSource,
     options: RenderOptions,
     frame: int,
+    reference: FrameSource | None = None,
 ) -> Path:
     """One captioned frame as a PNG."""
-    with SquatRenderer(anatomy, source, options) as r:
+    with SquatRenderer(anatomy, source, options, reference) as r:
         return write_png(path, r.frame(frame))
 
