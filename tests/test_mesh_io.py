@@ -605,7 +605,8 @@ def test_real_mesh_in_metres_detected(shared_meshes_dir: Path, tmp_path: Path) -
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     data=st.binary(min_size=1, max_size=3000),
@@ -623,7 +624,8 @@ def test_random_bytes_load_or_refuse(tmp_path: Path, data: bytes, ext: str) -> N
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     coords=st.lists(

@@ -118,7 +118,7 @@ def test_kneecap_height_and_groove_controls(qtbot, window) -> None:  # type: ign
     ac.loader = loader
     assert ac.sulcus.isEnabled()
     ac.set_sulcus_angle(152.0)
-    qtbot.waitUntil(lambda: not ac.loading, timeout=20000)
+    qtbot.waitUntil(lambda: not ac.loading, timeout=90000)
     assert calls == [152.0]
     assert w.session.anatomy.knee_spec.sulcus_angle_deg == 152.0
     assert "dysplasia" in ac.sulcus_label.text()

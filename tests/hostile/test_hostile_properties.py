@@ -30,7 +30,8 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(values=st.dictionaries(st.sampled_from(FIELDS), json_values, min_size=1, max_size=4))
 def test_any_json_in_scenario_fields(values: dict[str, Any]) -> None:
     doc = scenario_file_dict(ScenarioFile(scenario=Scenario.from_preset("healthy")))
@@ -52,7 +53,8 @@ def test_any_json_in_scenario_fields(values: dict[str, Any]) -> None:
             assert math.isclose(float(got), float(value), rel_tol=1e-12)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(1, 400), seed=st.integers(0, 2**31 - 1),
        spread=st.tuples(*[st.floats(1e-3, 600.0)] * 3),
        bone=st.sampled_from(["femur", "patella", "tibia"]))

@@ -32,6 +32,9 @@ N_BANDS = 12
 MIN_END_TO_SHAFT = 1.25
 """A long bone's widest end is well over 1.25x its narrowest shaft band (femoral condyles about
 80 mm vs a 28 mm shaft, the tibial plateau about 75 vs 25); a rod or cylinder is about 1."""
+MIN_SHARED_EDGES = 0.5
+"""Of a bone surface's edges nearly all are shared by two triangles (a closed surface: all; a
+segmentation with holes: well over 90 %); a loose soup of triangles shares none."""
 LONG_RATIO = 2.0
 """Principal extent ratio above which a mesh is a long bone (identify_bone's rule)."""
 
@@ -58,6 +61,10 @@ def shape_problem(mesh: SurfaceMesh) -> str | None:
     pts = v[used]
     if not np.isfinite(pts).all():
         return "has NaN or infinite coordinates: export the mesh again"
+    shared = _shared_edge_fraction(np.asarray(mesh.faces))
+    if shared < MIN_SHARED_EDGES:
+        return (f"is a loose set of triangles ({100 * shared:.0f} % of their edges are shared "
+                "with another triangle), not a connected surface; export the bone's surface")
     ext, axes = _principal(pts)
     if float(ext[2]) < MIN_THICKNESS_MM:
         return (f"is flat ({ext[0]:.0f} x {ext[1]:.1f} x {ext[2]:.2g} mm): a sheet or a single "
@@ -85,6 +92,13 @@ def shape_problem(mesh: SurfaceMesh) -> str | None:
                 "mm: a rod or cylinder, not a bone, whose ends are wider than its shaft); "
                 "export the bone's surface")
     return None
+
+
+def _shared_edge_fraction(faces: np.ndarray) -> float:
+    """The fraction of distinct edges that two or more triangles share."""
+    e = np.sort(faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
+    _, counts = np.unique(e, axis=0, return_counts=True)
+    return float(np.count_nonzero(counts >= 2)) / max(len(counts), 1)
 
 
 MAX_PATELLA_ROUNDNESS = 0.85
