@@ -10,7 +10,7 @@ converge keeps its best finite pose and is flagged (`converged` False): never Na
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,8 +147,13 @@ def solve_poses(
     *,
     on_frame: Callable[[int, FrameSolution], None] | None = None,
     off_groove: Callable[[FloatArray], bool] | None = None,
+    skip: Sequence[bool] | None = None,
 ) -> list[FrameSolution]:
     """Solve a sequence of frames, each warm-started from the previous one.
+
+    `skip[i]` True: frame i is one the model cannot answer (a recorded foot off the ground, see
+    kneeviz.motion.from_recording); it is evaluated once at the last solved pose and flagged
+    unconverged, and the next frame starts from the last solved one.
 
     `off_groove(T_femur_patella)` says whether a balanced pose has the kneecap off its groove (a
     dislocation). From such a frame on no pose is a result (measures.dislocated_frames), so the
@@ -163,10 +168,13 @@ def solve_poses(
     dislocated_at: FloatArray | None = None
     good: list[tuple[int, FloatArray]] = []  # the last converged frames (index, pose)
     for i in range(len(T_femur_tibia)):
-        if dislocated_at is not None:
+        skipped = skip is not None and bool(skip[i])
+        if dislocated_at is not None or skipped:
+            held = dislocated_at if dislocated_at is not None else (
+                good[-1][1] if good else model.T_femur_patella_ref)
             q = loads.quadriceps_force_n(float(extensor_moment_nmm[i]), arm, body_mass_kg)
-            w = evaluate(model, dislocated_at, T_femur_tibia[i], T_femur_pelvis[i], q)
-            sol = FrameSolution(dislocated_at, False, 0, float(np.linalg.norm(w.force_n)),
+            w = evaluate(model, held, T_femur_tibia[i], T_femur_pelvis[i], q)
+            sol = FrameSolution(held, False, 0, float(np.linalg.norm(w.force_n)),
                                 float(np.linalg.norm(w.moment_nmm)), q, w)
             out.append(sol)
             if on_frame is not None:
@@ -288,7 +296,8 @@ def simulate(
     moments = np.array(
         [
             loads.extensor_moment_nmm(
-                kin.knee_centre_world_mm[i], kin.ankle_centre_world_mm[i], scenario.body_mass_kg
+                kin.knee_centre_world_mm[i], kin.ankle_centre_world_mm[i], scenario.body_mass_kg,
+                legs=kin.legs_loaded,
             )
             for i in range(n)
         ]
@@ -301,6 +310,7 @@ def simulate(
     sols = solve_poses(
         model, kin.T_femur_tibia, T_femur_pelvis, moments, scenario.body_mass_kg,
         on_frame=on_frame, off_groove=off_groove,
+        skip=[bool(r) for r in kin.not_solvable] if kin.not_solvable else None,
     )
     return assemble_trajectory(anatomy, scenario, model, kin, sols)
 
@@ -382,6 +392,8 @@ def assemble_trajectory(
         "frames_converged": int(converged.sum()),
         "n_frames": n,
     }
+    if kin.not_solvable:
+        meta["not_solved"] = {str(i): r for i, r in enumerate(kin.not_solvable) if r}
     return Trajectory(
         scenario=scenario,
         knee_name=anatomy.name,
