@@ -1,4 +1,12 @@
-"""`kneeviz simulate`: solve the squat and write per-frame results (JSON, CSV or NPZ).
+"""`kneeviz simulate`: solve the squat and write per-frame results (JSON, CSV, NPZ or OpenSim .sto).
+
+    kneeviz simulate --preset pfp --out pfp.json
+    kneeviz simulate --motion squat.mot --side l --stance single --out squat.sto
+
+With --motion the squat is the recording (kneeviz.motion.from_recording) and the hip options
+change it; frames the model cannot answer (a foot off the ground, a knee or hip beyond range)
+are flagged not converged, with their reasons in the JSON meta ("not_solved").
+.sto: an OpenSim storage file (kneeviz.opensim_storage) for OpenSim's tools and plotting.
 
 JSON: {"meta": {scenario, knee, version, ...}, "frames": [{...}, ...]}; CSV: one row per frame;
 NPZ (written with allow_pickle=False): every per-frame column plus the patella poses and the
@@ -19,7 +27,7 @@ import numpy as np
 from kneeviz.errors import KneevizError
 from kneeviz.file_paths import folder_problem
 
-FORMATS = (".json", ".csv", ".npz")
+FORMATS = (".json", ".csv", ".npz", ".sto")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,8 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patella", type=Path, default=None, help="patella mesh")
     parser.add_argument("--tibia", type=Path, default=None, help="tibia mesh")
     parser.add_argument("--pelvis", type=Path, default=None, help="pelvis mesh (optional)")
+    from kneeviz.commands.motion_args import add_motion_arguments
+
+    add_motion_arguments(parser)
     parser.add_argument("--out", type=Path, required=True, metavar="FILE",
-                        help="output file: .json, .csv or .npz")
+                        help="output file: .json, .csv, .npz or .sto (OpenSim storage)")
 
 
 def scenario_from_args(args: argparse.Namespace) -> Any:
@@ -98,17 +109,22 @@ def run(args: argparse.Namespace) -> int:
         raise KneevizError(problem, out)
     scenario = scenario_from_args(args)
     anatomy = anatomy_from_args(args)
+    from kneeviz.commands.motion_args import motion_kinematics, not_solved_summary
     from kneeviz.simulation import simulate
 
-    traj = simulate(anatomy, scenario)
+    kin = motion_kinematics(args, anatomy, scenario)
+    traj = simulate(anatomy, scenario, kinematics=kin)
     write_trajectory(traj, out)
-    n_bad = int((~traj.converged).sum())
+    skipped = np.array([bool(r) for r in kin.not_solvable]) if (
+        kin is not None and kin.not_solvable) else np.zeros(traj.n_frames, dtype=bool)
+    n_bad = int((~traj.converged & ~skipped).sum())
     n_off = int(np.count_nonzero(traj["dislocated"]))
     print(
         f"{traj.n_frames} frames of {anatomy.name} ({scenario.preset}) -> {out}"
         + (f"; {n_bad} frame(s) did not converge (flagged 'converged': false)" if n_bad else "")
         + (f"; the kneecap came off its groove: {n_off} frame(s) are not results (flagged "
            "'dislocated': true)" if n_off else "")
+        + not_solved_summary(kin)
     )
     return 0
 
@@ -122,6 +138,11 @@ def meta_of(traj: Any) -> dict[str, Any]:
 def write_trajectory(traj: Any, out: Path) -> None:
     """Write a Trajectory as JSON, CSV or NPZ, chosen by the file suffix."""
     suffix = out.suffix.lower()
+    if suffix == ".sto":
+        from kneeviz.opensim_storage import write_storage
+
+        write_storage(out, traj, name=f"kneeviz {traj.knee_name}")
+        return
     try:
         if suffix == ".json":
             with out.open("w", encoding="utf-8") as fh:

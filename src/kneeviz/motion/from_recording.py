@@ -86,6 +86,7 @@ class RecordedCurves:
     foot_height_m: FloatArray | None
     """How far the pelvis stands above what the leg's angles allow (0 = foot on the ground)."""
     not_solvable: tuple[str, ...]
+    """Per frame, why it is not solved ("kind: detail"), "" where it is."""
     notes: tuple[str, ...]
 
     @property
@@ -161,16 +162,17 @@ def recorded_curves(rec: Recording, frame_rate_hz: float) -> RecordedCurves:
     for i in range(n):
         if off[i]:
             assert foot is not None
-            reasons.append(f"foot off the ground (about {100.0 * foot[i]:.0f} cm up)")
+            reasons.append(f"foot off the ground: about {100.0 * foot[i]:.0f} cm up")
         elif not KNEE_RANGE_DEG[0] <= knee[i] <= KNEE_RANGE_DEG[1]:
-            reasons.append(f"knee flexion {knee[i]:.0f} deg is beyond the model's "
-                           f"{KNEE_RANGE_DEG[0]:g}..{KNEE_RANGE_DEG[1]:g} deg")
+            reasons.append(f"knee beyond range: flexion {knee[i]:.0f} deg, the model answers "
+                           f"{KNEE_RANGE_DEG[0]:g}..{KNEE_RANGE_DEG[1]:g}")
         elif not ROTATION_RANGE_DEG[0] <= rot[i] <= ROTATION_RANGE_DEG[1]:
-            reasons.append(f"femoral rotation {rot[i]:.0f} deg relative to the foot is beyond "
-                           f"{ROTATION_RANGE_DEG[0]:g}..{ROTATION_RANGE_DEG[1]:g} deg")
+            lo, hi = ROTATION_RANGE_DEG
+            reasons.append(f"hip rotation beyond range: {rot[i]:.0f} deg relative to the foot, "
+                           f"the model answers {lo:g}..{hi:g}")
         elif not ADDUCTION_RANGE_DEG[0] <= add[i] <= ADDUCTION_RANGE_DEG[1]:
-            reasons.append(f"femoral adduction {add[i]:.0f} deg is beyond "
-                           f"{ADDUCTION_RANGE_DEG[0]:g}..{ADDUCTION_RANGE_DEG[1]:g} deg")
+            reasons.append(f"hip adduction beyond range: {add[i]:.0f} deg from standing, the "
+                           f"model answers {ADDUCTION_RANGE_DEG[0]:g}..{ADDUCTION_RANGE_DEG[1]:g}")
         else:
             reasons.append("")
     if all(reasons):
@@ -216,7 +218,18 @@ def recorded_kinematics(
     )
 
 
+def not_solved_counts(reasons: tuple[str, ...]) -> dict[str, int]:
+    """How many frames are not solved, by kind ("foot off the ground": 40, ...)."""
+    counts: dict[str, int] = {}
+    for r in reasons:
+        if r:
+            kind = r.split(":", 1)[0]
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
 __all__ = [
+    "not_solved_counts",
     "STANCES",
     "RecordedCurves",
     "check_stance",
