@@ -6,9 +6,11 @@
     kneeviz render --preset pfp --flexion 30 --view closeup --out pfp-30deg.png
     kneeviz render --scenario lecture.kneeviz.json --out lecture.gif
     kneeviz render --femur F.stl --patella P.stl --tibia T.stl --preset pfp --out patient.mp4
+    kneeviz render --motion squat.mot --femoral-ir -5 --out squat-less-turn.mp4
 
 A .png is a strip of six frames through the descent (each tile --size), or the one frame at
---flexion DEG. Needs no display. A progress bar shows on a terminal.
+--flexion DEG (with --motion: frames across the whole recording, or its solved frame nearest
+that flexion). Needs no display. A progress bar shows on a terminal.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--scenario", metavar="FILE",
                    help="a saved .kneeviz.json scenario (its knee, parameters and view); "
                         "the options above override it")
+    from kneeviz.commands.motion_args import add_motion_arguments
+
+    add_motion_arguments(s)
     k = parser.add_argument_group("a patient's knee (all three, or none for the default knee)")
     k.add_argument("--femur", metavar="F", help="femur mesh file")
     k.add_argument("--patella", metavar="P", help="patella mesh file (same scan)")
@@ -147,14 +152,16 @@ def rate_for_time(scenario: Scenario, t_s: float, low_hz: float = 5.0, high_hz: 
 
 
 def simulate_with_progress(anatomy: Anatomy, scenario: Scenario, *, descent: bool = False,
-                           until_s: float | None = None, stream: Any = None) -> Trajectory:
-    """simulate(), optionally only the descent (up to `until_s`), with a terminal progress bar."""
+                           until_s: float | None = None, stream: Any = None,
+                           kinematics: Any = None) -> Trajectory:
+    """simulate(), optionally only the descent (up to `until_s`), with a terminal progress bar;
+    `kinematics` (a recording's) are simulated whole."""
     from kneeviz.motion.squat import squat_kinematics
     from kneeviz.scene.render import ProgressBar
     from kneeviz.simulation import simulate
 
-    kin = squat_kinematics(anatomy, scenario)
-    if descent or until_s is not None:
+    kin = kinematics if kinematics is not None else squat_kinematics(anatomy, scenario)
+    if kinematics is None and (descent or until_s is not None):
         kin = descent_only(kin, scenario, until_s)
     bar = ProgressBar("simulating", kin.n_frames, stream)
     traj = simulate(anatomy, scenario, kinematics=kin,
@@ -240,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
         frame_rate_hz=rate,
     )
     until_s = None
-    if args.flexion is not None:
+    if args.flexion is not None and args.motion is None:
         if args.flexion > scenario.max_flexion_deg:
             raise KneevizError(
                 f"--flexion {args.flexion:g} deg is deeper than this squat goes "
@@ -260,9 +267,14 @@ def run(args: argparse.Namespace) -> int:
     size = check_size(size)
 
     anatomy = load_knee(args, doc, scenario)
+    from kneeviz.commands.motion_args import motion_kinematics, not_solved_summary
+
+    kin = motion_kinematics(args, anatomy, scenario)
+    if kin is not None and not (doc is not None and doc.name):
+        title = f"{Path(args.motion).name} ({scenario.preset})"
     t0 = time.perf_counter()
     traj = simulate_with_progress(anatomy, scenario, descent=suffix == ".png",
-                                  until_s=until_s)
+                                  until_s=until_s, kinematics=kin)
     t_sim = time.perf_counter() - t0
     source = TrajectoryFrames(traj)
     options = RenderOptions(view=view, heatmap=heatmap, size=size, title=title,
@@ -273,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
         import numpy as np
 
         flex = np.asarray(traj["knee_flexion_deg"])
-        i = int(np.argmin(np.abs(flex - args.flexion)))
+        i = int(np.argmin(np.where(traj.converged, np.abs(flex - args.flexion), np.inf)))
         path = render_still(out, anatomy, source, options, i)
         what = f"the frame at {flex[i]:.1f} deg knee flexion"
     elif suffix == ".png":
@@ -289,9 +301,11 @@ def run(args: argparse.Namespace) -> int:
         what = (f"{traj.n_frames} frames, {size[0]}x{size[1]}, "
                 f"{scenario.frame_rate_hz:g} fps, {traj.n_frames / scenario.frame_rate_hz:.1f} s")
     t_render = time.perf_counter() - t0
-    n_bad = int((~traj.converged).sum())
+    skipped = sum(1 for r in (kin.not_solvable if kin is not None else ()) if r)
+    n_bad = int((~traj.converged).sum()) - skipped
     print(f"wrote {path} ({what}; view {view}{', heat map' if heatmap else ''})")
     print(f"simulated {traj.n_frames} frames in {t_sim:.1f} s, rendered in {t_render:.1f} s"
-          + (f"; {n_bad} frame(s) did not converge" if n_bad else ""))
+          + (f"; {n_bad} frame(s) did not converge" if n_bad else "")
+          + not_solved_summary(kin))
     sys.stdout.flush()
     return 0
