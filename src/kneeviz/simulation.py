@@ -31,7 +31,8 @@ from kneeviz.mechanics.equilibrium import (
     solve_frame,
     tendon_seated_pose,
 )
-from kneeviz.motion.squat import SquatKinematics, squat_kinematics
+from kneeviz.motion.from_recording import scenario_kinematics
+from kneeviz.motion.squat import SquatKinematics
 from kneeviz.scenario import Scenario
 from kneeviz.transforms import invert
 
@@ -288,7 +289,7 @@ def simulate(
 ) -> Trajectory:
     """Simulate the squat `scenario` on the knee `anatomy` (see the module docstring)."""
     scenario.validate()
-    kin = kinematics if kinematics is not None else squat_kinematics(anatomy, scenario)
+    kin = kinematics if kinematics is not None else scenario_kinematics(anatomy, scenario)
     model = model_for(anatomy, scenario)
     n = kin.n_frames
     T_femur_world = invert(kin.T_world_femur)

@@ -147,10 +147,10 @@ def view_from_trajectory(traj: Any) -> SquatView:
 
 
 def kinematics(anatomy: Anatomy, scenario: Scenario) -> Any:
-    """The squat kinematics (fast: milliseconds)."""
-    from kneeviz.motion.squat import squat_kinematics
+    """The squat kinematics (fast: milliseconds): the synthetic squat's or a recording's."""
+    from kneeviz.motion.from_recording import scenario_kinematics
 
-    return squat_kinematics(anatomy, scenario)
+    return scenario_kinematics(anatomy, scenario)
 
 
 def simulate(anatomy: Anatomy, scenario: Scenario, kin: Any = None, on_frame: Any = None) -> Any:

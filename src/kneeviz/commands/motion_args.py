@@ -23,17 +23,15 @@ def add_motion_arguments(parser: argparse.ArgumentParser | Any) -> None:
 
 
 def motion_kinematics(args: argparse.Namespace, anatomy: Any, scenario: Any) -> Any:
-    """The recording's kinematics, or None without --motion; notes go to stderr."""
+    """The recording's kinematics, or None without --motion; the reader's notes go to stderr."""
     if getattr(args, "motion", None) is None:
         return None
-    from kneeviz.motion.from_recording import recorded_curves, recorded_kinematics
-    from kneeviz.motion.recorded import read_recording
+    from kneeviz.motion.from_recording import curves_for, recorded_scenario, scenario_kinematics
 
-    rec = read_recording(args.motion, args.side)
-    curves = recorded_curves(rec, scenario.frame_rate_hz)
-    for note in curves.notes:
+    recorded = recorded_scenario(scenario, str(args.motion), args.side, args.stance)
+    for note in curves_for(recorded).notes:
         print(f"kneeviz: note: {args.motion}: {note}", file=sys.stderr)
-    return recorded_kinematics(anatomy, curves, scenario, stance=args.stance)
+    return scenario_kinematics(anatomy, recorded)
 
 
 def not_solved_summary(kin: Any) -> str:

@@ -36,14 +36,14 @@ rotation or adduction far beyond the hip sliders' ranges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.errors import KneevizError
-from kneeviz.motion.recorded import FloatArray, Recording
-from kneeviz.motion.squat import SquatKinematics, planted_kinematics
+from kneeviz.motion.recorded import FloatArray, Recording, check_side, read_recording
+from kneeviz.motion.squat import SquatKinematics, planted_kinematics, squat_kinematics
 from kneeviz.scenario import Scenario
 
 STANCES = {"both": 2, "single": 1}
@@ -218,6 +218,87 @@ def recorded_kinematics(
     )
 
 
+@dataclass(frozen=True)
+class RecordedScenario(Scenario):
+    """A Scenario whose squat is a recording: every Scenario parameter keeps its meaning (the
+    knee's tissues, body mass, frame rate) except the squat's own shape (depth, descent, ascent),
+    which the recording replaces, and the hip parameters, which become changes to it.
+    `steady_hip`: the same recording with the femur held over the foot (the comparison ghost).
+    Frozen and hashable like Scenario, so the app caches its solves by it; the file's content
+    hash is part of it, so an edited file is a different squat."""
+
+    motion_path: str = ""
+    motion_sha256: str = ""
+    side: str = "r"
+    stance: str = "both"
+    steady_hip: bool = False
+
+    def validate(self) -> RecordedScenario:
+        super().validate()
+        check_side(self.side)
+        check_stance(self.stance)
+        if not self.motion_path:
+            raise KneevizError("a recorded squat needs its motion file")
+        return self
+
+    @property
+    def title(self) -> str:
+        from pathlib import Path
+
+        return Path(self.motion_path).name + (" (steady hip)" if self.steady_hip else "")
+
+
+def recorded_scenario(base: Scenario, path: str, side: str = "r", stance: str = "both"
+                      ) -> RecordedScenario:
+    """`base` driven by the recording at `path` (read once here, so a bad file fails now)."""
+    rec = read_recording(path, side)
+    s = RecordedScenario(
+        **{f.name: getattr(base, f.name) for f in fields(Scenario)},
+        motion_path=str(path), motion_sha256=rec.sha256, side=rec.side, stance=stance,
+    ).validate()
+    _remember(s, recorded_curves(rec, s.frame_rate_hz))
+    return s
+
+
+def base_scenario(scenario: Scenario) -> Scenario:
+    """The plain Scenario under a RecordedScenario (for files and presets)."""
+    return Scenario(**{f.name: getattr(scenario, f.name) for f in fields(Scenario)})
+
+
+_CURVES: dict[tuple[str, str, str, float], RecordedCurves] = {}
+
+
+def _remember(s: RecordedScenario, curves: RecordedCurves) -> None:
+    if len(_CURVES) > 8:
+        _CURVES.clear()
+    _CURVES[(s.motion_path, s.side, s.motion_sha256, float(s.frame_rate_hz))] = curves
+
+
+def curves_for(s: RecordedScenario) -> RecordedCurves:
+    """The scenario's recording read as a squat (kept in memory; re-read and checked against its
+    content hash when not)."""
+    key = (s.motion_path, s.side, s.motion_sha256, float(s.frame_rate_hz))
+    c = _CURVES.get(key)
+    if c is None:
+        rec = read_recording(s.motion_path, s.side)
+        if s.motion_sha256 and rec.sha256 != s.motion_sha256:
+            raise KneevizError(
+                f"the motion file has changed since it was opened (sha256 {rec.sha256[:12]}... "
+                f"is not {s.motion_sha256[:12]}...): open it again", s.motion_path
+            )
+        c = recorded_curves(rec, s.frame_rate_hz)
+        _remember(s, c)
+    return c
+
+
+def scenario_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
+    """The kinematics a scenario describes: its recording's, or the synthetic squat."""
+    if isinstance(scenario, RecordedScenario):
+        return recorded_kinematics(anatomy, curves_for(scenario), scenario,
+                                   stance=scenario.stance, steady_hip=scenario.steady_hip)
+    return squat_kinematics(anatomy, scenario)
+
+
 def not_solved_counts(reasons: tuple[str, ...]) -> dict[str, int]:
     """How many frames are not solved, by kind ("foot off the ground": 40, ...)."""
     counts: dict[str, int] = {}
@@ -229,7 +310,12 @@ def not_solved_counts(reasons: tuple[str, ...]) -> dict[str, int]:
 
 
 __all__ = [
+    "RecordedScenario",
+    "base_scenario",
+    "curves_for",
     "not_solved_counts",
+    "recorded_scenario",
+    "scenario_kinematics",
     "STANCES",
     "RecordedCurves",
     "check_stance",
