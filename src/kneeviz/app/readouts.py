@@ -47,6 +47,9 @@ def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
     whose balance did not settle is approximate, after a subluxation or not."""
     if view is None:
         return ""
+    reason = (view.not_solved or {}).get(i)
+    if reason:
+        return f"Not solved: {reason} (the model answers a planted foot within its ranges)."
     bo = np.asarray(view.measures.get("bisect_offset_pct", np.zeros(0)), dtype=float)
     if (
         view.converged is not None

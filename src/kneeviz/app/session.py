@@ -21,6 +21,7 @@ from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.app.solver import Solver
 from kneeviz.app.squat_view import SquatView, resting_patella_pose
+from kneeviz.motion.from_recording import RecordedScenario
 from kneeviz.scenario import PRESETS, Scenario
 
 CACHE_CAP_BYTES = 24 * 1024 * 1024
@@ -93,9 +94,14 @@ class Session(QObject):
 
     # -- scenario ------------------------------------------------------------------------------
     def healthy_scenario(self) -> Scenario:
+        """The comparison ghost: the healthy hip, or for a recording the same recording with a
+        steady hip (the femur held over the foot)."""
         ir, add = PRESETS["healthy"]
-        return replace(self.scenario, femoral_internal_rotation_deg=ir, hip_adduction_deg=add,
-                       preset="healthy")
+        hs = replace(self.scenario, femoral_internal_rotation_deg=ir, hip_adduction_deg=add,
+                     preset="healthy")
+        if isinstance(hs, RecordedScenario):
+            hs = replace(hs, steady_hip=True)
+        return hs
 
     def scenario_for_preset(self, name: str) -> Scenario:
         ir, add = PRESETS[name]

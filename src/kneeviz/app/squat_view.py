@@ -53,6 +53,13 @@ class SquatView:
     """True when the patella comes from the equilibrium solve (not carried with the femur)."""
     patella_pressure_mpa: FloatArray | None = None
     converged: np.ndarray | None = None
+    not_solved: dict[int, str] | None = None
+    """A recording's frames the model cannot answer -> why (kneeviz.motion.from_recording)."""
+
+    @property
+    def recorded(self) -> bool:
+        """A recorded motion (not the synthetic squat): plots show all of it, not the descent."""
+        return bool(getattr(self.scenario, "motion_path", ""))
 
     @property
     def n_frames(self) -> int:
@@ -123,6 +130,7 @@ def view_from_kinematics(
         T_femur_patella=T_fp,
         measures=measures,
         solved=False,
+        not_solved={i: r for i, r in enumerate(getattr(kin, "not_solvable", ())) if r} or None,
     )
 
 
@@ -143,6 +151,7 @@ def view_from_trajectory(traj: Any) -> SquatView:
         solved=True,
         patella_pressure_mpa=np.asarray(traj.patella_pressure_mpa),
         converged=np.asarray(traj.converged, dtype=bool),
+        not_solved={int(k): str(v) for k, v in traj.meta.get("not_solved", {}).items()} or None,
     )
 
 
@@ -171,6 +180,8 @@ def slice_kinematics(kin: Any, frames: Any) -> Any:
         v = getattr(kin, f.name)
         if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == n:
             changes[f.name] = v[idx]
+        elif isinstance(v, tuple) and len(v) == n and n:  # per-frame reasons (a recording)
+            changes[f.name] = tuple(v[int(k)] for k in idx)
     return dataclasses.replace(kin, **changes)
 
 
@@ -214,5 +225,5 @@ def _with(base: SquatView, T_fp: FloatArray, measures: dict[str, FloatArray]) ->
     T_world["patella"] = T_world["femur"] @ T_fp
     return SquatView(
         scenario=base.scenario, time_s=base.time_s, T_world=T_world, T_femur_patella=T_fp,
-        measures=measures, solved=False,
+        measures=measures, solved=False, not_solved=base.not_solved,
     )
