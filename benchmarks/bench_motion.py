@@ -108,7 +108,8 @@ def bench_app(motions: list[Path], shots: Path | None) -> None:
         print(f"app: open {m.name} -> first solved frame on screen {dt:.2f} s "
               f"(whole recording solved {total:.1f} s; opened={ok})")
         if shots is not None and m.name == "opencap_jump.mot":
-            pump(lambda: w.session.healthy_view is not None
+            pump(lambda: not w.session.solving and w.session.healthy_view is not None
+                 and w.session.healthy_view.scenario == w.session.healthy_scenario()
                  and w.session.healthy_view.solved, 300.0)
             v = w.session.view
             assert v is not None
@@ -125,6 +126,11 @@ def bench_app(motions: list[Path], shots: Path | None) -> None:
                               whole_window=True)
             w.controls.hip.set_hip(10, 0)  # "the hip turns in 10 deg more than recorded"
             pump(lambda: not w.session.solving, 300.0)
+            w.playback.play()
+            pump(lambda: False, 0.8)
+            w.save_screenshot(str(shots / "motion-jump-10deg-more-playing.png"),
+                              whole_window=True)
+            w.playback.pause()
             w.session.set_frame(landing)
             pump(lambda: False, 1.0)
             w.save_screenshot(str(shots / "motion-jump-10deg-more.png"), whole_window=True)

@@ -48,7 +48,7 @@ class MotionActions:
         self.side_actions = self._choice(menu, "Leg", {"r": "Right leg", "l": "Left leg"}, "r")
         self.stance_actions = self._choice(
             menu, "Stance", {"both": "Weight on both legs", "single": "Weight on one leg"}, "both")
-        window.menuBar().insertMenu(window.menuBar().actions()[1], menu)
+        window.menuBar().addMenu(menu)  # right after File (the window adds View next)
         self.menu = menu
         window.setAcceptDrops(True)
         window.session.scenario_changed.connect(self._sync)

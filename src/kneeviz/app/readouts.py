@@ -82,8 +82,8 @@ def readout_text(view: SquatView | None, key: str, i: int) -> str:
     fmt = dict((k, f) for k, _t, f in READOUTS)[key]
     if view is None:
         return "-"
-    if key not in KINEMATIC_READOUTS and view.dislocated[i]:
-        return "-"
+    if key not in KINEMATIC_READOUTS and (view.dislocated[i] or i in (view.not_solved or {})):
+        return "-"  # off its groove, or a recorded frame the model does not answer
     return format_readout(fmt, view.value(key, i))
 
 
