@@ -175,3 +175,23 @@ def test_a_left_leg_reads_as_the_mirrored_right(tmp_path: Path) -> None:
     # by the last standing frame (knee < 15 deg: the foot's reference); adduction likewise
     assert math.isclose(float(r.femoral_rotation_deg[deepest]), 15.0, abs_tol=0.3)
     assert math.isclose(float(r.hip_adduction_deg[deepest]), 4.0 * (1 - 1 / 6), abs_tol=0.3)
+
+
+def test_a_scenario_file_keeps_the_motion_by_path_and_hash(tmp_path: Path) -> None:
+    from kneeviz.motion.from_recording import RecordedScenario, recorded_scenario
+    from kneeviz.scenario import Scenario
+    from kneeviz.scenario_file import ScenarioFile, load_scenario_file, save_scenario_file
+
+    motion = write_mot(tmp_path / "squat.mot", squat_columns(rate_hz=20.0))
+    sc = recorded_scenario(Scenario(body_mass_kg=80.0), str(motion), "r", "single")
+    out = save_scenario_file(tmp_path / "s.kneeviz.json", ScenarioFile(scenario=sc))
+    back = load_scenario_file(out).scenario
+    assert isinstance(back, RecordedScenario)
+    assert (back.motion_sha256, back.stance, back.body_mass_kg) == (sc.motion_sha256, "single",
+                                                                    80.0)
+    motion.write_text(motion.read_text().replace("inDegrees=yes", "inDegrees=yes\n"))
+    with pytest.raises(KneevizError, match="motion file .* has changed since the scenario"):
+        load_scenario_file(out)
+    motion.unlink()
+    with pytest.raises(KneevizError, match="motion file .* is missing"):
+        load_scenario_file(out)
