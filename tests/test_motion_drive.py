@@ -10,9 +10,10 @@ import pytest
 from kneeviz.cli import main
 from kneeviz.motion.from_recording import recorded_curves, recorded_kinematics
 from kneeviz.motion.recorded import read_recording
-from kneeviz.opensim_storage import storage_columns, write_storage
+from kneeviz.opensim_storage import storage_columns
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import simulate
+from kneeviz.trajectory_file import write_trajectory
 from motion_fixtures import JUMP, squat_columns, write_mot
 
 
@@ -35,9 +36,9 @@ def test_a_hip_turning_in_tilts_and_shifts_the_kneecap_more_than_a_steady_hip(sq
     _, turning, steady, _ = squats
     assert turning.converged.all() and steady.converged.all()
     knee = turning["knee_flexion_deg"]
-    turned = turning["femoral_internal_rotation_deg"] > 2.0
-    assert turned.sum() >= 20 and turning["femoral_internal_rotation_deg"].max() > 14.0
-    assert np.abs(steady["femoral_internal_rotation_deg"]).max() == 0.0
+    turned = turning["hip_driven_rotation_deg"] > 2.0
+    assert turned.sum() >= 20 and turning["hip_driven_rotation_deg"].max() > 14.0
+    assert np.abs(steady["hip_driven_rotation_deg"]).max() == 0.0
     d_tilt = turning["patella_lateral_tilt_deg"] - steady["patella_lateral_tilt_deg"]
     d_shift = turning["patella_lateral_shift_mm"] - steady["patella_lateral_shift_mm"]
     assert (d_shift[turned] > 0.05).all() and d_shift[turned].mean() > 0.4
@@ -61,7 +62,7 @@ def test_one_leg_carries_twice_the_load_of_two(squats) -> None:  # type: ignore[
 def test_opensim_reads_the_storage_file_with_the_same_numbers(squats, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     osim = pytest.importorskip("opensim", reason="the opensim package (test extras) is needed")
     _, turning, _, _ = squats
-    out = write_storage(tmp_path / "turning.sto", turning)
+    out = write_trajectory(tmp_path / "turning.sto", turning)
     table = osim.TimeSeriesTable(str(out))
     labels = list(table.getColumnLabels())
     assert labels == storage_columns(turning)
@@ -114,7 +115,7 @@ def test_the_jump_is_solved_on_the_ground_and_flagged_in_the_air(anatomy) -> Non
     assert np.abs(kin.gs_flexion_deg[solved] - knee_file[solved]).max() < 0.5
     np.testing.assert_allclose(traj["knee_flexion_deg"][solved], knee_file[solved], atol=1e-9)
     hip_rot = np.interp(t, rec.time_s, rec.angles_deg["hip_rotation"])
-    r_in = np.corrcoef(traj["femoral_internal_rotation_deg"][solved], hip_rot[solved])[0, 1]
+    r_in = np.corrcoef(traj["hip_driven_rotation_deg"][solved], hip_rot[solved])[0, 1]
     r_world = np.corrcoef(traj["femur_rotation_world_deg"][solved], hip_rot[solved])[0, 1]
     print(f"jump: {int(solved.sum())} solved of {traj.n_frames}; femoral rotation vs the file's "
           f"hip rotation r = {r_in:.3f} (input), {r_world:.3f} (femur in the world)")

@@ -7,28 +7,23 @@ of the trajectory in its own unit (angles in degrees, lengths in millimetres, fo
 pressures in MPa: the unit ends each label, kneeviz's naming rule), flags (converged, dislocated)
 as 0/1. OpenSim's plotting and `opensim.TimeSeriesTable(path)` read it as it is.
 
-Written atomically (a temporary file in the same folder, renamed over the target).
+kneeviz.trajectory_file writes it for `kneeviz simulate --out x.sto`, atomically.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kneeviz.errors import KneevizError
-
 SUFFIX = ".sto"
-DIGITS = 10
-"""Significant digits written: doubles round-trip to within 1e-10 relative."""
 
 
 def storage_columns(traj: Any) -> list[str]:
-    """The measure columns after time, in the trajectory's own order."""
-    from kneeviz.simulation import EXTRA_KEYS, FRAME_KEYS
+    """The measure columns after time, in kneeviz.measure_table's order."""
+    from kneeviz.measure_table import KEYS
 
-    return [k for k in (*FRAME_KEYS, *EXTRA_KEYS) if k != "time_s" and k in traj.values]
+    return [k for k in KEYS if k != "time_s" and k in traj.values]
 
 
 def storage_text(traj: Any, name: str = "kneeviz") -> str:
@@ -47,19 +42,9 @@ def storage_text(traj: Any, name: str = "kneeviz") -> str:
         "endheader",
         "\t".join(["time", *cols]),
     ]
-    rows = ["\t".join(f"{v:.{DIGITS}g}" for v in row) for row in table]
+    # shortest round-trip form: OpenSim reads back exactly the trajectory's doubles
+    rows = ["\t".join(repr(float(v)) for v in row) for row in table]
     return "\n".join([*header, *rows]) + "\n"
 
 
-def write_storage(path: str | Path, traj: Any, name: str = "kneeviz") -> Path:
-    """Write `traj` as an OpenSim storage file at `path`, atomically."""
-    from kneeviz.scenario_file import atomic_write_text
-
-    p = Path(path)
-    if p.suffix.lower() != SUFFIX:
-        raise KneevizError(f"an OpenSim storage file ends in {SUFFIX}", p)
-    atomic_write_text(p, storage_text(traj, name))
-    return p
-
-
-__all__ = ["SUFFIX", "storage_columns", "storage_text", "write_storage"]
+__all__ = ["SUFFIX", "storage_columns", "storage_text"]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kneeviz.anatomy.knee_spec import KneeSpec
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 
 
@@ -116,6 +117,9 @@ class Anatomy:
     """Where the patient's scan shows the kneecap (patella frame in the femur frame), when the
     knee came from one shared scan frame. The model never uses it to place the kneecap (the
     equilibrium does that); it is kept so that the solved pose can be checked against the scan."""
+    knee_spec: KneeSpec | None = None
+    """What this knee was built from (kneeviz.anatomy.loader), so that it can be named again
+    (scenario files); None for a knee made in code."""
 
     @property
     def T_display_model(self) -> FloatArray:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 
-from PyQt6.QtCore import QObject, QRunnable, pyqtSignal
 from PyQt6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,9 +14,6 @@ from PyQt6.QtWidgets import (
     QPushButton,
     QWidget,
 )
-
-from kneeviz.anatomy.knee import Anatomy
-from kneeviz.errors import KneevizError
 
 MESH_FILTER = "Meshes (*.stl *.obj *.ply *.off *.vtk *.vtp);;All files (*)"
 BONES = ("femur", "patella", "tibia")
@@ -62,28 +56,3 @@ class OpenKneeDialog(QDialog):
     def paths(self) -> tuple[str, str, str]:
         f, p, t = (self.edits[b].text().strip() for b in BONES)
         return f, p, t
-
-
-class LoadSignals(QObject):
-    loaded = pyqtSignal(object)
-    failed = pyqtSignal(str)
-
-
-class LoadJob(QRunnable):
-    """Builds an Anatomy from files in a worker thread (landmarks and cartilage take seconds)."""
-
-    def __init__(self, load: Callable[[], Anatomy], signals: LoadSignals) -> None:
-        super().__init__()
-        self.load = load
-        self.signals = signals
-
-    def run(self) -> None:
-        try:
-            anatomy = self.load()
-        except KneevizError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:  # an unexpected failure still must not kill the window
-            traceback.print_exc()
-            self.signals.failed.emit(f"the knee could not be loaded: {exc!r}")
-        else:
-            self.signals.loaded.emit(anatomy)

@@ -23,10 +23,19 @@ def add_motion_arguments(parser: argparse.ArgumentParser | Any) -> None:
 
 
 def motion_kinematics(args: argparse.Namespace, anatomy: Any, scenario: Any) -> Any:
-    """The recording's kinematics, or None without --motion; the reader's notes go to stderr."""
+    """The recording's kinematics (--motion, or a scenario file's motion), else None; the
+    reader's notes go to stderr."""
+    from kneeviz.motion.from_recording import (
+        RecordedScenario,
+        curves_for,
+        recorded_scenario,
+        scenario_kinematics,
+    )
+
     if getattr(args, "motion", None) is None:
+        if isinstance(scenario, RecordedScenario):
+            return scenario_kinematics(anatomy, scenario)
         return None
-    from kneeviz.motion.from_recording import curves_for, recorded_scenario, scenario_kinematics
 
     recorded = recorded_scenario(scenario, str(args.motion), args.side, args.stance)
     for note in curves_for(recorded).notes:
