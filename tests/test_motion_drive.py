@@ -128,7 +128,21 @@ def test_cli_simulates_a_recording_to_sto_and_refuses_a_bad_one(tmp_path: Path, 
     assert main(["simulate", "--motion", str(motion), "--frame-rate", "5", "--stance", "single",
                  "--out", str(out)]) == 0
     text = out.read_text()
-    assert text.startswith("kneeviz") and "\nendheader\ntime\tknee_flexion_deg\t" in text
+    assert text.startswith("kneeviz") and "\nendheader\ntime\t" in text
+    # a hop at the end: the last frames are in the air, flagged with why, in the JSON header
+    cols = squat_columns(duration_s=2.0, depth_deg=60.0)
+    cols["pelvis_ty"] = cols["pelvis_ty"] + np.where(cols["time"] > 1.6, 0.3, 0.0)
+    hop = write_mot(tmp_path / "hop.mot", cols)
+    js = tmp_path / "hop.json"
+    assert main(["simulate", "--motion", str(hop), "--frame-rate", "5", "--out", str(js)]) == 0
+    import json
+
+    data = json.loads(js.read_text())
+    assert data["motion"]["path"] == str(hop) and data["motion"]["stance"] == "both"
+    air = [i for i, f in enumerate(data["frames"]) if f["time_s"] > 1.65]
+    assert sorted(int(k) for k in data["not_solved"]) == air
+    assert all(data["not_solved"][str(i)].startswith("foot off the ground") for i in air)
+    assert not any(data["frames"][i]["converged"] for i in air)
     bad = tmp_path / "bad.mot"
     bad.write_text("Coordinates\ninDegrees=yes\nendheader\ntime\thip_flexion_r\n" +
                    "".join(f"{i / 10}\t{i}\n" for i in range(20)))

@@ -56,8 +56,17 @@ def header(traj: Trajectory) -> dict[str, Any]:
         "n_frames": traj.n_frames,
         "frames_converged": int(np.asarray(traj.converged).sum()),
         "n_contact_points": int(traj.n_contact_points),
-        **({"not_solved": traj.meta["not_solved"]} if traj.meta.get("not_solved") else {}),
+        **_recording(traj),
     }
+
+
+def _recording(traj: Trajectory) -> dict[str, Any]:
+    """A recorded squat's file and its frames not solved, with why (kneeviz.motion)."""
+    motion = getattr(traj.scenario, "motion_dict", None)
+    out: dict[str, Any] = {"motion": motion()} if motion is not None else {}
+    if traj.meta.get("not_solved"):
+        out["not_solved"] = traj.meta["not_solved"]
+    return out
 
 
 def _csv_cell(m: measure_table.Measure, value: float) -> str:

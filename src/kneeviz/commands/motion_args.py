@@ -22,9 +22,10 @@ def add_motion_arguments(parser: argparse.ArgumentParser | Any) -> None:
                         help="with --motion: body weight on both legs or on one (default both)")
 
 
-def motion_kinematics(args: argparse.Namespace, anatomy: Any, scenario: Any) -> Any:
-    """The recording's kinematics (--motion, or a scenario file's motion), else None; the
-    reader's notes go to stderr."""
+def motion_kinematics(args: argparse.Namespace, anatomy: Any, scenario: Any
+                      ) -> tuple[Any, Any]:
+    """(scenario, kinematics): with --motion (or a scenario file's motion) the recorded scenario
+    and its kinematics, else (scenario, None); the reader's notes go to stderr."""
     from kneeviz.motion.from_recording import (
         RecordedScenario,
         curves_for,
@@ -32,15 +33,13 @@ def motion_kinematics(args: argparse.Namespace, anatomy: Any, scenario: Any) -> 
         scenario_kinematics,
     )
 
-    if getattr(args, "motion", None) is None:
-        if isinstance(scenario, RecordedScenario):
-            return scenario_kinematics(anatomy, scenario)
-        return None
-
-    recorded = recorded_scenario(scenario, str(args.motion), args.side, args.stance)
-    for note in curves_for(recorded).notes:
-        print(f"kneeviz: note: {args.motion}: {note}", file=sys.stderr)
-    return scenario_kinematics(anatomy, recorded)
+    if getattr(args, "motion", None) is not None:
+        scenario = recorded_scenario(scenario, str(args.motion), args.side, args.stance)
+    if not isinstance(scenario, RecordedScenario):
+        return scenario, None
+    for note in curves_for(scenario).notes:
+        print(f"kneeviz: note: {scenario.motion_path}: {note}", file=sys.stderr)
+    return scenario, scenario_kinematics(anatomy, scenario)
 
 
 def not_solved_summary(kin: Any) -> str:

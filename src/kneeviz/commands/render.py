@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
     anatomy = load_knee_from_options(args, doc)
     from kneeviz.commands.motion_args import motion_kinematics, not_solved_summary
 
-    kin = motion_kinematics(args, anatomy, scenario)
+    scenario, kin = motion_kinematics(args, anatomy, scenario)
     if args.motion is not None and not (doc is not None and doc.name):
         title = f"{Path(args.motion).name} ({scenario.preset})"
     t0 = time.perf_counter()

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from kneeviz.commands.motion_args import motion_kinematics, not_solved_summary
     from kneeviz.simulation import simulate
 
-    kin = motion_kinematics(args, anatomy, scenario)
+    scenario, kin = motion_kinematics(args, anatomy, scenario)
     traj = simulate(anatomy, scenario, kinematics=kin)
     write_trajectory(out, traj)
     skipped = np.array([bool(r) for r in kin.not_solvable]) if (

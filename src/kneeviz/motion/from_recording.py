@@ -241,6 +241,11 @@ class RecordedScenario(Scenario):
             raise KneevizError("a recorded squat needs its motion file")
         return self
 
+    def motion_dict(self) -> dict[str, object]:
+        """What a results file says of the recording (plain JSON types)."""
+        return {"path": self.motion_path, "sha256": self.motion_sha256, "side": self.side,
+                "stance": self.stance, "steady_hip": bool(self.steady_hip)}
+
     @property
     def title(self) -> str:
         from pathlib import Path
