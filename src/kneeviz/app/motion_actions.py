@@ -15,6 +15,7 @@ from PyQt6.QtCore import QMimeData
 from PyQt6.QtGui import QAction, QActionGroup
 from PyQt6.QtWidgets import QFileDialog, QMenu
 
+from kneeviz.app.clinical import OVERLAY_LABELS
 from kneeviz.errors import KneevizError
 from kneeviz.motion.from_recording import (
     RecordedScenario,
@@ -132,6 +133,11 @@ class MotionActions:
         if hip is not None:
             hip.setTitle("Hip control: change to the recording (deg more / less)" if recorded
                          else "Hip control")
+        panel = getattr(getattr(self.window, "clinical", None), "panel", None)
+        box = getattr(panel, "boxes", {}).get("ghost")
+        if box is not None:
+            box.setText("Same recording, steady hip (green ghost)" if recorded
+                        else OVERLAY_LABELS["ghost"])
         if recorded:
             for key, a in self.side_actions.items():
                 a.setChecked(key == sc.side)
