@@ -223,7 +223,7 @@ def caption_lines(source: FrameSource, i: int, title: str
         second.append((("   " if k else "") + f"{m.short} {m.text(v(m.key))}", CAPTION_FG))
     second.append(("  (+ = lateral)", CAPTION_DIM))
     converged = getattr(source, "converged", None)
-    reason = getattr(source, "not_solved", {}).get(i)
+    reason = (getattr(source, "not_solved", None) or {}).get(i)
     if reason:
         second.append((f"   not solved: {reason}", CAPTION_WARN))
     elif converged is not None and not bool(np.asarray(converged)[i]):
