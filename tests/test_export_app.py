@@ -143,7 +143,7 @@ def test_open_corrupt_scenario_shows_the_error(window, tmp_path: Path) -> None: 
 def test_file_menu_has_the_exports(window) -> None:  # type: ignore[no-untyped-def]
     texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
     for t in ("Open scenario...", "Save scenario...", "Export video...",
-              "Export data (CSV, JSON)...", "Export screenshot with caption..."):
+              "Export data (CSV, JSON, NPZ)...", "Export screenshot with caption..."):
         assert t in texts
     assert texts.index("Export video...") < texts.index("&Quit")
 
