@@ -13,7 +13,12 @@
   processEvents() call instead, which could include further compositions and solver results
   handled after the frame was already shown; the frame itself and what it costs are unchanged;
 - resident memory (MB) after all of that (floor: 1 GB);
-- offscreen frames per second for the same scene and size.
+- offscreen frames per second for the same scene and size;
+- the UI thread's longest stall (ms), timed by a 2 ms timer on the UI thread (its longest gap
+  between ticks), alternated over several rounds: playing a solved squat with no solve running,
+  playing while the hip setting is re-solved back to back (and the frames/s of each), and paused
+  during a 1 s slider drag (then while the released setting solves). `--stalls` runs only this;
+  `--compare` takes the solve thread's nice value and duty in turns (STALL_CONFIGS).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 
 VIEW_SIZE = (1280, 800)
 
@@ -67,7 +73,170 @@ def first_frame_s() -> float:
     raise RuntimeError(out.stdout + out.stderr)
 
 
+class StallTimer:
+    """The UI thread's longest stall: a fast precise timer whose ticks are late by however long the
+    thread was busy (a render, a slot, waiting for the interpreter lock)."""
+
+    def __init__(self, interval_ms: int = 2) -> None:
+        from PyQt6.QtCore import Qt, QTimer
+
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0.0
+        self.worst_ms = 0.0
+        self.over: list[float] = []
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.last:
+            gap = (now - self.last) * 1000.0
+            self.worst_ms = max(self.worst_ms, gap)
+            self.over.append(gap)
+        self.last = now
+
+    def start(self) -> None:
+        self.last, self.worst_ms, self.over = 0.0, 0.0, []
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return self.worst_ms
+
+    def count_over(self, ms: float) -> int:
+        return sum(1 for g in self.over if g > ms)
+
+
+STALL_CONFIGS = {"nice 10": (10, 1.0), "nice 0": (0, 1.0), "nice 0, duty 0.5": (0, 0.5)}
+"""Solve-thread settings compared by stall_figures: (nice value, duty): see kneeviz.app.solver."""
+
+
+def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: ignore[no-untyped-def]
+                  configs: dict[str, tuple[int, float]] | None = None) -> None:
+    """UI-thread stalls and playback frames/s with and without a solve running, for each solve
+    thread setting, taken in turns (round by round) so each sees the same load."""
+    from kneeviz.app import solver as solver_module
+    from kneeviz.app.main_window import MainWindow
+    from kneeviz.app.solver import Solver
+    from kneeviz.commands.app import APP_FRAME_RATE_HZ
+    from kneeviz.scenario import Scenario
+
+    # read this way the figures can also be taken of an older kneeviz (PYTHONPATH) for comparison
+    SOLVE_NICE = getattr(solver_module, "SOLVE_NICE", 10)
+    SOLVE_DUTY = getattr(solver_module, "SOLVE_DUTY", 1.0)
+    if configs is None:
+        configs = STALL_CONFIGS if "--compare" in sys.argv else {
+            f"nice {SOLVE_NICE}, duty {SOLVE_DUTY:g}": (SOLVE_NICE, SOLVE_DUTY)}
+
+    def pump(sec: float) -> None:
+        end = time.perf_counter() + sec
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.0005)
+
+    def wait_solved(w: MainWindow, limit_s: float) -> None:
+        t0 = time.perf_counter()
+        while w.session.solving and time.perf_counter() - t0 < limit_s:
+            app.processEvents()
+            time.sleep(0.0005)
+
+    windows = {}
+    for name, (nice, duty) in configs.items():
+        solver = Solver()
+        solver.nice, solver.duty = nice, duty
+        w = MainWindow(anatomy, Scenario.from_preset("pfp", frame_rate_hz=APP_FRAME_RATE_HZ),
+                       solver=solver)
+        w.plotter.interactor.setFixedSize(*VIEW_SIZE)
+        w.show()
+        t0 = time.perf_counter()
+        while (w.session.solving or w.session.healthy_view is None) and \
+                time.perf_counter() - t0 < 300:
+            pump(0.1)
+        windows[name] = w
+    pump(1.0)
+    st = StallTimer()
+    values = iter(list(range(-10, 31)) * 10)
+    res: dict[str, dict[str, list[float]]] = {
+        n: {k: [] for k in ("quiet", "busy", "quiet_fps", "busy_fps", "solve", "drag",
+                            "over80", "release")} for n in configs}
+    for _ in range(rounds):
+        for name, w in windows.items():
+            r = res[name]
+            w.raise_()
+            hip = w.controls.hip
+            pump(0.3)
+            # playing, nothing solving
+            w.playback.play()
+            pump(0.5)
+            st.start()
+            r0, t0 = w.frames_rendered, time.perf_counter()
+            pump(seconds)
+            r["quiet_fps"].append((w.frames_rendered - r0) / (time.perf_counter() - t0))
+            r["quiet"].append(st.stop())
+            # playing while new hip settings are solved back to back (none cached)
+            st.start()
+            r0, t0 = w.frames_rendered, time.perf_counter()
+            n_solves = 0
+            while time.perf_counter() - t0 < seconds:
+                hip.set_hip(next(values), 3)
+                n_solves += 1
+                wait_solved(w, 60)
+            r["busy_fps"].append((w.frames_rendered - r0) / (time.perf_counter() - t0))
+            r["busy"].append(st.stop())
+            r["solve"].append((time.perf_counter() - t0) / n_solves)
+            w.playback.pause()
+            pump(0.5)
+            # paused: a 1 s drag of the rotation slider (a value every 33 ms), then release
+            slider = hip.rotation
+            slider.setSliderDown(True)
+            start = slider.value()
+            st.start()
+            t0 = time.perf_counter()
+            k = 0
+            while time.perf_counter() - t0 < 1.0:
+                k += 1
+                slider.setValue(-10 + (start + 10 + k) % 40)
+                pump(0.033)
+            r["drag"].append(st.stop())
+            r["over80"].append(st.count_over(80.0))
+            st.start()
+            slider.setSliderDown(False)  # release: the solve starts
+            wait_solved(w, 60)
+            r["release"].append(st.stop())
+            pump(0.3)
+    for w in windows.values():
+        w.close()
+    med = statistics.median
+
+    def runs(xs: list[float]) -> str:
+        return ", ".join(f"{x:.0f}" for x in xs)
+
+    print(f"UI-thread stalls (2 ms timer), {rounds} rounds of {seconds:.0f} s taken in turns, "
+          f"{VIEW_SIZE[0]}x{VIEW_SIZE[1]}, no multisampling, load now "
+          f"{os.getloadavg()[0]:.1f}:")
+    for name, r in res.items():
+        print(f"  [{name}] playing, no solve: longest stall median {med(r['quiet']):.0f} ms "
+              f"({runs(r['quiet'])}), {med(r['quiet_fps']):.1f} frames/s")
+        print(f"  [{name}] playing during re-solves: longest stall median {med(r['busy']):.0f} "
+              f"ms ({runs(r['busy'])}), {med(r['busy_fps']):.1f} frames/s "
+              f"({100 * med(r['busy_fps']) / med(r['quiet_fps']):.0f} % of no-solve); one "
+              f"re-solve {med(r['solve']):.2f} s")
+        print(f"  [{name}] paused 1 s slider drag: longest stall median {med(r['drag']):.0f} ms "
+              f"({runs(r['drag'])}), stalls over 80 ms per drag {runs(r['over80'])}; after "
+              f"release while the setting solves: {med(r['release']):.0f} ms")
+
+
 def main() -> None:
+    if "--stalls" in sys.argv:
+        from PyQt6.QtWidgets import QApplication
+
+        from kneeviz.anatomy.build import load_default_anatomy
+
+        app = QApplication([])
+        print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        stall_figures(app, load_default_anatomy())
+        return
     if not os.environ.get("DISPLAY"):
         sys.exit("bench_app needs an X display: run it under xvfb-run")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
@@ -192,6 +361,7 @@ def main() -> None:
     print(f"  mechanics after a preset change ({n} frames): frame on screen solved after "
           f"{first if first is not None else float('nan'):.1f} s, whole squat after {total:.1f} s")
     print(f"load average now: {os.getloadavg()[0]:.1f}")
+    stall_figures(app, anatomy)
     cur, peak = _rss_mb()
     print(f"resident memory: {cur:.0f} MB (peak {peak:.0f} MB)")
     view = w.session.view
@@ -212,6 +382,7 @@ def main() -> None:
         fps = played_fps(w)
         print(f"playback at {VIEW_SIZE[0]}x{VIEW_SIZE[1]}, no multisampling, whole app, solved "
               f"squat (pressure colours, ghost, contact dots): {fps:.1f} frames/s")
+        _patient_views(w, pump, played_fps)
     else:
         print("playback of a solved squat: not measured (the solve did not finish)")
     w.close()
@@ -223,6 +394,36 @@ def main() -> None:
             r.render(view.poses(k % view.n_frames), None)
         print(f"offscreen at {VIEW_SIZE[0]}x{VIEW_SIZE[1]}, same scene: "
               f"{60 / (time.perf_counter() - t0):.1f} frames/s")
+
+
+def _patient_views(w: Any, pump: Any, played_fps: Any) -> None:
+    """The same solved squat with the patient views on: the kneecap's underside maps and the
+    skyline camera's capped cut every frame, then the side-by-side healthy | this setting too."""
+    cv = w.clinical
+    cv.pictures.setCurrentIndex(1)
+    w.set_camera("skyline")
+    pump(1.0)
+    print(f"  with the underside maps and the skyline view (capped cut): {played_fps(w):.1f} "
+          "frames/s")
+    cv.set_compare(True)
+    pump(1.0)
+    print(f"  and side by side healthy | this setting: {played_fps(w):.1f} frames/s")
+    t0 = time.perf_counter()
+    n = w.session.view.n_frames
+    for k in range(20):
+        w.session.set_frame((n // 4 + k) % n)
+        cv._update_slices(w.session.frame)
+        app_process(w)
+    print(f"  paused frame steps with all of them (3D, slice, maps, side by side): "
+          f"{1000 * (time.perf_counter() - t0) / 20:.0f} ms each")
+    cv.set_compare(False)
+    w.set_camera("front")
+
+
+def app_process(w: Any) -> None:
+    from PyQt6.QtWidgets import QApplication
+
+    QApplication.processEvents()
 
 
 if __name__ == "__main__":

@@ -90,6 +90,9 @@ def test_axial_slice_is_cut_after_the_frame_is_on_screen(qtbot, window) -> None:
 
 def test_plots_repaint_when_the_frame_moves(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     w = window
+    holder = getattr(w.clinical, "_column_holder", None)
+    if holder is not None and hasattr(holder, "ensureWidgetVisible"):
+        holder.ensureWidgetVisible(w.plots)  # the column scrolls in a window this small
     viewports = {p.viewport() for p in w.plots.plots.values()}
     painted: list[QObject] = []
 

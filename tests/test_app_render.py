@@ -1,6 +1,6 @@
 """The 3D view's cheaper render settings keep the picture: back faces are skipped only on closed,
-outward-wound surfaces and never while the skyline view cuts the bones open; translucency is plain
-blending (kneeviz.scene.knee_scene)."""
+outward-wound surfaces (the skyline view cuts them closed, kneeviz.scene.skyline_cut);
+translucency is plain blending (kneeviz.scene.knee_scene)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def test_culling_follows_the_camera_preset() -> None:
 
         culled = culled_now()
         assert {"femur", "tibia", "patella"} <= culled  # the bundled bones are closed shells
-        scene.set_camera("skyline")  # the clipping range cuts the bones: their inside shows
-        assert not any(a.GetProperty().GetBackfaceCulling() for a in scene.actors.values())
+        scene.set_camera("skyline")  # a capped cut, no clipping range: still closed surfaces
+        assert culled_now() == culled
+        assert not scene.actors["tibia"].GetVisibility()
         scene.set_camera("side")
+        assert scene.actors["tibia"].GetVisibility()
         assert culled_now() == culled

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 from scipy.spatial.transform import Rotation
 
 from kneeviz import measure_table
@@ -36,6 +35,9 @@ from kneeviz.motion.from_recording import scenario_kinematics
 from kneeviz.motion.squat import SquatKinematics
 from kneeviz.scenario import Scenario
 from kneeviz.transforms import invert
+
+if TYPE_CHECKING:  # imported where a squat is assembled: `kneeviz simulate` starts sooner
+    from kneeviz.mechanics.pressure_map import FemoralPressureMap
 
 FRAME_KEYS: tuple[str, ...] = measure_table.KEYS
 """Every per-frame value, in file column order (kneeviz.measure_table: one row per measure)."""
@@ -60,9 +62,9 @@ class Trajectory:
     T_world_pelvis: FloatArray
     patella_pressure_mpa: NDArray[np.float32]
     """(N, patellar cartilage vertices)."""
-    femur_pressure_mpa: NDArray[np.float32]
+    femur_pressure_mpa: FemoralPressureMap
     """(N, femoral cartilage vertices): each contacting patellar point's pressure painted on the
-    femoral vertices within 1.5 mm of it."""
+    femoral vertices within 1.5 mm of it, for a frame when it is indexed (pressure_map)."""
     n_contact_points: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -289,6 +291,13 @@ def simulate(
     return assemble_trajectory(anatomy, scenario, model, kin, sols)
 
 
+def _pressure_map(anatomy: Anatomy, contacts: list[tuple[FloatArray, FloatArray]]
+                  ) -> FemoralPressureMap:
+    from kneeviz.mechanics.pressure_map import FemoralPressureMap
+
+    return FemoralPressureMap(anatomy.femur_cartilage.vertices_mm, contacts)
+
+
 def assemble_trajectory(
     anatomy: Anatomy,
     scenario: Scenario,
@@ -305,10 +314,8 @@ def assemble_trajectory(
     T_fp = np.stack([s.T_femur_patella for s in sols])
     T_wp = kin.T_world_femur @ T_fp
     n_pat = anatomy.patella_cartilage.n_vertices
-    n_fem = anatomy.femur_cartilage.n_vertices
     pat_p = np.zeros((n, n_pat), dtype=np.float32)
-    fem_p = np.zeros((n, n_fem), dtype=np.float32)
-    fem_tree = cKDTree(anatomy.femur_cartilage.vertices_mm)
+    contacts: list[tuple[FloatArray, FloatArray]] = []  # painted on demand (pressure_map)
     has_vertex = cp.vertex_of >= 0
     for i, s in enumerate(sols):
         w = s.wrench
@@ -351,11 +358,7 @@ def assemble_trajectory(
             vals[k].append(v)
         pat_p[i, has_vertex] = w.pressures_mpa[cp.vertex_of[has_vertex]]
         active = np.nonzero(w.pressures_mpa > 0)[0]
-        if len(active):
-            d, idx = fem_tree.query(w.points_femur_mm[active], k=4, distance_upper_bound=1.5)
-            ok = np.isfinite(d)
-            p = np.broadcast_to(w.pressures_mpa[active][:, None], d.shape)
-            np.maximum.at(fem_p[i], idx[ok], p[ok].astype(np.float32))
+        contacts.append((w.points_femur_mm[active], w.pressures_mpa[active]))
     converged = np.array([s.converged for s in sols], dtype=bool)
     vals["dislocated"] = [
         float(d) for d in measures.dislocated_frames(np.asarray(vals["bisect_offset_pct"]),
@@ -383,7 +386,7 @@ def assemble_trajectory(
         T_world_tibia=kin.T_world_tibia,
         T_world_pelvis=kin.T_world_pelvis,
         patella_pressure_mpa=pat_p,
-        femur_pressure_mpa=fem_p,
+        femur_pressure_mpa=_pressure_map(anatomy, contacts),
         n_contact_points=int(len(cp.points_mm)),
         meta=meta,
     )

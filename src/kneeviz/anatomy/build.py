@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from kneeviz import cache
 from kneeviz.anatomy.cartilage import femoral_cartilage, patellar_cartilage
 from kneeviz.anatomy.knee import (
     Anatomy,
@@ -26,17 +27,16 @@ from kneeviz.anatomy.knee import (
 from kneeviz.anatomy.knee_spec import KneeSpec
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.trochlea import measure_trochlea
-from kneeviz.cache import cache_dir
 from kneeviz.errors import KneevizError
 from kneeviz.transforms import invert
 
 
 def assets_dir() -> Path:
-    """Folder of the bundled knee: $KNEEVIZ_ASSETS, else assets/meshes beside the source tree."""
-    env = os.environ.get("KNEEVIZ_ASSETS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "assets" / "meshes"
+    """Folder of the bundled knee (kneeviz.resources.default_knee_dir: $KNEEVIZ_ASSETS, the
+    package's copy, or a checkout's assets/meshes)."""
+    from kneeviz.resources import default_knee_dir
+
+    return default_knee_dir()
 
 
 def _arr(value: object) -> FloatArray:
@@ -51,18 +51,44 @@ def _landmarks(cls: type, data: dict[str, object]) -> object:
     return cls(**kwargs)
 
 
+def _welded_check(data: bytes) -> Callable[[dict[str, np.ndarray]], str | None]:
+    """A cached weld of this STL must index its own vertices, keep every triangle and span the
+    same box as the file's corners (an all-zero or foreign mesh does not)."""
+    from kneeviz.anatomy.mesh_io import read_stl_triangles
+
+    try:
+        soup, _ = read_stl_triangles(data, "cache check")
+        corners: np.ndarray | None = soup.reshape(-1, 3, 3)
+    except KneevizError:
+        corners = None  # the weld below reports the file's problem
+
+    def check(z: dict[str, np.ndarray]) -> str | None:
+        v, f = z["vertices_mm"], z["faces"]
+        if len(f) == 0 or f.min() < 0 or f.max() >= len(v) or not np.isfinite(v).all():
+            return "its faces do not index its vertices"
+        if corners is not None:
+            if len(f) != len(corners):
+                return f"it has {len(f)} triangles, the file {len(corners)}"
+            box = np.array([corners.reshape(-1, 3).min(0), corners.reshape(-1, 3).max(0)])
+            if not np.allclose([v.min(0), v.max(0)], box, atol=1e-4):
+                return "its vertices are not the file's"
+        return None
+
+    return check
+
+
 def _read_stl(path: Path) -> SurfaceMesh:
     """A bundled STL with its vertices welded. The welded mesh is cached (plain arrays, keyed by
-    the file's bytes) so that a warm start needs no trimesh: importing it is about a second of
-    the app's start-up."""
+    the file's bytes and verified: kneeviz.cache) so that a warm start needs no trimesh:
+    importing it is about a second of the app's start-up."""
     data = path.read_bytes()
-    cached = cache_dir() / f"welded-{hashlib.sha256(data).hexdigest()[:32]}.npz"
-    try:
-        with np.load(cached, allow_pickle=False) as z:
-            return SurfaceMesh(np.asarray(z["vertices_mm"], dtype=float),
-                               np.asarray(z["faces"], dtype=np.int64))
-    except (OSError, KeyError, ValueError):
-        pass  # not cached yet, or unreadable: weld again
+    name = f"welded-{hashlib.sha256(data).hexdigest()[:32]}.npz"
+    source = cache.source_digest("welded-stl", data)
+    z = cache.load_entry(name, source, {"vertices_mm": (None, 3), "faces": (None, 3)},
+                         _welded_check(data))
+    if z is not None:
+        return SurfaceMesh(np.asarray(z["vertices_mm"], dtype=float),
+                           np.asarray(z["faces"], dtype=np.int64))
     import trimesh
 
     from kneeviz.anatomy.mesh_io import read_stl_triangles
@@ -71,13 +97,8 @@ def _read_stl(path: Path) -> SurfaceMesh:
     tm = trimesh.Trimesh(vertices=soup_vertices, faces=soup_faces, process=False)
     tm.merge_vertices()
     mesh = SurfaceMesh(np.asarray(tm.vertices, dtype=float), np.asarray(tm.faces))
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, vertices_mm=mesh.vertices_mm, faces=mesh.faces)
-        os.replace(tmp, cached)
-    except OSError:
-        pass  # a read-only home: load without the cache
+    cache.save_entry(name, source, {"vertices_mm": mesh.vertices_mm,
+                                    "faces": np.asarray(mesh.faces, dtype=np.int64)})
     return mesh
 
 
@@ -173,25 +194,48 @@ def anatomy_from_meshes(
 
     Landmarks and frames come from the geometry; a left knee is mirrored into the right-knee
     convention; cartilage is grown on the articular surfaces."""
+    from kneeviz.anatomy.assembly import BonePlaces, check_one_knee, common_offset_mm, is_far
+    from kneeviz.anatomy.geometry_checks import bone_errors
     from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
 
-    femur_fit = find_femur(femur_scan)
+    def src(i: int) -> str | None:
+        return sources[i] if len(sources) > i else None
+
+    scans = [femur_scan, patella_scan, tibia_scan] + ([pelvis_scan] if pelvis_scan else [])
+    if any(is_far(s.vertices_mm) for s in scans):
+        # far from the origin (a world or scanner frame): one shift for all, before any step
+        shift = np.eye(4)
+        shift[:3, 3] = -common_offset_mm(femur_scan.vertices_mm)
+        femur_scan, patella_scan, tibia_scan = (s.transformed(shift) for s in scans[:3])
+        if pelvis_scan is not None:
+            pelvis_scan = pelvis_scan.transformed(shift)
+    with bone_errors("femur", src(0)):
+        femur_fit = find_femur(femur_scan)
     side = femur_fit.side
-    tibia_fit = find_tibia(tibia_scan)
+    with bone_errors("tibia", src(2)):
+        tibia_fit = find_tibia(tibia_scan)
     if tibia_fit.side != side and tibia_fit.side in ("left", "right"):
         raise KneevizError(
             f"the femur is a {side} one but the tibia looks {tibia_fit.side}: "
             "choose the femur, patella and tibia of the same knee",
-            sources[2] if len(sources) > 2 else None,
+            src(2),
         )
     # the patella lies in front of the femur in the same scan: the femur's axes pick its signs
-    patella_fit = find_patella(
-        patella_scan,
-        side_hint=side,
-        anterior_hint=femur_fit.T_input_femur[:3, 0],
-        superior_hint=femur_fit.T_input_femur[:3, 1],
-    )
+    with bone_errors("patella", src(1)):
+        patella_fit = find_patella(
+            patella_scan,
+            side_hint=side,
+            anterior_hint=femur_fit.T_input_femur[:3, 0],
+            superior_hint=femur_fit.T_input_femur[:3, 1],
+        )
     T_femur_scan = invert(femur_fit.T_input_femur)
+    check_one_knee(
+        BonePlaces(T_femur_scan @ tibia_fit.T_input_tibia,
+                   T_femur_scan @ patella_fit.T_input_patella,
+                   side, tibia_fit.side, patella_fit.side_from_shape),
+        femur_fit.landmarks, tibia_fit.landmarks, patella_fit.landmarks,
+        tuple(str(s) for s in sources),
+    )
     femur = femur_scan.transformed(T_femur_scan)
     tibia = tibia_scan.transformed(invert(tibia_fit.T_input_tibia))
     patella = patella_scan.transformed(invert(patella_fit.T_input_patella))
@@ -211,7 +255,8 @@ def anatomy_from_meshes(
     patella_cart = patellar_cartilage(patella, ridge_z)
 
     if pelvis_scan is not None:
-        pelvis_fit = find_pelvis(pelvis_scan, side)
+        with bone_errors("pelvis", src(3)):
+            pelvis_fit = find_pelvis(pelvis_scan, side)
         pelvis: SurfaceMesh | None = pelvis_scan.transformed(invert(pelvis_fit.T_input_pelvis))
         pelvis_lm = pelvis_fit.landmarks
         T_femur_pelvis = T_femur_scan @ pelvis_fit.T_input_pelvis
@@ -243,6 +288,28 @@ PATIENT_MAX_TRIANGLES = 100_000
 2-million-triangle export) is reduced so that landmarks and solves take seconds, not minutes."""
 
 
+def load_bone(path: str | Path, bone: str, warnings: list[str] | None = None) -> SurfaceMesh:
+    """One patient bone file given as `bone`: read (mesh_io), checked to be a bone surface at all
+    (geometry_checks) and to be this bone (identify_bone). Every refusal names the file and the
+    bone; repairs are appended to `warnings` as "FILE: sentence"."""
+    from kneeviz.anatomy.geometry_checks import bone_errors, check_bone_shape
+    from kneeviz.anatomy.landmarks import identify_bone
+    from kneeviz.anatomy.mesh_io import load_mesh
+
+    loaded = load_mesh(path, max_triangles=PATIENT_MAX_TRIANGLES)
+    if warnings is not None:
+        warnings.extend(f"{path}: {w}" for w in loaded.warnings)
+    check_bone_shape(loaded.mesh, bone, path)
+    with bone_errors(bone, path):
+        found = identify_bone(loaded.mesh)
+    ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
+    if not ok:
+        raise KneevizError(
+            f"this looks like a {found}, not a {bone}: give the {bone} file here", path
+        )
+    return loaded.mesh
+
+
 def anatomy_from_files(
     femur: str | Path,
     patella: str | Path,
@@ -255,24 +322,10 @@ def anatomy_from_files(
     Every problem (unreadable file, wrong bone, mixed sides) is a KneevizError naming the file.
     What the loader repaired or assumed (units, holes, reduction) is appended to `warnings` as
     "FILE: sentence", for the caller to show."""
-    from kneeviz.anatomy.landmarks import identify_bone
-    from kneeviz.anatomy.mesh_io import load_mesh
-
     paths = [Path(femur), Path(patella), Path(tibia)] + ([Path(pelvis)] if pelvis else [])
     wanted = ["femur", "patella", "tibia", "pelvis"]
-    meshes: list[SurfaceMesh] = []
-    for path, bone in zip(paths, wanted, strict=False):
-        loaded = load_mesh(path, max_triangles=PATIENT_MAX_TRIANGLES)
-        if warnings is not None:
-            warnings.extend(f"{path}: {w}" for w in loaded.warnings)
-        found = identify_bone(loaded.mesh)
-        ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
-        if not ok:
-            raise KneevizError(
-                f"this looks like a {found}, not a {bone}: give the {bone} file here", path
-            )
-        meshes.append(loaded.mesh)
-    anatomy = anatomy_from_meshes(
+    meshes = [load_bone(path, bone, warnings) for path, bone in zip(paths, wanted, strict=False)]
+    anatomy = anatomy_from_meshes(  # the landmarks, then: are they one knee? (assembly.py)
         meshes[0],
         meshes[1],
         meshes[2],

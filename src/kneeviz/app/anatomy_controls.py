@@ -33,6 +33,23 @@ _ALTA = PARAMETERS["insall_salvati_ratio"]
 ALTA_RANGE = (int(round(100 * _ALTA.low)), int(round(100 * _ALTA.high)))
 """Insall-Salvati ratio x 100 on the slider."""
 NORMAL_INSALL_SALVATI = Scenario().insall_salvati_ratio
+VMO_SCALE = 100
+"""The VMO slider shows the strength as a percentage of normal."""
+
+
+def vmo_range_pct() -> tuple[int, int]:
+    """The VMO strength range (the scenario's parameter table, a fraction of normal) in slider
+    percent."""
+    vmo = PARAMETERS["vmo_strength"]
+    return int(round(VMO_SCALE * vmo.low)), int(round(VMO_SCALE * vmo.high))
+
+
+def vmo_words(fraction: float) -> str:
+    if fraction >= 0.9:
+        return "normal"
+    if fraction >= 0.5:
+        return "weaker"
+    return "weak"
 
 
 def default_knee_loader(sulcus_angle_deg: float | None) -> Anatomy:
@@ -69,12 +86,12 @@ def alta_words(ratio: float) -> str:
 
 
 class AnatomyControls(QGroupBox):
-    """Sulcus angle and Insall-Salvati sliders (applied on release)."""
+    """Sulcus angle, Insall-Salvati and VMO strength sliders (applied on release)."""
 
     def __init__(self, session: Session,
                  loader: Callable[[float | None], Anatomy] = default_knee_loader,
                  parent: QWidget | None = None) -> None:
-        super().__init__("What if... (groove depth, kneecap height)", parent)
+        super().__init__("What if... (groove depth, kneecap height, inner thigh muscle)", parent)
         self.session = session
         self.loader = loader
         self.pool = QThreadPool()
@@ -89,22 +106,33 @@ class AnatomyControls(QGroupBox):
         self.alta.setRange(*ALTA_RANGE)
         self.alta.setObjectName("insall-salvati")
         self.alta_label = QLabel()
-        self.reset_button = QPushButton("Normal groove and kneecap height")
+        self.vmo = QSlider(Qt.Orientation.Horizontal)
+        self.vmo.setRange(*vmo_range_pct())
+        self.vmo.setObjectName("vmo-strength")
+        self.vmo.setToolTip("The innermost part of the thigh muscle (vastus medialis obliquus) "
+                            "pulls the kneecap inward; strengthening it is a classic exercise.")
+        self.vmo_label = QLabel()
+        self.reset_button = QPushButton("Normal groove, kneecap height and inner thigh muscle")
         grid.addWidget(QLabel("Groove angle (sulcus angle; larger = shallower)"), 0, 0, 1, 2)
         grid.addWidget(self.sulcus, 1, 0)
         grid.addWidget(self.sulcus_label, 1, 1)
         grid.addWidget(QLabel("Kneecap height (Insall-Salvati ratio)"), 2, 0, 1, 2)
         grid.addWidget(self.alta, 3, 0)
         grid.addWidget(self.alta_label, 3, 1)
-        grid.addWidget(self.reset_button, 4, 0, 1, 2)
+        grid.addWidget(QLabel("Inner thigh muscle (VMO) strength"), 4, 0, 1, 2)
+        grid.addWidget(self.vmo, 5, 0)
+        grid.addWidget(self.vmo_label, 5, 1)
+        grid.addWidget(self.reset_button, 6, 0, 1, 2)
         self.status = QLabel("")
         self.status.setStyleSheet("color: #d9a441;")
         self.status.setWordWrap(True)
-        grid.addWidget(self.status, 5, 0, 1, 2)
+        grid.addWidget(self.status, 7, 0, 1, 2)
         self.sulcus.valueChanged.connect(self._label_sulcus)
         self.alta.valueChanged.connect(self._label_alta)
         self.sulcus.sliderReleased.connect(self._commit_sulcus)
         self.alta.sliderReleased.connect(self._commit_alta)
+        self.vmo.valueChanged.connect(self._label_vmo)
+        self.vmo.sliderReleased.connect(self._commit_vmo)
         self.reset_button.clicked.connect(self.reset)
         session.scenario_changed.connect(self._sync)
         session.anatomy_changed.connect(self._sync)
@@ -117,12 +145,14 @@ class AnatomyControls(QGroupBox):
         if angle is None:
             angle = self.session.anatomy.femur_landmarks.sulcus_angle_deg
         for slider, value in ((self.sulcus, round(angle)),
-                              (self.alta, round(100 * sc.insall_salvati_ratio))):
+                              (self.alta, round(100 * sc.insall_salvati_ratio)),
+                              (self.vmo, round(VMO_SCALE * sc.vmo_strength))):
             slider.blockSignals(True)
             slider.setValue(int(value))
             slider.blockSignals(False)
         self._label_sulcus(self.sulcus.value())
         self._label_alta(self.alta.value())
+        self._label_vmo(self.vmo.value())
         default = is_default_knee(self.session.anatomy)
         self.sulcus.setEnabled(default and not self.loading)
         self.sulcus.setToolTip("" if default else
@@ -135,6 +165,9 @@ class AnatomyControls(QGroupBox):
     def _label_alta(self, v: int) -> None:
         self.alta_label.setText(f"{v / 100:.2f} {alta_words(v / 100)}")
 
+    def _label_vmo(self, v: int) -> None:
+        self.vmo_label.setText(f"{v}% of normal, {vmo_words(v / VMO_SCALE)}")
+
     # -- changes --------------------------------------------------------------------------------
     def _commit_alta(self) -> None:
         self.set_insall_salvati(self.alta.value() / 100.0)
@@ -145,6 +178,19 @@ class AnatomyControls(QGroupBox):
     def set_insall_salvati(self, ratio: float) -> None:
         try:
             sc = self.session.scenario.with_changes(insall_salvati_ratio=float(ratio))
+        except KneevizError as exc:
+            self.status.setText(str(exc))
+            return
+        self.status.setText("")
+        self.session.set_scenario(sc)
+
+    def _commit_vmo(self) -> None:
+        self.set_vmo_strength(self.vmo.value() / VMO_SCALE)
+
+    def set_vmo_strength(self, fraction: float) -> None:
+        """Re-solve with this VMO strength (fraction of normal), like the hip sliders."""
+        try:
+            sc = self.session.scenario.with_changes(vmo_strength=float(fraction))
         except KneevizError as exc:
             self.status.setText(str(exc))
             return
@@ -173,6 +219,9 @@ class AnatomyControls(QGroupBox):
     def reset(self) -> None:
         if self.session.scenario.insall_salvati_ratio != NORMAL_INSALL_SALVATI:
             self.set_insall_salvati(NORMAL_INSALL_SALVATI)
+        normal = Scenario().vmo_strength
+        if self.session.scenario.vmo_strength != normal:
+            self.set_vmo_strength(normal)
         if sulcus_angle_of(self.session.anatomy) is not None:
             self.set_sulcus_angle(None)
 

@@ -50,6 +50,10 @@ VIEW_U_MM = (-62.0, 62.0)
 """Lateral extent of the view around the patella's centre (mm)."""
 VIEW_V_MM = (-88.0, 30.0)
 """Anterior extent (posterior negative): deep enough to show the posterior condylar line."""
+PATIENT_VIEW_U_MM = (-40.0, 40.0)
+PATIENT_VIEW_V_MM = (-45.0, 30.0)
+"""Without the numbers (story mode) there is no condylar line to show: closer on the kneecap and
+its groove, so the shift the arrow points out is big enough to see."""
 TOP_PX = 28
 BOTTOM_PX = 84
 """Screen space above the drawing (title) and below it (the numbers and the side labels)."""
@@ -68,6 +72,8 @@ class AxialView(QWidget):
         their pressures (MPa)."""
         self.show_numbers = True
         self.measurable = True
+        self.ghost_u_mm = math.nan
+        """The healthy kneecap's centre in this slice (u, mm lateral; nan without a ghost)."""
         self.setMinimumSize(320, 300)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip(
@@ -101,8 +107,11 @@ class AxialView(QWidget):
             self.contact = contact_near_slice(self.slice, self.anatomy, T_femur_patella,
                                               patella_pressure_mpa)
         self.ghost = None
+        self.ghost_u_mm = math.nan
         if T_femur_patella_ghost is not None:
             self.ghost = _ghost_in(self.slice, self.anatomy, T_femur_patella_ghost)
+            o = np.asarray(T_femur_patella_ghost, dtype=float)[:3, 3]
+            self.ghost_u_mm = float((o - self.slice.origin_femur_mm) @ self.slice.u_femur)
         self.update()
 
     def set_show_numbers(self, on: bool) -> None:
@@ -123,12 +132,14 @@ class AxialView(QWidget):
         return 1.0 if self.anatomy.side == "left" else -1.0
 
     def _mapper(self) -> tuple[float, float, float]:
+        vu, vv = (VIEW_U_MM, VIEW_V_MM) if self.show_numbers else (PATIENT_VIEW_U_MM,
+                                                                   PATIENT_VIEW_V_MM)
         w, h = max(self.width(), 1), max(self.height() - TOP_PX - BOTTOM_PX, 1)
-        su = w / (VIEW_U_MM[1] - VIEW_U_MM[0])
-        sv = h / (VIEW_V_MM[1] - VIEW_V_MM[0])
+        su = w / (vu[1] - vu[0])
+        sv = h / (vv[1] - vv[0])
         s = min(su, sv)
         cx = w / 2.0
-        cy = TOP_PX + (h - s * (VIEW_V_MM[1] - VIEW_V_MM[0])) / 2.0 + s * VIEW_V_MM[1]
+        cy = TOP_PX + (h - s * (vv[1] - vv[0])) / 2.0 + s * vv[1]
         return s, cx, cy
 
     def _pt(self, uv: FloatArray) -> QPointF:
@@ -184,10 +195,61 @@ class AxialView(QWidget):
             p.setBrush(QBrush(GROOVE))
             p.drawEllipse(self._pt(sl.groove_point), 5.0, 5.0)
             p.setBrush(Qt.BrushStyle.NoBrush)
+            self._draw_outward_arrow(p, sl)
         self._draw_side_labels(p)
         if self.show_numbers:
             self._draw_numbers(p, sl)
         p.end()
+
+    def outward_words(self) -> str:
+        """How far the kneecap sits further out than the healthy one, in plain words ("" with
+        no healthy outline)."""
+        if not math.isfinite(self.ghost_u_mm):
+            return ""
+        d = -self.ghost_u_mm  # the kneecap's centre is the slice's origin
+        if abs(d) < 0.5:
+            return "where a healthy\nkneecap sits"
+        way = "further out" if d > 0 else "further in"
+        return f"about {abs(d):.0f} mm {way}\nthan a healthy kneecap"
+
+    def _draw_outward_arrow(self, p: QPainter, sl: AxialSlice) -> None:
+        """For patients: an arrow above the kneecap from the healthy kneecap's centre to this
+        one's, with outward_words."""
+        words = self.outward_words()
+        if not words:
+            return
+        top = max(float(np.max(np.concatenate(sl.patella)[:, 1])) if sl.patella else 0.0, 0.0)
+        y = top + 7.0
+        a, b = self._pt(np.array([self.ghost_u_mm, y])), self._pt(np.array([0.0, y]))
+        pen = QPen(AXIS, 3.0)
+        p.setPen(pen)
+        p.drawLine(a, b)
+        dx = b.x() - a.x()
+        if abs(dx) > 4.0:
+            sgn = 1.0 if dx > 0 else -1.0
+            head = QPolygonF([b, QPointF(b.x() - sgn * 10.0, b.y() - 6.0),
+                              QPointF(b.x() - sgn * 10.0, b.y() + 6.0)])
+            p.setBrush(QBrush(AXIS))
+            p.drawPolygon(head)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+        f = QFont(p.font())
+        f.setBold(True)
+        p.save()
+        p.setFont(f)
+        fm = p.fontMetrics()
+        lines = words.split("\n")
+        bw = max(fm.horizontalAdvance(t) for t in lines) + 10
+        bh = len(lines) * fm.height() + 4
+        x = min(max(0.5 * (a.x() + b.x()) - bw / 2.0, 2.0), self.width() - bw - 2.0)
+        y = max(a.y() - 10.0 - bh, 2.0)
+        box = QRectF(x, y, bw, bh)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(QColor(0, 0, 0, 190)))
+        p.drawRoundedRect(box, 4.0, 4.0)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(AXIS)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, words)
+        p.restore()
 
     def _draw_contact(self, p: QPainter) -> None:
         if self.contact is None or not len(self.contact[0]):
@@ -314,7 +376,7 @@ class AxialView(QWidget):
                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                    "front of the knee \u2191   (axial slice through the kneecap)"
                    if self.show_numbers else
-                   "the knee cut across, seen from the feet (front at the top)")
+                   "the knee cut across (front at the top)")
 
 
 CONTACT_BAND_MM = 12.0

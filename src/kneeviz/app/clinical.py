@@ -23,19 +23,27 @@ from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QCheckBox,
     QDockWidget,
+    QFrame,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from kneeviz.app.anatomy_controls import AnatomyControls
 from kneeviz.app.axial_view import AxialView
+from kneeviz.app.compare_view import CompareView
 from kneeviz.app.story import StoryController, StoryPanel, StoryStep
 from kneeviz.app.throttle import Throttle
+from kneeviz.app.underside_view import UndersideView
 from kneeviz.scene.heatmap import FemurPainter, PressureHeatmap
 from kneeviz.scene.overlays import OVERLAYS, Overlays, SquatPoses
+from kneeviz.scene.thigh_ghost import ThighGhost
 
 OVERLAY_LABELS = {
     "ghost": "Healthy kneecap (green ghost)",
@@ -45,11 +53,43 @@ OVERLAY_LABELS = {
     "pull": "Lines of pull (quadriceps, tendon)",
     "labels": "Bone names",
 }
+PRESET_TITLES = {"healthy": "Healthy (this setting)", "pfp": "Typical PFP",
+                 "severe": "Severe", "custom": "This setting"}
+"""The underside map's title for this setting (the healthy map beside it is always titled
+kneeviz.scene.compare.COMPARE_TITLES[0])."""
 SLICE_INTERVAL_MS = 250
 """During playback the axial slice is re-cut at most every SLICE_INTERVAL_MS (it costs tens of ms
 a frame in plane sections), in the same event-loop pass as a 3D frame so both share one window
 composition. When paused or scrubbed it follows every frame, cut just after the 3D view has shown
 it (MainWindow.after_frame), so it never delays the bones."""
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """The widget in a scroll area that scrolls only when the window is too small for it (a
+    1366x768 clinic laptop), so the panels never force the window taller than the screen."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    return area
+
+
+def _scroll_column(window: Any) -> QWidget | None:
+    """Put the window's right-hand column (hip controls, readouts, plots) in a scroll area in
+    its place in the splitter (None for a window without one)."""
+    controls = getattr(window, "controls", None)
+    column = controls.parentWidget() if controls is not None else None
+    splitter = column.parentWidget() if column is not None else None
+    if column is None or not isinstance(splitter, QSplitter):
+        return column
+    index = splitter.indexOf(column)
+    sizes = splitter.sizes()
+    area = _scrolling(column)
+    area.setMinimumWidth(column.minimumWidth() + 16)
+    splitter.insertWidget(index, area)
+    splitter.setSizes(sizes)
+    return area
 
 
 class ClinicalPanel(QGroupBox):
@@ -80,6 +120,10 @@ class ClinicalPanel(QGroupBox):
         self.story.clicked.connect(views.story.start)
         grid.addWidget(self.skyline, 5, 0)
         grid.addWidget(self.story, 5, 1)
+        self.compare = QPushButton("Side by side with healthy")
+        self.compare.setCheckable(True)
+        self.compare.toggled.connect(views.set_compare)
+        grid.addWidget(self.compare, 6, 0, 1, 2)
 
     def sync(self) -> None:
         """Reflect the session's display state (after story mode or a scenario file set it)."""
@@ -104,12 +148,22 @@ class ClinicalViews:
         self.overlays = Overlays(window.scene)
         self.overlays.set_all(display.overlays)
         self.overlays.set_see_through(display.see_through)
+        self.thigh_ghost = ThighGhost(window.scene)
         self.axial = AxialView(self.session.anatomy)
         self.anatomy_controls = AnatomyControls(self.session)
         self.story = StoryController(self)
         self.story_slice = AxialView(self.session.anatomy)
         self.story_slice.set_show_numbers(False)
-        self.story_panel = StoryPanel(self.story, side_widget=self.story_slice)
+        self.underside = UndersideView(self.session.anatomy)
+        self.story_underside = UndersideView(self.session.anatomy)
+        self.story_underside.set_show_numbers(False)
+        self.story_side = QWidget()
+        ss = QHBoxLayout(self.story_side)
+        ss.setContentsMargins(0, 0, 0, 0)
+        self.story_slice.setMinimumSize(220, 200)
+        ss.addWidget(self.story_slice, 3)
+        ss.addWidget(self.story_underside, 4)
+        self.story_panel = StoryPanel(self.story, side_widget=self.story_side)
         self.panel = ClinicalPanel(self)
         self._numbers_widgets: list[QWidget] = [
             w for w in (getattr(window, "readouts", None), getattr(window, "plots", None))
@@ -121,10 +175,17 @@ class ClinicalViews:
         sv.setContentsMargins(0, 0, 0, 0)
         sv.addWidget(self.panel)
         sv.addWidget(self.anatomy_controls)
-        sv.addWidget(self.axial, 1)
+        self.pictures = QTabWidget()
+        self.pictures.addTab(self.axial, "Axial slice")
+        self.pictures.addTab(self.underside, "Kneecap's underside")
+        self.pictures.setCurrentIndex(1 if display.underside else 0)
+        self.pictures.currentChanged.connect(
+            lambda i: self.session.set_display(underside=i == 1))
+        sv.addWidget(self.pictures, 1)
         self.dock = QDockWidget("Axial slice and clinical views", window)
         self.dock.setObjectName("clinical-dock")
-        self.dock.setWidget(side)
+        self.dock.setWidget(_scrolling(side))
+        self._column_holder = _scroll_column(window)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.story_dock = QDockWidget("Story", window)
         self.story_dock.setObjectName("story-dock")
@@ -132,6 +193,13 @@ class ClinicalViews:
         self.story_dock.setTitleBarWidget(QWidget())
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.story_dock)
         self.story_dock.hide()
+        self.compare: CompareView | None = None
+        """The side-by-side 3D views (made when first shown: two more 3D views cost memory)."""
+        self.compare_dock = QDockWidget("Side by side: healthy | this setting", window)
+        self.compare_dock.setObjectName("compare-dock")
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.compare_dock)
+        self.compare_dock.hide()
+        self.compare_dock.visibilityChanged.connect(self._on_compare_visible)
         self._add_menu()
 
         self.slice_throttle = Throttle(self._update_slices, window)
@@ -161,6 +229,9 @@ class ClinicalViews:
         a.triggered.connect(lambda: self.window.set_camera("skyline"))
         menu.addAction(a)
         menu.addAction(self.dock.toggleViewAction())
+        a = QAction("Side by side with healthy", self.window)
+        a.triggered.connect(lambda: self.set_compare(True))
+        menu.addAction(a)
 
     # -- session -----------------------------------------------------------------------------------
     def on_squats(self) -> None:
@@ -192,6 +263,11 @@ class ClinicalViews:
             fem_i = None
         self.heatmap.set_pressures(pat_i, fem_i)
         self.overlays.update(i)
+        if self.thigh_ghost.visible:
+            healthy = self.session.healthy_view
+            self.thigh_ghost.set_pose(
+                None if healthy is None or healthy is view else
+                healthy.T_world["femur"][SquatPoses.of(healthy).index(i, view.n_frames)])
         after_frame = getattr(self.window, "after_frame", None)
         if self.slice_throttle.interval_ms > 0 or after_frame is None:
             self.slice_throttle.call(i)  # playing: in this frame's pass, a few times a second
@@ -218,6 +294,72 @@ class ClinicalViews:
         for slice_view in (self.axial, self.story_slice):
             if slice_view.isVisible():
                 slice_view.set_pose(view.T_femur_patella[i], ghost, pat_i, measurable=measurable)
+        self._update_undersides(i)
+        self._update_compare(i)
+
+    def set_compare(self, on: bool) -> None:
+        """Show or hide the side-by-side 3D views (healthy | this setting)."""
+        self.session.set_display(side_by_side=bool(on))
+
+    def _show_compare(self, on: bool) -> None:
+        if on and self.compare is None:
+            self.compare = CompareView(self.session.anatomy)
+            self.compare_dock.setWidget(self.compare)
+        self.compare_dock.setVisible(on)
+        if on:
+            self._update_compare(self.session.frame)
+
+    def _on_compare_visible(self, on: bool) -> None:
+        self.session.set_display(side_by_side=bool(on))  # the dock closed by its own button
+        box = self.panel.compare
+        box.blockSignals(True)
+        box.setChecked(on)
+        box.blockSignals(False)
+        if on:
+            self._update_compare(self.session.frame)
+
+    def _update_compare(self, i: int) -> None:
+        view, healthy = self.session.view, self.session.healthy_view
+        cmp = self.compare
+        if cmp is None or view is None or not self.compare_dock.isVisible():
+            return
+        i = min(max(int(i), 0), view.n_frames - 1)
+
+        def pressures(v: Any, k: int) -> tuple[Any, Any]:
+            pat = getattr(v, "patella_pressure_mpa", None)
+            if pat is None:
+                return None, None
+            p = np.zeros_like(pat[k]) if bool(v.dislocated[k]) else np.asarray(pat[k])
+            return p, self._femur_painter()(v.T_femur_patella[k], p)
+
+        hp = None
+        hm: tuple[Any, Any] = (None, None)
+        if healthy is not None:
+            j = SquatPoses.of(healthy).index(i, view.n_frames)
+            hp, hm = healthy.poses(j), pressures(healthy, j)
+        title = PRESET_TITLES.get(self.session.scenario.preset, PRESET_TITLES["custom"])
+        cmp.show_frame(hp, hm, view.poses(i), pressures(view, i), title)
+
+    def _update_undersides(self, i: int) -> None:
+        """The underside maps at frame i: the healthy squat's pressures at the same frame beside
+        this setting's (none painted off the groove, as in the 3D view)."""
+        shown = [u for u in (self.underside, self.story_underside) if u.isVisible()]
+        view = self.session.view
+        if not shown or view is None:
+            return
+        def frame_pressures(v: Any, k: int) -> Any:
+            pat = getattr(v, "patella_pressure_mpa", None)
+            if pat is None:
+                return None
+            k = min(max(int(k), 0), v.n_frames - 1)
+            return np.zeros_like(pat[k]) if bool(v.dislocated[k]) else np.asarray(pat[k])
+        healthy = self.session.healthy_view
+        h = None
+        if healthy is not None:
+            h = frame_pressures(healthy, SquatPoses.of(healthy).index(i, view.n_frames))
+        title = PRESET_TITLES.get(self.session.scenario.preset, PRESET_TITLES["custom"])
+        for u in shown:
+            u.set_pressures(h, frame_pressures(view, i), title)
 
     def _on_playing(self, on: bool) -> None:
         self.slice_throttle.set_interval(SLICE_INTERVAL_MS if on else 0)
@@ -233,8 +375,15 @@ class ClinicalViews:
         anatomy = self.session.anatomy
         self.heatmap.reattach()
         self.overlays.set_anatomy(anatomy)
+        self.thigh_ghost.remove()
+        self.thigh_ghost = ThighGhost(self.window.scene)
+        self.thigh_ghost.set_visible(self.session.display.thigh_ghost)
         self.axial.set_anatomy(anatomy)
         self.story_slice.set_anatomy(anatomy)
+        self.underside.set_anatomy(anatomy)
+        self.story_underside.set_anatomy(anatomy)
+        if self.compare is not None:
+            self.compare.set_anatomy(anatomy)
 
     # -- toggles: through the session's display state ----------------------------------------------
     def set_heatmap(self, on: bool) -> None:
@@ -259,6 +408,15 @@ class ClinicalViews:
         if new.see_through != old.see_through:
             self.overlays.set_see_through(new.see_through)
             self.window.scene.update_culling()  # a see-through kneecap shows its back faces
+            changed = True
+        if new.side_by_side != old.side_by_side:
+            self._show_compare(new.side_by_side)
+        if new.underside != old.underside:
+            self.pictures.setCurrentIndex(1 if new.underside else 0)
+            self._update_slices(self.session.frame)
+        if new.thigh_ghost != old.thigh_ghost:
+            self.thigh_ghost.set_visible(new.thigh_ghost)
+            self.on_frame(self.session.frame)
             changed = True
         if changed:
             self.panel.sync()
@@ -299,6 +457,8 @@ class ClinicalViews:
                 w.setVisible(was)
         self.axial.set_show_numbers(not on)
         self.heatmap.set_bar_visible(not on)
+        if not on:
+            self.session.set_display(thigh_ghost=False)
         self.story_dock.setVisible(on)
         playback = getattr(self.window, "playback", None)
         if not on and playback is not None:
@@ -307,14 +467,12 @@ class ClinicalViews:
     def _hidden_in_story(self) -> list[QWidget]:
         """The technical panels: every number (readouts, plots), the controls, the clinical dock.
         The 3D view and the captions are what a patient sees."""
-        out: list[QWidget] = [*self._numbers_widgets, self.dock]
+        out: list[QWidget] = [*self._numbers_widgets, self.dock, self.compare_dock]
         timeline = getattr(self.window, "timeline", None)
         if timeline is not None:  # it shows seconds and degrees
             out.append(timeline)
-        controls = getattr(self.window, "controls", None)
-        column = controls.parentWidget() if controls is not None else None
-        if column is not None:
-            out.append(column)
+        if self._column_holder is not None:
+            out.append(self._column_holder)
         return out
 
     def story_apply(self, step: StoryStep) -> None:
@@ -322,8 +480,12 @@ class ClinicalViews:
         s = self.session
         if s.scenario.preset != step.preset:
             s.set_scenario(s.scenario_for_preset(step.preset))
-        s.set_display(overlays=step.overlays, heatmap=step.heatmap, see_through=step.see_through)
+        s.set_display(overlays=step.overlays, heatmap=step.heatmap, see_through=step.see_through,
+                      thigh_ghost=step.thigh_ghost)
         self.story_slice.setVisible(step.slice_view)
+        self.story_underside.setVisible(step.underside)
+        self.story_side.setVisible(step.slice_view or step.underside)
+        self._size_story_dock(step.slice_view or step.underside)
         playback = getattr(w, "playback", None)
         if step.play:
             if playback is not None:
@@ -340,6 +502,15 @@ class ClinicalViews:
         self.on_frame(s.frame)
         self._repaint()
 
+    def _size_story_dock(self, pictures: bool) -> None:
+        """A step with pictures (the cut, the underside) gets about 45 % of the window's height
+        for them; the others a caption's worth (about 30 %)."""
+        h = max(1, self.window.height())
+        self.window.resizeDocks([self.story_dock], [int((0.45 if pictures else 0.3) * h)],
+                                Qt.Orientation.Vertical)
+
     def shutdown(self) -> None:
         self.story.stop()
+        if self.compare is not None:
+            self.compare.close_views()
         self.anatomy_controls.shutdown()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +28,10 @@ DEBOUNCE_MS = 10
 """A slider drag emits a value per pixel: the first change is applied at once (so the moved slider
 and the re-posed bones reach the screen in one window composition), later ones at most every
 DEBOUNCE_MS, the last one always."""
+REST_MS = 200
+"""While a hip slider moves only the bones are re-posed; the squat is solved once it has rested
+this long (or is released): solving every value of a drag kept both cores busy with solves that
+were superseded a few frames in."""
 
 
 class HipControls(QGroupBox):
@@ -62,8 +66,13 @@ class HipControls(QGroupBox):
         grid.addWidget(self.status, 5, 0, 1, 2)
         self._debounce = Throttle(lambda _i: self._commit(), self, trailing=True)
         self._debounce.set_interval(DEBOUNCE_MS)
-        self.rotation.valueChanged.connect(self._on_slider)
-        self.adduction.valueChanged.connect(self._on_slider)
+        self._rest = QTimer(self)
+        self._rest.setSingleShot(True)
+        self._rest.setInterval(REST_MS)
+        self._rest.timeout.connect(self._solve)
+        for s in (self.rotation, self.adduction):
+            s.valueChanged.connect(self._on_slider)
+            s.sliderReleased.connect(self._solve)
         session.scenario_changed.connect(self._sync)
         self._sync()
 
@@ -95,12 +104,19 @@ class HipControls(QGroupBox):
 
     def _on_slider(self) -> None:
         self._labels()
+        self._rest.start()
         self._debounce.call(0)
 
-    def _commit(self) -> None:
+    def _commit(self, solve: bool = False) -> None:
         self.session.set_scenario(
-            self.session.scenario_with_hip(self.rotation.value(), self.adduction.value())
+            self.session.scenario_with_hip(self.rotation.value(), self.adduction.value()),
+            solve=solve,
         )
+
+    def _solve(self) -> None:
+        """The slider rested or was released: solve the setting it shows."""
+        self._rest.stop()
+        self._commit(solve=True)
 
     def set_hip(self, internal_rotation_deg: int, adduction_deg: int) -> None:
         """Move both sliders (as a user would) and re-solve at once."""
@@ -111,7 +127,8 @@ class HipControls(QGroupBox):
         self.adduction.setValue(adduction_deg)
         self.adduction.blockSignals(False)
         self._labels()
-        self._commit()
+        self._rest.stop()
+        self._commit(solve=True)
 
     def apply_preset(self, name: str) -> None:
         self.session.set_scenario(self.session.scenario_for_preset(name))

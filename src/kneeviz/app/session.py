@@ -41,6 +41,12 @@ class DisplayState:
     """The kneecap drawn see-through (the contact beneath it visible)."""
     follow: bool = True
     """The camera keeps the knee in view as it travels through the squat."""
+    side_by_side: bool = False
+    """The healthy squat's 3D view beside this setting's (kneeviz.app.compare_view)."""
+    underside: bool = False
+    """The clinical dock shows the kneecap's underside map (else the axial slice)."""
+    thigh_ghost: bool = False
+    """The healthy thigh bone drawn as a green ghost (story mode's step 3)."""
 
 
 CACHE_CAP_BYTES = 24 * 1024 * 1024
@@ -56,6 +62,8 @@ def _arrays(value: Any) -> Iterator[np.ndarray]:
     elif is_dataclass(value) and not isinstance(value, type):  # the view's Trajectory
         for f in fields(value):
             yield from _arrays(getattr(value, f.name))
+    elif hasattr(value, "held_arrays"):  # the Trajectory's femoral pressure map
+        yield from value.held_arrays()
     elif isinstance(value, dict):
         for v in value.values():
             yield from _arrays(v)
@@ -110,6 +118,8 @@ class Session(QObject):
         self._cache_nbytes: dict[tuple[str, Scenario], int] = {}
         self.cache_cap_bytes = int(cache_cap_bytes)
         self._anatomy_key: tuple[Anatomy, str] | None = None
+        self._solve_deferred = False
+        """The scenario shown is a bones-only preview whose solve waits (set_scenario)."""
         self._healthy_wanted: Scenario | None = None
         """The healthy reference asked for last (shown, or being solved)."""
         self.solver.signals.preview.connect(self._on_preview)
@@ -149,13 +159,20 @@ class Session(QObject):
         return self.scenario.with_changes(femoral_internal_rotation_deg=internal_rotation_deg,
                                           hip_adduction_deg=adduction_deg)
 
-    def set_scenario(self, scenario: Scenario) -> None:
+    def set_scenario(self, scenario: Scenario, *, solve: bool = True) -> None:
+        """Show `scenario`; `solve=False` (a slider still moving) re-poses the bones only and
+        leaves the solve until it is set again with `solve=True` (the slider rested)."""
         scenario.validate()
         if scenario == self.scenario and self.view is not None:
-            return
-        self.scenario = scenario
-        self.scenario_changed.emit()
-        self._request_current()
+            if not (solve and self._solve_deferred):
+                return
+            self._request_current()  # the slider rested on the setting shown
+        else:
+            self.scenario = scenario
+            self.scenario_changed.emit()
+            self._request_current(solve)
+            if not solve:
+                return
         if self._healthy_wanted is not None and self._healthy_wanted != self.healthy_scenario():
             # A knee or squat parameter changed (not only the hip): the reference follows it.
             self._request_healthy()
@@ -191,9 +208,10 @@ class Session(QObject):
             return self.healthy_view.T_femur_patella
         return resting_patella_pose(self.anatomy)
 
-    def _request_current(self) -> None:
+    def _request_current(self, solve: bool = True) -> None:
         key = self._key(self.scenario)
         cached = self._cache.get(key)
+        self._solve_deferred = False
         if cached is not None:
             self._cache.move_to_end(key)  # recently shown: evicted last
             self.solver.cancel("current")
@@ -209,6 +227,10 @@ class Session(QObject):
         self._show(preview)
         if self.solver.simulate_fn is None:  # bones only: nothing more to come
             self._remember(self._key(self.scenario), preview)
+            self._set_solving(False)
+            return
+        if not solve:
+            self._solve_deferred = True
             self._set_solving(False)
             return
         self._current_id = self.solver.submit(self.anatomy, self.scenario, hint, "current",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
 import traceback
@@ -31,9 +32,17 @@ KinematicsFn = Callable[[Anatomy, Scenario], Any]
 SimulateFn = Callable[..., Any]
 
 
+SWITCH_INTERVAL_S = 0.001
+"""How long a thread may hold the interpreter lock while another waits for it (Python's default is
+5 ms). The UI thread takes the lock for every slot and paint handler of a frame; behind a solve
+holding it, each of those waited up to 5 ms, tens of milliseconds a frame."""
 LADDER_FRAMES = 4
 """Frames solved to reach the frame on screen before the full sweep."""
 SOLVE_NICE = 10
+"""The solve thread's nice value (Linux): the renderer's threads come first."""
+SOLVE_DUTY = 1.0
+"""The share of wall time the solve may take between frames: below 1 it sleeps after each frame
+for (1 / duty - 1) times the frame's solve time, leaving the CPU to the renderer."""
 PARTIAL_EVERY_S = 0.5
 """How often the part of the squat solved so far is shown."""
 
@@ -108,13 +117,19 @@ class _SolveJob(QRunnable):
         s, r, kin, preview = self.solver, self.request, self.kin, self.preview
         simulate = s.simulate_fn
         assert simulate is not None
-        _lower_priority()
+        _lower_priority(s.nice)
+        last = [time.perf_counter()]
         try:
             n = int(kin.n_frames)
 
             def check(_i: int, _sol: object) -> None:
                 if s.is_stale(r):
                     raise _CancelledError
+                # between frames: let a waiting UI thread have the lock at once (and, with a
+                # duty below 1, the CPU for a while)
+                now = time.perf_counter()
+                time.sleep(max(0.0, (now - last[0]) * (1.0 / s.duty - 1.0)) if s.duty < 1 else 0)
+                last[0] = time.perf_counter()
 
             check(0, None)
             # 1. The frame on screen first, reached through a short ladder of frames from the
@@ -153,12 +168,12 @@ class _SolveJob(QRunnable):
             s.signals.failed.emit(r.request_id, f"the solve failed: {exc!r}")
 
 
-def _lower_priority() -> None:
+def _lower_priority(nice: int) -> None:
     """Let the operating system prefer the UI thread (and the renderer's threads) over the solve:
     on Linux a thread's nice value can be set by its id."""
     # Not Linux, or not permitted: run at normal priority.
     with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SOLVE_NICE)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
 
 
 def _hint(r: SolveRequest, n: int) -> Any:
@@ -194,6 +209,9 @@ class Solver(QObject):
         self._next_id = 0
         self._latest: dict[str, int] = {}
         self._closed = False
+        self.nice = SOLVE_NICE
+        self.duty = SOLVE_DUTY
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
 
     def preview(
         self, anatomy: Anatomy, scenario: Scenario, T_femur_patella_hint: Any
@@ -226,18 +244,10 @@ class Solver(QObject):
         with self._lock:
             return self._closed or self._latest.get(r.purpose) != r.request_id
 
-    def is_latest(self, request_id: int) -> bool:
-        with self._lock:
-            return not self._closed and request_id in self._latest.values()
-
     def cancel(self, purpose: str) -> None:
         """Make the running request of this purpose stale (it stops at its next frame)."""
         with self._lock:
             self._latest.pop(purpose, None)
-
-    def cancel_all(self) -> None:
-        with self._lock:
-            self._latest.clear()
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Stop every request and wait for the worker (running solves stop at their next frame)."""

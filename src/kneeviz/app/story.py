@@ -38,6 +38,10 @@ class StoryStep:
     """Knee angle shown while not playing."""
     slice_view: bool = False
     """Show the cut through the knee (the axial slice, without numbers) beside the caption."""
+    underside: bool = False
+    """Show the kneecap's underside (its pressure map, healthy beside this one) beside it."""
+    thigh_ghost: bool = False
+    """Draw the healthy thigh bone as a green see-through ghost (kneeviz.scene.thigh_ghost)."""
 
 
 STEPS: tuple[StoryStep, ...] = (
@@ -58,20 +62,18 @@ STEPS: tuple[StoryStep, ...] = (
     StoryStep(
         title="3  Weak hip: the thigh bone turns in",
         text="If the hip muscles are weak, the thigh bone turns inward as you bend. "
-             "The orange arrow shows the turn. The green line shows where the front of a "
-             "steady thigh bone would point.",
+             "Green: where a steady hip would hold it. The orange arrow shows the turn.",
         preset="pfp", camera="above", overlays=frozenset({"labels", "rotation"}),
-        play=True,
+        play=False, rest_at_flexion_deg=90.0, thigh_ghost=True,
     ),
     StoryStep(
         title="4  The kneecap rides outward",
         text="The groove turns away under the kneecap, so the kneecap rides toward the "
-             "outside and presses on the groove's outer side. Coloured patch: where it presses "
-             "(yellow is harder). Right: the knee cut across; green shows where a healthy "
-             "kneecap sits.",
+             "outside and presses harder on its outer side. Right: the knee cut across (green: "
+             "a healthy kneecap) and the kneecap's underside (yellow presses hardest).",
         preset="pfp", camera="kneecap", overlays=frozenset({"groove"}),
         heatmap=True, see_through=True, play=False, rest_at_flexion_deg=45.0,
-        slice_view=True,
+        slice_view=True, underside=True,
     ),
     StoryStep(
         title="5  Stronger hip, better tracking",
@@ -205,12 +207,12 @@ class StoryPanel(QWidget):
         text.addWidget(self.caption, 1)
         text.addLayout(row)
         top = QHBoxLayout()
-        top.addLayout(text, 1)
+        top.addLayout(text, 2)
         if side_widget is not None:
+            # the pictures a step shows (the cut, the underside): most of the width they need
             side_widget.setMinimumSize(300, 260)
-            side_widget.setMaximumWidth(380)
             side_widget.hide()
-            top.addWidget(side_widget)
+            top.addWidget(side_widget, 3)
         lay.addLayout(top)
         self.back_button.clicked.connect(controller.back)
         self.next_button.clicked.connect(controller.next)

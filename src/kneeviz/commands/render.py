@@ -22,6 +22,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kneeviz.atomic import preflight
 from kneeviz.commands.options import (
     add_knee_options,
     add_squat_options,
@@ -29,14 +30,13 @@ from kneeviz.commands.options import (
     scenario_from_options,
 )
 from kneeviz.errors import KneevizError
-from kneeviz.file_paths import folder_problem
 
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
     from kneeviz.scenario import Scenario
     from kneeviz.simulation import Trajectory
 
-VIEW_CHOICES = ("front", "side", "skyline", "closeup", "whole-leg", "split")
+VIEW_CHOICES = ("front", "side", "skyline", "closeup", "whole-leg", "split", "underside", "compare")
 DEFAULT_VIDEO_FPS = 30.0
 DEFAULT_STRIP_RATE_HZ = 10.0
 """A PNG needs only a few frames: the descent is simulated at 10 Hz (about 6 deg a step at the
@@ -64,7 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     o.add_argument("--out", required=True, metavar="FILE",
                    help="output file: .mp4, .gif (the squat) or .png (frame strip / one frame)")
     o.add_argument("--view", choices=VIEW_CHOICES,
-                   help="camera (default: front, or the scenario file's); split = front + skyline")
+                   help="camera (default: front, or the scenario file's); split = front + skyline; "
+                        "underside = the kneecap's pressure map seen from the thigh bone, healthy "
+                        "beside this setting; compare = healthy | this setting, skyline camera")
     o.add_argument("--heatmap", action="store_true", default=None,
                    help="colour the cartilage by contact pressure")
     o.add_argument("--size", metavar="WxH",
@@ -134,18 +136,37 @@ def simulate_with_progress(anatomy: Anatomy, scenario: Scenario, *, descent: boo
                            kinematics: Any = None) -> Trajectory:
     """simulate(), optionally only the descent (up to `until_s`), with a terminal progress bar;
     `kinematics` (a recording's) are simulated whole."""
-    from kneeviz.motion.squat import squat_kinematics
+    from kneeviz.motion.from_recording import RecordedScenario, scenario_kinematics
     from kneeviz.scene.render import ProgressBar
     from kneeviz.simulation import simulate
 
-    kin = kinematics if kinematics is not None else squat_kinematics(anatomy, scenario)
-    if kinematics is None and (descent or until_s is not None):
+    kin = kinematics if kinematics is not None else scenario_kinematics(anatomy, scenario)
+    whole = kinematics is not None or isinstance(scenario, RecordedScenario)
+    if not whole and (descent or until_s is not None):
         kin = descent_only(kin, scenario, until_s)
     bar = ProgressBar("simulating", kin.n_frames, stream)
     traj = simulate(anatomy, scenario, kinematics=kin,
                     on_frame=lambda i, _s: bar.update(i + 1))
     bar.finish()
     return traj
+
+
+def healthy_reference(anatomy: Anatomy, scenario: Scenario, view: str, suffix: str,
+                      until_s: float | None) -> Any:
+    """The healthy squat with the same timing, for the views that show it beside this one
+    (None for the others); for a recording, the same recording with a steady hip."""
+    from dataclasses import replace as _replace
+
+    from kneeviz.motion.from_recording import RecordedScenario
+    from kneeviz.scene.render import REFERENCE_VIEWS, TrajectoryFrames
+
+    if view not in REFERENCE_VIEWS:
+        return None
+    healthy = scenario.for_preset("healthy")
+    if isinstance(healthy, RecordedScenario):
+        healthy = _replace(healthy, steady_hip=True)
+    return TrajectoryFrames(simulate_with_progress(anatomy, healthy,
+                                                   descent=suffix == ".png", until_s=until_s))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -168,9 +189,7 @@ def run(args: argparse.Namespace) -> int:
             f"--out must end in {', '.join(OUTPUT_SUFFIXES)}, not {suffix or '(no extension)'}",
             out,
         )
-    problem = folder_problem(out.parent)
-    if problem is not None:
-        raise KneevizError(problem, out)
+    preflight(out, what="write the picture")  # a read-only folder or too long a name: say so now
     if args.flexion is not None and suffix != ".png":
         raise KneevizError("--flexion picks one frame for a .png; a video shows the whole squat")
     if args.flexion is not None and not 0.0 <= args.flexion <= 140.0:
@@ -218,7 +237,11 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     traj = simulate_with_progress(anatomy, scenario, descent=suffix == ".png",
                                   until_s=until_s, kinematics=kin)
+    reference = healthy_reference(anatomy, scenario, view, suffix, until_s)
     t_sim = time.perf_counter() - t0
+    from kneeviz.result_check import check_result
+
+    check_result(traj, str(out))  # no picture of a run that is not a result
     source = TrajectoryFrames(traj)
     options = RenderOptions(view=view, heatmap=heatmap, size=size, title=title,
                             full_detail=bool(args.full_detail))
@@ -229,17 +252,18 @@ def run(args: argparse.Namespace) -> int:
 
         flex = np.asarray(traj["knee_flexion_deg"])
         i = int(np.argmin(np.where(traj.converged, np.abs(flex - args.flexion), np.inf)))
-        path = render_still(out, anatomy, source, options, i)
+        path = render_still(out, anatomy, source, options, i, reference=reference)
         what = f"the frame at {flex[i]:.1f} deg knee flexion"
     elif suffix == ".png":
         bar = ProgressBar("rendering", 6)
-        path = render_strip(out, anatomy, source, options, progress=lambda d, n: bar.update(d))
+        path = render_strip(out, anatomy, source, options, progress=lambda d, n: bar.update(d),
+                            reference=reference)
         bar.finish()
         what = "a strip of frames through the descent"
     else:
         bar = ProgressBar("rendering", traj.n_frames)
         path = render_video(out, anatomy, source, options, scenario.frame_rate_hz,
-                            progress=lambda d, n: bar.update(d))
+                            progress=lambda d, n: bar.update(d), reference=reference)
         bar.finish()
         what = (f"{traj.n_frames} frames, {size[0]}x{size[1]}, "
                 f"{scenario.frame_rate_hz:g} fps, {traj.n_frames / scenario.frame_rate_hz:.1f} s")

@@ -13,6 +13,7 @@ returned with `converged=False` and its last (finite) pose, never NaN.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from numpy.typing import NDArray
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.mechanics import kernel
 from kneeviz.mechanics.contact import (
     ContactPoints,
     DistanceGrid,
@@ -42,6 +44,10 @@ from kneeviz.transforms import apply, axis_angle, make_transform, nearest_rotati
 ROT_SCALE_RAD = 0.05
 MOMENT_ARM_SCALE_MM = 20.0
 CANDIDATE_MM = 3.0
+MIN_PROGRESS = 1e-8
+"""A step is taken only if it lowers the squared residual by more than this fraction. Smaller
+"improvements" are rounding noise (the residual sums thousands of contact forces): taking them
+made a stalled frame's iteration count depend on the order of that summation."""
 CONVERGENCE_FRACTION = 0.01
 """The issue's acceptance: net force < 1 % of quadriceps force, moment < 1 % of it x patella length.
 The solver iterates to a 20 times tighter tolerance so converged frames meet it with a margin."""
@@ -256,7 +262,13 @@ def evaluate(
     external: ExternalLoad | None = None,
 ) -> Wrench:
     """Net wrench on the patella at this pose, with its analytic Jacobian with respect to a small
-    rotation (about the patella origin, femur axes) and translation of the patella."""
+    rotation (about the patella origin, femur axes) and translation of the patella.
+
+    Runs the compiled kernel when it is available (kneeviz.mechanics.kernel); the numpy code below
+    is the reference it is tested against, and what runs without numba or with an external load."""
+    if external is None and kernel.enabled():
+        return _kernel_wrench(model, T_femur_patella, T_femur_tibia, T_femur_pelvis,
+                              quadriceps_force_n, contact, subset)
     R = T_femur_patella[:3, :3]
     o = T_femur_patella[:3, 3]
     ext = model.extensor
@@ -338,12 +350,45 @@ def evaluate(
     )
 
 
+def _kernel_wrench(
+    model: PatellofemoralModel,
+    T_femur_patella: FloatArray,
+    T_femur_tibia: FloatArray,
+    T_femur_pelvis: FloatArray,
+    quadriceps_force_n: float,
+    contact: bool,
+    subset: NDArray[np.int64] | None,
+) -> Wrench:
+    """evaluate() through the compiled kernel, returning the same Wrench."""
+    far = kernel.far_ends(model, T_femur_tibia, T_femur_pelvis)
+    return _wrench_of(model, kernel.evaluate(model, T_femur_patella, far, quadriceps_force_n,
+                                             contact, subset))
+
+
+def _wrench_of(model: PatellofemoralModel, k: kernel.KernelWrench) -> Wrench:
+    lines = [
+        LineForce(k.line_points_mm[i], k.line_forces_n[i], k.line_stiffness[i],
+                  float(k.line_tensions_n[i]))
+        for i in range(len(k.line_tensions_n))
+    ]
+    nb, nt = len(model.extensor.bundles), len(model.extensor.tendons)
+    return Wrench(
+        k.force_n, k.moment_nmm, k.jacobian, k.pressures_mpa, k.contact_force_n,
+        k.points_femur_mm, tuple(lines[nb:nb + nt]), tuple(lines[:nb]), tuple(lines[nb + nt:]),
+    )
+
+
 def ligament_tensions_n(model: PatellofemoralModel, wrench: Wrench) -> dict[str, float]:
     """Each retinaculum's tension (N) in this wrench, by name (MPFL, LPFL, IPB)."""
     return {
         spring.name: float(np.linalg.norm(line.force_n))
         for spring, line in zip(model.extensor.ligaments, wrench.ligaments, strict=True)
     }
+
+
+def _norm3(v: FloatArray) -> float:
+    """np.linalg.norm of a 3-vector, bit for bit (it is sqrt(v . v)), without its overhead."""
+    return math.sqrt(float(v @ v))
 
 
 def _apply_step(T: FloatArray, step: FloatArray) -> FloatArray:
@@ -399,6 +444,8 @@ def solve_frame(
     def pick_candidates(T_: FloatArray) -> NDArray[np.int64] | None:
         if not contact:
             return None
+        if kernel.enabled():
+            return np.nonzero(kernel.distances(model, T_) < CANDIDATE_MM)[0]
         pts = model.contact.points_mm @ T_[:3, :3].T + T_[:3, 3]
         return np.nonzero(model.grid.distance(pts) < CANDIDATE_MM)[0]
 
@@ -406,8 +453,22 @@ def solve_frame(
         return evaluate(model, T_, T_femur_tibia, T_femur_pelvis, q, contact=contact,
                         subset=None if full else candidates, external=external)
 
-    candidates = pick_candidates(T)
-    w = ev(T)
+    compiled = contact and external is None and kernel.enabled()
+    far = kernel.far_ends(model, T_femur_tibia, T_femur_pelvis) if compiled else None
+
+    def full_and_candidates(T_: FloatArray) -> tuple[Wrench, NDArray[np.int64] | None]:
+        """The wrench with every point, and the candidates at T_. One kernel pass gives both
+        (its every-point sums equal the candidates' sums: a touching point is a candidate)."""
+        if far is not None:
+            k = kernel.evaluate(model, T_, far, q, True, None)
+            return _wrench_of(model, k), np.nonzero(k.distances_mm < CANDIDATE_MM)[0]
+        return ev(T_, full=True), pick_candidates(T_)
+
+    if far is not None:
+        w, candidates = full_and_candidates(T)
+    else:
+        candidates = pick_candidates(T)
+        w = ev(T)
     r = scaled_residual(w)
     cost = float(r @ r)
     lam = 1e-6
@@ -416,19 +477,19 @@ def solve_frame(
     travel = 0.0  # how far any contact point may have moved since the candidates were picked
     reach = float(np.linalg.norm(model.contact.points_mm, axis=1).max())
     while iterations < max_iterations:
-        if np.linalg.norm(w.force_n) < tol_f and np.linalg.norm(w.moment_nmm) < tol_m:
+        if _norm3(w.force_n) < tol_f and _norm3(w.moment_nmm) < tol_m:
             if travel < CANDIDATE_MM - 0.5:
                 # no point that was farther than CANDIDATE_MM can have reached the cartilage
                 verified = True
                 break
-            w_full = ev(T, full=True)
+            w_full, fresh = full_and_candidates(T)
             if (
-                np.linalg.norm(w_full.force_n) < tol_f
-                and np.linalg.norm(w_full.moment_nmm) < tol_m
+                _norm3(w_full.force_n) < tol_f
+                and _norm3(w_full.moment_nmm) < tol_m
             ):
                 w, verified = w_full, True
                 break
-            candidates = pick_candidates(T)
+            candidates = fresh
             travel = 0.0
             w = w_full
             r = scaled_residual(w)
@@ -457,7 +518,7 @@ def solve_frame(
             w_new = ev(T_new)
             r_new = scaled_residual(w_new)
             c_new = float(r_new @ r_new)
-            if np.isfinite(c_new) and c_new < cost:
+            if np.isfinite(c_new) and c_new < cost * (1.0 - MIN_PROGRESS):
                 T, w, r, cost = T_new, w_new, r_new, c_new
                 travel += scale * (move + turn * reach)
                 lam = max(lam / 5.0, 1e-9)
@@ -469,10 +530,10 @@ def solve_frame(
     if not verified:
         w = ev(T, full=True)
     converged = bool(
-        np.linalg.norm(w.force_n) < CONVERGENCE_FRACTION * q
-        and np.linalg.norm(w.moment_nmm) < CONVERGENCE_FRACTION * q * model.patella_height_mm
+        _norm3(w.force_n) < CONVERGENCE_FRACTION * q
+        and _norm3(w.moment_nmm) < CONVERGENCE_FRACTION * q * model.patella_height_mm
     )
     return FrameSolution(
-        T, converged, iterations, float(np.linalg.norm(w.force_n)),
-        float(np.linalg.norm(w.moment_nmm)), q, w,
+        T, converged, iterations, float(_norm3(w.force_n)),
+        float(_norm3(w.moment_nmm)), q, w,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyvista as pv
@@ -47,10 +48,8 @@ APP_TRIANGLE_BUDGET: dict[str, int] = {
 while adding no visible detail at knee scale. The model keeps the full meshes."""
 
 
-SKYLINE_TILT_DEG = 5.0
-"""The skyline camera looks along the kneecap's long axis, tipped this much towards anterior."""
 CUT_FACE_COLOR = (0.45, 0.40, 0.34)
-"""Inside of a bone where a clipping plane cuts it (skyline view): darker than its surface."""
+"""Inside of a bone, were a clipping plane ever to cut it: darker than its surface."""
 
 
 def configure_renderer(plotter: pv.BasePlotter) -> None:
@@ -151,6 +150,9 @@ class KneeScene:
         self._follow_offset: FloatArray | None = None
         self._clip: tuple[float, float] | None = None
         self._cullable: set[str] = set()
+        self._marks: tuple[Any, ...] | None = None
+        """The skyline view's capped cut and its groove and ridge marks (kneeviz.scene.skyline_cut,
+        skyline_marks), made on first use."""
         """Parts whose back faces are never seen unless a clipping plane cuts them open."""
         plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)  # type: ignore[arg-type]
         configure_renderer(plotter)
@@ -176,7 +178,9 @@ class KneeScene:
                 specular_power=material.specular_power,
                 opacity=material.opacity,
                 smooth_shading=True,
-                backface_params={"color": CUT_FACE_COLOR, "ambient": 0.5, "diffuse": 0.4,
+                # the inside of a see-through part in its own colour (not a dark cut colour:
+                # the see-through kneecap read as a brown lump)
+                backface_params={"color": material.color, "ambient": 0.5, "diffuse": 0.4,
                                  "specular": 0.0},
                 name=f"kneeviz-{name}",
                 reset_camera=False,
@@ -212,6 +216,9 @@ class KneeScene:
             self.set_poses(self._poses)
 
     def remove(self) -> None:
+        for part in self._marks or ():
+            part.remove()
+        self._marks = None
         for name in list(self.actors):
             self.plotter.remove_actor(self.actors.pop(name), render=False)
 
@@ -232,6 +239,8 @@ class KneeScene:
                 actor.user_matrix = D @ self._poses[bone]
         if self._follow_offset is not None:
             self._apply_follow()
+        for part in self._marks or ():
+            part.update()
 
     def pose_of(self, bone: str) -> FloatArray:
         return self._poses.get(bone, np.eye(4))
@@ -282,20 +291,13 @@ class KneeScene:
             dist = 1.1 * 0.5 * extent / np.tan(np.radians(15.0))
             pos = focal + dist * unit(ant + 0.7 * lat + 0.1 * up)
         elif preset == "skyline":
-            # Skyline (Merchant) view: look along the patella's long axis from above it, tipped a
-            # little anterior, anterior up on screen, so the kneecap sits above its groove as on
-            # the radiograph.
-            Tp = self.T_display_model @ self.pose_of("patella")
-            yp, xp = Tp[:3, 1], Tp[:3, 0]
-            focal = self.patella_centre() - 12.0 * xp
-            direction = unit(np.cos(np.radians(SKYLINE_TILT_DEG)) * yp
-                              + np.sin(np.radians(SKYLINE_TILT_DEG)) * xp)
-            pos = focal + 240.0 * direction
-            up = xp
-            # Show a slab about 80 mm thick around the kneecap: nearer parts (the femoral shaft)
-            # and the groove beyond it are cut away, so the kneecap and the groove under it read
-            # as a cross-section, like the radiograph's beam passing tangent to the joint.
-            return CameraPose(_t(pos), _t(focal), _t(up), (240.0 - 45.0, 240.0 + 20.0))
+            # Skyline (Merchant) view along the patellar tendon's line (kneeviz.scene.skyline);
+            # the tibia and pelvis are hidden for it (set_camera), nothing is cut open.
+            from kneeviz.scene.skyline import skyline_camera
+
+            pos, focal, up = skyline_camera(self.anatomy, self.pose_of("femur"),
+                                            self.pose_of("patella"), self.pose_of("tibia"),
+                                            self.T_display_model)
         else:
             raise ValueError(f"unknown camera preset {preset!r}: one of {CAMERA_PRESETS}")
         return CameraPose(_t(pos), _t(focal), _t(up))
@@ -304,10 +306,28 @@ class KneeScene:
         pose = self.camera_pose(preset)
         self.plotter.camera_position = pose.as_list()
         self._clip = pose.clipping_range
+        self.set_preset_parts(preset)  # after the camera: the skyline's cut follows it
         self.update_culling()
         self._reset_clipping()
         if self._follow_offset is not None:
             self._follow_offset = np.array(self.plotter.camera.focal_point) - self.knee_centre()
+
+    def set_preset_parts(self, preset: str) -> None:
+        """Show every part except those a preset hides (the skyline view: the tibia and pelvis),
+        and the skyline's groove and ridge marks only in the skyline view."""
+        from kneeviz.scene.skyline import HIDDEN_PARTS
+        from kneeviz.scene.skyline_cut import CUT_PARTS
+
+        skyline = preset == "skyline"
+        for name, actor in self.actors.items():
+            actor.SetVisibility(not (skyline and name in (*HIDDEN_PARTS, *CUT_PARTS)))
+        if skyline and self._marks is None:
+            from kneeviz.scene.skyline_cut import SkylineCut
+            from kneeviz.scene.skyline_marks import SkylineMarks
+
+            self._marks = (SkylineCut(self), SkylineMarks(self))
+        for part in self._marks or ():
+            part.set_visible(skyline)
 
     # -- follow the knee ------------------------------------------------------------------------
     @property

@@ -14,10 +14,10 @@ or crashed export never leaves half a video under the requested name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +28,18 @@ import numpy as np
 from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.atomic import atomic_write_with, discard, new_temp, preflight, publish, stopping
 from kneeviz.errors import KneevizError
-from kneeviz.file_paths import folder_problem
+from kneeviz.safe_read import shown
 from kneeviz.scenario import HIP_PARAMETERS, PARAMETERS
 
-VIEWS = ("front", "side", "skyline", "closeup", "whole-leg", "split")
+VIEWS = ("front", "side", "skyline", "closeup", "whole-leg", "split", "underside", "compare")
 """Camera views a rendering can use (the scene's presets); split puts the front view beside the
-skyline view."""
+skyline view; underside is the kneecap's pressure map seen from the thigh bone, healthy beside
+this setting (kneeviz.scene.underside); compare the healthy squat beside this setting's, same
+camera (the skyline), same frame (kneeviz.scene.compare). The last two need the healthy squat
+(`reference`)."""
+REFERENCE_VIEWS = ("underside", "compare")
 SPLIT_VIEWS = ("front", "skyline")
 OUTPUT_SUFFIXES = (".mp4", ".gif", ".png")
 MACRO_BLOCK = 16
@@ -231,6 +236,25 @@ def caption_lines(source: FrameSource, i: int, title: str
     return [first, second]
 
 
+def label_halves(image: np.ndarray, titles: tuple[str, ...]) -> np.ndarray:
+    """Titles written at the top of equal-width panels of an image (the compare view's)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.fromarray(np.ascontiguousarray(image))
+    draw = ImageDraw.Draw(img)
+    n = len(titles)
+    w = img.width // max(1, n)
+    font = _font(int(min(26, max(11, img.height / 26))))
+    for k, title in enumerate(titles):
+        # below the views' own corner labels (the skyline's side names)
+        draw.text((k * w + w / 2, int(0.08 * img.height)), title, fill=CAPTION_FG, font=font,
+                  anchor="mt",
+                  stroke_width=2, stroke_fill=CAPTION_BG)
+        if k:
+            draw.line([(k * w, 0), (k * w, img.height)], fill=CAPTION_BG, width=3)
+    return np.asarray(img)
+
+
 # -- pressure heat map --------------------------------------------------------------------------
 def pressure_colours(n: int = 256) -> np.ndarray:
     """The app's heat-map ramp (kneeviz.scene.heatmap) as uint8 (n, 3), for the caption's bar."""
@@ -259,7 +283,8 @@ class _HeatMap:
 
     SPREAD_MM = 6.0
 
-    def __init__(self, scene: Any, pressures: dict[str, np.ndarray | None]) -> None:
+    def __init__(self, scene: Any, pressures: dict[str, np.ndarray | None],
+                 see_through: bool = True) -> None:
         from kneeviz.scene.heatmap import PressureHeatmap
 
         class _NoBar(PressureHeatmap):
@@ -274,7 +299,7 @@ class _HeatMap:
                 self._spread[name] = self._spread_map(np.asarray(mesh.vertices_mm),
                                                       pressures.get(name))
         patella = scene.actors.get("patella")
-        if patella is not None:
+        if patella is not None and see_through:
             patella.prop.opacity = 0.5
 
     @classmethod
@@ -324,35 +349,46 @@ def use_offscreen_gl() -> None:
 class SquatRenderer:
     """Renders frames of one squat offscreen: `frame(i)` -> (H, W, 3) uint8 with the caption."""
 
-    def __init__(self, anatomy: Anatomy, source: FrameSource, options: RenderOptions) -> None:
+    def __init__(self, anatomy: Anatomy, source: FrameSource, options: RenderOptions,
+                 reference: FrameSource | None = None) -> None:
+        """`reference`: the healthy squat (same frames) for the underside and compare views."""
         use_offscreen_gl()
         from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET
         from kneeviz.scene.offscreen import OffscreenRenderer
 
         self.anatomy = anatomy
         self.source = source
+        self.reference = reference
         self.options = options
         self.size = check_size(options.size)
         w, h = self.size
         self.caption_h = caption_height(self.size)
         h3d = h - self.caption_h
-        views = SPLIT_VIEWS if options.view == "split" else (options.view,)
+        if options.view in REFERENCE_VIEWS and reference is None:
+            raise KneevizError(f"the {options.view} view needs the healthy squat to compare with")
+        views: tuple[str, ...] = (SPLIT_VIEWS if options.view == "split" else
+                                  () if options.view == "underside" else
+                                  ("compare", "compare") if options.view == "compare" else
+                                  (options.view,))
         widths = [w // 2, w - w // 2] if len(views) == 2 else [w]
         self.views = views
+        self._sources = [reference, source] if options.view == "compare" else \
+            [source] * len(views)
+        self._panel_size = (w, h3d)
         self._renderers: list[Any] = []
         self._heat: list[_HeatMap] = []
         self.vmax = pressure_scale_mpa()
         try:
-            for vw in widths:
+            for vw, src in zip(widths, self._sources, strict=False):
                 r = OffscreenRenderer(anatomy, (vw, h3d), multi_samples=options.multi_samples,
                                       triangle_budget=None if options.full_detail
                                       else APP_TRIANGLE_BUDGET)
                 self._renderers.append(r)
                 if options.heatmap:
                     self._heat.append(_HeatMap(r.scene, {
-                        "patella_cartilage": getattr(source, "patella_pressure_mpa", None),
-                        "femur_cartilage": getattr(source, "femur_pressure_mpa", None),
-                    }))
+                        "patella_cartilage": getattr(src, "patella_pressure_mpa", None),
+                        "femur_cartilage": getattr(src, "femur_pressure_mpa", None),
+                    }, see_through=options.view not in ("skyline", "compare")))
         except Exception:
             self.close()
             raise
@@ -361,22 +397,59 @@ class SquatRenderer:
     def n_frames(self) -> int:
         return int(self.source.n_frames)
 
+    def _pressures(self, src: Any, i: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+        pp = getattr(src, "patella_pressure_mpa", None)
+        fp = getattr(src, "femur_pressure_mpa", None)
+        j = min(i, int(src.n_frames) - 1)
+        return (None if pp is None else np.asarray(pp[j], dtype=np.float32),
+                None if fp is None else np.asarray(fp[j], dtype=np.float32))
+
     def render_3d(self, i: int) -> np.ndarray:
-        """The 3D part of frame i (no caption)."""
-        poses = self.source.poses(i)
-        pat = fem = None
-        if self.options.heatmap:
-            pp = getattr(self.source, "patella_pressure_mpa", None)
-            fp = getattr(self.source, "femur_pressure_mpa", None)
-            pat = None if pp is None else np.asarray(pp[i], dtype=np.float32)
-            fem = None if fp is None else np.asarray(fp[i], dtype=np.float32)
+        """The 3D part of frame i (no caption); the underside view's maps."""
+        if self.options.view == "underside":
+            from kneeviz.scene.compare import COMPARE_TITLES
+            from kneeviz.scene.underside import UndersideMapSpec, draw_underside_panel
+
+            assert self.reference is not None
+            specs = [UndersideMapSpec(t, self._pressures(s, i)[0]) for t, s in
+                     zip(COMPARE_TITLES, (self.reference, self.source), strict=True)]
+            return draw_underside_panel(self.anatomy, specs, self._panel_size)[0]
         images = []
+        if self.options.view == "compare":
+            return self._render_compare(i)
+        pat, fem = self._pressures(self.source, i) if self.options.heatmap else (None, None)
         for k, (r, view) in enumerate(zip(self._renderers, self.views, strict=True)):
             if self._heat:
                 self._heat[k].set(pat, fem)
-            images.append(r.render(poses, camera=view))
+            images.append(r.render(self.source.poses(i), camera=view))
         img = np.concatenate(images, axis=1) if len(images) > 1 else images[0]
         return np.ascontiguousarray(img[:, :, :3])
+
+    def _render_compare(self, i: int) -> np.ndarray:
+        """Healthy | this setting: this setting's skyline camera, carried to the healthy squat
+        relative to the thigh bone (kneeviz.scene.compare)."""
+        from kneeviz.scene.compare import COMPARE_CAMERA, COMPARE_TITLES, carry_camera
+
+        healthy, this = self._renderers
+        assert self.reference is not None
+        j = min(i, int(self.reference.n_frames) - 1)
+        for k, (src, idx) in enumerate(((self.reference, j), (self.source, i))):
+            self._renderers[k].scene.set_poses(src.poses(idx))
+            if self._heat:
+                self._heat[k].set(*self._pressures(src, idx))
+        this.scene.set_camera(COMPARE_CAMERA)
+        healthy.scene.set_camera(COMPARE_CAMERA)  # hides the same parts, shows the marks
+        D = self.anatomy.T_display_model
+        cam = this.plotter.camera
+        pos, foc, up = carry_camera(np.array(cam.position), np.array(cam.focal_point),
+                                    np.array(cam.up), D @ this.scene.pose_of("femur"),
+                                    D @ healthy.scene.pose_of("femur"))
+        healthy.plotter.camera_position = [tuple(pos), tuple(foc), tuple(up)]
+        healthy.scene.set_preset_parts(COMPARE_CAMERA)  # the cut follows the carried camera
+        healthy.plotter.reset_camera_clipping_range()
+        images = [r.render({}, camera=None)[:, :, :3] for r in (healthy, this)]
+        return np.ascontiguousarray(label_halves(np.concatenate(images, axis=1),
+                                                 COMPARE_TITLES))
 
     def frame(self, i: int) -> np.ndarray:
         """Frame i: the 3D view(s) over the caption strip, exactly `size` pixels."""
@@ -449,34 +522,50 @@ class VideoWriter:
                                self.path)
         if not 1.0 <= self.fps <= 240.0:
             raise KneevizError(f"frame rate {fps:g} is outside 1..240 frames per second")
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        problem = folder_problem(folder)
-        if problem is not None:
-            raise KneevizError(problem, self.path)
-        try:
-            fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=suffix, dir=folder)
-        except OSError as exc:
-            raise KneevizError(f"cannot write here: {exc.strerror or exc}", self.path) from None
-        os.close(fd)
-        self.tmp = Path(name)
+        preflight(self.path, what="write the video")
+        # registered with kneeviz.atomic: removed on SIGINT/SIGTERM, swept after a SIGKILL
+        self.tmp = new_temp(self.path, what="write the video")
         self._gif_frames: list[Any] = []
         self._writer: Any = None
         self.n_written = 0
         if suffix == ".mp4":
             import imageio.v2 as iio
 
-            self._writer = iio.get_writer(
+            self._writer = self._guard(lambda: iio.get_writer(
                 str(self.tmp), format="FFMPEG", mode="I", fps=self.fps, codec="libx264",
                 quality=8, pixelformat="yuv420p", macro_block_size=MACRO_BLOCK,
-                ffmpeg_log_level="error",
+                ffmpeg_log_level="quiet",  # its failures are reported as one line
                 # x264's "veryfast" preset: about a third of the default's CPU for a slightly
                 # larger file; the encoder shares the cores with the software renderer
                 output_params=["-preset", "veryfast"],
-            )
+            ))
+
+    def _guard(self, step: Callable[[], Any]) -> Any:
+        """Run an encoder step; its failures (a full disk: OSError, or the encoder's broken pipe
+        reported as several lines) become one line naming the video, the temp file removed."""
+        try:
+            return step()
+        except KneevizError:
+            self.abort()
+            raise
+        except (OSError, RuntimeError, ValueError) as exc:
+            self.abort()
+            if stopping():  # Ctrl-C or SIGTERM broke the encoder: an interruption
+                raise KeyboardInterrupt from None
+            why = getattr(exc, "strerror", None) or _first_line(exc)
+            if "No space left" in str(exc) or _disk_full(self.path):
+                why = "No space left on device"  # the encoder only sees its pipe break
+            elif "Broken pipe" in str(exc) or isinstance(exc, BrokenPipeError):
+                why = f"the video encoder (ffmpeg) stopped ({why})"
+            raise KneevizError(f"could not write the video: {why}", shown(self.path)) from None
 
     def append(self, frame: np.ndarray) -> None:
+        if stopping():  # a Ctrl-C that a C library (VTK, the encoder) swallowed
+            self.abort()
+            raise KeyboardInterrupt
         if self._writer is not None:
-            self._writer.append_data(frame)
+            writer = self._writer
+            self._guard(lambda: writer.append_data(frame))
         else:
             from PIL import Image
 
@@ -487,25 +576,40 @@ class VideoWriter:
         self.n_written += 1
 
     def commit(self) -> Path:
-        try:
+        def finish() -> None:
             if self._writer is not None:
-                self._writer.close()
-                self._writer = None
+                writer, self._writer = self._writer, None
+                writer.close()
             elif self._gif_frames:
                 first, *rest = self._gif_frames
                 first.save(self.tmp, format="GIF", save_all=True, append_images=rest,
                            duration=max(20, round(1000.0 / self.fps)), loop=0, disposal=1)
                 self._gif_frames = []
-            _publishable(self.tmp)
-            os.replace(self.tmp, self.path)
-        except OSError as exc:
-            self.abort()
-            raise KneevizError(f"could not write the video: {exc.strerror or exc}",
-                               self.path) from None
+
+        try:
+            self._guard(finish)
+            self._guard(self._check_complete)
         except BaseException:
             self.abort()
             raise
-        return self.path
+        return publish(self.tmp, self.path, what="write the video")
+
+    def _check_complete(self) -> None:
+        """The encoder can exit without an error on a full disk, leaving a file without its
+        index (MP4 'moov') or trailer (GIF ';'): such a file is never published."""
+        size = self.tmp.stat().st_size
+        with open(self.tmp, "rb") as fh:
+            head = fh.read(1 << 16)
+            fh.seek(max(0, size - (4 << 20)))
+            tail = fh.read()
+        if self.path.suffix.lower() == ".mp4":
+            complete = b"ftyp" in head[:64] and (b"moov" in tail or b"moov" in head)
+        else:
+            complete = head.startswith(b"GIF8") and tail.endswith(b";")
+        if not complete:
+            raise OSError(errno.ENOSPC if _disk_full(self.path) else errno.EIO,
+                          "No space left on device" if _disk_full(self.path) else
+                          "the encoder did not finish the file")
 
     def abort(self) -> None:
         if self._writer is not None:
@@ -513,8 +617,7 @@ class VideoWriter:
                 self._writer.close()
             self._writer = None
         self._gif_frames = []
-        with contextlib.suppress(OSError):
-            self.tmp.unlink()
+        discard(self.tmp)
 
     def __enter__(self) -> VideoWriter:
         return self
@@ -524,38 +627,29 @@ class VideoWriter:
             self.abort()
 
 
-def _publishable(tmp: str | Path) -> None:
-    """Give a temp file (created 0600 by mkstemp) the permissions a new file normally gets."""
-    umask = os.umask(0)
-    os.umask(umask)
-    with contextlib.suppress(OSError):
-        os.chmod(tmp, 0o666 & ~umask)
+def _disk_full(path: Path) -> bool:
+    """Whether the file system that `path` is on has (almost) no space left."""
+    try:
+        st = os.statvfs(path.parent if str(path.parent) else Path("."))
+    except (OSError, AttributeError):
+        return False
+    return st.f_bavail * st.f_frsize < 256 * 1024
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:160]
 
 
 def write_png(path: str | Path, image: np.ndarray) -> Path:
-    """Save an RGB image as PNG (temp file + rename, like the videos)."""
+    """Save an RGB image as PNG atomically (kneeviz.atomic: temp file, fsync, rename)."""
     from PIL import Image
 
-    p = Path(path)
-    folder = p.parent if str(p.parent) else Path(".")
-    problem = folder_problem(folder)
-    if problem is not None:
-        raise KneevizError(problem, p)
-    fd, name = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=".png", dir=folder)
-    os.close(fd)
-    try:
-        Image.fromarray(np.ascontiguousarray(image)).save(name, format="PNG")
-        _publishable(name)
-        os.replace(name, p)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise KneevizError(f"could not write the image: {exc.strerror or exc}", p) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
-    return p
+    def save(tmp: Path) -> None:
+        Image.fromarray(np.ascontiguousarray(image)).save(tmp, format="PNG")
+
+    atomic_write_with(path, save, what="write the image")
+    return Path(path)
 
 
 def iter_video(renderer: SquatRenderer, writer: VideoWriter,
@@ -576,9 +670,10 @@ def render_video(
     fps: float,
     *,
     progress: Callable[[int, int], None] | None = None,
+    reference: FrameSource | None = None,
 ) -> Path:
     """Every frame of `source` into an MP4 or GIF at `fps` frames per second."""
-    with SquatRenderer(anatomy, source, options) as r, VideoWriter(path, fps) as w:
+    with SquatRenderer(anatomy, source, options, reference) as r, VideoWriter(path, fps) as w:
         for done in iter_video(r, w):
             if progress is not None:
                 progress(done, r.n_frames)
@@ -628,11 +723,12 @@ def render_strip(
     count: int = 6,
     columns: int = 3,
     progress: Callable[[int, int], None] | None = None,
+    reference: FrameSource | None = None,
 ) -> Path:
     """A PNG of `count` frames through the descent; each tile is `options.size`."""
     picks = strip_frames(source, count)
     images = []
-    with SquatRenderer(anatomy, source, options) as r:
+    with SquatRenderer(anatomy, source, options, reference) as r:
         for k, i in enumerate(picks):
             images.append(r.frame(i))
             if progress is not None:
@@ -646,8 +742,9 @@ def render_still(
     source: FrameSource,
     options: RenderOptions,
     frame: int,
+    reference: FrameSource | None = None,
 ) -> Path:
     """One captioned frame as a PNG."""
-    with SquatRenderer(anatomy, source, options) as r:
+    with SquatRenderer(anatomy, source, options, reference) as r:
         return write_png(path, r.frame(frame))
 

@@ -1,0 +1,114 @@
+"""The skyline view's clean cut: the thigh bone, the kneecap and their cartilage cut across at the
+joint, with the cut faces closed (capped), as a slab of the knee.
+
+Looking down the patellar tendon's line (kneeviz.scene.skyline), the front of the thigh bone
+above the groove faces the camera and hides the joint. The radiograph sees through it; a surface
+picture has to cut it away. A camera clipping plane did that but left the bones open (their inside
+and back faces showed as a brown surface and black holes), so instead each part is cut by
+vtkClipClosedSurface, which closes the cut with a cap: what remains is a solid slab whose near
+face is the cross-section through the joint (the kneecap's V over the groove's V, the two
+cartilage layers meeting where they touch), every surface closed and seen from outside. The
+pressure array the heat map put on the cartilage is carried over, so the contact's colours stay
+on what is left of it.
+
+The cut plane is perpendicular to the camera's line of sight through its focal point, which the
+skyline preset puts at the joint point between the ridge and the groove; it moves with the
+frame. About 15 ms a frame for the app's display meshes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyvista as pv
+import vtk
+
+from kneeviz.transforms import invert
+
+CUT_PARTS = ("femur", "femur_cartilage", "patella", "patella_cartilage")
+NEAR_OFFSET_MM = 0.0
+"""How far before the joint point (towards the camera) the cut lies."""
+CAP_FEATURE_ANGLE_DEG = 50.0
+"""Normals are recomputed after the cut with edges sharper than this split: the caps shade flat,
+the bone surfaces stay smooth."""
+
+
+class SkylineCut:
+    """Capped cut copies of the CUT_PARTS actors, shown instead of them in the skyline view."""
+
+    def __init__(self, scene: Any) -> None:
+        self.scene = scene
+        self.actors: dict[str, pv.Actor] = {}
+        self._pipes: dict[str, tuple[Any, Any, Any, Any]] = {}
+        for name in CUT_PARTS:
+            src = scene.actors.get(name)
+            if src is None:
+                continue
+            plane = vtk.vtkPlane()
+            planes = vtk.vtkPlaneCollection()
+            planes.AddItem(plane)
+            clip = vtk.vtkClipClosedSurface()
+            clip.SetClippingPlanes(planes)
+            clip.SetPassPointData(True)
+            clip.SetInputData(src.mapper.GetInput())
+            normals = vtk.vtkPolyDataNormals()
+            normals.SetInputConnection(clip.GetOutputPort())
+            normals.SetFeatureAngle(CAP_FEATURE_ANGLE_DEG)
+            normals.SplittingOn()
+            normals.ConsistencyOn()
+            normals.AutoOrientNormalsOff()
+            mapper = vtk.vtkPolyDataMapper()
+            mapper.SetInputConnection(normals.GetOutputPort())
+            actor = pv.Actor(mapper=mapper)
+            actor.SetProperty(src.GetProperty())  # the same material (and opacity)
+            actor.SetVisibility(False)
+            actor.SetPickable(False)
+            scene.plotter.renderer.AddActor(actor)
+            self.actors[name] = actor
+            self._pipes[name] = (plane, clip, mapper, src)
+        self.visible = False
+
+    def set_visible(self, on: bool) -> None:
+        self.visible = bool(on)
+        for actor in self.actors.values():
+            actor.SetVisibility(self.visible)
+        if self.visible:
+            self.update()
+
+    def update(self) -> None:
+        """Cut through the camera's focal point (the skyline preset puts it at this frame's joint
+        point), perpendicular to its line of sight, so a camera carried to another squat
+        (kneeviz.scene.compare) or turned by hand cuts the same way; copy
+        each source actor's colouring (the heat map's lookup table and array) and pose."""
+        if not self.visible:
+            return
+        cam = self.scene.plotter.camera
+        pos, focal = np.array(cam.position, dtype=float), np.array(cam.focal_point, dtype=float)
+        look = (focal - pos) / max(float(np.linalg.norm(focal - pos)), 1e-9)
+        origin = focal - NEAR_OFFSET_MM * look
+        for name, (plane, clip, mapper, src) in self._pipes.items():
+            M = np.asarray(src.user_matrix, dtype=float)
+            Minv = invert(M)
+            o = Minv[:3, :3] @ origin + Minv[:3, 3]
+            n = M[:3, :3].T @ look  # a normal transforms by the inverse transpose (rigid: M^T)
+            plane.SetOrigin(*map(float, o))
+            plane.SetNormal(*map(float, n))  # keeps the side the normal points to: the far one
+            data = src.mapper.GetInput()
+            if clip.GetInput() is not data:
+                clip.SetInputData(data)
+            clip.Modified()
+            src_mapper = src.mapper
+            mapper.SetLookupTable(src_mapper.GetLookupTable())
+            mapper.SetScalarVisibility(src_mapper.GetScalarVisibility())
+            mapper.SetScalarMode(src_mapper.GetScalarMode())
+            mapper.SetColorMode(src_mapper.GetColorMode())
+            mapper.SetUseLookupTableScalarRange(src_mapper.GetUseLookupTableScalarRange())
+            mapper.SelectColorArray(src_mapper.GetArrayName())
+            self.actors[name].user_matrix = M
+
+    def remove(self) -> None:
+        for actor in self.actors.values():
+            self.scene.plotter.renderer.RemoveActor(actor)
+        self.actors = {}
+        self._pipes = {}

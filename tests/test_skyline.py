@@ -1,0 +1,64 @@
+"""The skyline view shows no cut-open bone: measured by drawing every back face in a sentinel
+colour (with back-face culling off) and counting its pixels. A control shows the count sees
+them: a near clipping plane through the bones (what the view used to do) leaves many."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"),
+                                reason="rendering needs an X server (xvfb-run)")
+SENTINEL = (0.0, 1.0, 0.0)
+
+
+def sentinel_pixels(r) -> int:  # type: ignore[no-untyped-def]
+    """Render with every actor's back faces in flat SENTINEL green, culling off; count them."""
+    import vtk
+
+    actors = r.plotter.renderer.GetActors()
+    actors.InitTraversal()
+    for _ in range(actors.GetNumberOfItems()):
+        a = actors.GetNextActor()
+        a.GetProperty().SetBackfaceCulling(False)
+        back = vtk.vtkProperty()
+        back.SetColor(*SENTINEL)
+        back.SetAmbient(1.0)
+        back.SetDiffuse(0.0)
+        back.SetSpecular(0.0)
+        a.SetBackfaceProperty(back)
+    r.plotter.render()
+    img = np.asarray(r.plotter.screenshot(return_img=True))[:, :, :3].astype(int)
+    return int(((img[:, :, 0] < 10) & (img[:, :, 1] > 245) & (img[:, :, 2] < 10)).sum())
+
+
+@pytest.mark.slow  # a real solve of the 60 deg squat (the 30 deg one is shared): about 10 s
+@pytest.mark.parametrize("flexion_deg", [30.0, 60.0])
+def test_the_skyline_view_has_no_back_face_pixels(anatomy, flexion_deg) -> None:  # type: ignore[no-untyped-def]
+    from clinical_fixtures import SHORT_30, trajectory
+    from kneeviz.scenario import Scenario
+    from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET
+    from kneeviz.scene.offscreen import OffscreenRenderer
+    from kneeviz.scene.render import TrajectoryFrames
+    from kneeviz.simulation import simulate
+
+    traj = (trajectory("pfp") if flexion_deg == 30.0 else
+            simulate(anatomy, Scenario.from_preset("pfp", **{**SHORT_30,
+                                                             "max_flexion_deg": flexion_deg})))
+    i = int(np.argmax(traj["knee_flexion_deg"]))
+    assert abs(float(traj["knee_flexion_deg"][i]) - flexion_deg) < 1.0
+    poses = TrajectoryFrames(traj).poses(i)
+    with OffscreenRenderer(anatomy, (480, 400), triangle_budget=APP_TRIANGLE_BUDGET) as r:
+        r.render(poses, camera="skyline")
+        assert sentinel_pixels(r) == 0
+        # the knee is really in the picture: bone-coloured pixels fill a good part of it
+        img = np.asarray(r.plotter.screenshot(return_img=True))[:, :, :3].astype(int)
+        assert (img.min(axis=2) > 150).mean() > 0.1
+        # control: a near clipping plane through the knee opens the bones, and the count sees it
+        cam = r.plotter.camera
+        d = float(np.linalg.norm(np.subtract(cam.position, cam.focal_point)))
+        cam.clipping_range = (d - 5.0, d + 400.0)
+        r.scene.set_preset_parts("front")  # the uncut bones
+        assert sentinel_pixels(r) > 500
