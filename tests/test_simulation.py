@@ -75,7 +75,7 @@ def test_cli_writes_json_csv_and_npz(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "argv, words",
     [
-        (["--out", "r.txt"], "data files end in .json, .csv, .npz, not .txt"),
+        (["--out", "r.txt"], "data files end in .json, .csv, .npz, .sto, not .txt"),
         (["--femur", "f.stl", "--out", "r.json"], "all three"),
         (["--max-flexion", "300", "--out", "r.json"], "maximum knee flexion"),
         (["--out", "no/such/folder/r.json"], "does not exist"),

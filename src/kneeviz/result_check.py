@@ -29,7 +29,14 @@ def result_problem(traj: Any) -> str | None:
         dislocated = np.asarray(traj["dislocated"], dtype=float) > 0.5
     except (KeyError, TypeError):
         dislocated = np.zeros(n, dtype=bool)
-    ok = converged | dislocated
+    # a recording's frames the model does not answer (kneeviz.motion.from_recording) are flagged
+    # with their reason, not failures: the rest of the trial is judged
+    skipped = np.zeros(n, dtype=bool)
+    for k in getattr(traj, "meta", {}).get("not_solved", {}) if hasattr(traj, "meta") else ():
+        if 0 <= int(k) < n:
+            skipped[int(k)] = True
+    ok = (converged | dislocated)[~skipped]
+    n = int(ok.size)
     n_ok = int(ok.sum())
     if n_ok >= MIN_RESULT_FRACTION * n and int(converged.sum()) > 0:
         return None

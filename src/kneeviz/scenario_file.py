@@ -20,7 +20,7 @@ import hashlib
 import json
 import math
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +45,10 @@ CAMERAS = ("front", "side", "closeup", "whole-leg", "skyline", "split")
 
 BONE_FILES = BONES
 
-_TOP_KEYS = ("format", "version", "name", "scenario", "knee", "view")
+_TOP_KEYS = ("format", "version", "name", "scenario", "knee", "view", "motion")
+_MOTION_KEYS = ("path", "sha256", "side", "stance")
+"""A recorded motion driving the squat (kneeviz.motion.from_recording.RecordedScenario): its
+file by path and content hash, like the meshes, and which leg and stance."""
 _VIEW_KEYS = ("camera", "heatmap", "frame", "follow_knee", "playback_speed")
 
 
@@ -176,11 +179,13 @@ def scenario_file_dict(doc: ScenarioFile) -> dict[str, Any]:
     else:
         knee = {bone: {"path": m.path, "sha256": m.sha256} for bone, m in doc.knee.meshes}
     v = doc.view
-    return {
+    from kneeviz.motion.from_recording import RecordedScenario, base_scenario
+
+    out: dict[str, Any] = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "name": doc.name,
-        "scenario": doc.scenario.to_dict(),
+        "scenario": base_scenario(doc.scenario).to_dict(),
         "knee": knee,
         "view": {
             "camera": v.camera,
@@ -190,6 +195,11 @@ def scenario_file_dict(doc: ScenarioFile) -> dict[str, Any]:
             "playback_speed": float(v.playback_speed),
         },
     }
+    sc = doc.scenario
+    if isinstance(sc, RecordedScenario):
+        out["motion"] = {"path": str(Path(sc.motion_path).resolve()), "sha256": sc.motion_sha256,
+                         "side": sc.side, "stance": sc.stance}
+    return out
 
 
 def save_scenario_file(path: str | Path, doc: ScenarioFile) -> Path:
@@ -255,6 +265,8 @@ def load_scenario_file(path: str | Path, *, check_meshes: bool = True) -> Scenar
         scenario_data = dict(scenario_data)
         legacy_sulcus = scenario_data.pop("sulcus_angle_deg")
     scenario = _parse_scenario(scenario_data, p)
+    if "motion" in data:
+        scenario = _parse_motion(data["motion"], p, scenario, check_meshes)
     knee = _parse_knee(data.get("knee", "default"), p, check_meshes)
     if legacy_sulcus is not None:
         if not knee.is_default:
@@ -416,7 +428,31 @@ def _parse_knee(data: Any, p: Path, check_meshes: bool) -> KneeRef:
     return KneeRef(tuple(items))
 
 
-def _locate_mesh(bone: str, ref: MeshRef, scenario_path: Path) -> MeshRef:
+def _parse_motion(data: Any, p: Path, scenario: Scenario, check_files: bool) -> Scenario:
+    """The scenario driven by the saved motion file (found and checked like a mesh)."""
+    from kneeviz.motion.from_recording import RecordedScenario
+
+    if not isinstance(data, dict) or not isinstance(data.get("path"), str) or not isinstance(
+            data.get("sha256"), str):
+        raise KneevizError(f'"motion" must be {{"path": "...", "sha256": "...", "side": "r", '
+                           f'"stance": "both"}}, got {data!r}', p)
+    unknown = sorted(str(k) for k in data if k not in _MOTION_KEYS)
+    if unknown:
+        raise KneevizError(f"unknown key(s) {', '.join(unknown)} in \"motion\": use "
+                           f"{', '.join(_MOTION_KEYS)}", p)
+    ref = MeshRef(data["path"], data["sha256"].lower())
+    if check_files:
+        ref = _locate_mesh("motion", ref, p, what="motion file")
+    fields_ = {f.name: getattr(scenario, f.name) for f in fields(Scenario)}
+    try:
+        return RecordedScenario(**fields_, motion_path=ref.path, motion_sha256=ref.sha256,
+                                side=str(data.get("side", "r")),
+                                stance=str(data.get("stance", "both"))).validate()
+    except KneevizError as exc:
+        raise KneevizError(f"bad motion: {exc}", p) from None
+
+
+def _locate_mesh(bone: str, ref: MeshRef, scenario_path: Path, what: str = "") -> MeshRef:
     """The mesh at its saved path, else beside the scenario file (a folder copied elsewhere);
     refuse a missing file or one whose contents changed."""
     try:
@@ -434,6 +470,8 @@ def _locate_mesh(bone: str, ref: MeshRef, scenario_path: Path) -> MeshRef:
         candidates.insert(0, scenario_path.parent / saved)
     candidates.append(scenario_path.parent / saved.name)
     found = next((c for c in candidates if _exists(c)), None)
+    what = what or f"{bone} mesh file"
+    again = "the motion" if what == "motion file" else "the knee"
     if found is None:
         try:
             blocked = read_problem(candidates[0])
@@ -441,8 +479,8 @@ def _locate_mesh(bone: str, ref: MeshRef, scenario_path: Path) -> MeshRef:
             blocked = None
         why = f" ({blocked})" if blocked is not None else ""
         raise KneevizError(
-            f"the {bone} mesh file {ref.path} is missing{why} (also looked beside the scenario "
-            f"file): put it back or re-save the scenario with the knee opened from its new place",
+            f"the {what} {ref.path} is missing{why} (also looked beside the scenario "
+            f"file): put it back or re-save the scenario with {again} opened from its new place",
             scenario_path,
         )
     try:
@@ -451,9 +489,9 @@ def _locate_mesh(bone: str, ref: MeshRef, scenario_path: Path) -> MeshRef:
         raise KneevizError(f"the {bone} mesh file {exc}", scenario_path) from None
     if digest != ref.sha256:
         raise KneevizError(
-            f"the {bone} mesh file {found} has changed since the scenario was saved (sha256 "
+            f"the {what} {found} has changed since the scenario was saved (sha256 "
             f"{digest[:12]}... is not the saved {ref.sha256[:12]}...): the results would differ; "
-            "open the knee again and re-save the scenario if the change is intended",
+            f"open {again} again and re-save the scenario if the change is intended",
             scenario_path,
         )
     return MeshRef(str(found.resolve()), digest)

@@ -10,7 +10,7 @@ converge keeps its best finite pose and is flagged (`converged` False): never Na
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,8 @@ from kneeviz.mechanics.equilibrium import (
     solve_frame,
     tendon_seated_pose,
 )
-from kneeviz.motion.squat import SquatKinematics, squat_kinematics
+from kneeviz.motion.from_recording import scenario_kinematics
+from kneeviz.motion.squat import SquatKinematics
 from kneeviz.scenario import Scenario
 from kneeviz.transforms import invert
 
@@ -122,8 +123,13 @@ def solve_poses(
     *,
     on_frame: Callable[[int, FrameSolution], None] | None = None,
     off_groove: Callable[[FloatArray], bool] | None = None,
+    skip: Sequence[bool] | None = None,
 ) -> list[FrameSolution]:
     """Solve a sequence of frames, each warm-started from the previous one.
+
+    `skip[i]` True: frame i is one the model cannot answer (a recorded foot off the ground, see
+    kneeviz.motion.from_recording); it is evaluated once at the last solved pose and flagged
+    unconverged, and the next frame starts from the last solved one.
 
     `off_groove(T_femur_patella)` says whether a balanced pose has the kneecap off its groove (a
     dislocation). From such a frame on no pose is a result (measures.dislocated_frames), so the
@@ -138,10 +144,13 @@ def solve_poses(
     dislocated_at: FloatArray | None = None
     good: list[tuple[int, FloatArray]] = []  # the last converged frames (index, pose)
     for i in range(len(T_femur_tibia)):
-        if dislocated_at is not None:
+        skipped = skip is not None and bool(skip[i])
+        if dislocated_at is not None or skipped:
+            held = dislocated_at if dislocated_at is not None else (
+                good[-1][1] if good else model.T_femur_patella_ref)
             q = loads.quadriceps_force_n(float(extensor_moment_nmm[i]), arm, body_mass_kg)
-            w = evaluate(model, dislocated_at, T_femur_tibia[i], T_femur_pelvis[i], q)
-            sol = FrameSolution(dislocated_at, False, 0, float(np.linalg.norm(w.force_n)),
+            w = evaluate(model, held, T_femur_tibia[i], T_femur_pelvis[i], q)
+            sol = FrameSolution(held, False, 0, float(np.linalg.norm(w.force_n)),
                                 float(np.linalg.norm(w.moment_nmm)), q, w)
             out.append(sol)
             if on_frame is not None:
@@ -255,7 +264,7 @@ def simulate(
 ) -> Trajectory:
     """Simulate the squat `scenario` on the knee `anatomy` (see the module docstring)."""
     scenario.validate()
-    kin = kinematics if kinematics is not None else squat_kinematics(anatomy, scenario)
+    kin = kinematics if kinematics is not None else scenario_kinematics(anatomy, scenario)
     model = model_for(anatomy, scenario)
     n = kin.n_frames
     T_femur_world = invert(kin.T_world_femur)
@@ -263,7 +272,8 @@ def simulate(
     moments = np.array(
         [
             loads.extensor_moment_nmm(
-                kin.knee_centre_world_mm[i], kin.ankle_centre_world_mm[i], scenario.body_mass_kg
+                kin.knee_centre_world_mm[i], kin.ankle_centre_world_mm[i], scenario.body_mass_kg,
+                legs=kin.legs_loaded,
             )
             for i in range(n)
         ]
@@ -276,6 +286,7 @@ def simulate(
     sols = solve_poses(
         model, kin.T_femur_tibia, T_femur_pelvis, moments, scenario.body_mass_kg,
         on_frame=on_frame, off_groove=off_groove,
+        skip=[bool(r) for r in kin.not_solvable] if kin.not_solvable else None,
     )
     return assemble_trajectory(anatomy, scenario, model, kin, sols)
 
@@ -362,6 +373,8 @@ def assemble_trajectory(
         "frames_converged": int(converged.sum()),
         "n_frames": n,
     }
+    if kin.not_solvable:
+        meta["not_solved"] = {str(i): r for i, r in enumerate(kin.not_solvable) if r}
     return Trajectory(
         scenario=scenario,
         knee_name=anatomy.name,

@@ -7,6 +7,8 @@
   measures (unknown values null) and the bones' world poses (4x4, mm).
 - .npz (numpy, read with allow_pickle=False): every column, the poses and the per-vertex cartilage
   pressures (MPa) for a heat map, with the JSON header as `meta_json`.
+- .sto: an OpenSim storage file, time and every other column (kneeviz.opensim_storage), for
+  OpenSim's tools and plotting.
 Every file is written atomically (kneeviz.atomic): an existing file is replaced only by a
 complete new one. No Qt, VTK or pyvista: the command line and the app share it.
 """
@@ -32,7 +34,7 @@ TRAJECTORY_VERSION = 2
 POSE_KEYS = ("T_world_pelvis", "T_world_femur", "T_world_tibia", "T_world_patella",
              "T_femur_patella")
 PRESSURE_KEYS = ("patella_pressure_mpa", "femur_pressure_mpa")
-SUFFIXES = (".json", ".csv", ".npz")
+SUFFIXES = (".json", ".csv", ".npz", ".sto")
 
 
 def columns() -> list[str]:
@@ -54,7 +56,17 @@ def header(traj: Trajectory) -> dict[str, Any]:
         "n_frames": traj.n_frames,
         "frames_converged": int(np.asarray(traj.converged).sum()),
         "n_contact_points": int(traj.n_contact_points),
+        **_recording(traj),
     }
+
+
+def _recording(traj: Trajectory) -> dict[str, Any]:
+    """A recorded squat's file and its frames not solved, with why (kneeviz.motion)."""
+    motion = getattr(traj.scenario, "motion_dict", None)
+    out: dict[str, Any] = {"motion": motion()} if motion is not None else {}
+    if traj.meta.get("not_solved"):
+        out["not_solved"] = traj.meta["not_solved"]
+    return out
 
 
 def _csv_cell(m: measure_table.Measure, value: float) -> str:
@@ -113,13 +125,18 @@ def check_suffix(path: str | Path) -> Path:
 
 
 def write_trajectory(path: str | Path, traj: Trajectory) -> Path:
-    """Write a .json, .csv or .npz by the file's extension, atomically; returns the path."""
+    """Write a .json, .csv, .npz or .sto by the file's extension, atomically; returns the path."""
     p = check_suffix(path)
     suffix = p.suffix.lower()
     if suffix == ".npz":
         with atomic_path(p) as tmp:
             _write_npz(traj, tmp)
         return p
-    text = trajectory_csv(traj) if suffix == ".csv" else trajectory_json(traj)
+    if suffix == ".sto":
+        from kneeviz.opensim_storage import storage_text
+
+        text = storage_text(traj, name=f"kneeviz {traj.knee_name}")
+    else:
+        text = trajectory_csv(traj) if suffix == ".csv" else trajectory_json(traj)
     atomic_write_text(p, text)
     return p

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer, pyqtSignal
-from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PyQt6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -191,6 +191,9 @@ class MainWindow(QMainWindow):
         from kneeviz.app.export_actions import install_export_actions
 
         self.export_actions = install_export_actions(self, file_menu)
+        from kneeviz.app.motion_actions import MotionActions
+
+        self.motion_actions = MotionActions(self, file_menu)
         a = QAction("&Quit", self)
         a.setShortcut(QKeySequence.StandardKey.Quit)
         a.triggered.connect(self.close)
@@ -417,6 +420,16 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About kneeviz", ABOUT_HTML)
 
     # -- teardown --------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent | None) -> None:  # noqa: N802 (Qt name)
+        if event is not None and self.motion_actions.dropped_motion(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent | None) -> None:  # noqa: N802 (Qt name)
+        path = self.motion_actions.dropped_motion(event.mimeData()) if event else None
+        if event is not None and path:
+            event.acceptProposedAction()
+            self.motion_actions.open_motion(path)
+
     def closeEvent(self, event: QCloseEvent | None) -> None:  # noqa: N802 (Qt name)
         if not self._closed:
             self._closed = True

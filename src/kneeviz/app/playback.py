@@ -40,7 +40,7 @@ class Playback(QObject):
         if view is None or self.playing:
             return
         if self._t_s >= view.duration_s and not self.loop:
-            self._t_s = 0.0
+            self._t_s = float(view.time_s[0])
         self._clock.start()
         self._timer.start()
         self.playing_changed.emit(True)
@@ -79,9 +79,10 @@ class Playback(QObject):
         dt_s = self._clock.restart() / 1000.0
         t = self._t_s + dt_s * self.speed
         duration = view.duration_s
+        start = float(view.time_s[0])  # a recording keeps its own clock
         if t > duration:
-            if self.loop and duration > 0:
-                t = t % duration
+            if self.loop and duration > start:
+                t = start + (t - start) % (duration - start)
             else:
                 t = duration
                 self.pause()

@@ -26,12 +26,20 @@ def _descent(view: SquatView, key: str) -> tuple[np.ndarray, np.ndarray]:
     has come off its groove, are left out (a gap), so the curve never shows such a number as if
     it were a result."""
     flex = view.measures["knee_flexion_deg"]
-    bottom = int(np.argmax(flex)) + 1
+    # a recording: all of it, each repetition its own loop (frames not solved are gaps)
+    bottom = len(flex) if view.recorded else int(np.argmax(flex)) + 1
     y = view.measures[key][:bottom].copy()
     if view.converged is not None:
         y[~view.converged[:bottom]] = np.nan
     y[view.dislocated[:bottom]] = np.nan
     return flex[:bottom], y
+
+
+def _legend(recorded: bool) -> str:
+    ghost = "same recording, steady hip" if recorded else "healthy"
+    return (f"<span style='color:#96c8ff'>- - - {ghost}</span>&nbsp;&nbsp;&nbsp;"
+            "<span style='color:#ff8c28'><b>—— this setting</b></span>&nbsp;&nbsp;&nbsp;"
+            "<span style='color:#ffe63c'>● now</span>")
 
 
 class PlotPanel(QWidget):
@@ -40,13 +48,10 @@ class PlotPanel(QWidget):
         self.session = session
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        legend = QLabel(
-            "<span style='color:#96c8ff'>- - - healthy</span>&nbsp;&nbsp;&nbsp;"
-            "<span style='color:#ff8c28'><b>—— this setting</b></span>&nbsp;&nbsp;&nbsp;"
-            "<span style='color:#ffe63c'>● now</span>"
-        )
+        legend = QLabel(_legend(False))
         legend.setStyleSheet("background: #1c1e24; padding: 3px; font-size: 10pt;")
         layout.addWidget(legend)
+        self.legend = legend
         self.plots: dict[str, pg.PlotWidget] = {}
         self.current: dict[str, pg.PlotDataItem] = {}
         self.healthy: dict[str, pg.PlotDataItem] = {}
@@ -98,6 +103,7 @@ class PlotPanel(QWidget):
         view = self.session.view
         if view is None:
             return
+        self.legend.setText(_legend(view.recorded))
         for key, _ in PLOTS:
             x, y = _descent(view, key)
             self.current[key].setData(x, y, connect="finite")

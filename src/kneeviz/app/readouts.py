@@ -21,6 +21,9 @@ def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
     whose balance did not settle is approximate, after a subluxation or not."""
     if view is None:
         return ""
+    reason = (view.not_solved or {}).get(i)
+    if reason:
+        return f"Not solved: {reason} (the model answers a planted foot within its ranges)."
     bo = np.asarray(view.measures.get("bisect_offset_pct", np.zeros(0)), dtype=float)
     if i < view.n_frames and view.dislocated[i]:
         return ("The kneecap has slid off its groove (a dislocation) at this hip setting. "
@@ -43,8 +46,8 @@ def readout_text(view: SquatView | None, key: str, i: int) -> str:
     come off its groove (they would be the solver's, not a result; the note says why)."""
     if view is None:
         return "-"
-    if key not in KINEMATIC_KEYS and view.dislocated[i]:
-        return "-"
+    if key not in KINEMATIC_KEYS and (view.dislocated[i] or i in (view.not_solved or {})):
+        return "-"  # off its groove, or a recorded frame the model does not answer
     return BY_KEY[key].text(view.value(key, i))
 
 

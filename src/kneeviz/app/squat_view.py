@@ -43,9 +43,16 @@ class SquatView:
     """True when the patella comes from the equilibrium solve (not carried with the femur)."""
     patella_pressure_mpa: FloatArray | None = None
     converged: np.ndarray | None = None
+    not_solved: dict[int, str] | None = None
+    """A recording's frames the model cannot answer -> why (kneeviz.motion.from_recording)."""
     trajectory: Any = None
     """The solved kneeviz.simulation.Trajectory this view shows (None for a preview), so that
     exports write what is on screen without solving again."""
+
+    @property
+    def recorded(self) -> bool:
+        """A recorded motion (not the synthetic squat): plots show all of it, not the descent."""
+        return bool(getattr(self.scenario, "motion_path", ""))
 
     @property
     def n_frames(self) -> int:
@@ -104,6 +111,7 @@ def view_from_kinematics(
         T_femur_patella=T_fp,
         measures=measures,
         solved=False,
+        not_solved={i: r for i, r in enumerate(getattr(kin, "not_solvable", ())) if r} or None,
     )
 
 
@@ -124,15 +132,16 @@ def view_from_trajectory(traj: Any) -> SquatView:
         solved=True,
         patella_pressure_mpa=np.asarray(traj.patella_pressure_mpa),
         converged=np.asarray(traj.converged, dtype=bool),
+        not_solved={int(k): str(v) for k, v in traj.meta.get("not_solved", {}).items()} or None,
         trajectory=traj,
     )
 
 
 def kinematics(anatomy: Anatomy, scenario: Scenario) -> Any:
-    """The squat kinematics (fast: milliseconds)."""
-    from kneeviz.motion.squat import squat_kinematics
+    """The squat kinematics (fast: milliseconds): the synthetic squat's or a recording's."""
+    from kneeviz.motion.from_recording import scenario_kinematics
 
-    return squat_kinematics(anatomy, scenario)
+    return scenario_kinematics(anatomy, scenario)
 
 
 def simulate(anatomy: Anatomy, scenario: Scenario, kin: Any = None, on_frame: Any = None) -> Any:
@@ -153,6 +162,8 @@ def slice_kinematics(kin: Any, frames: Any) -> Any:
         v = getattr(kin, f.name)
         if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == n:
             changes[f.name] = v[idx]
+        elif isinstance(v, tuple) and len(v) == n and n:  # per-frame reasons (a recording)
+            changes[f.name] = tuple(v[int(k)] for k in idx)
     return dataclasses.replace(kin, **changes)
 
 
@@ -196,5 +207,5 @@ def _with(base: SquatView, T_fp: FloatArray, measures: dict[str, FloatArray]) ->
     T_world["patella"] = T_world["femur"] @ T_fp
     return SquatView(
         scenario=base.scenario, time_s=base.time_s, T_world=T_world, T_femur_patella=T_fp,
-        measures=measures, solved=False,
+        measures=measures, solved=False, not_solved=base.not_solved,
     )

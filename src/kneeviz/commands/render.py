@@ -6,9 +6,11 @@
     kneeviz render --preset pfp --flexion 30 --view closeup --out pfp-30deg.png
     kneeviz render --scenario lecture.kneeviz.json --out lecture.gif
     kneeviz render --femur F.stl --patella P.stl --tibia T.stl --preset pfp --out patient.mp4
+    kneeviz render --motion squat.mot --femoral-ir -5 --out squat-less-turn.mp4
 
 A .png is a strip of six frames through the descent (each tile --size), or the one frame at
---flexion DEG. Needs no display. A progress bar shows on a terminal.
+--flexion DEG (with --motion: frames across the whole recording, or its solved frame nearest
+that flexion). Needs no display. A progress bar shows on a terminal.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--scenario", metavar="FILE",
                    help="a saved .kneeviz.json scenario (its knee, parameters and view); "
                         "the options above override it")
+    from kneeviz.commands.motion_args import add_motion_arguments
+
+    add_motion_arguments(s)
     k = parser.add_argument_group("a patient's knee (all three, or none for the default knee)")
     add_knee_options(k)
     o = parser.add_argument_group("the picture")
@@ -127,14 +132,17 @@ def rate_for_time(scenario: Scenario, t_s: float, low_hz: float = 5.0, high_hz: 
 
 
 def simulate_with_progress(anatomy: Anatomy, scenario: Scenario, *, descent: bool = False,
-                           until_s: float | None = None, stream: Any = None) -> Trajectory:
-    """simulate(), optionally only the descent (up to `until_s`), with a terminal progress bar."""
-    from kneeviz.motion.squat import squat_kinematics
+                           until_s: float | None = None, stream: Any = None,
+                           kinematics: Any = None) -> Trajectory:
+    """simulate(), optionally only the descent (up to `until_s`), with a terminal progress bar;
+    `kinematics` (a recording's) are simulated whole."""
+    from kneeviz.motion.from_recording import RecordedScenario, scenario_kinematics
     from kneeviz.scene.render import ProgressBar
     from kneeviz.simulation import simulate
 
-    kin = squat_kinematics(anatomy, scenario)
-    if descent or until_s is not None:
+    kin = kinematics if kinematics is not None else scenario_kinematics(anatomy, scenario)
+    whole = kinematics is not None or isinstance(scenario, RecordedScenario)
+    if not whole and (descent or until_s is not None):
         kin = descent_only(kin, scenario, until_s)
     bar = ProgressBar("simulating", kin.n_frames, stream)
     traj = simulate(anatomy, scenario, kinematics=kin,
@@ -146,12 +154,18 @@ def simulate_with_progress(anatomy: Anatomy, scenario: Scenario, *, descent: boo
 def healthy_reference(anatomy: Anatomy, scenario: Scenario, view: str, suffix: str,
                       until_s: float | None) -> Any:
     """The healthy squat with the same timing, for the views that show it beside this one
-    (None for the others)."""
+    (None for the others); for a recording, the same recording with a steady hip."""
+    from dataclasses import replace as _replace
+
+    from kneeviz.motion.from_recording import RecordedScenario
     from kneeviz.scene.render import REFERENCE_VIEWS, TrajectoryFrames
 
     if view not in REFERENCE_VIEWS:
         return None
-    return TrajectoryFrames(simulate_with_progress(anatomy, scenario.for_preset("healthy"),
+    healthy = scenario.for_preset("healthy")
+    if isinstance(healthy, RecordedScenario):
+        healthy = _replace(healthy, steady_hip=True)
+    return TrajectoryFrames(simulate_with_progress(anatomy, healthy,
                                                    descent=suffix == ".png", until_s=until_s))
 
 
@@ -195,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = scenario_from_options(args, doc.scenario if doc is not None else None,
                                      frame_rate_hz=rate)
     until_s = None
-    if args.flexion is not None:
+    if args.flexion is not None and args.motion is None:
         if args.flexion > scenario.max_flexion_deg:
             raise KneevizError(
                 f"--flexion {args.flexion:g} deg is deeper than this squat goes "
@@ -215,9 +229,14 @@ def run(args: argparse.Namespace) -> int:
     size = check_size(size)
 
     anatomy = load_knee_from_options(args, doc)
+    from kneeviz.commands.motion_args import motion_kinematics, not_solved_summary
+
+    scenario, kin = motion_kinematics(args, anatomy, scenario)
+    if args.motion is not None and not (doc is not None and doc.name):
+        title = f"{Path(args.motion).name} ({scenario.preset})"
     t0 = time.perf_counter()
     traj = simulate_with_progress(anatomy, scenario, descent=suffix == ".png",
-                                  until_s=until_s)
+                                  until_s=until_s, kinematics=kin)
     reference = healthy_reference(anatomy, scenario, view, suffix, until_s)
     t_sim = time.perf_counter() - t0
     from kneeviz.result_check import check_result
@@ -232,7 +251,7 @@ def run(args: argparse.Namespace) -> int:
         import numpy as np
 
         flex = np.asarray(traj["knee_flexion_deg"])
-        i = int(np.argmin(np.abs(flex - args.flexion)))
+        i = int(np.argmin(np.where(traj.converged, np.abs(flex - args.flexion), np.inf)))
         path = render_still(out, anatomy, source, options, i, reference=reference)
         what = f"the frame at {flex[i]:.1f} deg knee flexion"
     elif suffix == ".png":
@@ -249,9 +268,11 @@ def run(args: argparse.Namespace) -> int:
         what = (f"{traj.n_frames} frames, {size[0]}x{size[1]}, "
                 f"{scenario.frame_rate_hz:g} fps, {traj.n_frames / scenario.frame_rate_hz:.1f} s")
     t_render = time.perf_counter() - t0
-    n_bad = int((~traj.converged).sum())
+    skipped = sum(1 for r in (kin.not_solvable if kin is not None else ()) if r)
+    n_bad = int((~traj.converged).sum()) - skipped
     print(f"wrote {path} ({what}; view {view}{', heat map' if heatmap else ''})")
     print(f"simulated {traj.n_frames} frames in {t_sim:.1f} s, rendered in {t_render:.1f} s"
-          + (f"; {n_bad} frame(s) did not converge" if n_bad else ""))
+          + (f"; {n_bad} frame(s) did not converge" if n_bad else "")
+          + not_solved_summary(kin))
     sys.stdout.flush()
     return 0

@@ -116,6 +116,11 @@ class SquatKinematics:
     """The dynamic tibial tuberosity - trochlear groove distance of each frame (+ lateral; see
     kneeviz.motion.bone_measures.tt_tg_mm): it grows as the femur turns inward over the planted
     tibia, which is how a weak hip pulls the kneecap's tendon outward relative to its groove."""
+    legs_loaded: int = 2
+    """How many legs share the body weight (kneeviz.mechanics.loads.extensor_moment_nmm)."""
+    not_solvable: tuple[str, ...] = ()
+    """Per frame, why the model cannot answer it ("" where it can); empty = every frame can. Such
+    frames are posed (for display) but not solved (kneeviz.simulation.solve_poses `skip`)."""
 
     @property
     def n_frames(self) -> int:
@@ -193,14 +198,46 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
     n = scenario.n_frames
     time_s = np.linspace(0.0, scenario.descent_s + scenario.ascent_s, n)
     knee = knee_flexion_profile(time_s, scenario)
+    growth = 1.0 + ROTATION_GROWTH_AT_DEPTH * knee / scenario.max_flexion_deg
+    return planted_kinematics(
+        anatomy,
+        time_s,
+        knee,
+        femoral_internal_rotation_deg=scenario.femoral_internal_rotation_deg * growth,
+        hip_adduction_deg=scenario.hip_adduction_deg * growth,
+        dorsiflexion_deg=DORSIFLEXION_PER_KNEE_FLEXION * knee,
+        pelvic_tilt_deg=PELVIC_TILT_PER_KNEE_FLEXION * knee,
+    )
+
+
+def planted_kinematics(
+    anatomy: Anatomy,
+    time_s: FloatArray,
+    knee_flexion_deg: FloatArray,
+    *,
+    femoral_internal_rotation_deg: FloatArray,
+    hip_adduction_deg: FloatArray,
+    dorsiflexion_deg: FloatArray,
+    pelvic_tilt_deg: FloatArray | None = None,
+    hip_flexion_deg: FloatArray | None = None,
+    legs_loaded: int = 2,
+    not_solvable: tuple[str, ...] = (),
+) -> SquatKinematics:
+    """Frames of a planted-foot movement from its angle curves (steps 2-6 of the module doc):
+    the synthetic squat's profiles, or a recording's (kneeviz.motion.from_recording).
+
+    Give the pelvis either as its anterior tilt, or as the hip flexion to reach: the pelvis is
+    then tilted so that the hip flexion measured from the poses is that one."""
+    knee = np.asarray(knee_flexion_deg, dtype=float)
+    n = len(knee)
     walker = walker_coupling(knee)
+    ir = np.asarray(femoral_internal_rotation_deg, dtype=float)
+    add = np.asarray(hip_adduction_deg, dtype=float)
+    dorsi = np.asarray(dorsiflexion_deg, dtype=float)
 
     # 2 + 4. tibiofemoral joint: reference + Walker coupling + hip-driven parts
     ref = _reference_joint(anatomy)
     T_stand_tibia, T_stand_femur = standing_poses(anatomy)
-    growth = 1.0 + ROTATION_GROWTH_AT_DEPTH * knee / scenario.max_flexion_deg
-    ir = scenario.femoral_internal_rotation_deg * growth
-    add = scenario.hip_adduction_deg * growth
     trans = np.tile(np.asarray(ref.translation_mm, dtype=float), (n, 1))
     trans[:, 1] += walker.anterior_translation_mm
     T_femur_tibia_gs = pose_from_gs(
@@ -219,7 +256,6 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
     T_tibia_turn = rotation_about_point(
         axis_angle(long_axis, np.radians(walker.tibial_internal_rotation_deg)), ankle_t
     )
-    dorsi = DORSIFLEXION_PER_KNEE_FLEXION * knee
     T_dorsi = rotation_about_point(
         axis_angle(np.array([0.0, 0.0, 1.0]), -np.radians(dorsi)), np.zeros(3)
     )
@@ -246,20 +282,28 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
     R_stand_pelvis = axis_angle(
         np.array([0.0, 1.0, 0.0]), np.array([-np.arctan2(zp[0], zp[2])])
     )[0] @ R_stand_pelvis
-    tilt = PELVIC_TILT_PER_KNEE_FLEXION * knee
-    R_tilt = axis_angle(np.array([0.0, 0.0, 1.0]), -np.radians(tilt))
-    T_world_pelvis = np.zeros((n, 4, 4))
-    T_world_pelvis[:, :3, :3] = R_tilt @ R_stand_pelvis
-    T_world_pelvis[:, :3, 3] = hip_w
-    T_world_pelvis[:, 3, 3] = 1.0
-
-    # reported angles, measured from the poses
     v = knee_w - hip_w
-    xp = T_world_pelvis[:, :3, 0]
-    yp = T_world_pelvis[:, :3, 1]
-    hip_flexion = np.degrees(
-        np.arctan2(np.einsum("ni,ni->n", v, xp), -np.einsum("ni,ni->n", v, yp))
-    )
+
+    def pelvis_and_hip_flexion(tilt: FloatArray) -> tuple[FloatArray, FloatArray]:
+        R_tilt = axis_angle(np.array([0.0, 0.0, 1.0]), -np.radians(tilt))
+        T = np.zeros((n, 4, 4))
+        T[:, :3, :3] = R_tilt @ R_stand_pelvis
+        T[:, :3, 3] = hip_w
+        T[:, 3, 3] = 1.0
+        xp = T[:, :3, 0]
+        yp = T[:, :3, 1]
+        hf = np.degrees(np.arctan2(np.einsum("ni,ni->n", v, xp), -np.einsum("ni,ni->n", v, yp)))
+        return T, hf
+
+    if pelvic_tilt_deg is not None:
+        tilt = np.asarray(pelvic_tilt_deg, dtype=float)
+    else:
+        # hip flexion = thigh inclination + pelvic tilt (both about the world Z axis)
+        assert hip_flexion_deg is not None, "give pelvic_tilt_deg or hip_flexion_deg"
+        _, hf_level = pelvis_and_hip_flexion(np.zeros(n))
+        tilt = np.asarray(hip_flexion_deg, dtype=float) - hf_level
+    # reported angles, measured from the poses
+    T_world_pelvis, hip_flexion = pelvis_and_hip_flexion(tilt)
     tibia_axis = T_world_tibia[:, :3, :3] @ long_axis
     ankle_df = _sagittal_angle_deg(tibia_axis)
     z_femur = T_world_femur[:, :3, 2]
@@ -286,6 +330,8 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
         knee_centre_world_mm=knee_w,
         ankle_centre_world_mm=ankle_w,
         tt_tg_mm=np.array([tt_tg_mm(T, anatomy) for T in T_femur_tibia]),
+        legs_loaded=legs_loaded,
+        not_solvable=not_solvable,
     )
 
 
@@ -293,6 +339,7 @@ __all__ = [
     "SquatKinematics",
     "knee_flexion_profile",
     "minimum_jerk",
+    "planted_kinematics",
     "squat_kinematics",
     "standing_poses",
 ]

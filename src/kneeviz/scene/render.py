@@ -74,6 +74,10 @@ class TrajectoryFrames:
         self.patella_pressure_mpa = np.asarray(trajectory.patella_pressure_mpa)
         self.femur_pressure_mpa = np.asarray(trajectory.femur_pressure_mpa)
         self.converged = np.asarray(trajectory.converged, dtype=bool)
+        self.not_solved: dict[int, str] = {
+            int(k): str(v) for k, v in trajectory.meta.get("not_solved", {}).items()
+        }
+        """A recording's frames the model cannot answer, with the reason."""
 
     @property
     def n_frames(self) -> int:
@@ -224,7 +228,10 @@ def caption_lines(source: FrameSource, i: int, title: str
         second.append((("   " if k else "") + f"{m.short} {m.text(v(m.key))}", CAPTION_FG))
     second.append(("  (+ = lateral)", CAPTION_DIM))
     converged = getattr(source, "converged", None)
-    if converged is not None and not bool(np.asarray(converged)[i]):
+    reason = (getattr(source, "not_solved", None) or {}).get(i)
+    if reason:
+        second.append((f"   not solved: {reason}", CAPTION_WARN))
+    elif converged is not None and not bool(np.asarray(converged)[i]):
         second.append(("   solver did not converge", CAPTION_WARN))
     return [first, second]
 
@@ -674,8 +681,15 @@ def render_video(
 
 
 def strip_frames(source: FrameSource, count: int = 6) -> list[int]:
-    """`count` frames spread evenly in knee flexion over the descent (standing to deepest)."""
+    """`count` frames spread evenly in knee flexion over the descent (standing to deepest); of a
+    recording (a source with frames not solved), solved frames spread evenly over its time."""
     n = source.n_frames
+    if getattr(source, "not_solved", None):
+        conv = np.asarray(getattr(source, "converged", np.ones(n, dtype=bool)), dtype=bool)
+        solved = [i for i in range(n) if i not in source.not_solved and conv[i]]  # type: ignore[attr-defined]
+        if solved:
+            idx = np.linspace(0, len(solved) - 1, min(count, len(solved)))
+            return sorted({solved[int(round(k))] for k in idx})
     flex = np.array([source.value("knee_flexion_deg", i) for i in range(n)])
     bottom = int(np.nanargmax(flex)) if np.isfinite(flex).any() else n - 1
     targets = np.linspace(float(flex[0]), float(flex[bottom]), min(count, bottom + 1))
