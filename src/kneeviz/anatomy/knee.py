@@ -94,6 +94,25 @@ class PelvisLandmarks:
 
 
 @dataclass(frozen=True, eq=False)
+class Completion:
+    """What a knee's loader estimated because the scan did not hold it (a knee MRI's partial
+    femur or tibia, kneeviz.anatomy.completion): the added atlas surface in the bone's frame, to be
+    shown ghosted, and how well the atlas fitted the patient's bone (RMS, mm)."""
+
+    femur: SurfaceMesh | None = None
+    tibia: SurfaceMesh | None = None
+    femur_rms_mm: float | None = None
+    tibia_rms_mm: float | None = None
+    pelvis_estimated: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def bones(self) -> tuple[str, ...]:
+        """The bones that were completed ("femur", "tibia")."""
+        return tuple(b for b in ("femur", "tibia") if getattr(self, b) is not None)
+
+
+@dataclass(frozen=True, eq=False)
 class Anatomy:
     """One knee: meshes in bone frames, landmarks, reference relative poses."""
 
@@ -116,6 +135,10 @@ class Anatomy:
     """Where the patient's scan shows the kneecap (patella frame in the femur frame), when the
     knee came from one shared scan frame. The model never uses it to place the kneecap (the
     equilibrium does that); it is kept so that the solved pose can be checked against the scan."""
+    completion: Completion | None = None
+    """Set when a partial bone was completed from the atlas: the axes are then estimated."""
+    cartilage_source: str = "grown"
+    """"grown" (built on the bone by kneeviz.anatomy.cartilage) or "segmented" (the patient's)."""
 
     @property
     def T_display_model(self) -> FloatArray:
