@@ -19,10 +19,11 @@ mean bone that the default knee comes from (kneeviz.anatomy.atlas):
    out. Patient surface + completion is a whole bone, and the ordinary landmark finders
    (landmarks_femur / landmarks_tibia) run on it: every landmark the scan holds comes from the
    patient's surface, the hip or ankle centre from the fitted atlas.
-3. The partial bone must hold the joint: ARTICULAR_MIN_COVERAGE of the atlas's articular end
-   (the distal 45 mm of the femur: condyles and trochlea; the proximal 45 mm of the tibia: plateau
-   and tuberosity) must lie within COVER_MM of the patient's surface; the fit must match within
-   MAX_FIT_RMS_MM. Otherwise the bone is refused, saying what is missing.
+3. The partial bone must hold the joint: ARTICULAR_MIN_COVERAGE of each part of the atlas's knee
+   end (femur: the condyles and the trochlea; tibia: the plateau and the tuberosity; `_zones`) must
+   lie within COVER_MM of the patient's surface, and the fit must match within MAX_FIT_RMS_MM.
+   Otherwise the bone is refused, saying what is missing. The search (the slow part, 1-2 s of CPU)
+   is cached on disk by the mesh's content, so a knee loads faster the second time.
 
 The fit's RMS distance (patient surface to the registered atlas, mm) is what `check-mesh` reports
 as how well the completion matches.
@@ -30,6 +31,8 @@ as how well the completion matches.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -54,6 +57,8 @@ MAX_FIT_RMS_MM = 2.5
 SCALE_RANGE = (0.75, 1.35)
 """Uniform scale the fit may apply to the mean bone (adult bone sizes vary about +-15 %)."""
 MIN_EXTENT_MM = 35.0
+FIT_VERSION = "atlas-fit-v1"
+"""Part of the on-disk cache key of a fit: bump it when the search changes."""
 GRID_END_MM = 180.0
 """Length of the atlas's knee end over which candidate start poses are scored."""
 N_ROTATIONS = 3000
@@ -170,8 +175,8 @@ def _icp(atlas_pts: FloatArray, atlas_tree: cKDTree, patient_pts: FloatArray,
 
 
 def _icp_plane(atlas_pts: FloatArray, atlas_normals: FloatArray, atlas_tree: cKDTree,
-               patient_pts: FloatArray, T0: FloatArray, iterations: int) -> tuple[FloatArray,
-                                                                                  float]:
+               patient_pts: FloatArray, T0: FloatArray, iterations: int
+               ) -> tuple[FloatArray, float]:
     """Point-to-plane similarity ICP (Chen & Medioni 1992, linearised with a uniform scale):
     every patient point to the tangent plane of its nearest atlas point, trimmed at three times
     the median distance; converges along the surface where point-to-point ICP stalls."""
@@ -308,6 +313,74 @@ def _starts(patient_pts: FloatArray, bone: str, length_mm: float,
     return out
 
 
+@lru_cache(maxsize=2)
+def _zones(bone: str) -> tuple[tuple[str, np.ndarray], ...]:
+    """The parts of the atlas bone's knee end a partial bone must hold, as masks over the fine
+    atlas vertices, from the atlas bone's own anatomical frame (landmark finders):
+    femur: the condyles (distal 20 mm) and the trochlea (the anterior face 20-40 mm above them);
+    tibia: the plateau (top 8 mm) and the tuberosity (the anterior face 15-45 mm below it)."""
+    from kneeviz.anatomy.atlas import atlas_bone
+    from kneeviz.anatomy.landmarks import find_femur, find_tibia
+
+    fa = _atlas(bone, 14).vertices_mm
+    if bone == "femur":
+        T = find_femur(atlas_bone("femur", 14)).T_input_femur
+    else:
+        T = find_tibia(atlas_bone("tibia", 14)).T_input_tibia
+    T_inv = np.linalg.inv(T)
+    q = fa @ T_inv[:3, :3].T + T_inv[:3, 3]
+    x, y = q[:, 0], q[:, 1]
+    if bone == "femur":
+        y0 = float(y.min())
+        band = (y > y0 + 20.0) & (y < y0 + 40.0)
+        front = band & (x > float(x[band].max()) - 10.0)
+        return (("the condyles", y < y0 + 20.0), ("the trochlea", front))
+    y0 = float(y.max())
+    band = (y < y0 - 15.0) & (y > y0 - 45.0)
+    front = band & (x > float(x[band].max()) - 10.0)
+    return (("the plateau", y > y0 - 8.0), ("the tuberosity", front))
+
+
+def _search(mesh: SurfaceMesh, bone: str, length_mm: float) -> FloatArray:
+    """The atlas-to-scan similarity that fits the atlas bone to `mesh` best (see module doc).
+    Kept on disk by the mesh's content: a second load of the same knee skips the search."""
+    from kneeviz.cache import cache_dir
+
+    key = hashlib.sha256(f"{FIT_VERSION}-{bone}-{mesh.content_hash()}".encode()).hexdigest()
+    path = cache_dir() / f"atlas-fit-{key[:32]}.npy"
+    try:
+        T_cached = np.load(path, allow_pickle=False)
+        if T_cached.shape == (4, 4) and np.all(np.isfinite(T_cached)):
+            return np.asarray(T_cached, dtype=float)
+    except (OSError, ValueError):
+        pass
+    v = mesh.vertices_mm
+    rng = np.random.default_rng(0)
+    patient_all = v[np.unique(mesh.faces)]
+    fine_p = patient_all[rng.choice(len(patient_all), min(2500, len(patient_all)),
+                                    replace=False)]
+    tree_fine = cKDTree(fine_p)
+    atlas_fine = _atlas(bone, 14)
+    fa = atlas_fine.vertices_mm
+    fn = atlas_fine.vertex_normals()
+    atree_fine = cKDTree(fa)
+    best: tuple[float, FloatArray] | None = None
+    for T0 in _starts(fine_p[:150], bone, length_mm, N_REFINED):
+        T, _ = _icp(fa, atree_fine, fine_p, tree_fine, T0, 8, False, False)
+        T, rms = _icp_plane(fa, fn, atree_fine, fine_p, T, 40)
+        if best is None or rms < best[0]:
+            best = (rms, T)
+    assert best is not None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npy")
+        np.save(tmp, best[1], allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache: fit again next time
+    return best[1]
+
+
 def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "") -> AtlasFit:
     """Register the atlas femur or tibia to a partial bone (mm); see the module docstring.
 
@@ -322,48 +395,33 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "") -> AtlasFit:
         raise MeshError(
             f"this partial {bone} is only {ext.max():.0f} mm across, too small to hold {joint}: "
             f"export the {bone}'s whole articular end (a knee MRI's 8-15 cm field of view)", name)
-    rng = np.random.default_rng(0)
-    patient_all = v[np.unique(mesh.faces)]
-    fine_p = patient_all[rng.choice(len(patient_all), min(2500, len(patient_all)),
-                                    replace=False)]
-    coarse_p = fine_p[:150]
-    tree_fine = cKDTree(fine_p)
+    T = _search(mesh, bone, float(np.clip(ext.max(), 40.0, GRID_END_MM - 20.0)))
     atlas_fine = _atlas(bone, 14)
-    fa = atlas_fine.vertices_mm
-    fn = atlas_fine.vertex_normals()
-    atree_fine = cKDTree(fa)
-    length = float(np.clip(ext.max(), 40.0, GRID_END_MM - 20.0))
-
-    best: tuple[float, FloatArray] | None = None
-    for T0 in _starts(coarse_p, bone, length, N_REFINED):
-        T, _ = _icp(fa, atree_fine, fine_p, tree_fine, T0, 8, False, False)
-        T, rms = _icp_plane(fa, fn, atree_fine, fine_p, T, 40)
-        if best is None or rms < best[0]:
-            best = (rms, T)
-    assert best is not None
-    T = best[1]
     atlas_scan = atlas_fine.transformed(T)
-    # quality: RMS of patient points to the atlas surface (dense atlas vertices, spacing ~1.5 mm)
+    patient_all = v[np.unique(mesh.faces)]
+    # quality: RMS of patient vertices to the atlas surface (dense atlas vertices, ~1.5 mm apart),
+    # the cut cap (off the atlas surface: farther than 3 x the median) left out
     atlas_tree = cKDTree(atlas_scan.vertices_mm)
-    d_patient, _ = atlas_tree.query(fine_p)
+    d_patient, _ = atlas_tree.query(patient_all)
     on_atlas = d_patient < 3.0 * float(np.median(d_patient)) + 0.5
     rms = float(np.sqrt(np.mean(d_patient[on_atlas] ** 2)))
-    # coverage of the articular end
-    d_atlas, _ = cKDTree(patient_all).query(atlas_scan.vertices_mm)
-    az_f = fa[:, 2] * _END_SIGN[bone]
-    articular = az_f > az_f.max() - ARTICULAR_END_MM
-    coverage = float(np.mean(d_atlas[articular] < COVER_MM))
     scale = float(abs(np.linalg.det(T[:3, :3])) ** (1.0 / 3.0))
     if rms > MAX_FIT_RMS_MM:
         raise MeshError(
             f"does not match the atlas {bone} (fit RMS {rms:.1f} mm, over "
             f"{MAX_FIT_RMS_MM:g} mm): is it a {bone}, in mm, and one bone only? Export the "
             f"{bone}'s articular end (or the whole bone)", name)
-    if coverage < ARTICULAR_MIN_COVERAGE:
-        raise MeshError(
-            f"this partial {bone} does not hold {joint} (only {100 * coverage:.0f} % of the "
-            f"articular end is there; {100 * ARTICULAR_MIN_COVERAGE:.0f} % is needed): export "
-            f"the {bone}'s whole articular end", name)
+    d_atlas, _ = cKDTree(patient_all).query(atlas_scan.vertices_mm)
+    fa = atlas_fine.vertices_mm
+    az_f = fa[:, 2] * _END_SIGN[bone]
+    coverage = float(np.mean(d_atlas[az_f > az_f.max() - ARTICULAR_END_MM] < COVER_MM))
+    for part, mask in _zones(bone):
+        held = float(np.mean(d_atlas[mask] < COVER_MM))
+        if held < ARTICULAR_MIN_COVERAGE:
+            raise MeshError(
+                f"this partial {bone} is too short or incomplete: it does not hold {part} (only "
+                f"{100 * held:.0f} % of it is there; {100 * ARTICULAR_MIN_COVERAGE:.0f} % is "
+                f"needed): export the {bone}'s whole articular end, {joint}", name)
     # completion and composite
     fill_faces = np.all(d_atlas[atlas_scan.faces] > FILL_GAP_MM, axis=1)
     completion = _submesh(atlas_scan, fill_faces)

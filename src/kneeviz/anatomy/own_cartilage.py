@@ -1,4 +1,4 @@
-"""The patient's own cartilage: segmented femoral and patellar cartilage meshes instead of grown ones.
+"""The patient's own cartilage: segmented femoral and patellar layers instead of grown ones.
 
 A segmented cartilage layer must sit on its bone: its deep (bone-side) surface lies on the bone
 surface and its articular surface a few millimetres off it. That is what is checked here, in the
