@@ -325,7 +325,6 @@ def anatomy_from_files(
             if warnings is not None:
                 warnings.extend(f"{cpath}: {w}" for w in loaded.warnings)
             cartilage[bone] = (loaded.mesh, str(cpath))
-            paths.append(Path(cpath))
     anatomy = anatomy_from_meshes(
         meshes[0],
         meshes[1],
@@ -336,6 +335,9 @@ def anatomy_from_files(
         cartilage=cartilage,
         fits=fits,
     )
+    inputs = [(bone, str(p)) for bone, p in zip(wanted, paths, strict=False)]
+    inputs += [(f"{bone}_cartilage", c[1]) for bone, c in cartilage.items()]
+    anatomy = replace(anatomy, inputs=tuple(inputs))
     if warnings is not None and anatomy.side == "left":
         warnings.append(
             f"{paths[0]}: a LEFT knee: shown mirrored, as a right knee, so that lateral is on the "

@@ -35,6 +35,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -42,6 +43,9 @@ from scipy.spatial import cKDTree
 from kneeviz.anatomy._geometry import components, merge, principal_axes
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.errors import MeshError
+
+if TYPE_CHECKING:
+    from kneeviz.anatomy.landmarks import BoneAnalysis
 
 FILL_GAP_MM = 3.0
 """Atlas surface farther than this from the patient's surface is missing from the scan: filled."""
@@ -456,3 +460,52 @@ def atlas_pelvis_for(fit: AtlasFit) -> SurfaceMesh:
     from kneeviz.anatomy.atlas import atlas_bone
 
     return atlas_bone("pelvis", 8).transformed(fit.T_scan_atlas)
+
+
+def analyse_partial(mesh: SurfaceMesh, name: str) -> BoneAnalysis | None:
+    """What `check-mesh` reports for a partial femur or tibia: found, completed, fit RMS; None if
+    the mesh fits neither atlas bone (the caller then reports why it is not a whole bone)."""
+    from kneeviz.anatomy.landmarks import BoneAnalysis, find_femur, find_tibia
+    from kneeviz.transforms import apply
+
+    best: AtlasFit | None = None
+    for bone in ("femur", "tibia"):
+        try:
+            fit = fit_atlas(mesh, bone, name)
+        except MeshError:
+            continue
+        if best is None or fit.rms_mm < best.rms_mm:
+            best = fit
+    if best is None:
+        return None
+
+    def mm(p: FloatArray) -> str:
+        return " ".join(f"{c:.1f}" for c in p) + " mm"
+
+    facts = [
+        ("found", f"a partial {best.bone}: {100 * best.coverage:.0f} % of its articular end"),
+        ("atlas fit RMS", f"{best.rms_mm:.2f} mm (LLP26 mean {best.bone}, scaled by "
+                          f"{best.scale:.3f})"),
+    ]
+    if best.bone == "femur":
+        ff = find_femur(best.composite)
+        T = ff.T_input_femur
+        facts += [
+            ("completed", "hip centre, femoral mechanical axis, pelvis (quadriceps origins): "
+                          "ESTIMATED from the atlas"),
+            ("hip centre (estimated)", mm(apply(T, ff.landmarks.hip_centre_mm))),
+            ("mechanical axis length (estimated)",
+             f"{np.linalg.norm(ff.landmarks.hip_centre_mm):.1f} mm"),
+            ("knee centre (mid-epicondyles)", mm(T[:3, 3])),
+        ]
+        return BoneAnalysis("femur (partial)", ff.side, facts)
+    tf = find_tibia(best.composite, one_piece=True)
+    T = tf.T_input_tibia
+    facts += [
+        ("completed", "ankle centre, tibial mechanical axis: ESTIMATED from the atlas"),
+        ("plateau centre", mm(T[:3, 3])),
+        ("tuberosity", mm(apply(T, tf.landmarks.tuberosity_mm))),
+        ("ankle centre (estimated)", mm(apply(T, tf.landmarks.ankle_centre_mm))),
+        ("tibial length (estimated)", f"{np.linalg.norm(tf.landmarks.ankle_centre_mm):.1f} mm"),
+    ]
+    return BoneAnalysis("tibia (partial)", tf.side, facts)

@@ -137,6 +137,10 @@ class Anatomy:
     equilibrium does that); it is kept so that the solved pose can be checked against the scan."""
     completion: Completion | None = None
     """Set when a partial bone was completed from the atlas: the axes are then estimated."""
+    inputs: tuple[tuple[str, str], ...] = ()
+    """(role, value) of every input a patient's knee was loaded from, for scenario files: roles
+    femur, patella, tibia, pelvis, femur_cartilage, patella_cartilage, labels (paths) and
+    label:<tissue> (the label value)."""
     cartilage_source: str = "grown"
     """"grown" (built on the bone by kneeviz.anatomy.cartilage) or "segmented" (the patient's)."""
 

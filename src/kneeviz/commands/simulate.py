@@ -46,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patella", type=Path, default=None, help="patella mesh")
     parser.add_argument("--tibia", type=Path, default=None, help="tibia mesh")
     parser.add_argument("--pelvis", type=Path, default=None, help="pelvis mesh (optional)")
+    from kneeviz.commands import knee_inputs
+
+    knee_inputs.add_arguments(parser)
     parser.add_argument("--out", type=Path, required=True, metavar="FILE",
                         help="output file: .json, .csv or .npz")
 
@@ -70,6 +73,14 @@ def scenario_from_args(args: argparse.Namespace) -> Any:
 
 
 def anatomy_from_args(args: argparse.Namespace) -> Any:
+    from kneeviz.commands import knee_inputs
+
+    mri_warnings: list[str] = []
+    mri_knee = knee_inputs.load(args, mri_warnings)
+    for w in mri_warnings:
+        print(f"kneeviz: warning: {w}", file=sys.stderr)
+    if mri_knee is not None:
+        return mri_knee
     given = [args.femur, args.patella, args.tibia]
     if any(p is not None for p in given) or args.pelvis is not None:
         if not all(p is not None for p in given):
