@@ -42,8 +42,10 @@ MAX_FILE_BYTES = 5_000_000
 CAMERAS = ("front", "side", "closeup", "whole-leg", "skyline", "split")
 """Camera presets a file may name (the app's presets plus the renderer's split view)."""
 
-BONE_FILES = ("femur", "patella", "tibia", "pelvis")
-"""Mesh files a patient's knee may name; femur, patella and tibia are required."""
+BONE_FILES = ("femur", "patella", "tibia", "pelvis", "femur_cartilage", "patella_cartilage",
+              "labels")
+"""Files a patient's knee may name: femur, patella and tibia meshes are required, unless a label
+map ("labels", with "label_values") holds them; the segmented cartilage meshes are optional."""
 
 _TOP_KEYS = ("format", "version", "name", "scenario", "knee", "view")
 _VIEW_KEYS = ("camera", "heatmap", "frame", "follow_knee", "playback_speed")
@@ -62,6 +64,8 @@ class KneeRef:
     """Which knee: the bundled default knee (`meshes` empty) or a patient's files by bone."""
 
     meshes: tuple[tuple[str, MeshRef], ...] = ()
+    label_values: tuple[tuple[str, int], ...] = ()
+    """For a label map: which label value is which tissue."""
 
     @property
     def is_default(self) -> bool:
@@ -75,6 +79,19 @@ class KneeRef:
         return cls()
 
     @classmethod
+    def from_inputs(cls, inputs: tuple[tuple[str, str], ...]) -> KneeRef:
+        """Reference a loaded knee's inputs (Anatomy.inputs): files hashed, label values kept."""
+        items: list[tuple[str, MeshRef]] = []
+        values: list[tuple[str, int]] = []
+        for role, value in inputs:
+            if role.startswith("label:"):
+                values.append((role[len("label:"):], int(value)))
+            else:
+                path = Path(value).expanduser().resolve()
+                items.append((role, MeshRef(str(path), file_sha256(path))))
+        return cls(tuple(items), tuple(values))
+
+    @classmethod
     def from_files(
         cls,
         femur: str | Path,
@@ -84,7 +101,7 @@ class KneeRef:
     ) -> KneeRef:
         """Reference the given files by absolute path, hashing their current contents."""
         items: list[tuple[str, MeshRef]] = []
-        for bone, p in zip(BONE_FILES, (femur, patella, tibia, pelvis), strict=True):
+        for bone, p in zip(BONE_FILES[:4], (femur, patella, tibia, pelvis), strict=True):
             if p is None:
                 continue
             path = Path(p).expanduser().resolve()
@@ -142,6 +159,8 @@ def knee_ref_for(anatomy: Anatomy) -> KneeRef:
     `Anatomy.sources`; the default knee's only source is the bundled assets folder."""
     from kneeviz.anatomy.build import assets_dir
 
+    if anatomy.inputs:
+        return KneeRef.from_inputs(anatomy.inputs)
     sources = tuple(anatomy.sources)
     if not sources or Path(sources[0]).resolve() == assets_dir().resolve():
         return KneeRef.default()
@@ -161,6 +180,8 @@ def scenario_file_dict(doc: ScenarioFile) -> dict[str, Any]:
         knee = "default"
     else:
         knee = {bone: {"path": m.path, "sha256": m.sha256} for bone, m in doc.knee.meshes}
+        if doc.knee.label_values:
+            knee["label_values"] = dict(doc.knee.label_values)
     v = doc.view
     return {
         "format": FORMAT_NAME,
@@ -354,14 +375,26 @@ def _parse_knee(data: Any, p: Path, check_meshes: bool) -> KneeRef:
         raise KneevizError(
             f'"knee" must be "default" or an object of mesh files by bone, got {data!r}', p
         )
-    unknown = sorted(str(k) for k in data if k not in BONE_FILES)
+    unknown = sorted(str(k) for k in data if k not in (*BONE_FILES, "label_values"))
     if unknown:
         raise KneevizError(
             f"unknown bone(s) {', '.join(unknown)} in \"knee\": use {', '.join(BONE_FILES)}", p
         )
-    missing = [b for b in BONE_FILES[:3] if b not in data]
+    values: tuple[tuple[str, int], ...] = ()
+    if "labels" in data:
+        from kneeviz.anatomy.labelmap import LABEL_NAMES
+
+        raw = data.get("label_values")
+        if (not isinstance(raw, dict) or any(k not in LABEL_NAMES for k in raw)
+                or any(isinstance(v, bool) or not isinstance(v, int) for v in raw.values())):
+            raise KneevizError("knee.label_values must map tissue names ("
+                               + ", ".join(LABEL_NAMES) + f") to whole numbers, got {raw!r}", p)
+        values = tuple((str(k), int(v)) for k, v in raw.items())
+        missing = [b for b in BONE_FILES[:3] if b not in raw]
+    else:
+        missing = [b for b in BONE_FILES[:3] if b not in data]
     if missing:
-        raise KneevizError(f'"knee" lacks the {", ".join(missing)} mesh file(s)', p)
+        raise KneevizError(f'"knee" lacks the {", ".join(missing)} mesh file(s) or label(s)', p)
     items: list[tuple[str, MeshRef]] = []
     for bone in BONE_FILES:
         if bone not in data:
@@ -386,7 +419,7 @@ def _parse_knee(data: Any, p: Path, check_meshes: bool) -> KneeRef:
         if check_meshes:
             ref = _locate_mesh(bone, ref, p)
         items.append((bone, ref))
-    return KneeRef(tuple(items))
+    return KneeRef(tuple(items), values)
 
 
 def _locate_mesh(bone: str, ref: MeshRef, scenario_path: Path) -> MeshRef:
@@ -467,11 +500,18 @@ def anatomy_for(doc: ScenarioFile, warnings: list[str] | None = None) -> Anatomy
     if doc.knee.is_default:
         return load_default_anatomy(doc.scenario.sulcus_angle_deg)
     refs = dict(doc.knee.meshes)
+    if "labels" in refs:
+        from kneeviz.anatomy.labelmap import anatomy_from_label_map
+
+        return anatomy_from_label_map(refs["labels"].path, dict(doc.knee.label_values), warnings)
     pelvis = refs.get("pelvis")
+    fc, pc = refs.get("femur_cartilage"), refs.get("patella_cartilage")
     return anatomy_from_files(
         refs["femur"].path,
         refs["patella"].path,
         refs["tibia"].path,
         pelvis.path if pelvis is not None else None,
         warnings=warnings,
+        femur_cartilage=fc.path if fc is not None else None,
+        patella_cartilage=pc.path if pc is not None else None,
     )

@@ -8,7 +8,8 @@ holds the label of the tissue it belongs to. For each named label:
 2. the vertices go to scanner coordinates (mm) through the image's own voxel-to-world affine (the
    NIfTI sform/qform, the NRRD space directions and origin), so spacing and orientation are the
    file's; a mirroring affine flips the triangles so that normals stay outward;
-3. the surface is decimated to the triangle counts the model uses (TARGET_TRIANGLES).
+3. the surface is decimated to the triangle counts the model uses (TARGET_TRIANGLES) and the
+   pinholes decimation leaves are closed (a closed bone is what the contact model expects).
 Refused, with the file and what to do: an image that is not 3D integer labels, a named label
 that is not in the image, voxels coarser than MAX_SPACING_MM or more anisotropic than
 MAX_ANISOTROPY (2D slice stacks cannot give a 3D bone), sheared voxel axes, and a header whose
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -111,21 +112,21 @@ def _read_nifti(p: Path, name: str) -> tuple[np.ndarray, FloatArray]:
         raise MeshError("reading label maps needs the optional 'mri' extra: pip install "
                         "'kneeviz[mri]' (nibabel, scikit-image, pynrrd)", name) from None
     try:
-        img = nib.load(str(p))
+        img: Any = nib.load(str(p))
         data = np.asarray(img.dataobj)
-        header = img.header
+        header: Any = img.header
     except Exception as exc:  # a corrupt file can break the reader in many ways
         raise MeshError(f"could not be read as NIfTI ({type(exc).__name__}: {exc}); export it "
                         "again", name) from None
     sform, s_code = header.get_sform(coded=True)
     qform, q_code = header.get_qform(coded=True)
-    if sform is not None and qform is not None and int(s_code) > 0 and int(q_code) > 0:
-        if np.sign(np.linalg.det(sform[:3, :3])) != np.sign(np.linalg.det(qform[:3, :3])):
-            raise MeshError(
-                "its header's sform and qform disagree on left and right (one of them is "
-                "mirrored), so the knee's side is unknown: fix the orientation in your "
-                "segmentation tool (e.g. re-save from 3D Slicer) and export again", name)
-    affine = np.asarray(img.affine, dtype=float)
+    coded = sform is not None and qform is not None and int(s_code) > 0 and int(q_code) > 0
+    if coded and np.sign(np.linalg.det(sform[:3, :3])) != np.sign(np.linalg.det(qform[:3, :3])):
+        raise MeshError(
+            "its header's sform and qform disagree on left and right (one of them is "
+            "mirrored), so the knee's side is unknown: fix the orientation in your "
+            "segmentation tool (e.g. re-save from 3D Slicer) and export again", name)
+    affine: FloatArray = np.asarray(img.affine, dtype=np.float64)
     # NIfTI world space is RAS; kneeviz needs only a consistent frame in mm (side comes from
     # the bones' shapes), so the affine is used as it is.
     return data, affine
@@ -234,7 +235,12 @@ def label_surface(image: LabelImage, value: int, tissue: str) -> SurfaceMesh:
     if world.n_triangles > target:
         from kneeviz.anatomy.mesh_io import _reduce
 
+        from kneeviz.anatomy.io_repair import fill_small_holes
+
         v, f, _ = _reduce(world.vertices_mm, world.faces, target)
+        # decimation may drop a few degenerate triangles: close those pinholes, because the
+        # contact model tells a closed bone's outside from its signed volume
+        v, f, _, _ = fill_small_holes(v, f, 10.0, 10.0)
         world = SurfaceMesh(v, f)
     return world
 
