@@ -233,9 +233,8 @@ def label_surface(image: LabelImage, value: int, tissue: str) -> SurfaceMesh:
     world = mesh.transformed(image.affine)  # flips faces for a mirroring affine
     target = TARGET_TRIANGLES.get(tissue, 40_000)
     if world.n_triangles > target:
-        from kneeviz.anatomy.mesh_io import _reduce
-
         from kneeviz.anatomy.io_repair import fill_small_holes
+        from kneeviz.anatomy.mesh_io import _reduce
 
         v, f, _ = _reduce(world.vertices_mm, world.faces, target)
         # decimation may drop a few degenerate triangles: close those pinholes, because the
