@@ -311,13 +311,31 @@ class MainWindow(QMainWindow):
     def open_knee_dialog(self) -> None:
         dialog = OpenKneeDialog(self)
         if dialog.exec():
-            self.open_knee_files(*dialog.paths())
+            self.open_knee_files(*dialog.paths(), extra=dialog.knee_mri())
 
-    def open_knee_files(self, femur: str, patella: str, tibia: str) -> None:
+    def open_knee_files(self, femur: str, patella: str, tibia: str,
+                        extra: dict[str, str] | None = None) -> None:
         """Load a knee in the background; on success it replaces the current one, on failure an
-        error dialog names the file and the current knee stays."""
+        error dialog names the file and the current knee stays. `extra`: the knee-MRI inputs
+        (cartilage files, or a label map and its labels: OpenKneeDialog.knee_mri)."""
         missing = [name for name, p in (("femur", femur), ("patella", patella), ("tibia", tibia))
                    if not p]
+        if extra:
+            from kneeviz.app.open_knee import load_knee_mri
+
+            if missing and not extra.get("labels"):
+                self.show_error(f"choose the {', '.join(missing)} file(s) to open a knee")
+                return
+            self.loading = True
+            name = Path(extra.get("labels") or femur).name
+            self.status_bar.showMessage(f"Loading {name} (a partial bone takes a few seconds "
+                                         "more: it is completed from the atlas)...")
+            mri_warnings: list[str] = []
+            self._load_warnings = mri_warnings
+            self._load_pool.start(
+                LoadJob(lambda: load_knee_mri(femur, patella, tibia, extra, mri_warnings),
+                        self._load_signals))
+            return
         if missing:
             self.show_error(f"choose the {', '.join(missing)} file(s) to open a knee")
             return

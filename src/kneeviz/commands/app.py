@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--femur", help="femur mesh file of a patient's knee")
     parser.add_argument("--patella", help="patella mesh file (same scan)")
     parser.add_argument("--tibia", help="tibia mesh file (same scan)")
+    from kneeviz.commands import knee_inputs
+
+    knee_inputs.add_arguments(parser)
     parser.add_argument("--scenario", metavar="FILE",
                         help="open a saved .kneeviz.json scenario (its knee, parameters, view)")
     parser.add_argument("--multisampling", action="store_true",
@@ -76,7 +79,12 @@ def load_start(args: argparse.Namespace) -> AppStart:
         doc = load_scenario_file(args.scenario)
         scenario = doc.scenario
     warnings: list[str] = []
-    if all(files):
+    from kneeviz.commands import knee_inputs
+
+    mri_knee = knee_inputs.load(args, warnings)
+    if mri_knee is not None:
+        anatomy = mri_knee
+    elif all(files):
         from kneeviz.anatomy.build import anatomy_from_files
 
         anatomy = anatomy_from_files(args.femur, args.patella, args.tibia, warnings=warnings)
