@@ -185,3 +185,30 @@ def test_label_specs() -> None:
         parse_label_specs(["knee=1"])
     with pytest.raises(MeshError, match="whole number"):
         parse_label_specs(["femur=one"])
+
+
+def test_scenario_file_names_a_label_map_and_cartilage_files_with_hashes(tmp_path: Path) -> None:
+    from kneeviz.errors import KneevizError
+    from kneeviz.scenario import Scenario
+    from kneeviz.scenario_file import KneeRef, ScenarioFile, load_scenario_file, save_scenario_file
+
+    scan = tmp_path / "scan.nii.gz"
+    scan.write_bytes(b"labels")
+    ref = KneeRef.from_inputs((("labels", str(scan)), ("label:femur", "1"),
+                               ("label:patella", "2"), ("label:tibia", "3")))
+    path = save_scenario_file(tmp_path / "a.kneeviz.json",
+                              ScenarioFile(Scenario.from_preset("healthy"), ref))
+    back = load_scenario_file(path)
+    assert dict(back.knee.label_values) == {"femur": 1, "patella": 2, "tibia": 3}
+    assert back.knee.mesh("labels") == ref.mesh("labels")
+    scan.write_bytes(b"other labels")  # a replaced label map is noticed, not silently used
+    with pytest.raises(KneevizError, match="labels mesh file .* has changed"):
+        load_scenario_file(path)
+    files = {}
+    for role in ("femur", "patella", "tibia", "femur_cartilage"):
+        files[role] = tmp_path / f"{role}.stl"
+        files[role].write_bytes(role.encode())
+    ref = KneeRef.from_inputs(tuple((r, str(p)) for r, p in files.items()))
+    path = save_scenario_file(tmp_path / "b.kneeviz.json",
+                              ScenarioFile(Scenario.from_preset("healthy"), ref))
+    assert load_scenario_file(path).knee.mesh("femur_cartilage") == ref.mesh("femur_cartilage")
