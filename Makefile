@@ -1,6 +1,7 @@
 # kneeviz: two commands for a new user.
 #   make run    set up .venv and start the app with the bundled knee
-#   make test   set up .venv with the test tools and run the whole suite headless (Xvfb)
+#   make test   set up .venv with the test tools; ruff, mypy, the import contract, then the whole
+#               suite headless (Xvfb)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -48,6 +49,7 @@ run: venv
 test: test-deps
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	KNEEVIZ_SLOW_TESTS=1 xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) -m pytest -q $(ARGS)
 
 bench: test-deps

@@ -19,7 +19,8 @@ from kneeviz.anatomy.knee import (
     TibiaLandmarks,
 )
 from kneeviz.anatomy.mesh import SurfaceMesh
-from kneeviz.transforms import MIRROR_Z, make_transform, rot_x, rot_y, rot_z
+from kneeviz.transforms import MIRROR_Z, make_transform
+from rotations import rot_x, rot_y, rot_z
 
 FEMUR_LENGTH_MM = 430.0
 TIBIA_LENGTH_MM = 400.0

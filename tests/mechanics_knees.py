@@ -14,7 +14,8 @@ import numpy as np
 from kneeviz.anatomy.knee import Anatomy, FemurLandmarks, PatellaLandmarks, TibiaLandmarks
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 from kneeviz.mechanics.muscles import ExtensorParams
-from kneeviz.transforms import make_transform, rot_z
+from kneeviz.transforms import make_transform
+from rotations import rot_z
 
 GROOVE_RADIUS_MM = 38.0
 FACET_SLOPE = np.tan(np.radians(20.0))  # sulcus angle 140 deg

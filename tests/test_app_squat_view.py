@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from kneeviz.app import squat_view as sv
+from kneeviz.mechanics.equilibrium import resting_patella_pose
 from kneeviz.scenario import Scenario
 
 SHORT = Scenario(max_flexion_deg=60.0, descent_s=0.6, ascent_s=0.6, frame_rate_hz=5.0)
@@ -36,7 +37,7 @@ def test_solved_view_is_the_trajectory(solved) -> None:  # type: ignore[no-untyp
 
 def test_kinematics_view_carries_the_patella_with_the_femur(anatomy, solved) -> None:  # type: ignore[no-untyped-def]
     kin, _ = solved
-    T_fp = sv.resting_patella_pose(anatomy)
+    T_fp = resting_patella_pose(anatomy)
     view = sv.view_from_kinematics(kin, SHORT, T_fp)
     assert not view.solved
     np.testing.assert_allclose(view.T_world["patella"], kin.T_world_femur @ T_fp, atol=1e-9)
@@ -63,7 +64,7 @@ def test_frame_at_time_follows_the_clock(solved) -> None:  # type: ignore[no-unt
 
 def test_partial_results_replace_only_their_frames(anatomy, solved) -> None:  # type: ignore[no-untyped-def]
     kin, traj = solved
-    base = sv.view_from_kinematics(kin, SHORT, sv.resting_patella_pose(anatomy))
+    base = sv.view_from_kinematics(kin, SHORT, resting_patella_pose(anatomy))
     frames = [0, 2]
     part = sv.view_from_trajectory(sv.simulate(anatomy, SHORT, sv.slice_kinematics(kin, frames)))
     merged = sv.merge_solved(base, part, frames)

@@ -229,8 +229,8 @@ def test_full_disk_keeps_the_old_file(win, qtbot, tmp_path: Path, monkeypatch, k
         from kneeviz.scene import render
 
         monkeypatch.setattr(render.VideoWriter, "append", no_space)
-    else:  # every text writer (data, scenario) ends in scenario_file.atomic_write_text's fsync
-        import kneeviz.scenario_file as sf
+    else:  # every text writer (data, scenario) ends in atomic.atomic_write_text's fsync
+        import kneeviz.atomic as sf
 
         monkeypatch.setattr(sf.os, "fsync", no_space)
     before = state(win)

@@ -13,9 +13,9 @@ import pytest
 
 from export_fixtures import short_trajectory
 from kneeviz.errors import KneevizError
-from kneeviz.export_data import POSE_KEYS, columns, write_trajectory
 from kneeviz.scenario import Scenario
-from kneeviz.simulation import EXTRA_KEYS, FRAME_KEYS
+from kneeviz.simulation import FRAME_KEYS
+from kneeviz.trajectory_file import POSE_KEYS, columns, write_trajectory
 
 
 def test_csv_matches_the_trajectory(tmp_path: Path) -> None:
@@ -26,7 +26,7 @@ def test_csv_matches_the_trajectory(tmp_path: Path) -> None:
     assert list(rows[0]) == columns()
     assert len(rows) == traj.n_frames
     assert [int(r["frame"]) for r in rows] == list(range(traj.n_frames))
-    for key in (*FRAME_KEYS, *EXTRA_KEYS):
+    for key in FRAME_KEYS:
         parsed = np.array([float(r[key]) if r[key] != "" else np.nan for r in rows])
         np.testing.assert_array_equal(parsed, traj.values[key].astype(float), err_msg=key)
     # the numbers move over the squat (a constant column would hide a wrong index)
@@ -37,10 +37,10 @@ def test_json_matches_the_trajectory(tmp_path: Path) -> None:
     traj = short_trajectory("pfp")
     path = write_trajectory(tmp_path / "squat.json", traj)
     data = json.loads(path.read_text())
-    assert data["format"] == "kneeviz-trajectory" and data["version"] == 1
+    assert data["format"] == "kneeviz-trajectory" and data["version"] == 2
     assert Scenario.from_dict(data["scenario"]) == traj.scenario
     assert len(data["frames"]) == traj.n_frames == data["n_frames"]
-    for key in (*FRAME_KEYS, *EXTRA_KEYS):
+    for key in FRAME_KEYS:
         got = np.array([f[key] for f in data["frames"]], dtype=float)
         np.testing.assert_array_equal(got, traj.values[key].astype(float), err_msg=key)
     for key in POSE_KEYS:
@@ -76,11 +76,11 @@ def test_a_failed_export_keeps_the_old_file(tmp_path: Path,
 
 
 def test_wrong_extension_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(KneevizError, match=r"\.csv or \.json"):
+    with pytest.raises(KneevizError, match=r"\.json, \.csv, \.npz"):
         write_trajectory(tmp_path / "squat.xlsx", short_trajectory("pfp"))
 
 
-@pytest.mark.parametrize("module", ["kneeviz.scenario_file", "kneeviz.export_data"])
+@pytest.mark.parametrize("module", ["kneeviz.scenario_file", "kneeviz.trajectory_file"])
 def test_headless_modules_import_no_gui(module: str) -> None:
     """Scenario files and data export are model-layer code: usable with no Qt, VTK or pyvista."""
     import subprocess

@@ -143,7 +143,7 @@ def test_open_corrupt_scenario_shows_the_error(window, tmp_path: Path) -> None: 
 def test_file_menu_has_the_exports(window) -> None:  # type: ignore[no-untyped-def]
     texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
     for t in ("Open scenario...", "Save scenario...", "Export video...",
-              "Export data (CSV, JSON)...", "Export screenshot with caption..."):
+              "Export data (CSV, JSON, NPZ)...", "Export screenshot with caption..."):
         assert t in texts
     assert texts.index("Export video...") < texts.index("&Quit")
 
@@ -163,3 +163,55 @@ def test_heat_map_state_is_saved_and_restored(window, tmp_path: Path) -> None:  
     window.clinical.set_heatmap(False)
     ea.open_scenario(window, path)  # saved with the heat map on
     assert window.clinical.heatmap.visible is True
+
+
+def test_export_data_writes_what_simulate_writes_without_solving(  # type: ignore[no-untyped-def]
+        qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """File > Export data and `kneeviz simulate --out` are one writer: for the same squat the two
+    files are identical, byte for byte. The squat on screen is solved, so the export writes it as
+    it is: a solve during the export fails the test."""
+    import kneeviz.simulation as simulation
+    from kneeviz.cli import main
+
+    def no_solve(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise AssertionError("Export data solved the squat again")
+
+    monkeypatch.setattr(simulation, "simulate", no_solve)
+    done: list[str] = []
+    ea.start_data_export(window, tmp_path / "app.json", on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done) or bool(window.errors), timeout=SOLVE_TIMEOUT_MS)
+    assert not window.errors
+    monkeypatch.undo()
+    sc = window.session.scenario
+    args = ["simulate", "--preset", sc.preset, "--out", str(tmp_path / "cli.json")]
+    for flag, value in (("--frame-rate", sc.frame_rate_hz), ("--descent", sc.descent_s),
+                        ("--ascent", sc.ascent_s)):
+        args += [flag, repr(value)]
+    assert main(args) == 0
+    assert (tmp_path / "app.json").read_bytes() == (tmp_path / "cli.json").read_bytes()
+
+
+def test_caption_readouts_and_data_file_agree(window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Every quantity the caption strip and the readout panel show for one frame is the data
+    file's number for that frame, in the measure table's format."""
+    import json
+
+    from kneeviz.measure_table import BY_KEY, CAPTION, READOUTS
+    from kneeviz.scene.render import TrajectoryFrames, caption_lines
+    from kneeviz.trajectory_file import write_trajectory
+
+    view = window.session.view
+    i = view.n_frames // 2
+    window.session.set_frame(i)
+    window.readouts.refresh(i)
+    data = json.loads(write_trajectory(tmp_path / "f.json", view.trajectory).read_text())
+    row = data["frames"][i]
+    for m in READOUTS:
+        assert window.readouts.text(m.key) == m.text(row[m.key]), m.key
+    caption = " ".join(t for line in caption_lines(TrajectoryFrames(view.trajectory), i, "pfp")
+                       for t, _c in line)
+    for m in CAPTION:
+        assert f"{m.short} {m.text(row[m.key])}" in caption, m.key
+    assert f"femoral internal rotation {view.scenario.femoral_internal_rotation_deg:.1f}" \
+        in caption
+    assert BY_KEY["knee_flexion_deg"].text(row["knee_flexion_deg"]) in caption

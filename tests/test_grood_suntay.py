@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kneeviz.motion.grood_suntay import gs_from_pose, pose_from_gs
-from kneeviz.transforms import make_transform, rot_x, rot_y, rot_z
+from kneeviz.transforms import make_transform
+from rotations import rot_x, rot_y, rot_z
 
 
 def test_aligned_frames_are_zero() -> None:

@@ -16,8 +16,9 @@ import pytest
 
 from kneeviz.anatomy.build import load_default_anatomy
 from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.knee_spec import SULCUS_ANGLE_RANGE_DEG
 from kneeviz.mechanics.equilibrium import build_model
-from kneeviz.scenario import SULCUS_ANGLE_RANGE_DEG, Scenario
+from kneeviz.scenario import Scenario
 from kneeviz.simulation import Trajectory, simulate
 from test_patellar_stability import ANGLES_DEG, _glides, glides_on
 
@@ -39,8 +40,7 @@ def _knee(sulcus_deg: float | None) -> Anatomy:
 
 @lru_cache(maxsize=4)
 def _squat(sulcus_deg: float | None) -> Trajectory:
-    sc = Scenario.from_preset("healthy", max_flexion_deg=60.0, frame_rate_hz=20.0,
-                              sulcus_angle_deg=sulcus_deg)
+    sc = Scenario.from_preset("healthy", max_flexion_deg=60.0, frame_rate_hz=20.0)
     return simulate(_knee(sulcus_deg), sc)
 
 
@@ -77,8 +77,7 @@ def test_dysplasia_is_proximal_the_kneecap_drops_into_the_groove_with_flexion() 
     assert excess[30.0] > 2.0 and excess[60.0] < excess[30.0], excess
     flat = _knee(FLAT_SULCUS_DEG)
     deep = simulate(flat, Scenario.from_preset("healthy", max_flexion_deg=120.0,
-                                               frame_rate_hz=15.0,
-                                               sulcus_angle_deg=FLAT_SULCUS_DEG))
+                                               frame_rate_hz=15.0))
     assert np.all(deep.converged)
     assert not np.any(deep["dislocated"])
     assert float(np.max(deep["bisect_offset_pct"])) < 90.0

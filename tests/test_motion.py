@@ -201,16 +201,16 @@ def test_femoral_internal_rotation_turns_the_femur_and_leaves_the_tibia(
     change = p.femur_rotation_world_deg - h.femur_rotation_world_deg
     assert abs(change[0] - 8.0) < 0.05
     shallow = p.knee_flexion_deg <= 45.0
-    np.testing.assert_allclose(change[shallow], p.femoral_internal_rotation_deg[shallow], atol=0.5)
+    np.testing.assert_allclose(change[shallow], p.hip_driven_rotation_deg[shallow], atol=0.5)
     # in every frame the turn is about the held tibia's long axis (the knee's free rotation), by
     # the applied amount, which grows from 8 deg to 10 deg at the bottom
-    assert p.femoral_internal_rotation_deg[0] == 8.0
-    assert abs(p.femoral_internal_rotation_deg.max() - 10.0) < 1e-9
+    assert p.hip_driven_rotation_deg[0] == 8.0
+    assert abs(p.hip_driven_rotation_deg.max() - 10.0) < 1e-9
     for i in range(0, p.n_frames, 40):
         D = p.T_world_femur[i] @ invert(h.T_world_femur[i])
         tibia_axis = h.T_world_tibia[i, :3, 1]
         assert abs(abs(_rotation_axis(D[:3, :3]) @ tibia_axis) - 1.0) < 1e-9
-        assert abs(_rotation_angle_deg(D[:3, :3]) - p.femoral_internal_rotation_deg[i]) < 1e-6
+        assert abs(_rotation_angle_deg(D[:3, :3]) - p.hip_driven_rotation_deg[i]) < 1e-6
 
 
 def test_hip_adduction_is_dynamic_valgus(

@@ -9,7 +9,9 @@ import pytest
 
 from clinical_fixtures import default_anatomy, trajectory
 from kneeviz.mechanics.measures import world_rotation_deg
+from kneeviz.mechanics.muscles import wrapped_target
 from kneeviz.scene.overlays import OVERLAYS, Overlays, SquatPoses, rotation_about_vertical_deg
+from kneeviz.simulation import model_for
 from kneeviz.transforms import apply
 
 
@@ -104,4 +106,42 @@ def test_no_healthy_squat_hides_ghost_and_arc(rendered) -> None:  # type: ignore
     assert ov._trail.GetVisibility() and ov._trail_h.GetVisibility()
     ov.update(3)
     assert ov._ghost.GetVisibility()
+    ov.remove()
+
+
+def test_the_quadriceps_arrow_is_the_solved_line_of_pull(rendered) -> None:  # type: ignore[no-untyped-def]
+    """The arrow points along the quadriceps resultant of the very model the squat was solved
+    with (its bundles, shares and wrap), not a model the scene lays out for itself; a squat not
+    solved in this process draws no arrow rather than a guess."""
+    anatomy, r = rendered
+    pfp = trajectory("pfp")
+    model = model_for(anatomy, pfp.scenario)  # the cached model simulate() used
+    ov = Overlays(r.scene)
+    ov.set_squats(pfp, None)
+    ov.set_all({"pull"})
+    assert ov.extensor() is model.extensor
+    i = pfp.n_frames // 3
+    ov.update(i)
+    T_fp = pfp.T_femur_patella[i]
+    T_fpelvis = np.linalg.inv(pfp.T_world_femur[i]) @ pfp.T_world_pelvis[i]
+    total = np.zeros(3)
+    for b in model.extensor.bundles:
+        p = apply(T_fp, b.insertion_mm)
+        o = apply(T_fpelvis, b.origin_mm) if b.on_pelvis else np.asarray(b.origin_mm)
+        target, _ = wrapped_target(p, o, model.extensor.wrap_centre_mm,
+                                   model.extensor.wrap_radius_mm)
+        total += b.share * (target - p) / np.linalg.norm(target - p)
+    want = pfp.T_world_femur[i][:3, :3] @ (total / np.linalg.norm(total))
+    p0, p1 = np.asarray(ov._quad_poly.points)
+    got = (p1 - p0) / np.linalg.norm(p1 - p0)
+    np.testing.assert_allclose(got, want, atol=1e-9)
+    assert all(a.GetVisibility() for a in ov.actors["pull"])
+    # another squat of the same knee, never solved: no arrow
+    from dataclasses import replace
+
+    unsolved = replace(SquatPoses.of(pfp), scenario=replace(pfp.scenario, vmo_strength=0.123))
+    ov.set_squats(unsolved, None)
+    ov.update(i)
+    assert ov.extensor() is None
+    assert not any(a.GetVisibility() for a in ov.actors["pull"])
     ov.remove()

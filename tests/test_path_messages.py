@@ -18,7 +18,6 @@ import pytest
 from export_fixtures import short_scenario, short_trajectory
 from kneeviz.anatomy.mesh_io import load_mesh
 from kneeviz.errors import KneevizError, MeshError
-from kneeviz.export_data import write_trajectory
 from kneeviz.file_paths import blocking_file, folder_problem, missing_folder
 from kneeviz.scenario_file import (
     KneeRef,
@@ -27,6 +26,7 @@ from kneeviz.scenario_file import (
     load_scenario_file,
     save_scenario_file,
 )
+from kneeviz.trajectory_file import write_trajectory
 
 NOT_A_FOLDER = "is a file, not a folder"
 

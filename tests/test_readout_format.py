@@ -1,12 +1,13 @@
-"""How the readout panel writes its numbers."""
+"""Readout numbers: a value that rounds to zero reads without a sign."""
 
 from __future__ import annotations
 
-from kneeviz.app.readouts import format_readout
+from kneeviz.measure_table import BY_KEY
 
 
-def test_a_value_that_rounds_to_zero_has_no_sign() -> None:
-    assert format_readout("{:+.1f} deg", -0.0) == "+0.0 deg"
-    assert format_readout("{:+.1f} deg", -0.04) == "+0.0 deg"
-    assert format_readout("{:+.1f} deg", -0.06) == "-0.1 deg"
-    assert format_readout("{:.0f} %", float("nan")) == "-"
+def test_zero_has_no_sign() -> None:
+    tilt = BY_KEY["patella_lateral_tilt_deg"]
+    assert tilt.text(-0.0) == "+0.0 deg"
+    assert tilt.text(-0.04) == "+0.0 deg"
+    assert tilt.text(-0.06) == "-0.1 deg"
+    assert BY_KEY["bisect_offset_pct"].text(float("nan")) == "-"

@@ -53,7 +53,7 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
     meshes = _mesh_files(tmp_path)
     doc = replace(
         _doc(femoral_internal_rotation_deg=11.5, body_mass_kg=82.0, vmo_strength=0.6,
-             insall_salvati_ratio=1.3, sulcus_angle_deg=150.0, max_flexion_deg=95.0),
+             insall_salvati_ratio=1.3, max_flexion_deg=95.0),
         knee=KneeRef.from_files(meshes["femur"], meshes["patella"], meshes["tibia"]),
     )
     path = save_scenario_file(tmp_path / "a.kneeviz.json", doc)
@@ -246,3 +246,23 @@ def test_app_command_refuses_a_bad_scenario_in_one_line(tmp_path: Path) -> None:
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "version 7 is newer" in lines[0] and str(bad) in lines[0]
+
+
+def test_the_default_knee_keeps_its_sulcus_angle(tmp_path: Path) -> None:
+    """The groove's re-cut belongs to the knee: saved under "knee", read back as the knee's; an
+    older file that kept it in "scenario" still opens as the same knee."""
+    doc = replace(_doc(), knee=KneeRef.default(150.0))
+    path = save_scenario_file(tmp_path / "d.kneeviz.json", doc)
+    data = json.loads(path.read_text())
+    assert data["knee"] == {"sulcus_angle_deg": 150.0}
+    assert "sulcus_angle_deg" not in data["scenario"]
+    back = load_scenario_file(path)
+    assert back == doc and back.knee.spec.sulcus_angle_deg == 150.0
+    data["knee"] = "default"
+    data["scenario"]["sulcus_angle_deg"] = 150.0
+    path.write_text(json.dumps(data))
+    assert load_scenario_file(path).knee == doc.knee
+    data["scenario"]["sulcus_angle_deg"] = 190.0
+    path.write_text(json.dumps(data))
+    with pytest.raises(KneevizError, match="sulcus_angle_deg.*outside 120..165"):
+        load_scenario_file(path)

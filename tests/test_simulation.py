@@ -37,7 +37,7 @@ def test_frame_values_follow_the_scenario(traj: Trajectory) -> None:
     kf = traj["knee_flexion_deg"]
     assert kf[0] == 0.0 and kf.max() == pytest.approx(120.0)
     # the femur turns inward by the preset amount from the first frame
-    assert traj["femoral_internal_rotation_deg"][0] == pytest.approx(8.0)
+    assert traj["hip_driven_rotation_deg"][0] == pytest.approx(8.0)
     bw = 70.0 * 9.81
     assert np.allclose(traj["pfjrf_bw"], traj["pfjrf_n"] / bw)
     # world patella pose = world femur pose x patella-in-femur pose
@@ -52,10 +52,10 @@ def test_cli_writes_json_csv_and_npz(tmp_path: Path) -> None:
     common = ["simulate", "--preset", "healthy", "--max-flexion", "40", "--frame-rate", "5"]
     assert main([*common, "--out", str(tmp_path / "r.json")]) == 0
     data = json.loads((tmp_path / "r.json").read_text())
-    assert set(data) == {"meta", "frames"}
-    assert data["meta"]["scenario"]["max_flexion_deg"] == 40.0
-    assert data["meta"]["knee"] and data["meta"]["version"]
-    assert list(data["frames"][0])[: len(FRAME_KEYS)] == list(FRAME_KEYS)
+    assert data["format"] == "kneeviz-trajectory" and "poses_mm" in data
+    assert data["scenario"]["max_flexion_deg"] == 40.0
+    assert data["knee"] and data["kneeviz_version"]
+    assert list(data["frames"][0]) == ["frame", *FRAME_KEYS]
 
     assert main([*common, "--body-mass", "90", "--out", str(tmp_path / "r.csv")]) == 0
     with (tmp_path / "r.csv").open() as fh:
@@ -75,7 +75,7 @@ def test_cli_writes_json_csv_and_npz(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "argv, words",
     [
-        (["--out", "r.txt"], "unknown output format"),
+        (["--out", "r.txt"], "data files end in .json, .csv, .npz, not .txt"),
         (["--femur", "f.stl", "--out", "r.json"], "all three"),
         (["--max-flexion", "300", "--out", "r.json"], "maximum knee flexion"),
         (["--out", "no/such/folder/r.json"], "does not exist"),

@@ -108,15 +108,19 @@ def test_kneecap_height_and_groove_controls(qtbot, window) -> None:  # type: ign
     calls = []
 
     def loader(angle):  # type: ignore[no-untyped-def]
+        from dataclasses import replace
+
+        from kneeviz.anatomy.knee_spec import KneeSpec
+
         calls.append(angle)
-        return default_anatomy()
+        return replace(default_anatomy(), knee_spec=KneeSpec(sulcus_angle_deg=angle))
 
     ac.loader = loader
     assert ac.sulcus.isEnabled()
     ac.set_sulcus_angle(152.0)
     qtbot.waitUntil(lambda: not ac.loading, timeout=20000)
     assert calls == [152.0]
-    assert w.session.scenario.sulcus_angle_deg == 152.0
+    assert w.session.anatomy.knee_spec.sulcus_angle_deg == 152.0
     assert "dysplasia" in ac.sulcus_label.text()
     qtbot.waitUntil(lambda: w.session.view is not None and not w.session.solving, timeout=20000)
     # The overlays were rebuilt for the knee and still follow the frames.

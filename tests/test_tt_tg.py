@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from kneeviz.anatomy.build import load_default_anatomy
-from kneeviz.mechanics.measures import tt_tg_mm
+from kneeviz.motion.bone_measures import tt_tg_mm
 from kneeviz.motion.squat import squat_kinematics
 from kneeviz.scenario import Scenario
 

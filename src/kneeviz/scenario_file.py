@@ -16,18 +16,17 @@ This module is model-layer code: no Qt, VTK or pyvista.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kneeviz.anatomy.knee_spec import FILES, KneeSpec, check_sulcus_angle
+from kneeviz.atomic import atomic_write_text
 from kneeviz.errors import KneevizError
-from kneeviz.file_paths import folder_problem, read_problem
+from kneeviz.file_paths import read_problem
 from kneeviz.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -42,10 +41,9 @@ MAX_FILE_BYTES = 5_000_000
 CAMERAS = ("front", "side", "closeup", "whole-leg", "skyline", "split")
 """Camera presets a file may name (the app's presets plus the renderer's split view)."""
 
-BONE_FILES = ("femur", "patella", "tibia", "pelvis", "femur_cartilage", "patella_cartilage",
-              "labels")
-"""Files a patient's knee may name: femur, patella and tibia meshes are required, unless a label
-map ("labels", with "label_values") holds them; the segmented cartilage meshes are optional."""
+BONE_FILES = FILES
+"""Files a scenario's knee may name (KneeSpec.files): femur, patella and tibia meshes are
+required unless a label map ("labels", with "label_values") holds them."""
 
 _TOP_KEYS = ("format", "version", "name", "scenario", "knee", "view")
 _VIEW_KEYS = ("camera", "heatmap", "frame", "follow_knee", "playback_speed")
@@ -61,9 +59,11 @@ class MeshRef:
 
 @dataclass(frozen=True)
 class KneeRef:
-    """Which knee: the bundled default knee (`meshes` empty) or a patient's files by bone."""
+    """Which knee: the bundled default knee (`meshes` empty; optionally re-cut to a sulcus angle)
+    or a patient's files by bone, each with the sha256 of its contents."""
 
     meshes: tuple[tuple[str, MeshRef], ...] = ()
+    sulcus_angle_deg: float | None = None
     label_values: tuple[tuple[str, int], ...] = ()
     """For a label map: which label value is which tissue."""
 
@@ -74,22 +74,25 @@ class KneeRef:
     def mesh(self, bone: str) -> MeshRef | None:
         return dict(self.meshes).get(bone)
 
-    @classmethod
-    def default(cls) -> KneeRef:
-        return cls()
+    @property
+    def spec(self) -> KneeSpec:
+        """What the one knee loader (kneeviz.anatomy.loader) takes."""
+        files = {bone: m.path for bone, m in self.meshes}
+        return KneeSpec(**files, sulcus_angle_deg=self.sulcus_angle_deg,
+                        label_values=self.label_values)
 
     @classmethod
-    def from_inputs(cls, inputs: tuple[tuple[str, str], ...]) -> KneeRef:
-        """Reference a loaded knee's inputs (Anatomy.inputs): files hashed, label values kept."""
-        items: list[tuple[str, MeshRef]] = []
-        values: list[tuple[str, int]] = []
-        for role, value in inputs:
-            if role.startswith("label:"):
-                values.append((role[len("label:"):], int(value)))
-            else:
-                path = Path(value).expanduser().resolve()
-                items.append((role, MeshRef(str(path), file_sha256(path))))
-        return cls(tuple(items), tuple(values))
+    def default(cls, sulcus_angle_deg: float | None = None) -> KneeRef:
+        return cls((), sulcus_angle_deg)
+
+    @classmethod
+    def from_spec(cls, spec: KneeSpec) -> KneeRef:
+        """Reference a patient's knee's files (hashed now) and label values."""
+        items = []
+        for role, p in spec.files().items():
+            path = Path(p).expanduser().resolve()
+            items.append((role, MeshRef(str(path), file_sha256(path))))
+        return cls(tuple(items), None, spec.label_values)
 
     @classmethod
     def from_files(
@@ -153,23 +156,24 @@ def file_sha256(path: str | Path) -> str:
 
 
 def knee_ref_for(anatomy: Anatomy) -> KneeRef:
-    """The KneeRef of a loaded knee: the default knee, or the files it was loaded from.
-
-    A patient's knee records its source files (femur, patella, tibia[, pelvis]) in
-    `Anatomy.sources`; the default knee's only source is the bundled assets folder."""
-    from kneeviz.anatomy.build import assets_dir
-
-    if anatomy.inputs:
-        return KneeRef.from_inputs(anatomy.inputs)
-    sources = tuple(anatomy.sources)
-    if not sources or Path(sources[0]).resolve() == assets_dir().resolve():
-        return KneeRef.default()
-    if len(sources) not in (3, 4) or not all(Path(s).is_file() for s in sources):
+    """The KneeRef of a loaded knee: what it was built from (Anatomy.knee_spec), the files
+    hashed as they are now."""
+    spec = anatomy.knee_spec
+    if spec is None:
         raise KneevizError(
-            f"the knee {anatomy.name!r} was not loaded from mesh files this kneeviz can name "
-            f"again (sources {list(sources)}): open it with --femur/--patella/--tibia first"
+            f"the knee {anatomy.name!r} was not loaded from files kneeviz can name again: "
+            "open it with --femur/--patella/--tibia first"
         )
-    return KneeRef.from_files(*sources)
+    if spec.is_default:
+        return KneeRef.default(spec.sulcus_angle_deg)
+    files = spec.files()
+    missing = [p for p in files.values() if not Path(p).is_file()]
+    if missing:
+        raise KneevizError(
+            f"the knee {anatomy.name!r} was loaded from {missing[0]}, which is no longer there: "
+            "open the knee again from its files"
+        )
+    return KneeRef.from_spec(spec)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -177,7 +181,8 @@ def scenario_file_dict(doc: ScenarioFile) -> dict[str, Any]:
     """The JSON object of a scenario file (plain JSON types)."""
     knee: Any
     if doc.knee.is_default:
-        knee = "default"
+        knee = ("default" if doc.knee.sulcus_angle_deg is None
+                else {"sulcus_angle_deg": float(doc.knee.sulcus_angle_deg)})
     else:
         knee = {bone: {"path": m.path, "sha256": m.sha256} for bone, m in doc.knee.meshes}
         if doc.knee.label_values:
@@ -197,54 +202,6 @@ def scenario_file_dict(doc: ScenarioFile) -> dict[str, Any]:
             "playback_speed": float(v.playback_speed),
         },
     }
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write `text` to `path` so that readers see either the old file or the whole new one.
-
-    temp file in the same folder (same file system, so the rename is atomic) -> write -> flush ->
-    fsync -> os.replace -> fsync the folder (so the rename itself survives a power cut). Any failure
-    removes the temp file and leaves the old file untouched."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    problem = folder_problem(folder)
-    if problem is not None:
-        raise KneevizError(f"cannot save here: {problem}", target)
-    try:
-        old_mode = target.stat().st_mode & 0o777 if target.exists() else None
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise KneevizError(f"cannot save here: {exc.strerror or exc}", target) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if old_mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
-        else:
-            os.chmod(tmp_name, old_mode)
-        os.replace(tmp_name, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        if isinstance(exc, OSError):
-            raise KneevizError(f"could not save: {exc.strerror or exc}", target) from None
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
 
 
 def save_scenario_file(path: str | Path, doc: ScenarioFile) -> Path:
@@ -303,8 +260,22 @@ def load_scenario_file(path: str | Path, *, check_meshes: bool = True) -> Scenar
         raise KneevizError(f'"name" must be a string, got {name!r}', p)
     if "scenario" not in data:
         raise KneevizError('the "scenario" section is missing', p)
-    scenario = _parse_scenario(data["scenario"], p)
+    scenario_data = data["scenario"]
+    legacy_sulcus = None
+    if isinstance(scenario_data, dict) and "sulcus_angle_deg" in scenario_data:
+        # files saved before the knee's own parameters moved to "knee" kept it in "scenario"
+        scenario_data = dict(scenario_data)
+        legacy_sulcus = scenario_data.pop("sulcus_angle_deg")
+    scenario = _parse_scenario(scenario_data, p)
     knee = _parse_knee(data.get("knee", "default"), p, check_meshes)
+    if legacy_sulcus is not None:
+        if not knee.is_default:
+            raise KneevizError("bad value for scenario.sulcus_angle_deg: a patient's groove is "
+                               "their own and cannot be re-cut", p)
+        try:
+            knee = KneeRef.default(check_sulcus_angle(legacy_sulcus))
+        except KneevizError as exc:
+            raise KneevizError(f"bad value for scenario.sulcus_angle_deg: {exc}", p) from None
     view = _check_view(data.get("view", {}), p)
     return ScenarioFile(scenario=scenario, knee=knee, view=view, name=name)
 
@@ -371,6 +342,11 @@ def _parse_scenario(data: Any, p: Path) -> Scenario:
 def _parse_knee(data: Any, p: Path, check_meshes: bool) -> KneeRef:
     if data == "default":
         return KneeRef.default()
+    if isinstance(data, dict) and set(data) == {"sulcus_angle_deg"}:
+        try:
+            return KneeRef.default(check_sulcus_angle(data["sulcus_angle_deg"]))
+        except KneevizError as exc:
+            raise KneevizError(f"bad value for knee.sulcus_angle_deg: {exc}", p) from None
     if not isinstance(data, dict):
         raise KneevizError(
             f'"knee" must be "default" or an object of mesh files by bone, got {data!r}', p
@@ -419,7 +395,7 @@ def _parse_knee(data: Any, p: Path, check_meshes: bool) -> KneeRef:
         if check_meshes:
             ref = _locate_mesh(bone, ref, p)
         items.append((bone, ref))
-    return KneeRef(tuple(items), values)
+    return KneeRef(tuple(items), None, values)
 
 
 def _locate_mesh(bone: str, ref: MeshRef, scenario_path: Path) -> MeshRef:
@@ -492,26 +468,8 @@ def _check_view(data: Any, p: Path) -> ViewSettings:
 
 # -- from a file to a knee ----------------------------------------------------------------------
 def anatomy_for(doc: ScenarioFile, warnings: list[str] | None = None) -> Anatomy:
-    """Load the knee a scenario file names (the default knee re-cut to the scenario's sulcus
-    angle if it sets one). What the loader repaired or assumed in a patient's files is appended
-    to `warnings` ("FILE: sentence")."""
-    from kneeviz.anatomy.build import anatomy_from_files, load_default_anatomy
+    """Load the knee a scenario file names, through the one knee loader. What the loader repaired
+    or assumed in a patient's files is appended to `warnings` ("FILE: sentence")."""
+    from kneeviz.anatomy.loader import load_knee
 
-    if doc.knee.is_default:
-        return load_default_anatomy(doc.scenario.sulcus_angle_deg)
-    refs = dict(doc.knee.meshes)
-    if "labels" in refs:
-        from kneeviz.anatomy.labelmap import anatomy_from_label_map
-
-        return anatomy_from_label_map(refs["labels"].path, dict(doc.knee.label_values), warnings)
-    pelvis = refs.get("pelvis")
-    fc, pc = refs.get("femur_cartilage"), refs.get("patella_cartilage")
-    return anatomy_from_files(
-        refs["femur"].path,
-        refs["patella"].path,
-        refs["tibia"].path,
-        pelvis.path if pelvis is not None else None,
-        warnings=warnings,
-        femur_cartilage=fc.path if fc is not None else None,
-        patella_cartilage=pc.path if pc is not None else None,
-    )
+    return load_knee(doc.knee.spec, warnings)

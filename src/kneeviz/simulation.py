@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 from scipy.spatial.transform import Rotation
 
+from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.mechanics import loads, measures
@@ -35,47 +36,17 @@ from kneeviz.motion.squat import SquatKinematics, squat_kinematics
 from kneeviz.scenario import Scenario
 from kneeviz.transforms import invert
 
-FRAME_KEYS: tuple[str, ...] = (
-    "time_s",
-    "knee_flexion_deg",
-    "femoral_internal_rotation_deg",
-    "femur_rotation_world_deg",
-    "patella_rotation_world_deg",
-    "patella_flexion_deg",
-    "patella_lateral_tilt_deg",
-    "patella_lateral_shift_mm",
-    "bisect_offset_pct",
-    "contact_area_mm2",
-    "mean_pressure_mpa",
-    "peak_pressure_mpa",
-    "lateral_force_fraction",
-    "quadriceps_force_n",
-    "patellar_tendon_force_n",
-    "pfjrf_n",
-    "pfjrf_bw",
-    "residual_n",
-    "iterations",
-)
-"""The per-frame keys the issue fixes, in output order (more follow: residual_moment_nmm, ...)."""
-EXTRA_KEYS: tuple[str, ...] = (
-    "residual_moment_nmm",
-    "hip_adduction_deg",
-    "converged",
-    "mpfl_tension_n",
-    "lateral_retinaculum_tension_n",
-    "tt_tg_mm",
-    "dislocated",
-)
-"""Beyond the issue's keys: the medial patellofemoral ligament's tension, and the lateral
-retinaculum's (the iliotibial-patellar band and the lateral patellofemoral ligament together);
-the dynamic TT-TG distance; whether the kneecap has come off its groove by this frame
-(measures.dislocated_frames: from there on a pose is not a result, even a balanced one)."""
+FRAME_KEYS: tuple[str, ...] = measure_table.KEYS
+"""Every per-frame value, in file column order (kneeviz.measure_table: one row per measure)."""
+_COMPUTED_PER_FRAME = frozenset(FRAME_KEYS) - {"dislocated"}
+"""What each frame's row computes (dislocation is judged over the whole squat afterwards)."""
 
 
 @dataclass(frozen=True, eq=False)
 class Trajectory:
-    """Every frame of one simulated squat. Scalars are (N,) arrays keyed by FRAME_KEYS and
-    EXTRA_KEYS in `values`; poses (N, 4, 4); pressures per cartilage vertex (N, V) in MPa."""
+    """Every frame of one simulated squat. Scalars are (N,) arrays keyed by FRAME_KEYS (the
+    measure table's keys) in `values`; poses (N, 4, 4); pressures per cartilage vertex (N, V) in
+    MPa."""
 
     scenario: Scenario
     knee_name: str
@@ -102,17 +73,9 @@ class Trajectory:
         return self.values[key]
 
     def frame(self, i: int) -> dict[str, Any]:
-        """One frame as plain JSON types, FRAME_KEYS first."""
-        out: dict[str, Any] = {}
-        for k in (*FRAME_KEYS, *EXTRA_KEYS):
-            v = self.values[k][i]
-            if k == "iterations":
-                out[k] = int(v)
-            elif k in ("converged", "dislocated"):
-                out[k] = bool(v)
-            else:
-                out[k] = float(v)
-        return out
+        """One frame as plain Python types (the measure table's kinds), in FRAME_KEYS order."""
+        return {m.key: measure_table.plain(m, self.values[m.key][i])
+                for m in measure_table.MEASURES}
 
     def frames(self) -> list[dict[str, Any]]:
         return [self.frame(i) for i in range(self.n_frames)]
@@ -121,10 +84,20 @@ class Trajectory:
 _MODEL_CACHE: dict[tuple[str, float, float], PatellofemoralModel] = {}
 
 
+def _model_key(anatomy: Anatomy, scenario: Scenario) -> tuple[str, float, float]:
+    return (anatomy.key(), float(scenario.vmo_strength), float(scenario.insall_salvati_ratio))
+
+
+def solved_model(anatomy: Anatomy, scenario: Scenario) -> PatellofemoralModel | None:
+    """The mechanics model a solve of this knee and scenario used, if one ran in this process:
+    the scene draws the lines of pull of the model that was solved, not a model of its own."""
+    return _MODEL_CACHE.get(_model_key(anatomy, scenario))
+
+
 def model_for(anatomy: Anatomy, scenario: Scenario) -> PatellofemoralModel:
     """The mechanics model of this knee for this scenario's tissue parameters (kept in memory, so
     changing only the hip parameters re-solves without rebuilding; the grid is cached on disk)."""
-    key = (anatomy.key(), float(scenario.vmo_strength), float(scenario.insall_salvati_ratio))
+    key = _model_key(anatomy, scenario)
     m = _MODEL_CACHE.get(key)
     if m is None:
         m = build_model(
@@ -317,7 +290,7 @@ def assemble_trajectory(
     bw = scenario.body_mass_kg * measures.GRAVITY_M_S2
     cp = model.contact
     lateral = measures.lateral_facet_mask(cp.points_mm, anatomy)
-    vals: dict[str, list[float]] = {k: [] for k in (*FRAME_KEYS, *EXTRA_KEYS)}
+    vals: dict[str, list[float]] = {k: [] for k in FRAME_KEYS}
     T_fp = np.stack([s.T_femur_patella for s in sols])
     T_wp = kin.T_world_femur @ T_fp
     n_pat = anatomy.patella_cartilage.n_vertices
@@ -335,7 +308,7 @@ def assemble_trajectory(
         row = {
             "time_s": float(kin.time_s[i]),
             "knee_flexion_deg": float(kin.knee_flexion_deg[i]),
-            "femoral_internal_rotation_deg": float(kin.femoral_internal_rotation_deg[i]),
+            "hip_driven_rotation_deg": float(kin.hip_driven_rotation_deg[i]),
             "femur_rotation_world_deg": float(kin.femur_rotation_world_deg[i]),
             "patella_rotation_world_deg": measures.world_rotation_deg(T_wp[i]),
             "patella_flexion_deg": measures.patella_flexion_deg(T),
@@ -347,18 +320,22 @@ def assemble_trajectory(
             "peak_pressure_mpa": summary.peak_pressure_mpa,
             "lateral_force_fraction": summary.lateral_force_fraction,
             "quadriceps_force_n": s.quadriceps_force_n,
+            "quadriceps_force_bw": s.quadriceps_force_n / bw,
             "patellar_tendon_force_n": w.tendon_tension_n,
             "pfjrf_n": summary.pfjrf_n,
             "pfjrf_bw": summary.pfjrf_n / bw,
             "residual_n": s.residual_force_n,
             "iterations": float(s.iterations),
             "residual_moment_nmm": s.residual_moment_nmm,
-            "hip_adduction_deg": float(kin.hip_adduction_deg[i]),
+            "hip_driven_adduction_deg": float(kin.hip_driven_adduction_deg[i]),
             "converged": float(s.converged),
             "mpfl_tension_n": tension.get("MPFL", 0.0),
             "lateral_retinaculum_tension_n": tension.get("IPB", 0.0) + tension.get("LPFL", 0.0),
             "tt_tg_mm": float(kin.tt_tg_mm[i]),
         }
+        if i == 0 and set(row) != _COMPUTED_PER_FRAME:  # a measure table row without a value
+            raise RuntimeError(f"measure table and trajectory disagree: "
+                               f"{sorted(set(row) ^ _COMPUTED_PER_FRAME)}")
         for k, v in row.items():
             vals[k].append(v)
         pat_p[i, has_vertex] = w.pressures_mpa[cp.vertex_of[has_vertex]]

@@ -11,10 +11,6 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 
 
-def identity() -> FloatArray:
-    return np.eye(4)
-
-
 def make_transform(R: FloatArray, t: FloatArray) -> FloatArray:
     """A 4x4 transform from a 3x3 rotation and a translation (mm)."""
     T = np.eye(4)
@@ -40,52 +36,42 @@ def apply(T: FloatArray, points: FloatArray) -> FloatArray:
     return np.asarray(points) @ T[:3, :3].T + T[:3, 3]
 
 
-def apply_vector(T: FloatArray, vectors: FloatArray) -> FloatArray:
-    """Rotate direction vectors (..., 3) by a 4x4 transform (no translation)."""
-    return np.asarray(vectors) @ T[:3, :3].T
+def unit(v: FloatArray) -> FloatArray:
+    """v scaled to length 1 along its last axis (one vector or many)."""
+    v = np.asarray(v, dtype=float)
+    return np.asarray(v / np.linalg.norm(v, axis=-1, keepdims=True), dtype=float)
 
 
-def rot_x(a: float) -> FloatArray:
-    c, s = np.cos(a), np.sin(a)
-    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+def axis_angle(axis: FloatArray, angle: float | FloatArray) -> FloatArray:
+    """Rotation matrix (3, 3) for a turn of `angle` rad about `axis`, or (N, 3, 3) for N angles.
 
-
-def rot_y(a: float) -> FloatArray:
-    c, s = np.cos(a), np.sin(a)
-    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
-
-
-def rot_z(a: float) -> FloatArray:
-    c, s = np.cos(a), np.sin(a)
-    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-
-
-def axis_angle(axis: FloatArray, angle: float) -> FloatArray:
-    """Rotation matrix for a turn of `angle` rad about a unit `axis` (Rodrigues)."""
-    k = np.asarray(axis, dtype=float)
-    k = k / np.linalg.norm(k)
+    Rodrigues' formula in plain numpy rather than scipy's Rotation: the equilibrium solver calls
+    it at every Newton step, where Rotation's object overhead costs more than the arithmetic."""
+    k = unit(np.asarray(axis, dtype=float))
     K = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
-    return np.eye(3) + np.sin(angle) * K + (1.0 - np.cos(angle)) * (K @ K)
+    a = np.asarray(angle, dtype=float)
+    s = np.sin(a)[..., None, None]
+    c = np.cos(a)[..., None, None]
+    return np.asarray(np.eye(3) + s * K + (1.0 - c) * (K @ K), dtype=float)
 
 
 def rotation_about_point(R: FloatArray, point: FloatArray) -> FloatArray:
-    """4x4 transform that rotates by R about a fixed point."""
+    """4x4 transform(s) that rotate by R ((3, 3) or (N, 3, 3)) about a fixed point."""
+    R = np.asarray(R, dtype=float)
     p = np.asarray(point, dtype=float)
-    return make_transform(R, p - R @ p)
+    T = np.zeros(R.shape[:-2] + (4, 4))
+    T[..., :3, :3] = R
+    T[..., :3, 3] = p - R @ p
+    T[..., 3, 3] = 1.0
+    return T
 
 
-def frame_from_axes(
-    origin: FloatArray, y_axis: FloatArray, z_hint: FloatArray
-) -> FloatArray:
-    """T_parent_frame for a frame at `origin` with Y along `y_axis` and Z as close to `z_hint`
-    as orthogonality allows; X = Y x Z (ISB: X anterior, Y proximal, Z lateral for a right knee)."""
-    y = np.asarray(y_axis, dtype=float)
-    y = y / np.linalg.norm(y)
-    z = np.asarray(z_hint, dtype=float)
-    z = z - np.dot(z, y) * y
-    z = z / np.linalg.norm(z)
-    x = np.cross(y, z)
-    return make_transform(np.column_stack([x, y, z]), np.asarray(origin, dtype=float))
+def nearest_rotation(R: FloatArray) -> FloatArray:
+    """The proper rotation closest to R (SVD): poses read from files, or extrapolated from frame
+    to frame, drift off orthonormality."""
+    U, _, Vt = np.linalg.svd(np.asarray(R, dtype=float))
+    D = np.diag([1.0, 1.0, np.sign(np.linalg.det(U @ Vt))])
+    return np.asarray(U @ D @ Vt, dtype=float)
 
 
 MIRROR_Z: FloatArray = np.diag([1.0, 1.0, -1.0, 1.0])

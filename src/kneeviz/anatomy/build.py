@@ -7,7 +7,6 @@ none (most segmentations are bone only). Meshes end up in their own bone frames 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 from dataclasses import replace
@@ -26,6 +25,7 @@ from kneeviz.anatomy.knee import (
     PelvisLandmarks,
     TibiaLandmarks,
 )
+from kneeviz.anatomy.knee_spec import KneeSpec
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.own_cartilage import check_on_bone
 from kneeviz.anatomy.trochlea import measure_trochlea
@@ -68,7 +68,10 @@ def _read_stl(path: Path) -> SurfaceMesh:
         pass  # not cached yet, or unreadable: weld again
     import trimesh
 
-    tm = trimesh.load_mesh(io.BytesIO(data), file_type="stl", process=False)
+    from kneeviz.anatomy.mesh_io import read_stl_triangles
+
+    soup_vertices, soup_faces = read_stl_triangles(data, str(path))
+    tm = trimesh.Trimesh(vertices=soup_vertices, faces=soup_faces, process=False)
     tm.merge_vertices()
     mesh = SurfaceMesh(np.asarray(tm.vertices, dtype=float), np.asarray(tm.faces))
     try:
@@ -81,7 +84,8 @@ def _read_stl(path: Path) -> SurfaceMesh:
     return mesh
 
 
-def load_anatomy_folder(folder: Path, name: str = "default knee") -> Anatomy:
+def load_anatomy_folder(folder: Path, name: str = "default knee",
+                        knee_spec: KneeSpec | None = None) -> Anatomy:
     """Read a knee saved by save_built_knee (meshes in bone frames + landmarks.json)."""
     record_path = folder / "landmarks.json"
     if not record_path.is_file():
@@ -116,6 +120,7 @@ def load_anatomy_folder(folder: Path, name: str = "default knee") -> Anatomy:
         pelvis_landmarks=_landmarks(PelvisLandmarks, record["pelvis_landmarks"]),  # type: ignore[arg-type]
         T_femur_pelvis_ref=_arr(record["T_femur_pelvis_ref"]),
         sources=(str(folder),),
+        knee_spec=knee_spec if knee_spec is not None else KneeSpec(),
     )
 
 
@@ -139,7 +144,8 @@ def load_default_anatomy(sulcus_angle_deg: float | None = None) -> Anatomy:
     knee = build_default_knee(DefaultKneeOptions(sulcus_angle_deg=float(sulcus_angle_deg)))
     with tempfile.TemporaryDirectory() as tmp:
         save_built_knee(knee, Path(tmp))
-        anatomy = load_anatomy_folder(Path(tmp), f"default knee, sulcus {sulcus_angle_deg:g} deg")
+        anatomy = load_anatomy_folder(Path(tmp), f"default knee, sulcus {sulcus_angle_deg:g} deg",
+                                      KneeSpec(sulcus_angle_deg=float(sulcus_angle_deg)))
     return anatomy
 
 
@@ -335,9 +341,9 @@ def anatomy_from_files(
         cartilage=cartilage,
         fits=fits,
     )
-    inputs = [(bone, str(p)) for bone, p in zip(wanted, paths, strict=False)]
-    inputs += [(f"{bone}_cartilage", c[1]) for bone, c in cartilage.items()]
-    anatomy = replace(anatomy, inputs=tuple(inputs))
+    anatomy = replace(anatomy, knee_spec=KneeSpec.from_files(
+        femur, patella, tibia, pelvis, femur_cartilage=femur_cartilage,
+        patella_cartilage=patella_cartilage))
     if warnings is not None and anatomy.side == "left":
         warnings.append(
             f"{paths[0]}: a LEFT knee: shown mirrored, as a right knee, so that lateral is on the "

@@ -21,6 +21,7 @@ import numpy as np
 
 from kneeviz.anatomy.atlas import atlas_bone
 from kneeviz.anatomy.cartilage import femoral_cartilage, patellar_cartilage
+from kneeviz.anatomy.knee_spec import check_sulcus_angle
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.sculpt import (
     PatellaShape,
@@ -29,8 +30,6 @@ from kneeviz.anatomy.sculpt import (
     sculpt_patella,
 )
 from kneeviz.anatomy.trochlea import measure_trochlea
-from kneeviz.errors import KneevizError
-from kneeviz.scenario import SULCUS_ANGLE_RANGE_DEG
 from kneeviz.transforms import invert
 
 HEALTHY_SULCUS_ANGLE_DEG = 138.0
@@ -47,12 +46,7 @@ class DefaultKneeOptions:
     lateral_rise_mm: float = 2.0
 
     def validate(self) -> None:
-        lo, hi = SULCUS_ANGLE_RANGE_DEG
-        if not lo <= self.sulcus_angle_deg <= hi:
-            raise KneevizError(
-                f"sulcus angle {self.sulcus_angle_deg:g} deg is outside {lo:g}-{hi:g} deg: "
-                "choose a value in that range (healthy about 138, dysplastic above 150)"
-            )
+        check_sulcus_angle(self.sulcus_angle_deg)
 
     @property
     def groove_depth_mm(self) -> float:

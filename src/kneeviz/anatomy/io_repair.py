@@ -16,7 +16,8 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-FloatArray = NDArray[np.float64]
+from kneeviz.transforms import FloatArray
+
 IntArray = NDArray[np.int64]
 
 
@@ -326,36 +327,3 @@ def pca_extents(vertices: FloatArray) -> FloatArray:
     projected = centred @ vt.T
     ext = projected.max(axis=0) - projected.min(axis=0)
     return np.sort(ext)[::-1]
-
-
-def cluster_decimate(
-    vertices: FloatArray, faces: IntArray, max_triangles: int
-) -> tuple[FloatArray, IntArray]:
-    """Vertex-clustering reduction: average the vertices in each grid cell, drop collapsed faces.
-
-    A fallback when quadric decimation is unavailable: coarser, but fast and dependency-free.
-    The grid is refined or coarsened by bisection on the cell size until the count fits.
-    """
-    diag = bbox_diagonal(vertices)
-    lo, hi = diag * 1e-4, diag / 4
-    best: tuple[FloatArray, IntArray] | None = None
-    for _ in range(24):
-        cell = np.sqrt(lo * hi)
-        key = np.floor((vertices - vertices.min(axis=0)) / cell).astype(np.int64)
-        _, inverse = _unique_rows(key)
-        counts = np.bincount(inverse)
-        sums = np.zeros((len(counts), 3))
-        np.add.at(sums, inverse, vertices)
-        v = sums / counts[:, None]
-        f, _, _ = drop_bad_faces(v, inverse[faces])
-        if len(f) <= max_triangles:
-            best = (v, f)
-            hi = cell
-        else:
-            lo = cell
-        if best is not None and len(best[1]) > 0.9 * max_triangles:
-            break
-    if best is None:
-        raise RuntimeError("vertex clustering could not reach the target size")
-    v, f = drop_unused_vertices(*best)
-    return v, f

@@ -22,7 +22,8 @@ from xml.etree import ElementTree
 import numpy as np
 from numpy.typing import NDArray
 
-FloatArray = NDArray[np.float64]
+from kneeviz.transforms import FloatArray
+
 IntArray = NDArray[np.int64]
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kneeviz.anatomy.knee_spec import KneeSpec
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 
 
@@ -135,12 +136,11 @@ class Anatomy:
     """Where the patient's scan shows the kneecap (patella frame in the femur frame), when the
     knee came from one shared scan frame. The model never uses it to place the kneecap (the
     equilibrium does that); it is kept so that the solved pose can be checked against the scan."""
+    knee_spec: KneeSpec | None = None
+    """What this knee was built from (kneeviz.anatomy.loader), so that it can be named again
+    (scenario files); None for a knee made in code."""
     completion: Completion | None = None
     """Set when a partial bone was completed from the atlas: the axes are then estimated."""
-    inputs: tuple[tuple[str, str], ...] = ()
-    """(role, value) of every input a patient's knee was loaded from, for scenario files: roles
-    femur, patella, tibia, pelvis, femur_cartilage, patella_cartilage, labels (paths) and
-    label:<tissue> (the label value)."""
     cartilage_source: str = "grown"
     """"grown" (built on the bone by kneeviz.anatomy.cartilage) or "segmented" (the patient's)."""
 

@@ -236,7 +236,7 @@ def label_surface(image: LabelImage, value: int, tissue: str) -> SurfaceMesh:
         from kneeviz.anatomy.io_repair import fill_small_holes
         from kneeviz.anatomy.mesh_io import _reduce
 
-        v, f, _ = _reduce(world.vertices_mm, world.faces, target)
+        v, f, _ = _reduce(world.vertices_mm, world.faces, target, image.path)
         # decimation may drop a few degenerate triangles: close those pinholes, because the
         # contact model tells a closed bone's outside from its signed volume
         v, f, _, _ = fill_small_holes(v, f, 10.0, 10.0)
@@ -290,5 +290,7 @@ def anatomy_from_label_map(path: str | Path, labels: dict[str, int],
         surfaces["femur"], surfaces["patella"], surfaces["tibia"], surfaces.get("pelvis"),
         name=Path(path).name.split(".")[0], sources=(str(path),), cartilage=cartilage, fits=fits,
     )
-    inputs = (("labels", str(path)),) + tuple((f"label:{k}", str(v)) for k, v in labels.items())
-    return replace(anatomy, inputs=inputs)
+    from kneeviz.anatomy.knee_spec import KneeSpec
+
+    return replace(anatomy, knee_spec=KneeSpec.from_files(None, None, None, labels=path,
+                                                         label_values=labels))

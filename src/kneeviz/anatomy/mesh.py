@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-FloatArray = NDArray[np.float64]
+from kneeviz.transforms import FloatArray
+
 IntArray = NDArray[np.int64]
 
 

@@ -121,7 +121,7 @@ def load_mesh(
     vertices = vertices * scale
     if len(faces) > max_triangles:
         before = len(faces)
-        vertices, faces, how = _reduce(vertices, faces, max_triangles)
+        vertices, faces, how = _reduce(vertices, faces, max_triangles, name)
         warnings.append(
             f"reduced from {before:,} to {len(faces):,} triangles ({how}) for display and analysis"
         )
@@ -307,6 +307,13 @@ def _read_stl(data: bytes, name: str) -> _Raw:
         f"{size:,} bytes, and it is not ASCII STL either; export the mesh again",
         name,
     )
+
+
+def read_stl_triangles(data: bytes, name: str) -> tuple[FloatArray, IntArray]:
+    """An STL's triangles as they are stored (three vertices each, not welded): the one STL
+    parser, for patient files (load_mesh) and the bundled knee alike."""
+    raw = _read_stl(data, name)
+    return raw.vertices, raw.faces
 
 
 def _is_text(head: bytes) -> bool:
@@ -545,28 +552,25 @@ def _is_hollow(vertices: FloatArray, faces: IntArray) -> bool:
 
 
 def _reduce(
-    vertices: FloatArray, faces: IntArray, max_triangles: int
+    vertices: FloatArray, faces: IntArray, max_triangles: int, name: str
 ) -> tuple[FloatArray, IntArray, str]:
-    """Quadric decimation (fast-simplification) to at most max_triangles; clustering fallback."""
-    try:
-        import fast_simplification
-    except ImportError:
-        fast_simplification = None
-    if fast_simplification is not None:
-        target = max_triangles
-        for _ in range(4):
-            v, f = fast_simplification.simplify(
-                vertices.astype(np.float64), faces.astype(np.int32), target_count=target
-            )
-            v = np.asarray(v, dtype=np.float64)
-            f = np.asarray(f, dtype=np.int64)
-            f, _, _ = rep.drop_bad_faces(v, f)
-            v, f = rep.drop_unused_vertices(v, f)
-            if 0 < len(f) <= max_triangles:
-                return v, f, "quadric decimation"
-            target = max(4, math.floor(target * 0.9))
-    v, f = rep.cluster_decimate(vertices, faces, max_triangles)
-    return v, f, "vertex clustering"
+    """Quadric decimation (fast-simplification, a dependency) to at most max_triangles."""
+    import fast_simplification
+
+    target = max_triangles
+    for _ in range(4):
+        v, f = fast_simplification.simplify(
+            vertices.astype(np.float64), faces.astype(np.int32), target_count=target
+        )
+        v = np.asarray(v, dtype=np.float64)
+        f = np.asarray(f, dtype=np.int64)
+        f, _, _ = rep.drop_bad_faces(v, f)
+        v, f = rep.drop_unused_vertices(v, f)
+        if 0 < len(f) <= max_triangles:
+            return v, f, "quadric decimation"
+        target = max(4, math.floor(target * 0.9))
+    raise MeshError(f"could not be reduced to {max_triangles} triangles (its surface is too "
+                    "broken to simplify); repair or re-export the mesh", name)
 
 
 def describe_size(loaded: LoadedMesh) -> str:

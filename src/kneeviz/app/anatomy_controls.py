@@ -5,46 +5,51 @@ Normal values (shared/reference/literature.md section 5): sulcus angle 138 +/- 6
 1974), dysplasia above 145-150 deg; Insall-Salvati ratio 1.02 +/- 0.13, alta above 1.2 (Insall &
 Salvati 1971).
 
-The Insall-Salvati ratio is a Scenario field (the mechanics sets the patellar tendon's slack length
-from it), so changing it re-solves like the hip sliders do. The sulcus angle changes the knee
+The Insall-Salvati ratio is a Scenario parameter (the mechanics sets the patellar tendon's slack
+length from it), so changing it re-solves like the hip sliders do. The sulcus angle changes the knee
 itself: the default knee is rebuilt with the sculpted groove (about 10 s the first time, cached
 after) on a worker thread, then replaces the current knee. A knee opened from files keeps its own
-groove (the control is disabled, saying why).
+groove (the control is disabled, saying why). The sulcus angle belongs to the knee
+(Anatomy.knee_spec), not to the squat: a rebuilt knee replaces the session's knee through its
+setter and carries its own angle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
-from PyQt6.QtCore import QObject, QRunnable, Qt, QThreadPool, pyqtSignal
+from PyQt6.QtCore import Qt, QThreadPool
 from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QSlider, QWidget
 
 from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.knee_spec import SULCUS_ANGLE_RANGE_DEG
 from kneeviz.app.session import Session
+from kneeviz.app.worker import Job
 from kneeviz.errors import KneevizError
-from kneeviz.scenario import SULCUS_ANGLE_RANGE_DEG
+from kneeviz.scenario import PARAMETERS, Scenario
 
-SULCUS_RANGE_DEG = (125, int(SULCUS_ANGLE_RANGE_DEG[1]))
-HEALTHY_SULCUS_DEG = 138
-ALTA_RANGE = (80, 150)
+SULCUS_RANGE_DEG = (int(SULCUS_ANGLE_RANGE_DEG[0]), int(SULCUS_ANGLE_RANGE_DEG[1]))
+_ALTA = PARAMETERS["insall_salvati_ratio"]
+ALTA_RANGE = (int(round(100 * _ALTA.low)), int(round(100 * _ALTA.high)))
 """Insall-Salvati ratio x 100 on the slider."""
-NORMAL_INSALL_SALVATI = 1.02
+NORMAL_INSALL_SALVATI = Scenario().insall_salvati_ratio
 
 
 def default_knee_loader(sulcus_angle_deg: float | None) -> Anatomy:
-    from kneeviz.anatomy.build import load_default_anatomy
+    from kneeviz.anatomy.knee_spec import KneeSpec
+    from kneeviz.anatomy.loader import load_knee
 
-    return load_default_anatomy(sulcus_angle_deg)
+    return load_knee(KneeSpec(sulcus_angle_deg=sulcus_angle_deg))
 
 
 def is_default_knee(anatomy: Anatomy) -> bool:
     """True for the bundled knee (the only one whose groove can be re-sculpted)."""
-    from kneeviz.anatomy.build import assets_dir
+    return anatomy.knee_spec is not None and anatomy.knee_spec.is_default
 
-    return anatomy.name.startswith("default knee") or any(
-        str(assets_dir()) in s for s in anatomy.sources
-    )
+
+def sulcus_angle_of(anatomy: Anatomy) -> float | None:
+    """The angle the bundled knee was re-cut to (None: as built, or not the bundled knee)."""
+    return anatomy.knee_spec.sulcus_angle_deg if anatomy.knee_spec is not None else None
 
 
 def sulcus_words(angle_deg: float) -> str:
@@ -63,25 +68,6 @@ def alta_words(ratio: float) -> str:
     return "normal height"
 
 
-class _LoadSignals(QObject):
-    loaded = pyqtSignal(object, float)
-    failed = pyqtSignal(str)
-
-
-class _LoadJob(QRunnable):
-    def __init__(self, fn: Callable[[], Anatomy], angle: float, signals: _LoadSignals) -> None:
-        super().__init__()
-        self.fn, self.angle, self.signals = fn, angle, signals
-
-    def run(self) -> None:
-        try:
-            self.signals.loaded.emit(self.fn(), self.angle)
-        except KneevizError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:  # a model bug must not kill the window
-            self.signals.failed.emit(f"the knee could not be rebuilt: {exc!r}")
-
-
 class AnatomyControls(QGroupBox):
     """Sulcus angle and Insall-Salvati sliders (applied on release)."""
 
@@ -93,9 +79,6 @@ class AnatomyControls(QGroupBox):
         self.loader = loader
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)
-        self.signals = _LoadSignals()
-        self.signals.loaded.connect(self._on_loaded)
-        self.signals.failed.connect(self._on_failed)
         self.loading = False
         grid = QGridLayout(self)
         self.sulcus = QSlider(Qt.Orientation.Horizontal)
@@ -130,7 +113,7 @@ class AnatomyControls(QGroupBox):
     # -- display -------------------------------------------------------------------------------
     def _sync(self) -> None:
         sc = self.session.scenario
-        angle = sc.sulcus_angle_deg
+        angle = sulcus_angle_of(self.session.anatomy)
         if angle is None:
             angle = self.session.anatomy.femur_landmarks.sulcus_angle_deg
         for slider, value in ((self.sulcus, round(angle)),
@@ -161,7 +144,7 @@ class AnatomyControls(QGroupBox):
 
     def set_insall_salvati(self, ratio: float) -> None:
         try:
-            sc = replace(self.session.scenario, insall_salvati_ratio=float(ratio)).validate()
+            sc = self.session.scenario.with_changes(insall_salvati_ratio=float(ratio))
         except KneevizError as exc:
             self.status.setText(str(exc))
             return
@@ -172,7 +155,7 @@ class AnatomyControls(QGroupBox):
         """Rebuild the default knee with this sulcus angle (None: as built) off the UI thread."""
         if not is_default_knee(self.session.anatomy) or self.loading:
             return
-        current = self.session.scenario.sulcus_angle_deg
+        current = sulcus_angle_of(self.session.anatomy)
         if current == angle_deg or (
             current is None and angle_deg is not None
             and abs(angle_deg - self.session.anatomy.femur_landmarks.sulcus_angle_deg) < 0.5
@@ -181,23 +164,22 @@ class AnatomyControls(QGroupBox):
         self.loading = True
         self.sulcus.setEnabled(False)
         self.status.setText("Re-shaping the groove... (about 10 s the first time)")
-        self.pool.start(_LoadJob(lambda: self.loader(angle_deg), angle_deg or 0.0,
-                                 self.signals))
+        job = Job(lambda _p, _c: self.loader(angle_deg), "the knee could not be rebuilt")
+        job.signals.done.connect(self._on_loaded)
+        job.signals.failed.connect(self._on_failed)
+        self._job = job  # kept referenced until it reports
+        self.pool.start(job)
 
     def reset(self) -> None:
         if self.session.scenario.insall_salvati_ratio != NORMAL_INSALL_SALVATI:
             self.set_insall_salvati(NORMAL_INSALL_SALVATI)
-        if self.session.scenario.sulcus_angle_deg is not None:
+        if sulcus_angle_of(self.session.anatomy) is not None:
             self.set_sulcus_angle(None)
 
-    def _on_loaded(self, anatomy: Anatomy, angle: float) -> None:
+    def _on_loaded(self, anatomy: Anatomy) -> None:
         self.loading = False
         self.status.setText("")
-        sulcus = None if angle == 0.0 else float(angle)
-        sc = replace(self.session.scenario, sulcus_angle_deg=sulcus)
-        self.session.scenario = sc.validate()
-        self.session.set_anatomy(anatomy)
-        self.session.scenario_changed.emit()
+        self.session.set_anatomy(anatomy)  # the rebuilt knee carries its own sulcus angle
         self._sync()
 
     def _on_failed(self, message: str) -> None:

@@ -45,7 +45,6 @@ OVERLAY_LABELS = {
     "pull": "Lines of pull (quadriceps, tendon)",
     "labels": "Bone names",
 }
-DEFAULT_OVERLAYS = frozenset({"ghost", "rotation"})
 SLICE_INTERVAL_MS = 250
 """During playback the axial slice is re-cut at most every SLICE_INTERVAL_MS (it costs tens of ms
 a frame in plane sections), in the same event-loop pass as a 3D frame so both share one window
@@ -60,8 +59,9 @@ class ClinicalPanel(QGroupBox):
         super().__init__("Show", parent)
         self.views = views
         grid = QGridLayout(self)
+        session = views.session
         self.heatmap = QCheckBox("Pressure colours (MPa)")
-        self.heatmap.setChecked(views.heatmap.visible)
+        self.heatmap.setChecked(session.display.heatmap)
         self.heatmap.toggled.connect(views.set_heatmap)
         grid.addWidget(self.heatmap, 0, 0)
         self.see_through = QCheckBox("See-through kneecap")
@@ -70,7 +70,7 @@ class ClinicalPanel(QGroupBox):
         self.boxes: dict[str, QCheckBox] = {}
         for k, name in enumerate(OVERLAYS):
             box = QCheckBox(OVERLAY_LABELS[name])
-            box.setChecked(views.overlays.visible[name])
+            box.setChecked(name in session.display.overlays)
             box.toggled.connect(lambda on, n=name: views.set_overlay(n, on))
             grid.addWidget(box, 1 + k // 2, k % 2)
             self.boxes[name] = box
@@ -82,10 +82,10 @@ class ClinicalPanel(QGroupBox):
         grid.addWidget(self.story, 5, 1)
 
     def sync(self) -> None:
-        """Reflect the views' state (after story mode changed it)."""
-        for box, on in [(self.heatmap, self.views.heatmap.visible),
-                        (self.see_through, self.views.overlays.see_through),
-                        *[(self.boxes[n], self.views.overlays.visible[n]) for n in OVERLAYS]]:
+        """Reflect the session's display state (after story mode or a scenario file set it)."""
+        d = self.views.session.display
+        for box, on in [(self.heatmap, d.heatmap), (self.see_through, d.see_through),
+                        *[(self.boxes[n], n in d.overlays) for n in OVERLAYS]]:
             box.blockSignals(True)
             box.setChecked(on)
             box.blockSignals(False)
@@ -97,11 +97,13 @@ class ClinicalViews:
     def __init__(self, window: Any) -> None:
         self.window = window
         self.session = window.session
-        self.heatmap = PressureHeatmap(window.scene, visible=True)
+        display = self.session.display
+        self.heatmap = PressureHeatmap(window.scene, visible=display.heatmap)
         self._painter: FemurPainter | None = None
         self._painter_for: Any = None
         self.overlays = Overlays(window.scene)
-        self.overlays.set_all(DEFAULT_OVERLAYS)
+        self.overlays.set_all(display.overlays)
+        self.overlays.set_see_through(display.see_through)
         self.axial = AxialView(self.session.anatomy)
         self.anatomy_controls = AnatomyControls(self.session)
         self.story = StoryController(self)
@@ -144,6 +146,7 @@ class ClinicalViews:
         s.view_changed.connect(self.on_squats)
         s.healthy_changed.connect(self.on_squats)
         s.anatomy_changed.connect(self.on_anatomy)
+        s.display_changed.connect(self.on_display)
         self.on_squats()
 
     # -- menus -----------------------------------------------------------------------------------
@@ -233,20 +236,33 @@ class ClinicalViews:
         self.axial.set_anatomy(anatomy)
         self.story_slice.set_anatomy(anatomy)
 
-    # -- toggles -----------------------------------------------------------------------------------
+    # -- toggles: through the session's display state ----------------------------------------------
     def set_heatmap(self, on: bool) -> None:
-        self.heatmap.set_visible(on)
-        self.on_frame(self.session.frame)
-        self._repaint()
+        self.session.set_display(heatmap=bool(on))
 
     def set_see_through(self, on: bool) -> None:
-        self.overlays.set_see_through(on)
-        self.window.scene.update_culling()  # a see-through kneecap shows its back faces
-        self._repaint()
+        self.session.set_display(see_through=bool(on))
 
     def set_overlay(self, name: str, on: bool) -> None:
-        self.overlays.set_visible(name, on)
-        self._repaint()
+        self.session.set_overlay(name, bool(on))
+
+    def on_display(self, new: Any, old: Any) -> None:
+        """Show the session's display state in the scene (whoever changed it)."""
+        changed = False
+        if new.heatmap != old.heatmap:
+            self.heatmap.set_visible(new.heatmap)
+            self.on_frame(self.session.frame)
+            changed = True
+        if new.overlays != old.overlays:
+            self.overlays.set_all(new.overlays)
+            changed = True
+        if new.see_through != old.see_through:
+            self.overlays.set_see_through(new.see_through)
+            self.window.scene.update_culling()  # a see-through kneecap shows its back faces
+            changed = True
+        if changed:
+            self.panel.sync()
+            self._repaint()
 
     def set_camera(self, name: str) -> None:
         """A window camera preset, or "above" (front and well above: the thigh bone's inward turn
@@ -306,12 +322,8 @@ class ClinicalViews:
         s = self.session
         if s.scenario.preset != step.preset:
             s.set_scenario(s.scenario_for_preset(step.preset))
-        self.overlays.set_all(step.overlays)
-        self.heatmap.set_visible(step.heatmap)
-        self.overlays.set_see_through(step.see_through)
-        w.scene.update_culling()
+        s.set_display(overlays=step.overlays, heatmap=step.heatmap, see_through=step.see_through)
         self.story_slice.setVisible(step.slice_view)
-        self.panel.sync()
         playback = getattr(w, "playback", None)
         if step.play:
             if playback is not None:

@@ -19,7 +19,7 @@ from PyQt6.QtWidgets import (
 from kneeviz.app.playback import SPEEDS, Playback
 from kneeviz.app.session import Session
 from kneeviz.app.throttle import Throttle
-from kneeviz.scenario import PRESETS
+from kneeviz.scenario import PARAMETERS, PRESETS, Parameter
 
 PRESET_LABELS = {"healthy": "Healthy", "pfp": "Typical PFP", "severe": "Severe"}
 CAMERA_LABELS = {"front": "Front", "side": "Side", "closeup": "Knee close-up",
@@ -37,8 +37,8 @@ class HipControls(QGroupBox):
         super().__init__("Hip control", parent)
         self.session = session
         grid = QGridLayout(self)
-        self.rotation = self._slider(-10, 30)
-        self.adduction = self._slider(-10, 20)
+        self.rotation = self._slider(PARAMETERS["femoral_internal_rotation_deg"])
+        self.adduction = self._slider(PARAMETERS["hip_adduction_deg"])
         self.rotation_label = QLabel()
         self.adduction_label = QLabel()
         grid.addWidget(QLabel("Thigh turns inward\n(femoral internal rotation)"), 0, 0, 1, 2)
@@ -68,9 +68,9 @@ class HipControls(QGroupBox):
         self._sync()
 
     @staticmethod
-    def _slider(lo: int, hi: int) -> QSlider:
+    def _slider(p: Parameter) -> QSlider:
         s = QSlider(Qt.Orientation.Horizontal)
-        s.setRange(lo, hi)
+        s.setRange(int(p.low), int(p.high))
         s.setPageStep(2)
         s.setTickInterval(5)
         s.setTickPosition(QSlider.TickPosition.TicksBelow)

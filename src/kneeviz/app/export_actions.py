@@ -5,10 +5,11 @@
   (the UI) thread, so it runs in chunks, one frame per event-loop pass (a zero-interval QTimer):
   the window stays responsive, a progress dialog counts frames and Cancel stops between frames,
   leaving no partial file (the video goes to a temp file that is renamed only when complete).
-- Export data: the trajectory as CSV or JSON (kneeviz.export_data). The app's SquatView holds only
-  the displayed measures, so unless it carries the full Trajectory (a `trajectory` attribute) the
-  scenario is simulated again in a worker thread, which is deterministic and gives the same
-  numbers; Cancel stops it at the next frame.
+- Export data: the trajectory as CSV, JSON or NPZ through the one writer (kneeviz.trajectory_file),
+  the same files `kneeviz simulate --out` writes. A solved squat on screen carries its Trajectory
+  (SquatView.trajectory), which is written as it is; only while the squat is still being solved
+  is it simulated in the worker thread (deterministic: the same numbers); Cancel stops it at the
+  next frame.
 - Export screenshot: the current frame rendered offscreen with the caption strip (scenario, knee
   flexion, tilt, shift) at a chosen size, unlike the plain 3D-view screenshot.
 - Save scenario / Open scenario: `.kneeviz.json` files (kneeviz.scenario_file), saved atomically;
@@ -28,10 +29,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
+from PyQt6.QtCore import QObject, QThreadPool, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QFileDialog, QMenu, QProgressDialog, QWidget
 
+from kneeviz.app.worker import CancelledError, Job
 from kneeviz.errors import KneevizError
 from kneeviz.file_paths import folder_problem
 from kneeviz.scenario_file import (
@@ -46,7 +48,7 @@ from kneeviz.scenario_file import (
 
 SCENARIO_FILTER = f"kneeviz scenario (*{SUFFIX});;JSON (*.json);;All files (*)"
 VIDEO_FILTER = "MP4 video (*.mp4);;Animated GIF (*.gif)"
-DATA_FILTER = "CSV table (*.csv);;JSON (*.json)"
+DATA_FILTER = "CSV table (*.csv);;JSON (*.json);;NumPy arrays with per-vertex pressures (*.npz)"
 VIDEO_SIZE = (1280, 720)
 SCREENSHOT_SIZE = (1280, 720)
 CAMERAS = ("front", "side", "closeup", "whole-leg", "skyline")
@@ -54,34 +56,22 @@ CAMERAS = ("front", "side", "closeup", "whole-leg", "skyline")
 
 # -- what the window shows now ----------------------------------------------------------------
 def current_camera(window: Any) -> str:
-    """The window's camera preset if it records one, else front."""
-    for owner in (window, getattr(window, "scene", None)):
-        name = getattr(owner, "camera_preset", None)
-        if isinstance(name, str) and name in CAMERAS:
-            return name
-    return "front"
-
-
-def _heatmap(window: Any) -> Any:
-    """The window's PressureHeatmap (on the window, its clinical views or its scene), if any."""
-    for owner in (window, getattr(window, "clinical", None), getattr(window, "scene", None)):
-        hm = getattr(owner, "heatmap", None)
-        if hm is not None and hasattr(hm, "visible"):
-            return hm
-    return None
+    """The camera preset the window shows (the session's display state), front if unknown."""
+    name = window.session.display.camera
+    return name if name in CAMERAS else "front"
 
 
 def current_heatmap(window: Any) -> bool:
-    return bool(getattr(_heatmap(window), "visible", False))
+    return bool(window.session.display.heatmap)
 
 
 def current_view_settings(window: Any) -> ViewSettings:
-    scene = getattr(window, "scene", None)
+    d = window.session.display
     return ViewSettings(
         camera=current_camera(window),
-        heatmap=current_heatmap(window),
+        heatmap=bool(d.heatmap),
         frame=int(window.session.frame),
-        follow_knee=bool(getattr(scene, "following", False)),
+        follow_knee=bool(d.follow),
     )
 
 
@@ -115,53 +105,8 @@ def apply_scenario_file(window: Any, doc: ScenarioFile) -> None:
     session.set_scenario(doc.scenario)
     if doc.view.camera in CAMERAS:
         window.set_camera(doc.view.camera)
-    clinical = getattr(window, "clinical", None)
-    hm = _heatmap(window)
-    if clinical is not None and hasattr(clinical, "set_heatmap"):
-        clinical.set_heatmap(doc.view.heatmap)  # also ticks its check box
-    elif hm is not None and hasattr(hm, "set_visible"):
-        hm.set_visible(doc.view.heatmap)
-    scene = getattr(window, "scene", None)
-    if scene is not None and hasattr(scene, "set_follow"):
-        scene.set_follow(doc.view.follow_knee)
+    session.set_display(heatmap=bool(doc.view.heatmap), follow=bool(doc.view.follow_knee))
     session.set_frame(doc.view.frame)
-
-
-class _Signals(QObject):
-    done = pyqtSignal(object)
-    failed = pyqtSignal(str)
-    progress = pyqtSignal(int, int)
-
-
-class _CancelledError(Exception):
-    pass
-
-
-class _Job(QRunnable):
-    """Runs fn(progress, cancelled) in a worker thread; KneevizError -> failed(message)."""
-
-    def __init__(self, fn: Callable[[Callable[[int, int], None], Callable[[], bool]], object]
-                 ) -> None:
-        super().__init__()
-        self.fn = fn
-        self.signals = _Signals()
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-    def run(self) -> None:
-        try:
-            result = self.fn(self.signals.progress.emit, lambda: self.cancelled)
-        except _CancelledError:
-            self.signals.failed.emit("")
-        except KneevizError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:  # must not take the window down
-            traceback.print_exc()
-            self.signals.failed.emit(f"unexpected failure: {exc!r}")
-        else:
-            self.signals.done.emit(result)
 
 
 _KEEP: set[Any] = set()
@@ -189,10 +134,7 @@ def open_scenario(window: Any, path: str | Path,
     parameters, the view. Errors go to window.show_error."""
     try:
         doc = load_scenario_file(path)
-        same_knee = knee_ref_for(window.session.anatomy) == doc.knee and (
-            not doc.knee.is_default
-            or window.session.scenario.sulcus_angle_deg == doc.scenario.sulcus_angle_deg
-        )
+        same_knee = knee_ref_for(window.session.anatomy) == doc.knee
     except KneevizError as exc:
         window.show_error(str(exc))
         return
@@ -203,7 +145,7 @@ def open_scenario(window: Any, path: str | Path,
             on_done()
         return
     window.status_bar.showMessage(f"Loading the knee of {Path(path).name}...")
-    job = _Job(lambda _p, _c: anatomy_for(doc))
+    job = Job(lambda _p, _c: anatomy_for(doc))
 
     def loaded(anatomy: object) -> None:
         _KEEP.discard(job)
@@ -353,9 +295,10 @@ def start_video_export(window: Any, path: str | Path, *, size: tuple[int, int] =
 
 # -- data ---------------------------------------------------------------------------------------
 def start_data_export(window: Any, path: str | Path, *, show_progress: bool = True,
-                      on_done: Callable[[str], None] | None = None) -> _Job:
-    """Write the current scenario's trajectory to `path` (.csv or .json) from a worker thread."""
-    from kneeviz.export_data import write_trajectory
+                      on_done: Callable[[str], None] | None = None) -> Job:
+    """Write the current scenario's trajectory to `path` (.csv, .json or .npz) from a worker
+    thread: the squat on screen when it is solved, else a new solve."""
+    from kneeviz.trajectory_file import write_trajectory
 
     session = window.session
     anatomy, scenario = session.anatomy, session.scenario
@@ -375,15 +318,15 @@ def start_data_export(window: Any, path: str | Path, *, show_progress: bool = Tr
 
             def on_frame(i: int, _sol: object) -> None:
                 if cancelled():
-                    raise _CancelledError
+                    raise CancelledError
                 progress(i + 1, n)
 
             traj = simulate(anatomy, scenario, on_frame=on_frame)
         if cancelled():
-            raise _CancelledError
+            raise CancelledError
         return str(write_trajectory(path, traj))
 
-    job = _Job(work)
+    job = Job(work)
     if show_progress:
         dlg = _progress_dialog(window, f"Computing the squat for {Path(path).name}...",
                                scenario.n_frames)
@@ -467,7 +410,7 @@ def install_export_actions(window: Any, menu: QMenu, before: QAction | None = No
     def data_dialog() -> None:
         path = _save_name(window, "Export data", f"kneeviz-{preset()}.csv", DATA_FILTER)
         if path:
-            start_data_export(window, _dialog_path(path, ".csv", (".csv", ".json")))
+            start_data_export(window, _dialog_path(path, ".csv", (".csv", ".json", ".npz")))
 
     def screenshot_dialog() -> None:
         path = _save_name(window, "Export screenshot", f"kneeviz-{preset()}.png",
@@ -481,7 +424,7 @@ def install_export_actions(window: Any, menu: QMenu, before: QAction | None = No
         ("save_scenario", "Save scenario...", "Ctrl+Shift+S", save_dialog),
         (None, "", None, None),
         ("export_video", "Export video...", None, video_dialog),
-        ("export_data", "Export data (CSV, JSON)...", None, data_dialog),
+        ("export_data", "Export data (CSV, JSON, NPZ)...", None, data_dialog),
         ("export_screenshot", "Export screenshot with caption...", None, screenshot_dialog),
         (None, "", None, None),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
@@ -26,12 +27,13 @@ from pyvistaqt import QtInteractor
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.app.about import ABOUT_HTML
 from kneeviz.app.controls import ControlPanel, Timeline
-from kneeviz.app.open_knee import LoadJob, LoadSignals, OpenKneeDialog
+from kneeviz.app.open_knee import OpenKneeDialog
 from kneeviz.app.playback import Playback
 from kneeviz.app.plots import PlotPanel
 from kneeviz.app.readouts import ReadoutPanel
 from kneeviz.app.session import Session
 from kneeviz.app.solver import Solver
+from kneeviz.app.worker import Job
 from kneeviz.scenario import Scenario
 from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET, KneeScene
 
@@ -49,10 +51,28 @@ frame reaches the screen (a hidden or minimised window)."""
 
 def load_anatomy_from_files(femur: str, patella: str, tibia: str,
                             warnings: list[str] | None = None) -> Anatomy:
-    """The knee from three files (raises KneevizError); repairs made are added to `warnings`."""
-    from kneeviz.anatomy.build import anatomy_from_files
+    """The knee from three files through the one knee loader (raises KneevizError); repairs made
+    are added to `warnings`."""
+    from kneeviz.anatomy.knee_spec import KneeSpec
+    from kneeviz.anatomy.loader import load_knee
 
-    return anatomy_from_files(femur, patella, tibia, warnings=warnings)
+    return load_knee(KneeSpec.from_files(femur, patella, tibia), warnings)
+
+
+def load_knee_mri(femur: str, patella: str, tibia: str, extra: dict[str, str],
+                  warnings: list[str]) -> Anatomy:
+    """The knee File > Open knee names with knee-MRI inputs (OpenKneeDialog.knee_mri): a label map
+    and its labels, or the bone files with segmented cartilage; through the one knee loader."""
+    from kneeviz.anatomy.knee_spec import KneeSpec
+    from kneeviz.anatomy.labelmap import parse_label_specs
+    from kneeviz.anatomy.loader import load_knee
+
+    specs = extra.get("label_values", "").replace(",", " ").split()
+    spec = KneeSpec.from_files(
+        femur, patella, tibia, femur_cartilage=extra.get("femur_cartilage"),
+        patella_cartilage=extra.get("patella_cartilage"), labels=extra.get("labels"),
+        label_values=parse_label_specs(specs, "labels"))
+    return load_knee(spec, warnings)
 
 
 class MainWindow(QMainWindow):
@@ -127,7 +147,10 @@ class MainWindow(QMainWindow):
         self._build_menus(multisampling)
         self._build_shortcuts()
         self.controls.camera.camera_requested.connect(self.set_camera)
-        self.controls.camera.follow_toggled.connect(self.scene.set_follow)
+        self.controls.camera.follow_toggled.connect(
+            lambda on: self.session.set_display(follow=bool(on)))
+        self.controls.camera.follow.setChecked(self.session.display.follow)
+        self.session.display_changed.connect(self._on_display)
 
         self.session.frame_changed.connect(self._render_frame)
         self.playback.playing_changed.connect(self._on_playing)
@@ -139,9 +162,7 @@ class MainWindow(QMainWindow):
 
         self._load_pool = QThreadPool()
         self._load_pool.setMaxThreadCount(1)
-        self._load_signals = LoadSignals()
-        self._load_signals.loaded.connect(self._on_knee_loaded)
-        self._load_signals.failed.connect(self._on_knee_failed)
+        self._load_job: Job | None = None
         self.loading = False
         self._load_warnings: list[str] = []
         self.load_warnings: tuple[str, ...] = ()
@@ -156,7 +177,6 @@ class MainWindow(QMainWindow):
         self._after_frame_timer.timeout.connect(self._run_after_frame)
 
         self._camera_set = False
-        self.camera_preset = "front"
         # Clinical and patient views (issue 6): heat map, overlays, axial slice, story mode.
         from kneeviz.app.clinical import ClinicalViews
 
@@ -215,8 +235,8 @@ class MainWindow(QMainWindow):
         self.scene.set_poses(view.poses(i))
         if not self._camera_set:
             self._camera_set = True
-            self.scene.set_camera("front")
-            self.scene.set_follow(self.controls.camera.follow.isChecked())
+            self.scene.set_camera(self.session.display.camera)
+            self.scene.set_follow(self.session.display.follow)
         self.request_render()
 
     def request_render(self) -> None:
@@ -270,10 +290,31 @@ class MainWindow(QMainWindow):
                else "Bones only: the kneecap rides with the thigh bone (no mechanics).")
         self.status_bar.showMessage(msg)
 
+    @property
+    def camera_preset(self) -> str:
+        """The camera preset shown (the Session's display state: saved in scenario files, used
+        by Export video)."""
+        return str(self.session.display.camera)
+
     def set_camera(self, preset: str) -> None:
-        self.camera_preset = preset  # saved in scenario files, used by Export video
+        if self.session.display.camera == preset:
+            self._apply_camera(preset)  # asked again: back onto the preset after a drag
+        else:
+            self.session.set_display(camera=preset)  # _on_display applies it
+
+    def _apply_camera(self, preset: str) -> None:
         self.scene.set_camera(preset)
         self.request_render()
+
+    def _on_display(self, new: Any, old: Any) -> None:
+        if new.camera != old.camera:
+            self._apply_camera(new.camera)
+        if new.follow != old.follow:
+            self.scene.set_follow(new.follow)
+            box = self.controls.camera.follow
+            box.blockSignals(True)
+            box.setChecked(new.follow)
+            box.blockSignals(False)
 
     def set_multisampling(self, on: bool) -> None:
         if on:
@@ -321,8 +362,6 @@ class MainWindow(QMainWindow):
         missing = [name for name, p in (("femur", femur), ("patella", patella), ("tibia", tibia))
                    if not p]
         if extra:
-            from kneeviz.app.open_knee import load_knee_mri
-
             if missing and not extra.get("labels"):
                 self.show_error(f"choose the {', '.join(missing)} file(s) to open a knee")
                 return
@@ -332,9 +371,13 @@ class MainWindow(QMainWindow):
                                          "more: it is completed from the atlas)...")
             mri_warnings: list[str] = []
             self._load_warnings = mri_warnings
-            self._load_pool.start(
-                LoadJob(lambda: load_knee_mri(femur, patella, tibia, extra, mri_warnings),
-                        self._load_signals))
+            mri_job = Job(lambda _p, _c: load_knee_mri(femur, patella, tibia, extra,
+                                                       mri_warnings),
+                          "the knee could not be loaded")
+            mri_job.signals.done.connect(self._on_knee_loaded)
+            mri_job.signals.failed.connect(self._on_knee_failed)
+            self._load_job = mri_job
+            self._load_pool.start(mri_job)
             return
         if missing:
             self.show_error(f"choose the {', '.join(missing)} file(s) to open a knee")
@@ -344,10 +387,12 @@ class MainWindow(QMainWindow):
                                      f"{Path(tibia).name}...")
         warnings: list[str] = []
         self._load_warnings = warnings
-        self._load_pool.start(
-            LoadJob(lambda: load_anatomy_from_files(femur, patella, tibia, warnings),
-                    self._load_signals)
-        )
+        job = Job(lambda _p, _c: load_anatomy_from_files(femur, patella, tibia, warnings),
+                  "the knee could not be loaded")
+        job.signals.done.connect(self._on_knee_loaded)
+        job.signals.failed.connect(self._on_knee_failed)
+        self._load_job = job  # kept referenced until it reports
+        self._load_pool.start(job)
 
     def _on_knee_loaded(self, anatomy: Anatomy) -> None:
         self.loading = False

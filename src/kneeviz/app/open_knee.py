@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 
-from PyQt6.QtCore import QObject, QRunnable, pyqtSignal
 from PyQt6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,9 +14,6 @@ from PyQt6.QtWidgets import (
     QPushButton,
     QWidget,
 )
-
-from kneeviz.anatomy.knee import Anatomy
-from kneeviz.errors import KneevizError
 
 MESH_FILTER = "Meshes (*.stl *.obj *.ply *.off *.vtk *.vtp);;All files (*)"
 LABEL_FILTER = "Label maps (*.nii *.nii.gz *.nrrd);;All files (*)"
@@ -90,43 +84,3 @@ class OpenKneeDialog(QDialog):
         keys = (*CARTILAGE, "labels", "label_values")
         return {k: self.edits[k].text().strip() for k in keys if self.edits[k].text().strip()}
 
-
-def load_knee_mri(femur: str, patella: str, tibia: str, extra: dict[str, str],
-                  warnings: list[str]) -> Anatomy:
-    """The knee the dialog names: a label map, or bone files with optional cartilage files."""
-    if extra.get("labels"):
-        from kneeviz.anatomy.labelmap import anatomy_from_label_map, parse_label_specs
-
-        specs = extra.get("label_values", "").replace(",", " ").split()
-        return anatomy_from_label_map(extra["labels"], parse_label_specs(specs, "labels"),
-                                      warnings)
-    from kneeviz.anatomy.build import anatomy_from_files
-
-    return anatomy_from_files(femur, patella, tibia, warnings=warnings,
-                              femur_cartilage=extra.get("femur_cartilage") or None,
-                              patella_cartilage=extra.get("patella_cartilage") or None)
-
-
-class LoadSignals(QObject):
-    loaded = pyqtSignal(object)
-    failed = pyqtSignal(str)
-
-
-class LoadJob(QRunnable):
-    """Builds an Anatomy from files in a worker thread (landmarks and cartilage take seconds)."""
-
-    def __init__(self, load: Callable[[], Anatomy], signals: LoadSignals) -> None:
-        super().__init__()
-        self.load = load
-        self.signals = signals
-
-    def run(self) -> None:
-        try:
-            anatomy = self.load()
-        except KneevizError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:  # an unexpected failure still must not kill the window
-            traceback.print_exc()
-            self.signals.failed.emit(f"the knee could not be loaded: {exc!r}")
-        else:
-            self.signals.loaded.emit(anatomy)

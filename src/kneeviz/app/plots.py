@@ -8,14 +8,13 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from kneeviz import measure_table
 from kneeviz.app.session import Session
 from kneeviz.app.squat_view import SquatView
 from kneeviz.app.throttle import Throttle
 
-PLOTS: tuple[tuple[str, str], ...] = (
-    ("patella_lateral_tilt_deg", "Lateral tilt (deg)"),
-    ("patella_lateral_shift_mm", "Lateral shift (mm)"),
-)
+PLOTS: tuple[tuple[str, str], ...] = tuple((m.key, m.title) for m in measure_table.PLOTS)
+"""(key, title) of each plot: the measure table's plotted rows."""
 CURVE_DELAY_MS = 150
 CURRENT_PEN = pg.mkPen((255, 140, 40), width=3)
 HEALTHY_PEN = pg.mkPen((150, 200, 255), width=2, style=pg.QtCore.Qt.PenStyle.DashLine)

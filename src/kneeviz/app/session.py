@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,8 +20,27 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.app.solver import Solver
-from kneeviz.app.squat_view import SquatView, resting_patella_pose
-from kneeviz.scenario import PRESETS, Scenario
+from kneeviz.app.squat_view import SquatView
+from kneeviz.mechanics.equilibrium import resting_patella_pose
+from kneeviz.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class DisplayState:
+    """How the squat is shown: the live view settings every view reads from the Session and
+    writes only through Session.set_display (scenario files save them, exports use them)."""
+
+    camera: str = "front"
+    """A camera preset of the 3D view (kneeviz.scene.knee_scene)."""
+    heatmap: bool = True
+    """Cartilage coloured by contact pressure."""
+    overlays: frozenset[str] = frozenset({"ghost", "rotation"})
+    """Overlays shown (names of kneeviz.scene.overlays.OVERLAYS)."""
+    see_through: bool = False
+    """The kneecap drawn see-through (the contact beneath it visible)."""
+    follow: bool = True
+    """The camera keeps the knee in view as it travels through the squat."""
+
 
 CACHE_CAP_BYTES = 24 * 1024 * 1024
 """Bytes of solved squats the session's cache keeps (those on screen included): five of the
@@ -33,6 +52,9 @@ cycles through more than that."""
 def _arrays(value: Any) -> Iterator[np.ndarray]:
     if isinstance(value, np.ndarray):
         yield value
+    elif is_dataclass(value) and not isinstance(value, type):  # the view's Trajectory
+        for f in fields(value):
+            yield from _arrays(getattr(value, f.name))
     elif isinstance(value, dict):
         for v in value.values():
             yield from _arrays(v)
@@ -64,6 +86,8 @@ class Session(QObject):
     solving_changed = pyqtSignal(bool)
     progress = pyqtSignal(int, int)
     error = pyqtSignal(str)
+    display_changed = pyqtSignal(object, object)
+    """(new DisplayState, previous DisplayState)."""
 
     def __init__(
         self, anatomy: Anatomy, scenario: Scenario, solver: Solver | None = None,
@@ -77,6 +101,7 @@ class Session(QObject):
         self.healthy_view: SquatView | None = None
         self.frame = 0
         self.solving = False
+        self.display = DisplayState()
         self._current_id = -1
         self._healthy_id = -1
         self._cache: OrderedDict[tuple[str, Scenario], SquatView] = OrderedDict()
@@ -91,24 +116,32 @@ class Session(QObject):
         self.solver.signals.progress.connect(self._on_progress)
         self.solver.signals.failed.connect(self._on_failed)
 
+    # -- display ------------------------------------------------------------------------------
+    def set_display(self, **changes: Any) -> None:
+        """Change how the squat is shown (DisplayState fields); views follow display_changed."""
+        if "overlays" in changes:
+            changes["overlays"] = frozenset(changes["overlays"])
+        new = replace(self.display, **changes)
+        if new == self.display:
+            return
+        old, self.display = self.display, new
+        self.display_changed.emit(new, old)
+
+    def set_overlay(self, name: str, on: bool) -> None:
+        shown = set(self.display.overlays)
+        (shown.add if on else shown.discard)(name)
+        self.set_display(overlays=frozenset(shown))
+
     # -- scenario ------------------------------------------------------------------------------
     def healthy_scenario(self) -> Scenario:
-        ir, add = PRESETS["healthy"]
-        return replace(self.scenario, femoral_internal_rotation_deg=ir, hip_adduction_deg=add,
-                       preset="healthy")
+        return self.scenario.for_preset("healthy")
 
     def scenario_for_preset(self, name: str) -> Scenario:
-        ir, add = PRESETS[name]
-        return replace(self.scenario, femoral_internal_rotation_deg=ir, hip_adduction_deg=add,
-                       preset=name).validate()
+        return self.scenario.for_preset(name)
 
     def scenario_with_hip(self, internal_rotation_deg: float, adduction_deg: float) -> Scenario:
-        preset = "custom"
-        for name, (ir, add) in PRESETS.items():
-            if ir == internal_rotation_deg and add == adduction_deg:
-                preset = name
-        return replace(self.scenario, femoral_internal_rotation_deg=float(internal_rotation_deg),
-                       hip_adduction_deg=float(adduction_deg), preset=preset).validate()
+        return self.scenario.with_changes(femoral_internal_rotation_deg=internal_rotation_deg,
+                                          hip_adduction_deg=adduction_deg)
 
     def set_scenario(self, scenario: Scenario) -> None:
         scenario.validate()

@@ -19,23 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
-from kneeviz.mechanics.measures import dislocated_frames
 from kneeviz.scenario import Scenario
 
-MEASURES: tuple[str, ...] = (
-    "knee_flexion_deg",
-    "femur_rotation_world_deg",
-    "tt_tg_mm",
-    "patella_lateral_tilt_deg",
-    "patella_lateral_shift_mm",
-    "bisect_offset_pct",
-    "contact_area_mm2",
-    "peak_pressure_mpa",
-    "pfjrf_bw",
-)
-"""The per-frame numbers the readout panel and plots show (Trajectory value keys)."""
+MEASURES: tuple[str, ...] = measure_table.KEYS
+"""Every per-frame number (kneeviz.measure_table); the readouts and plots pick theirs there."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +43,9 @@ class SquatView:
     """True when the patella comes from the equilibrium solve (not carried with the femur)."""
     patella_pressure_mpa: FloatArray | None = None
     converged: np.ndarray | None = None
+    trajectory: Any = None
+    """The solved kneeviz.simulation.Trajectory this view shows (None for a preview), so that
+    exports write what is on screen without solving again."""
 
     @property
     def n_frames(self) -> int:
@@ -60,12 +53,12 @@ class SquatView:
 
     @property
     def dislocated(self) -> np.ndarray:
-        """Frames at or after the kneecap came off its groove (all False until solved): their
-        kneecap numbers are not results (kneeviz.mechanics.measures.dislocated_frames)."""
-        bo = self.measures.get("bisect_offset_pct")
-        if self.converged is None or bo is None or len(bo) != len(self.converged):
+        """Frames at or after the kneecap came off its groove, as the solve flagged them (all
+        False until solved): their kneecap numbers are not results."""
+        d = self.measures.get("dislocated")
+        if not self.solved or d is None:
             return np.zeros(self.n_frames, dtype=bool)
-        return dislocated_frames(np.asarray(bo, dtype=float), self.converged)
+        return np.nan_to_num(np.asarray(d, dtype=float)) > 0.5
 
     @property
     def duration_s(self) -> float:
@@ -84,18 +77,6 @@ class SquatView:
         return min(max(i, 0), self.n_frames - 1)
 
 
-def resting_patella_pose(anatomy: Anatomy) -> FloatArray:
-    """A plausible patella pose in the femur frame without mechanics: axes parallel to the
-    femur's, its ridge over the proximal third of the trochlear groove, resting on it."""
-    g = np.asarray(anatomy.femur_landmarks.groove_line_mm, dtype=float)
-    target = g[int(0.3 * (len(g) - 1))] if g.ndim == 2 and len(g) else np.array([40.0, 20.0, 0.0])
-    ridge = np.asarray(anatomy.patella_landmarks.ridge_line_mm, dtype=float)
-    ridge_mid = ridge[len(ridge) // 2] if ridge.ndim == 2 and len(ridge) else np.zeros(3)
-    T = np.eye(4)
-    T[:3, 3] = target - ridge_mid + np.array([2.0, 0.0, 0.0])  # 2 mm of cartilage
-    return T
-
-
 def view_from_kinematics(
     kin: Any, scenario: Scenario, T_femur_patella: FloatArray
 ) -> SquatView:
@@ -107,9 +88,9 @@ def view_from_kinematics(
         T_fp = np.broadcast_to(T_fp, (n, 4, 4)).copy()
     nan = np.full(n, np.nan)
     measures = {k: nan for k in MEASURES}
-    measures["knee_flexion_deg"] = np.asarray(kin.knee_flexion_deg, dtype=float)
-    measures["femur_rotation_world_deg"] = np.asarray(kin.femur_rotation_world_deg, dtype=float)
-    measures["tt_tg_mm"] = np.asarray(kin.tt_tg_mm, dtype=float)
+    for k in measure_table.KINEMATIC_KEYS:  # the bones' own numbers are known at once
+        if hasattr(kin, k):
+            measures[k] = np.asarray(getattr(kin, k), dtype=float)
     T_wf = np.asarray(kin.T_world_femur, dtype=float)
     return SquatView(
         scenario=scenario,
@@ -143,6 +124,7 @@ def view_from_trajectory(traj: Any) -> SquatView:
         solved=True,
         patella_pressure_mpa=np.asarray(traj.patella_pressure_mpa),
         converged=np.asarray(traj.converged, dtype=bool),
+        trajectory=traj,
     )
 
 

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kneeviz.errors import KneevizError
-
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
     from kneeviz.app.main_window import MainWindow
@@ -25,16 +23,11 @@ STATUS_MESSAGE_MS = 15_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from kneeviz.scenario import PRESETS
+    from kneeviz.commands.options import add_knee_options, add_squat_options
 
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="healthy",
-                        help="hip-control preset to start with (default: healthy)")
-    parser.add_argument("--femur", help="femur mesh file of a patient's knee")
-    parser.add_argument("--patella", help="patella mesh file (same scan)")
-    parser.add_argument("--tibia", help="tibia mesh file (same scan)")
-    from kneeviz.commands import knee_inputs
-
-    knee_inputs.add_arguments(parser)
+    add_squat_options(parser, exclude=("frame_rate_hz",),
+                      preset_help="hip-control preset to start with (default: healthy)")
+    add_knee_options(parser)
     parser.add_argument("--scenario", metavar="FILE",
                         help="open a saved .kneeviz.json scenario (its knee, parameters, view)")
     parser.add_argument("--multisampling", action="store_true",
@@ -66,38 +59,18 @@ class AppStart:
 def load_start(args: argparse.Namespace) -> AppStart:
     """The knee and scenario from the command line (no Qt: a bad file raises KneevizError before
     any window exists). The files' repairs are printed to stderr, as `simulate` prints them."""
-    from kneeviz.scenario import Scenario
+    from kneeviz.commands.options import load_knee_from_options, scenario_from_options
 
-    files = [args.femur, args.patella, args.tibia]
-    if any(files) and not all(files):
-        raise KneevizError("give all three of --femur, --patella and --tibia to open a knee")
-    scenario = Scenario.from_preset(args.preset, frame_rate_hz=APP_FRAME_RATE_HZ)
     doc = None
     if args.scenario:  # its knee and parameters (a bad file is one line on the terminal)
         from kneeviz.scenario_file import load_scenario_file
 
         doc = load_scenario_file(args.scenario)
-        scenario = doc.scenario
+    scenario = scenario_from_options(
+        args, doc.scenario if doc is not None else None,
+        frame_rate_hz=APP_FRAME_RATE_HZ if doc is None else None)
     warnings: list[str] = []
-    from kneeviz.commands import knee_inputs
-
-    mri_knee = knee_inputs.load(args, warnings)
-    if mri_knee is not None:
-        anatomy = mri_knee
-    elif all(files):
-        from kneeviz.anatomy.build import anatomy_from_files
-
-        anatomy = anatomy_from_files(args.femur, args.patella, args.tibia, warnings=warnings)
-    elif doc is not None:
-        from kneeviz.scenario_file import anatomy_for
-
-        anatomy = anatomy_for(doc, warnings)
-    else:
-        from kneeviz.anatomy.build import load_default_anatomy
-
-        anatomy = load_default_anatomy()
-    for w in warnings:  # what was repaired or assumed: the user should know
-        print(f"kneeviz: warning: {w}", file=sys.stderr)
+    anatomy = load_knee_from_options(args, doc, warnings)
     return AppStart(anatomy, scenario, doc, tuple(warnings))
 
 

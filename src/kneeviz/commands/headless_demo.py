@@ -20,17 +20,15 @@ STRIP_TILE = (640, 368)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from kneeviz.scenario import PRESETS
+    from kneeviz.commands.options import add_knee_options, add_squat_options
 
     parser.add_argument("--out-dir", default="kneeviz-output", metavar="DIR",
                         help="folder for the video and the strip (default ./kneeviz-output)")
     # The app's own options, so `make run ARGS="--preset severe"` still means something here.
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="pfp",
-                        help="scenario to render (default: pfp)")
+    add_squat_options(parser, exclude=("frame_rate_hz",),
+                      preset_help="scenario to render (default: pfp)")
     parser.add_argument("--scenario", metavar="FILE", help="a saved .kneeviz.json scenario")
-    parser.add_argument("--femur", help="femur mesh file of a patient's knee")
-    parser.add_argument("--patella", help="patella mesh file (same scan)")
-    parser.add_argument("--tibia", help="tibia mesh file (same scan)")
+    add_knee_options(parser)
     parser.add_argument("--fps", type=float, default=DEMO_FPS, metavar="N",
                         help=f"video frame rate, also the simulation's (default {DEMO_FPS:g})")
     parser.add_argument("--size", metavar="WxH", default=f"{DEMO_SIZE[0]}x{DEMO_SIZE[1]}",
@@ -41,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from kneeviz.commands.render import load_knee, scenario_with, simulate_with_progress
-    from kneeviz.scenario import Scenario
+    from kneeviz.commands.options import load_knee_from_options, scenario_from_options
+    from kneeviz.commands.render import simulate_with_progress
     from kneeviz.scene.render import (
         ProgressBar,
         RenderOptions,
@@ -71,15 +69,15 @@ def run(args: argparse.Namespace) -> int:
         from kneeviz.scenario_file import load_scenario_file
 
         doc = load_scenario_file(args.scenario)
-        scenario = scenario_with(doc.scenario, frame_rate_hz=args.fps)
-        title = doc.title
-    else:
-        scenario = Scenario.from_preset(args.preset, frame_rate_hz=args.fps)
-        title = args.preset
+    elif args.preset is None:
+        args.preset = "pfp"
+    scenario = scenario_from_options(args, doc.scenario if doc is not None else None,
+                                     frame_rate_hz=args.fps)
+    title = doc.title if doc is not None else scenario.preset
     name = "".join(c if c.isalnum() or c in "-_" else "-" for c in title) or "squat"
     print(f"kneeviz: rendering the {title} squat instead into {out_dir}/ "
           "(a minute or two on a laptop) ...", flush=True)
-    anatomy = load_knee(args, doc, scenario)
+    anatomy = load_knee_from_options(args, doc)
     t0 = time.perf_counter()
     traj = simulate_with_progress(anatomy, scenario)
     ms = 4 if args.multisampling else 0

@@ -20,6 +20,12 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kneeviz.commands.options import (
+    add_knee_options,
+    add_squat_options,
+    load_knee_from_options,
+    scenario_from_options,
+)
 from kneeviz.errors import KneevizError
 from kneeviz.file_paths import folder_problem
 
@@ -38,28 +44,17 @@ DEFAULT_STRIP_TILE = (640, 368)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from kneeviz.scenario import PRESETS
 
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = __doc__.split("\n\n", 1)[1] if __doc__ else None
     s = parser.add_argument_group("the squat")
-    s.add_argument("--preset", choices=sorted(PRESETS),
-                   help="hip-control preset (default: healthy, or the scenario file's)")
-    s.add_argument("--femoral-ir", type=float, metavar="DEG",
-                   help="hip-driven femoral internal rotation (deg, -10..30)")
-    s.add_argument("--hip-adduction", type=float, metavar="DEG",
-                   help="hip adduction (deg, -10..20)")
-    s.add_argument("--max-flexion", type=float, metavar="DEG",
-                   help="deepest knee flexion of the squat (deg, 10..140)")
-    s.add_argument("--descent", type=float, metavar="S", help="seconds down (0.5..10)")
-    s.add_argument("--ascent", type=float, metavar="S", help="seconds up (0.5..10)")
+    add_squat_options(s, exclude=("frame_rate_hz",),  # --fps sets the rate: real-time video
+                      preset_help="hip-control preset (default: healthy, or the scenario file's)")
     s.add_argument("--scenario", metavar="FILE",
                    help="a saved .kneeviz.json scenario (its knee, parameters and view); "
                         "the options above override it")
     k = parser.add_argument_group("a patient's knee (all three, or none for the default knee)")
-    k.add_argument("--femur", metavar="F", help="femur mesh file")
-    k.add_argument("--patella", metavar="P", help="patella mesh file (same scan)")
-    k.add_argument("--tibia", metavar="T", help="tibia mesh file (same scan)")
+    add_knee_options(k)
     o = parser.add_argument_group("the picture")
     o.add_argument("--out", required=True, metavar="FILE",
                    help="output file: .mp4, .gif (the squat) or .png (frame strip / one frame)")
@@ -80,23 +75,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # -- pieces the headless demo and the app reuse ------------------------------------------------
-def scenario_with(base: Scenario, **overrides: float | None) -> Scenario:
-    """`base` with the given (non-None) fields replaced; a changed hip setting makes it custom."""
-    from kneeviz.scenario import CUSTOM, PRESETS
-
-    changes: dict[str, Any] = {k: float(v) for k, v in overrides.items() if v is not None}
-    names = {f.name for f in fields(base)}
-    unknown = set(changes) - names
-    if unknown:  # a programming error, not the user's
-        raise ValueError(f"unknown scenario fields {sorted(unknown)}")
-    s = replace(base, **changes)
-    if base.preset in PRESETS:
-        ir, add = PRESETS[base.preset]
-        if s.femoral_internal_rotation_deg != ir or s.hip_adduction_deg != add:
-            s = replace(s, preset=CUSTOM)
-    return s.validate()
-
-
 def descent_only(kin: Any, scenario: Scenario, until_s: float | None = None) -> Any:
     """The squat kinematics cut at the bottom of the squat (the frames a strip shows), or at
     `until_s` seconds."""
@@ -163,23 +141,6 @@ def simulate_with_progress(anatomy: Anatomy, scenario: Scenario, *, descent: boo
     return traj
 
 
-def load_knee(args: argparse.Namespace, doc: Any, scenario: Scenario) -> Anatomy:
-    files = [args.femur, args.patella, args.tibia]
-    if any(files) and not all(files):
-        raise KneevizError("give all three of --femur, --patella and --tibia, or none of them")
-    if all(files):
-        from kneeviz.anatomy.build import anatomy_from_files
-
-        return anatomy_from_files(args.femur, args.patella, args.tibia)
-    if doc is not None:
-        from kneeviz.scenario_file import ScenarioFile, anatomy_for
-
-        return anatomy_for(ScenarioFile(scenario=scenario, knee=doc.knee))
-    from kneeviz.anatomy.build import load_default_anatomy
-
-    return load_default_anatomy(scenario.sulcus_angle_deg)
-
-
 def run(args: argparse.Namespace) -> int:
     from kneeviz.scene.render import (
         OUTPUT_SUFFIXES,
@@ -211,34 +172,16 @@ def run(args: argparse.Namespace) -> int:
         raise KneevizError(f"--fps {args.fps:g} is outside 1..120 frames per second")
     size = parse_size(args.size) if args.size else None
 
-    from kneeviz.scenario import Scenario
-
     doc = None
     if args.scenario:
         from kneeviz.scenario_file import load_scenario_file
 
         doc = load_scenario_file(args.scenario)
-        base = doc.scenario
-        if args.preset:
-            base = Scenario.from_preset(
-                args.preset,
-                **{k: v for k, v in base.to_dict().items()
-                   if k not in ("femoral_internal_rotation_deg", "hip_adduction_deg", "preset")},
-            )
-    else:
-        base = Scenario.from_preset(args.preset or "healthy")
     rate = args.fps
     if rate is None and doc is None:
         rate = DEFAULT_STRIP_RATE_HZ if suffix == ".png" else DEFAULT_VIDEO_FPS
-    scenario = scenario_with(
-        base,
-        femoral_internal_rotation_deg=args.femoral_ir,
-        hip_adduction_deg=args.hip_adduction,
-        max_flexion_deg=args.max_flexion,
-        descent_s=args.descent,
-        ascent_s=args.ascent,
-        frame_rate_hz=rate,
-    )
+    scenario = scenario_from_options(args, doc.scenario if doc is not None else None,
+                                     frame_rate_hz=rate)
     until_s = None
     if args.flexion is not None:
         if args.flexion > scenario.max_flexion_deg:
@@ -259,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         size = DEFAULT_STRIP_TILE if small else DEFAULT_VIDEO_SIZE
     size = check_size(size)
 
-    anatomy = load_knee(args, doc, scenario)
+    anatomy = load_knee_from_options(args, doc)
     t0 = time.perf_counter()
     traj = simulate_with_progress(anatomy, scenario, descent=suffix == ".png",
                                   until_s=until_s)

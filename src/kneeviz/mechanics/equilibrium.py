@@ -37,7 +37,7 @@ from kneeviz.mechanics.muscles import (
     spring_force,
     wrapped_target,
 )
-from kneeviz.transforms import apply, axis_angle, make_transform
+from kneeviz.transforms import apply, axis_angle, make_transform, nearest_rotation
 
 ROT_SCALE_RAD = 0.05
 MOMENT_ARM_SCALE_MM = 20.0
@@ -119,11 +119,24 @@ def initial_patella_pose(
 ) -> FloatArray:
     """A first guess near full extension: patella axes parallel to the femur's, its ridge over the
     proximal third of the trochlear groove, just touching the cartilage."""
+    t = _ridge_over_groove_mm(anatomy, contact.points_mm.mean(axis=0))
+    return make_transform(np.eye(3), _seat(t, grid, contact))
+
+
+def resting_patella_pose(anatomy: Anatomy) -> FloatArray:
+    """The same first guess without a contact model (the window's preview before any solve):
+    held 2 mm in front of the groove, about the cartilage's thickness, instead of seated on it."""
+    t = _ridge_over_groove_mm(anatomy, np.zeros(3)) + np.array([2.0, 0.0, 0.0])
+    return make_transform(np.eye(3), t)
+
+
+def _ridge_over_groove_mm(anatomy: Anatomy, ridge_fallback_mm: FloatArray) -> FloatArray:
+    """The translation that puts the patella's ridge over the proximal third of the groove."""
     g = np.asarray(anatomy.femur_landmarks.groove_line_mm, dtype=float)
-    target = g[int(0.3 * (len(g) - 1))] if len(g) else np.array([40.0, 10.0, 0.0])
+    target = g[int(0.3 * (len(g) - 1))] if g.ndim == 2 and len(g) else np.array([40.0, 10.0, 0.0])
     ridge = np.asarray(anatomy.patella_landmarks.ridge_line_mm, dtype=float)
-    ridge_mid = ridge[len(ridge) // 2] if len(ridge) else contact.points_mm.mean(axis=0)
-    return make_transform(np.eye(3), _seat(target - ridge_mid, grid, contact))
+    ridge_mid = ridge[len(ridge) // 2] if ridge.ndim == 2 and len(ridge) else ridge_fallback_mm
+    return np.asarray(target - ridge_mid, dtype=float)
 
 
 def _seat(t: FloatArray, grid: DistanceGrid, contact: ContactPoints) -> FloatArray:
@@ -376,8 +389,7 @@ def solve_frame(
     T = np.array(T_init, dtype=float)
     # start from a proper rotation: extrapolated warm starts drift off orthonormality and the
     # drift compounds from frame to frame
-    U, _, Vt = np.linalg.svd(T[:3, :3])
-    T[:3, :3] = U @ Vt
+    T[:3, :3] = nearest_rotation(T[:3, :3])
     T[3] = (0.0, 0.0, 0.0, 1.0)
     # Within one frame the patella moves a millimetre or two, so only contact points within
     # CANDIDATE_MM of the cartilage at the start are tested while iterating; the converged pose is

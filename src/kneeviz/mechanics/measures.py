@@ -90,6 +90,8 @@ def caton_deschamps_index(
     return float(np.linalg.norm(gap) / length)
 
 
+SUBLUXED_BISECT_OFFSET_PCT = 75.0
+"""Above 75 % the kneecap is laterally subluxed (shared/reference/literature.md section 7)."""
 DISLOCATED_BISECT_OFFSET_PCT = 100.0
 """Past 100 % the whole kneecap lies lateral of the groove's deepest point (below 0 %, medial)."""
 
@@ -103,27 +105,6 @@ def dislocated_frames(bisect_offset_pct: FloatArray, converged: NDArray[np.bool_
     ok = np.asarray(converged, dtype=bool)
     off = ok & ((bo > DISLOCATED_BISECT_OFFSET_PCT) | (bo < 0.0))
     return np.asarray(np.cumsum(off) > 0, dtype=bool)
-
-
-TT_TG_GROOVE_FRACTION = 0.25
-"""Where on the groove line (0 = proximal end, 1 = distal end) the TT-TG reference is taken: the
-proximal trochlea, as on axial CT (the first slice with a complete trochlear cartilage)."""
-
-
-def tt_tg_mm(T_femur_tibia: FloatArray, anatomy: Anatomy) -> float:
-    """Tibial tuberosity - trochlear groove distance (mm), + when the tuberosity lies lateral:
-    from the deepest point of the proximal trochlear groove to the tuberosity (the patellar
-    tendon's insertion), along the femur's posterior condylar line (literature.md section 5: below
-    15 mm normal, above 20 mm abnormal). With the tibia in this frame's pose it is the "dynamic"
-    TT-TG: a femur turning inward over the planted tibia carries the groove medially, away from
-    the tuberosity."""
-    g = np.asarray(anatomy.femur_landmarks.groove_line_mm, dtype=float)
-    if g.ndim != 2 or not len(g):
-        return float("nan")
-    groove = g[int(round(TT_TG_GROOVE_FRACTION * (len(g) - 1)))]
-    tub = apply(T_femur_tibia, np.asarray(anatomy.tibia_landmarks.tuberosity_mm, dtype=float))
-    axis = np.asarray(anatomy.femur_landmarks.posterior_condylar_axis, dtype=float)
-    return float((tub - groove) @ axis)
 
 
 def world_rotation_deg(T_world_bone: FloatArray) -> float:

@@ -20,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.interpolate import PchipInterpolator
 
-FloatArray = NDArray[np.float64]
+from kneeviz.transforms import FloatArray
 
 WALKER_FLEXION_DEG: FloatArray = np.arange(0.0, 121.0, 10.0)
 WALKER_TIBIAL_INTERNAL_ROTATION_DEG: FloatArray = np.array(

@@ -61,16 +61,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.mechanics.measures import tt_tg_mm
+from kneeviz.motion.bone_measures import tt_tg_mm
 from kneeviz.motion.coupling import walker_coupling
 from kneeviz.motion.grood_suntay import GSAngles, gs_from_pose, pose_from_gs
 from kneeviz.scenario import Scenario
-from kneeviz.transforms import invert
-
-FloatArray = NDArray[np.float64]
+from kneeviz.transforms import (
+    FloatArray,
+    axis_angle,
+    invert,
+    nearest_rotation,
+    rotation_about_point,
+    unit,
+)
 
 DORSIFLEXION_PER_KNEE_FLEXION = 0.25
 """Ankle dorsiflexion per degree of knee flexion: 30 deg at 120 deg, 35 deg at 140 deg."""
@@ -100,16 +104,17 @@ class SquatKinematics:
     pelvic_tilt_deg: FloatArray
     femur_rotation_world_deg: FloatArray
     """The femur's epicondylar axis turned about the world vertical, + = internal."""
-    femoral_internal_rotation_deg: FloatArray
-    """The hip-driven internal rotation applied in each frame."""
-    hip_adduction_deg: FloatArray
+    hip_driven_rotation_deg: FloatArray
+    """The hip-driven internal rotation applied in each frame (the scenario's setting grows to
+    this with depth: not the same quantity, so not the same name)."""
+    hip_driven_adduction_deg: FloatArray
     """The hip-driven adduction applied in each frame."""
     hip_centre_world_mm: FloatArray
     knee_centre_world_mm: FloatArray
     ankle_centre_world_mm: FloatArray
     tt_tg_mm: FloatArray
     """The dynamic tibial tuberosity - trochlear groove distance of each frame (+ lateral; see
-    kneeviz.mechanics.measures.tt_tg_mm): it grows as the femur turns inward over the planted
+    kneeviz.motion.bone_measures.tt_tg_mm): it grows as the femur turns inward over the planted
     tibia, which is how a weak hip pulls the kneecap's tendon outward relative to its groove."""
 
     @property
@@ -131,50 +136,21 @@ def knee_flexion_profile(time_s: FloatArray, scenario: Scenario) -> FloatArray:
     return scenario.max_flexion_deg * np.where(t <= scenario.descent_s, down, up)
 
 
-def _unit(v: FloatArray) -> FloatArray:
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
-
-
-def _axis_angle_many(axis: FloatArray, angle_rad: FloatArray) -> FloatArray:
-    """(N, 3, 3) rotations about one fixed unit axis by N angles (Rodrigues)."""
-    k = _unit(np.asarray(axis, dtype=float))
-    K = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
-    s = np.sin(angle_rad)[:, None, None]
-    c = np.cos(angle_rad)[:, None, None]
-    return np.eye(3) + s * K + (1.0 - c) * (K @ K)
-
-
-def _about_point(R: FloatArray, point: FloatArray) -> FloatArray:
-    """(N, 4, 4) rotations R (N, 3, 3) about a fixed point."""
-    T = np.zeros(R.shape[:-2] + (4, 4))
-    T[..., :3, :3] = R
-    T[..., :3, 3] = point - R @ point
-    T[..., 3, 3] = 1.0
-    return T
-
-
 def femur_adduction_axis(anatomy: Anatomy) -> FloatArray:
     """The femur's anteroposterior axis (femur frame): perpendicular to the mechanical axis and the
     epicondylar (Z) axis, pointing anteriorly."""
-    mech = _unit(np.asarray(anatomy.femur_landmarks.hip_centre_mm, dtype=float))
-    return _unit(np.cross(mech, np.array([0.0, 0.0, 1.0])))
+    mech = unit(np.asarray(anatomy.femur_landmarks.hip_centre_mm, dtype=float))
+    return unit(np.cross(mech, np.array([0.0, 0.0, 1.0])))
 
 
 def _femur_adduction(anatomy: Anatomy, adduction_deg: FloatArray) -> FloatArray:
     """(N, 4, 4) turns of the femur about its anteroposterior axis through the knee centre (its
     origin); + moves the hip end laterally (adduction of a right femur)."""
-    R = _axis_angle_many(femur_adduction_axis(anatomy), np.radians(adduction_deg))
+    R = axis_angle(femur_adduction_axis(anatomy), np.radians(adduction_deg))
     T = np.zeros(R.shape[:-2] + (4, 4))
     T[..., :3, :3] = R
     T[..., 3, 3] = 1.0
     return T
-
-
-def _nearest_rotation(R: FloatArray) -> FloatArray:
-    """The proper rotation closest to R (poses read from files carry rounding)."""
-    U, _, Vt = np.linalg.svd(R)
-    D = np.diag([1.0, 1.0, np.sign(np.linalg.det(U @ Vt))])
-    return np.asarray(U @ D @ Vt, dtype=float)
 
 
 def _reference_joint(anatomy: Anatomy) -> GSAngles:
@@ -188,8 +164,8 @@ def standing_poses(anatomy: Anatomy) -> tuple[FloatArray, FloatArray]:
     world Z - the knee faces forward and flexes in the sagittal plane, whatever the torsion
     between the scanned femur and tibia."""
     a = np.asarray(anatomy.tibia_landmarks.ankle_centre_mm, dtype=float)
-    y = _unit(-a)
-    z = _unit(np.array([0.0, 0.0, 1.0]) - y[2] * y)
+    y = unit(-a)
+    z = unit(np.array([0.0, 0.0, 1.0]) - y[2] * y)
     R0 = np.column_stack([np.cross(y, z), y, z]).T  # maps tibia axes onto world axes
     T_tibia = np.eye(4)
     T_tibia[:3, :3] = R0
@@ -202,7 +178,7 @@ def standing_poses(anatomy: Anatomy) -> tuple[FloatArray, FloatArray]:
     zf = T_femur[:3, 2]
     heading = np.arctan2(zf[0], zf[2])
     turn = np.eye(4)
-    turn[:3, :3] = _axis_angle_many(np.array([0.0, 1.0, 0.0]), np.array([-heading]))[0]
+    turn[:3, :3] = axis_angle(np.array([0.0, 1.0, 0.0]), np.array([-heading]))[0]
     return turn @ T_tibia, turn @ T_femur
 
 
@@ -239,13 +215,13 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
 
     # 3. tibia: long-axis turn (Walker rotation) then dorsiflexion about the ankle
     ankle_t = np.asarray(anatomy.tibia_landmarks.ankle_centre_mm, dtype=float)
-    long_axis = _unit(-ankle_t)
-    T_tibia_turn = _about_point(
-        _axis_angle_many(long_axis, np.radians(walker.tibial_internal_rotation_deg)), ankle_t
+    long_axis = unit(-ankle_t)
+    T_tibia_turn = rotation_about_point(
+        axis_angle(long_axis, np.radians(walker.tibial_internal_rotation_deg)), ankle_t
     )
     dorsi = DORSIFLEXION_PER_KNEE_FLEXION * knee
-    T_dorsi = _about_point(
-        _axis_angle_many(np.array([0.0, 0.0, 1.0]), -np.radians(dorsi)), np.zeros(3)
+    T_dorsi = rotation_about_point(
+        axis_angle(np.array([0.0, 0.0, 1.0]), -np.radians(dorsi)), np.zeros(3)
     )
     T_world_tibia = T_dorsi @ T_stand_tibia @ T_tibia_turn
 
@@ -261,17 +237,17 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
 
     # 6. pelvis: at the hip centre, in its scanned orientation relative to the healthy standing
     # femur, tilted forward; it does not follow the hip-driven femoral rotation ...
-    R_stand_pelvis = T_stand_femur[:3, :3] @ _nearest_rotation(
+    R_stand_pelvis = T_stand_femur[:3, :3] @ nearest_rotation(
         np.asarray(anatomy.T_femur_pelvis_ref, dtype=float)[:3, :3]
     )
     # ... facing forward: its lateral axis turned onto world Z about the vertical, like the knee
     # (the scan's hip rotation, e.g. 11.6 deg in the default knee, is not a squat stance)
     zp = R_stand_pelvis[:, 2]
-    R_stand_pelvis = _axis_angle_many(
+    R_stand_pelvis = axis_angle(
         np.array([0.0, 1.0, 0.0]), np.array([-np.arctan2(zp[0], zp[2])])
     )[0] @ R_stand_pelvis
     tilt = PELVIC_TILT_PER_KNEE_FLEXION * knee
-    R_tilt = _axis_angle_many(np.array([0.0, 0.0, 1.0]), -np.radians(tilt))
+    R_tilt = axis_angle(np.array([0.0, 0.0, 1.0]), -np.radians(tilt))
     T_world_pelvis = np.zeros((n, 4, 4))
     T_world_pelvis[:, :3, :3] = R_tilt @ R_stand_pelvis
     T_world_pelvis[:, :3, 3] = hip_w
@@ -304,8 +280,8 @@ def squat_kinematics(anatomy: Anatomy, scenario: Scenario) -> SquatKinematics:
         ankle_dorsiflexion_deg=ankle_df,
         pelvic_tilt_deg=tilt,
         femur_rotation_world_deg=femur_rot,
-        femoral_internal_rotation_deg=ir,
-        hip_adduction_deg=add,
+        hip_driven_rotation_deg=ir,
+        hip_driven_adduction_deg=add,
         hip_centre_world_mm=hip_w,
         knee_centre_world_mm=knee_w,
         ankle_centre_world_mm=ankle_w,

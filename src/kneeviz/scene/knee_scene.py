@@ -24,6 +24,7 @@ from kneeviz.scene.materials import (
     GHOST,
     Material,
 )
+from kneeviz.transforms import unit
 
 BONES = ("pelvis", "femur", "tibia", "patella")
 """The rigid bodies a frame poses."""
@@ -144,10 +145,6 @@ class CameraPose:
 
 def _t(v: FloatArray) -> tuple[float, float, float]:
     return (float(v[0]), float(v[1]), float(v[2]))
-
-
-def _unit(v: FloatArray) -> FloatArray:
-    return v / float(np.linalg.norm(v))
 
 
 class KneeScene:
@@ -301,13 +298,13 @@ class KneeScene:
         knee = self.knee_centre()
         if preset == "front":
             focal = knee + np.array([0.0, -20.0, 0.0])
-            pos = focal + 620.0 * _unit(ant + 0.12 * lat + 0.08 * up)
+            pos = focal + 620.0 * unit(ant + 0.12 * lat + 0.08 * up)
         elif preset == "side":
             focal = knee + np.array([10.0, -20.0, 0.0])
             pos = focal + 620.0 * lat
         elif preset == "closeup":
             focal = 0.5 * (self.patella_centre() + knee)
-            pos = focal + 300.0 * _unit(ant + 0.45 * lat + 0.3 * up)
+            pos = focal + 300.0 * unit(ant + 0.45 * lat + 0.3 * up)
         elif preset == "whole-leg":
             hip, ankle = self.hip_centre(), self.ankle_centre()
             top = hip + 160.0 * up  # the iliac crest is about this far above the hip centre
@@ -315,7 +312,7 @@ class KneeScene:
             focal = 0.5 * (pts.min(axis=0) + pts.max(axis=0))
             extent = max(float(np.ptp(pts, axis=0).max()), 400.0)
             dist = 1.1 * 0.5 * extent / np.tan(np.radians(15.0))
-            pos = focal + dist * _unit(ant + 0.7 * lat + 0.1 * up)
+            pos = focal + dist * unit(ant + 0.7 * lat + 0.1 * up)
         elif preset == "skyline":
             # Skyline (Merchant) view: look along the patella's long axis from above it, tipped a
             # little anterior, anterior up on screen, so the kneecap sits above its groove as on
@@ -323,7 +320,7 @@ class KneeScene:
             Tp = self.T_display_model @ self.pose_of("patella")
             yp, xp = Tp[:3, 1], Tp[:3, 0]
             focal = self.patella_centre() - 12.0 * xp
-            direction = _unit(np.cos(np.radians(SKYLINE_TILT_DEG)) * yp
+            direction = unit(np.cos(np.radians(SKYLINE_TILT_DEG)) * yp
                               + np.sin(np.radians(SKYLINE_TILT_DEG)) * xp)
             pos = focal + 240.0 * direction
             up = xp

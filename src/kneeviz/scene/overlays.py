@@ -20,9 +20,9 @@ import pyvista as pv
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
-from kneeviz.mechanics.muscles import ExtensorModel, build_extensor_model, wrapped_target
+from kneeviz.mechanics.muscles import ExtensorModel, wrapped_target
 from kneeviz.scene.knee_scene import KneeScene, polydata_from_mesh
-from kneeviz.transforms import apply
+from kneeviz.transforms import apply, unit
 
 OVERLAYS: tuple[str, ...] = ("ghost", "rotation", "groove", "trail", "pull", "labels")
 """Overlay names, each a toggle."""
@@ -55,6 +55,8 @@ class SquatPoses:
 
     T_world: Mapping[str, FloatArray]
     T_femur_patella: FloatArray
+    scenario: Any = None
+    """The squat's Scenario (its solved mechanics model gives the lines of pull)."""
 
     @property
     def n_frames(self) -> int:
@@ -63,12 +65,15 @@ class SquatPoses:
     @classmethod
     def of(cls, squat: Any) -> SquatPoses:
         """From anything with T_world / T_femur_patella (the app's SquatView) or a Trajectory."""
+        scenario = getattr(squat, "scenario", None)
         if hasattr(squat, "T_world"):
-            return cls(dict(squat.T_world), np.asarray(squat.T_femur_patella, dtype=float))
+            return cls(dict(squat.T_world), np.asarray(squat.T_femur_patella, dtype=float),
+                       scenario)
         return cls(
             {"femur": squat.T_world_femur, "tibia": squat.T_world_tibia,
              "patella": squat.T_world_patella, "pelvis": squat.T_world_pelvis},
             np.asarray(squat.T_femur_patella, dtype=float),
+            scenario,
         )
 
     def index(self, i: int, n_other: int) -> int:
@@ -100,6 +105,7 @@ class Overlays:
         self.actors: dict[str, list[pv.Actor]] = {name: [] for name in OVERLAYS}
         self.visible: dict[str, bool] = dict.fromkeys(OVERLAYS, False)
         self.current: SquatPoses | None = None
+        self._pull_known = False
         self.healthy: SquatPoses | None = None
         self.frame = 0
         self.see_through = False
@@ -175,14 +181,19 @@ class Overlays:
         label_actor.SetVisibility(False)
         self.actors["labels"].append(label_actor)
 
-    def extensor(self) -> ExtensorModel:
-        """The extensor mechanism's attachments (built once per knee, about 0.3 s)."""
-        if self._extensor is None:
-            # Laid out from the patella near full extension, as the mechanics model does.
-            ref = self.healthy or self.current
-            T_ref = ref.T_femur_patella[0] if ref is not None else np.eye(4)
-            self._extensor = build_extensor_model(self.anatomy, T_ref)
-        return self._extensor
+    def extensor(self) -> ExtensorModel | None:
+        """The extensor mechanism the solver used for the squat on screen (its muscle bundles,
+        wrap and tendon attachments), or None until that squat has been solved in this process:
+        the arrows drawn are the solved lines of pull, never a second model's."""
+        if self._extensor is not None:
+            return self._extensor
+        scenario = self.current.scenario if self.current is not None else None
+        if scenario is None:
+            return None
+        from kneeviz.simulation import solved_model
+
+        model = solved_model(self.anatomy, scenario)
+        return model.extensor if model is not None else None
 
     def remove(self) -> None:
         for actors in self.actors.values():
@@ -237,6 +248,8 @@ class Overlays:
             show = self.visible[name] and self.current is not None
             if name in ("ghost", "rotation"):
                 show = show and self.healthy is not None
+            if name == "pull":
+                show = show and self._pull_known  # drawn once the squat is solved
             if name == "ghost":
                 # the healthy squat on screen: the ghost would sit exactly in the kneecap and
                 # z-fight with it (a zebra pattern), and has nothing to show
@@ -361,7 +374,7 @@ class Overlays:
         t = a_c + sign * np.linspace(-sweep, 0.0, 41)
         ring = np.array([centre + RING_RADIUS_MM * direction(a) for a in t])
         self._ring_poly.points = ring
-        self._ring_tip.user_matrix = _pose_along(ring[-1] + 3.0 * _unit(ring[-1] - ring[-2]),
+        self._ring_tip.user_matrix = _pose_along(ring[-1] + 3.0 * unit(ring[-1] - ring[-2]),
                                                  ring[-1] - ring[-2])
         self._ring_visible = abs(self.femur_turn_deg) > 1.0
 
@@ -370,6 +383,9 @@ class Overlays:
         tendon's from its apex to the tibial tuberosity (display coordinates)."""
         D = self._D()
         ext = self.extensor()
+        self._pull_known = ext is not None
+        if ext is None:
+            return
         T_fp = np.linalg.inv(T_wf) @ T_wp
         T_ft = np.linalg.inv(T_wf) @ T_wt
         T_fpelvis = None
@@ -416,11 +432,6 @@ class Overlays:
         self._label_poly.points = np.array([
             apply(D @ T_wf, femur_pt), apply(D @ T_wp, patella_pt), apply(D @ T_wt, tibia_pt),
         ])
-
-
-def _unit(v: FloatArray) -> FloatArray:
-    n = float(np.linalg.norm(v))
-    return np.asarray(v) / n if n > 1e-12 else np.asarray(v)
 
 
 def _pose_along(tip: FloatArray, direction: FloatArray) -> FloatArray:

@@ -25,10 +25,12 @@ from typing import IO, Any, Protocol
 
 import numpy as np
 
+from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.errors import KneevizError
 from kneeviz.file_paths import folder_problem
+from kneeviz.scenario import HIP_PARAMETERS, PARAMETERS
 
 VIEWS = ("front", "side", "skyline", "closeup", "whole-leg", "split")
 """Camera views a rendering can use (the scene's presets); split puts the front view beside the
@@ -63,6 +65,7 @@ class TrajectoryFrames:
 
     def __init__(self, trajectory: Any) -> None:
         self.trajectory = trajectory
+        self.scenario = trajectory.scenario
         self.patella_pressure_mpa = np.asarray(trajectory.patella_pressure_mpa)
         self.femur_pressure_mpa = np.asarray(trajectory.femur_pressure_mpa)
         self.converged = np.asarray(trajectory.converged, dtype=bool)
@@ -204,27 +207,17 @@ def caption_lines(source: FrameSource, i: int, title: str
         except (KeyError, IndexError):
             return float("nan")
 
-    def num(x: float, fmt: str) -> str:
-        return format(x, fmt) if math.isfinite(x) else "-"
-
-    ir = v("femoral_internal_rotation_deg")
-    add = v("hip_adduction_deg")
-    scenario = getattr(source, "scenario", None)  # a source without per-frame hip values
-    if not math.isfinite(ir) and scenario is not None:
-        ir = float(scenario.femoral_internal_rotation_deg)
-    if not math.isfinite(add) and scenario is not None:
-        add = float(scenario.hip_adduction_deg)
     first: list[tuple[str, tuple[int, int, int]]] = [(title or "squat", CAPTION_FG)]
-    if math.isfinite(ir):
-        first.append((f"   femoral internal rotation {num(ir, '.1f')}\u00b0", CAPTION_DIM))
-    if math.isfinite(add):
-        first.append((f"   hip adduction {num(add, '.1f')}\u00b0", CAPTION_DIM))
-    second: list[tuple[str, tuple[int, int, int]]] = [
-        (f"knee flexion {num(v('knee_flexion_deg'), '5.1f')}\u00b0", CAPTION_FG),
-        (f"   patellar tilt {num(v('patella_lateral_tilt_deg'), '+.1f')}\u00b0", CAPTION_FG),
-        (f"   shift {num(v('patella_lateral_shift_mm'), '+.1f')} mm", CAPTION_FG),
-        ("  (+ = lateral)", CAPTION_DIM),
-    ]
+    scenario = getattr(source, "scenario", None)  # the hip SETTINGS of this squat
+    if scenario is not None:
+        for name in HIP_PARAMETERS:
+            p = PARAMETERS[name]
+            first.append((f"   {p.label} {float(getattr(scenario, name)):.1f} {p.unit}",
+                          CAPTION_DIM))
+    second: list[tuple[str, tuple[int, int, int]]] = []
+    for k, m in enumerate(measure_table.CAPTION):
+        second.append((("   " if k else "") + f"{m.short} {m.text(v(m.key))}", CAPTION_FG))
+    second.append(("  (+ = lateral)", CAPTION_DIM))
     converged = getattr(source, "converged", None)
     if converged is not None and not bool(np.asarray(converged)[i]):
         second.append(("   solver did not converge", CAPTION_WARN))

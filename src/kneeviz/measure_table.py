@@ -1,0 +1,143 @@
+"""Every per-frame quantity kneeviz reports, once: key, words, unit, format and what it needs.
+
+The trajectory's columns (kneeviz.simulation), the data files (kneeviz.trajectory_file), the
+app's readouts and plots and the video captions all read this table, so a quantity is named,
+rounded and explained the same way everywhere, and a new measure is its computation plus one row.
+
+`depends` says what a value needs: "kinematics" (the bones alone: true whatever the kneecap does,
+known before any solve), "pose" (the kneecap's solved pose), "contact" (the solved contact), or
+"solver" (how the solve went). Past a dislocation only the kinematic values are results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+KINEMATICS, POSE, CONTACT, SOLVER = "kinematics", "pose", "contact", "solver"
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    """Column name in every file (unit in the name)."""
+    label: str
+    """Plain words for a readout ("Kneecap tilt (+ outward)")."""
+    short: str
+    """A few words for a plot title or a caption ("kneecap tilt")."""
+    unit: str
+    """As shown after the number ("deg", "mm", "%", "MPa", ...; "" for none)."""
+    fmt: str
+    """Python format spec of the shown number ("+.1f")."""
+    depends: str
+    kind: str = "float"
+    """"float", "int" or "bool" (how files write it)."""
+    readout: int = 0
+    """Place in the app's readout panel (1 first; 0: not shown there)."""
+    plot: bool = False
+    """Plotted against knee flexion in the app."""
+    caption: bool = False
+    """Written in the caption strip of videos and screenshots."""
+    tip: str = ""
+
+    def number(self, value: float) -> str:
+        """The value in this measure's format, "-" when unknown; a value that rounds to zero
+        reads as zero ("+0.0", not "-0.0": a sign on nothing looks like a direction)."""
+        if not math.isfinite(value):
+            return "-"
+        text = format(value, self.fmt)
+        if float(text) == 0.0:
+            text = format(0.0, self.fmt)
+        return text
+
+    def text(self, value: float) -> str:
+        """Number and unit ("+3.4 deg"), or "-"."""
+        n = self.number(value)
+        if n == "-" or not self.unit:
+            return n
+        return f"{n} {self.unit}"
+
+    @property
+    def title(self) -> str:
+        """Plot title: the short words with the unit ("Kneecap tilt (deg)")."""
+        words = self.short[:1].upper() + self.short[1:]
+        return f"{words} ({self.unit})" if self.unit else words
+
+
+def _m(key: str, label: str, short: str, unit: str, fmt: str, depends: str, **kw: object
+       ) -> Measure:
+    return Measure(key, label, short, unit, fmt, depends, **kw)  # type: ignore[arg-type]
+
+
+TT_TG_TIP = (
+    "How far outward the kneecap's tendon attaches on the shin bone, measured from the deepest "
+    "point of the groove in this frame. On a CT scan in a straight knee, below 15 mm is normal "
+    "and above 20 mm counts as an outward-set tendon. It grows as the thigh turns inward over "
+    "the planted foot, and falls as the knee bends."
+)
+
+MEASURES: tuple[Measure, ...] = (
+    _m("time_s", "Time", "time", "s", ".3f", KINEMATICS),
+    _m("knee_flexion_deg", "Knee flexion", "knee flexion", "deg", ".0f", KINEMATICS,
+       readout=1, caption=True),
+    _m("hip_driven_rotation_deg", "Hip-driven femoral internal rotation, this frame",
+       "hip-driven rotation", "deg", "+.1f", KINEMATICS),
+    _m("femur_rotation_world_deg", "Femur rotation (+ inward)", "femur rotation", "deg", "+.1f",
+       KINEMATICS, readout=2),
+    _m("patella_rotation_world_deg", "Kneecap rotation (+ inward)", "kneecap rotation", "deg",
+       "+.1f", POSE),
+    _m("patella_flexion_deg", "Kneecap flexion", "kneecap flexion", "deg", ".1f", POSE),
+    _m("patella_lateral_tilt_deg", "Kneecap tilt (+ outward)", "kneecap tilt", "deg", "+.1f",
+       POSE, readout=4, plot=True, caption=True),
+    _m("patella_lateral_shift_mm", "Kneecap shift (+ outward)", "kneecap shift", "mm", "+.1f",
+       POSE, readout=5, plot=True, caption=True),
+    _m("bisect_offset_pct", "Bisect offset", "bisect offset", "%", ".0f", POSE, readout=6),
+    _m("contact_area_mm2", "Contact area", "contact area", "mm\u00b2", ".0f", CONTACT,
+       readout=7),
+    _m("mean_pressure_mpa", "Mean pressure", "mean pressure", "MPa", ".2f", CONTACT),
+    _m("peak_pressure_mpa", "Peak pressure", "peak pressure", "MPa", ".1f", CONTACT,
+       readout=8),
+    _m("lateral_force_fraction", "Lateral facet's share of the contact force",
+       "lateral share", "", ".2f", CONTACT),
+    _m("quadriceps_force_n", "Quadriceps force", "quadriceps force", "N", ".0f", CONTACT),
+    _m("quadriceps_force_bw", "Quadriceps force", "quadriceps force", "x body weight", ".1f",
+       CONTACT),
+    _m("patellar_tendon_force_n", "Patellar tendon force", "tendon force", "N", ".0f", CONTACT),
+    _m("pfjrf_n", "Joint force", "joint force", "N", ".0f", CONTACT),
+    _m("pfjrf_bw", "Joint force", "joint force", "x body weight", ".1f", CONTACT,
+       readout=9),
+    _m("residual_n", "Force left unbalanced", "residual force", "N", ".2g", SOLVER),
+    _m("iterations", "Solver iterations", "iterations", "", "d", SOLVER, kind="int"),
+    _m("residual_moment_nmm", "Moment left unbalanced", "residual moment", "N mm", ".2g",
+       SOLVER),
+    _m("hip_driven_adduction_deg", "Hip-driven adduction, this frame", "hip-driven adduction",
+       "deg", "+.1f", KINEMATICS),
+    _m("converged", "Balance settled", "converged", "", "", SOLVER, kind="bool"),
+    _m("mpfl_tension_n", "Medial patellofemoral ligament tension", "MPFL tension", "N", ".0f",
+       CONTACT),
+    _m("lateral_retinaculum_tension_n", "Lateral retinaculum tension",
+       "lateral retinaculum tension", "N", ".0f", CONTACT),
+    _m("tt_tg_mm", "Tendon offset (dynamic TT-TG)", "TT-TG", "mm", ".0f", KINEMATICS,
+       readout=3, tip=TT_TG_TIP),
+    _m("dislocated", "Kneecap off its groove", "dislocated", "", "", POSE, kind="bool"),
+)
+"""In file column order."""
+
+BY_KEY: dict[str, Measure] = {m.key: m for m in MEASURES}
+KEYS: tuple[str, ...] = tuple(m.key for m in MEASURES)
+READOUTS: tuple[Measure, ...] = tuple(sorted((m for m in MEASURES if m.readout),
+                                            key=lambda m: m.readout))
+PLOTS: tuple[Measure, ...] = tuple(m for m in MEASURES if m.plot)
+CAPTION: tuple[Measure, ...] = tuple(m for m in MEASURES if m.caption)
+KINEMATIC_KEYS: frozenset[str] = frozenset(m.key for m in MEASURES if m.depends == KINEMATICS)
+"""Known from the bones alone (before a solve, and past a dislocation)."""
+
+
+def plain(measure: Measure, value: float) -> float | int | bool | None:
+    """A value as files write it: bool and int kinds as such, an unknown float as None."""
+    if measure.kind == "bool":
+        return bool(value)
+    if measure.kind == "int":
+        return int(value)
+    v = float(value)
+    return v if math.isfinite(v) else None
