@@ -2,6 +2,7 @@
 #   make run    set up .venv and start the app with the bundled knee
 #   make test   set up .venv with the test tools; ruff, mypy, the import contract, then the whole
 #               suite headless (Xvfb)
+#   make hostile  the hostile-input set alone, with its tally
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -10,7 +11,7 @@ TSTAMP := $(VENV)/.kneeviz-test-installed
 UV     := $(shell command -v uv 2>/dev/null)
 ARGS   ?=
 
-.PHONY: run test lint sysdeps venv test-deps bench clean assets
+.PHONY: run test hostile lint sysdeps venv test-deps bench clean assets bundle icons
 
 sysdeps:
 	@bash scripts/system-deps.sh
@@ -52,6 +53,10 @@ test: test-deps
 	$(VENV)/bin/lint-imports
 	KNEEVIZ_SLOW_TESTS=1 xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) -m pytest -q $(ARGS)
 
+# the hostile set alone (it also runs inside `make test`): prints its tally at the end
+hostile: test-deps
+	$(PY) -m pytest -q tests/hostile $(ARGS)
+
 bench: test-deps
 	$(PY) benchmarks/bench_solver.py
 	$(PY) benchmarks/bench_render.py
@@ -60,5 +65,25 @@ bench: test-deps
 assets: venv
 	$(PY) -m kneeviz build-default-knee --out assets/meshes
 
+# The standalone app: a one-folder PyInstaller bundle in dist/kneeviz/ (run dist/kneeviz/kneeviz).
+# PyInstaller is the optional 'bundle' extra, installed into .venv only for this target.
+BSTAMP := $(VENV)/.kneeviz-bundle-installed
+$(BSTAMP): pyproject.toml $(STAMP)
+ifdef UV
+	VIRTUAL_ENV=$(VENV) uv pip install -q -e '.[bundle]'
+else
+	$(PY) -m pip install -q -e '.[bundle]'
+endif
+	@touch $@
+
+bundle: sysdeps $(BSTAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+	  --distpath dist --workpath build/pyinstaller packaging/kneeviz.spec
+	@du -sm dist/kneeviz | awk '{print "kneeviz: bundle dist/kneeviz/ is " $$1 " MB"}'
+
+# Re-render the icon's PNG sizes after editing src/kneeviz/icons/kneeviz.svg.
+icons: venv
+	QT_QPA_PLATFORM=offscreen $(PY) packaging/render_icons.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -19,6 +19,15 @@ def shared_meshes_dir() -> Path:
     return SHARED_MESHES
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The app's saved settings (app/settings.py) go to a temporary folder, never the user's."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KNEEVIZ_CONFIG_DIR", str(tmp_path_factory.mktemp("kneeviz-config")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def anatomy():  # type: ignore[no-untyped-def]
     """The bundled default knee (skips when its assets are not built); one for the whole run."""

@@ -14,6 +14,7 @@ import pytest
 from kneeviz.anatomy.build import load_default_anatomy
 from kneeviz.app.readouts import frame_note
 from kneeviz.app.squat_view import SquatView, view_from_trajectory
+from kneeviz.mechanics.measures import dislocated_frames
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import simulate
 
@@ -26,14 +27,21 @@ def view() -> SquatView:
     return v
 
 
+def _flagged(view: SquatView, bo: np.ndarray, converged: np.ndarray) -> SquatView:
+    """The view with these bisect offsets and convergence flags, its 'dislocated' flags set by
+    the rule the simulation applies (mechanics.measures.dislocated_frames)."""
+    flags = dislocated_frames(bo, converged).astype(float)
+    return replace(view, measures={**view.measures, "bisect_offset_pct": bo,
+                                   "dislocated": flags}, converged=converged)
+
+
 def _case(view: SquatView, bisect_offset_before_pct: float) -> SquatView:
     """Frames 0-2 settled with this bisect offset at frame 2, frame 3 unsettled."""
     bo = np.array(view.measures["bisect_offset_pct"], dtype=float)
     bo[2] = bisect_offset_before_pct
     converged = np.array(view.converged, dtype=bool)
     converged[3] = False
-    return replace(view, measures={**view.measures, "bisect_offset_pct": bo},
-                   converged=converged)
+    return _flagged(view, bo, converged)
 
 
 def test_an_unsettled_frame_after_a_dislocation_says_so(view: SquatView) -> None:
@@ -58,7 +66,7 @@ def test_a_balanced_frame_off_the_groove_is_not_a_result(view: SquatView) -> Non
     for off in (150.0, -40.0):
         bo = np.array(view.measures["bisect_offset_pct"], dtype=float)
         bo[2] = off
-        case = replace(view, measures={**view.measures, "bisect_offset_pct": bo})
+        case = _flagged(view, bo, np.array(view.converged, dtype=bool))
         assert case.converged is not None and case.converged.all()
         for i in (2, 3, len(bo) - 1):
             note = frame_note(case, i, solving=False)
@@ -97,7 +105,7 @@ def test_past_a_dislocation_the_kneecap_numbers_are_withheld(view: SquatView) ->
 
     bo = np.array(view.measures["bisect_offset_pct"], dtype=float)
     bo[2] = 150.0
-    case = replace(view, measures={**view.measures, "bisect_offset_pct": bo})
+    case = _flagged(view, bo, np.array(view.converged, dtype=bool))
     for key in ("patella_lateral_tilt_deg", "bisect_offset_pct", "peak_pressure_mpa"):
         assert readout_text(case, key, 3) == "-", key
         assert readout_text(case, key, 1) != "-", key

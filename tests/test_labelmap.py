@@ -188,14 +188,15 @@ def test_label_specs() -> None:
 
 
 def test_scenario_file_names_a_label_map_and_cartilage_files_with_hashes(tmp_path: Path) -> None:
+    from kneeviz.anatomy.knee_spec import KneeSpec
     from kneeviz.errors import KneevizError
     from kneeviz.scenario import Scenario
     from kneeviz.scenario_file import KneeRef, ScenarioFile, load_scenario_file, save_scenario_file
 
     scan = tmp_path / "scan.nii.gz"
     scan.write_bytes(b"labels")
-    ref = KneeRef.from_inputs((("labels", str(scan)), ("label:femur", "1"),
-                               ("label:patella", "2"), ("label:tibia", "3")))
+    ref = KneeRef.from_spec(KneeSpec.from_files(None, None, None, labels=scan, label_values={
+        "femur": 1, "patella": 2, "tibia": 3}))
     path = save_scenario_file(tmp_path / "a.kneeviz.json",
                               ScenarioFile(Scenario.from_preset("healthy"), ref))
     back = load_scenario_file(path)
@@ -208,7 +209,10 @@ def test_scenario_file_names_a_label_map_and_cartilage_files_with_hashes(tmp_pat
     for role in ("femur", "patella", "tibia", "femur_cartilage"):
         files[role] = tmp_path / f"{role}.stl"
         files[role].write_bytes(role.encode())
-    ref = KneeRef.from_inputs(tuple((r, str(p)) for r, p in files.items()))
+    ref = KneeRef.from_spec(KneeSpec.from_files(files["femur"], files["patella"], files["tibia"],
+                                                femur_cartilage=files["femur_cartilage"]))
     path = save_scenario_file(tmp_path / "b.kneeviz.json",
                               ScenarioFile(Scenario.from_preset("healthy"), ref))
-    assert load_scenario_file(path).knee.mesh("femur_cartilage") == ref.mesh("femur_cartilage")
+    back = load_scenario_file(path)
+    assert back.knee.mesh("femur_cartilage") == ref.mesh("femur_cartilage")
+    assert back.knee.spec.femur_cartilage == ref.mesh("femur_cartilage").path  # type: ignore[union-attr]

@@ -118,7 +118,7 @@ def test_grid_of_a_flat_sheet_and_its_cache(tmp_path: Path) -> None:
     files = list(tmp_path.glob(f"*{key}*.npz"))
     assert len(files) == 1
     with np.load(files[0], allow_pickle=False) as z:
-        assert set(z.files) == {"origin_mm", "spacing_mm", "values"}
+        assert set(z.files) == {"origin_mm", "spacing_mm", "values", "kneeviz_cache_header"}
     again = load_or_build_grid(cart, bone, directory=tmp_path)
     assert np.allclose(again.values, grid.values, atol=1e-4)
     moved = SurfaceMesh(cart.vertices_mm + 0.5, cart.faces)

@@ -225,7 +225,7 @@ def test_converges_over_the_full_grid(name: str, request: pytest.FixtureRequest)
 
 
 def test_cache_dir_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kneeviz.mechanics.contact import cache_dir
+    from kneeviz.cache import cache_dir  # the one place for per-user cache folders
 
     monkeypatch.setenv("KNEEVIZ_CACHE_DIR", str(tmp_path))
     assert cache_dir() == tmp_path

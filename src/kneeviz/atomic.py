@@ -4,16 +4,18 @@ A temporary file in the same folder (same file system, so the rename is atomic) 
 flushed and fsynced, then renamed over the target, and the folder is fsynced so the rename itself
 survives a power cut. Any failure (a full disk, a read-only folder, an interrupt) removes the
 temporary file and leaves an existing file untouched. Temporary files still open when the process
-is told to stop (SIGINT, SIGTERM) are removed before it exits. No Qt here: every layer writes
-through these helpers.
+is told to stop (SIGINT, SIGTERM) are removed before it exits; those of a process killed outright
+(SIGKILL) carry its pid in a recognisable name and are swept by the next write into the folder.
+No Qt here: every layer writes through these helpers.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import secrets
 import signal
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,11 +24,22 @@ from typing import Any
 
 from kneeviz.errors import KneevizError
 from kneeviz.file_paths import folder_problem
+from kneeviz.safe_read import shown
 
 _live: set[str] = set()
 """Temporary files being written now (removed if the process is told to stop)."""
 _lock = threading.Lock()
 _installed = False
+
+
+_stopping = threading.Event()
+"""Set when SIGINT/SIGTERM arrived: a writer failing afterwards (its temp file removed, its
+encoder's pipe broken by the same Ctrl-C) is being interrupted, not failing."""
+
+
+def stopping() -> bool:
+    """Whether the process was told to stop (see _stopping)."""
+    return _stopping.is_set()
 
 
 def _cleanup_live() -> None:
@@ -50,6 +63,9 @@ def _install_signal_cleanup() -> None:
         previous = signal.getsignal(sig)
 
         def handler(signum: int, frame: FrameType | None, _prev: Any = previous) -> None:
+            if _prev == signal.SIG_IGN:  # the program ignores it: nothing stops, keep writing
+                return
+            _stopping.set()
             _cleanup_live()
             if callable(_prev):
                 _prev(signum, frame)
@@ -82,6 +98,130 @@ def _mode_for(target: Path) -> int:
     return 0o666 & ~umask
 
 
+TEMP_TAG = ".kneeviz-tmp"
+"""Every temporary file is named `.<target name>.<pid>-<random>.kneeviz-tmp<suffix>`: hidden,
+recognisable as kneeviz's, and carrying the writer's process id, so one left behind by a killed
+process (SIGKILL cannot be caught) is swept by the next write into that folder."""
+_TEMP_RE = re.compile(r"^\..*\.(\d+)-[A-Za-z0-9]+" + re.escape(TEMP_TAG) + r"(\.[^.]*)?$")
+_NAME_KEEP = 120
+"""Characters of the target's name kept in its temporary name (which must fit NAME_MAX too)."""
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def sweep_stale(folder: str | Path) -> int:
+    """Remove temporary files in `folder` left by kneeviz processes that no longer run (killed
+    mid-write); returns how many. Files of running writers are left alone."""
+    removed = 0
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.name.startswith(".") or TEMP_TAG not in entry.name:
+                continue
+            m = _TEMP_RE.match(entry.name)
+            if m is None or _pid_alive(int(m.group(1))):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
+
+
+def _folder_of(target: Path) -> Path:
+    return target.parent if str(target.parent) else Path(".")
+
+
+def preflight(path: str | Path, *, what: str = "save") -> Path:
+    """Say now, before minutes of solving or rendering, why `path` cannot be written: a folder
+    problem, a name too long for the file system, a read-only folder or file system (a test
+    file is created and removed). Returns `path` as a Path."""
+    target = Path(path)
+    folder = _folder_of(target)
+    problem = folder_problem(folder)
+    if problem is not None:
+        raise KneevizError(f"cannot {what} here: {problem}", shown(target))
+    name_max = 255
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        name_max = os.pathconf(folder, "PC_NAME_MAX")
+    if len(os.fsencode(target.name)) > name_max:
+        raise KneevizError(
+            f"cannot {what}: the file name is {len(os.fsencode(target.name))} bytes long, more "
+            f"than this file system allows ({name_max}); choose a shorter name",
+            shown(target),
+        )
+    tmp = new_temp(target, what=what)
+    discard(tmp)
+    return target
+
+
+def new_temp(target: str | Path, *, what: str = "save") -> Path:
+    """Create (empty, 0600) and register a temporary file beside `target`; it is removed if the
+    process is told to stop before `publish` or `discard`. Stale ones are swept first."""
+    target = Path(target)
+    folder = _folder_of(target)
+    sweep_stale(folder)
+    _install_signal_cleanup()
+    _stopping.clear()  # a new write after an interrupt: the program chose to go on
+    stem = target.name[:_NAME_KEEP]
+    suffix = target.suffix if len(target.suffix) <= 16 else ""
+    for _ in range(100):
+        name = folder / f".{stem}.{os.getpid()}-{secrets.token_hex(4)}{TEMP_TAG}{suffix}"
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise KneevizError(f"cannot {what} here: {exc.strerror or exc}",
+                               shown(target)) from None
+        os.close(fd)
+        with _lock:
+            _live.add(str(name))
+        return name
+    raise KneevizError(f"cannot {what} here: no free temporary name", shown(target))
+
+
+def discard(tmp: str | Path) -> None:
+    """Remove a temporary file (never raises)."""
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    with _lock:
+        _live.discard(str(tmp))
+
+
+def publish(tmp: str | Path, target: str | Path, *, what: str = "save") -> Path:
+    """fsync `tmp`, give it the target's permissions and rename it over `target`; on failure
+    remove it and raise a one-line KneevizError naming `target` (which is left as it was)."""
+    target = Path(target)
+    if stopping():  # told to stop (the temp file is already gone): never publish half a file
+        discard(tmp)
+        raise KeyboardInterrupt
+    try:
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, _mode_for(target))
+        os.replace(tmp, target)
+    except OSError as exc:
+        discard(tmp)
+        raise KneevizError(f"could not {what}: {exc.strerror or exc}", shown(target)) from None
+    except BaseException:
+        discard(tmp)
+        raise
+    with _lock:
+        _live.discard(str(tmp))
+    fsync_folder(_folder_of(target))
+    return target
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, *, what: str = "save") -> Iterator[Path]:
     """A temporary path beside `path` to write to; on a clean exit it is fsynced and renamed over
@@ -90,35 +230,19 @@ def atomic_path(path: str | Path, *, what: str = "save") -> Iterator[Path]:
     For writers that want a file name of their own (numpy's savez, a video encoder). OSError
     becomes a one-line KneevizError naming `path`."""
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    problem = folder_problem(folder)
+    problem = folder_problem(_folder_of(target))
     if problem is not None:
-        raise KneevizError(f"cannot {what} here: {problem}", target)
-    _install_signal_cleanup()
+        raise KneevizError(f"cannot {what} here: {problem}", shown(target))
+    tmp = new_temp(target, what=what)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix,
-                                        dir=folder)
-        os.close(fd)
+        yield tmp
     except OSError as exc:
-        raise KneevizError(f"cannot {what} here: {exc.strerror or exc}", target) from None
-    with _lock:
-        _live.add(tmp_name)
-    try:
-        yield Path(tmp_name)
-        with open(tmp_name, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp_name, _mode_for(target))
-        os.replace(tmp_name, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        if isinstance(exc, OSError):
-            raise KneevizError(f"could not {what}: {exc.strerror or exc}", target) from None
+        discard(tmp)
+        raise KneevizError(f"could not {what}: {exc.strerror or exc}", shown(target)) from None
+    except BaseException:
+        discard(tmp)
         raise
-    finally:
-        with _lock:
-            _live.discard(tmp_name)
-    fsync_folder(folder)
+    publish(tmp, target, what=what)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, what: str = "save") -> None:

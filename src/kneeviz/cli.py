@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from kneeviz import __version__
 from kneeviz.errors import KneevizError
@@ -21,14 +22,27 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "check-mesh": ("check_mesh", "inspect mesh files: units, side, bone, landmarks"),
     "render": ("render", "render the squat offscreen to MP4/GIF/PNG"),
     "headless-demo": ("headless_demo", "what make run does when there is no display"),
+    "install-desktop-entry": ("install_desktop_entry",
+                              "add kneeviz and its icon to the desktop's application menu"),
     "simulate": ("simulate", "solve the squat and write per-frame results"),
 }
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's one error line: `kneeviz: error: ...` and exit 2, instead of
+    a usage block and `kneeviz render: error:` (the usage is one `--help` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.split(" ", 1)[1] if " " in self.prog else ""
+        where = f"{command}: " if command else ""
+        helper = f"kneeviz {command} --help" if command else "kneeviz --help"
+        self.exit(2, f"kneeviz: error: {where}{message} (see {helper})\n")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only the chosen sub-command's module is imported (fast start, and one
     command's heavy imports, e.g. Qt, never slow down another)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kneeviz",
         description="See how the hip drives the kneecap during a deep squat.",
     )

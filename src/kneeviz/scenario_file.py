@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from kneeviz.anatomy.knee_spec import FILES, KneeSpec, check_sulcus_angle
 from kneeviz.atomic import atomic_write_text
 from kneeviz.errors import KneevizError
 from kneeviz.file_paths import read_problem
+from kneeviz.safe_read import expand_user, read_bounded, regular_file_stat
 from kneeviz.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -107,7 +109,7 @@ class KneeRef:
         for bone, p in zip(BONE_FILES[:4], (femur, patella, tibia, pelvis), strict=True):
             if p is None:
                 continue
-            path = Path(p).expanduser().resolve()
+            path = expand_user(p, f"{bone} mesh").resolve()
             items.append((bone, MeshRef(str(path), file_sha256(path))))
         return cls(tuple(items))
 
@@ -141,6 +143,7 @@ class ScenarioFile:
 def file_sha256(path: str | Path) -> str:
     """sha256 of a file's bytes (read in chunks: patient meshes can be large)."""
     h = hashlib.sha256()
+    regular_file_stat(path, "mesh file")  # a FIFO or device would block or never end
     try:
         with open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -221,7 +224,7 @@ def load_scenario_file(path: str | Path, *, check_meshes: bool = True) -> Scenar
     and column), not a kneeviz scenario, a newer or unknown format version, an unknown key, a value
     of the wrong type or outside its range (naming the key and the allowed range), a mesh file that
     is missing or whose contents changed since the scenario was saved (`check_meshes`)."""
-    p = Path(path)
+    p = expand_user(path, "scenario file")
     data = _read_json(p)
     if not isinstance(data, dict):
         raise KneevizError(
@@ -280,24 +283,57 @@ def load_scenario_file(path: str | Path, *, check_meshes: bool = True) -> Scenar
     return ScenarioFile(scenario=scenario, knee=knee, view=view, name=name)
 
 
-def _read_json(p: Path) -> Any:
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise KneevizError(
-                f"{size / 1e6:.1f} MB is far too large for a scenario file: is it the right file?",
-                p,
+MAX_NUMBER_CHARS = 40
+"""A parameter is a number like 12.5 or 1e-3; a number written with more characters than this
+(a 400-digit integer, a megabyte of digits) is refused before Python converts it."""
+MAX_NESTING = 32
+"""A scenario file nests objects three deep; deeper nesting is refused before parsing."""
+
+
+def _number(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        if len(text) > MAX_NUMBER_CHARS:
+            raise ValueError(
+                f"a number written with {len(text):,} characters ({text[:12]}...) is not a "
+                f"scenario value (at most {MAX_NUMBER_CHARS})"
             )
-        raw = p.read_bytes()
-    except IsADirectoryError:
-        raise KneevizError("is a folder, not a scenario file", p) from None
-    except OSError as exc:
-        where = read_problem(p)
-        if where is not None:
-            raise KneevizError(f"cannot read scenario file: {where}", p) from None
-        if isinstance(exc, FileNotFoundError):
-            raise KneevizError("scenario file not found", p) from None
-        raise KneevizError(f"cannot read scenario file: {exc.strerror or exc}", p) from None
+        value = kind(text)
+        if kind is float and not math.isfinite(value):
+            raise ValueError(f"the number {text} is out of range")
+        return value
+
+    return parse
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest bracket nesting outside strings (a cheap pre-check: json's parser recurses)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_NESTING:
+                    return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _read_json(p: Path) -> Any:
+    if not str(p).strip():
+        raise KneevizError("the scenario file path is empty; give a .kneeviz.json file")
+    raw = read_bounded(p, MAX_FILE_BYTES, "scenario file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -307,20 +343,29 @@ def _read_json(p: Path) -> Any:
         ) from None
     if not text.strip():
         raise KneevizError("the scenario file is empty", p)
+    if _nesting_depth(text) > MAX_NESTING:
+        raise KneevizError(
+            f"corrupt scenario file: the JSON nests more than {MAX_NESTING} levels deep "
+            "(a scenario file nests 3); is it the right file?",
+            p,
+        )
 
     def _no_constants(name: str) -> Any:
         raise ValueError(f"{name} is not allowed in a scenario file")
 
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        return json.loads(text, parse_constant=_no_constants, parse_int=_number(int),
+                          parse_float=_number(float))
     except json.JSONDecodeError as exc:
         raise KneevizError(
             f"corrupt scenario file: invalid JSON at line {exc.lineno} column {exc.colno} "
             f"({exc.msg})",
             p,
         ) from None
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise KneevizError(f"corrupt scenario file: {exc}", p) from None
+    except RecursionError:
+        raise KneevizError("corrupt scenario file: the JSON nests too deeply", p) from None
 
 
 def _parse_scenario(data: Any, p: Path) -> Scenario:
@@ -401,21 +446,36 @@ def _parse_knee(data: Any, p: Path, check_meshes: bool) -> KneeRef:
 def _locate_mesh(bone: str, ref: MeshRef, scenario_path: Path) -> MeshRef:
     """The mesh at its saved path, else beside the scenario file (a folder copied elsewhere);
     refuse a missing file or one whose contents changed."""
-    saved = Path(ref.path).expanduser()
+    try:
+        saved = expand_user(ref.path, f"{bone} mesh")
+    except KneevizError as exc:
+        raise KneevizError(f"knee.{bone}.path {ref.path!r}: {exc.problem}", scenario_path) from None
+    if len(ref.path) > 4096:
+        raise KneevizError(
+            f"knee.{bone}.path is {len(ref.path):,} characters long, longer than any path the "
+            "file system allows: is the scenario file damaged?",
+            scenario_path,
+        )
     candidates = [saved]
     if not saved.is_absolute():
         candidates.insert(0, scenario_path.parent / saved)
     candidates.append(scenario_path.parent / saved.name)
-    found = next((c for c in candidates if c.is_file()), None)
+    found = next((c for c in candidates if _exists(c)), None)
     if found is None:
-        blocked = read_problem(candidates[0])
+        try:
+            blocked = read_problem(candidates[0])
+        except OSError:
+            blocked = None
         why = f" ({blocked})" if blocked is not None else ""
         raise KneevizError(
             f"the {bone} mesh file {ref.path} is missing{why} (also looked beside the scenario "
             f"file): put it back or re-save the scenario with the knee opened from its new place",
             scenario_path,
         )
-    digest = file_sha256(found)
+    try:
+        digest = file_sha256(found)
+    except KneevizError as exc:  # a FIFO, a device, a folder, unreadable: say which bone
+        raise KneevizError(f"the {bone} mesh file {exc}", scenario_path) from None
     if digest != ref.sha256:
         raise KneevizError(
             f"the {bone} mesh file {found} has changed since the scenario was saved (sha256 "
@@ -424,6 +484,16 @@ def _locate_mesh(bone: str, ref: MeshRef, scenario_path: Path) -> MeshRef:
             scenario_path,
         )
     return MeshRef(str(found.resolve()), digest)
+
+
+def _exists(path: Path) -> bool:
+    """Whether anything is at `path` (a FIFO or a device too: file_sha256 then refuses it by
+    name); a path the OS cannot even look up (too long, NUL byte) is not there."""
+    try:
+        os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _check_view(data: Any, p: Path) -> ViewSettings:

@@ -60,7 +60,8 @@ def atlas_dir() -> Path:
             "the PyPI package 'musculoskeletal-models' is not installed: "
             "run 'make run' (or pip install musculoskeletal-models==0.2.4)"
         ) from exc
-    return Path(str(root)) / "atlas_meshes"
+    # joinpath, not str(root): in the PyInstaller bundle the package is a MultiplexedPath
+    return Path(str(root.joinpath("atlas_meshes")))
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from kneeviz import cache
 from kneeviz.anatomy.cartilage import femoral_cartilage, patellar_cartilage
 from kneeviz.anatomy.completion import AtlasFit, atlas_pelvis_for
 from kneeviz.anatomy.knee import (
@@ -29,17 +30,16 @@ from kneeviz.anatomy.knee_spec import KneeSpec
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.own_cartilage import check_on_bone
 from kneeviz.anatomy.trochlea import measure_trochlea
-from kneeviz.cache import cache_dir
 from kneeviz.errors import KneevizError, MeshError
 from kneeviz.transforms import invert
 
 
 def assets_dir() -> Path:
-    """Folder of the bundled knee: $KNEEVIZ_ASSETS, else assets/meshes beside the source tree."""
-    env = os.environ.get("KNEEVIZ_ASSETS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "assets" / "meshes"
+    """Folder of the bundled knee (kneeviz.resources.default_knee_dir: $KNEEVIZ_ASSETS, the
+    package's copy, or a checkout's assets/meshes)."""
+    from kneeviz.resources import default_knee_dir
+
+    return default_knee_dir()
 
 
 def _arr(value: object) -> FloatArray:
@@ -54,18 +54,44 @@ def _landmarks(cls: type, data: dict[str, object]) -> object:
     return cls(**kwargs)
 
 
+def _welded_check(data: bytes) -> Callable[[dict[str, np.ndarray]], str | None]:
+    """A cached weld of this STL must index its own vertices, keep every triangle and span the
+    same box as the file's corners (an all-zero or foreign mesh does not)."""
+    from kneeviz.anatomy.mesh_io import read_stl_triangles
+
+    try:
+        soup, _ = read_stl_triangles(data, "cache check")
+        corners: np.ndarray | None = soup.reshape(-1, 3, 3)
+    except KneevizError:
+        corners = None  # the weld below reports the file's problem
+
+    def check(z: dict[str, np.ndarray]) -> str | None:
+        v, f = z["vertices_mm"], z["faces"]
+        if len(f) == 0 or f.min() < 0 or f.max() >= len(v) or not np.isfinite(v).all():
+            return "its faces do not index its vertices"
+        if corners is not None:
+            if len(f) != len(corners):
+                return f"it has {len(f)} triangles, the file {len(corners)}"
+            box = np.array([corners.reshape(-1, 3).min(0), corners.reshape(-1, 3).max(0)])
+            if not np.allclose([v.min(0), v.max(0)], box, atol=1e-4):
+                return "its vertices are not the file's"
+        return None
+
+    return check
+
+
 def _read_stl(path: Path) -> SurfaceMesh:
     """A bundled STL with its vertices welded. The welded mesh is cached (plain arrays, keyed by
-    the file's bytes) so that a warm start needs no trimesh: importing it is about a second of
-    the app's start-up."""
+    the file's bytes and verified: kneeviz.cache) so that a warm start needs no trimesh:
+    importing it is about a second of the app's start-up."""
     data = path.read_bytes()
-    cached = cache_dir() / f"welded-{hashlib.sha256(data).hexdigest()[:32]}.npz"
-    try:
-        with np.load(cached, allow_pickle=False) as z:
-            return SurfaceMesh(np.asarray(z["vertices_mm"], dtype=float),
-                               np.asarray(z["faces"], dtype=np.int64))
-    except (OSError, KeyError, ValueError):
-        pass  # not cached yet, or unreadable: weld again
+    name = f"welded-{hashlib.sha256(data).hexdigest()[:32]}.npz"
+    source = cache.source_digest("welded-stl", data)
+    z = cache.load_entry(name, source, {"vertices_mm": (None, 3), "faces": (None, 3)},
+                         _welded_check(data))
+    if z is not None:
+        return SurfaceMesh(np.asarray(z["vertices_mm"], dtype=float),
+                           np.asarray(z["faces"], dtype=np.int64))
     import trimesh
 
     from kneeviz.anatomy.mesh_io import read_stl_triangles
@@ -74,13 +100,8 @@ def _read_stl(path: Path) -> SurfaceMesh:
     tm = trimesh.Trimesh(vertices=soup_vertices, faces=soup_faces, process=False)
     tm.merge_vertices()
     mesh = SurfaceMesh(np.asarray(tm.vertices, dtype=float), np.asarray(tm.faces))
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, vertices_mm=mesh.vertices_mm, faces=mesh.faces)
-        os.replace(tmp, cached)
-    except OSError:
-        pass  # a read-only home: load without the cache
+    cache.save_entry(name, source, {"vertices_mm": mesh.vertices_mm,
+                                    "faces": np.asarray(mesh.faces, dtype=np.int64)})
     return mesh
 
 
@@ -181,29 +202,55 @@ def anatomy_from_meshes(
     patient's own ({"femur" / "patella": (mesh in the scan frame, file)}). `fits` holds the atlas
     fits of partial bones (kneeviz.anatomy.completion): their landmarks are found on the
     completed bone, and a completed femur without a pelvis file gets the atlas pelvis."""
+    from kneeviz.anatomy.assembly import BonePlaces, check_one_knee, common_offset_mm, is_far
+    from kneeviz.anatomy.completion import shifted
+    from kneeviz.anatomy.geometry_checks import bone_errors
     from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
 
-    fits = fits or {}
-    cartilage = cartilage or {}
+    def src(i: int) -> str | None:
+        return sources[i] if len(sources) > i else None
+
+    fits = dict(fits or {})
+    cartilage = dict(cartilage or {})
+    scans = [femur_scan, patella_scan, tibia_scan] + ([pelvis_scan] if pelvis_scan else [])
+    if any(is_far(s.vertices_mm) for s in scans):
+        # far from the origin (a world or scanner frame): one shift for all, before any step
+        shift = np.eye(4)
+        shift[:3, 3] = -common_offset_mm(femur_scan.vertices_mm)
+        femur_scan, patella_scan, tibia_scan = (s.transformed(shift) for s in scans[:3])
+        if pelvis_scan is not None:
+            pelvis_scan = pelvis_scan.transformed(shift)
+        cartilage = {b: (m.transformed(shift), f) for b, (m, f) in cartilage.items()}
+        fits = {b: shifted(fit, shift) for b, fit in fits.items()}
     ffit, tfit = fits.get("femur"), fits.get("tibia")
-    femur_fit = find_femur(ffit.composite if ffit is not None else femur_scan)
+    with bone_errors("femur", src(0)):
+        femur_fit = find_femur(ffit.composite if ffit is not None else femur_scan)
     side = femur_fit.side
-    tibia_fit = (find_tibia(tfit.composite, one_piece=True) if tfit is not None
-                 else find_tibia(tibia_scan))
+    with bone_errors("tibia", src(2)):
+        tibia_fit = (find_tibia(tfit.composite, one_piece=True) if tfit is not None
+                     else find_tibia(tibia_scan))
     if tibia_fit.side != side and tibia_fit.side in ("left", "right"):
         raise KneevizError(
             f"the femur is a {side} one but the tibia looks {tibia_fit.side}: "
             "choose the femur, patella and tibia of the same knee",
-            sources[2] if len(sources) > 2 else None,
+            src(2),
         )
     # the patella lies in front of the femur in the same scan: the femur's axes pick its signs
-    patella_fit = find_patella(
-        patella_scan,
-        side_hint=side,
-        anterior_hint=femur_fit.T_input_femur[:3, 0],
-        superior_hint=femur_fit.T_input_femur[:3, 1],
-    )
+    with bone_errors("patella", src(1)):
+        patella_fit = find_patella(
+            patella_scan,
+            side_hint=side,
+            anterior_hint=femur_fit.T_input_femur[:3, 0],
+            superior_hint=femur_fit.T_input_femur[:3, 1],
+        )
     T_femur_scan = invert(femur_fit.T_input_femur)
+    check_one_knee(
+        BonePlaces(T_femur_scan @ tibia_fit.T_input_tibia,
+                   T_femur_scan @ patella_fit.T_input_patella,
+                   side, tibia_fit.side, patella_fit.side_from_shape),
+        femur_fit.landmarks, tibia_fit.landmarks, patella_fit.landmarks,
+        tuple(str(s) for s in sources),
+    )
     femur = femur_scan.transformed(T_femur_scan)
     tibia = tibia_scan.transformed(invert(tibia_fit.T_input_tibia))
     patella = patella_scan.transformed(invert(patella_fit.T_input_patella))
@@ -234,7 +281,8 @@ def anatomy_from_meshes(
     if pelvis_scan is None and ffit is not None:
         pelvis_scan = atlas_pelvis_for(ffit)  # the hip's surroundings, from the atlas
     if pelvis_scan is not None:
-        pelvis_fit = find_pelvis(pelvis_scan, side)
+        with bone_errors("pelvis", src(3)):
+            pelvis_fit = find_pelvis(pelvis_scan, side)
         pelvis: SurfaceMesh | None = pelvis_scan.transformed(invert(pelvis_fit.T_input_pelvis))
         pelvis_lm = pelvis_fit.landmarks
         T_femur_pelvis = T_femur_scan @ pelvis_fit.T_input_pelvis
@@ -291,6 +339,28 @@ PATIENT_MAX_TRIANGLES = 100_000
 2-million-triangle export) is reduced so that landmarks and solves take seconds, not minutes."""
 
 
+def load_bone(path: str | Path, bone: str, warnings: list[str] | None = None) -> SurfaceMesh:
+    """One patient bone file given as `bone`: read (mesh_io), checked to be a bone surface at all
+    (geometry_checks) and to be this bone (identify_bone). Every refusal names the file and the
+    bone; repairs are appended to `warnings` as "FILE: sentence"."""
+    from kneeviz.anatomy.geometry_checks import bone_errors, check_bone_shape
+    from kneeviz.anatomy.landmarks import identify_bone
+    from kneeviz.anatomy.mesh_io import load_mesh
+
+    loaded = load_mesh(path, max_triangles=PATIENT_MAX_TRIANGLES)
+    if warnings is not None:
+        warnings.extend(f"{path}: {w}" for w in loaded.warnings)
+    check_bone_shape(loaded.mesh, bone, path)
+    with bone_errors(bone, path):
+        found = identify_bone(loaded.mesh)
+    ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
+    if not ok:
+        raise KneevizError(
+            f"this looks like a {found}, not a {bone}: give the {bone} file here", path
+        )
+    return loaded.mesh
+
+
 def anatomy_from_files(
     femur: str | Path,
     patella: str | Path,
@@ -315,15 +385,10 @@ def anatomy_from_files(
     meshes: list[SurfaceMesh] = []
     fits: dict[str, AtlasFit] = {}
     for path, bone in zip(paths, wanted, strict=False):
-        loaded = load_mesh(path, max_triangles=PATIENT_MAX_TRIANGLES)
-        if warnings is not None:
-            warnings.extend(f"{path}: {w}" for w in loaded.warnings)
-        fit = identify_or_complete(loaded.mesh, bone, path)
+        mesh, fit = load_bone_or_partial(path, bone, warnings)
         if fit is not None:
             fits[bone] = fit
-            if warnings is not None:
-                warnings.append(f"{path}: {completion_sentence(fit)}")
-        meshes.append(loaded.mesh)
+        meshes.append(mesh)
     cartilage: dict[str, tuple[SurfaceMesh, str]] = {}
     for bone, cpath in (("femur", femur_cartilage), ("patella", patella_cartilage)):
         if cpath is not None:
@@ -331,7 +396,7 @@ def anatomy_from_files(
             if warnings is not None:
                 warnings.extend(f"{cpath}: {w}" for w in loaded.warnings)
             cartilage[bone] = (loaded.mesh, str(cpath))
-    anatomy = anatomy_from_meshes(
+    anatomy = anatomy_from_meshes(  # the landmarks, then: are they one knee? (assembly.py)
         meshes[0],
         meshes[1],
         meshes[2],
@@ -350,6 +415,24 @@ def anatomy_from_files(
             "same side and + in every measure as for any knee"
         )
     return anatomy
+
+
+def load_bone_or_partial(path: str | Path, bone: str, warnings: list[str] | None = None
+                         ) -> tuple[SurfaceMesh, AtlasFit | None]:
+    """load_bone, except that a femur or tibia too short to be whole (a knee MRI's) is fitted
+    with the atlas: (mesh, fit) with the fit None for a whole bone. What completing assumed is
+    appended to `warnings`."""
+    from kneeviz.anatomy.geometry_checks import check_bone_shape
+    from kneeviz.anatomy.mesh_io import load_mesh
+
+    loaded = load_mesh(path, max_triangles=PATIENT_MAX_TRIANGLES)
+    if warnings is not None:
+        warnings.extend(f"{path}: {w}" for w in loaded.warnings)
+    check_bone_shape(loaded.mesh, bone, path)
+    fit = identify_or_complete(loaded.mesh, bone, path)
+    if fit is not None and warnings is not None:
+        warnings.append(f"{path}: {completion_sentence(fit)}")
+    return loaded.mesh, fit
 
 
 def completion_sentence(fit: AtlasFit) -> str:

@@ -437,6 +437,16 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "") -> AtlasFit:
     return AtlasFit(bone, T, scale, rms, coverage, atlas_scan, completion, composite, mirrored)
 
 
+def shifted(fit: AtlasFit, T_new_scan: FloatArray) -> AtlasFit:
+    """The same fit with the scan's coordinates moved by a rigid T_new_scan."""
+    from dataclasses import replace
+
+    return replace(fit, T_scan_atlas=T_new_scan @ fit.T_scan_atlas,
+                   atlas_scan=fit.atlas_scan.transformed(T_new_scan),
+                   completion=fit.completion.transformed(T_new_scan),
+                   composite=fit.composite.transformed(T_new_scan))
+
+
 def _submesh(mesh: SurfaceMesh, face_mask: np.ndarray) -> SurfaceMesh:
     faces = mesh.faces[face_mask]
     used = np.unique(faces)

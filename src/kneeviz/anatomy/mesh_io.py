@@ -21,8 +21,8 @@ from numpy.typing import NDArray
 from kneeviz.anatomy import io_repair as rep
 from kneeviz.anatomy.io_repair import FloatArray, IntArray
 from kneeviz.anatomy.mesh import SurfaceMesh
-from kneeviz.errors import MeshError
-from kneeviz.file_paths import read_problem
+from kneeviz.errors import KneevizError, MeshError
+from kneeviz.safe_read import os_problem, read_bounded, regular_file_stat
 
 MAX_FILE_BYTES = 2 * 1024**3
 """Files larger than this are refused before reading (2 GiB: about 40 million STL triangles)."""
@@ -146,19 +146,11 @@ def load_mesh(
 def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
     ext = p.suffix.lower()
     try:
-        st = p.stat()
-    except OSError as exc:
-        # A file where a folder should be (femur.stl/extra.stl) or a missing folder: name it.
-        where = read_problem(p)
-        if where is not None:
-            raise MeshError(where, name) from None
-        if isinstance(exc, FileNotFoundError):
-            raise MeshError("no such file; check the path and its spelling", name) from None
-        raise MeshError(f"cannot be read ({exc.strerror}); check the path", name) from None
-    if p.is_dir():
-        raise MeshError("is a folder, not a mesh file; give the path of an .stl file", name)
-    if not p.is_file():
-        raise MeshError("is not a regular file; give the path of a mesh file", name)
+        st = regular_file_stat(p, "mesh file")  # a FIFO or device is refused before opening
+    except MeshError:
+        raise
+    except KneevizError as exc:
+        raise MeshError(exc.problem, exc.path) from None
     if st.st_size == 0:
         raise MeshError("is empty (0 bytes); export the mesh again", name)
     if st.st_size > max_file_bytes:
@@ -174,15 +166,16 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
             + ", ".join(SUPPORTED),
             name,
         )
+    binary_stl = ext == ".stl" and _refuse_huge_binary_stl(p, st.st_size, name)
+    if ext in _FACE_LINE and not binary_stl and st.st_size > _COUNT_FIRST_BYTES:
+        _refuse_huge(_count_in_file(p, _FACE_LINE[ext], name), name, MAX_TEXT_TRIANGLES)
     try:
-        with open(p, "rb") as fh:
-            data = fh.read()
-    except PermissionError:
-        raise MeshError(
-            "cannot be read: permission denied; check the file's permissions", name
-        ) from None
-    except OSError as exc:
-        raise MeshError(f"cannot be read ({exc.strerror or exc})", name) from None
+        data = read_bounded(p, max_file_bytes, "mesh file")
+    except KneevizError as exc:
+        raise MeshError(exc.problem, exc.path) from None
+    declared = _declared_triangles(data, ext)
+    text = ext in _FACE_LINE and not (ext == ".stl" and b"\0" in data[:1024])
+    _refuse_huge(declared, name, MAX_TEXT_TRIANGLES if text else MAX_READ_TRIANGLES)
     what = _sniff_not_mesh(data[:256], len(data))
     if what is not None:
         raise MeshError(
@@ -239,6 +232,80 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
             name,
         )
     return raw
+
+
+MAX_READ_TRIANGLES = 2_500_000
+"""Triangles read at most: reading, repairing and reducing 2.1 million takes about 27 s and
+1.2 GB on two loaded cores, so more would break the 30 s / 2 GB floor. A bone needs about
+100 thousand (build.PATIENT_MAX_TRIANGLES); a finer export is refused up front with its count."""
+
+
+MAX_TEXT_TRIANGLES = 500_000
+"""Text formats (ASCII STL, OBJ) cost far more per triangle to parse than binary STL: at most
+this many (about 75 MB of ASCII STL). Measured on two cores at load average 9-10: a 0.9-million
+facet ASCII STL took 92 s and 0.9 GB, breaking the 30 s floor."""
+_COUNT_FIRST_BYTES = 64 * 1024**2
+"""Text files larger than this have their faces counted in a streaming pass before being read."""
+
+
+def _count_in_file(p: Path, token: bytes, name: str) -> int:
+    """How often `token` occurs in the file, read in 16 MB pieces (bounded memory)."""
+    count, carry = 0, b""
+    try:
+        with open(p, "rb") as fh:  # a regular file (checked): opening cannot block
+            while chunk := fh.read(1 << 24):
+                block = carry + chunk
+                count += block.count(token)
+                carry = block[-(len(token) - 1):]  # a token split between two pieces
+    except OSError as exc:
+        raise MeshError(os_problem(exc, p, "mesh file"), name) from None
+    return count
+
+
+def _refuse_huge(n_triangles: int | None, name: str, limit: int = 0) -> None:
+    limit = limit or MAX_READ_TRIANGLES
+    if n_triangles is not None and n_triangles > limit:
+        raise MeshError(
+            f"holds {n_triangles:,} triangles, more than kneeviz reads "
+            f"({limit:,}; a bone needs about 100,000): decimate it first (e.g. "
+            "MeshLab's Quadric Edge Collapse Decimation to 200,000 faces) and export again",
+            name,
+        )
+
+
+def _refuse_huge_binary_stl(p: Path, size: int, name: str) -> bool:
+    """A binary STL's triangle count is in its header: refuse a huge one before reading it.
+    True when the file is a binary STL by its size."""
+    if size < 84:
+        return False
+    try:
+        with open(p, "rb") as fh:  # a regular file (checked): opening cannot block
+            head = fh.read(84)
+    except OSError as exc:
+        raise MeshError(os_problem(exc, p, "mesh file"), name) from None
+    n = int.from_bytes(head[80:84], "little")
+    if size == 84 + 50 * n:  # binary (even when the header starts with "solid")
+        _refuse_huge(n, name)
+        return True
+    return False
+
+
+_FACE_LINE = {".obj": rb"\nf ", ".stl": rb"endfacet"}
+
+
+def _declared_triangles(data: bytes, ext: str) -> int | None:
+    """The triangle count a file states or plainly holds (headers, face lines), None when that
+    would need a parse. At least 1 per polygon: a quad is 2 triangles, counted as 1 here."""
+    if ext == ".obj" or (ext == ".stl" and b"\0" not in data[:1024]):
+        return data.count(_FACE_LINE[ext])
+    head = data[:4096]
+    if ext == ".ply":
+        m = re.search(rb"element\s+face\s+(\d{1,12})", head)
+        return int(m.group(1)) if m else None
+    if ext == ".off":
+        m = re.match(rb"\s*[CN]?OFF\s+(?:#[^\n]*\n\s*)*\d+\s+(\d{1,12})", head)
+        return int(m.group(1)) if m else None
+    return None
 
 
 def _content_format(data: bytes) -> str | None:

@@ -273,6 +273,13 @@ def start_video_export(window: Any, path: str | Path, *, size: tuple[int, int] =
         window.show_error("The kneecap is still being solved for this scenario: export the video "
                           "when the solve has finished.")
         return None
+    from kneeviz.result_check import result_problem
+
+    traj = getattr(view, "trajectory", None)
+    problem = result_problem(traj) if traj is not None else None
+    if problem is not None:  # a run that did not converge is not a video either
+        window.show_error(f"{path}: not written: {problem}")
+        return None
     options = RenderOptions(view=current_camera(window), heatmap=current_heatmap(window),
                             size=size, title=session.scenario.preset)
     export = VideoExport(path, session.anatomy, view, options, session.scenario.frame_rate_hz,
@@ -324,6 +331,9 @@ def start_data_export(window: Any, path: str | Path, *, show_progress: bool = Tr
             traj = simulate(anatomy, scenario, on_frame=on_frame)
         if cancelled():
             raise CancelledError
+        from kneeviz.result_check import check_result
+
+        check_result(traj, str(path))  # a run that did not converge is not a file
         return str(write_trajectory(path, traj))
 
     job = Job(work)
@@ -373,7 +383,11 @@ def export_screenshot(window: Any, path: str | Path,
 
 # -- menu ---------------------------------------------------------------------------------------
 def _save_name(window: Any, title: str, default: str, filt: str) -> str:
-    path, _ = QFileDialog.getSaveFileName(window, title, default, filt)
+    folder = getattr(window, "export_dir", "")  # the last export folder (app/settings.py)
+    path, _ = QFileDialog.getSaveFileName(window, title, str(Path(folder) / default)
+                                          if folder else default, filt)
+    if path:
+        window.export_dir = str(Path(path).parent)
     return path
 
 
@@ -392,8 +406,10 @@ def install_export_actions(window: Any, menu: QMenu, before: QAction | None = No
         return str(window.session.scenario.preset)
 
     def open_dialog() -> None:
-        path, _ = QFileDialog.getOpenFileName(window, "Open scenario", "", SCENARIO_FILTER)
+        path, _ = QFileDialog.getOpenFileName(window, "Open scenario",
+                                              getattr(window, "open_dir", ""), SCENARIO_FILTER)
         if path:
+            window.open_dir = str(Path(path).parent)
             open_scenario(window, path)
 
     def save_dialog() -> None:

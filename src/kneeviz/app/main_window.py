@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer
+from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QFileDialog,
@@ -76,6 +76,9 @@ def load_knee_mri(femur: str, patella: str, tibia: str, extra: dict[str, str],
 
 
 class MainWindow(QMainWindow):
+    knee_opened = pyqtSignal(tuple)
+    """(femur, patella, tibia) paths of a knee opened from files (File > Recent knees)."""
+
     def __init__(
         self,
         anatomy: Anatomy,
@@ -96,6 +99,9 @@ class MainWindow(QMainWindow):
         self.session = Session(anatomy, scenario or Scenario(), solver)
         self.playback = Playback(self.session, self)
         self._closed = False
+        self.open_dir = ""  # last folders used (kept across runs by app/settings.py)
+        self.export_dir = ""
+        self._loading_paths: tuple[str, str, str] = ("", "", "")
 
         # 3D view: multisampling off unless asked (3x slower under software rendering).
         self.plotter = QtInteractor(self, multi_samples=MULTISAMPLES if multisampling else 0,
@@ -350,8 +356,9 @@ class MainWindow(QMainWindow):
 
     # -- files --------------------------------------------------------------------------------
     def open_knee_dialog(self) -> None:
-        dialog = OpenKneeDialog(self)
+        dialog = OpenKneeDialog(self, start_dir=self.open_dir)
         if dialog.exec():
+            self.open_dir = dialog.start_dir
             self.open_knee_files(*dialog.paths(), extra=dialog.knee_mri())
 
     def open_knee_files(self, femur: str, patella: str, tibia: str,
@@ -371,6 +378,7 @@ class MainWindow(QMainWindow):
                                          "more: it is completed from the atlas)...")
             mri_warnings: list[str] = []
             self._load_warnings = mri_warnings
+            self._loading_paths = ("", "", "")  # File > Recent knees holds bone files only
             mri_job = Job(lambda _p, _c: load_knee_mri(femur, patella, tibia, extra,
                                                        mri_warnings),
                           "the knee could not be loaded")
@@ -387,6 +395,7 @@ class MainWindow(QMainWindow):
                                      f"{Path(tibia).name}...")
         warnings: list[str] = []
         self._load_warnings = warnings
+        self._loading_paths = (femur, patella, tibia)
         job = Job(lambda _p, _c: load_anatomy_from_files(femur, patella, tibia, warnings),
                   "the knee could not be loaded")
         job.signals.done.connect(self._on_knee_loaded)
@@ -401,6 +410,8 @@ class MainWindow(QMainWindow):
         self.playback.pause()
         self.session.set_anatomy(anatomy)
         self.show_load_warnings(self._load_warnings)
+        if all(self._loading_paths):
+            self.knee_opened.emit(self._loading_paths)
 
     def show_load_warnings(self, warnings: Sequence[str], status_ms: int = 0) -> None:
         """Repaired or rescaled knee files: a note in the status bar (hover for every warning),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
     from kneeviz.app.main_window import MainWindow
+    from kneeviz.app.settings import Settings
     from kneeviz.scenario import Scenario
     from kneeviz.scenario_file import ScenarioFile
 
@@ -32,15 +33,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="open a saved .kneeviz.json scenario (its knee, parameters, view)")
     parser.add_argument("--multisampling", action="store_true",
                         help="smooth edges (about 3x slower under software rendering)")
+    parser.add_argument("--reset-settings", action="store_true",
+                        help="forget the saved window layout, folders and recent knees first")
 
 
 def run(args: argparse.Namespace) -> int:
     start = load_start(args)  # before Qt: a bad file is one line on the terminal
     from PyQt6.QtWidgets import QApplication
 
+    from kneeviz import __version__
+    from kneeviz.app.settings import Settings, app_icon, reset_settings
+
+    if args.reset_settings:
+        print(f"kneeviz: {reset_settings()}", file=sys.stderr)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
     app.setApplicationName("kneeviz")
-    window = open_window(start, multisampling=bool(args.multisampling))
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("kneeviz")  # the window matches kneeviz.desktop (its icon, its name)
+    app.setWindowIcon(app_icon())
+    settings = Settings()
+    for note in settings.notes:
+        print(f"kneeviz: note: {note}", file=sys.stderr)
+    window = open_window(start, multisampling=bool(args.multisampling) or settings.multisampling,
+                         settings=settings)
     window.show()
     return int(app.exec())
 
@@ -74,12 +90,18 @@ def load_start(args: argparse.Namespace) -> AppStart:
     return AppStart(anatomy, scenario, doc, tuple(warnings))
 
 
-def open_window(start: AppStart, *, multisampling: bool = False) -> MainWindow:
-    """The main window on `start`'s knee, with a scenario file's view settings applied and the
-    knee files' repairs shown. A QApplication must exist."""
+def open_window(start: AppStart, *, multisampling: bool = False,
+                settings: Settings | None = None) -> MainWindow:
+    """The main window on `start`'s knee, with the saved settings (app/settings.py) and a
+    scenario file's view settings applied and the knee files' repairs shown. A QApplication must
+    exist."""
     from kneeviz.app.main_window import MainWindow
 
     window = MainWindow(start.anatomy, start.scenario, multisampling=multisampling)
+    if settings is not None:
+        from kneeviz.app.settings import install_settings
+
+        install_settings(window, settings)
     if start.doc is not None:
         from kneeviz.app.export_actions import apply_scenario_file
 

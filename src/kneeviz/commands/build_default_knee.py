@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kneeviz.anatomy.build import assets_dir
+from kneeviz.errors import KneevizError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=None, help="folder (default: assets/meshes)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder (default: assets/meshes of a source checkout)")
     parser.add_argument(
         "--sulcus-angle",
         type=float,
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     if args.sulcus_angle is not None:
         options = DefaultKneeOptions(sulcus_angle_deg=args.sulcus_angle)
     options.validate()
-    out = args.out or assets_dir()
+    out = args.out or _checkout_out()
     knee = build_default_knee(options)
     save_built_knee(knee, out)
     for name, mesh in knee.meshes.items():
@@ -36,3 +37,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"sulcus angle: {fl['sulcus_angle_deg']:.1f} deg")
     print(f"groove depth: {fl['groove_depth_mm']:.1f} mm")
     return 0
+
+
+def _checkout_out() -> Path:
+    """assets/meshes of the checkout; an installed kneeviz never writes into its own package."""
+    from kneeviz.resources import checkout_knee_dir
+
+    out = checkout_knee_dir()
+    if out is None:
+        raise KneevizError(
+            "not run from a source checkout: give the folder to write the knee to with --out"
+        )
+    return out

@@ -53,8 +53,14 @@ def check_file(path: str, max_triangles: int) -> tuple[list[tuple[str, str]], Me
         ("size", describe_size(loaded)),
     ]
     facts += [("warning", w) for w in loaded.warnings]
+    from kneeviz.anatomy.geometry_checks import bone_errors, shape_problem
+
+    problem = shape_problem(loaded.mesh)  # not a bone surface at all: say what is wrong first
+    if problem is not None:
+        return facts, MeshError(f"this mesh {problem}", path)
     try:
-        analysis = analyse_bone(loaded.mesh)
+        with bone_errors("bone", path):
+            analysis = analyse_bone(loaded.mesh)
     except KneevizError as exc:
         from kneeviz.anatomy.completion import analyse_partial
 

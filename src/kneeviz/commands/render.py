@@ -20,6 +20,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kneeviz.atomic import preflight
 from kneeviz.commands.options import (
     add_knee_options,
     add_squat_options,
@@ -27,7 +28,6 @@ from kneeviz.commands.options import (
     scenario_from_options,
 )
 from kneeviz.errors import KneevizError
-from kneeviz.file_paths import folder_problem
 
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
@@ -161,9 +161,7 @@ def run(args: argparse.Namespace) -> int:
             f"--out must end in {', '.join(OUTPUT_SUFFIXES)}, not {suffix or '(no extension)'}",
             out,
         )
-    problem = folder_problem(out.parent)
-    if problem is not None:
-        raise KneevizError(problem, out)
+    preflight(out, what="write the picture")  # a read-only folder or too long a name: say so now
     if args.flexion is not None and suffix != ".png":
         raise KneevizError("--flexion picks one frame for a .png; a video shows the whole squat")
     if args.flexion is not None and not 0.0 <= args.flexion <= 140.0:
@@ -207,6 +205,9 @@ def run(args: argparse.Namespace) -> int:
     traj = simulate_with_progress(anatomy, scenario, descent=suffix == ".png",
                                   until_s=until_s)
     t_sim = time.perf_counter() - t0
+    from kneeviz.result_check import check_result
+
+    check_result(traj, str(out))  # no picture of a run that is not a result
     source = TrajectoryFrames(traj)
     options = RenderOptions(view=view, heatmap=heatmap, size=size, title=title,
                             full_detail=bool(args.full_detail))

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
+from kneeviz.atomic import preflight
 from kneeviz.commands.options import (
     add_knee_options,
     add_squat_options,
     load_knee_from_options,
     scenario_from_options,
 )
-from kneeviz.errors import KneevizError
-from kneeviz.file_paths import folder_problem
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,14 +30,14 @@ def run(args: argparse.Namespace) -> int:
     from kneeviz.trajectory_file import check_suffix, write_trajectory
 
     out: Path = check_suffix(args.out)
-    problem = folder_problem(out.parent)
-    if problem is not None:
-        raise KneevizError(problem, out)
+    preflight(out, what="write the results")  # a read-only folder or too long a name: say so now
     scenario = scenario_from_options(args)
     anatomy = load_knee_from_options(args)
+    from kneeviz.result_check import check_result
     from kneeviz.simulation import simulate
 
     traj = simulate(anatomy, scenario)
+    check_result(traj, str(out))  # no file from a run that is not a result
     write_trajectory(out, traj)
     n_bad = int((~traj.converged).sum())
     n_off = int(np.count_nonzero(traj["dislocated"]))

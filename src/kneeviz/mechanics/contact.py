@@ -19,7 +19,7 @@ thickness under the point.
 from __future__ import annotations
 
 import hashlib
-import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,6 @@ from scipy.ndimage import map_coordinates
 from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
-from kneeviz.cache import cache_dir
 
 GRID_VERSION = "sdf-v9"
 MIN_LAYER_MM = 1.0
@@ -336,39 +335,58 @@ def grid_key(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: float) -> st
     return h.hexdigest()[:20]
 
 
+def _grid_check(
+    cartilage: SurfaceMesh, spacing_mm: float
+) -> Callable[[dict[str, NDArray[np.generic]]], str | None]:
+    """A cached grid must be the one this cartilage makes: the same spacing, a box around the
+    cartilage, both signs of distance and cartilage thickness of at least MIN_LAYER_MM (an
+    all-zero or another knee's grid fails; trusted, it tilted the kneecap by up to 80 deg)."""
+    lo = cartilage.vertices_mm.min(axis=0)
+    hi = cartilage.vertices_mm.max(axis=0)
+
+    def check(z: dict[str, NDArray[np.generic]]) -> str | None:
+        origin = np.asarray(z["origin_mm"], dtype=float)
+        values = np.asarray(z["values"])
+        if abs(float(z["spacing_mm"]) - spacing_mm) > 1e-9:
+            return "another grid spacing"
+        far = origin + spacing_mm * (np.array(values.shape[:3]) - 1)
+        if not (np.all(origin <= lo + 1e-3) and np.all(far >= hi - 1e-3)):
+            return "its box does not hold this cartilage"
+        sd, thick = values[..., 0], values[..., 4]
+        if not np.isfinite(values).all() or sd.min() >= 0.0 or sd.max() <= 0.0:
+            return "its distances are not a surface's"
+        if thick.min() < MIN_LAYER_MM * 0.999:
+            return "its cartilage thickness is below the floor"
+        return None
+
+    return check
+
+
 def load_or_build_grid(
     cartilage: SurfaceMesh,
     bone: SurfaceMesh,
     spacing_mm: float = 1.0,
     directory: Path | None = None,
 ) -> DistanceGrid:
-    """The distance grid for this cartilage, from the disk cache when present (built otherwise)."""
-    d = directory if directory is not None else cache_dir()
-    path = d / f"femoral-sdf-{grid_key(cartilage, bone, spacing_mm)}.npz"
-    if path.is_file():
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                return DistanceGrid(
-                    np.asarray(z["origin_mm"], dtype=float),
-                    float(z["spacing_mm"]),
-                    np.asarray(z["values"], dtype=float),
-                )
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache file is rebuilt below
+    """The distance grid for this cartilage, from the disk cache when an entry there verifies
+    (kneeviz.cache), built (and cached) otherwise. `directory` overrides the cache folder."""
+    from kneeviz import cache
+
+    key = grid_key(cartilage, bone, spacing_mm)
+    name = f"femoral-sdf-{key}.npz"
+    source = cache.source_digest(GRID_VERSION, key)
+    shapes: dict[str, tuple[int | None, ...]] = {
+        "origin_mm": (3,), "spacing_mm": (), "values": (None, None, None, 5)}
+    z = cache.load_entry(name, source, shapes, _grid_check(cartilage, spacing_mm), directory)
+    if z is not None:
+        return DistanceGrid(np.asarray(z["origin_mm"], dtype=float), float(z["spacing_mm"]),
+                            np.asarray(z["values"], dtype=float))
     grid = build_distance_grid(cartilage, bone, spacing_mm)
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(
-            tmp,
-            allow_pickle=False,
-            origin_mm=grid.origin_mm,
-            spacing_mm=np.array(grid.spacing_mm),
-            values=grid.values.astype(np.float32),
-        )
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs a rebuild next time
+    cache.save_entry(name, source, {
+        "origin_mm": grid.origin_mm,
+        "spacing_mm": np.array(grid.spacing_mm),
+        "values": grid.values.astype(np.float32),
+    }, directory)
     return grid
 
 

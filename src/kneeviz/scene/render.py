@@ -14,10 +14,10 @@ or crashed export never leaves half a video under the requested name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +28,9 @@ import numpy as np
 from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.atomic import atomic_write_with, discard, new_temp, preflight, publish, stopping
 from kneeviz.errors import KneevizError
-from kneeviz.file_paths import folder_problem
+from kneeviz.safe_read import shown
 from kneeviz.scenario import HIP_PARAMETERS, PARAMETERS
 
 VIEWS = ("front", "side", "skyline", "closeup", "whole-leg", "split")
@@ -442,34 +443,50 @@ class VideoWriter:
                                self.path)
         if not 1.0 <= self.fps <= 240.0:
             raise KneevizError(f"frame rate {fps:g} is outside 1..240 frames per second")
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        problem = folder_problem(folder)
-        if problem is not None:
-            raise KneevizError(problem, self.path)
-        try:
-            fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=suffix, dir=folder)
-        except OSError as exc:
-            raise KneevizError(f"cannot write here: {exc.strerror or exc}", self.path) from None
-        os.close(fd)
-        self.tmp = Path(name)
+        preflight(self.path, what="write the video")
+        # registered with kneeviz.atomic: removed on SIGINT/SIGTERM, swept after a SIGKILL
+        self.tmp = new_temp(self.path, what="write the video")
         self._gif_frames: list[Any] = []
         self._writer: Any = None
         self.n_written = 0
         if suffix == ".mp4":
             import imageio.v2 as iio
 
-            self._writer = iio.get_writer(
+            self._writer = self._guard(lambda: iio.get_writer(
                 str(self.tmp), format="FFMPEG", mode="I", fps=self.fps, codec="libx264",
                 quality=8, pixelformat="yuv420p", macro_block_size=MACRO_BLOCK,
-                ffmpeg_log_level="error",
+                ffmpeg_log_level="quiet",  # its failures are reported as one line
                 # x264's "veryfast" preset: about a third of the default's CPU for a slightly
                 # larger file; the encoder shares the cores with the software renderer
                 output_params=["-preset", "veryfast"],
-            )
+            ))
+
+    def _guard(self, step: Callable[[], Any]) -> Any:
+        """Run an encoder step; its failures (a full disk: OSError, or the encoder's broken pipe
+        reported as several lines) become one line naming the video, the temp file removed."""
+        try:
+            return step()
+        except KneevizError:
+            self.abort()
+            raise
+        except (OSError, RuntimeError, ValueError) as exc:
+            self.abort()
+            if stopping():  # Ctrl-C or SIGTERM broke the encoder: an interruption
+                raise KeyboardInterrupt from None
+            why = getattr(exc, "strerror", None) or _first_line(exc)
+            if "No space left" in str(exc) or _disk_full(self.path):
+                why = "No space left on device"  # the encoder only sees its pipe break
+            elif "Broken pipe" in str(exc) or isinstance(exc, BrokenPipeError):
+                why = f"the video encoder (ffmpeg) stopped ({why})"
+            raise KneevizError(f"could not write the video: {why}", shown(self.path)) from None
 
     def append(self, frame: np.ndarray) -> None:
+        if stopping():  # a Ctrl-C that a C library (VTK, the encoder) swallowed
+            self.abort()
+            raise KeyboardInterrupt
         if self._writer is not None:
-            self._writer.append_data(frame)
+            writer = self._writer
+            self._guard(lambda: writer.append_data(frame))
         else:
             from PIL import Image
 
@@ -480,25 +497,40 @@ class VideoWriter:
         self.n_written += 1
 
     def commit(self) -> Path:
-        try:
+        def finish() -> None:
             if self._writer is not None:
-                self._writer.close()
-                self._writer = None
+                writer, self._writer = self._writer, None
+                writer.close()
             elif self._gif_frames:
                 first, *rest = self._gif_frames
                 first.save(self.tmp, format="GIF", save_all=True, append_images=rest,
                            duration=max(20, round(1000.0 / self.fps)), loop=0, disposal=1)
                 self._gif_frames = []
-            _publishable(self.tmp)
-            os.replace(self.tmp, self.path)
-        except OSError as exc:
-            self.abort()
-            raise KneevizError(f"could not write the video: {exc.strerror or exc}",
-                               self.path) from None
+
+        try:
+            self._guard(finish)
+            self._guard(self._check_complete)
         except BaseException:
             self.abort()
             raise
-        return self.path
+        return publish(self.tmp, self.path, what="write the video")
+
+    def _check_complete(self) -> None:
+        """The encoder can exit without an error on a full disk, leaving a file without its
+        index (MP4 'moov') or trailer (GIF ';'): such a file is never published."""
+        size = self.tmp.stat().st_size
+        with open(self.tmp, "rb") as fh:
+            head = fh.read(1 << 16)
+            fh.seek(max(0, size - (4 << 20)))
+            tail = fh.read()
+        if self.path.suffix.lower() == ".mp4":
+            complete = b"ftyp" in head[:64] and (b"moov" in tail or b"moov" in head)
+        else:
+            complete = head.startswith(b"GIF8") and tail.endswith(b";")
+        if not complete:
+            raise OSError(errno.ENOSPC if _disk_full(self.path) else errno.EIO,
+                          "No space left on device" if _disk_full(self.path) else
+                          "the encoder did not finish the file")
 
     def abort(self) -> None:
         if self._writer is not None:
@@ -506,8 +538,7 @@ class VideoWriter:
                 self._writer.close()
             self._writer = None
         self._gif_frames = []
-        with contextlib.suppress(OSError):
-            self.tmp.unlink()
+        discard(self.tmp)
 
     def __enter__(self) -> VideoWriter:
         return self
@@ -517,38 +548,29 @@ class VideoWriter:
             self.abort()
 
 
-def _publishable(tmp: str | Path) -> None:
-    """Give a temp file (created 0600 by mkstemp) the permissions a new file normally gets."""
-    umask = os.umask(0)
-    os.umask(umask)
-    with contextlib.suppress(OSError):
-        os.chmod(tmp, 0o666 & ~umask)
+def _disk_full(path: Path) -> bool:
+    """Whether the file system that `path` is on has (almost) no space left."""
+    try:
+        st = os.statvfs(path.parent if str(path.parent) else Path("."))
+    except (OSError, AttributeError):
+        return False
+    return st.f_bavail * st.f_frsize < 256 * 1024
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:160]
 
 
 def write_png(path: str | Path, image: np.ndarray) -> Path:
-    """Save an RGB image as PNG (temp file + rename, like the videos)."""
+    """Save an RGB image as PNG atomically (kneeviz.atomic: temp file, fsync, rename)."""
     from PIL import Image
 
-    p = Path(path)
-    folder = p.parent if str(p.parent) else Path(".")
-    problem = folder_problem(folder)
-    if problem is not None:
-        raise KneevizError(problem, p)
-    fd, name = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=".png", dir=folder)
-    os.close(fd)
-    try:
-        Image.fromarray(np.ascontiguousarray(image)).save(name, format="PNG")
-        _publishable(name)
-        os.replace(name, p)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise KneevizError(f"could not write the image: {exc.strerror or exc}", p) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
-    return p
+    def save(tmp: Path) -> None:
+        Image.fromarray(np.ascontiguousarray(image)).save(tmp, format="PNG")
+
+    atomic_write_with(path, save, what="write the image")
+    return Path(path)
 
 
 def iter_video(renderer: SquatRenderer, writer: VideoWriter,

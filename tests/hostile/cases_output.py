@@ -1,0 +1,343 @@
+"""Hostile conditions for every writer: a full disk, a read-only file system, a name too long,
+a missing folder, a folder in the way, an interrupt mid-write, and SIGTERM / SIGINT / SIGKILL to
+a writing process. Each must refuse in one line (or stop cleanly), leave the old file as it was
+and leave no temporary file (or, after SIGKILL, one that the next write sweeps).
+
+The full disk and the read-only file system are real tmpfs mounts when this process may mount
+(root); otherwise they are simulated in-process (fsync raising ENOSPC, creating a file raising
+EROFS), which exercises the same code paths.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hostile_core import INTERRUPTED, REFUSED, RESULT, Case
+from kneeviz import atomic
+from kneeviz.atomic import TEMP_TAG
+
+OLD = b"the user's earlier file\n"
+
+
+@lru_cache(maxsize=1)
+def short_trajectory() -> Any:
+    from kneeviz.anatomy.build import load_default_anatomy
+    from kneeviz.scenario import Scenario
+    from kneeviz.simulation import simulate
+
+    return simulate(load_default_anatomy(), Scenario.from_preset("pfp", max_flexion_deg=30,
+                                                                 frame_rate_hz=5))
+
+
+def _scenario(path: Path) -> None:
+    from kneeviz.scenario import Scenario
+    from kneeviz.scenario_file import ScenarioFile, save_scenario_file
+
+    save_scenario_file(path, ScenarioFile(scenario=Scenario.from_preset("pfp")))
+
+
+def _data(path: Path) -> None:
+    """The one trajectory writer (`kneeviz simulate --out` and File > Export data)."""
+    from kneeviz.trajectory_file import write_trajectory
+
+    write_trajectory(path, short_trajectory())
+
+
+def _png(path: Path) -> None:
+    from kneeviz.scene.render import write_png
+
+    write_png(path, np.full((128, 160, 3), 120, dtype=np.uint8))
+
+
+def _video(path: Path) -> None:
+    from kneeviz.scene.render import VideoWriter
+
+    with VideoWriter(path, 10) as w:
+        for k in range(5):
+            w.append(np.full((128, 160, 3), 40 * k, dtype=np.uint8))
+        w.commit()
+
+
+WRITERS: dict[str, tuple[str, Callable[[Path], None]]] = {
+    "scenario": (".kneeviz.json", _scenario),
+    "data-json": (".json", _data),
+    "data-csv": (".csv", _data),
+    "data-npz": (".npz", _data),
+    "png": (".png", _png),
+    "gif": (".gif", _video),
+    "mp4": (".mp4", _video),
+}
+
+
+# -- real mounts when possible --------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def mounts() -> dict[str, Path] | None:
+    """A 4 MB tmpfs to fill and a read-only tmpfs, or None when this process cannot mount."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        return None
+    base = Path(tempfile.mkdtemp(prefix="kneeviz-hostile-"))
+    full, ro = base / "full", base / "ro"
+    full.mkdir()
+    ro.mkdir()
+    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(full)],
+                        capture_output=True).returncode == 0
+    ok = ok and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(ro)],
+                               capture_output=True).returncode == 0
+
+    def unmount() -> None:
+        for m in (full, ro):
+            subprocess.run(["umount", "-l", str(m)], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+    atexit.register(unmount)
+    return {"full": full, "ro": ro} if ok else None
+
+
+@contextlib.contextmanager
+def full_disk(folder: Path) -> Iterator[Path]:
+    """A folder on a file system with no space left (the old file written before filling it)."""
+    m = mounts()
+    if m is None:
+        with _patched(atomic.os, "fsync", _raise(errno.ENOSPC)):
+            yield folder
+        return
+    place = Path(tempfile.mkdtemp(dir=m["full"]))
+    (place / "old").write_bytes(OLD)
+    fd = os.open(place / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        for chunk in (1 << 16, 1 << 12, 1 << 8, 1):  # to the last byte
+            with contextlib.suppress(OSError):
+                while os.write(fd, b"\0" * chunk) == chunk:
+                    pass
+    finally:
+        os.close(fd)
+    try:
+        yield place
+    finally:
+        shutil.rmtree(place, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[Path]:
+    m = mounts()
+    if m is None:
+        (folder / "old").write_bytes(OLD)
+        with _patched(atomic.os, "open", _raise(errno.EROFS)):
+            yield folder
+        return
+    yield m["ro"]
+
+
+def _raise(code: int) -> Callable[..., Any]:
+    def fail(*_a: Any, **_k: Any) -> Any:
+        raise OSError(code, os.strerror(code))
+    return fail
+
+
+@contextlib.contextmanager
+def _patched(obj: Any, name: str, value: Any) -> Iterator[None]:
+    old = getattr(obj, name)
+    setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        setattr(obj, name, old)
+
+
+def _temps(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if TEMP_TAG in p.name)
+
+
+def _check_untouched(folder: Path, target: Path, old: bytes | None) -> None:
+    assert not _temps(folder), f"temporary files left: {_temps(folder)}"
+    if old is not None:
+        assert target.read_bytes() == old, "the old file was changed"
+
+
+def _verify_written(target: Path, kind: str) -> None:
+    data = target.read_bytes()
+    assert data and data != OLD, "nothing new was written"
+    if kind.endswith("npz"):
+        with np.load(target, allow_pickle=False) as z:
+            assert z["converged"].all()
+    elif target.suffix == ".png":
+        assert data.startswith(b"\x89PNG")
+    elif target.suffix == ".gif":
+        assert data.startswith(b"GIF8")
+    elif target.suffix == ".mp4":
+        assert b"ftyp" in data[:64]
+    elif target.suffix == ".json":
+        import json
+
+        json.loads(data)
+
+
+# -- the cases ------------------------------------------------------------------------------------
+def _case(kind: str, condition: str, run: Callable[[Path], str],
+          expect: tuple[str, ...] = (REFUSED,)) -> Case:
+    return Case("output", f"{kind}-{condition}", run, names=("out", "n" * 20, "missing", "file"),
+                expect=expect, timeout_s=60.0)
+
+
+def writer_cases() -> list[Case]:
+    out: list[Case] = []
+    for kind, (suffix, write) in WRITERS.items():
+        def ok(folder: Path, suffix: str = suffix, write=write, kind: str = kind) -> str:  # type: ignore[no-untyped-def]
+            target = folder / f"out{suffix}"
+            target.write_bytes(OLD)
+            write(target)
+            _verify_written(target, kind)
+            assert not _temps(folder), "temporary files left"
+            return RESULT
+
+        def full(folder: Path, suffix: str = suffix, write=write) -> str:  # type: ignore[no-untyped-def]
+            with full_disk(folder) as place:
+                target = place / f"out{suffix}"
+                os.replace(place / "old", target) if (place / "old").exists() else \
+                    target.write_bytes(OLD)
+                try:
+                    write(target)
+                finally:
+                    _check_untouched(place, target, OLD)
+            raise AssertionError("wrote onto a full disk")
+
+        def ro(folder: Path, suffix: str = suffix, write=write) -> str:  # type: ignore[no-untyped-def]
+            with read_only(folder) as place:
+                target = place / f"out{suffix}"
+                try:
+                    write(target)
+                finally:
+                    _check_untouched(place, target, OLD if target.exists() else None)
+            raise AssertionError("wrote onto a read-only file system")
+
+        def long_name(folder: Path, suffix: str = suffix, write=write) -> str:  # type: ignore[no-untyped-def]
+            target = folder / ("n" * 300 + suffix)
+            try:
+                write(target)
+            finally:
+                _check_untouched(folder, target, None)
+            raise AssertionError("wrote a 300-character name")
+
+        def missing(folder: Path, suffix: str = suffix, write=write) -> str:  # type: ignore[no-untyped-def]
+            write(folder / "missing" / f"out{suffix}")
+            raise AssertionError("wrote into a missing folder")
+
+        def folder_in_way(folder: Path, suffix: str = suffix, write=write) -> str:  # type: ignore[no-untyped-def]
+            target = folder / f"out{suffix}"
+            target.mkdir()
+            (target / "keep").write_bytes(OLD)
+            try:
+                write(target)
+            finally:
+                assert (target / "keep").read_bytes() == OLD, "the folder's content was lost"
+                _check_untouched(folder, target / "keep", OLD)
+            raise AssertionError("wrote over a folder")
+
+        def interrupted(folder: Path, suffix: str = suffix, write=write) -> str:  # type: ignore[no-untyped-def]
+            target = folder / f"out{suffix}"
+            target.write_bytes(OLD)
+
+            def ctrl_c(*_a: Any, **_k: Any) -> Any:
+                raise KeyboardInterrupt
+
+            try:
+                with _patched(atomic.os, "fsync", ctrl_c):
+                    write(target)
+            except KeyboardInterrupt:
+                _check_untouched(folder, target, OLD)
+                return INTERRUPTED
+            raise AssertionError("the interrupt was swallowed")
+
+        out += [
+            _case(kind, "ok", ok, (RESULT,)),
+            _case(kind, "full-disk", full),
+            _case(kind, "read-only", ro),
+            _case(kind, "long-name", long_name),
+            _case(kind, "missing-folder", missing),
+            _case(kind, "folder-in-the-way", folder_in_way),
+            _case(kind, "interrupted", interrupted, (INTERRUPTED,)),
+        ]
+    return out
+
+
+CHILD = """
+import sys, time
+from kneeviz.atomic import atomic_write_with
+def slow(tmp):
+    with open(tmp, "wb") as fh:
+        fh.write(b"partial")
+        fh.flush()
+        print("writing", flush=True)
+        time.sleep(60)
+atomic_write_with(sys.argv[1], slow)
+"""
+
+
+def _signal_case(sig: signal.Signals) -> Case:
+    def run(folder: Path) -> str:
+        target = folder / "out.json"
+        target.write_bytes(OLD)
+        child = subprocess.Popen([sys.executable, "-c", CHILD, str(target)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "writing"
+        assert _temps(folder), "no temporary file while writing"
+        child.send_signal(sig)
+        child.wait(timeout=20)
+        if sig == signal.SIGKILL:
+            assert _temps(folder), "SIGKILL cannot be caught: its temp file should be left"
+            assert target.read_bytes() == OLD
+            atomic.atomic_write_text(target, "new\n")  # the next write sweeps the stale one
+            assert not _temps(folder), f"stale temp not swept: {_temps(folder)}"
+            assert target.read_text() == "new\n"
+            return INTERRUPTED
+        assert "Traceback" not in child.stderr.read() or sig == signal.SIGINT
+        _check_untouched(folder, target, OLD)
+        return INTERRUPTED
+    return Case("output", f"signal-{sig.name}", run, expect=(INTERRUPTED,), timeout_s=40.0)
+
+
+def _render_signal_case(sig: signal.Signals) -> Case:
+    """A real `kneeviz render` MP4 told to stop while encoding: no temp file, exit 130/143."""
+    def run(folder: Path) -> str:
+        target = folder / "squat.mp4"
+        child = subprocess.Popen([sys.executable, "-m", "kneeviz", "render", "--size", "160x128",
+                                  "--out", str(target)], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 90
+        while not _temps(folder):
+            assert child.poll() is None, "render ended before it started writing"
+            assert time.monotonic() < deadline, "render never started writing"
+            time.sleep(0.2)
+        time.sleep(1.0)
+        child.send_signal(sig)
+        child.wait(timeout=30)
+        err = child.stderr.read() if child.stderr else ""
+        assert "Traceback" not in err, err[-400:]
+        assert child.returncode in (130, -sig, 128 + sig), f"exit {child.returncode}: {err[-300:]}"
+        assert not target.exists(), "a video was published"
+        _check_untouched(folder, target, None)
+        return INTERRUPTED
+    return Case("output", f"render-mp4-{sig.name}", run, expect=(INTERRUPTED,), timeout_s=120.0,
+                marks=("slow",))
+
+
+def cases() -> list[Case]:
+    return (writer_cases()
+            + [_signal_case(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL)]
+            + [_render_signal_case(s) for s in (signal.SIGINT, signal.SIGTERM)])

@@ -1,0 +1,186 @@
+"""Settings that persist (app/settings.py): the window's size and layout, the last folders,
+multisampling and File > Recent knees survive a restart; `--reset-settings` forgets them; a
+corrupt settings file or one from a newer kneeviz is ignored with a note, never a crash; a recent
+knee whose files are gone is dropped with a note."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gui_marks import GUI_MARKS
+
+pytestmark = GUI_MARKS
+
+from PyQt6.QtCore import QTimer  # noqa: E402
+from PyQt6.QtWidgets import QMessageBox  # noqa: E402
+
+from kneeviz.app.main_window import MainWindow  # noqa: E402
+from kneeviz.app.settings import SETTINGS_VERSION, Settings, reset_settings  # noqa: E402
+from kneeviz.cli import main  # noqa: E402
+
+WINDOW_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "config"
+    monkeypatch.setenv("KNEEVIZ_CONFIG_DIR", str(folder))
+    return folder / "settings.ini"
+
+
+def _knee(tmp_path: Path, name: str) -> tuple[str, str, str]:
+    files = []
+    for bone in ("femur", "patella", "tibia"):
+        p = tmp_path / f"{name}_{bone}.stl"
+        p.write_bytes(b"solid x\nendsolid x\n")
+        files.append(str(p.resolve()))
+    return files[0], files[1], files[2]
+
+
+def test_settings_round_trip(qapp, config: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = Settings()
+    assert (s.open_dir, s.export_dir, s.multisampling, s.recent_knees()) == ("", "", False, [])
+    a, b = _knee(tmp_path, "a"), _knee(tmp_path, "b")
+    s.open_dir, s.export_dir, s.multisampling = "/data/scans", "/data/out", True
+    s.add_recent_knee(*a)
+    s.add_recent_knee(*b)
+    s.add_recent_knee(*a)  # again: moves to the top, not listed twice
+    s.sync()
+    again = Settings()
+    assert again.notes == []
+    assert (again.open_dir, again.export_dir, again.multisampling) == ("/data/scans", "/data/out",
+                                                                       True)
+    assert again.recent_knees() == [a, b]
+    # a recent knee whose file is gone: dropped, with a note naming the file
+    Path(b[1]).unlink()
+    assert again.recent_knees() == [a]
+    assert len(again.notes) == 1 and b[1] in again.notes[0]
+    again.sync()
+    assert Settings().recent_knees() == [a]
+    assert "removed" in reset_settings()
+    assert not config.exists()
+    assert Settings().recent_knees() == []
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00garbage\x00\x80" * 50, b"",
+                                     b"[General]\nsomething=else\n"])
+def test_a_corrupt_settings_file_is_moved_aside_with_a_note(
+    qapp, config: Path, content: bytes  # type: ignore[no-untyped-def]
+) -> None:
+    config.parent.mkdir(parents=True)
+    config.write_bytes(content)
+    s = Settings()
+    assert len(s.notes) == 1 and "not a usable settings file" in s.notes[0]
+    assert s.open_dir == "" and s.recent_knees() == []
+    assert (config.parent / "settings.ini.bad").read_bytes() == content
+    s.open_dir = "/x"
+    s.sync()
+    assert Settings().open_dir == "/x"  # a fresh file replaced it
+
+
+def test_a_settings_file_from_a_newer_kneeviz_is_ignored_and_left_alone(
+    qapp, config: Path  # type: ignore[no-untyped-def]
+) -> None:
+    config.parent.mkdir(parents=True)
+    newer = (f"[General]\nsettings_version={SETTINGS_VERSION + 1}\n"
+             "[folders]\nopen=/from/the/future\n").encode()
+    config.write_bytes(newer)
+    s = Settings()
+    assert len(s.notes) == 1 and "newer kneeviz" in s.notes[0]
+    assert s.open_dir == ""
+    s.open_dir = "/now"
+    s.sync()
+    assert s.open_dir == "/now"  # kept for this run only
+    assert config.read_bytes() == newer
+
+
+def test_a_fifo_as_settings_file_does_not_hang(qapp, config: Path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    config.parent.mkdir(parents=True)
+    os.mkfifo(config)
+    s = Settings()
+    assert s.notes and "not a file" in s.notes[0]
+
+
+def _run_app(qapp, argv: list[str], monkeypatch, act) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Run `kneeviz ARGV` in-process until its window is up, call act(window), close it."""
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a, **k: None))
+    seen: dict[str, object] = {}
+
+    def look() -> None:
+        windows = [w for w in qapp.topLevelWidgets()
+                   if isinstance(w, MainWindow) and w.isVisible()]
+        if not windows:
+            QTimer.singleShot(50, look)
+            return
+        (w,) = windows
+        qapp.processEvents()
+        seen.update(act(w))
+        w.close()
+        qapp.quit()
+
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(qapp.quit)  # a safety net: never hang the suite
+    timer.start(WINDOW_TIMEOUT_MS)
+    QTimer.singleShot(0, look)
+    seen["rc"] = main(argv)
+    timer.stop()
+    return seen
+
+
+@pytest.mark.slow
+def test_the_window_remembers_across_restarts_and_reset_forgets(
+    qapp, config: Path, tmp_path: Path, monkeypatch, capsys  # type: ignore[no-untyped-def]
+) -> None:
+    knee = _knee(tmp_path, "patient")
+
+    def first(w: MainWindow) -> dict[str, object]:
+        recent0 = list(w.recent_menu.actions())
+        w.resize(1500, 1030)  # the panels make the minimum about 1274 x 1015
+        dock_before = w.clinical is not None and w.clinical.dock.isVisible()
+        if w.clinical is not None:
+            w.clinical.dock.hide()  # the dock layout: the clinical views closed
+        w.msaa_action.setChecked(True)
+        w.export_dir = str(tmp_path)
+        w.knee_opened.emit(knee)  # what a knee opened through File > Open knee reports
+        qapp.processEvents()
+        return {"icon": not w.windowIcon().isNull(), "dock_before": dock_before, "recent0": recent0,
+                "recent1": [a.text() for a in w.recent_menu.actions()]}
+
+    seen = _run_app(qapp, [], monkeypatch, first)
+    assert seen["rc"] == 0 and seen["icon"] and seen["dock_before"] is True
+    assert seen["recent0"] == []
+    assert seen["recent1"] == ["patient_femur.stl, patient_patella.stl, patient_tibia.stl"]
+
+    def second(w: MainWindow) -> dict[str, object]:
+        return {"size": (w.width(), w.height()), "msaa": w.msaa_action.isChecked(),
+                "dock": w.clinical is not None and w.clinical.dock.isVisible(),
+                "recent": [a.toolTip() for a in w.recent_menu.actions()],
+                "open_dir": w.open_dir, "export_dir": w.export_dir}
+
+    seen = _run_app(qapp, [], monkeypatch, second)
+    assert seen["size"] == (1500, 1030)
+    assert seen["dock"] is False
+    assert seen["msaa"] is True
+    assert seen["recent"] == ["\n".join(knee)]
+    assert seen["open_dir"] == str(tmp_path) and seen["export_dir"] == str(tmp_path)
+
+    Path(knee[2]).unlink()  # the patient's tibia was moved away
+
+    def third(w: MainWindow) -> dict[str, object]:
+        w.recent_menu.aboutToShow.emit()  # the user opens File > Recent knees
+        return {"recent": w.recent_menu.actions(), "status": w.status_bar.currentMessage()}
+
+    capsys.readouterr()
+    seen = _run_app(qapp, [], monkeypatch, third)
+    assert seen["recent"] == []
+    assert f"recent knee dropped: {knee[2]} no longer exists" in capsys.readouterr().err
+
+    seen = _run_app(qapp, ["--reset-settings"], monkeypatch, second)
+    assert seen["size"][0] == 1400 and seen["msaa"] is False  # the default width again
+    assert seen["dock"] is True
+    assert "settings reset" in capsys.readouterr().err
