@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kneeviz.anatomy.knee_spec import BONES, KneeSpec, check_sulcus_angle
+from kneeviz.anatomy.knee_spec import FILES, KneeSpec, check_sulcus_angle
 from kneeviz.atomic import atomic_write_text
 from kneeviz.errors import KneevizError
 from kneeviz.file_paths import read_problem
@@ -43,7 +43,9 @@ MAX_FILE_BYTES = 5_000_000
 CAMERAS = ("front", "side", "closeup", "whole-leg", "skyline", "split")
 """Camera presets a file may name (the app's presets plus the renderer's split view)."""
 
-BONE_FILES = BONES
+BONE_FILES = FILES
+"""Files a scenario's knee may name (KneeSpec.files): femur, patella and tibia meshes are
+required unless a label map ("labels", with "label_values") holds them."""
 
 _TOP_KEYS = ("format", "version", "name", "scenario", "knee", "view", "motion")
 _MOTION_KEYS = ("path", "sha256", "side", "stance")
@@ -67,6 +69,8 @@ class KneeRef:
 
     meshes: tuple[tuple[str, MeshRef], ...] = ()
     sulcus_angle_deg: float | None = None
+    label_values: tuple[tuple[str, int], ...] = ()
+    """For a label map: which label value is which tissue."""
 
     @property
     def is_default(self) -> bool:
@@ -79,11 +83,21 @@ class KneeRef:
     def spec(self) -> KneeSpec:
         """What the one knee loader (kneeviz.anatomy.loader) takes."""
         files = {bone: m.path for bone, m in self.meshes}
-        return KneeSpec(**files, sulcus_angle_deg=self.sulcus_angle_deg)
+        return KneeSpec(**files, sulcus_angle_deg=self.sulcus_angle_deg,
+                        label_values=self.label_values)
 
     @classmethod
     def default(cls, sulcus_angle_deg: float | None = None) -> KneeRef:
         return cls((), sulcus_angle_deg)
+
+    @classmethod
+    def from_spec(cls, spec: KneeSpec) -> KneeRef:
+        """Reference a patient's knee's files (hashed now) and label values."""
+        items = []
+        for role, p in spec.files().items():
+            path = Path(p).expanduser().resolve()
+            items.append((role, MeshRef(str(path), file_sha256(path))))
+        return cls(tuple(items), None, spec.label_values)
 
     @classmethod
     def from_files(
@@ -95,7 +109,7 @@ class KneeRef:
     ) -> KneeRef:
         """Reference the given files by absolute path, hashing their current contents."""
         items: list[tuple[str, MeshRef]] = []
-        for bone, p in zip(BONE_FILES, (femur, patella, tibia, pelvis), strict=True):
+        for bone, p in zip(BONE_FILES[:4], (femur, patella, tibia, pelvis), strict=True):
             if p is None:
                 continue
             path = expand_user(p, f"{bone} mesh").resolve()
@@ -165,8 +179,7 @@ def knee_ref_for(anatomy: Anatomy) -> KneeRef:
             f"the knee {anatomy.name!r} was loaded from {missing[0]}, which is no longer there: "
             "open the knee again from its files"
         )
-    return KneeRef.from_files(files["femur"], files["patella"], files["tibia"],
-                              files.get("pelvis"))
+    return KneeRef.from_spec(spec)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -178,6 +191,8 @@ def scenario_file_dict(doc: ScenarioFile) -> dict[str, Any]:
                 else {"sulcus_angle_deg": float(doc.knee.sulcus_angle_deg)})
     else:
         knee = {bone: {"path": m.path, "sha256": m.sha256} for bone, m in doc.knee.meshes}
+        if doc.knee.label_values:
+            knee["label_values"] = dict(doc.knee.label_values)
     v = doc.view
     from kneeviz.motion.from_recording import RecordedScenario, base_scenario
 
@@ -393,14 +408,26 @@ def _parse_knee(data: Any, p: Path, check_meshes: bool) -> KneeRef:
         raise KneevizError(
             f'"knee" must be "default" or an object of mesh files by bone, got {data!r}', p
         )
-    unknown = sorted(str(k) for k in data if k not in BONE_FILES)
+    unknown = sorted(str(k) for k in data if k not in (*BONE_FILES, "label_values"))
     if unknown:
         raise KneevizError(
             f"unknown bone(s) {', '.join(unknown)} in \"knee\": use {', '.join(BONE_FILES)}", p
         )
-    missing = [b for b in BONE_FILES[:3] if b not in data]
+    values: tuple[tuple[str, int], ...] = ()
+    if "labels" in data:
+        from kneeviz.anatomy.labelmap import LABEL_NAMES
+
+        raw = data.get("label_values")
+        if (not isinstance(raw, dict) or any(k not in LABEL_NAMES for k in raw)
+                or any(isinstance(v, bool) or not isinstance(v, int) for v in raw.values())):
+            raise KneevizError("knee.label_values must map tissue names ("
+                               + ", ".join(LABEL_NAMES) + f") to whole numbers, got {raw!r}", p)
+        values = tuple((str(k), int(v)) for k, v in raw.items())
+        missing = [b for b in BONE_FILES[:3] if b not in raw]
+    else:
+        missing = [b for b in BONE_FILES[:3] if b not in data]
     if missing:
-        raise KneevizError(f'"knee" lacks the {", ".join(missing)} mesh file(s)', p)
+        raise KneevizError(f'"knee" lacks the {", ".join(missing)} mesh file(s) or label(s)', p)
     items: list[tuple[str, MeshRef]] = []
     for bone in BONE_FILES:
         if bone not in data:
@@ -425,7 +452,7 @@ def _parse_knee(data: Any, p: Path, check_meshes: bool) -> KneeRef:
         if check_meshes:
             ref = _locate_mesh(bone, ref, p)
         items.append((bone, ref))
-    return KneeRef(tuple(items))
+    return KneeRef(tuple(items), None, values)
 
 
 def _parse_motion(data: Any, p: Path, scenario: Scenario, check_files: bool) -> Scenario:

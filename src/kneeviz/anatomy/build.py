@@ -17,8 +17,10 @@ import numpy as np
 
 from kneeviz import cache
 from kneeviz.anatomy.cartilage import femoral_cartilage, patellar_cartilage
+from kneeviz.anatomy.completion import AtlasFit, atlas_pelvis_for
 from kneeviz.anatomy.knee import (
     Anatomy,
+    Completion,
     FemurLandmarks,
     PatellaLandmarks,
     PelvisLandmarks,
@@ -26,8 +28,9 @@ from kneeviz.anatomy.knee import (
 )
 from kneeviz.anatomy.knee_spec import KneeSpec
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.anatomy.own_cartilage import check_on_bone
 from kneeviz.anatomy.trochlea import measure_trochlea
-from kneeviz.errors import KneevizError
+from kneeviz.errors import KneevizError, MeshError
 from kneeviz.transforms import invert
 
 
@@ -189,18 +192,26 @@ def anatomy_from_meshes(
     *,
     name: str = "imported knee",
     sources: tuple[str, ...] = (),
+    cartilage: dict[str, tuple[SurfaceMesh, str]] | None = None,
+    fits: dict[str, AtlasFit] | None = None,
 ) -> Anatomy:
     """An Anatomy from bone meshes in one shared scan frame (mm), e.g. a patient's segmentation.
 
     Landmarks and frames come from the geometry; a left knee is mirrored into the right-knee
-    convention; cartilage is grown on the articular surfaces."""
+    convention; cartilage is grown on the articular surfaces unless `cartilage` gives the
+    patient's own ({"femur" / "patella": (mesh in the scan frame, file)}). `fits` holds the atlas
+    fits of partial bones (kneeviz.anatomy.completion): their landmarks are found on the
+    completed bone, and a completed femur without a pelvis file gets the atlas pelvis."""
     from kneeviz.anatomy.assembly import BonePlaces, check_one_knee, common_offset_mm, is_far
+    from kneeviz.anatomy.completion import shifted
     from kneeviz.anatomy.geometry_checks import bone_errors
     from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
 
     def src(i: int) -> str | None:
         return sources[i] if len(sources) > i else None
 
+    fits = dict(fits or {})
+    cartilage = dict(cartilage or {})
     scans = [femur_scan, patella_scan, tibia_scan] + ([pelvis_scan] if pelvis_scan else [])
     if any(is_far(s.vertices_mm) for s in scans):
         # far from the origin (a world or scanner frame): one shift for all, before any step
@@ -209,11 +220,15 @@ def anatomy_from_meshes(
         femur_scan, patella_scan, tibia_scan = (s.transformed(shift) for s in scans[:3])
         if pelvis_scan is not None:
             pelvis_scan = pelvis_scan.transformed(shift)
+        cartilage = {b: (m.transformed(shift), f) for b, (m, f) in cartilage.items()}
+        fits = {b: shifted(fit, shift) for b, fit in fits.items()}
+    ffit, tfit = fits.get("femur"), fits.get("tibia")
     with bone_errors("femur", src(0)):
-        femur_fit = find_femur(femur_scan)
+        femur_fit = find_femur(ffit.composite if ffit is not None else femur_scan)
     side = femur_fit.side
     with bone_errors("tibia", src(2)):
-        tibia_fit = find_tibia(tibia_scan)
+        tibia_fit = (find_tibia(tfit.composite, one_piece=True) if tfit is not None
+                     else find_tibia(tibia_scan))
     if tibia_fit.side != side and tibia_fit.side in ("left", "right"):
         raise KneevizError(
             f"the femur is a {side} one but the tibia looks {tibia_fit.side}: "
@@ -251,9 +266,20 @@ def anatomy_from_meshes(
     )
     ridge = patella_fit.landmarks.ridge_line_mm
     ridge_z = float(np.median(ridge[:, 2])) if len(ridge) else 0.0
-    femur_cart = femoral_cartilage(femur, groove_z)
-    patella_cart = patellar_cartilage(patella, ridge_z)
+    T_patella_scan = invert(patella_fit.T_input_patella)
+    if "femur" in cartilage:
+        femur_cart = cartilage["femur"][0].transformed(T_femur_scan)
+        check_on_bone(femur_cart, femur, "femur", cartilage["femur"][1])
+    else:
+        femur_cart = femoral_cartilage(femur, groove_z)
+    if "patella" in cartilage:
+        patella_cart = cartilage["patella"][0].transformed(T_patella_scan)
+        check_on_bone(patella_cart, patella, "patella", cartilage["patella"][1])
+    else:
+        patella_cart = patellar_cartilage(patella, ridge_z)
 
+    if pelvis_scan is None and ffit is not None:
+        pelvis_scan = atlas_pelvis_for(ffit)  # the hip's surroundings, from the atlas
     if pelvis_scan is not None:
         with bone_errors("pelvis", src(3)):
             pelvis_fit = find_pelvis(pelvis_scan, side)
@@ -280,6 +306,31 @@ def anatomy_from_meshes(
         T_femur_pelvis_ref=T_femur_pelvis,
         sources=sources,
         T_femur_patella_scan=T_femur_scan @ patella_fit.T_input_patella,
+        completion=_completion(fits, T_femur_scan, invert(tibia_fit.T_input_tibia)),
+        cartilage_source="segmented" if cartilage else "grown",
+    )
+
+
+def _completion(fits: dict[str, AtlasFit], T_femur_scan: FloatArray,
+                T_tibia_scan: FloatArray) -> Completion | None:
+    """What was completed, in the bone frames (None for whole bones)."""
+    if not fits:
+        return None
+    ffit, tfit = fits.get("femur"), fits.get("tibia")
+    notes = []
+    if ffit is not None:
+        notes.append(f"femur: hip centre, mechanical axis and pelvis estimated from the LLP26 "
+                     f"atlas fitted to the partial femur (RMS {ffit.rms_mm:.1f} mm)")
+    if tfit is not None:
+        notes.append(f"tibia: ankle centre and mechanical axis estimated from the LLP26 atlas "
+                     f"fitted to the partial tibia (RMS {tfit.rms_mm:.1f} mm)")
+    return Completion(
+        femur=ffit.completion.transformed(T_femur_scan) if ffit is not None else None,
+        tibia=tfit.completion.transformed(T_tibia_scan) if tfit is not None else None,
+        femur_rms_mm=ffit.rms_mm if ffit is not None else None,
+        tibia_rms_mm=tfit.rms_mm if tfit is not None else None,
+        pelvis_estimated=ffit is not None,
+        notes=tuple(notes),
     )
 
 
@@ -316,15 +367,35 @@ def anatomy_from_files(
     tibia: str | Path,
     pelvis: str | Path | None = None,
     warnings: list[str] | None = None,
+    *,
+    femur_cartilage: str | Path | None = None,
+    patella_cartilage: str | Path | None = None,
 ) -> Anatomy:
-    """Load a patient's femur, patella and tibia files (and optionally the pelvis) into an Anatomy.
+    """Load a patient's femur, patella and tibia files (and optionally the pelvis and the
+    segmented cartilage) into an Anatomy.
 
-    Every problem (unreadable file, wrong bone, mixed sides) is a KneevizError naming the file.
-    What the loader repaired or assumed (units, holes, reduction) is appended to `warnings` as
-    "FILE: sentence", for the caller to show."""
+    Every problem (unreadable file, wrong bone, mixed sides, cartilage off its bone) is a
+    KneevizError naming the file. A knee MRI's partial femur or tibia is completed from the atlas
+    (kneeviz.anatomy.completion). What the loader repaired, assumed or completed is appended to
+    `warnings` as "FILE: sentence", for the caller to show."""
+    from kneeviz.anatomy.mesh_io import load_mesh
+
     paths = [Path(femur), Path(patella), Path(tibia)] + ([Path(pelvis)] if pelvis else [])
     wanted = ["femur", "patella", "tibia", "pelvis"]
-    meshes = [load_bone(path, bone, warnings) for path, bone in zip(paths, wanted, strict=False)]
+    meshes: list[SurfaceMesh] = []
+    fits: dict[str, AtlasFit] = {}
+    for path, bone in zip(paths, wanted, strict=False):
+        mesh, fit = load_bone_or_partial(path, bone, warnings)
+        if fit is not None:
+            fits[bone] = fit
+        meshes.append(mesh)
+    cartilage: dict[str, tuple[SurfaceMesh, str]] = {}
+    for bone, cpath in (("femur", femur_cartilage), ("patella", patella_cartilage)):
+        if cpath is not None:
+            loaded = load_mesh(cpath, max_triangles=PATIENT_MAX_TRIANGLES)
+            if warnings is not None:
+                warnings.extend(f"{cpath}: {w}" for w in loaded.warnings)
+            cartilage[bone] = (loaded.mesh, str(cpath))
     anatomy = anatomy_from_meshes(  # the landmarks, then: are they one knee? (assembly.py)
         meshes[0],
         meshes[1],
@@ -332,11 +403,65 @@ def anatomy_from_files(
         meshes[3] if len(meshes) > 3 else None,
         name=Path(femur).stem,
         sources=tuple(str(p) for p in paths),
+        cartilage=cartilage,
+        fits=fits,
     )
-    anatomy = replace(anatomy, knee_spec=KneeSpec.from_files(femur, patella, tibia, pelvis))
+    anatomy = replace(anatomy, knee_spec=KneeSpec.from_files(
+        femur, patella, tibia, pelvis, femur_cartilage=femur_cartilage,
+        patella_cartilage=patella_cartilage))
     if warnings is not None and anatomy.side == "left":
         warnings.append(
             f"{paths[0]}: a LEFT knee: shown mirrored, as a right knee, so that lateral is on the "
             "same side and + in every measure as for any knee"
         )
     return anatomy
+
+
+def load_bone_or_partial(path: str | Path, bone: str, warnings: list[str] | None = None
+                         ) -> tuple[SurfaceMesh, AtlasFit | None]:
+    """load_bone, except that a femur or tibia too short to be whole (a knee MRI's) is fitted
+    with the atlas: (mesh, fit) with the fit None for a whole bone. What completing assumed is
+    appended to `warnings`."""
+    from kneeviz.anatomy.geometry_checks import check_bone_shape
+    from kneeviz.anatomy.mesh_io import load_mesh
+
+    loaded = load_mesh(path, max_triangles=PATIENT_MAX_TRIANGLES)
+    if warnings is not None:
+        warnings.extend(f"{path}: {w}" for w in loaded.warnings)
+    check_bone_shape(loaded.mesh, bone, path)
+    fit = identify_or_complete(loaded.mesh, bone, path)
+    if fit is not None and warnings is not None:
+        warnings.append(f"{path}: {completion_sentence(fit)}")
+    return loaded.mesh, fit
+
+
+def completion_sentence(fit: AtlasFit) -> str:
+    """What completing a partial bone assumed, for the user."""
+    missing = ("the hip centre, the femoral mechanical axis and the pelvis (quadriceps origins)"
+               if fit.bone == "femur" else "the ankle centre and the tibial mechanical axis")
+    return (f"a partial {fit.bone} ({100 * fit.coverage:.0f} % of its articular end): {missing} "
+            f"are ESTIMATED from the LLP26 atlas {fit.bone}, scaled by {fit.scale:.2f} and fitted "
+            f"to it (RMS {fit.rms_mm:.1f} mm)")
+
+
+def identify_or_complete(mesh: SurfaceMesh, bone: str, path: str | Path) -> AtlasFit | None:
+    """Check that `mesh` is the `bone` it was given as; a femur or tibia too short to be whole is
+    fitted with the atlas (returned), anything else wrong is a MeshError naming `path`."""
+    from kneeviz.anatomy.completion import fit_atlas
+    from kneeviz.anatomy.landmarks import identify_bone
+
+    try:
+        found = identify_bone(mesh)
+    except MeshError as exc:
+        if bone not in ("femur", "tibia"):
+            raise MeshError(exc.problem, path) from None
+        return fit_atlas(mesh, bone, str(path))
+    ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
+    if not ok and bone in ("femur", "tibia") and found == "patella":
+        try:  # a small distal femur or proximal tibia
+            return fit_atlas(mesh, bone, str(path))
+        except MeshError:
+            pass
+    if not ok:
+        raise MeshError(f"this looks like a {found}, not a {bone}: give the {bone} file here", path)
+    return None

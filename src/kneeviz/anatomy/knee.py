@@ -95,6 +95,25 @@ class PelvisLandmarks:
 
 
 @dataclass(frozen=True, eq=False)
+class Completion:
+    """What a knee's loader estimated because the scan did not hold it (a knee MRI's partial
+    femur or tibia, kneeviz.anatomy.completion): the added atlas surface in the bone's frame, to be
+    shown ghosted, and how well the atlas fitted the patient's bone (RMS, mm)."""
+
+    femur: SurfaceMesh | None = None
+    tibia: SurfaceMesh | None = None
+    femur_rms_mm: float | None = None
+    tibia_rms_mm: float | None = None
+    pelvis_estimated: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def bones(self) -> tuple[str, ...]:
+        """The bones that were completed ("femur", "tibia")."""
+        return tuple(b for b in ("femur", "tibia") if getattr(self, b) is not None)
+
+
+@dataclass(frozen=True, eq=False)
 class Anatomy:
     """One knee: meshes in bone frames, landmarks, reference relative poses."""
 
@@ -120,6 +139,10 @@ class Anatomy:
     knee_spec: KneeSpec | None = None
     """What this knee was built from (kneeviz.anatomy.loader), so that it can be named again
     (scenario files); None for a knee made in code."""
+    completion: Completion | None = None
+    """Set when a partial bone was completed from the atlas: the axes are then estimated."""
+    cartilage_source: str = "grown"
+    """"grown" (built on the bone by kneeviz.anatomy.cartilage) or "segmented" (the patient's)."""
 
     @property
     def T_display_model(self) -> FloatArray:

@@ -23,6 +23,9 @@ fitted to it) would rest on the distal slices alone and deep frames stop balanci
 BONES = ("femur", "patella", "tibia", "pelvis")
 """Mesh files a patient's knee may name; femur, patella and tibia are required."""
 REQUIRED_BONES = BONES[:3]
+FILES = (*BONES, "femur_cartilage", "patella_cartilage", "labels")
+"""Every file a knee may name: the bones, the segmented cartilage meshes (optional: else grown)
+and a label map ("labels", instead of the bone meshes, with `label_values`)."""
 
 
 @dataclass(frozen=True)
@@ -37,16 +40,45 @@ class KneeSpec:
     tibia: str | None = None
     pelvis: str | None = None
     sulcus_angle_deg: float | None = None
+    femur_cartilage: str | None = None
+    patella_cartilage: str | None = None
+    """The patient's segmented cartilage meshes (kneeviz.anatomy.own_cartilage)."""
+    labels: str | None = None
+    """A segmentation label map holding the knee (kneeviz.anatomy.labelmap), instead of meshes."""
+    label_values: tuple[tuple[str, int], ...] = ()
+    """Which label value is which tissue in `labels` (femur, patella, tibia, ...)."""
 
     @property
     def is_default(self) -> bool:
-        return self.femur is None and self.patella is None and self.tibia is None
+        return (self.femur is None and self.patella is None and self.tibia is None
+                and self.labels is None)
 
     def files(self) -> dict[str, str]:
-        """Bone -> path of the files given."""
-        return {b: p for b in BONES if (p := getattr(self, b)) is not None}
+        """Role -> path of the files given (bones, cartilage, label map)."""
+        return {b: p for b in FILES if (p := getattr(self, b)) is not None}
 
     def validate(self) -> KneeSpec:
+        if self.labels is not None:
+            if any(getattr(self, b) is not None for b in (*BONES, "femur_cartilage",
+                                                           "patella_cartilage")):
+                raise KneevizError("give either a label map (--labels) or mesh files, not both "
+                                   "(cartilage goes in the label map as femur_cartilage=VALUE)")
+            missing = [b for b in REQUIRED_BONES if b not in dict(self.label_values)]
+            if missing:
+                raise KneevizError("name the " + ", ".join(missing) + " label(s) of "
+                                   f"{self.labels}: --label " + " --label ".join(
+                                       f"{b}=VALUE" for b in missing))
+            if self.sulcus_angle_deg is not None:
+                raise KneevizError("the sulcus angle re-cuts the bundled knee only: a patient's "
+                                   "groove is their own")
+            return self
+        if self.label_values:
+            raise KneevizError("--label names a label of a label map: give the map with --labels")
+        if (self.femur_cartilage is not None or self.patella_cartilage is not None) and any(
+            getattr(self, b) is None for b in REQUIRED_BONES
+        ):
+            raise KneevizError("--femur-cartilage / --patella-cartilage go with the bone files: "
+                               "give --femur, --patella and --tibia too")
         given = [getattr(self, b) is not None for b in REQUIRED_BONES]
         if any(given) and not all(given):
             raise KneevizError("give all three of --femur, --patella and --tibia "
@@ -65,11 +97,18 @@ class KneeSpec:
 
     @classmethod
     def from_files(cls, femur: str | Path | None, patella: str | Path | None,
-                   tibia: str | Path | None, pelvis: str | Path | None = None) -> KneeSpec:
+                   tibia: str | Path | None, pelvis: str | Path | None = None, *,
+                   femur_cartilage: str | Path | None = None,
+                   patella_cartilage: str | Path | None = None,
+                   labels: str | Path | None = None,
+                   label_values: dict[str, int] | None = None) -> KneeSpec:
         def s(p: str | Path | None) -> str | None:
             return None if p is None or str(p) == "" else str(p)
 
-        return cls(s(femur), s(patella), s(tibia), s(pelvis)).validate()
+        return cls(s(femur), s(patella), s(tibia), s(pelvis),
+                   femur_cartilage=s(femur_cartilage), patella_cartilage=s(patella_cartilage),
+                   labels=s(labels),
+                   label_values=tuple((label_values or {}).items())).validate()
 
 
 def check_sulcus_angle(angle_deg: object) -> float:

@@ -66,9 +66,13 @@ def split_tibia_fibula(mesh: SurfaceMesh) -> tuple[SurfaceMesh, SurfaceMesh | No
     return (tib, second) if ls > 0.5 * lt else (tib, None)
 
 
-def find_tibia(mesh: SurfaceMesh, fibula: SurfaceMesh | None = None) -> TibiaFit:
-    """Side, ISB frame and landmarks of a tibia (alone, or with its fibula in the mesh or given)."""
-    tib, fib_in_mesh = split_tibia_fibula(mesh)
+def find_tibia(mesh: SurfaceMesh, fibula: SurfaceMesh | None = None, *,
+               one_piece: bool = False) -> TibiaFit:
+    """Side, ISB frame and landmarks of a tibia (alone, or with its fibula in the mesh or given).
+
+    `one_piece`: the mesh is all tibia even if it is in pieces (a partial tibia completed from the
+    atlas: kneeviz.anatomy.completion)."""
+    tib, fib_in_mesh = (mesh, None) if one_piece else split_tibia_fibula(mesh)
     fib = fibula if fibula is not None else fib_in_mesh
     s = sample(tib)
     bone = long_bone(s)

@@ -19,6 +19,11 @@ def load_knee(spec: KneeSpec, warnings: list[str] | None = None) -> Anatomy:
     spec.validate()
     if spec.is_default:
         return load_default_anatomy(spec.sulcus_angle_deg)
+    if spec.labels is not None:
+        from kneeviz.anatomy.labelmap import anatomy_from_label_map
+
+        return anatomy_from_label_map(spec.labels, dict(spec.label_values), warnings)
     assert spec.femur is not None and spec.patella is not None and spec.tibia is not None
     return anatomy_from_files(spec.femur, spec.patella, spec.tibia, spec.pelvis,
-                              warnings=warnings)
+                              warnings=warnings, femur_cartilage=spec.femur_cartilage,
+                              patella_cartilage=spec.patella_cartilage)

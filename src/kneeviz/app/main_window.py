@@ -59,6 +59,22 @@ def load_anatomy_from_files(femur: str, patella: str, tibia: str,
     return load_knee(KneeSpec.from_files(femur, patella, tibia), warnings)
 
 
+def load_knee_mri(femur: str, patella: str, tibia: str, extra: dict[str, str],
+                  warnings: list[str]) -> Anatomy:
+    """The knee File > Open knee names with knee-MRI inputs (OpenKneeDialog.knee_mri): a label map
+    and its labels, or the bone files with segmented cartilage; through the one knee loader."""
+    from kneeviz.anatomy.knee_spec import KneeSpec
+    from kneeviz.anatomy.labelmap import parse_label_specs
+    from kneeviz.anatomy.loader import load_knee
+
+    specs = extra.get("label_values", "").replace(",", " ").split()
+    spec = KneeSpec.from_files(
+        femur, patella, tibia, femur_cartilage=extra.get("femur_cartilage"),
+        patella_cartilage=extra.get("patella_cartilage"), labels=extra.get("labels"),
+        label_values=parse_label_specs(specs, "labels"))
+    return load_knee(spec, warnings)
+
+
 class MainWindow(QMainWindow):
     knee_opened = pyqtSignal(tuple)
     """(femur, patella, tibia) paths of a knee opened from files (File > Recent knees)."""
@@ -346,13 +362,34 @@ class MainWindow(QMainWindow):
         dialog = OpenKneeDialog(self, start_dir=self.open_dir)
         if dialog.exec():
             self.open_dir = dialog.start_dir
-            self.open_knee_files(*dialog.paths())
+            self.open_knee_files(*dialog.paths(), extra=dialog.knee_mri())
 
-    def open_knee_files(self, femur: str, patella: str, tibia: str) -> None:
+    def open_knee_files(self, femur: str, patella: str, tibia: str,
+                        extra: dict[str, str] | None = None) -> None:
         """Load a knee in the background; on success it replaces the current one, on failure an
-        error dialog names the file and the current knee stays."""
+        error dialog names the file and the current knee stays. `extra`: the knee-MRI inputs
+        (cartilage files, or a label map and its labels: OpenKneeDialog.knee_mri)."""
         missing = [name for name, p in (("femur", femur), ("patella", patella), ("tibia", tibia))
                    if not p]
+        if extra:
+            if missing and not extra.get("labels"):
+                self.show_error(f"choose the {', '.join(missing)} file(s) to open a knee")
+                return
+            self.loading = True
+            name = Path(extra.get("labels") or femur).name
+            self.status_bar.showMessage(f"Loading {name} (a partial bone takes a few seconds "
+                                         "more: it is completed from the atlas)...")
+            mri_warnings: list[str] = []
+            self._load_warnings = mri_warnings
+            self._loading_paths = ("", "", "")  # File > Recent knees holds bone files only
+            mri_job = Job(lambda _p, _c: load_knee_mri(femur, patella, tibia, extra,
+                                                       mri_warnings),
+                          "the knee could not be loaded")
+            mri_job.signals.done.connect(self._on_knee_loaded)
+            mri_job.signals.failed.connect(self._on_knee_failed)
+            self._load_job = mri_job
+            self._load_pool.start(mri_job)
+            return
         if missing:
             self.show_error(f"choose the {', '.join(missing)} file(s) to open a knee")
             return
@@ -376,7 +413,8 @@ class MainWindow(QMainWindow):
         self.playback.pause()
         self.session.set_anatomy(anatomy)
         self.show_load_warnings(self._load_warnings)
-        self.knee_opened.emit(self._loading_paths)
+        if all(self._loading_paths):
+            self.knee_opened.emit(self._loading_paths)
 
     def show_load_warnings(self, warnings: Sequence[str], status_ms: int = 0) -> None:
         """Repaired or rescaled knee files: a note in the status bar (hover for every warning),

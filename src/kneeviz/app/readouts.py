@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
+from kneeviz.anatomy.knee import Anatomy
 from kneeviz.app.session import Session
 from kneeviz.app.squat_view import SquatView
 from kneeviz.app.throttle import Throttle
@@ -51,6 +52,18 @@ def readout_text(view: SquatView | None, key: str, i: int) -> str:
     return BY_KEY[key].text(view.value(key, i))
 
 
+def estimated_note(anatomy: Anatomy | None) -> str:
+    """What the readouts rest on that the scan did not hold (a partial bone completed from the
+    atlas), or "" for a whole knee."""
+    completion = getattr(anatomy, "completion", None)
+    if completion is None or not completion.bones:
+        return ""
+    what = {"femur": "hip centre and femoral axis", "tibia": "ankle centre and tibial axis"}
+    parts = " and ".join(what[b] for b in completion.bones)
+    return (f"Axes estimated: the {parts} come from the atlas fitted to the partial "
+            f"{' and '.join(completion.bones)} (shown ghosted).")
+
+
 class ReadoutPanel(QGroupBox):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__("This frame", parent)
@@ -82,7 +95,9 @@ class ReadoutPanel(QGroupBox):
         view = self.session.view
         for m in READOUTS:
             self.labels[m.key].setText(readout_text(view, m.key, i))
-        self.note.setText(frame_note(view, i, self.session.solving))
+        notes = (frame_note(view, i, self.session.solving),
+                 estimated_note(self.session.anatomy))
+        self.note.setText("\n".join(n for n in notes if n))
 
     def text(self, key: str) -> str:
         return self.labels[key].text()

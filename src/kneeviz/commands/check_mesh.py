@@ -11,11 +11,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+import numpy as np
+
 from kneeviz.errors import KneevizError, MeshError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="mesh files (STL, OBJ, PLY, ...)")
+    parser.add_argument("--label", action="append", default=[], metavar="NAME=VALUE",
+                        help="for a label map FILE (.nii, .nii.gz, .seg.nrrd): a label to check, "
+                             "e.g. femur=1; repeat")
     parser.add_argument(
         "--max-triangles",
         type=int,
@@ -57,10 +62,49 @@ def check_file(path: str, max_triangles: int) -> tuple[list[tuple[str, str]], Me
         with bone_errors("bone", path):
             analysis = analyse_bone(loaded.mesh)
     except KneevizError as exc:
-        return facts, MeshError(exc.problem, path)
+        from kneeviz.anatomy.completion import analyse_partial
+
+        partial = analyse_partial(loaded.mesh, path)
+        if partial is None:
+            return facts, MeshError(exc.problem, path)
+        analysis = partial
     facts.append(("bone", str(analysis.bone)))
     facts.append(("side", str(analysis.side)))
     facts += [(str(k), str(v)) for k, v in analysis.facts]
+    return facts, None
+
+
+def check_label_map(path: str, specs: list[str]) -> tuple[list[tuple[str, str]],
+                                                          MeshError | None]:
+    """Facts for each named label of a label map: its surface, and the bone analysis."""
+    from kneeviz.anatomy.completion import analyse_partial
+    from kneeviz.anatomy.labelmap import label_surface, parse_label_specs, read_label_image
+    from kneeviz.anatomy.landmarks import analyse_bone
+
+    if not specs:
+        raise MeshError("is a label map: name the labels to check with --label NAME=VALUE "
+                        "(e.g. --label femur=1)", path)
+    image = read_label_image(path)
+    facts: list[tuple[str, str]] = [
+        ("format", "label map"),
+        ("voxels", " x ".join(str(n) for n in image.labels.shape)),
+        ("voxel size", " x ".join(f"{s:.3g}" for s in image.spacing_mm) + " mm"),
+        ("labels present", ", ".join(str(int(v)) for v in np.unique(image.labels) if v != 0)),
+    ]
+    for tissue, value in parse_label_specs(specs).items():
+        mesh = label_surface(image, value, tissue)
+        facts.append((f"label {tissue}={value}", f"{mesh.n_triangles} triangles"))
+        if tissue.endswith("_cartilage"):
+            continue
+        try:
+            analysis = analyse_bone(mesh)
+        except KneevizError as exc:
+            partial = analyse_partial(mesh, f"{path} (label {tissue}={value})")
+            if partial is None:
+                return facts, MeshError(f"label {tissue}={value}: {exc.problem}", path)
+            analysis = partial
+        facts += [(f"{tissue}: bone", analysis.bone), (f"{tissue}: side", analysis.side)]
+        facts += [(f"{tissue}: {k}", v) for k, v in analysis.facts]
     return facts, None
 
 
@@ -71,7 +115,10 @@ def run(args: argparse.Namespace) -> int:
     printed = 0
     for path in args.files:
         try:
-            facts, problem = check_file(path, args.max_triangles)
+            if str(path).lower().endswith((".nii", ".nii.gz", ".nrrd")):
+                facts, problem = check_label_map(path, args.label)
+            else:
+                facts, problem = check_file(path, args.max_triangles)
         except KneevizError as exc:
             facts, problem = [], MeshError(exc.problem, exc.path or path)
         if facts:

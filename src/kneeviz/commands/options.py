@@ -38,13 +38,26 @@ def add_squat_options(parser: Any, *, exclude: Iterable[str] = (),
 
 
 def add_knee_options(parser: Any) -> None:
-    """--femur/--patella/--tibia/--pelvis (a patient's knee) and --sulcus-angle (the default's)."""
+    """--femur/--patella/--tibia/--pelvis (a patient's knee), a knee MRI's --femur-cartilage /
+    --patella-cartilage or --labels with --label (issue 17), and --sulcus-angle (the
+    default's)."""
     parser.add_argument("--femur", metavar="F", default=None,
                         help="femur mesh (with --patella and --tibia; default: the bundled knee)")
     parser.add_argument("--patella", metavar="P", default=None, help="patella mesh (same scan)")
     parser.add_argument("--tibia", metavar="T", default=None, help="tibia mesh (same scan)")
     parser.add_argument("--pelvis", metavar="PELVIS", default=None,
                         help="pelvis mesh (optional)")
+    parser.add_argument("--femur-cartilage", default=None, metavar="FILE",
+                        help="segmented femoral cartilage mesh (same scan as --femur): used "
+                             "instead of growing cartilage on the bone")
+    parser.add_argument("--patella-cartilage", default=None, metavar="FILE",
+                        help="segmented patellar cartilage mesh (same scan as --patella)")
+    parser.add_argument("--labels", default=None, metavar="SCAN",
+                        help="segmentation label map (.nii, .nii.gz, .seg.nrrd) instead of mesh "
+                             "files; name its labels with --label")
+    parser.add_argument("--label", action="append", default=[], metavar="NAME=VALUE",
+                        help="a label of --labels: femur=1 patella=2 tibia=3 (required), "
+                             "pelvis, femur_cartilage, patella_cartilage (optional); repeat")
     lo, hi = SULCUS_ANGLE_RANGE_DEG
     parser.add_argument("--sulcus-angle", type=float, default=None, metavar="DEG",
                         help=f"re-cut the bundled knee's groove to this sulcus angle "
@@ -71,9 +84,13 @@ def scenario_from_options(args: argparse.Namespace, base: Scenario | None = None
 def knee_spec_from_options(args: argparse.Namespace, doc: ScenarioFile | None = None) -> KneeSpec:
     """The knee the options name; with none, the scenario file's knee, else the default knee."""
     files = [getattr(args, b, None) for b in ("femur", "patella", "tibia", "pelvis")]
+    mri = {k: getattr(args, k, None) for k in ("femur_cartilage", "patella_cartilage", "labels")}
+    specs = getattr(args, "label", None) or []
     sulcus = getattr(args, "sulcus_angle", None)
-    if any(f is not None for f in files):
-        spec = KneeSpec.from_files(*files)
+    if any(f is not None for f in files) or any(v is not None for v in mri.values()) or specs:
+        from kneeviz.anatomy.labelmap import parse_label_specs
+
+        spec = KneeSpec.from_files(*files, **mri, label_values=parse_label_specs(specs))
     elif doc is not None:
         spec = doc.knee.spec
     else:

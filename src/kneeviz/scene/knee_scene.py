@@ -17,7 +17,14 @@ import pyvista as pv
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
-from kneeviz.scene.materials import BACKGROUND_BOTTOM, BACKGROUND_TOP, BONE, CARTILAGE, Material
+from kneeviz.scene.materials import (
+    BACKGROUND_BOTTOM,
+    BACKGROUND_TOP,
+    BONE,
+    CARTILAGE,
+    GHOST,
+    Material,
+)
 from kneeviz.transforms import unit
 
 BONES = ("pelvis", "femur", "tibia", "patella")
@@ -33,6 +40,13 @@ PARTS: dict[str, tuple[str, Material]] = {
 }
 """Actor name -> (the bone whose pose moves it, its material)."""
 
+GHOST_PARTS: dict[str, tuple[str, str]] = {
+    "femur_completion": ("femur", "femur"),
+    "tibia_completion": ("tibia", "tibia"),
+}
+"""A partial bone's completion from the atlas (Anatomy.completion): actor name -> (the bone whose
+pose moves it, the Completion attribute holding the mesh). Drawn in GHOST."""
+
 CAMERA_PRESETS = ("front", "side", "closeup", "whole-leg", "skyline")
 
 APP_TRIANGLE_BUDGET: dict[str, int] = {
@@ -42,6 +56,8 @@ APP_TRIANGLE_BUDGET: dict[str, int] = {
     "patella": 4000,
     "femur_cartilage": 12000,
     "patella_cartilage": 5000,
+    "femur_completion": 6000,
+    "tibia_completion": 4000,
 }
 """Display triangles per part in the app: about 47k in all. Software rendering costs roughly
 0.5 ms per 1000 triangles at 1280x800, so the bundled knee's 150k would halve the frame rate
@@ -159,9 +175,23 @@ class KneeScene:
         self._build()
 
     # -- actors ---------------------------------------------------------------------------
+    def _parts(self) -> dict[str, tuple[str, Material, SurfaceMesh | None]]:
+        """Every part to draw: (bone, material, mesh); an estimated pelvis and the completion of
+        a partial bone are ghosted."""
+        out: dict[str, tuple[str, Material, SurfaceMesh | None]] = {
+            name: (bone, material, getattr(self.anatomy, name))
+            for name, (bone, material) in PARTS.items()
+        }
+        completion = self.anatomy.completion
+        if completion is not None:
+            if completion.pelvis_estimated:
+                out["pelvis"] = ("pelvis", GHOST, self.anatomy.pelvis)
+            for name, (bone, attr) in GHOST_PARTS.items():
+                out[name] = (bone, GHOST, getattr(completion, attr))
+        return out
+
     def _build(self) -> None:
-        for name, (_bone, material) in PARTS.items():
-            mesh: SurfaceMesh | None = getattr(self.anatomy, name)
+        for name, (_bone, material, mesh) in self._parts().items():
             if mesh is None:
                 continue
             budget = self.triangle_budget.get(name) if self.triangle_budget else None
@@ -233,7 +263,9 @@ class KneeScene:
         D = self.T_display_model
         for bone, T in T_world.items():
             self._poses[bone] = np.asarray(T, dtype=float)
-        for name, (bone, _m) in PARTS.items():
+        for name, bone in [(n, b) for n, (b, _m) in PARTS.items()] + [
+            (n, b) for n, (b, _a) in GHOST_PARTS.items()
+        ]:
             actor = self.actors.get(name)
             if actor is not None and bone in T_world:
                 actor.user_matrix = D @ self._poses[bone]

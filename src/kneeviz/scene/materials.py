@@ -28,5 +28,10 @@ CARTILAGE = Material(color=(0.55, 0.72, 0.92), ambient=0.15, diffuse=0.75, specu
                      specular_power=40.0)
 """Hyaline cartilage is bluish-white and wet: a cooler tint and a tighter highlight than bone."""
 
+GHOST = Material(color=(0.70, 0.76, 0.86), ambient=0.35, diffuse=0.55, specular=0.0,
+                 specular_power=1.0, opacity=0.28)
+"""Bone the scan did not hold, estimated from the atlas (a partial bone's completion): faint and
+bluish-grey, so it is never mistaken for the patient's own bone."""
+
 BACKGROUND_TOP = (0.20, 0.23, 0.28)
 BACKGROUND_BOTTOM = (0.06, 0.07, 0.09)

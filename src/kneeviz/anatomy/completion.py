@@ -1,0 +1,521 @@
+"""Partial bones: complete a knee MRI's distal femur or proximal tibia from the LLP26 atlas.
+
+A knee MRI never holds the whole femur or tibia: its field of view is 8-15 cm around the joint. What
+the model needs from the missing parts (the hip centre and femoral mechanical axis, the ankle centre
+and tibial mechanical axis, the pelvis with the quadriceps origins) is estimated from the LLP26
+mean bone that the default knee comes from (kneeviz.anatomy.atlas):
+
+1. The atlas bone (right; mirrored for a left knee) is scaled and registered to the partial bone
+   by a similarity ICP (uniform scale, rotation, translation; Umeyama 1991 closed form at every
+   step). Correspondences run both ways: every patient point to its nearest atlas point, and every
+   atlas point that lies over the patient's surface to its nearest patient point, so that the fit
+   can neither shrink into a corner of the atlas nor slide along it; pairs farther than three
+   times the median distance are dropped (the flat cap where the scan's field of view cut the bone
+   has no partner on the atlas surface). The pose is not known in advance: the fit starts from the
+   partial bone's principal axes matched to those of the atlas's end in every axis order and sign
+   (48 starts, half of them mirrored), runs coarse, and refines the best few.
+2. The completion is the registered atlas surface where the patient has none (farther than
+   FILL_GAP_MM from it); the patient's own faces that lie off the atlas surface (the cap) are left
+   out. Patient surface + completion is a whole bone, and the ordinary landmark finders
+   (landmarks_femur / landmarks_tibia) run on it: every landmark the scan holds comes from the
+   patient's surface, the hip or ankle centre from the fitted atlas.
+3. The partial bone must hold the joint: ARTICULAR_MIN_COVERAGE of each part of the atlas's knee
+   end (femur: the condyles and the trochlea; tibia: the plateau and the tuberosity; `_zones`) must
+   lie within COVER_MM of the patient's surface, and the fit must match within MAX_FIT_RMS_MM.
+   Otherwise the bone is refused, saying what is missing. The search (the slow part, 1-2 s of CPU)
+   is cached on disk by the mesh's content, so a knee loads faster the second time.
+
+The fit's RMS distance (patient surface to the registered atlas, mm) is what `check-mesh` reports
+as how well the completion matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from kneeviz.anatomy._geometry import components, merge, principal_axes
+from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.errors import MeshError
+
+if TYPE_CHECKING:
+    from kneeviz.anatomy.landmarks import BoneAnalysis
+
+FILL_GAP_MM = 3.0
+"""Atlas surface farther than this from the patient's surface is missing from the scan: filled."""
+COVER_MM = 4.0
+"""An atlas articular point within this distance of the patient's surface counts as covered."""
+ARTICULAR_END_MM = 45.0
+"""Length of the articular end of the atlas bone (condyles and trochlea; plateau and tuberosity)."""
+ARTICULAR_MIN_COVERAGE = 0.5
+"""Fraction of the articular end the partial bone must cover (a subchondral-bone-only export
+covers about 60 %; a whole distal femur 85-95 %)."""
+MAX_FIT_RMS_MM = 2.5
+"""A fit worse than this is not the same bone (atlas-to-patient shape variation gives 1-1.5 mm)."""
+SCALE_RANGE = (0.75, 1.35)
+"""Uniform scale the fit may apply to the mean bone (adult bone sizes vary about +-15 %)."""
+MIN_EXTENT_MM = 35.0
+FIT_VERSION = "atlas-fit-v1"
+"""Part of the on-disk cache key of a fit: bump it when the search changes."""
+GRID_END_MM = 180.0
+"""Length of the atlas's knee end over which candidate start poses are scored."""
+N_ROTATIONS = 3000
+"""Random rotations scored (each also mirrored) to find where the partial bone fits."""
+N_GRID_ICP = 60
+"""Best-scoring candidates refined by a rigid ICP on the distance grid."""
+N_REFINED = 4
+"""Best distinct start poses of each handedness then refined by the full similarity ICP."""
+"""Below this a partial bone cannot hold the condyles (or the plateau) at all."""
+
+_ATLAS_BONE = {"femur": "femur", "tibia": "tibia"}
+_END_SIGN = {"femur": -1.0, "tibia": 1.0}
+"""Which end of the atlas bone (along its +Z proximal axis) a knee scan holds."""
+
+
+@dataclass(frozen=True, eq=False)
+class AtlasFit:
+    """The atlas bone registered to a partial bone (scan coordinates, mm)."""
+
+    bone: str
+    T_scan_atlas: FloatArray
+    """Similarity transform (uniform scale; a mirror for a left knee) from atlas to scan."""
+    scale: float
+    rms_mm: float
+    coverage: float
+    atlas_scan: SurfaceMesh
+    """The whole registered atlas bone, in scan coordinates."""
+    completion: SurfaceMesh
+    """The registered atlas surface where the patient has none: what was added."""
+    composite: SurfaceMesh
+    """The patient's surface (its cut cap dropped) plus the completion: a whole bone."""
+    mirrored: bool
+    notes: tuple[str, ...] = field(default=())
+
+
+@lru_cache(maxsize=4)
+def _atlas(bone: str, subdivisions: int) -> SurfaceMesh:
+    from kneeviz.anatomy.atlas import atlas_bone
+
+    mesh = atlas_bone(_ATLAS_BONE[bone], subdivisions)
+    if bone == "tibia":
+        mesh = components(mesh)[0]  # the tibia without its fibula: scans rarely segment both
+    return mesh
+
+
+def _umeyama(src: FloatArray, dst: FloatArray, w: FloatArray,
+             with_scale: bool) -> tuple[float, FloatArray, FloatArray]:
+    """Weighted least-squares similarity dst ~ s R src + t (Umeyama 1991), R proper."""
+    w = w / w.sum()
+    mu_s = w @ src
+    mu_d = w @ dst
+    a = src - mu_s
+    b = dst - mu_d
+    cov = (b * w[:, None]).T @ a
+    U, S, Vt = np.linalg.svd(cov)
+    d = np.sign(np.linalg.det(U) * np.linalg.det(Vt))
+    D = np.diag([1.0, 1.0, d])
+    R = U @ D @ Vt
+    var = float(w @ (a * a).sum(1))
+    s = float(np.trace(np.diag(S) @ D) / max(var, 1e-12))
+    s = float(np.clip(s, *SCALE_RANGE)) if with_scale else 1.0
+    t = mu_d - s * R @ mu_s
+    return s, R, t
+
+
+def _similarity(s: float, R: FloatArray, t: FloatArray) -> FloatArray:
+    T = np.eye(4)
+    T[:3, :3] = s * R
+    T[:3, 3] = t
+    return T
+
+
+def _icp(atlas_pts: FloatArray, atlas_tree: cKDTree, patient_pts: FloatArray,
+         patient_tree: cKDTree, T0: FloatArray, iterations: int, symmetric: bool,
+         with_scale: bool) -> tuple[FloatArray, float]:
+    """Trimmed ICP of atlas points onto the patient (similarity or, while the pose is far off,
+    rigid at the scale of T0); (T, rms of the kept patient-to-atlas pairs, mm). Both trees are
+    built once: patient points are looked up in the atlas's own frame."""
+    T = T0.copy()
+    rms = np.inf
+    s0 = float(abs(np.linalg.det(T0[:3, :3])) ** (1.0 / 3.0))
+    mirror = np.linalg.det(T[:3, :3]) < 0
+    M = np.diag([-1.0, 1.0, 1.0]) if mirror else np.eye(3)
+    for _ in range(iterations):
+        T_inv = np.linalg.inv(T)
+        s_now = float(abs(np.linalg.det(T[:3, :3])) ** (1.0 / 3.0))
+        d_pa, i_pa = atlas_tree.query(patient_pts @ T_inv[:3, :3].T + T_inv[:3, 3])
+        d_pa = d_pa * s_now
+        cut = 3.0 * float(np.median(d_pa)) + 0.5
+        m1 = d_pa < cut
+        src = [atlas_pts[i_pa[m1]]]
+        dst = [patient_pts[m1]]
+        w = [np.full(int(m1.sum()), 1.0 / max(int(m1.sum()), 1))]
+        if symmetric:
+            sub = atlas_pts[:: max(1, len(atlas_pts) // 4000)]
+            A = sub @ T[:3, :3].T + T[:3, 3]
+            d_ap, i_ap = patient_tree.query(A, distance_upper_bound=min(cut, 20.0))
+            m2 = np.isfinite(d_ap)
+            src.append(sub[m2])
+            dst.append(patient_pts[i_ap[m2]])
+            w.append(np.full(int(m2.sum()), 1.0 / max(int(m2.sum()), 1)))
+        S, D, W = np.vstack(src), np.vstack(dst), np.concatenate(w)
+        if len(S) < 10:
+            return T, np.inf
+        k = 1.0 if with_scale else s0
+        s, R, t = _umeyama((S @ M.T) * k, D, W, with_scale)
+        T = _similarity(s * k, R @ M, t)
+        new_rms = float(np.sqrt(np.mean(d_pa[m1] ** 2)))
+        done = abs(rms - new_rms) < 1e-3
+        rms = new_rms
+        if done:
+            break
+    return T, rms
+
+
+def _icp_plane(atlas_pts: FloatArray, atlas_normals: FloatArray, atlas_tree: cKDTree,
+               patient_pts: FloatArray, T0: FloatArray, iterations: int
+               ) -> tuple[FloatArray, float]:
+    """Point-to-plane similarity ICP (Chen & Medioni 1992, linearised with a uniform scale):
+    every patient point to the tangent plane of its nearest atlas point, trimmed at three times
+    the median distance; converges along the surface where point-to-point ICP stalls."""
+    T = T0.copy()
+    rms = np.inf
+    for _ in range(iterations):
+        T_inv = np.linalg.inv(T)
+        _, idx = atlas_tree.query(patient_pts @ T_inv[:3, :3].T + T_inv[:3, 3])
+        a = atlas_pts[idx] @ T[:3, :3].T + T[:3, 3]
+        n = atlas_normals[idx] @ T[:3, :3].T
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+        r = np.sum(n * (a - patient_pts), axis=1)
+        d = np.linalg.norm(a - patient_pts, axis=1)
+        keep = d < 3.0 * float(np.median(d)) + 0.5
+        c = a[keep].mean(axis=0)
+        ac, nk, rk = a[keep] - c, n[keep], r[keep]
+        J = np.column_stack([np.cross(ac, nk), np.sum(nk * ac, axis=1), nk])
+        # normal equations: a 7 x 7 solve (lstsq's LAPACK call is slower than the whole step)
+        delta = np.linalg.solve(J.T @ J + 1e-9 * np.eye(7), -(J.T @ rk))
+        w, sigma, t = delta[:3], float(delta[3]), delta[4:]
+        from scipy.spatial.transform import Rotation
+
+        s_now = float(abs(np.linalg.det(T[:3, :3])) ** (1.0 / 3.0))
+        sigma = float(np.clip(np.exp(sigma) * s_now, *SCALE_RANGE) / s_now)
+        step = np.eye(4)
+        step[:3, :3] = sigma * Rotation.from_rotvec(w).as_matrix()
+        step[:3, 3] = c + t - step[:3, :3] @ c
+        T = step @ T
+        new_rms = float(np.sqrt(np.mean(d[keep] ** 2)))
+        done = abs(rms - new_rms) < 1e-3
+        rms = new_rms
+        if done:
+            break
+    return T, rms
+
+
+@lru_cache(maxsize=4)
+def _distance_grid(bone: str) -> tuple[FloatArray, float, np.ndarray, np.ndarray]:
+    """The atlas bone's knee end on a 2 mm grid: (origin, spacing, distance to the surface (mm),
+    the nearest surface point of every voxel (mm)). Scoring and shifting a candidate pose is then
+    one lookup per point."""
+    from scipy.ndimage import distance_transform_edt
+
+    pts = _atlas(bone, 14).vertices_mm
+    z = pts[:, 2] * _END_SIGN[bone]
+    pts = pts[z > z.max() - GRID_END_MM]
+    spacing = 2.0
+    lo = pts.min(axis=0) - 40.0
+    shape = np.ceil((pts.max(axis=0) + 40.0 - lo) / spacing).astype(int) + 1
+    occupied = np.zeros(shape, dtype=bool)
+    idx = np.round((pts - lo) / spacing).astype(int)
+    occupied[idx[:, 0], idx[:, 1], idx[:, 2]] = True
+    dist, nearest = distance_transform_edt(~occupied, return_indices=True)
+    nearest_mm = np.moveaxis(nearest, 0, -1).astype(np.float32) * spacing + lo.astype(np.float32)
+    return lo, spacing, dist * spacing, nearest_mm
+
+
+def _lookup(q: FloatArray, grid: tuple[FloatArray, float, np.ndarray, np.ndarray]
+            ) -> tuple[FloatArray, FloatArray]:
+    """Distance to the atlas surface and the nearest surface point for points q (..., 3); points
+    off the grid get 40 mm and no pull."""
+    lo, spacing, dist, nearest = grid
+    idx = np.round((q - lo) / spacing).astype(int)
+    inside = np.all((idx >= 0) & (idx < np.array(dist.shape)), axis=-1)
+    idx = np.clip(idx, 0, np.array(dist.shape) - 1)
+    d = np.where(inside, dist[idx[..., 0], idx[..., 1], idx[..., 2]], 40.0)
+    near = np.where(inside[..., None], nearest[idx[..., 0], idx[..., 1], idx[..., 2]], q)
+    return d, near
+
+
+def _starts(patient_pts: FloatArray, bone: str, length_mm: float,
+            n_best: int) -> list[FloatArray]:
+    """Initial atlas-to-scan rigid poses: many rotations (and their mirror images) about the
+    centroids of the partial bone and of the atlas's end of the same length, each shifted a few
+    times towards the atlas surface, ranked by how near the partial bone's points then fall to
+    the atlas surface (trimmed mean)."""
+    from scipy.spatial.transform import Rotation
+
+    grid = _distance_grid(bone)
+    a = _atlas(bone, 8).vertices_mm
+    z = a[:, 2] * _END_SIGN[bone]
+    ca = a[z > z.max() - length_mm].mean(axis=0)
+    cp = patient_pts.mean(axis=0)
+    Rs = Rotation.random(N_ROTATIONS, random_state=1).as_matrix()
+    Ls = np.concatenate([Rs, Rs @ np.diag([-1.0, 1.0, 1.0])])  # atlas -> scan linear parts
+    # the patient's points in the atlas frame for every candidate: L^T (p - cp) + ca
+    q = np.einsum("kji,nj->kni", Ls, patient_pts - cp) + ca
+    shift = np.zeros((len(Ls), 3))
+    keep = int(0.8 * q.shape[1])
+    for _ in range(4):  # translate every candidate towards the atlas surface
+        d, near = _lookup(q + shift[:, None, :], grid)
+        order = np.argsort(d, axis=1)[:, :keep]
+        pull = np.take_along_axis(near - (q + shift[:, None, :]), order[..., None], axis=1)
+        shift += pull.mean(axis=1)
+    d, _ = _lookup(q + shift[:, None, :], grid)
+    score = np.sort(d, axis=1)[:, :keep].mean(axis=1)
+    top = np.argsort(score)[:N_GRID_ICP]
+    # scan -> atlas maps of the best candidates, q = A p + b, refined by rigid ICP on the grid
+    A = np.transpose(Ls[top], (0, 2, 1))
+    b = ca + shift[top] - np.einsum("kij,j->ki", A, cp)
+    for _ in range(15):
+        qk = np.einsum("kij,nj->kni", A, patient_pts) + b[:, None, :]
+        d, near = _lookup(qk, grid)
+        order = np.argsort(d, axis=1)[:, :keep]
+        src = np.take_along_axis(qk, order[..., None], axis=1)
+        dst = np.take_along_axis(near, order[..., None], axis=1)
+        ms, md = src.mean(axis=1), dst.mean(axis=1)
+        H = np.einsum("kni,knj->kij", src - ms[:, None], dst - md[:, None])
+        U, _, Vt = np.linalg.svd(H)
+        sign = np.sign(np.linalg.det(np.transpose(Vt, (0, 2, 1)) @ np.transpose(U, (0, 2, 1))))
+        D = np.zeros((len(top), 3, 3))
+        D[:, 0, 0] = D[:, 1, 1] = 1.0
+        D[:, 2, 2] = sign
+        R = np.transpose(Vt, (0, 2, 1)) @ D @ np.transpose(U, (0, 2, 1))
+        t = md - np.einsum("kij,kj->ki", R, ms)
+        A = R @ A
+        b = np.einsum("kij,kj->ki", R, b) + t
+    qk = np.einsum("kij,nj->kni", A, patient_pts) + b[:, None, :]
+    d, _ = _lookup(qk, grid)
+    score = np.sort(d, axis=1)[:, :keep].mean(axis=1)
+    out: list[FloatArray] = []
+    for handed in (1.0, -1.0):  # the best of each handedness: a right and a left reading
+        kept: list[FloatArray] = []
+        for k in np.argsort(score):
+            L = A[k].T  # atlas -> scan
+            if np.linalg.det(L) * handed < 0 or any(
+                np.trace(L.T @ T[:3, :3]) > 1.0 + 2.0 * np.cos(np.radians(20.0)) for T in kept
+            ):
+                continue  # the other hand, or within 20 deg of a start already kept
+            kept.append(_similarity(1.0, L, -L @ b[k]))
+            if len(kept) == n_best:
+                break
+        out += kept
+    return out
+
+
+@lru_cache(maxsize=2)
+def _zones(bone: str) -> tuple[tuple[str, np.ndarray], ...]:
+    """The parts of the atlas bone's knee end a partial bone must hold, as masks over the fine
+    atlas vertices, from the atlas bone's own anatomical frame (landmark finders):
+    femur: the condyles (distal 20 mm) and the trochlea (the anterior face 20-40 mm above them);
+    tibia: the plateau (top 8 mm) and the tuberosity (the anterior face 15-45 mm below it)."""
+    from kneeviz.anatomy.atlas import atlas_bone
+    from kneeviz.anatomy.landmarks import find_femur, find_tibia
+
+    fa = _atlas(bone, 14).vertices_mm
+    if bone == "femur":
+        T = find_femur(atlas_bone("femur", 14)).T_input_femur
+    else:
+        T = find_tibia(atlas_bone("tibia", 14)).T_input_tibia
+    T_inv = np.linalg.inv(T)
+    q = fa @ T_inv[:3, :3].T + T_inv[:3, 3]
+    x, y = q[:, 0], q[:, 1]
+    if bone == "femur":
+        y0 = float(y.min())
+        band = (y > y0 + 20.0) & (y < y0 + 40.0)
+        front = band & (x > float(x[band].max()) - 10.0)
+        return (("the condyles", y < y0 + 20.0), ("the trochlea", front))
+    y0 = float(y.max())
+    band = (y < y0 - 15.0) & (y > y0 - 45.0)
+    front = band & (x > float(x[band].max()) - 10.0)
+    return (("the plateau", y > y0 - 8.0), ("the tuberosity", front))
+
+
+def _search(mesh: SurfaceMesh, bone: str, length_mm: float) -> FloatArray:
+    """The atlas-to-scan similarity that fits the atlas bone to `mesh` best (see module doc).
+    Kept on disk by the mesh's content: a second load of the same knee skips the search."""
+    from kneeviz.cache import cache_dir
+
+    key = hashlib.sha256(f"{FIT_VERSION}-{bone}-{mesh.content_hash()}".encode()).hexdigest()
+    path = cache_dir() / f"atlas-fit-{key[:32]}.npy"
+    try:
+        T_cached = np.load(path, allow_pickle=False)
+        if T_cached.shape == (4, 4) and np.all(np.isfinite(T_cached)):
+            return np.asarray(T_cached, dtype=float)
+    except (OSError, ValueError):
+        pass
+    v = mesh.vertices_mm
+    rng = np.random.default_rng(0)
+    patient_all = v[np.unique(mesh.faces)]
+    fine_p = patient_all[rng.choice(len(patient_all), min(2500, len(patient_all)),
+                                    replace=False)]
+    tree_fine = cKDTree(fine_p)
+    atlas_fine = _atlas(bone, 14)
+    fa = atlas_fine.vertices_mm
+    fn = atlas_fine.vertex_normals()
+    atree_fine = cKDTree(fa)
+    best: tuple[float, FloatArray] | None = None
+    for T0 in _starts(fine_p[:150], bone, length_mm, N_REFINED):
+        T, _ = _icp(fa, atree_fine, fine_p, tree_fine, T0, 8, False, False)
+        T, rms = _icp_plane(fa, fn, atree_fine, fine_p, T, 40)
+        if best is None or rms < best[0]:
+            best = (rms, T)
+    assert best is not None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npy")
+        np.save(tmp, best[1], allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache: fit again next time
+    return best[1]
+
+
+def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "") -> AtlasFit:
+    """Register the atlas femur or tibia to a partial bone (mm); see the module docstring.
+
+    Raises MeshError (naming `name`) when the piece is too small, does not match the bone, or does
+    not hold the joint."""
+    if bone not in _ATLAS_BONE:
+        raise ValueError(bone)
+    v = mesh.vertices_mm
+    ext = np.ptp(v @ principal_axes(v)[2].T, axis=0)
+    joint = "the condyles and the trochlea" if bone == "femur" else "the plateau and tuberosity"
+    if float(ext.max()) < MIN_EXTENT_MM:
+        raise MeshError(
+            f"this partial {bone} is only {ext.max():.0f} mm across, too small to hold {joint}: "
+            f"export the {bone}'s whole articular end (a knee MRI's 8-15 cm field of view)", name)
+    T = _search(mesh, bone, float(np.clip(ext.max(), 40.0, GRID_END_MM - 20.0)))
+    atlas_fine = _atlas(bone, 14)
+    atlas_scan = atlas_fine.transformed(T)
+    patient_all = v[np.unique(mesh.faces)]
+    # quality: RMS of patient vertices to the atlas surface (dense atlas vertices, ~1.5 mm apart),
+    # the cut cap (off the atlas surface: farther than 3 x the median) left out
+    atlas_tree = cKDTree(atlas_scan.vertices_mm)
+    d_patient, _ = atlas_tree.query(patient_all)
+    on_atlas = d_patient < 3.0 * float(np.median(d_patient)) + 0.5
+    rms = float(np.sqrt(np.mean(d_patient[on_atlas] ** 2)))
+    scale = float(abs(np.linalg.det(T[:3, :3])) ** (1.0 / 3.0))
+    if rms > MAX_FIT_RMS_MM:
+        raise MeshError(
+            f"does not match the atlas {bone} (fit RMS {rms:.1f} mm, over "
+            f"{MAX_FIT_RMS_MM:g} mm): is it a {bone}, in mm, and one bone only? Export the "
+            f"{bone}'s articular end (or the whole bone)", name)
+    d_atlas, _ = cKDTree(patient_all).query(atlas_scan.vertices_mm)
+    fa = atlas_fine.vertices_mm
+    az_f = fa[:, 2] * _END_SIGN[bone]
+    coverage = float(np.mean(d_atlas[az_f > az_f.max() - ARTICULAR_END_MM] < COVER_MM))
+    for part, mask in _zones(bone):
+        held = float(np.mean(d_atlas[mask] < COVER_MM))
+        if held < ARTICULAR_MIN_COVERAGE:
+            raise MeshError(
+                f"this partial {bone} is too short or incomplete: it does not hold {part} (only "
+                f"{100 * held:.0f} % of it is there; {100 * ARTICULAR_MIN_COVERAGE:.0f} % is "
+                f"needed): export the {bone}'s whole articular end, {joint}", name)
+    # completion and composite
+    fill_faces = np.all(d_atlas[atlas_scan.faces] > FILL_GAP_MM, axis=1)
+    completion = _submesh(atlas_scan, fill_faces)
+    d_pv, _ = atlas_tree.query(v)
+    keep = np.all(d_pv[mesh.faces] < 2.0 * FILL_GAP_MM, axis=1)
+    patient_part = _oriented_like(_submesh(mesh, keep), atlas_scan, atlas_tree)
+    composite = merge([patient_part, completion])
+    mirrored = bool(np.linalg.det(T[:3, :3]) < 0)
+    return AtlasFit(bone, T, scale, rms, coverage, atlas_scan, completion, composite, mirrored)
+
+
+def shifted(fit: AtlasFit, T_new_scan: FloatArray) -> AtlasFit:
+    """The same fit with the scan's coordinates moved by a rigid T_new_scan."""
+    from dataclasses import replace
+
+    return replace(fit, T_scan_atlas=T_new_scan @ fit.T_scan_atlas,
+                   atlas_scan=fit.atlas_scan.transformed(T_new_scan),
+                   completion=fit.completion.transformed(T_new_scan),
+                   composite=fit.composite.transformed(T_new_scan))
+
+
+def _submesh(mesh: SurfaceMesh, face_mask: np.ndarray) -> SurfaceMesh:
+    faces = mesh.faces[face_mask]
+    used = np.unique(faces)
+    remap = np.full(mesh.n_vertices, -1, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    return SurfaceMesh(mesh.vertices_mm[used], remap[faces])
+
+
+def _oriented_like(part: SurfaceMesh, atlas: SurfaceMesh, atlas_tree: cKDTree) -> SurfaceMesh:
+    """The patient's faces wound like the atlas (outward): an open scan's winding is arbitrary."""
+    if part.n_triangles == 0:
+        return part
+    centres = part.vertices_mm[part.faces].mean(axis=1)
+    _, idx = atlas_tree.query(centres)
+    agree = float(np.sum(part.face_normals() * atlas.vertex_normals()[idx], axis=1).mean())
+    return part if agree >= 0 else SurfaceMesh(part.vertices_mm, part.faces[:, ::-1].copy())
+
+
+def atlas_pelvis_for(fit: AtlasFit) -> SurfaceMesh:
+    """The atlas pelvis placed with the femur's fit: in the atlas's standing pose, scaled alike."""
+    from kneeviz.anatomy.atlas import atlas_bone
+
+    return atlas_bone("pelvis", 8).transformed(fit.T_scan_atlas)
+
+
+def analyse_partial(mesh: SurfaceMesh, name: str) -> BoneAnalysis | None:
+    """What `check-mesh` reports for a partial femur or tibia: found, completed, fit RMS; None if
+    the mesh fits neither atlas bone (the caller then reports why it is not a whole bone)."""
+    from kneeviz.anatomy.landmarks import BoneAnalysis, find_femur, find_tibia
+    from kneeviz.transforms import apply
+
+    best: AtlasFit | None = None
+    for bone in ("femur", "tibia"):
+        try:
+            fit = fit_atlas(mesh, bone, name)
+        except MeshError:
+            continue
+        if best is None or fit.rms_mm < best.rms_mm:
+            best = fit
+    if best is None:
+        return None
+
+    def mm(p: FloatArray) -> str:
+        return " ".join(f"{c:.1f}" for c in p) + " mm"
+
+    facts = [
+        ("found", f"a partial {best.bone}: {100 * best.coverage:.0f} % of its articular end"),
+        ("atlas fit RMS", f"{best.rms_mm:.2f} mm (LLP26 mean {best.bone}, scaled by "
+                          f"{best.scale:.3f})"),
+    ]
+    if best.bone == "femur":
+        ff = find_femur(best.composite)
+        T = ff.T_input_femur
+        facts += [
+            ("completed", "hip centre, femoral mechanical axis, pelvis (quadriceps origins): "
+                          "ESTIMATED from the atlas"),
+            ("hip centre (estimated)", mm(apply(T, ff.landmarks.hip_centre_mm))),
+            ("mechanical axis length (estimated)",
+             f"{np.linalg.norm(ff.landmarks.hip_centre_mm):.1f} mm"),
+            ("knee centre (mid-epicondyles)", mm(T[:3, 3])),
+        ]
+        return BoneAnalysis("femur (partial)", ff.side, facts)
+    tf = find_tibia(best.composite, one_piece=True)
+    T = tf.T_input_tibia
+    facts += [
+        ("completed", "ankle centre, tibial mechanical axis: ESTIMATED from the atlas"),
+        ("plateau centre", mm(T[:3, 3])),
+        ("tuberosity", mm(apply(T, tf.landmarks.tuberosity_mm))),
+        ("ankle centre (estimated)", mm(apply(T, tf.landmarks.ankle_centre_mm))),
+        ("tibial length (estimated)", f"{np.linalg.norm(tf.landmarks.ankle_centre_mm):.1f} mm"),
+    ]
+    return BoneAnalysis("tibia (partial)", tf.side, facts)
