@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import cases_cache
 import cases_cli
 import cases_knee
 import cases_mesh
@@ -19,7 +20,7 @@ from hostile_core import MISHANDLED, Case, run_case
 from kneeviz.anatomy.build import assets_dir
 
 ALL: list[Case] = (cases_mesh.cases() + cases_scenario.cases() + cases_cli.cases()
-                   + cases_output.cases() + cases_knee.cases())
+                   + cases_output.cases() + cases_knee.cases() + cases_cache.cases())
 SLOW_GROUPS = ("knee",)
 
 
@@ -34,7 +35,7 @@ def test_the_set_is_large() -> None:
                   or "slow" in c.marks else []) for c in ALL],
 )
 def test_hostile(case: Case, tmp_path: Path) -> None:
-    if case.group in ("knee", "output") and not (assets_dir() / "femur.stl").is_file():
+    if case.group in ("knee", "output", "cache") and not (assets_dir() / "femur.stl").is_file():
         pytest.skip(f"the bundled knee is not built at {assets_dir()} (run 'make assets')")
     outcome, detail = run_case(case, tmp_path)
     assert outcome != MISHANDLED, f"{case.id}: {detail}"
