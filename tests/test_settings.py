@@ -133,9 +133,30 @@ def _run_app(qapp, argv: list[str], monkeypatch, act) -> dict[str, object]:  # t
 
 
 @pytest.mark.slow
+def test_restarts_in_a_fresh_interpreter(tmp_path: Path) -> None:
+    """The restarts test below runs the whole app four times in one interpreter (exec, quit);
+    after that, a later test's worker signal was never delivered in the same process, so it runs
+    in a fresh interpreter of its own, here, every time."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KNEEVIZ_RESTARTS_IN_CHILD": "1"}
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp",
+         str(tmp_path / "child"),
+         f"{__file__}::test_the_window_remembers_across_restarts_and_reset_forgets"],
+        env=env, capture_output=True, text=True, timeout=900, cwd=Path(__file__).parent.parent)
+    assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout[-3000:] + r.stderr[-2000:]
+
+
 def test_the_window_remembers_across_restarts_and_reset_forgets(
     qapp, config: Path, tmp_path: Path, monkeypatch, capsys  # type: ignore[no-untyped-def]
 ) -> None:
+    import os
+
+    if os.environ.get("KNEEVIZ_RESTARTS_IN_CHILD") != "1":
+        pytest.skip("runs in its own interpreter: test_restarts_in_a_fresh_interpreter")
     knee = _knee(tmp_path, "patient")
 
     def first(w: MainWindow) -> dict[str, object]:

@@ -24,7 +24,7 @@ from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QSlider
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.knee_spec import SULCUS_ANGLE_RANGE_DEG
 from kneeviz.app.session import Session
-from kneeviz.app.worker import Job
+from kneeviz.app.worker import Job, JobSignals
 from kneeviz.errors import KneevizError
 from kneeviz.scenario import PARAMETERS, Scenario
 
@@ -96,6 +96,9 @@ class AnatomyControls(QGroupBox):
         self.loader = loader
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)
+        self.signals = JobSignals()  # one for every re-cut, connected once
+        self.signals.done.connect(self._on_loaded)
+        self.signals.failed.connect(self._on_failed)
         self.loading = False
         grid = QGridLayout(self)
         self.sulcus = QSlider(Qt.Orientation.Horizontal)
@@ -210,11 +213,8 @@ class AnatomyControls(QGroupBox):
         self.loading = True
         self.sulcus.setEnabled(False)
         self.status.setText("Re-shaping the groove... (about 10 s the first time)")
-        job = Job(lambda _p, _c: self.loader(angle_deg), "the knee could not be rebuilt")
-        job.signals.done.connect(self._on_loaded)
-        job.signals.failed.connect(self._on_failed)
-        self._job = job  # kept referenced until it reports
-        self.pool.start(job)
+        self.pool.start(Job(lambda _p, _c: self.loader(angle_deg),
+                            "the knee could not be rebuilt", self.signals))
 
     def reset(self) -> None:
         if self.session.scenario.insall_salvati_ratio != NORMAL_INSALL_SALVATI:

@@ -34,11 +34,13 @@ class Job(QRunnable):
     """See the module docstring. `unexpected` starts the message of an unexpected failure."""
 
     def __init__(self, fn: Callable[[Progress, Cancelled], object],
-                 unexpected: str = "unexpected failure") -> None:
+                 unexpected: str = "unexpected failure",
+                 signals: JobSignals | None = None) -> None:
+        """`signals`: a JobSignals the caller keeps (connected once, shared by its jobs)."""
         super().__init__()
         self.fn = fn
         self.unexpected = unexpected
-        self.signals = JobSignals()
+        self.signals = signals if signals is not None else JobSignals()
         self.cancelled = False
 
     def cancel(self) -> None:
