@@ -26,7 +26,7 @@ from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.errors import KneevizError, MeshError
 from kneeviz.transforms import apply, axis_angle, invert, make_transform
 
-MESHES = Path(__file__).resolve().parents[2] / "shared" / "meshes"
+MESHES = Path(__file__).resolve().parents[3] / "shared" / "meshes"
 ICL = MESHES / "ICL_MRI"
 LENHART = MESHES / "lenhart2015"
 MIRROR_X = np.diag([-1.0, 1.0, 1.0, 1.0])
@@ -493,7 +493,7 @@ def test_atlas_patella_frame(hints: bool) -> None:
 
 # ---------------------------------------------------------------- the default knee (assets)
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets" / "meshes"
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "meshes"
 
 
 def asset(bone: str) -> SurfaceMesh:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from anatomy_fixtures import synthetic_anatomy  # noqa: E402
 from kneeviz.app import squat_view as sv  # noqa: E402
 from kneeviz.mechanics.equilibrium import resting_patella_pose

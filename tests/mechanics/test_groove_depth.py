@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
+from test_patellar_stability import ANGLES_DEG, _glides, glides_on
 
 from kneeviz.anatomy.build import load_default_anatomy
 from kneeviz.anatomy.knee import Anatomy
@@ -20,7 +21,6 @@ from kneeviz.anatomy.knee_spec import SULCUS_ANGLE_RANGE_DEG
 from kneeviz.mechanics.equilibrium import build_model
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import Trajectory, simulate
-from test_patellar_stability import ANGLES_DEG, _glides, glides_on
 
 SULCI_DEG = (None, 150.0, 160.0)
 """The bundled knee as built (about 139 deg) and re-cut to mild and marked dysplasia."""

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_mechanics_real import knee
 
 from kneeviz.mechanics.measures import caton_deschamps_index
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import simulate
 from kneeviz.transforms import invert
-from test_mechanics_real import knee
 
 
 def _cdi_at(name: str, angle_deg: float) -> float:

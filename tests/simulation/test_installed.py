@@ -24,7 +24,7 @@ import kneeviz
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KNEE_FILES = {"femur.stl", "femur_cartilage.stl", "patella.stl", "patella_cartilage.stl",
               "tibia.stl", "pelvis.stl", "landmarks.json", "NOTICE.md", "LICENSE-MPL-2.0.txt"}
 RUN_TIMEOUT_S = 600

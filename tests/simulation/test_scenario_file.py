@@ -29,7 +29,7 @@ from kneeviz.scenario_file import (
 )
 from kneeviz.simulation import simulate
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _doc(**scenario_overrides: float) -> ScenarioFile:

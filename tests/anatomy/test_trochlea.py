@@ -10,7 +10,7 @@ import pytest
 from kneeviz.anatomy.mesh import SurfaceMesh
 from kneeviz.anatomy.trochlea import measure_trochlea
 
-ICL_FEMUR = (Path(__file__).resolve().parents[2] / "shared" / "meshes" / "ICL_MRI"
+ICL_FEMUR = (Path(__file__).resolve().parents[3] / "shared" / "meshes" / "ICL_MRI"
              / "ICL_MRI_femur_r.stl")
 
 

@@ -22,7 +22,7 @@ from lenhart_fixture import lenhart_anatomy, require_lenhart
 KNEES = ["default", "lenhart2015", "ICL_MRI"]
 SUBLUXED_PCT = 75.0
 """Bisect offset above which the kneecap is laterally subluxed (literature.md section 7)."""
-ICL_DIR = Path(__file__).resolve().parents[2] / "shared" / "meshes" / "ICL_MRI"
+ICL_DIR = Path(__file__).resolve().parents[3] / "shared" / "meshes" / "ICL_MRI"
 
 
 pytestmark = pytest.mark.usefixtures("shared_grid_cache")

@@ -146,7 +146,8 @@ def test_restarts_in_a_fresh_interpreter(tmp_path: Path) -> None:
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp",
          str(tmp_path / "child"),
          f"{__file__}::test_the_window_remembers_across_restarts_and_reset_forgets"],
-        env=env, capture_output=True, text=True, timeout=900, cwd=Path(__file__).parent.parent)
+        env=env, capture_output=True, text=True, timeout=900,
+        cwd=Path(__file__).resolve().parents[2])
     assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout[-3000:] + r.stderr[-2000:]
 
 
