@@ -99,13 +99,21 @@ def test_no_healthy_squat_hides_ghost_and_arc(rendered) -> None:  # type: ignore
     healthy = trajectory("healthy")
     ov.set_squats(healthy, healthy)
     assert ov._trail.GetVisibility() and not ov._trail_h.GetVisibility()
-    # ... and no ghost sitting exactly inside the kneecap
+    # ... and no ghost sitting exactly inside the kneecap, no arc or arrowhead for a turn of
+    # zero (the arrowhead of a zero-length arc floated beside the thigh): only the healthy
+    # thigh bone's front spoke
     ov.update(3)
     assert not ov._ghost.GetVisibility()
+    assert ov.femur_turn_deg == pytest.approx(0.0, abs=1e-9)
+    shown = [a for a in ov.actors["rotation"] if a.GetVisibility()]
+    assert len(shown) == 1 and not ov._arrow.GetVisibility()
     ov.set_squats(pfp, healthy)
     assert ov._trail.GetVisibility() and ov._trail_h.GetVisibility()
-    ov.update(3)
+    i = pfp.n_frames // 2  # at depth the thigh bone has turned in
+    ov.update(i)
     assert ov._ghost.GetVisibility()
+    assert ov.femur_turn_deg > 1.0
+    assert ov._arrow.GetVisibility() and all(a.GetVisibility() for a in ov.actors["rotation"])
     ov.remove()
 
 

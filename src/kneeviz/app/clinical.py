@@ -211,7 +211,9 @@ class ClinicalViews:
         s.frame_changed.disconnect(window._render_frame)
         s.frame_changed.connect(self.on_frame)
         s.frame_changed.connect(window._render_frame)
-        s.view_changed.connect(self.on_squats)
+        # A new squat on screen is followed by frame_changed (Session._show), which places
+        # everything once; a new healthy reference is not.
+        s.view_changed.connect(lambda: self.on_squats(place=False))
         s.healthy_changed.connect(self.on_squats)
         s.anatomy_changed.connect(self.on_anatomy)
         s.display_changed.connect(self.on_display)
@@ -234,14 +236,17 @@ class ClinicalViews:
         menu.addAction(a)
 
     # -- session -----------------------------------------------------------------------------------
-    def on_squats(self) -> None:
+    def on_squats(self, place: bool = True) -> None:
+        """The squat on screen or the healthy one changed; `place` the views at the frame on
+        screen (not when frame_changed follows and does it)."""
         view = self.session.view
         if view is None:
             return
         healthy = self.session.healthy_view
         self.overlays.set_squats(SquatPoses.of(view),
                                  SquatPoses.of(healthy) if healthy is not None else None)
-        self.on_frame(self.session.frame, paint=False)
+        if place:
+            self.on_frame(self.session.frame, paint=False)
 
     def on_frame(self, i: int, paint: bool = False) -> None:
         view = self.session.view

@@ -35,10 +35,14 @@ QUAD_COLOUR = (0.90, 0.25, 0.20)
 TENDON_COLOUR = (0.98, 0.78, 0.25)
 ARC_RADIUS_MM = 75.0
 ARC_HEIGHT_MM = 90.0
-RING_RADIUS_MM = 34.0
-RING_SWEEP_DEG = 110.0
 """The arc is drawn around the thigh bone this far above the knee centre (along its axis), in the
 horizontal plane: the spokes show the front of the thigh bone, healthy (green) and now (orange)."""
+RING_RADIUS_MM = 34.0
+RING_SWEEP_DEG = 110.0
+"""The turning sign around the thigh bone: a fixed sweep, so it reads at any angle."""
+TURN_SHOWN_DEG = 1.0
+"""Below this inward turn against the healthy squat the arc, its arrowhead and the turning sign
+are hidden: there is no turn to show."""
 PULL_LENGTH_MM = 110.0
 SEE_THROUGH_OPACITY = 0.12
 
@@ -109,11 +113,13 @@ class Overlays:
         self.healthy: SquatPoses | None = None
         self.frame = 0
         self.see_through = False
-        self._ring_visible = False
+        self._turn_visible = False
         self._same = False
         self.femur_turn_deg = 0.0
         """Inward turn of the thigh bone against the healthy squat at the current frame."""
         self._extensor = extensor
+        self._solved_for: tuple[Any, ExtensorModel] | None = None
+        """(scenario, its solved extensor): the last one found by extensor()."""
         self._build()
 
     # -- building -------------------------------------------------------------------------------
@@ -141,23 +147,27 @@ class Overlays:
         self._trail_h = self._add("trail", self._trail_h_poly, color=GHOST_COLOUR, line_width=4,
                                   render_lines_as_tubes=True)
         self._arc_poly = _line(np.zeros((33, 3)))
-        self._add("rotation", self._arc_poly, color=CURRENT_COLOUR, line_width=8,
+        arc = self._add("rotation", self._arc_poly, color=CURRENT_COLOUR, line_width=8,
                   render_lines_as_tubes=True)
         self._spoke_h = _line(zeros2.copy())
         self._add("rotation", self._spoke_h, color=GHOST_COLOUR, line_width=7,
                   render_lines_as_tubes=True)
         self._spoke_c = _line(zeros2.copy())
-        self._add("rotation", self._spoke_c, color=CURRENT_COLOUR, line_width=7,
+        spoke_c = self._add("rotation", self._spoke_c, color=CURRENT_COLOUR, line_width=7,
                   render_lines_as_tubes=True)
         cone = pv.Cone(center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0), height=10.0,
                        radius=5.0, resolution=24)
         self._arrow = self._add("rotation", cone, color=CURRENT_COLOUR)
         self._ring_poly = _line(np.zeros((41, 3)))
-        self._add("rotation", self._ring_poly, color=CURRENT_COLOUR, line_width=9,
+        ring = self._add("rotation", self._ring_poly, color=CURRENT_COLOUR, line_width=9,
                   render_lines_as_tubes=True)
         self._ring_tip = self._add("rotation", pv.Cone(direction=(1.0, 0.0, 0.0), height=14.0,
                                                        radius=7.0, resolution=24),
                                    color=CURRENT_COLOUR)
+        self._turn_actors = (arc, spoke_c, self._arrow, ring, self._ring_tip)
+        """What shows the turn itself: hidden when there is no turn to show (then only the
+        healthy thigh bone's front spoke stays; a zero-length arc's arrowhead would float by
+        the thigh pointing nowhere)."""
         self._quad_poly = _line(zeros2.copy())
         self._add("pull", self._quad_poly, color=QUAD_COLOUR, line_width=7,
                   render_lines_as_tubes=True)
@@ -184,16 +194,22 @@ class Overlays:
     def extensor(self) -> ExtensorModel | None:
         """The extensor mechanism the solver used for the squat on screen (its muscle bundles,
         wrap and tendon attachments), or None until that squat has been solved in this process:
-        the arrows drawn are the solved lines of pull, never a second model's."""
+        the arrows drawn are the solved lines of pull, never a second model's. Found once per
+        squat (finding it hashes the knee's meshes: milliseconds, too slow for every frame)."""
         if self._extensor is not None:
             return self._extensor
         scenario = self.current.scenario if self.current is not None else None
         if scenario is None:
             return None
+        if self._solved_for is not None and self._solved_for[0] == scenario:
+            return self._solved_for[1]
         from kneeviz.simulation import solved_model
 
         model = solved_model(self.anatomy, scenario)
-        return model.extensor if model is not None else None
+        if model is None:
+            return None  # not solved yet: asked again once it is
+        self._solved_for = (scenario, model.extensor)
+        return model.extensor
 
     def remove(self) -> None:
         for actors in self.actors.values():
@@ -206,6 +222,7 @@ class Overlays:
         self.remove()
         self.anatomy = anatomy
         self._extensor = extensor
+        self._solved_for = None
         self.current = self.healthy = None
         self._build()
         for name, on in self.visible.items():
@@ -216,23 +233,25 @@ class Overlays:
         if name not in self.visible:
             raise ValueError(f"unknown overlay {name!r}: one of {', '.join(OVERLAYS)}")
         self.visible[name] = bool(on)
-        self._refresh_visibility()
+        self.update(self.frame)  # a hidden overlay is not kept in place: place it now
 
     def set_all(self, names: set[str] | frozenset[str]) -> None:
         """Show exactly these overlays."""
         for name in OVERLAYS:
             self.visible[name] = name in names
-        self._refresh_visibility()
+        self.update(self.frame)
 
     def set_squats(self, current: Any, healthy: Any | None) -> None:
-        """The squat on screen and the healthy one (SquatView, Trajectory or SquatPoses)."""
+        """The squat on screen and the healthy one (SquatView, Trajectory or SquatPoses); then
+        update(i) places the overlays at frame i (the window does it once, for the frame it
+        shows next, not here as well)."""
         self.current = current if isinstance(current, SquatPoses) or current is None \
             else SquatPoses.of(current)
         self.healthy = healthy if isinstance(healthy, SquatPoses) or healthy is None \
             else SquatPoses.of(healthy)
         self._same = self._same_squat()
         self._set_trails()
-        self.update(self.frame)
+        self._refresh_visibility()
 
     def set_see_through(self, on: bool) -> None:
         """Make the kneecap (bone and cartilage) see-through, so the pressure on the groove
@@ -256,8 +275,9 @@ class Overlays:
                 show = show and not self._same
             for actor in actors:
                 actor.SetVisibility(show)
-        if not self._ring_visible:
-            self._ring_poly_actor_hide()
+        if not self._turn_visible:
+            for actor in self._turn_actors:
+                actor.SetVisibility(False)
         if self.visible["trail"] and (self.healthy is None or self._same):
             self._trail_h.SetVisibility(False)  # one path when the squat on screen is healthy
 
@@ -265,10 +285,6 @@ class Overlays:
         cur, h = self.current, self.healthy
         return (cur is not None and h is not None and cur.n_frames == h.n_frames
                 and bool(np.allclose(cur.T_femur_patella, h.T_femur_patella, atol=1e-9)))
-
-    def _ring_poly_actor_hide(self) -> None:
-        for actor in self.actors["rotation"][-2:]:  # the turning sign (ring and its tip)
-            actor.SetVisibility(False)
 
     # -- per frame --------------------------------------------------------------------------------
     def _D(self) -> FloatArray:
@@ -301,12 +317,20 @@ class Overlays:
         T_wp = T_wf @ cur.T_femur_patella[i]
         for actor in (self._groove, self._trail, self._trail_h):
             actor.user_matrix = D @ T_wf
+        # Only what is shown is placed (set_visible places an overlay as it is turned on): the
+        # arc and the lines of pull are milliseconds of Python each, every frame of a drag.
         if self.healthy is not None:
             j = self.healthy.index(i, cur.n_frames)
             self._ghost.user_matrix = D @ T_wf @ self.healthy.T_femur_patella[j]
-            self._update_rotation(T_wf, np.asarray(self.healthy.T_world["femur"][j], dtype=float))
-        self._update_pull(T_wf, T_wt, T_wp)
-        self._update_labels(T_wf, T_wt, T_wp)
+            T_wf_healthy = np.asarray(self.healthy.T_world["femur"][j], dtype=float)
+            self.femur_turn_deg = float(rotation_about_vertical_deg(T_wf)
+                                        - rotation_about_vertical_deg(T_wf_healthy))
+            if self.visible["rotation"]:
+                self._update_rotation(T_wf, T_wf_healthy)
+        if self.visible["pull"]:
+            self._update_pull(T_wf, T_wt, T_wp)
+        if self.visible["labels"]:
+            self._update_labels(T_wf, T_wt, T_wp)
         self._refresh_visibility()
 
     def turn_camera(self) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -349,7 +373,6 @@ class Overlays:
         centre = apply(D @ T_wf, ARC_HEIGHT_MM * axis)
         a_h = np.radians(rotation_about_vertical_deg(T_wf_healthy))
         a_c = np.radians(rotation_about_vertical_deg(T_wf))
-        self.femur_turn_deg = float(np.degrees(a_c - a_h))
 
         def direction(a: float) -> FloatArray:
             """The femur's anterior direction when its Z axis is turned by `a` about the vertical
@@ -368,7 +391,7 @@ class Overlays:
             tangent = np.cross(np.array([0.0, 1.0, 0.0]), direction(a_c))
         self._arrow.user_matrix = _pose_along(pts[-1], tangent)
         # A turning sign around the thigh bone (fixed sweep, so it reads at any angle): which way
-        # it turns. Hidden when it does not turn.
+        # it turns. Hidden (with the arc) when it does not turn.
         sign = 1.0 if self.femur_turn_deg >= 0.0 else -1.0
         sweep = np.radians(RING_SWEEP_DEG)
         t = a_c + sign * np.linspace(-sweep, 0.0, 41)
@@ -376,7 +399,7 @@ class Overlays:
         self._ring_poly.points = ring
         self._ring_tip.user_matrix = _pose_along(ring[-1] + 3.0 * unit(ring[-1] - ring[-2]),
                                                  ring[-1] - ring[-2])
-        self._ring_visible = abs(self.femur_turn_deg) > 1.0
+        self._turn_visible = abs(self.femur_turn_deg) > TURN_SHOWN_DEG
 
     def _update_pull(self, T_wf: FloatArray, T_wt: FloatArray, T_wp: FloatArray) -> None:
         """The quadriceps' resultant line of pull from the patella's base and the patellar
