@@ -29,6 +29,7 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QScrollArea,
+    QStyle,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -50,8 +51,14 @@ OVERLAY_LABELS = {
     "rotation": "Thigh bone's inward turn (arc)",
     "groove": "Groove line",
     "trail": "Kneecap's path",
-    "pull": "Lines of pull (quadriceps, tendon)",
+    "pull": "Lines of pull",
     "labels": "Bone names",
+}
+OVERLAY_TIPS = {
+    "pull": "The quadriceps' and the patellar tendon's lines of pull on the kneecap (drawn once the "
+            "squat is solved)",
+    "rotation": "How far the thigh bone has turned inward against a healthy squat",
+    "ghost": "Where a healthy hip would hold the kneecap, on this thigh bone",
 }
 PRESET_TITLES = {"healthy": "Healthy (this setting)", "pfp": "Typical PFP",
                  "severe": "Severe", "custom": "This setting"}
@@ -65,13 +72,19 @@ it (MainWindow.after_frame), so it never delays the bones."""
 
 
 def _scrolling(widget: QWidget) -> QScrollArea:
-    """The widget in a scroll area that scrolls only when the window is too small for it (a
-    1366x768 clinic laptop), so the panels never force the window taller than the screen."""
+    """The widget in a scroll area that scrolls down only when the window is too short for it (a
+    1366x768 clinic laptop), so the panels never force the window taller than the screen. It is
+    never narrower than the widget needs (with room for the scroll bar): a panel squeezed by a
+    dock or a splitter would cut its words off at the right edge; if the screen itself is too
+    narrow, it scrolls sideways rather than cut them."""
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     area.setWidget(widget)
+    bar = area.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    need = max(widget.minimumWidth(), widget.minimumSizeHint().width())
+    area.setMinimumWidth(need + bar + 2)
     return area
 
 
@@ -86,7 +99,6 @@ def _scroll_column(window: Any) -> QWidget | None:
     index = splitter.indexOf(column)
     sizes = splitter.sizes()
     area = _scrolling(column)
-    area.setMinimumWidth(column.minimumWidth() + 16)
     splitter.insertWidget(index, area)
     splitter.setSizes(sizes)
     return area
@@ -110,6 +122,7 @@ class ClinicalPanel(QGroupBox):
         self.boxes: dict[str, QCheckBox] = {}
         for k, name in enumerate(OVERLAYS):
             box = QCheckBox(OVERLAY_LABELS[name])
+            box.setToolTip(OVERLAY_TIPS.get(name, ""))
             box.setChecked(name in session.display.overlays)
             box.toggled.connect(lambda on, n=name: views.set_overlay(n, on))
             grid.addWidget(box, 1 + k // 2, k % 2)

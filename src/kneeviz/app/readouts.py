@@ -76,7 +76,10 @@ class ReadoutPanel(QGroupBox):
             value = QLabel("-")
             value.setObjectName(f"readout-{key}")
             value.setStyleSheet("font-size: 13pt; font-weight: 600;")
-            title_label = QLabel(m.label)
+            # a long title takes two lines, so the number beside it is never cut off ("(+ inward)"
+            # stays in one piece)
+            title_label = QLabel(m.label.replace("(+ ", "(+\u00a0"))
+            title_label.setWordWrap(True)
             tip = m.tip
             title_label.setToolTip(tip)
             value.setToolTip(tip)

@@ -1,0 +1,99 @@
+"""At 1366x768 (a common clinic laptop) every word in the window's panels can be read: no label,
+check box or button has more text than room, and none lies past the right edge of the panel that
+holds it (the panels scroll down, and sideways only if they must). Measured with each widget's
+own font metrics, so it fails on the clipped "0.9 x body we..." readout and the "100% of normal,
+nor..." and "Thigh bone's inward turn (a..." that this test was written against."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.skipif(not os.environ.get("DISPLAY"),
+                       reason="the Qt 3D view needs an X server: run under xvfb-run"),
+]
+
+from clinical_fixtures import default_anatomy  # noqa: E402
+from kneeviz.scenario import Scenario  # noqa: E402
+
+SHORT = Scenario(max_flexion_deg=60.0, descent_s=0.6, ascent_s=0.6, frame_rate_hz=5.0)
+
+
+def _clipped(window) -> list[str]:  # type: ignore[no-untyped-def]
+    """Widgets whose text does not fit them, or that reach past their viewport's right edge."""
+    from PyQt6.QtWidgets import QAbstractButton, QAbstractScrollArea, QGroupBox, QLabel, QWidget
+
+    found: list[str] = []
+    for w in window.findChildren(QWidget):
+        if not w.isVisible() or w.width() <= 1:
+            continue
+        if isinstance(w, QLabel) and not w.wordWrap() and w.text() and w.pixmap().isNull():
+            text = w.text()
+            if "<" in text:  # rich text lays itself out
+                continue
+            need = max(w.fontMetrics().horizontalAdvance(line) for line in text.split("\n"))
+            room = w.contentsRect().width() - 2 * w.margin() - w.indent() if w.indent() > 0 \
+                else w.contentsRect().width() - 2 * w.margin()
+        elif isinstance(w, QAbstractButton) and w.text():
+            text = w.text()
+            need = w.sizeHint().width()
+            room = w.width()
+        elif isinstance(w, QGroupBox):
+            text, need, room = w.title(), 0, w.width()
+        else:
+            continue
+        if need > room + 1:
+            found.append(f"{text!r}: needs {need} px, has {room}")
+            continue
+        # inside the visible part of the scroll area holding it
+        p = w.parentWidget()
+        while p is not None and not isinstance(p, QAbstractScrollArea):
+            p = p.parentWidget()
+        if p is not None:
+            vp = p.viewport()
+            right = w.mapTo(vp, w.rect().topRight()).x()
+            if right > vp.width() + 1:
+                found.append(f"{text!r}: ends at x={right}, its panel shows {vp.width()} px")
+                continue
+        # nor past the edge of the box or panel around it
+        box = w.parentWidget()
+        if box is not None and w.geometry().right() > box.contentsRect().right() + 1:
+            found.append(f"{text!r}: ends at x={w.geometry().right()}, its box at "
+                         f"{box.contentsRect().right()}")
+    return found
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_every_word_of_the_panels_fits(qtbot, size) -> None:  # type: ignore[no-untyped-def]
+    from kneeviz.app.main_window import MainWindow
+    from kneeviz.app.solver import Solver
+
+    w = MainWindow(default_anatomy(), SHORT, solver=Solver(simulate_fn=None))
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.session.view is not None and not w.session.solving, timeout=20000)
+    # the longest texts the readouts and the What-if labels show
+    vmo = w.clinical.anatomy_controls.vmo
+    vmo.blockSignals(True)  # label it without re-solving
+    vmo.setValue(vmo.maximum())
+    vmo.blockSignals(False)
+    w.clinical.anatomy_controls._label_vmo(vmo.maximum())
+    from kneeviz.measure_table import BY_KEY
+
+    # a deep squat's joint force and the widest values of the others
+    widest = {"pfjrf_bw": 12.3, "contact_area_mm2": 1234.0, "peak_pressure_mpa": 12.3,
+              "patella_lateral_tilt_deg": -12.3, "patella_lateral_shift_mm": -12.3,
+              "knee_flexion_deg": 123.0, "femur_rotation_world_deg": -12.3, "tt_tg_mm": 23.4}
+    for key, label in w.readouts.labels.items():
+        if key in widest:
+            label.setText(BY_KEY[key].text(widest[key]))
+    qtbot.wait(200)
+    assert w.width() <= size[0] and w.height() <= size[1]
+    clipped = _clipped(w)
+    assert not clipped, "\n".join(clipped)
+    w.clinical.shutdown()
