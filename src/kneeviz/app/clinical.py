@@ -29,8 +29,8 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QScrollArea,
-    QStyle,
     QSplitter,
+    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -55,8 +55,8 @@ OVERLAY_LABELS = {
     "labels": "Bone names",
 }
 OVERLAY_TIPS = {
-    "pull": "The quadriceps' and the patellar tendon's lines of pull on the kneecap (drawn once the "
-            "squat is solved)",
+    "pull": "The quadriceps' and the patellar tendon's lines of pull on the kneecap (drawn once "
+            "the squat is solved)",
     "rotation": "How far the thigh bone has turned inward against a healthy squat",
     "ghost": "Where a healthy hip would hold the kneecap, on this thigh bone",
 }
