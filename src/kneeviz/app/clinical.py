@@ -82,7 +82,8 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     area.setWidget(widget)
-    bar = area.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    style = area.style()
+    bar = style.pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) if style is not None else 16
     need = max(widget.minimumWidth(), widget.minimumSizeHint().width())
     area.setMinimumWidth(need + bar + 2)
     return area
