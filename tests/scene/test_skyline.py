@@ -62,3 +62,32 @@ def test_the_skyline_view_has_no_back_face_pixels(anatomy, flexion_deg) -> None:
         cam.clipping_range = (d - 5.0, d + 400.0)
         r.scene.set_preset_parts("front")  # the uncut bones
         assert sentinel_pixels(r) > 500
+
+
+def test_a_playing_window_recuts_a_few_times_a_second(anatomy) -> None:  # type: ignore[no-untyped-def]
+    """While the squat plays the capped cut is made again at most every recut interval: between
+    cuts the slab cut last rides rigidly with its bone (its pose follows, its plane does not); a
+    paused frame (interval 0, or setting the interval) is cut exactly through its joint point."""
+    from clinical_fixtures import trajectory
+    from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET
+    from kneeviz.scene.offscreen import OffscreenRenderer
+    from kneeviz.scene.render import TrajectoryFrames
+
+    traj = trajectory("pfp")
+    frames = TrajectoryFrames(traj)
+    i, j = 1, traj.n_frames // 3  # far apart on the way down
+    with OffscreenRenderer(anatomy, (320, 240), triangle_budget=APP_TRIANGLE_BUDGET) as r:
+        r.render(frames.poses(i), camera="skyline")
+        cut = r.scene._marks[0]
+        plane = cut._pipes["femur"][0]
+        origin_i = np.array(plane.GetOrigin())
+        r.scene.set_recut_interval(60.0)  # playing (a long interval: no cut during the test)
+        r.scene.set_poses(frames.poses(j))  # the next frames, the camera where it was
+        np.testing.assert_allclose(plane.GetOrigin(), origin_i)  # not cut again...
+        femur = r.scene.actors["femur"]
+        np.testing.assert_allclose(cut.actors["femur"].user_matrix, femur.user_matrix)  # ...moved
+        r.scene.set_recut_interval(0.0)  # paused: this frame is cut now
+        assert np.linalg.norm(np.array(plane.GetOrigin()) - origin_i) > 0.1
+        r.scene.set_poses(frames.poses(i))
+        r.scene.set_camera("skyline")
+        np.testing.assert_allclose(plane.GetOrigin(), origin_i, atol=1e-6)

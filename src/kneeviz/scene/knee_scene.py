@@ -169,6 +169,7 @@ class KneeScene:
         self._marks: tuple[Any, ...] | None = None
         """The skyline view's capped cut and its groove and ridge marks (kneeviz.scene.skyline_cut,
         skyline_marks), made on first use."""
+        self._recut_interval_s = 0.0
         """Parts whose back faces are never seen unless a clipping plane cuts them open."""
         plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)  # type: ignore[arg-type]
         configure_renderer(plotter)
@@ -344,6 +345,15 @@ class KneeScene:
         if self._follow_offset is not None:
             self._follow_offset = np.array(self.plotter.camera.focal_point) - self.knee_centre()
 
+    def set_recut_interval(self, seconds: float) -> None:
+        """How often the skyline's capped cut is made again while the poses change (0: every
+        frame); setting it re-cuts the frame on screen, so a paused frame is cut exactly."""
+        self._recut_interval_s = float(seconds)
+        if self._marks is not None:
+            cut = self._marks[0]
+            cut.recut_interval_s = self._recut_interval_s
+            cut.update(force=True)
+
     def set_preset_parts(self, preset: str) -> None:
         """Show every part except those a preset hides (the skyline view: the tibia and pelvis),
         and the skyline's groove and ridge marks only in the skyline view."""
@@ -358,6 +368,7 @@ class KneeScene:
             from kneeviz.scene.skyline_marks import SkylineMarks
 
             self._marks = (SkylineCut(self), SkylineMarks(self))
+            self._marks[0].recut_interval_s = self._recut_interval_s
         for part in self._marks or ():
             part.set_visible(skyline)
 

@@ -13,11 +13,14 @@ on what is left of it.
 
 The cut plane is perpendicular to the camera's line of sight through its focal point, which the
 skyline preset puts at the joint point between the ridge and the groove; it moves with the
-frame. About 15 ms a frame for the app's display meshes.
+frame. About 15 ms a frame for the app's display meshes: while the squat plays in the window the
+cut is made again at most every `recut_interval_s` (between, the slab made last rides rigidly with
+its bone, a change of a fraction of a millimetre a frame), and at once on the paused frame.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -68,21 +71,31 @@ class SkylineCut:
             self.actors[name] = actor
             self._pipes[name] = (plane, clip, mapper, src)
         self.visible = False
+        self.recut_interval_s = 0.0
+        """0: cut every frame (renders, videos, a paused window); the window sets a few cuts a
+        second while it plays."""
+        self._cut_at = -1e9
 
     def set_visible(self, on: bool) -> None:
         self.visible = bool(on)
         for actor in self.actors.values():
             actor.SetVisibility(self.visible)
         if self.visible:
-            self.update()
+            self.update(force=True)
 
-    def update(self) -> None:
+    def update(self, force: bool = False) -> None:
         """Cut through the camera's focal point (the skyline preset puts it at this frame's joint
         point), perpendicular to its line of sight, so a camera carried to another squat
         (kneeviz.scene.compare) or turned by hand cuts the same way; copy
         each source actor's colouring (the heat map's lookup table and array) and pose."""
         if not self.visible:
             return
+        now = time.monotonic()
+        if not force and now - self._cut_at < self.recut_interval_s:
+            for name, (_plane, _clip, _mapper, src) in self._pipes.items():
+                self.actors[name].user_matrix = np.asarray(src.user_matrix, dtype=float)
+            return
+        self._cut_at = now
         cam = self.scene.plotter.camera
         pos, focal = np.array(cam.position, dtype=float), np.array(cam.focal_point, dtype=float)
         look = (focal - pos) / max(float(np.linalg.norm(focal - pos)), 1e-9)
