@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pyvista as pv
+import vtk
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
@@ -44,6 +45,10 @@ TURN_SHOWN_DEG = 1.0
 """Below this inward turn against the healthy squat the arc, its arrowhead and the turning sign
 are hidden: there is no turn to show."""
 PULL_LENGTH_MM = 110.0
+TUBE_RADIUS_MM_PER_PX = 0.3
+"""The overlay lines are tubes of this radius per pixel of the width they were drawn with as lines
+(an 8 px arc: 2.4 mm), in the knee's own millimetres, so they scale with it as the camera moves."""
+TUBE_SIDES = 12
 SEE_THROUGH_OPACITY = 0.12
 
 LABELS = {
@@ -124,11 +129,34 @@ class Overlays:
 
     # -- building -------------------------------------------------------------------------------
     def _add(self, name: str, mesh: pv.DataSet, **kw: Any) -> pv.Actor:
-        actor = self.plotter.add_mesh(mesh, reset_camera=False, render=False,
-                                      name=f"kneeviz-overlay-{name}-{len(self.actors[name])}", **kw)
+        if kw.pop("render_lines_as_tubes", False):
+            actor = self._add_tube(mesh, float(kw.pop("line_width")), **kw)
+        else:
+            actor = self.plotter.add_mesh(
+                mesh, reset_camera=False, render=False,
+                name=f"kneeviz-overlay-{name}-{len(self.actors[name])}", **kw)
         actor.SetVisibility(False)
         actor.SetPickable(False)
         self.actors[name].append(actor)
+        return actor
+
+    def _add_tube(self, line: pv.DataSet, line_width_px: float, color: Any) -> pv.Actor:
+        """A line drawn as a real tube around it (TUBE_RADIUS_MM_PER_PX x the width it had as a
+        line), made again by VTK whenever the line's points change. VTK's lines drawn as tubes
+        are a shader effect that costs about 2 ms a line a frame in software OpenGL; the tube's
+        few hundred triangles cost next to nothing."""
+        tube = vtk.vtkTubeFilter()
+        tube.SetInputData(line)
+        tube.SetRadius(TUBE_RADIUS_MM_PER_PX * line_width_px)
+        tube.SetNumberOfSides(TUBE_SIDES)
+        tube.CappingOn()
+        mapper = vtk.vtkPolyDataMapper()
+        mapper.SetInputConnection(tube.GetOutputPort())
+        mapper.ScalarVisibilityOff()
+        actor = pv.Actor(mapper=mapper)
+        actor.prop.color = color
+        actor.prop.interpolation = "phong"
+        self.plotter.renderer.AddActor(actor)
         return actor
 
     def _build(self) -> None:
@@ -292,8 +320,8 @@ class Overlays:
 
     def _set_trails(self) -> None:
         front = np.array([0.5 * float(self.anatomy.patella_landmarks.thickness_mm) + 3.0, 0, 0])
-        for squat, poly, actor in ((self.current, self._trail_poly, self._trail),
-                                   (self.healthy, self._trail_h_poly, self._trail_h)):
+        for squat, poly in ((self.current, self._trail_poly),
+                            (self.healthy, self._trail_h_poly)):
             if squat is None:
                 continue
             n = squat.n_frames
@@ -301,7 +329,7 @@ class Overlays:
             pts = np.array([apply(T, front) for T in half])
             new = _line(pts)
             poly.copy_from(new)
-            actor.mapper.dataset.Modified()
+            poly.Modified()
 
     def update(self, i: int) -> None:
         """Move every overlay to frame i of the current squat."""
