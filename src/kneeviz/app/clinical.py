@@ -21,6 +21,7 @@ import numpy as np
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDockWidget,
     QFrame,
@@ -54,6 +55,9 @@ OVERLAY_LABELS = {
     "pull": "Lines of pull",
     "labels": "Bone names",
 }
+FULL_PANELS_WIDTH_PX = 1280
+"""Screens at least this wide (in Qt's device-independent pixels) show the 3D view and both side
+panels at full width; 1366x768 is the smallest common clinic laptop."""
 OVERLAY_TIPS = {
     "pull": "The quadriceps' and the patellar tendon's lines of pull on the kneecap (drawn once "
             "the squat is solved)",
@@ -73,18 +77,23 @@ it (MainWindow.after_frame), so it never delays the bones."""
 
 def _scrolling(widget: QWidget) -> QScrollArea:
     """The widget in a scroll area that scrolls down only when the window is too short for it (a
-    1366x768 clinic laptop), so the panels never force the window taller than the screen. It is
-    never narrower than the widget needs (with room for the scroll bar): a panel squeezed by a
-    dock or a splitter would cut its words off at the right edge; if the screen itself is too
-    narrow, it scrolls sideways rather than cut them."""
+    1366x768 clinic laptop), so the panels never force the window taller than the screen. On a
+    screen at least FULL_PANELS_WIDTH_PX wide it is never narrower than the widget needs (with
+    room for the scroll bar): a panel squeezed by a dock or a splitter cut its words off at the
+    right edge. On a narrower screen (a laptop at 200 % scaling) the window must still fit: the
+    panel may be squeezed to the width it set itself, and then scrolls sideways rather than cut
+    its words off."""
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     area.setWidget(widget)
     style = area.style()
-    bar = style.pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) if style is not None else 16
-    need = max(widget.minimumWidth(), widget.minimumSizeHint().width())
+    bar = style.pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) if style else 16
+    need = widget.minimumWidth()  # a width the panel asked for itself is always kept
+    screen = QApplication.primaryScreen()
+    if screen is None or screen.availableGeometry().width() >= FULL_PANELS_WIDTH_PX:
+        need = max(need, widget.minimumSizeHint().width())
     area.setMinimumWidth(need + bar + 2)
     return area
 
