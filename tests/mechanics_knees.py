@@ -4,7 +4,8 @@ The synthetic knee: the femoral cartilage is a grooved surface of revolution abo
 axis (a V-shaped trochlea with rounded bottom, sulcus angle about 140 deg, that continues round the
 distal femur so the patella can ride it into deep flexion); the patella's articular surface is a
 matching rounded ridge. Each surface is built for z >= 0 and mirrored, so the knee is symmetric to
-the last bit (a triangulation with diagonals all one way would not be).
+the last bit (a triangulation with diagonals all one way would not be). And a flat cartilage sheet
+on a bone sheet, for the distance grid.
 """
 
 from __future__ import annotations
@@ -156,3 +157,20 @@ def simple_poses(anatomy: Anatomy, flexion_deg: float) -> tuple[FloatArray, Floa
     T_ft = make_transform(rot_z(-th), np.zeros(3)) @ anatomy.T_femur_tibia_ref
     T_fp = make_transform(rot_z(-0.8 * th), anatomy.femur_landmarks.hip_centre_mm)
     return T_ft, T_fp
+
+
+def flat_sheet(size_mm: float = 20.0, step_mm: float = 1.0) -> tuple[SurfaceMesh, SurfaceMesh]:
+    """A flat cartilage sheet in the y = 0 plane facing +Y, on a bone sheet 2 mm below it."""
+    u = np.arange(-size_mm / 2, size_mm / 2 + 1e-9, step_mm)
+    X, Z = np.meshgrid(u, u, indexing="ij")
+    v = np.column_stack([X.ravel(), np.zeros(X.size), Z.ravel()])
+    n = len(u)
+    idx = np.arange(n * n).reshape(n, n)
+    a, b = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel()
+    c, d = idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
+    f = np.concatenate([np.column_stack([a, c, b]), np.column_stack([a, d, c])])
+    sheet = SurfaceMesh(v, f)
+    if sheet.face_normals()[:, 1].mean() < 0:
+        sheet = SurfaceMesh(v, f[:, ::-1].copy())
+    bone = SurfaceMesh(v - [0.0, 2.0, 0.0], sheet.faces)
+    return sheet, bone

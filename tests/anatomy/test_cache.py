@@ -230,7 +230,7 @@ def test_an_all_zero_welded_mesh_with_a_good_checksum_is_rebuilt(
 
 
 def _sheet() -> tuple[SurfaceMesh, SurfaceMesh]:
-    from test_mechanics import flat_sheet
+    from mechanics_knees import flat_sheet
 
     return flat_sheet()  # type: ignore[no-any-return]
 
@@ -261,3 +261,21 @@ def test_a_well_formed_but_wrong_distance_grid_is_rebuilt(
     again = load_or_build_grid(cart, bone)  # the rebuilt entry now verifies
     np.testing.assert_allclose(again.values, good.values, atol=1e-4)
     assert len(_notes(capsys)) == 0
+
+
+def test_the_run_that_builds_a_distance_grid_uses_it_as_later_runs_read_it(
+    fresh_notes: Path,
+) -> None:
+    """The first run (building the grid) and later runs (reading it from the cache) hold the very
+    same numbers: before, the first kept float64 and the others read float32 back, and their
+    squats differed by up to 5e-6 mm."""
+    cart, bone = _sheet()
+    first = load_or_build_grid(cart, bone)  # built (fresh cache folder)
+    later = load_or_build_grid(cart, bone)  # read back
+    np.testing.assert_array_equal(first.values, later.values)
+    np.testing.assert_array_equal(first.origin_mm, later.origin_mm)
+    assert first.spacing_mm == later.spacing_mm
+    # and the stored grid is the built one to float32's precision
+    built = build_distance_grid(cart, bone)
+    np.testing.assert_allclose(first.values, built.values, rtol=1e-6, atol=1e-5)
+    assert not np.array_equal(first.values, built.values)  # (the rounding is real)

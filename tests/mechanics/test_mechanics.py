@@ -30,6 +30,7 @@ from kneeviz.mechanics.muscles import ExtensorParams, spring_tension, wrapped_ta
 from lenhart_fixture import TEST_CACHE
 from mechanics_knees import (
     GROOVE_RADIUS_MM,
+    flat_sheet,
     simple_poses,
     symmetric_anatomy,
     symmetric_params,
@@ -83,23 +84,6 @@ def test_points_outside_the_grid_are_far_outside(sym_model: PatellofemoralModel)
     g = sym_model.grid
     far = g.origin_mm - 50.0
     assert g.distance(far[None, :])[0] >= 100.0
-
-
-def flat_sheet(size_mm: float = 20.0, step_mm: float = 1.0) -> tuple[SurfaceMesh, SurfaceMesh]:
-    """A flat cartilage sheet in the y = 0 plane facing +Y, on a bone sheet 2 mm below it."""
-    u = np.arange(-size_mm / 2, size_mm / 2 + 1e-9, step_mm)
-    X, Z = np.meshgrid(u, u, indexing="ij")
-    v = np.column_stack([X.ravel(), np.zeros(X.size), Z.ravel()])
-    n = len(u)
-    idx = np.arange(n * n).reshape(n, n)
-    a, b = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel()
-    c, d = idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
-    f = np.concatenate([np.column_stack([a, c, b]), np.column_stack([a, d, c])])
-    sheet = SurfaceMesh(v, f)
-    if sheet.face_normals()[:, 1].mean() < 0:
-        sheet = SurfaceMesh(v, f[:, ::-1].copy())
-    bone = SurfaceMesh(v - [0.0, 2.0, 0.0], sheet.faces)
-    return sheet, bone
 
 
 def test_grid_of_a_flat_sheet_and_its_cache(tmp_path: Path) -> None:
