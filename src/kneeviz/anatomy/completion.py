@@ -599,11 +599,30 @@ def _oriented_like(part: SurfaceMesh, atlas: SurfaceMesh, atlas_tree: cKDTree) -
     return part if agree >= 0 else SurfaceMesh(part.vertices_mm, part.faces[:, ::-1].copy())
 
 
+HEAD_TOP_MM = 15.0
+"""The top of the atlas femur (standing) this deep is femoral head only: its sphere's centre."""
+
+
 def atlas_pelvis_for(fit: AtlasFit) -> SurfaceMesh:
-    """The atlas pelvis placed with the femur's fit: in the atlas's standing pose, scaled alike."""
+    """The atlas pelvis placed with the femur's fit: in the atlas's standing pose, scaled alike.
+    When the fit moved the femoral head from where the mean bone has it (shape modes), the pelvis
+    moves with the head, so that the head stays in the acetabulum."""
     from kneeviz.anatomy.atlas import atlas_bone
 
-    return atlas_bone("pelvis", 8).transformed(fit.T_scan_atlas)
+    pelvis = atlas_bone("pelvis", 8).transformed(fit.T_scan_atlas)
+    if not fit.shape_weights_sd:
+        return pelvis
+    from kneeviz.anatomy._geometry import fit_sphere
+    from kneeviz.anatomy.shape_model import bone_shape_model
+
+    model = bone_shape_model("femur", 14)
+    head = model.mean_mm[:, 2] > float(model.mean_mm[:, 2].max()) - HEAD_TOP_MM
+    moved = fit_sphere(model.vertices(np.array(fit.shape_weights_sd))[head])[0]
+    mean = fit_sphere(model.mean_mm[head])[0]
+    shift = fit.T_scan_atlas[:3, :3] @ (moved - mean)
+    T_shift = np.eye(4)
+    T_shift[:3, 3] = shift
+    return pelvis.transformed(T_shift)
 
 
 def analyse_partial(mesh: SurfaceMesh, name: str) -> BoneAnalysis | None:
