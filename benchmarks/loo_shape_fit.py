@@ -92,7 +92,8 @@ def main() -> None:
             label = "mean bone" if k == 0 else f"{k:2d} modes, patch {corr:4.1f} mm"
             print(f"{bone} {label:26s}: axis error mean {a[:, 0].mean():.2f} median "
                   f"{np.median(a[:, 0]):.2f} max {a[:, 0].max():.2f} deg; {centre} mean "
-                  f"{a[:, 1].mean():.1f} median {np.median(a[:, 1]):.1f} max {a[:, 1].max():.1f} mm; "
+                  f"{a[:, 1].mean():.1f} median {np.median(a[:, 1]):.1f} max "
+                  f"{a[:, 1].max():.1f} mm; "
                   f"axis within 2 deg {np.mean(a[:, 0] < 2.0):.0%} (n={len(a)})", flush=True)
     print(f"took {time.perf_counter() - t0:.0f} s")
 

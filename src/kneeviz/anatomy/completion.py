@@ -476,8 +476,8 @@ def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
     Kept on disk by the mesh's content, the mean pose and the number of modes."""
     from kneeviz.cache import cache_dir
 
-    key = hashlib.sha256(f"{SHAPE_FIT_VERSION}-{bone}-{n_modes}-{SHAPE_NOISE_MM}-{SHAPE_CORRELATION_MM}-"
-                         f"{SHAPE_MAX_SD}-{mesh.content_hash()}-"
+    settings = f"{n_modes}-{SHAPE_NOISE_MM}-{SHAPE_CORRELATION_MM}-{SHAPE_MAX_SD}"
+    key = hashlib.sha256(f"{SHAPE_FIT_VERSION}-{bone}-{settings}-{mesh.content_hash()}-"
                          f"{np.round(T_mean, 6).tobytes().hex()}".encode()).hexdigest()
     path = cache_dir() / f"shape-fit-{key[:32]}.npy"
     try:
