@@ -473,11 +473,15 @@ def _search(mesh: SurfaceMesh, bone: str, length_mm: float) -> FloatArray:
 def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
                ) -> tuple[FloatArray, FloatArray]:
     """The shape model fitted from the mean bone's pose (fit_shape); (T_scan_atlas, b in sd).
-    Kept on disk by the mesh's content, the mean pose and the number of modes."""
+    Kept on disk by the mesh's content, the mean pose, the modes themselves and the fit's
+    settings (a cached weight means nothing for another model: a mode's sign is arbitrary)."""
+    from kneeviz.anatomy.shape_model import bone_shape_model
     from kneeviz.cache import cache_dir
 
+    model = bone_shape_model(bone, 14)
     settings = f"{n_modes}-{SHAPE_NOISE_MM}-{SHAPE_CORRELATION_MM}-{SHAPE_MAX_SD}"
-    key = hashlib.sha256(f"{SHAPE_FIT_VERSION}-{bone}-{settings}-{mesh.content_hash()}-"
+    modes = hashlib.sha256(model.modes_mm[:n_modes].tobytes()).hexdigest()[:16]
+    key = hashlib.sha256(f"{SHAPE_FIT_VERSION}-{bone}-{settings}-{modes}-{mesh.content_hash()}-"
                          f"{np.round(T_mean, 6).tobytes().hex()}".encode()).hexdigest()
     path = cache_dir() / f"shape-fit-{key[:32]}.npy"
     try:
@@ -486,14 +490,12 @@ def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
             return cached[:16].reshape(4, 4), cached[16:]
     except (OSError, ValueError):
         pass
-    from kneeviz.anatomy.shape_model import bone_shape_model
-
     v = mesh.vertices_mm
     patient_all = v[np.unique(mesh.faces)]
     rng = np.random.default_rng(0)
     pts = patient_all[rng.choice(len(patient_all), min(2500, len(patient_all)), replace=False)]
     area = float(mesh.face_areas_mm2().sum())
-    T, b, _ = fit_shape(bone_shape_model(bone, 14), pts, area, T_mean, n_modes,
+    T, b, _ = fit_shape(model, pts, area, T_mean, n_modes,
                         correlation_mm=SHAPE_CORRELATION_MM)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

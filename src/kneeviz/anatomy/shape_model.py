@@ -189,36 +189,46 @@ class BoneShapeModel:
         return SurfaceMesh(self.vertices(b_sd), self.faces)
 
 
-def _similarity_onto(src: FloatArray, dst: FloatArray) -> FloatArray:
-    """src mapped by the least-squares similarity (uniform scale, proper rotation) onto dst
-    (Umeyama 1991)."""
+def _similarity(src: FloatArray, dst: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+    """The least-squares similarity dst ~ s R src + t (uniform scale, proper rotation;
+    Umeyama 1991): (s, R, t)."""
     ms, md = src.mean(axis=0), dst.mean(axis=0)
     a, b = src - ms, dst - md
     U, S, Vt = np.linalg.svd(b.T @ a)
     D = np.diag([1.0, 1.0, np.sign(np.linalg.det(U) * np.linalg.det(Vt))])
     R = U @ D @ Vt
     s = float(np.trace(np.diag(S) @ D) / (a * a).sum())
-    return (s * a @ R.T) + md
+    return s, R, md - s * R @ ms
+
+
+def _similarity_onto(src: FloatArray, dst: FloatArray, every: int = 1) -> FloatArray:
+    """src mapped by the least-squares similarity onto dst, estimated on every `every`-th point
+    (neighbouring mesh vertices add nothing to a 7-parameter estimate, only time)."""
+    s, R, t = _similarity(src[::every], dst[::every])
+    return s * src @ R.T + t
 
 
 def build_bone_model(bone: str, shapes_mm: FloatArray, reference_mm: FloatArray,
                      faces: np.ndarray) -> BoneShapeModel:
     """A shape model from training shapes (s, v, 3) in vertex correspondence: generalised
     Procrustes with a uniform scale, the mean placed on `reference_mm` (so that a fit starting
-    from the mean bone starts at b = 0 in the same place), principal components of the rest."""
+    from the mean bone starts at b = 0 in the same place), principal components of the rest
+    (from the s x s Gram matrix: s is 26, v thousands)."""
+    every = max(1, len(reference_mm) // 2000)
     mean = reference_mm
     for _ in range(PROCRUSTES_ITERATIONS):
-        aligned = np.stack([_similarity_onto(x, mean) for x in shapes_mm])
-        mean = _similarity_onto(aligned.mean(axis=0), reference_mm)
-    aligned = np.stack([_similarity_onto(x, mean) for x in shapes_mm])
+        aligned = np.stack([_similarity_onto(x, mean, every) for x in shapes_mm])
+        mean = _similarity_onto(aligned.mean(axis=0), reference_mm, every)
+    aligned = np.stack([_similarity_onto(x, mean, every) for x in shapes_mm])
     centred = (aligned - aligned.mean(axis=0)).reshape(len(shapes_mm), -1)
-    _, sv, Vt = np.linalg.svd(centred, full_matrices=False)
-    var = sv ** 2 / max(len(shapes_mm) - 1, 1)
-    keep = var > 1e-9 * var.sum()
-    sd = np.sqrt(var[keep])
-    modes = (Vt[keep] * sd[:, None]).reshape(int(keep.sum()), -1, 3)
-    return BoneShapeModel(bone, aligned.mean(axis=0), modes, var[keep] / var[keep].sum(),
-                          np.asarray(faces))
+    ev, U = np.linalg.eigh(centred @ centred.T)
+    order = np.argsort(ev)[::-1]
+    ev, U = ev[order], U[:, order]
+    keep = ev > 1e-9 * ev.sum()
+    directions = (U[:, keep].T @ centred) / np.sqrt(ev[keep])[:, None]  # orthonormal rows
+    var = ev[keep] / max(len(shapes_mm) - 1, 1)
+    modes = (directions * np.sqrt(var)[:, None]).reshape(int(keep.sum()), -1, 3)
+    return BoneShapeModel(bone, aligned.mean(axis=0), modes, var / var.sum(), np.asarray(faces))
 
 
 def training_shapes(bone: str, mesh: SurfaceMesh, subdivisions: int) -> FloatArray:
@@ -233,11 +243,35 @@ def training_shapes(bone: str, mesh: SurfaceMesh, subdivisions: int) -> FloatArr
     return np.stack([(B @ x) @ mirror.T for x in nodes])
 
 
+MODEL_CACHE_VERSION = "bone-shape-model-v1"
+"""Part of the cache key of a built bone model: bump it when build_bone_model changes."""
+
+
 @lru_cache(maxsize=4)
 def bone_shape_model(bone: str, subdivisions: int) -> BoneShapeModel:
-    """The `bone` model on the atlas mesh completion uses (completion._atlas)."""
+    """The `bone` model on the atlas mesh completion uses (completion._atlas); kept in the cache
+    (kneeviz.cache, verified on every read) by the model file's and the mesh's content."""
+    from kneeviz import cache
     from kneeviz.anatomy.completion import _atlas
 
     mesh = _atlas(bone, subdivisions)
-    shapes = training_shapes(bone, mesh, subdivisions)
-    return build_bone_model(bone, shapes, mesh.vertices_mm, mesh.faces)
+    source = cache.source_digest(MODEL_CACHE_VERSION, bone, str(subdivisions),
+                                 shape_model_path().read_bytes(), mesh.content_hash())
+    name = f"shape-model-{bone}-{source[:16]}.npz"
+    v = mesh.n_vertices
+
+    def plausible(z: dict[str, np.ndarray]) -> str | None:
+        var = z["variances"]
+        ok = (var.shape[0] == z["modes_mm"].shape[0] and np.all(var > 0)
+              and abs(float(var.sum()) - 1.0) < 1e-6 and np.all(np.isfinite(z["modes_mm"])))
+        return None if ok else "its modes do not make a shape model"
+
+    z = cache.load_entry(name, source, {"mean_mm": (v, 3), "modes_mm": (None, v, 3),
+                                        "variances": (None,)}, plausible)
+    if z is not None:
+        return BoneShapeModel(bone, z["mean_mm"], z["modes_mm"], z["variances"], mesh.faces)
+    model = build_bone_model(bone, training_shapes(bone, mesh, subdivisions), mesh.vertices_mm,
+                             mesh.faces)
+    cache.save_entry(name, source, {"mean_mm": model.mean_mm, "modes_mm": model.modes_mm,
+                                    "variances": model.variances})
+    return model
