@@ -269,7 +269,9 @@ def bone_shape_model(bone: str, subdivisions: int) -> BoneShapeModel:
     z = cache.load_entry(name, source, {"mean_mm": (v, 3), "modes_mm": (None, v, 3),
                                         "variances": (None,)}, plausible)
     if z is not None:
-        return BoneShapeModel(bone, z["mean_mm"], z["modes_mm"], z["variances"], mesh.faces)
+        return BoneShapeModel(bone, np.asarray(z["mean_mm"], dtype=float),
+                              np.asarray(z["modes_mm"], dtype=float),
+                              np.asarray(z["variances"], dtype=float), mesh.faces)
     model = build_bone_model(bone, training_shapes(bone, mesh, subdivisions), mesh.vertices_mm,
                              mesh.faces)
     cache.save_entry(name, source, {"mean_mm": model.mean_mm, "modes_mm": model.modes_mm,
