@@ -3,7 +3,7 @@
 A knee MRI never holds the whole femur or tibia: its field of view is 8-15 cm around the joint. What
 the model needs from the missing parts (the hip centre and femoral mechanical axis, the ankle centre
 and tibial mechanical axis, the pelvis with the quadriceps origins) is estimated from the LLP26
-mean bone that the default knee comes from (kneeviz.anatomy.atlas):
+mean bone that the default knee comes from (kneeviz.anatomy.atlas) and its shape model:
 
 1. The atlas bone (right; mirrored for a left knee) is scaled and registered to the partial bone
    by a similarity ICP (uniform scale, rotation, translation; Umeyama 1991 closed form at every
@@ -14,16 +14,25 @@ mean bone that the default knee comes from (kneeviz.anatomy.atlas):
    has no partner on the atlas surface). The pose is not known in advance: the fit starts from the
    partial bone's principal axes matched to those of the atlas's end in every axis order and sign
    (48 starts, half of them mirrored), runs coarse, and refines the best few.
-2. The completion is the registered atlas surface where the patient has none (farther than
+2. The LLP26 statistical shape model (kneeviz.anatomy.shape_model: the same atlas's 26 limbs,
+   per bone, pose removed) is then fitted from that pose (fit_shape): the similarity and the first
+   modes that explain SHAPE_VARIANCE of the bone's shape variance (femur 9, tibia 14), weights in
+   standard deviations under a Mahalanobis prior and bounded to SHAPE_MAX_SD, alternating with the
+   correspondence search. What the scan does not hold (the shaft, the hip or ankle end) is the
+   fitted shape's: the model's best guess given the piece, the mean where the piece says nothing.
+   How well that works, leave-one-out over the 26 limbs (benchmarks/loo_shape_fit.py) and on a
+   real knee cut to an MRI's field of view: the README's knee-MRI section.
+3. The completion is the registered (fitted) atlas surface where the patient has none (farther than
    FILL_GAP_MM from it); the patient's own faces that lie off the atlas surface (the cap) are left
    out. Patient surface + completion is a whole bone, and the ordinary landmark finders
    (landmarks_femur / landmarks_tibia) run on it: every landmark the scan holds comes from the
    patient's surface, the hip or ankle centre from the fitted atlas.
-3. The partial bone must hold the joint: ARTICULAR_MIN_COVERAGE of each part of the atlas's knee
+4. The partial bone must hold the joint: ARTICULAR_MIN_COVERAGE of each part of the atlas's knee
    end (femur: the condyles and the trochlea; tibia: the plateau and the tuberosity; `_zones`) must
    lie within COVER_MM of the patient's surface, and the fit must match within MAX_FIT_RMS_MM.
    Otherwise the bone is refused, saying what is missing. The search (the slow part, 1-2 s of CPU)
-   is cached on disk by the mesh's content, so a knee loads faster the second time.
+   and the shape fit (0.1-0.2 s) are cached on disk by the mesh's content, so a knee loads faster
+   the second time.
 
 The fit's RMS distance (patient surface to the registered atlas, mm) is what `check-mesh` reports
 as how well the completion matches.
@@ -84,9 +93,8 @@ one MRI voxel): the scale of the data term against the prior."""
 SHAPE_CORRELATION_MM = 20.0
 """Side of the patch of surface over which residuals err together and count once: with the noise,
 this sets the prior's weight. Chosen by leave-one-out over the model's own 26 training limbs
-(benchmarks/loo_shape_fit.py; candidates 2.5, 5, 10, 20, 40 mm fixed beforehand): 20 mm gave the
-smallest mean mechanical-axis error for both bones, and smaller hip and ankle centre errors than
-the mean bone. No test knee was used to choose it."""
+(benchmarks/loo_shape_fit.py; candidates 2.5, 5, 10, 20, 40 mm): the one with the smallest mean
+mechanical-axis error for both bones (README, knee-MRI section)."""
 SHAPE_MAX_SD = 3.0
 """Bound on every mode weight, in standard deviations."""
 SHAPE_ITERATIONS = 30
@@ -627,6 +635,15 @@ def atlas_pelvis_for(fit: AtlasFit) -> SurfaceMesh:
     return pelvis.transformed(T_shift)
 
 
+def _fitted_shape(fit: AtlasFit) -> str:
+    """What shape the fit used, for check-mesh: the mean bone, or how many modes and how far."""
+    b = np.array(fit.shape_weights_sd)
+    if b.size == 0:
+        return "the mean bone"
+    return (f"shape model, {b.size} modes, largest weight {np.abs(b).max():.1f} SD, "
+            f"|b| {np.linalg.norm(b):.1f} SD")
+
+
 def analyse_partial(mesh: SurfaceMesh, name: str) -> BoneAnalysis | None:
     """What `check-mesh` reports for a partial femur or tibia: found, completed, fit RMS; None if
     the mesh fits neither atlas bone (the caller then reports why it is not a whole bone)."""
@@ -649,8 +666,8 @@ def analyse_partial(mesh: SurfaceMesh, name: str) -> BoneAnalysis | None:
 
     facts = [
         ("found", f"a partial {best.bone}: {100 * best.coverage:.0f} % of its articular end"),
-        ("atlas fit RMS", f"{best.rms_mm:.2f} mm (LLP26 mean {best.bone}, scaled by "
-                          f"{best.scale:.3f})"),
+        ("atlas fit RMS", f"{best.rms_mm:.2f} mm (LLP26 {best.bone}: "
+                          f"{_fitted_shape(best)}, scaled by {best.scale:.3f})"),
     ]
     if best.bone == "femur":
         ff = find_femur(best.composite)
