@@ -189,3 +189,34 @@ def test_the_shape_weights_stay_within_three_standard_deviations() -> None:
     _, b, _ = fit_shape(model, pts[:: max(1, len(pts) // 2500)], area, np.eye(4), b_far.size)
     assert float(np.abs(b).max()) <= 3.0 + 1e-9
     assert float(b[0]) > 2.0 and float(b[1]) < -2.0
+
+
+def test_a_cached_shape_fit_that_does_not_verify_is_refitted_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cached weights of a shape fit are checked against their checksum: an entry whose
+    weights were changed (header kept) gives the fresh fit's weights, not the changed ones."""
+    import io
+
+    from kneeviz.anatomy.completion import _shape_fit
+    from kneeviz.cache import HEADER_KEY
+
+    monkeypatch.setenv("KNEEVIZ_CACHE_DIR", str(tmp_path))
+    model = bone_shape_model("femur", 14)
+    z = -model.mean_mm[:, 2]
+    near = z > z.max() - 120.0
+    faces = model.faces[np.all(near[model.faces], axis=1)]
+    piece = SurfaceMesh(model.vertices(np.array([1.0, -1.0])), faces)
+    T, b = _shape_fit(piece, "femur", np.eye(4), 4)
+    (entry,) = list(tmp_path.glob("shape-fit-femur-*.npz"))
+    with np.load(entry, allow_pickle=False) as saved:
+        arrays = {k: saved[k] for k in saved.files}
+    arrays["b_sd"] = arrays["b_sd"] + 1.0
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    entry.write_bytes(buf.getvalue())
+    assert HEADER_KEY in arrays
+    T2, b2 = _shape_fit(piece, "femur", np.eye(4), 4)
+    np.testing.assert_allclose(b2, b, atol=1e-9)
+    np.testing.assert_allclose(T2, T, atol=1e-9)
+    T3, b3 = _shape_fit(piece, "femur", np.eye(4), 4)  # the refit was stored again: read back
+    np.testing.assert_allclose(b3, b, atol=1e-12)

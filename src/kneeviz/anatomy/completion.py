@@ -481,37 +481,34 @@ def _search(mesh: SurfaceMesh, bone: str, length_mm: float) -> FloatArray:
 def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
                ) -> tuple[FloatArray, FloatArray]:
     """The shape model fitted from the mean bone's pose (fit_shape); (T_scan_atlas, b in sd).
-    Kept on disk by the mesh's content, the mean pose, the modes themselves and the fit's
-    settings (a cached weight means nothing for another model: a mode's sign is arbitrary)."""
+    Kept in the cache (kneeviz.cache: verified on every read, so a damaged entry is refitted,
+    never used) by the mesh's content, the mean pose, the modes themselves and the fit's settings
+    (a cached weight means nothing for another model: a mode's sign is arbitrary)."""
+    from kneeviz import cache
     from kneeviz.anatomy.shape_model import bone_shape_model
-    from kneeviz.cache import cache_dir
 
     model = bone_shape_model(bone, 14)
     settings = f"{n_modes}-{SHAPE_NOISE_MM}-{SHAPE_CORRELATION_MM}-{SHAPE_MAX_SD}"
-    modes = hashlib.sha256(model.modes_mm[:n_modes].tobytes()).hexdigest()[:16]
-    key = hashlib.sha256(f"{SHAPE_FIT_VERSION}-{bone}-{settings}-{modes}-{mesh.content_hash()}-"
-                         f"{np.round(T_mean, 6).tobytes().hex()}".encode()).hexdigest()
-    path = cache_dir() / f"shape-fit-{key[:32]}.npy"
-    try:
-        cached = np.load(path, allow_pickle=False)
-        if cached.shape == (16 + n_modes,) and np.all(np.isfinite(cached)):
-            return cached[:16].reshape(4, 4), cached[16:]
-    except (OSError, ValueError):
-        pass
+    source = cache.source_digest(SHAPE_FIT_VERSION, bone, settings,
+                                 model.modes_mm[:n_modes].tobytes(), mesh.content_hash(),
+                                 np.round(T_mean, 6).tobytes())
+    name = f"shape-fit-{bone}-{source[:24]}.npz"
+
+    def plausible(z: dict[str, np.ndarray]) -> str | None:
+        ok = (np.all(np.isfinite(z["T_scan_atlas"])) and np.all(np.isfinite(z["b_sd"]))
+              and float(np.abs(z["b_sd"]).max(initial=0.0)) <= SHAPE_MAX_SD + 1e-9)
+        return None if ok else "its pose or weights are out of range"
+
+    z = cache.load_entry(name, source, {"T_scan_atlas": (4, 4), "b_sd": (n_modes,)}, plausible)
+    if z is not None:
+        return np.asarray(z["T_scan_atlas"], dtype=float), np.asarray(z["b_sd"], dtype=float)
     v = mesh.vertices_mm
     patient_all = v[np.unique(mesh.faces)]
     rng = np.random.default_rng(0)
     pts = patient_all[rng.choice(len(patient_all), min(2500, len(patient_all)), replace=False)]
     area = float(mesh.face_areas_mm2().sum())
-    T, b, _ = fit_shape(model, pts, area, T_mean, n_modes,
-                        correlation_mm=SHAPE_CORRELATION_MM)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npy")
-        np.save(tmp, np.concatenate([T.ravel(), b]), allow_pickle=False)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache: fit again next time
+    T, b, _ = fit_shape(model, pts, area, T_mean, n_modes, correlation_mm=SHAPE_CORRELATION_MM)
+    cache.save_entry(name, source, {"T_scan_atlas": T, "b_sd": b})
     return T, b
 
 
