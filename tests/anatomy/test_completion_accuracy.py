@@ -1,9 +1,10 @@
 """How well completing a knee MRI's partial bones from the atlas reproduces the whole bones.
 
 The ICL_MRI leg is cut to a knee MRI's field of view (distal 120 mm of femur, proximal 100 mm of
-tibia, cut caps closed), completed from the LLP26 atlas, and compared with the same leg loaded
-whole (with its own pelvis): hip centre, mechanical axes, and the healthy squat's patellar tilt,
-shift and bisect offset at every frame from 0 to 90 deg. Figures are in the README (issue 17).
+tibia, cut caps closed), completed from the LLP26 shape model (kneeviz.anatomy.completion: the
+mean bone registered, then the shape modes fitted) and compared with the same leg loaded whole
+(with its own pelvis): hip centre, mechanical axes, and the healthy squat's patellar tilt, shift
+and bisect offset at every frame from 0 to 90 deg. Figures are in the README (issue 17).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def comparison() -> dict[str, object]:
     def hip(f):  # type: ignore[no-untyped-def]
         return f.T_input_femur[:3, :3] @ f.landmarks.hip_centre_mm + f.T_input_femur[:3, 3]
 
+    def ankle(t):  # type: ignore[no-untyped-def]
+        return t.T_input_tibia[:3, :3] @ t.landmarks.ankle_centre_mm + t.T_input_tibia[:3, 3]
+
     sc = Scenario.from_preset("healthy", max_flexion_deg=90.0, frame_rate_hz=10.0)
     whole = simulate(anatomy_from_meshes(p["femur"], patella, p["tibia"], pelvis), sc)
     completed = simulate(anatomy_from_meshes(
@@ -53,6 +57,7 @@ def comparison() -> dict[str, object]:
         fits={"femur": ffit, "tibia": tfit}), sc)
     return {
         "hip_error_mm": float(np.linalg.norm(hip(whole_f) - hip(comp_f))),
+        "ankle_error_mm": float(np.linalg.norm(ankle(whole_t) - ankle(comp_t))),
         "femoral_axis_error_deg": _angle_deg(whole_f.T_input_femur[:3, 1],
                                              comp_f.T_input_femur[:3, 1]),
         "tibial_axis_error_deg": _angle_deg(whole_t.T_input_tibia[:3, 1],
@@ -83,17 +88,22 @@ def test_femoral_mechanical_axis_within_the_floor() -> None:
     c = comparison()
     print(f"hip centre error {c['hip_error_mm']:.1f} mm, femoral axis "
           f"{c['femoral_axis_error_deg']:.2f} deg, tibial axis "
-          f"{c['tibial_axis_error_deg']:.2f} deg, fit RMS {c['fit_rms_mm']}")
+          f"{c['tibial_axis_error_deg']:.2f} deg, ankle centre error {c['ankle_error_mm']:.1f} mm, "
+          f"fit RMS {c['fit_rms_mm']}")
     assert float(c["femoral_axis_error_deg"]) < AXIS_FLOOR_DEG  # type: ignore[arg-type]
-    assert float(c["hip_error_mm"]) < 25.0  # type: ignore[arg-type]
+    assert float(c["hip_error_mm"]) < 15.0  # type: ignore[arg-type]
 
 
 def test_tibial_mechanical_axis_error_as_measured() -> None:
-    """Measured 3.4 deg: ABOVE the 2 deg floor (the mean tibia's shaft leans differently from
-    this one's; 100 mm of tibia holds only ~50 mm of shaft). Guarded at its measured level so that
-    it cannot silently get worse; the README states the miss."""
+    """Measured 2.29 deg with the shape model's 14 modes (3.36 deg with the mean tibia): still
+    ABOVE the 2 deg floor. 100 mm of tibia holds about 50 mm of shaft; in leave-one-out over the
+    model's 26 training limbs (benchmarks/loo_shape_fit.py) the same fit gives a mean error of
+    1.85 deg and only 54 % of tibiae within 2 deg, so the floor is at the median of what this
+    model can predict from such a piece. Guarded at the measured level so that it cannot
+    silently get worse; the README states the miss."""
     c = comparison()
-    assert float(c["tibial_axis_error_deg"]) < 4.0  # type: ignore[arg-type]
+    assert float(c["tibial_axis_error_deg"]) < 2.5  # type: ignore[arg-type]
+    assert float(c["ankle_error_mm"]) < 17.0  # type: ignore[arg-type]  # measured 14.4 (mean: 21)
 
 
 def test_patellar_shift_within_the_floor_at_every_angle() -> None:
@@ -102,9 +112,9 @@ def test_patellar_shift_within_the_floor_at_every_angle() -> None:
     assert float(d["patella_lateral_shift_mm"].max()) < SHIFT_FLOOR_MM
 
 
-def test_patellar_tilt_error_as_measured() -> None:
-    """Measured max 2.6 deg (at 90 deg flexion; under 1.5 deg up to about 60 deg): ABOVE the 1.5
-    deg floor in deep flexion. Guarded at the measured level; the README states the miss."""
+def test_patellar_tilt_within_the_floor_at_every_angle() -> None:
+    """Measured max 1.26 deg with both bones completed by the shape model (2.65 deg at 90 deg
+    flexion with the mean bones, which placed this femur's hip 16 mm off; the shape fit 11 mm)."""
     d = _differences()
-    assert float(d["patella_lateral_tilt_deg"].max()) < 3.0
+    assert float(d["patella_lateral_tilt_deg"].max()) < TILT_FLOOR_DEG
     assert float(d["bisect_offset_pct"].max()) < 3.0

@@ -17,7 +17,13 @@ from PyQt6.QtCore import QTimer  # noqa: E402
 from PyQt6.QtWidgets import QMessageBox  # noqa: E402
 
 from kneeviz.app.main_window import MainWindow  # noqa: E402
-from kneeviz.app.settings import SETTINGS_VERSION, Settings, reset_settings  # noqa: E402
+from kneeviz.app.settings import (  # noqa: E402
+    SETTINGS_VERSION,
+    RecentKnee,
+    Settings,
+    install_settings,
+    reset_settings,
+)
 from kneeviz.cli import main  # noqa: E402
 
 WINDOW_TIMEOUT_MS = 120_000
@@ -52,16 +58,70 @@ def test_settings_round_trip(qapp, config: Path, tmp_path: Path) -> None:  # typ
     assert again.notes == []
     assert (again.open_dir, again.export_dir, again.multisampling) == ("/data/scans", "/data/out",
                                                                        True)
-    assert again.recent_knees() == [a, b]
+    assert again.recent_knees() == [RecentKnee(*a), RecentKnee(*b)]
     # a recent knee whose file is gone: dropped, with a note naming the file
     Path(b[1]).unlink()
-    assert again.recent_knees() == [a]
+    assert again.recent_knees() == [RecentKnee(*a)]
     assert len(again.notes) == 1 and b[1] in again.notes[0]
     again.sync()
-    assert Settings().recent_knees() == [a]
+    assert Settings().recent_knees() == [RecentKnee(*a)]
     assert "removed" in reset_settings()
     assert not config.exists()
     assert Settings().recent_knees() == []
+
+
+def test_recent_knees_remember_knee_mri_inputs(qapp, config: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A knee opened with its own cartilage, and one opened from a label map, come back from
+    File > Recent knees with those inputs; a cartilage file that is gone drops its knee."""
+    bones = _knee(tmp_path, "mri")
+    cart = {}
+    for k in ("femur_cartilage", "patella_cartilage"):
+        p = tmp_path / f"{k}.stl"
+        p.write_bytes(b"solid x\nendsolid x\n")
+        cart[k] = str(p)
+    labels = tmp_path / "scan.nii.gz"
+    labels.write_bytes(b"\x1f\x8b")
+    s = Settings()
+    s.add_recent_knee(*bones, cart)
+    s.add_recent_knee("", "", "", {"labels": str(labels),
+                                   "label_values": "femur=1 patella=2 tibia=3"})
+    s.add_recent_knee(*bones)  # the same bones without cartilage: another entry
+    s.sync()
+    knees = Settings().recent_knees()
+    assert [k.title() for k in knees] == [
+        "mri_femur.stl, mri_patella.stl, mri_tibia.stl", "scan.nii.gz (label map)",
+        "mri_femur.stl, mri_patella.stl, mri_tibia.stl + cartilage"]
+    assert dict(knees[1].extra) == {"labels": str(labels.resolve()),
+                                    "label_values": "femur=1 patella=2 tibia=3"}
+    assert dict(knees[2].extra) == {k: str(Path(v).resolve()) for k, v in cart.items()}
+    Path(cart["patella_cartilage"]).unlink()
+    again = Settings()
+    assert len(again.recent_knees()) == 2
+    assert len(again.notes) == 1 and cart["patella_cartilage"] in again.notes[0]
+
+
+def test_the_recent_menu_reopens_a_knee_with_its_cartilage(  # type: ignore[no-untyped-def]
+        qapp, config: Path, tmp_path: Path, anatomy) -> None:
+    """What File > Open knee reports for a knee-MRI load is remembered, and choosing it from
+    File > Recent knees opens the same files with the same inputs."""
+    bones = _knee(tmp_path, "mri")
+    cart = tmp_path / "femur_cartilage.stl"
+    cart.write_bytes(b"solid x\nendsolid x\n")
+    w = MainWindow(anatomy, clinical=False)
+    try:
+        install_settings(w, Settings())
+        opened: list[tuple[object, ...]] = []
+        w.open_knee_files = lambda *a, **k: opened.append((*a, k.get("extra")))  # type: ignore[method-assign]
+        w.knee_opened.emit((*bones, {"femur_cartilage": str(cart)}))
+        qapp.processEvents()
+        actions = w.recent_menu.actions()
+        assert [a.text() for a in actions] == [
+            "mri_femur.stl, mri_patella.stl, mri_tibia.stl + cartilage"]
+        assert str(cart.resolve()) in actions[0].toolTip()
+        actions[0].trigger()
+        assert opened == [(*bones, {"femur_cartilage": str(cart.resolve())})]
+    finally:
+        w.close()
 
 
 @pytest.mark.parametrize("content", [b"\xff\xfe\x00garbage\x00\x80" * 50, b"",

@@ -161,3 +161,44 @@ def test_a_mesh_that_is_no_known_bone_shows_its_facts_and_the_error(tmp_path: Pa
     assert "bone" not in facts
     assert out.stderr.startswith(f"kneeviz: error: {path}: ")
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_check_mesh_reports_a_segmented_cartilage_layer_on_its_bone() -> None:
+    """--femur-cartilage / --patella-cartilage: each layer is checked on the FILE found to be its
+    bone, and its thickness is reported (the Lenhart 2015 knee, in metres, the femur partial);
+    the same figures as the loader's own check of that layer."""
+    from kneeviz.anatomy.mesh_io import load_mesh
+    from kneeviz.anatomy.own_cartilage import check_on_bone
+    from lenhart_fixture import LENHART_DIR, require_lenhart
+
+    require_lenhart()
+
+    def f(name: str) -> Path:
+        return LENHART_DIR / f"lenhart2015-R-{name}.stl"
+
+    r = run_cli(f("femur-subchondral-bone"), f("patella-bone"),
+                "--femur-cartilage", f("femur-cartilage"),
+                "--patella-cartilage", f("patella-cartilage"))
+    assert r.returncode == 0, r.stderr
+    facts = facts_of(r.stdout)
+    for bone, bone_file in (("femur", "femur-subchondral-bone"), ("patella", "patella-bone")):
+        layer = facts[str(f(f"{bone}-cartilage"))]
+        assert layer["cartilage of"] == [bone]
+        own = check_on_bone(load_mesh(f(f"{bone}-cartilage")).mesh,
+                            load_mesh(f(bone_file)).mesh, bone, "x")
+        thickness = layer["cartilage thickness (from the bone)"][0]
+        assert thickness.startswith(f"median {own.thickness_median_mm:.1f} mm, 95th percentile "
+                                    f"{own.thickness_p95_mm:.1f} mm")
+        assert 0.5 < own.thickness_median_mm < 5.0
+        assert layer["cartilage on its bone"][0].endswith("of the bone (deep surface)")
+
+    # the patella's layer given as the femur's: refused, naming the file; the bones still checked
+    wrong = run_cli(f("femur-subchondral-bone"), "--femur-cartilage", f("patella-cartilage"))
+    assert wrong.returncode == 2
+    assert f"kneeviz: error: {f('patella-cartilage')}: " in wrong.stderr
+    assert "does not sit on the femur" in wrong.stderr or "times the size" in wrong.stderr
+    assert "bone: femur (partial)" in wrong.stdout
+    # a layer whose bone is not among the FILEs
+    alone = run_cli(f("patella-bone"), "--femur-cartilage", f("femur-cartilage"))
+    assert alone.returncode == 2 and "no FILE was found to be a femur" in alone.stderr

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
+from scipy.sparse import csr_matrix
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 from kneeviz.errors import KneevizError
@@ -212,3 +213,50 @@ def atlas_bone(bone: str, subdivisions: int = 16) -> SurfaceMesh:
     d = atlas_dir()
     mesh = tessellate(read_lagrange_mesh(d / geof_name, d / stem), subdivisions)
     return mesh.transformed(T_RIGHT_LEFT)
+
+
+def atlas_nodes(bone: str) -> FloatArray:
+    """The Lagrange nodes of one atlas bone (mm, the package's LEFT CT frame, file order): the
+    coordinates the shape model (kneeviz.anatomy.shape_model) varies."""
+    geof_name, stem = ATLAS_FILES[bone]
+    d = atlas_dir()
+    return read_lagrange_mesh(d / geof_name, d / stem).nodes_mm
+
+
+def tessellation_basis(bone: str, mesh: SurfaceMesh, subdivisions: int) -> csr_matrix:
+    """The linear map B from the bone's LEFT nodes (n, 3) to the vertices of `mesh`, a RIGHT
+    atlas mesh tessellated at `subdivisions` (atlas_bone, or a piece of it):
+    mesh.vertices_mm == mirror(B @ nodes). Evaluating a Lagrange element is linear in its nodes,
+    so any shape the model gives is the same mesh (same faces) with B @ its nodes as vertices:
+    no re-tessellation, no re-merging. Each mesh vertex is matched to the raw element point it was
+    merged from (the merge keeps coordinates to 1e-4 mm)."""
+    from scipy.spatial import cKDTree
+
+    geof_name, stem = ATLAS_FILES[bone]
+    d = atlas_dir()
+    lm = read_lagrange_mesh(d / geof_name, d / stem)
+    rows: list[FloatArray] = []
+    ids_all: list[IntArray] = []
+    for basis, ids in lm.elements:
+        shape, p, q = BASES[basis]
+        xi, _ = _element_grid(shape, subdivisions)
+        if shape == "quad":
+            bu = _lagrange_1d(p, xi[:, 0])
+            bv = _lagrange_1d(q, xi[:, 1])
+            phi = (bv[:, :, None] * bu[:, None, :]).reshape(len(xi), -1)
+        else:
+            phi = _tri_basis(p, xi)
+        rows.append(phi)
+        ids_all.append(np.broadcast_to(np.asarray(ids), phi.shape))
+    phi_rows = [r[i] for r in rows for i in range(len(r))]
+    id_rows = [ids[i] for ids in ids_all for i in range(len(ids))]
+    raw = np.array([phi @ lm.nodes_mm[idx] for phi, idx in zip(phi_rows, id_rows, strict=True)])
+    left = mesh.vertices_mm @ T_RIGHT_LEFT[:3, :3].T
+    dist, match = cKDTree(raw).query(left)
+    if float(dist.max()) > 1e-3:
+        raise KneevizError(f"the atlas {bone} mesh does not come from its elements "
+                           f"(a vertex {dist.max():.3g} mm off)")
+    data = np.concatenate([phi_rows[i] for i in match])
+    cols = np.concatenate([id_rows[i] for i in match])
+    indptr = np.concatenate([[0], np.cumsum([len(phi_rows[i]) for i in match])])
+    return csr_matrix((data, cols, indptr), shape=(len(left), len(lm.nodes_mm)))

@@ -3,7 +3,7 @@
 A knee MRI never holds the whole femur or tibia: its field of view is 8-15 cm around the joint. What
 the model needs from the missing parts (the hip centre and femoral mechanical axis, the ankle centre
 and tibial mechanical axis, the pelvis with the quadriceps origins) is estimated from the LLP26
-mean bone that the default knee comes from (kneeviz.anatomy.atlas):
+mean bone that the default knee comes from (kneeviz.anatomy.atlas) and its shape model:
 
 1. The atlas bone (right; mirrored for a left knee) is scaled and registered to the partial bone
    by a similarity ICP (uniform scale, rotation, translation; Umeyama 1991 closed form at every
@@ -14,16 +14,25 @@ mean bone that the default knee comes from (kneeviz.anatomy.atlas):
    has no partner on the atlas surface). The pose is not known in advance: the fit starts from the
    partial bone's principal axes matched to those of the atlas's end in every axis order and sign
    (48 starts, half of them mirrored), runs coarse, and refines the best few.
-2. The completion is the registered atlas surface where the patient has none (farther than
+2. The LLP26 statistical shape model (kneeviz.anatomy.shape_model: the same atlas's 26 limbs,
+   per bone, pose removed) is then fitted from that pose (fit_shape): the similarity and the first
+   modes that explain SHAPE_VARIANCE of the bone's shape variance (femur 9, tibia 14), weights in
+   standard deviations under a Mahalanobis prior and bounded to SHAPE_MAX_SD, alternating with the
+   correspondence search. What the scan does not hold (the shaft, the hip or ankle end) is the
+   fitted shape's: the model's best guess given the piece, the mean where the piece says nothing.
+   How well that works, leave-one-out over the 26 limbs (benchmarks/loo_shape_fit.py) and on a
+   real knee cut to an MRI's field of view: the README's knee-MRI section.
+3. The completion is the registered (fitted) atlas surface where the patient has none (farther than
    FILL_GAP_MM from it); the patient's own faces that lie off the atlas surface (the cap) are left
    out. Patient surface + completion is a whole bone, and the ordinary landmark finders
    (landmarks_femur / landmarks_tibia) run on it: every landmark the scan holds comes from the
    patient's surface, the hip or ankle centre from the fitted atlas.
-3. The partial bone must hold the joint: ARTICULAR_MIN_COVERAGE of each part of the atlas's knee
+4. The partial bone must hold the joint: ARTICULAR_MIN_COVERAGE of each part of the atlas's knee
    end (femur: the condyles and the trochlea; tibia: the plateau and the tuberosity; `_zones`) must
    lie within COVER_MM of the patient's surface, and the fit must match within MAX_FIT_RMS_MM.
    Otherwise the bone is refused, saying what is missing. The search (the slow part, 1-2 s of CPU)
-   is cached on disk by the mesh's content, so a knee loads faster the second time.
+   and the shape fit (0.1-0.2 s) are cached on disk by the mesh's content, so a knee loads faster
+   the second time.
 
 The fit's RMS distance (patient surface to the registered atlas, mm) is what `check-mesh` reports
 as how well the completion matches.
@@ -42,6 +51,7 @@ from scipy.spatial import cKDTree
 
 from kneeviz.anatomy._geometry import components, merge, principal_axes
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.anatomy.shape_model import BoneShapeModel
 from kneeviz.errors import MeshError
 
 if TYPE_CHECKING:
@@ -62,6 +72,8 @@ SCALE_RANGE = (0.75, 1.35)
 """Uniform scale the fit may apply to the mean bone (adult bone sizes vary about +-15 %)."""
 MIN_EXTENT_MM = 35.0
 FIT_VERSION = "atlas-fit-v1"
+SHAPE_FIT_VERSION = "shape-fit-v1"
+"""Part of the on-disk cache key of a shape fit: bump it when fit_shape or the model changes."""
 """Part of the on-disk cache key of a fit: bump it when the search changes."""
 GRID_END_MM = 180.0
 """Length of the atlas's knee end over which candidate start poses are scored."""
@@ -72,6 +84,21 @@ N_GRID_ICP = 60
 N_REFINED = 4
 """Best distinct start poses of each handedness then refined by the full similarity ICP."""
 """Below this a partial bone cannot hold the condyles (or the plateau) at all."""
+SHAPE_VARIANCE = 0.95
+"""The shape fit uses the fewest modes of the bone's shape model that explain this share of its
+shape variance (femur 9, tibia 14 of 25). Chosen before any knee was fitted."""
+SHAPE_NOISE_MM = 1.0
+"""Patient-to-shape distance the modes are not expected to explain (segmentation error, about
+one MRI voxel): the scale of the data term against the prior."""
+SHAPE_CORRELATION_MM = 20.0
+"""Side of the patch of surface over which residuals err together and count once: with the noise,
+this sets the prior's weight. Chosen by leave-one-out over the model's own 26 training limbs
+(benchmarks/loo_shape_fit.py; candidates 2.5, 5, 10, 20, 40 mm): the one with the smallest mean
+mechanical-axis error for both bones (README, knee-MRI section)."""
+SHAPE_MAX_SD = 3.0
+"""Bound on every mode weight, in standard deviations."""
+SHAPE_ITERATIONS = 30
+"""Most correspondence/Gauss-Newton rounds of the shape fit (it settles in 10-20)."""
 
 _ATLAS_BONE = {"femur": "femur", "tibia": "tibia"}
 _END_SIGN = {"femur": -1.0, "tibia": 1.0}
@@ -96,6 +123,8 @@ class AtlasFit:
     """The patient's surface (its cut cap dropped) plus the completion: a whole bone."""
     mirrored: bool
     notes: tuple[str, ...] = field(default=())
+    shape_weights_sd: tuple[float, ...] = field(default=())
+    """The fitted shape modes' weights (standard deviations); empty: the mean bone."""
 
 
 @lru_cache(maxsize=4)
@@ -215,6 +244,70 @@ def _icp_plane(atlas_pts: FloatArray, atlas_normals: FloatArray, atlas_tree: cKD
         if done:
             break
     return T, rms
+
+
+def fit_shape(model: BoneShapeModel, patient_pts: FloatArray, patient_area_mm2: float,
+              T0: FloatArray, n_modes: int, iterations: int = SHAPE_ITERATIONS,
+              correlation_mm: float = SHAPE_CORRELATION_MM
+              ) -> tuple[FloatArray, FloatArray, float]:
+    """The shape model's pose and first `n_modes` weights fitted to patient points (scan, mm),
+    from the pose T0 (atlas to scan) of the mean bone: (T_scan_atlas, b in standard deviations,
+    RMS of the kept pairs, mm).
+
+    Each step pairs every patient point with its nearest vertex of the current shape (trimmed at
+    three times the median distance, as in _icp_plane) and takes one Gauss-Newton step of
+    point-to-plane distance in the pose (rotation, uniform scale, translation) and the weights
+    together, minimising
+        sum_j w r_j^2 / SHAPE_NOISE_MM^2 + |b|^2,    w = (patient area / points) / CORRELATION_MM^2:
+    the residuals count as independent only once per CORRELATION_MM x CORRELATION_MM patch of
+    surface (neighbouring points on a smooth surface err together), and the Mahalanobis prior
+    |b|^2 keeps what the scan does not show near the mean given what it does. Weights are
+    bounded to |b| <= SHAPE_MAX_SD. The correspondences are searched again after every step."""
+    from scipy.spatial.transform import Rotation
+
+    T = T0.copy()
+    b = np.zeros(n_modes)
+    modes = model.modes_mm[:n_modes]
+    w = patient_area_mm2 / len(patient_pts) / correlation_mm ** 2 / SHAPE_NOISE_MM ** 2
+    rms = np.inf
+    for _ in range(iterations):
+        V = model.vertices(b)
+        normals = SurfaceMesh(V, model.faces).vertex_normals()
+        L, t0 = T[:3, :3], T[:3, 3]
+        T_inv = np.linalg.inv(T)
+        _, idx = cKDTree(V).query(patient_pts @ T_inv[:3, :3].T + T_inv[:3, 3])
+        a = V[idx] @ L.T + t0
+        n = normals[idx] @ L.T
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+        r = np.sum(n * (a - patient_pts), axis=1)
+        d = np.linalg.norm(a - patient_pts, axis=1)
+        keep = d < 3.0 * float(np.median(d)) + 0.5
+        c = a[keep].mean(axis=0)
+        ac, nk, rk = a[keep] - c, n[keep], r[keep]
+        J_pose = np.column_stack([np.cross(ac, nk), np.sum(nk * ac, axis=1), nk])
+        # d r / d b_m = n . (L mode_m): the normal taken back into the atlas frame
+        J_b = np.einsum("nd,mnd->nm", nk @ L, modes[:, idx[keep]])
+        J = np.hstack([J_pose, J_b])
+        H = w * (J.T @ J)
+        H[7:, 7:] += np.eye(n_modes)
+        H += 1e-9 * np.eye(7 + n_modes)
+        g = w * (J.T @ rk)
+        g[7:] += b
+        delta = np.linalg.solve(H, -g)
+        rot, sigma, tr = delta[:3], float(delta[3]), delta[4:7]
+        b = np.clip(b + delta[7:], -SHAPE_MAX_SD, SHAPE_MAX_SD)
+        s_now = float(abs(np.linalg.det(L)) ** (1.0 / 3.0))
+        sigma = float(np.clip(np.exp(sigma) * s_now, *SCALE_RANGE) / s_now)
+        step = np.eye(4)
+        step[:3, :3] = sigma * Rotation.from_rotvec(rot).as_matrix()
+        step[:3, 3] = c + tr - step[:3, :3] @ c
+        T = step @ T
+        new_rms = float(np.sqrt(np.mean(d[keep] ** 2)))
+        done = abs(rms - new_rms) < 1e-3 and float(np.abs(delta[7:]).max(initial=0.0)) < 0.01
+        rms = new_rms
+        if done:
+            break
+    return T, b, rms
 
 
 @lru_cache(maxsize=4)
@@ -385,9 +478,46 @@ def _search(mesh: SurfaceMesh, bone: str, length_mm: float) -> FloatArray:
     return best[1]
 
 
-def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "") -> AtlasFit:
+def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
+               ) -> tuple[FloatArray, FloatArray]:
+    """The shape model fitted from the mean bone's pose (fit_shape); (T_scan_atlas, b in sd).
+    Kept in the cache (kneeviz.cache: verified on every read, so a damaged entry is refitted,
+    never used) by the mesh's content, the mean pose, the modes themselves and the fit's settings
+    (a cached weight means nothing for another model: a mode's sign is arbitrary)."""
+    from kneeviz import cache
+    from kneeviz.anatomy.shape_model import bone_shape_model
+
+    model = bone_shape_model(bone, 14)
+    settings = f"{n_modes}-{SHAPE_NOISE_MM}-{SHAPE_CORRELATION_MM}-{SHAPE_MAX_SD}"
+    source = cache.source_digest(SHAPE_FIT_VERSION, bone, settings,
+                                 model.modes_mm[:n_modes].tobytes(), mesh.content_hash(),
+                                 np.round(T_mean, 6).tobytes())
+    name = f"shape-fit-{bone}-{source[:24]}.npz"
+
+    def plausible(z: dict[str, np.ndarray]) -> str | None:
+        ok = (np.all(np.isfinite(z["T_scan_atlas"])) and np.all(np.isfinite(z["b_sd"]))
+              and float(np.abs(z["b_sd"]).max(initial=0.0)) <= SHAPE_MAX_SD + 1e-9)
+        return None if ok else "its pose or weights are out of range"
+
+    z = cache.load_entry(name, source, {"T_scan_atlas": (4, 4), "b_sd": (n_modes,)}, plausible)
+    if z is not None:
+        return np.asarray(z["T_scan_atlas"], dtype=float), np.asarray(z["b_sd"], dtype=float)
+    v = mesh.vertices_mm
+    patient_all = v[np.unique(mesh.faces)]
+    rng = np.random.default_rng(0)
+    pts = patient_all[rng.choice(len(patient_all), min(2500, len(patient_all)), replace=False)]
+    area = float(mesh.face_areas_mm2().sum())
+    T, b, _ = fit_shape(model, pts, area, T_mean, n_modes, correlation_mm=SHAPE_CORRELATION_MM)
+    cache.save_entry(name, source, {"T_scan_atlas": T, "b_sd": b})
+    return T, b
+
+
+def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "",
+              n_modes: int | None = None) -> AtlasFit:
     """Register the atlas femur or tibia to a partial bone (mm); see the module docstring.
 
+    `n_modes` shape modes are fitted after the mean bone's registration (None: as many as explain
+    SHAPE_VARIANCE of the bone's shape variance; 0: the mean bone alone).
     Raises MeshError (naming `name`) when the piece is too small, does not match the bone, or does
     not hold the joint."""
     if bone not in _ATLAS_BONE:
@@ -401,6 +531,16 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "") -> AtlasFit:
             f"export the {bone}'s whole articular end (a knee MRI's 8-15 cm field of view)", name)
     T = _search(mesh, bone, float(np.clip(ext.max(), 40.0, GRID_END_MM - 20.0)))
     atlas_fine = _atlas(bone, 14)
+    b = np.zeros(0)
+    if n_modes is None:
+        from kneeviz.anatomy.shape_model import bone_shape_model
+
+        n_modes = bone_shape_model(bone, 14).n_modes_for(SHAPE_VARIANCE)
+    if n_modes > 0:
+        T, b = _shape_fit(mesh, bone, T, n_modes)
+        from kneeviz.anatomy.shape_model import bone_shape_model
+
+        atlas_fine = bone_shape_model(bone, 14).mesh(b)
     atlas_scan = atlas_fine.transformed(T)
     patient_all = v[np.unique(mesh.faces)]
     # quality: RMS of patient vertices to the atlas surface (dense atlas vertices, ~1.5 mm apart),
@@ -434,7 +574,8 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "") -> AtlasFit:
     patient_part = _oriented_like(_submesh(mesh, keep), atlas_scan, atlas_tree)
     composite = merge([patient_part, completion])
     mirrored = bool(np.linalg.det(T[:3, :3]) < 0)
-    return AtlasFit(bone, T, scale, rms, coverage, atlas_scan, completion, composite, mirrored)
+    return AtlasFit(bone, T, scale, rms, coverage, atlas_scan, completion, composite, mirrored,
+                    shape_weights_sd=tuple(float(x) for x in b))
 
 
 def shifted(fit: AtlasFit, T_new_scan: FloatArray) -> AtlasFit:
@@ -465,11 +606,39 @@ def _oriented_like(part: SurfaceMesh, atlas: SurfaceMesh, atlas_tree: cKDTree) -
     return part if agree >= 0 else SurfaceMesh(part.vertices_mm, part.faces[:, ::-1].copy())
 
 
+HEAD_TOP_MM = 15.0
+"""The top of the atlas femur (standing) this deep is femoral head only: its sphere's centre."""
+
+
 def atlas_pelvis_for(fit: AtlasFit) -> SurfaceMesh:
-    """The atlas pelvis placed with the femur's fit: in the atlas's standing pose, scaled alike."""
+    """The atlas pelvis placed with the femur's fit: in the atlas's standing pose, scaled alike.
+    When the fit moved the femoral head from where the mean bone has it (shape modes), the pelvis
+    moves with the head, so that the head stays in the acetabulum."""
     from kneeviz.anatomy.atlas import atlas_bone
 
-    return atlas_bone("pelvis", 8).transformed(fit.T_scan_atlas)
+    pelvis = atlas_bone("pelvis", 8).transformed(fit.T_scan_atlas)
+    if not fit.shape_weights_sd:
+        return pelvis
+    from kneeviz.anatomy._geometry import fit_sphere
+    from kneeviz.anatomy.shape_model import bone_shape_model
+
+    model = bone_shape_model("femur", 14)
+    head = model.mean_mm[:, 2] > float(model.mean_mm[:, 2].max()) - HEAD_TOP_MM
+    moved = fit_sphere(model.vertices(np.array(fit.shape_weights_sd))[head])[0]
+    mean = fit_sphere(model.mean_mm[head])[0]
+    shift = fit.T_scan_atlas[:3, :3] @ (moved - mean)
+    T_shift = np.eye(4)
+    T_shift[:3, 3] = shift
+    return pelvis.transformed(T_shift)
+
+
+def _fitted_shape(fit: AtlasFit) -> str:
+    """What shape the fit used, for check-mesh: the mean bone, or how many modes and how far."""
+    b = np.array(fit.shape_weights_sd)
+    if b.size == 0:
+        return "the mean bone"
+    return (f"shape model, {b.size} modes, largest weight {np.abs(b).max():.1f} SD, "
+            f"|b| {np.linalg.norm(b):.1f} SD")
 
 
 def analyse_partial(mesh: SurfaceMesh, name: str) -> BoneAnalysis | None:
@@ -494,8 +663,8 @@ def analyse_partial(mesh: SurfaceMesh, name: str) -> BoneAnalysis | None:
 
     facts = [
         ("found", f"a partial {best.bone}: {100 * best.coverage:.0f} % of its articular end"),
-        ("atlas fit RMS", f"{best.rms_mm:.2f} mm (LLP26 mean {best.bone}, scaled by "
-                          f"{best.scale:.3f})"),
+        ("atlas fit RMS", f"{best.rms_mm:.2f} mm (LLP26 {best.bone}: "
+                          f"{_fitted_shape(best)}, scaled by {best.scale:.3f})"),
     ]
     if best.bone == "femur":
         ff = find_femur(best.composite)

@@ -77,7 +77,8 @@ def load_knee_mri(femur: str, patella: str, tibia: str, extra: dict[str, str],
 
 class MainWindow(QMainWindow):
     knee_opened = pyqtSignal(tuple)
-    """(femur, patella, tibia) paths of a knee opened from files (File > Recent knees)."""
+    """(femur, patella, tibia, knee-MRI inputs) of a knee opened from files (File > Recent
+    knees); the inputs are OpenKneeDialog.knee_mri's dict (empty for bone files alone)."""
 
     def __init__(
         self,
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self.open_dir = ""  # last folders used (kept across runs by app/settings.py)
         self.export_dir = ""
         self._loading_paths: tuple[str, str, str] = ("", "", "")
+        self._loading_extra: dict[str, str] = {}
 
         # 3D view: multisampling off unless asked (3x slower under software rendering).
         self.plotter = QtInteractor(self, multi_samples=MULTISAMPLES if multisampling else 0,
@@ -381,7 +383,8 @@ class MainWindow(QMainWindow):
                                          "more: it is completed from the atlas)...")
             mri_warnings: list[str] = []
             self._load_warnings = mri_warnings
-            self._loading_paths = ("", "", "")  # File > Recent knees holds bone files only
+            self._loading_paths = (femur, patella, tibia)
+            self._loading_extra = dict(extra)
             mri_job = Job(lambda _p, _c: load_knee_mri(femur, patella, tibia, extra,
                                                        mri_warnings),
                           "the knee could not be loaded")
@@ -399,6 +402,7 @@ class MainWindow(QMainWindow):
         warnings: list[str] = []
         self._load_warnings = warnings
         self._loading_paths = (femur, patella, tibia)
+        self._loading_extra = {}
         job = Job(lambda _p, _c: load_anatomy_from_files(femur, patella, tibia, warnings),
                   "the knee could not be loaded")
         job.signals.done.connect(self._on_knee_loaded)
@@ -413,8 +417,8 @@ class MainWindow(QMainWindow):
         self.playback.pause()
         self.session.set_anatomy(anatomy)
         self.show_load_warnings(self._load_warnings)
-        if all(self._loading_paths):
-            self.knee_opened.emit(self._loading_paths)
+        if all(self._loading_paths) or self._loading_extra.get("labels"):
+            self.knee_opened.emit((*self._loading_paths, dict(self._loading_extra)))
 
     def show_load_warnings(self, warnings: Sequence[str], status_ms: int = 0) -> None:
         """Repaired or rescaled knee files: a note in the status bar (hover for every warning),

@@ -18,9 +18,9 @@ import contextlib
 import os
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from PyQt6.QtCore import QByteArray, QEvent, QObject, QSettings
 from PyQt6.QtGui import QAction, QIcon
@@ -32,7 +32,57 @@ MAX_RECENT = 8
 MAX_SETTINGS_BYTES = 1 << 20
 """A settings file is a few kilobytes: anything bigger is not a kneeviz settings file."""
 SEP = "\n"
-"""Separates the three bone paths of one recent knee (a path holds no newline in practice)."""
+"""Separates the parts of one recent knee (a path holds no newline in practice)."""
+
+
+RECENT_FILE_KEYS = ("femur_cartilage", "patella_cartilage", "labels")
+"""Knee-MRI inputs of a recent knee that are files (checked to exist, like the bones)."""
+RECENT_TEXT_KEYS = ("label_values",)
+"""Knee-MRI inputs of a recent knee that are text (the label map's labels)."""
+
+
+class RecentKnee(NamedTuple):
+    """One entry of File > Recent knees: the three bone files (empty for a label map) and the
+    knee-MRI inputs it was opened with, as (key, value) pairs."""
+
+    femur: str
+    patella: str
+    tibia: str
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def files(self) -> list[str]:
+        """Every file the knee is opened from."""
+        bones = [p for p in (self.femur, self.patella, self.tibia) if p]
+        return bones + [v for k, v in self.extra if k in RECENT_FILE_KEYS]
+
+    def title(self) -> str:
+        """The menu entry: the file names, and what knee-MRI inputs come with them."""
+        more = dict(self.extra)
+        if "labels" in more:
+            return f"{Path(more['labels']).name} (label map)"
+        names = ", ".join(Path(p).name for p in (self.femur, self.patella, self.tibia))
+        return names + (" + cartilage" if more else "")
+
+    def stored(self) -> str:
+        """One line per part: the bones, then key=value for each knee-MRI input."""
+        return SEP.join([self.femur, self.patella, self.tibia,
+                         *(f"{k}={v}" for k, v in self.extra)])
+
+    @classmethod
+    def parse(cls, text: str) -> RecentKnee | None:
+        """The entry stored by `stored`, or None if the text is not one (skipped, not opened)."""
+        parts = text.split(SEP)
+        if len(parts) < 3:
+            return None
+        extra: list[tuple[str, str]] = []
+        for part in parts[3:]:
+            key, eq, value = part.partition("=")
+            if not eq or key not in (*RECENT_FILE_KEYS, *RECENT_TEXT_KEYS) or not value:
+                return None
+            extra.append((key, value))
+        knee = cls(parts[0], parts[1], parts[2], tuple(extra))
+        has_bones = all((knee.femur, knee.patella, knee.tibia))
+        return knee if has_bones or "labels" in dict(extra) else None
 
 
 def settings_path() -> Path:
@@ -166,33 +216,40 @@ class Settings:
     def multisampling(self, on: bool) -> None:
         self.set("view/multisampling", bool(on))
 
-    def recent_knees(self) -> list[tuple[str, str, str]]:
-        """The recent knees (femur, patella, tibia paths), newest first; a knee whose files are
-        gone is dropped from the list, with a note."""
+    def recent_knees(self) -> list[RecentKnee]:
+        """The recent knees, newest first; a knee any of whose files is gone is dropped from the
+        list, with a note."""
         raw = self.get("recent/knees", [])
         items = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
-        knees: list[tuple[str, str, str]] = []
+        knees: list[RecentKnee] = []
         for item in items:
-            parts = str(item).split(SEP)
-            if len(parts) != 3:
+            knee = RecentKnee.parse(str(item))
+            if knee is None:
                 continue
-            missing = [p for p in parts if not Path(p).is_file()]
+            missing = [p for p in knee.files() if not Path(p).is_file()]
             if missing:
                 self.notes.append(f"recent knee dropped: {missing[0]} no longer exists")
                 continue
-            knees.append((parts[0], parts[1], parts[2]))
+            knees.append(knee)
         if len(knees) != len(items):
             self._store_recent(knees)
         return knees
 
-    def add_recent_knee(self, femur: str, patella: str, tibia: str) -> None:
-        knee = (str(Path(femur).resolve()), str(Path(patella).resolve()),
-                str(Path(tibia).resolve()))
+    def add_recent_knee(self, femur: str, patella: str, tibia: str,
+                        extra: Mapping[str, str] | None = None) -> None:
+        """Remember a knee opened from files; `extra` holds its knee-MRI inputs (cartilage files,
+        a label map and its labels: OpenKneeDialog.knee_mri), kept with it."""
+        def resolved(p: str) -> str:
+            return str(Path(p).resolve()) if p else ""
+
+        more = tuple(sorted((k, resolved(v) if k in RECENT_FILE_KEYS else v)
+                            for k, v in (extra or {}).items() if v))
+        knee = RecentKnee(resolved(femur), resolved(patella), resolved(tibia), more)
         knees = [k for k in self.recent_knees() if k != knee]
         self._store_recent([knee, *knees][:MAX_RECENT])
 
-    def _store_recent(self, knees: list[tuple[str, str, str]]) -> None:
-        self.set("recent/knees", [SEP.join(k) for k in knees])
+    def _store_recent(self, knees: list[RecentKnee]) -> None:
+        self.set("recent/knees", [k.stored() for k in knees])
 
     def window_layout(self) -> tuple[QByteArray | None, QByteArray | None, QByteArray | None]:
         """Saved window geometry, main-window state (docks, toolbars) and splitter state."""
@@ -258,11 +315,14 @@ def install_settings(window: Any, settings: Settings) -> None:
     def refill() -> None:
         menu.clear()
         knees = settings.recent_knees()
-        for femur, patella, tibia in knees:
-            a = QAction(f"{Path(femur).name}, {Path(patella).name}, {Path(tibia).name}", menu)
-            a.setToolTip("\n".join((femur, patella, tibia)))
+        for knee in knees:
+            a = QAction(knee.title(), menu)
+            a.setToolTip("\n".join(knee.files()
+                                   + [f"{k}: {v}" for k, v in knee.extra
+                                      if k not in RECENT_FILE_KEYS]))
             a.triggered.connect(
-                lambda _c=False, k=(femur, patella, tibia): window.open_knee_files(*k))
+                lambda _c=False, k=knee: window.open_knee_files(
+                    k.femur, k.patella, k.tibia, extra=dict(k.extra) or None))
             menu.addAction(a)
         menu.setEnabled(bool(knees))
         flush_notes()
@@ -274,9 +334,11 @@ def install_settings(window: Any, settings: Settings) -> None:
                 print(f"kneeviz: note: {note}", file=sys.stderr)
             settings.notes.clear()
 
-    def opened(paths: tuple[str, str, str]) -> None:
-        settings.add_recent_knee(*paths)
-        settings.open_dir = str(Path(paths[0]).resolve().parent)
+    def opened(knee: tuple[Any, ...]) -> None:
+        extra: dict[str, str] = knee[3] if len(knee) > 3 else {}
+        settings.add_recent_knee(knee[0], knee[1], knee[2], extra)
+        first = next(p for p in (knee[0], extra.get("labels", "")) if p)
+        settings.open_dir = str(Path(first).resolve().parent)
         settings.sync()
         refill()
 

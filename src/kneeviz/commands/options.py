@@ -37,6 +37,17 @@ def add_squat_options(parser: Any, *, exclude: Iterable[str] = (),
                             metavar=p.metavar, help=f"{p.help} ({p.range_text()})")
 
 
+def add_cartilage_options(parser: Any) -> None:
+    """A knee MRI's --femur-cartilage / --patella-cartilage: declared once, for every command
+    that opens a knee and for check-mesh (which reports how the layer sits and its thickness)."""
+    parser.add_argument("--femur-cartilage", default=None, metavar="FILE",
+                        help="segmented femoral cartilage mesh (same scan as the femur): used "
+                             "instead of growing cartilage on the bone; check-mesh reports its "
+                             "fit to the femur and its thickness")
+    parser.add_argument("--patella-cartilage", default=None, metavar="FILE",
+                        help="segmented patellar cartilage mesh (same scan as the patella)")
+
+
 def add_knee_options(parser: Any) -> None:
     """--femur/--patella/--tibia/--pelvis (a patient's knee), a knee MRI's --femur-cartilage /
     --patella-cartilage or --labels with --label (issue 17), and --sulcus-angle (the
@@ -47,11 +58,7 @@ def add_knee_options(parser: Any) -> None:
     parser.add_argument("--tibia", metavar="T", default=None, help="tibia mesh (same scan)")
     parser.add_argument("--pelvis", metavar="PELVIS", default=None,
                         help="pelvis mesh (optional)")
-    parser.add_argument("--femur-cartilage", default=None, metavar="FILE",
-                        help="segmented femoral cartilage mesh (same scan as --femur): used "
-                             "instead of growing cartilage on the bone")
-    parser.add_argument("--patella-cartilage", default=None, metavar="FILE",
-                        help="segmented patellar cartilage mesh (same scan as --patella)")
+    add_cartilage_options(parser)
     parser.add_argument("--labels", default=None, metavar="SCAN",
                         help="segmentation label map (.nii, .nii.gz, .seg.nrrd) instead of mesh "
                              "files; name its labels with --label")
