@@ -118,9 +118,11 @@ def test_preset_changes_the_patella_pose_and_readouts(qtbot, anatomy) -> None:  
         # the inward-turned femur sets the tendon further out relative to the groove
         assert float(w.readouts.text("tt_tg_mm").split()[0]) > float(
             healthy_text["tt_tg_mm"].split()[0])
-        # The plots show both curves.
+        # The plots show both curves (redrawn CURVE_DELAY_MS after the last change: a new squat
+        # within that time, as here, puts the redraw off again).
+        qtbot.waitUntil(lambda: w.plots.healthy["patella_lateral_tilt_deg"].xData is not None,
+                        timeout=5000)
         assert w.plots.current["patella_lateral_tilt_deg"].xData is not None
-        assert w.plots.healthy["patella_lateral_tilt_deg"].xData is not None
     finally:
         _close(qtbot, w)
 
