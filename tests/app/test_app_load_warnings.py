@@ -16,16 +16,12 @@ from gui_marks import GUI_MARKS
 
 pytestmark = GUI_MARKS
 
-from PyQt6.QtCore import QTimer  # noqa: E402
+from app_windows import run_app  # noqa: E402
 from PyQt6.QtWidgets import QMessageBox  # noqa: E402
 
 from hostile_fixtures import bone, write_stl  # noqa: E402
 from kneeviz.anatomy.build import PATIENT_MAX_TRIANGLES, assets_dir  # noqa: E402
 from kneeviz.anatomy.mesh_io import load_mesh  # noqa: E402
-from kneeviz.app.main_window import MainWindow  # noqa: E402
-from kneeviz.cli import main  # noqa: E402
-
-WINDOW_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture(scope="module")
@@ -46,16 +42,9 @@ def _run_app(qapp, argv: list[str], monkeypatch) -> dict[str, object]:  # type: 
     for name in ("critical", "warning", "information"):
         monkeypatch.setattr(QMessageBox, name, staticmethod(
             lambda _p, _t, text, *a, **k: dialogs.append(text)))
-    seen: dict[str, object] = {}
 
-    def look() -> None:
-        windows = [w for w in qapp.topLevelWidgets()
-                   if isinstance(w, MainWindow) and w.isVisible()]
-        if not windows:  # still loading the knee
-            QTimer.singleShot(50, look)
-            return
-        (w,) = windows
-        seen.update(
+    def look(w) -> dict[str, object]:  # type: ignore[no-untyped-def]
+        return dict(
             load_warnings=w.load_warnings,
             label_visible=w.repairs_label.isVisible(),
             label=w.repairs_label.text(),
@@ -64,16 +53,8 @@ def _run_app(qapp, argv: list[str], monkeypatch) -> dict[str, object]:  # type: 
             modal=qapp.activeModalWidget(),
             knee=w.session.anatomy.name,
         )
-        w.close()
-        qapp.quit()
 
-    timer = QTimer()
-    timer.setSingleShot(True)
-    timer.timeout.connect(qapp.quit)  # a safety net: never hang the suite
-    timer.start(WINDOW_TIMEOUT_MS)
-    QTimer.singleShot(0, look)
-    seen["rc"] = main(argv)
-    timer.stop()
+    seen = run_app(qapp, argv, look)
     seen["dialogs"] = dialogs
     return seen
 

@@ -16,10 +16,7 @@ pytestmark = [
                        reason="the Qt 3D view needs an X server: run under xvfb-run"),
 ]
 
-from clinical_fixtures import default_anatomy  # noqa: E402
-from kneeviz.scenario import Scenario  # noqa: E402
-
-SHORT = Scenario(max_flexion_deg=60.0, descent_s=0.6, ascent_s=0.6, frame_rate_hz=5.0)
+from app_windows import bones_only_window  # noqa: E402
 
 
 def _clipped(window) -> list[str]:  # type: ignore[no-untyped-def]
@@ -68,15 +65,7 @@ def _clipped(window) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_every_word_of_the_panels_fits(qtbot, size) -> None:  # type: ignore[no-untyped-def]
-    from kneeviz.app.main_window import MainWindow
-    from kneeviz.app.solver import Solver
-
-    w = MainWindow(default_anatomy(), SHORT, solver=Solver(simulate_fn=None))
-    qtbot.addWidget(w)
-    w.resize(*size)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.session.view is not None and not w.session.solving, timeout=20000)
+    w = bones_only_window(qtbot, size)
     # the longest texts the readouts and the What-if labels show
     vmo = w.clinical.anatomy_controls.vmo
     vmo.blockSignals(True)  # label it without re-solving

@@ -19,23 +19,14 @@ pytestmark = [
                        reason="the Qt 3D view needs an X server: run under xvfb-run"),
 ]
 
-from clinical_fixtures import default_anatomy  # noqa: E402
-from kneeviz.scenario import Scenario  # noqa: E402
+from app_windows import SHORT, bones_only_window  # noqa: E402
 
-SHORT = Scenario(max_flexion_deg=60.0, descent_s=0.6, ascent_s=0.6, frame_rate_hz=5.0)
+from kneeviz.scenario import Scenario  # noqa: E402
 
 
 @pytest.fixture
 def window(qtbot):  # type: ignore[no-untyped-def]
-    from kneeviz.app.main_window import MainWindow
-    from kneeviz.app.solver import Solver
-
-    w = MainWindow(default_anatomy(), SHORT, solver=Solver(simulate_fn=None))
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.session.view is not None and not w.session.solving, timeout=20000)
+    w = bones_only_window(qtbot, (1366, 768), SHORT)
     yield w
     w.clinical.shutdown()
     w.close()

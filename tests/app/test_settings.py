@@ -13,7 +13,7 @@ from gui_marks import GUI_MARKS
 
 pytestmark = GUI_MARKS
 
-from PyQt6.QtCore import QTimer  # noqa: E402
+from app_windows import run_app  # noqa: E402
 from PyQt6.QtWidgets import QMessageBox  # noqa: E402
 
 from kneeviz.app.main_window import MainWindow  # noqa: E402
@@ -24,9 +24,6 @@ from kneeviz.app.settings import (  # noqa: E402
     install_settings,
     reset_settings,
 )
-from kneeviz.cli import main  # noqa: E402
-
-WINDOW_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture
@@ -168,28 +165,7 @@ def test_a_fifo_as_settings_file_does_not_hang(qapp, config: Path) -> None:  # t
 def _run_app(qapp, argv: list[str], monkeypatch, act) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Run `kneeviz ARGV` in-process until its window is up, call act(window), close it."""
     monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a, **k: None))
-    seen: dict[str, object] = {}
-
-    def look() -> None:
-        windows = [w for w in qapp.topLevelWidgets()
-                   if isinstance(w, MainWindow) and w.isVisible()]
-        if not windows:
-            QTimer.singleShot(50, look)
-            return
-        (w,) = windows
-        qapp.processEvents()
-        seen.update(act(w))
-        w.close()
-        qapp.quit()
-
-    timer = QTimer()
-    timer.setSingleShot(True)
-    timer.timeout.connect(qapp.quit)  # a safety net: never hang the suite
-    timer.start(WINDOW_TIMEOUT_MS)
-    QTimer.singleShot(0, look)
-    seen["rc"] = main(argv)
-    timer.stop()
-    return seen
+    return run_app(qapp, argv, act)
 
 
 @pytest.mark.slow

@@ -19,26 +19,16 @@ pytestmark = [
                        reason="the Qt 3D view needs an X server: run under xvfb-run"),
 ]
 
+from app_windows import SHORT, bones_only_window  # noqa: E402
+
 from clinical_fixtures import default_anatomy  # noqa: E402
 from kneeviz.app.story import STEPS  # noqa: E402
-from kneeviz.scenario import Scenario  # noqa: E402
-
-SHORT = Scenario(max_flexion_deg=60.0, descent_s=0.6, ascent_s=0.6, frame_rate_hz=5.0)
 
 
 @pytest.fixture
 def window(qtbot):  # type: ignore[no-untyped-def]
-    from kneeviz.app.clinical import ClinicalViews
-    from kneeviz.app.main_window import MainWindow
-    from kneeviz.app.solver import Solver
-
-    w = MainWindow(default_anatomy(), SHORT, solver=Solver(simulate_fn=None))
-    qtbot.addWidget(w)
-    cv = getattr(w, "clinical", None) or ClinicalViews(w)
-    w.resize(1200, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.session.view is not None and not w.session.solving, timeout=20000)
+    w = bones_only_window(qtbot, (1200, 800), SHORT)
+    cv = w.clinical
     yield w, cv
     cv.shutdown()
     w.close()
