@@ -112,6 +112,16 @@ STALL_CONFIGS = {"nice 10": (10, 1.0), "nice 0": (0, 1.0), "nice 0, duty 0.5": (
 """Solve-thread settings compared by stall_figures: (nice value, duty): see kneeviz.app.solver."""
 
 
+def freeze_heap() -> None:
+    """What `kneeviz app` does once its window is up (kneeviz.app.heap); a no-op for an older
+    kneeviz on PYTHONPATH that does not."""
+    try:
+        from kneeviz.app.heap import freeze_startup_heap
+    except ImportError:
+        return
+    freeze_startup_heap()
+
+
 def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: ignore[no-untyped-def]
                   configs: dict[str, tuple[int, float]] | None = None) -> None:
     """UI-thread stalls and playback frames/s with and without a solve running, for each solve
@@ -155,6 +165,7 @@ def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: 
             pump(0.1)
         windows[name] = w
     pump(1.0)
+    freeze_heap()
     st = StallTimer()
     values = iter(list(range(-10, 31)) * 10)
     res: dict[str, dict[str, list[float]]] = {
@@ -283,6 +294,7 @@ def main() -> None:
         w.plotter.interactor.setFixedSize(*VIEW_SIZE)
         w.show()
         pump(1.0)
+        freeze_heap()
         n_tri = sum(a.mapper.dataset.n_cells for a in w.scene.actors.values())
         fps = played_fps(w)
         print(f"playback at {VIEW_SIZE[0]}x{VIEW_SIZE[1]}, no multisampling, {what}, knee "
