@@ -25,9 +25,12 @@ else
 	$(PY) -m pip install -q --upgrade pip
 endif
 
+# uv compiles the dependencies' bytecode at install time, as pip does (uv's default is not to):
+# where bytecode is never written at run time (PYTHONDONTWRITEBYTECODE, a read-only environment)
+# every process would compile Qt's, VTK's and scipy's Python modules from source again.
 $(STAMP): pyproject.toml | $(PY)
 ifdef UV
-	VIRTUAL_ENV=$(VENV) uv pip install -q -e .
+	VIRTUAL_ENV=$(VENV) uv pip install -q --compile-bytecode -e .
 else
 	$(PY) -m pip install -q -e .
 endif
@@ -35,7 +38,7 @@ endif
 
 $(TSTAMP): pyproject.toml $(STAMP)
 ifdef UV
-	VIRTUAL_ENV=$(VENV) uv pip install -q -e '.[test]'
+	VIRTUAL_ENV=$(VENV) uv pip install -q --compile-bytecode -e '.[test]'
 else
 	$(PY) -m pip install -q -e '.[test]'
 endif

@@ -31,3 +31,12 @@ def test_freeze_collects_garbage_first_then_freezes_the_rest() -> None:
         assert alive() is None
     finally:
         gc.unfreeze()
+
+
+def test_the_window_run_leaves_the_process_collecting_as_before() -> None:
+    from kneeviz.app.heap import frozen_startup_heap
+
+    assert gc.get_freeze_count() == 0
+    with frozen_startup_heap():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0

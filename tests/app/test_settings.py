@@ -165,7 +165,7 @@ def test_a_fifo_as_settings_file_does_not_hang(qapp, config: Path) -> None:  # t
 def _run_app(qapp, argv: list[str], monkeypatch, act) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Run `kneeviz ARGV` in-process until its window is up, call act(window), close it."""
     monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a, **k: None))
-    return run_app(qapp, argv, act)
+    return run_app(qapp, argv, act, settle=True)
 
 
 @pytest.mark.slow

@@ -11,9 +11,23 @@ are meant to live as long as the window.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def freeze_startup_heap() -> None:
     """Collect what is already garbage, then freeze everything that is left."""
     gc.collect()
     gc.freeze()
+
+
+@contextmanager
+def frozen_startup_heap() -> Iterator[None]:
+    """The start-up heap frozen while the window runs, and collected as usual again once it has
+    closed (a process that goes on after the window, a test running the app, is not left with
+    the window's objects never collected)."""
+    freeze_startup_heap()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

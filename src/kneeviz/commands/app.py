@@ -58,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
     window = open_window(start, multisampling=bool(args.multisampling) or settings.multisampling,
                          settings=settings)
     window.show()
-    from kneeviz.app.heap import freeze_startup_heap
+    from kneeviz.app.heap import frozen_startup_heap
 
-    freeze_startup_heap()
-    return int(app.exec())
+    with frozen_startup_heap():
+        return int(app.exec())
 
 
 @dataclass(frozen=True)
