@@ -178,23 +178,30 @@ def _element_grid(shape: str, n: int) -> tuple[FloatArray, IntArray]:
     return np.array(pts), np.array(tris, dtype=np.int64)
 
 
+def _element_basis(basis: str, subdivisions: int) -> tuple[FloatArray, IntArray]:
+    """One element type's basis functions at its grid points, (points, nodes), and the grid's
+    triangles: the element's surface points are phi @ its nodes."""
+    shape, p, q = BASES[basis]
+    xi, tris = _element_grid(shape, subdivisions)
+    if shape == "quad":
+        bu = _lagrange_1d(p, xi[:, 0])
+        bv = _lagrange_1d(q, xi[:, 1])
+        phi = (bv[:, :, None] * bu[:, None, :]).reshape(len(xi), -1)
+    else:
+        phi = _tri_basis(p, xi)
+    return phi, tris
+
+
 def tessellate(lm: LagrangeMesh, subdivisions: int) -> SurfaceMesh:
     """Sample every element on a grid and merge shared edges into one watertight triangle mesh."""
     verts: list[FloatArray] = []
     faces: list[IntArray] = []
     offset = 0
     for basis, ids in lm.elements:
-        shape, p, q = BASES[basis]
-        xi, tris = _element_grid(shape, subdivisions)
-        if shape == "quad":
-            bu = _lagrange_1d(p, xi[:, 0])
-            bv = _lagrange_1d(q, xi[:, 1])
-            phi = (bv[:, :, None] * bu[:, None, :]).reshape(len(xi), -1)
-        else:
-            phi = _tri_basis(p, xi)
+        phi, tris = _element_basis(basis, subdivisions)
         verts.append(phi @ lm.nodes_mm[list(ids)])
         faces.append(tris + offset)
-        offset += len(xi)
+        offset += len(phi)
     tm = trimesh.Trimesh(np.vstack(verts), np.vstack(faces), process=False)
     tm.merge_vertices(digits_vertex=4)
     tm.update_faces(tm.nondegenerate_faces(height=1e-9))
@@ -238,14 +245,7 @@ def tessellation_basis(bone: str, mesh: SurfaceMesh, subdivisions: int) -> csr_m
     rows: list[FloatArray] = []
     ids_all: list[IntArray] = []
     for basis, ids in lm.elements:
-        shape, p, q = BASES[basis]
-        xi, _ = _element_grid(shape, subdivisions)
-        if shape == "quad":
-            bu = _lagrange_1d(p, xi[:, 0])
-            bv = _lagrange_1d(q, xi[:, 1])
-            phi = (bv[:, :, None] * bu[:, None, :]).reshape(len(xi), -1)
-        else:
-            phi = _tri_basis(p, xi)
+        phi, _ = _element_basis(basis, subdivisions)
         rows.append(phi)
         ids_all.append(np.broadcast_to(np.asarray(ids), phi.shape))
     phi_rows = [r[i] for r in rows for i in range(len(r))]

@@ -207,6 +207,56 @@ def _icp(atlas_pts: FloatArray, atlas_tree: cKDTree, patient_pts: FloatArray,
     return T, rms
 
 
+@dataclass(frozen=True)
+class _PlanePairs:
+    """Each patient point paired with the tangent plane of its nearest model point (trimmed at
+    three times the median distance), and what one linearised similarity step needs."""
+
+    idx: np.ndarray
+    """Nearest model point of every patient point."""
+    keep: np.ndarray
+    """The pairs kept (not trimmed)."""
+    centre: FloatArray
+    """Mean of the kept model points (posed): the step rotates and scales about it."""
+    residual: FloatArray
+    """Kept pairs' signed distances along the normal (mm)."""
+    normal: FloatArray
+    """Kept pairs' posed unit normals."""
+    J_pose: FloatArray
+    """d residual / d (rotation vector, log scale, translation), kept pairs (k, 7)."""
+    distance: FloatArray
+    """Every pair's distance (mm)."""
+
+
+def _plane_pairs(model_pts: FloatArray, model_normals: FloatArray, tree: cKDTree,
+                 patient_pts: FloatArray, T: FloatArray) -> _PlanePairs:
+    T_inv = np.linalg.inv(T)
+    _, idx = tree.query(patient_pts @ T_inv[:3, :3].T + T_inv[:3, 3])
+    a = model_pts[idx] @ T[:3, :3].T + T[:3, 3]
+    n = model_normals[idx] @ T[:3, :3].T
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+    r = np.sum(n * (a - patient_pts), axis=1)
+    d = np.linalg.norm(a - patient_pts, axis=1)
+    keep = d < 3.0 * float(np.median(d)) + 0.5
+    c = a[keep].mean(axis=0)
+    ac, nk, rk = a[keep] - c, n[keep], r[keep]
+    J = np.column_stack([np.cross(ac, nk), np.sum(nk * ac, axis=1), nk])
+    return _PlanePairs(idx, keep, c, rk, nk, J, d)
+
+
+def _similarity_step(T: FloatArray, rotvec: FloatArray, log_scale: float,
+                     translation: FloatArray, centre: FloatArray) -> FloatArray:
+    """T after a small similarity step about `centre`, the scale kept within SCALE_RANGE."""
+    from scipy.spatial.transform import Rotation
+
+    s_now = float(abs(np.linalg.det(T[:3, :3])) ** (1.0 / 3.0))
+    sigma = float(np.clip(np.exp(log_scale) * s_now, *SCALE_RANGE) / s_now)
+    step = np.eye(4)
+    step[:3, :3] = sigma * Rotation.from_rotvec(rotvec).as_matrix()
+    step[:3, 3] = centre + translation - step[:3, :3] @ centre
+    return np.asarray(step @ T)
+
+
 def _icp_plane(atlas_pts: FloatArray, atlas_normals: FloatArray, atlas_tree: cKDTree,
                patient_pts: FloatArray, T0: FloatArray, iterations: int
                ) -> tuple[FloatArray, float]:
@@ -216,29 +266,13 @@ def _icp_plane(atlas_pts: FloatArray, atlas_normals: FloatArray, atlas_tree: cKD
     T = T0.copy()
     rms = np.inf
     for _ in range(iterations):
-        T_inv = np.linalg.inv(T)
-        _, idx = atlas_tree.query(patient_pts @ T_inv[:3, :3].T + T_inv[:3, 3])
-        a = atlas_pts[idx] @ T[:3, :3].T + T[:3, 3]
-        n = atlas_normals[idx] @ T[:3, :3].T
-        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-        r = np.sum(n * (a - patient_pts), axis=1)
-        d = np.linalg.norm(a - patient_pts, axis=1)
-        keep = d < 3.0 * float(np.median(d)) + 0.5
-        c = a[keep].mean(axis=0)
-        ac, nk, rk = a[keep] - c, n[keep], r[keep]
-        J = np.column_stack([np.cross(ac, nk), np.sum(nk * ac, axis=1), nk])
+        pp = _plane_pairs(atlas_pts, atlas_normals, atlas_tree, patient_pts, T)
+        J = pp.J_pose
         # normal equations: a 7 x 7 solve (lstsq's LAPACK call is slower than the whole step)
-        delta = np.linalg.solve(J.T @ J + 1e-9 * np.eye(7), -(J.T @ rk))
-        w, sigma, t = delta[:3], float(delta[3]), delta[4:]
-        from scipy.spatial.transform import Rotation
-
-        s_now = float(abs(np.linalg.det(T[:3, :3])) ** (1.0 / 3.0))
-        sigma = float(np.clip(np.exp(sigma) * s_now, *SCALE_RANGE) / s_now)
-        step = np.eye(4)
-        step[:3, :3] = sigma * Rotation.from_rotvec(w).as_matrix()
-        step[:3, 3] = c + t - step[:3, :3] @ c
-        T = step @ T
-        new_rms = float(np.sqrt(np.mean(d[keep] ** 2)))
+        delta = np.asarray(np.linalg.solve(J.T @ J + 1e-9 * np.eye(7), -(J.T @ pp.residual)),
+                           dtype=float)
+        T = _similarity_step(T, delta[:3], float(delta[3]), delta[4:], pp.centre)
+        new_rms = float(np.sqrt(np.mean(pp.distance[pp.keep] ** 2)))
         done = abs(rms - new_rms) < 1e-3
         rms = new_rms
         if done:
@@ -263,8 +297,6 @@ def fit_shape(model: BoneShapeModel, patient_pts: FloatArray, patient_area_mm2: 
     surface (neighbouring points on a smooth surface err together), and the Mahalanobis prior
     |b|^2 keeps what the scan does not show near the mean given what it does. Weights are
     bounded to |b| <= SHAPE_MAX_SD. The correspondences are searched again after every step."""
-    from scipy.spatial.transform import Rotation
-
     T = T0.copy()
     b = np.zeros(n_modes)
     modes = model.modes_mm[:n_modes]
@@ -273,36 +305,21 @@ def fit_shape(model: BoneShapeModel, patient_pts: FloatArray, patient_area_mm2: 
     for _ in range(iterations):
         V = model.vertices(b)
         normals = SurfaceMesh(V, model.faces).vertex_normals()
-        L, t0 = T[:3, :3], T[:3, 3]
-        T_inv = np.linalg.inv(T)
-        _, idx = cKDTree(V).query(patient_pts @ T_inv[:3, :3].T + T_inv[:3, 3])
-        a = V[idx] @ L.T + t0
-        n = normals[idx] @ L.T
-        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-        r = np.sum(n * (a - patient_pts), axis=1)
-        d = np.linalg.norm(a - patient_pts, axis=1)
-        keep = d < 3.0 * float(np.median(d)) + 0.5
-        c = a[keep].mean(axis=0)
-        ac, nk, rk = a[keep] - c, n[keep], r[keep]
-        J_pose = np.column_stack([np.cross(ac, nk), np.sum(nk * ac, axis=1), nk])
+        L = T[:3, :3]
+        pp = _plane_pairs(V, normals, cKDTree(V), patient_pts, T)
+        rk = pp.residual
         # d r / d b_m = n . (L mode_m): the normal taken back into the atlas frame
-        J_b = np.einsum("nd,mnd->nm", nk @ L, modes[:, idx[keep]])
-        J = np.hstack([J_pose, J_b])
+        J_b = np.einsum("nd,mnd->nm", pp.normal @ L, modes[:, pp.idx[pp.keep]])
+        J = np.hstack([pp.J_pose, J_b])
         H = w * (J.T @ J)
         H[7:, 7:] += np.eye(n_modes)
         H += 1e-9 * np.eye(7 + n_modes)
         g = w * (J.T @ rk)
         g[7:] += b
         delta = np.linalg.solve(H, -g)
-        rot, sigma, tr = delta[:3], float(delta[3]), delta[4:7]
         b = np.clip(b + delta[7:], -SHAPE_MAX_SD, SHAPE_MAX_SD)
-        s_now = float(abs(np.linalg.det(L)) ** (1.0 / 3.0))
-        sigma = float(np.clip(np.exp(sigma) * s_now, *SCALE_RANGE) / s_now)
-        step = np.eye(4)
-        step[:3, :3] = sigma * Rotation.from_rotvec(rot).as_matrix()
-        step[:3, 3] = c + tr - step[:3, :3] @ c
-        T = step @ T
-        new_rms = float(np.sqrt(np.mean(d[keep] ** 2)))
+        T = _similarity_step(T, delta[:3], float(delta[3]), delta[4:7], pp.centre)
+        new_rms = float(np.sqrt(np.mean(pp.distance[pp.keep] ** 2)))
         done = abs(rms - new_rms) < 1e-3 and float(np.abs(delta[7:]).max(initial=0.0)) < 0.01
         rms = new_rms
         if done:
