@@ -6,15 +6,11 @@ nor..." and "Thigh bone's inward turn (a..." that this test was written against.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.skipif(not os.environ.get("DISPLAY"),
-                       reason="the Qt 3D view needs an X server: run under xvfb-run"),
-]
+from gui_marks import GUI_MARKS
+
+pytestmark = GUI_MARKS
 
 from app_windows import bones_only_window  # noqa: E402
 

@@ -8,16 +8,12 @@ test_underside and test_skyline)."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.skipif(not os.environ.get("DISPLAY"),
-                       reason="the Qt 3D view needs an X server: run under xvfb-run"),
-]
+from gui_marks import GUI_MARKS
+
+pytestmark = GUI_MARKS
 
 from app_windows import SHORT, bones_only_window  # noqa: E402
 

@@ -8,16 +8,13 @@ story's and the controls' behaviour; the physics is tested in test_heatmap / tes
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.skipif(not os.environ.get("DISPLAY"),
-                       reason="the Qt 3D view needs an X server: run under xvfb-run"),
-]
+from gui_marks import GUI_MARKS
+
+pytestmark = GUI_MARKS
 
 from app_windows import SHORT, bones_only_window  # noqa: E402
 
