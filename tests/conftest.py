@@ -47,3 +47,27 @@ def shared_grid_cache():  # type: ignore[no-untyped-def]
     mp.setenv("KNEEVIZ_CACHE_DIR", str(TEST_CACHE))
     yield
     mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def widgets_live_until_closed(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Widgets given to qtbot.addWidget stay referenced until pytest-qt has closed and deleted
+    them. pytest-qt holds them only weakly: once a test returns, a window referenced by nothing
+    but its own reference cycles was deleted by a garbage collection that happened to run inside
+    one of its paint events (pytest-qt processes the pending events after every test), and Qt
+    crashed painting with the deleted window's paint engine (a segmentation fault in CI)."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    qtbot = request.getfixturevalue("qtbot")
+    kept: list[object] = []
+    add = qtbot.addWidget
+
+    def add_and_keep(widget, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kept.append(widget)
+        return add(widget, *args, **kwargs)
+
+    qtbot.addWidget = add_and_keep
+    qtbot.add_widget = add_and_keep
+    yield
+    kept.clear()  # after pytest-qt's own teardown has closed and deleted them
