@@ -99,3 +99,43 @@ def test_axial_view_shows_the_trajectorys_numbers(qtbot) -> None:  # type: ignor
     assert f"{view.bisect_offset_pct:.0f}%" in view.measurement_lines()[1]
     view.set_show_numbers(False)
     assert view.show_numbers is False
+
+
+@pytest.mark.gui
+@pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="Qt widgets need an X server: xvfb-run")
+def test_axial_view_paints_safely_with_bad_points_or_a_failing_draw(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """An outline with a point that is not finite (or absurdly far) is left out, the others are
+    drawn; a paint that fails part way still ends its painter (Qt can crash on a painter left
+    open past its paint event)."""
+    from dataclasses import replace
+
+    from kneeviz.app.axial_view import AxialView
+
+    anatomy = default_anatomy()
+    traj = trajectory("pfp")
+    view = AxialView(anatomy)
+    qtbot.addWidget(view)
+    view.resize(400, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_pose(traj.T_femur_patella[3])
+    good = view.grab().toImage()
+    sl = view.slice
+    bad = np.array([[0.0, 0.0], [np.nan, 1.0], [1.0, 1.0]])
+    far = np.array([[0.0, 0.0], [1e300, 1e300], [1.0, 1.0]])
+    view.slice = replace(sl, patella=[*sl.patella, bad], femur=[*sl.femur, bad])
+    img = view.grab().toImage()
+    assert img.size() == good.size() and img == good  # the bad outlines left out, nothing else
+    view.slice = replace(sl, patella=[*sl.patella, far])
+    assert not view.grab().toImage().isNull()  # drawn, clipped to a range Qt handles
+    assert not view.paintingActive()
+
+    def fail(*_args: object) -> None:
+        raise RuntimeError("a drawing step failed")
+
+    view._draw_side_labels = fail  # type: ignore[method-assign]
+    with qtbot.capture_exceptions() as raised:
+        view.grab()
+        del view._draw_side_labels  # the class's own again, before the window repaints
+    assert raised and "a drawing step failed" in str(raised[0][1])
+    assert not view.paintingActive()

@@ -57,6 +57,9 @@ its groove, so the shift the arrow points out is big enough to see."""
 TOP_PX = 28
 BOTTOM_PX = 84
 """Screen space above the drawing (title) and below it (the numbers and the side labels)."""
+SCREEN_LIMIT_PX = 1.0e5
+"""The farthest a drawn point may lie outside the widget: far beyond any screen, well inside the
+range Qt's rasteriser handles."""
 
 
 class AxialView(QWidget):
@@ -153,18 +156,30 @@ class AxialView(QWidget):
         return np.column_stack([cx + self._mirror() * s * uv[:, 0], cy - s * uv[:, 1]])
 
     def _path(self, lines: list[FloatArray]) -> QPainterPath:
+        """The outlines as one path. An outline with a point that is not finite is left out:
+        QPainterPath.addPolygon takes such points unchecked, and Qt's rasteriser is not safe
+        with them; coordinates are kept within SCREEN_LIMIT_PX for the same reason."""
         path = QPainterPath()
         path.setFillRule(Qt.FillRule.OddEvenFill)
         for line in lines:
             if len(line) < 2:
                 continue
             xy = self._screen(line)
+            if not np.isfinite(xy).all():
+                continue
+            xy = np.clip(xy, -SCREEN_LIMIT_PX, SCREEN_LIMIT_PX)
             path.addPolygon(QPolygonF([QPointF(x, y) for x, y in xy.tolist()]))
             path.closeSubpath()
         return path
 
     def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
+        try:
+            self._paint(p)
+        finally:  # a painter left open past its paint event (an exception drawing) can crash Qt
+            p.end()
+
+    def _paint(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), BACKGROUND)
         sl = self.slice
@@ -174,7 +189,6 @@ class AxialView(QWidget):
         if sl is None:
             p.setPen(TEXT)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No slice yet")
-            p.end()
             return
         p.setPen(Qt.PenStyle.NoPen)
         for lines, fill in ((sl.femur, BONE_FILL), (sl.femur_cartilage, CARTILAGE_FILL),
@@ -199,7 +213,6 @@ class AxialView(QWidget):
         self._draw_side_labels(p)
         if self.show_numbers:
             self._draw_numbers(p, sl)
-        p.end()
 
     def outward_words(self) -> str:
         """How far the kneecap sits further out than the healthy one, in plain words ("" with

@@ -85,10 +85,12 @@ class UndersideView(QWidget):
 
     def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
-        p.fillRect(self.rect(), _qcolour(BACKGROUND))
-        if self.isVisible():
-            p.drawImage(0, 0, self.render_image())
-        p.end()
+        try:
+            p.fillRect(self.rect(), _qcolour(BACKGROUND))
+            if self.isVisible():
+                p.drawImage(0, 0, self.render_image())
+        finally:  # never leave the painter open past its paint event (see AxialView)
+            p.end()
 
 
 def _qcolour(rgb: tuple[int, int, int]) -> QColor:
