@@ -108,8 +108,12 @@ class StallTimer:
         return sum(1 for g in self.over if g > ms)
 
 
-STALL_CONFIGS = {"nice 10": (10, 1.0), "nice 0": (0, 1.0), "nice 0, duty 0.5": (0, 0.5)}
-"""Solve-thread settings compared by stall_figures: (nice value, duty): see kneeviz.app.solver."""
+STALL_CONFIGS: dict[str, tuple[str, int | None]] = {
+    "process, idle class": ("process", None), "process, nice 19": ("process", 19),
+    "thread, nice 10": ("thread", 10)}
+"""Solve settings compared by stall_figures: where the solve runs (the worker process of
+kneeviz.app.solve_process, or the solve thread itself) and its priority (a nice value; None: the
+idle scheduling class)."""
 
 
 def freeze_heap() -> None:
@@ -123,7 +127,7 @@ def freeze_heap() -> None:
 
 
 def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: ignore[no-untyped-def]
-                  configs: dict[str, tuple[int, float]] | None = None) -> None:
+                  configs: dict[str, tuple[str, int | None]] | None = None) -> None:
     """UI-thread stalls and playback frames/s with and without a solve running, for each solve
     thread setting, taken in turns (round by round) so each sees the same load."""
     from kneeviz.app import solver as solver_module
@@ -134,10 +138,10 @@ def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: 
 
     # read this way the figures can also be taken of an older kneeviz (PYTHONPATH) for comparison
     SOLVE_NICE = getattr(solver_module, "SOLVE_NICE", 10)
-    SOLVE_DUTY = getattr(solver_module, "SOLVE_DUTY", 1.0)
+    in_process = hasattr(solver_module, "SolveProcess")
     if configs is None:
         configs = STALL_CONFIGS if "--compare" in sys.argv else {
-            f"nice {SOLVE_NICE}, duty {SOLVE_DUTY:g}": (SOLVE_NICE, SOLVE_DUTY)}
+            "as the app solves": ("process" if in_process else "thread", None)}
 
     def pump(sec: float) -> None:
         end = time.perf_counter() + sec
@@ -152,9 +156,18 @@ def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: 
             time.sleep(0.0005)
 
     windows = {}
-    for name, (nice, duty) in configs.items():
-        solver = Solver()
-        solver.nice, solver.duty = nice, duty
+    for name, (where, nice) in configs.items():
+        if where == "process":
+            from kneeviz.app.solve_process import SolveProcess
+
+            solver = Solver()
+            solver.process = SolveProcess(nice)  # its own worker at this priority
+            solver.process.start()
+        elif in_process:
+            solver = Solver(in_process=False)
+            solver.nice = SOLVE_NICE if nice is None else nice
+        else:
+            solver = Solver()
         w = MainWindow(anatomy, Scenario.from_preset("pfp", frame_rate_hz=APP_FRAME_RATE_HZ),
                        solver=solver)
         w.plotter.interactor.setFixedSize(*VIEW_SIZE)
@@ -246,7 +259,7 @@ def main() -> None:
 
         app = QApplication([])
         print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        stall_figures(app, load_default_anatomy())
+        stall_figures(app, load_default_anatomy(), rounds=3 if "--compare" in sys.argv else 2)
         return
     if not os.environ.get("DISPLAY"):
         sys.exit("bench_app needs an X display: run it under xvfb-run")

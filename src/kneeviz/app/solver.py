@@ -2,8 +2,11 @@
 
 A request (knee, scenario) first computes the squat kinematics (milliseconds, on the preview thread)
 and posts a preview (the bones in their new poses, the patella carried along), then runs the
-equilibrium solve (on the solve thread): the frame on screen first, then the squat, posting what is
-solved as it comes, and finally the solved view. Each request has an id; when a newer request
+equilibrium solve (driven from the solve thread): the frame on screen first, then the squat,
+posting what is solved as it comes, and finally the solved view. The app's own solve runs in a
+worker process at the lowest CPU priority (kneeviz.app.solve_process: a solve on a thread held the
+interpreter lock the window needs for every frame); a solve function passed in (tests, tools)
+runs on the solve thread itself. Each request has an id; when a newer request
 arrives the older one stops at its next frame (its progress callback raises) and anything it still
 posts is dropped, so a fast slider drag never shows stale results.
 """
@@ -25,6 +28,7 @@ from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.app import squat_view as sv
+from kneeviz.app.solve_process import SolveCancelledError, SolveProcess, shared
 from kneeviz.errors import KneevizError
 from kneeviz.scenario import Scenario
 
@@ -115,8 +119,10 @@ class _SolveJob(QRunnable):
 
     def run(self) -> None:
         s, r, kin, preview = self.solver, self.request, self.kin, self.preview
-        simulate = s.simulate_fn
-        assert simulate is not None
+        assert s.simulate_fn is not None
+        simulate: SimulateFn = s.simulate_fn
+        if s.process is not None:
+            simulate = _in_process(s.process, lambda: s.is_stale(r))
         _lower_priority(s.nice)
         last = [time.perf_counter()]
         try:
@@ -159,13 +165,24 @@ class _SolveJob(QRunnable):
             traj = simulate(r.anatomy, r.scenario, kin, on_frame)
             check(n, None)
             s.signals.solved.emit(r.request_id, sv.view_from_trajectory(traj))
-        except _CancelledError:
+        except (_CancelledError, SolveCancelledError):
             return
         except KneevizError as exc:
-            s.signals.failed.emit(r.request_id, str(exc))
+            if not s.is_stale(r):
+                s.signals.failed.emit(r.request_id, str(exc))
         except Exception as exc:  # a model bug must not kill the window: report it
             traceback.print_exc()
             s.signals.failed.emit(r.request_id, f"the solve failed: {exc!r}")
+
+
+def _in_process(process: SolveProcess, stale: Callable[[], bool]) -> SimulateFn:
+    """A simulate function (squat_view.simulate's signature) that solves in the worker process;
+    `stale` is polled while waiting, so a superseded solve stops even between frames."""
+
+    def simulate(anatomy: Anatomy, scenario: Scenario, kin: Any, on_frame: Any) -> Any:
+        return process.solve(anatomy, scenario, kin, on_frame, stale=stale)
+
+    return simulate
 
 
 def _lower_priority(nice: int) -> None:
@@ -196,8 +213,19 @@ class Solver(QObject):
         kinematics_fn: KinematicsFn = sv.kinematics,
         simulate_fn: SimulateFn | None = sv.simulate,
         parent: QObject | None = None,
+        in_process: bool | None = None,
     ) -> None:
+        """`in_process`: solve in the shared worker process (kneeviz.app.solve_process); None
+        means exactly when `simulate_fn` is the model's own solve (a function passed in cannot
+        be sent to another process)."""
         super().__init__(parent)
+        if in_process is None:
+            in_process = simulate_fn is sv.simulate
+        if in_process and simulate_fn is not sv.simulate:
+            raise ValueError("only the model's own solve runs in the solve process")
+        self.process: SolveProcess | None = shared() if in_process else None
+        if self.process is not None:
+            self.process.start()
         self.kinematics_fn = kinematics_fn
         self.simulate_fn = simulate_fn
         self.signals = SolverSignals()

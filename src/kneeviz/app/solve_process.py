@@ -1,0 +1,311 @@
+"""The window's squat solves in a process of their own, at the lowest CPU priority.
+
+Why a process: a solve on a thread shares Python's interpreter lock with the window. While it
+ran, the UI thread waited for the lock at every slot and paint handler of a frame (measured: the
+longest UI stall while playing 33 ms above the same playback without a solve, and 84-86 % of its
+frames/s). A process has its own interpreter; at the lowest priority it takes only the CPU the
+window leaves, and the window's solve thread only waits on a pipe (the lock released).
+
+One worker process serves the whole app, one request at a time (the Solver already runs one solve
+at a time). It is started on first use with the spawn method (forking a process with Qt's
+threads running is unsafe), keeps the last knee it was sent (a knee is sent once: about 5 MB,
+milliseconds), and is started again if it dies. No Qt here: the worker imports only the model.
+
+Messages: the parent sends ("solve", anatomy or None, scenario, kinematics); the worker answers
+("frame", k, T_femur_patella) for every frame solved, then one of ("done", trajectory),
+("cancelled",), ("user-error", message) or ("failed", message). A request is cancelled through a
+shared event that the worker reads between frames.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import sys
+import threading
+import time
+import traceback
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.errors import KneevizError
+from kneeviz.scenario import Scenario
+
+WORKER_NICE: int | None = None
+"""The worker's priority: None for the lowest there is (Linux's idle scheduling class), else a
+nice value. Chosen by benchmarks/bench_app.py --stalls --compare (see the README)."""
+STARVED_S = 10.0
+"""A solve in the idle class still running after this long is starved (other programs keep every
+core busy: the idle class then gets a fraction of a percent), and the worker is moved to the
+normal class at nice 19 for good. A squat takes 0.4 s alone, 2-3 s while the window plays."""
+POLL_S = 0.05
+"""How often a waiting parent looks whether its request has gone stale (between frames too)."""
+STOP_TIMEOUT_S = 5.0
+"""How long a stopping worker may take before it is terminated."""
+
+
+@dataclass(frozen=True)
+class FramePose:
+    """What the worker reports of one solved frame: the patella's pose in the femur frame (the
+    part of a simulation.FrameSolution the window's partial previews use)."""
+
+    T_femur_patella: FloatArray
+
+
+class SolveCancelledError(Exception):
+    """The request went stale (or its on_frame raised) and the worker stopped it."""
+
+
+class _WorkerCancelledError(Exception):
+    """Raised inside the worker's solve when the parent cancels it."""
+
+
+def lower_priority(nice: int | None) -> str:
+    """Put this process behind the window for the CPU; what was set, in words. `nice` None: the
+    lowest there is (Linux: nice 19 and the idle scheduling class, which runs only on CPU nobody
+    else wants; other POSIX: nice 19; Windows: the idle priority class); else that nice value
+    (POSIX). Measured (bench_app.py --stalls --compare): with the idle class the window kept
+    96 % of its frames/s during re-solves, at nice 19 74 %: a normal-class process is not
+    always put aside at once when the UI thread wakes, an idle-class one is."""
+    said = "normal priority"
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(19 if nice is None else nice)
+            said = f"nice {19 if nice is None else nice}"
+    if nice is None and hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            return "idle scheduling class"
+    if said != "normal priority":
+        return said
+    if sys.platform == "win32":
+        import ctypes
+
+        idle_priority_class = 0x40
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        if kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), idle_priority_class):
+            return "idle priority class"
+    return said
+
+
+def in_idle_class(pid: int) -> bool:
+    """Whether process `pid` (its main thread) runs in Linux's idle scheduling class."""
+    getter = getattr(os, "sched_getscheduler", None)
+    if getter is None or not hasattr(os, "SCHED_IDLE"):
+        return False
+    try:
+        return bool(getter(pid) == os.SCHED_IDLE)
+    except OSError:
+        return False
+
+
+def leave_idle_class(pid: int) -> bool:
+    """Move process `pid` (its main thread, which solves) back to the normal class, keeping its
+    nice 19: allowed without privileges for a process of the same user, since the nice value is
+    not lowered. False where that is refused."""
+    try:
+        os.sched_setscheduler(pid, os.SCHED_OTHER, os.sched_param(0))
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
+def _serve(conn: Connection, cancel: Any, nice: int | None) -> None:
+    """The worker's loop (in the child process): one solve per message until None or EOF. The
+    model is imported at normal priority (at the lowest, a busy window could hold the first
+    solve back for a minute), then the priority is lowered."""
+    from kneeviz.simulation import simulate
+
+    lower_priority(nice)
+    anatomy: Anatomy | None = None
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        _kind, sent_anatomy, scenario, kin = msg
+        if sent_anatomy is not None:
+            anatomy = sent_anatomy
+        try:
+            if anatomy is None:
+                raise RuntimeError("no knee was sent with the first request")
+            traj = simulate(anatomy, scenario, kinematics=kin,
+                            on_frame=_Reporter(conn, cancel))
+            reply: tuple[Any, ...] = ("cancelled",) if cancel.is_set() else ("done", traj)
+        except _WorkerCancelledError:
+            reply = ("cancelled",)
+        except KneevizError as exc:
+            reply = ("user-error", str(exc))
+        except Exception as exc:  # a model bug: report it, keep serving
+            traceback.print_exc()
+            reply = ("failed", repr(exc))
+        try:
+            conn.send(reply)
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Reporter:
+    """The worker's on_frame: sends each solved frame's pose and stops at a cancel."""
+
+    def __init__(self, conn: Connection, cancel: Any) -> None:
+        self.conn = conn
+        self.cancel = cancel
+
+    def __call__(self, k: int, sol: Any) -> None:
+        if self.cancel.is_set():
+            raise _WorkerCancelledError
+        self.conn.send(("frame", k, sol.T_femur_patella))
+
+
+class SolveProcess:
+    """The parent's handle on the worker process. `solve()` blocks the calling (solve) thread,
+    never the UI thread; one call at a time (a lock)."""
+
+    def __init__(self, nice: int | None = WORKER_NICE, starved_s: float = STARVED_S) -> None:
+        self.nice = nice
+        self.starved_s = starved_s
+        self._ctx = mp.get_context("spawn")
+        self._lock = threading.Lock()
+        self._proc: Any = None
+        self._conn: Connection | None = None
+        self._cancel: Any = None
+        self._sent: weakref.ref[Anatomy] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id (None before the first solve)."""
+        return None if self._proc is None else int(self._proc.pid)
+
+    def start(self) -> None:
+        """Start the worker now (it imports the model meanwhile), not at the first solve."""
+        with self._lock:
+            self._ensure_started()
+
+    def _ensure_started(self) -> Connection:
+        if self._proc is not None and self._proc.is_alive() and self._conn is not None:
+            return self._conn
+        self._discard()
+        parent, child = self._ctx.Pipe(duplex=True)
+        self._cancel = self._ctx.Event()
+        self._proc = self._ctx.Process(
+            target=_serve, args=(child, self._cancel, self.nice),
+            name="kneeviz-solve", daemon=True)
+        self._proc.start()
+        child.close()
+        self._conn = parent
+        self._sent = None
+        return parent
+
+    def _discard(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.close()
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join(STOP_TIMEOUT_S)
+        self._proc = None
+        self._conn = None
+        self._sent = None
+
+    def _send(self, request: tuple[Any, ...], anatomy: Anatomy) -> Connection:
+        conn = self._ensure_started()
+        self._cancel.clear()
+        send_knee = self._sent is None or self._sent() is not anatomy
+        _kind, _none, scenario, kin = request
+        try:
+            conn.send(("solve", anatomy if send_knee else None, scenario, kin))
+        except (BrokenPipeError, OSError) as exc:
+            self._discard()
+            raise KneevizError("the solve process could not be reached; change a setting "
+                               "to try again") from exc
+        self._sent = weakref.ref(anatomy)
+        return conn
+
+    def solve(self, anatomy: Anatomy, scenario: Scenario, kin: Any,
+              on_frame: Callable[[int, FramePose], None] | None = None,
+              stale: Callable[[], bool] = lambda: False) -> Any:
+        """The squat solved in the worker: kneeviz.simulation.simulate(anatomy, scenario,
+        kinematics=kin), with on_frame(k, FramePose) called here for each frame as it comes.
+        If `stale()` turns true or on_frame raises, the worker is told to stop: the exception
+        raised by on_frame (or SolveCancelledError) is raised here once it has stopped. A user
+        error in the solve is raised as KneevizError; a worker that dies is reported as one
+        (the next solve starts a new worker)."""
+        request = ("solve", None, scenario, kin)
+        with self._lock:
+            conn = self._send(request, anatomy)
+            started = time.monotonic()
+            raised: BaseException | None = None
+            while True:
+                if raised is None and stale():
+                    raised = SolveCancelledError()
+                    self._cancel.set()
+                if time.monotonic() - started > self.starved_s:
+                    self._unstarve()
+                try:
+                    if not conn.poll(POLL_S):
+                        continue
+                    msg = conn.recv()
+                except (EOFError, OSError) as exc:
+                    self._discard()
+                    if raised is not None:
+                        raise raised from None
+                    raise KneevizError("the solve process stopped unexpectedly; change a "
+                                       "setting to solve again") from exc
+                kind = msg[0]
+                if kind == "frame":
+                    if raised is None and on_frame is not None:
+                        try:
+                            on_frame(int(msg[1]), FramePose(msg[2]))
+                        except Exception as exc:  # the caller's own way of cancelling
+                            raised = exc
+                            self._cancel.set()
+                    continue
+                if raised is not None:
+                    raise raised
+                if kind == "done":
+                    return msg[1]
+                if kind == "cancelled":
+                    raise SolveCancelledError()
+                if kind == "user-error":
+                    raise KneevizError(str(msg[1]))
+                raise RuntimeError(f"the solve failed in the solve process: {msg[1]}")
+
+    def _unstarve(self) -> None:
+        """A solve running past `starved_s` with the worker in the idle class is starved (every
+        core busy with other programs): the worker moves to the normal class at nice 19, for
+        good (a system call each poll once a solve has run that long)."""
+        pid = self.pid
+        if pid is not None and in_idle_class(pid):
+            leave_idle_class(pid)
+
+    def stop(self) -> None:
+        """End the worker (it finishes nothing further)."""
+        with self._lock:
+            if self._conn is not None:
+                with contextlib.suppress(OSError):
+                    self._conn.send(None)
+            if self._proc is not None:
+                self._proc.join(STOP_TIMEOUT_S)
+            self._discard()
+
+
+_SHARED: SolveProcess | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> SolveProcess:
+    """The app's one solve process (its worker started on first use)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = SolveProcess()
+        return _SHARED

@@ -1,0 +1,158 @@
+"""The window's solves in a worker process (kneeviz.app.solve_process): the same squat as a solve
+here to the bit, frames reported as they come, a stale request stopped early, a knee change
+never answered with the previous knee, and a worker that dies reported in one line and replaced.
+No Qt: the worker is the model alone."""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import replace
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from clinical_fixtures import default_anatomy
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.app import squat_view as sv
+from kneeviz.app.solve_process import FramePose, SolveCancelledError, SolveProcess
+from kneeviz.errors import KneevizError
+from kneeviz.scenario import Scenario
+
+SCENARIO = Scenario.from_preset("pfp", max_flexion_deg=40.0, descent_s=1.0, ascent_s=1.0,
+                                frame_rate_hz=5.0)
+
+
+@pytest.fixture(scope="module")
+def worker():  # type: ignore[no-untyped-def]
+    p = SolveProcess()
+    yield p
+    p.stop()
+
+
+@lru_cache(maxsize=1)
+def _here() -> object:
+    a = default_anatomy()
+    return sv.simulate(a, SCENARIO, sv.kinematics(a, SCENARIO))
+
+
+def _other_knee(a: Anatomy) -> Anatomy:
+    """The same knee with the kneecap's cartilage 0.5 mm further out of its bone (a thicker
+    layer): another mesh, so another knee for every cache."""
+    pc = a.patella_cartilage
+    centre = a.patella.vertices_mm.mean(axis=0)
+    out = pc.vertices_mm - centre
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return replace(a, patella_cartilage=replace(pc, vertices_mm=pc.vertices_mm + 0.5 * out))
+
+
+def test_the_worker_solves_the_same_squat_to_the_bit(worker) -> None:  # type: ignore[no-untyped-def]
+    a = default_anatomy()
+    kin = sv.kinematics(a, SCENARIO)
+    seen: list[tuple[int, np.ndarray]] = []
+    traj = worker.solve(a, SCENARIO, kin, lambda k, f: seen.append((k, f.T_femur_patella)))
+    ref = _here()
+    assert worker.pid is not None and worker.pid != os.getpid()
+    assert [k for k, _ in seen] == list(range(kin.n_frames))
+    np.testing.assert_array_equal(traj.T_femur_patella, ref.T_femur_patella)
+    np.testing.assert_array_equal(traj.patella_pressure_mpa, ref.patella_pressure_mpa)
+    for key in ("patella_lateral_tilt_deg", "patella_lateral_shift_mm", "pfjrf_bw"):
+        np.testing.assert_array_equal(traj.values[key], ref.values[key])
+    # each frame's reported pose is the one the finished squat holds
+    np.testing.assert_array_equal(np.array([T for _, T in seen]), ref.T_femur_patella)
+
+
+def test_a_changed_knee_is_solved_as_the_new_knee(worker) -> None:  # type: ignore[no-untyped-def]
+    a = default_anatomy()
+    b = _other_knee(a)
+    kin = sv.kinematics(a, SCENARIO)
+    worker.solve(a, SCENARIO, kin)  # the worker now holds knee a
+    got = worker.solve(b, SCENARIO, kin)
+    want = sv.simulate(b, SCENARIO, kin)
+    assert not np.array_equal(want.T_femur_patella, _here().T_femur_patella)  # b is different
+    np.testing.assert_array_equal(got.T_femur_patella, want.T_femur_patella)
+
+
+def test_a_stale_request_stops_early_and_the_worker_serves_on(worker) -> None:  # type: ignore[no-untyped-def]
+    a = default_anatomy()
+    kin = sv.kinematics(a, SCENARIO)
+    seen: list[int] = []
+    with pytest.raises(SolveCancelledError):
+        worker.solve(a, SCENARIO, kin, lambda k, f: seen.append(k), stale=lambda: len(seen) >= 2)
+    assert 2 <= len(seen) < kin.n_frames
+    traj = worker.solve(a, SCENARIO, kin)
+    np.testing.assert_array_equal(traj.T_femur_patella, _here().T_femur_patella)
+
+
+def test_the_callers_own_exception_stops_the_solve(worker) -> None:  # type: ignore[no-untyped-def]
+    class SupersededError(Exception):
+        pass
+
+    a = default_anatomy()
+    kin = sv.kinematics(a, SCENARIO)
+
+    def on_frame(k: int, f: FramePose) -> None:
+        if k == 1:
+            raise SupersededError
+
+    with pytest.raises(SupersededError):
+        worker.solve(a, SCENARIO, kin, on_frame)
+    assert worker.solve(a, SCENARIO, kin).T_femur_patella.shape[0] == kin.n_frames
+
+
+def test_a_worker_that_dies_is_reported_and_replaced(worker) -> None:  # type: ignore[no-untyped-def]
+    a = default_anatomy()
+    kin = sv.kinematics(a, SCENARIO)
+    first = worker.pid
+
+    def kill(k: int, f: FramePose) -> None:
+        if k == 0:
+            os.kill(worker.pid, signal.SIGKILL)
+
+    with pytest.raises(KneevizError, match="stopped unexpectedly"):
+        worker.solve(a, SCENARIO, kin, kill)
+    traj = worker.solve(a, SCENARIO, kin)
+    assert worker.pid != first
+    np.testing.assert_array_equal(traj.T_femur_patella, _here().T_femur_patella)
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's idle scheduling class")
+def test_the_worker_runs_in_the_idle_class_and_leaves_it_when_starved() -> None:
+    """The worker puts itself in the idle class at nice 19; with every core kept busy by other
+    programs (the idle class then gets a fraction of a percent) a solve that has run past the
+    starvation time is moved to the normal class (still nice 19), and it finishes."""
+    import subprocess
+    import sys
+    import time
+
+    a = default_anatomy()
+    kin = sv.kinematics(a, SCENARIO)
+    p = SolveProcess()
+    try:
+        p.start()  # it lowers itself once the model is imported
+        t0 = time.monotonic()
+        while os.sched_getscheduler(p.pid) != os.SCHED_IDLE and time.monotonic() - t0 < 120:
+            time.sleep(0.05)
+        assert os.sched_getscheduler(p.pid) == os.SCHED_IDLE
+        assert os.getpriority(os.PRIO_PROCESS, p.pid) == 19
+        p.starved_s = 1e9  # never counted as starved while the knee's model is built
+        p.solve(a, SCENARIO, kin)  # so that the next solve is frames only
+        assert os.sched_getscheduler(p.pid) == os.SCHED_IDLE
+        p.starved_s = 0.5
+        busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range((os.cpu_count() or 1) + 1)]
+        try:
+            t0 = time.monotonic()
+            traj = p.solve(a, SCENARIO, kin)
+            took_s = time.monotonic() - t0
+        finally:
+            for b in busy:
+                b.kill()
+                b.wait()
+        assert took_s > p.starved_s  # it was starved for a while: the test saw its case
+        assert os.sched_getscheduler(p.pid) == os.SCHED_OTHER
+        assert os.getpriority(os.PRIO_PROCESS, p.pid) == 19
+        np.testing.assert_array_equal(traj.T_femur_patella, _here().T_femur_patella)
+    finally:
+        p.stop()
