@@ -156,3 +156,14 @@ def test_the_worker_runs_in_the_idle_class_and_leaves_it_when_starved() -> None:
         np.testing.assert_array_equal(traj.T_femur_patella, _here().T_femur_patella)
     finally:
         p.stop()
+
+
+def test_the_apps_own_solve_goes_to_the_worker_and_a_function_passed_in_does_not() -> None:
+    from kneeviz.app.solver import Solver
+
+    own = Solver()
+    assert own.process is not None and own.process.pid not in (None, os.getpid())
+    assert Solver().process is own.process  # one worker for the whole app
+    assert Solver(simulate_fn=lambda *a: None).process is None
+    with pytest.raises(ValueError):
+        Solver(simulate_fn=lambda *a: None, in_process=True)
