@@ -268,6 +268,8 @@ class ClinicalViews:
         healthy = self.session.healthy_view
         self.overlays.set_squats(SquatPoses.of(view),
                                  SquatPoses.of(healthy) if healthy is not None else None)
+        if self.compare is not None:
+            self.compare.invalidate()  # a new squat: its frame i is a new picture
         if place:
             self.on_frame(self.session.frame, paint=False)
 
@@ -362,11 +364,15 @@ class ClinicalViews:
 
         hp = None
         hm: tuple[Any, Any] = (None, None)
+        j = -1
         if healthy is not None:
             j = SquatPoses.of(healthy).index(i, view.n_frames)
             hp, hm = healthy.poses(j), pressures(healthy, j)
         title = PRESET_TITLES.get(self.session.scenario.preset, PRESET_TITLES["custom"])
-        cmp.show_frame(hp, hm, view.poses(i), pressures(view, i), title)
+        # the same frames of the same squats as on screen: nothing to draw (a paused window
+        # asks again after each 3D frame)
+        key = (id(view), i, id(healthy), j)
+        cmp.show_frame(hp, hm, view.poses(i), pressures(view, i), title, key=key)
 
     def _update_undersides(self, i: int) -> None:
         """The underside maps at frame i: the healthy squat's pressures at the same frame beside
