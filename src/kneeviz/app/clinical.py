@@ -297,7 +297,8 @@ class ClinicalViews:
             healthy = self.session.healthy_view
             self.thigh_ghost.set_pose(
                 None if healthy is None or healthy is view else
-                healthy.T_world["femur"][SquatPoses.of(healthy).index(i, view.n_frames)])
+                healthy.T_world["femur"][SquatPoses.of(healthy).index(i, view.n_frames)],
+                view.T_world["femur"][i])
         after_frame = getattr(self.window, "after_frame", None)
         if self.slice_throttle.interval_ms > 0 or after_frame is None:
             self.slice_throttle.call(i)  # playing: in this frame's pass, a few times a second
@@ -461,9 +462,18 @@ class ClinicalViews:
             self._repaint()
 
     def set_camera(self, name: str) -> None:
-        """A window camera preset, or "above" (front and well above: the thigh bone's inward turn
-        opened out) or "kneecap" (close on the kneecap and the groove beneath it)."""
-        if name == "above":
+        """A window camera preset, or "swing" (down the axis of the thigh bone's turn against the
+        healthy one: the turn's arc face-on, kneeviz.scene.thigh_ghost), "above" (front and well
+        above) or "kneecap" (close on the kneecap and the groove beneath it)."""
+        if name == "swing":
+            plotter = self.window.plotter
+            w, h = plotter.window_size
+            pose = self.thigh_ghost.swing_camera(float(plotter.camera.view_angle),
+                                                 w / max(h, 1))
+            if pose is None:  # no healthy squat to turn against (yet): from above instead
+                pose = self.overlays.turn_camera()
+            pos, focal, up = pose
+        elif name == "above":
             pos, focal, up = self.overlays.turn_camera()
         elif name == "kneecap":
             pos, focal, up = self.overlays.kneecap_camera()
