@@ -102,6 +102,17 @@ def test_side_by_side_shows_the_same_frame_and_camera(qtbot, window) -> None:  #
     cv._update_compare(s.frame)
     assert cmp.renders == drawn + 1
     assert np.allclose(cmp.current.scene.pose_of("femur"), s.view.T_world["femur"][4])
+    # playing: the two slabs ride with their bones uncut; paused: the frame is cut exactly
+    cuts = [side.scene._marks[0] for side in cmp.sides]
+    made = [c.cuts_made for c in cuts]
+    cv._on_playing(True)
+    s.set_frame(5)
+    cv._update_compare(s.frame)
+    assert [c.cuts_made for c in cuts] == made
+    femur = cmp.current.scene.actors["femur"]
+    assert np.allclose(cuts[1].actors["femur"].user_matrix, femur.user_matrix)
+    cv._on_playing(False)
+    assert all(c.cuts_made > m for c, m in zip(cuts, made, strict=True))
     # the healthy picture turned by hand takes this setting's along, still linked
     before = np.array(cmp.current.plotter.camera.position)
     cmp.healthy.plotter.camera.Azimuth(25.0)

@@ -335,6 +335,8 @@ class ClinicalViews:
     def _show_compare(self, on: bool) -> None:
         if on and self.compare is None:
             self.compare = CompareView(self.session.anatomy)
+            playback = getattr(self.window, "playback", None)
+            self.compare.set_playing(bool(playback is not None and playback.playing))
             self.compare_dock.setWidget(self.compare)
         self.compare_dock.setVisible(on)
         if on:
@@ -400,6 +402,10 @@ class ClinicalViews:
         self.slice_throttle.set_interval(SLICE_INTERVAL_MS if on else 0)
         # the skyline's capped cut (15 ms) at the same pace as the slice; exact when paused
         self.window.scene.set_recut_interval(SLICE_INTERVAL_MS / 1000.0 if on else 0.0)
+        if self.compare is not None:
+            self.compare.set_playing(on)  # its cuts: only once paused
+            if not on:
+                self._update_compare(self.session.frame)
         if not on:
             self.window.request_render()
 

@@ -98,6 +98,10 @@ class CompareView(QWidget):
         self.renders = 0
         """Pictures drawn (each a render of both halves): tests see unchanged frames skipped."""
         self._shown: tuple[Any, ...] | None = None
+        self.playing = False
+        """While the squat plays the two slabs are not cut again: each rides with its bones
+        (two cuts are about 60 ms of a frame under software OpenGL, four times a second), and
+        `set_playing(False)` cuts the paused frame exactly."""
         self.plotter.iren.add_observer("InteractionEvent", self._on_interaction)
         self.setMinimumSize(360, 220)
 
@@ -111,6 +115,11 @@ class CompareView(QWidget):
             side.heatmap.reattach()
         self._camera_set = False
         self._shown = None
+
+    def set_playing(self, on: bool) -> None:
+        self.playing = bool(on)
+        if not self.playing:
+            self._shown = None  # the paused frame is drawn again, cut exactly
 
     def invalidate(self) -> None:
         """Draw the next frame asked for even if its key is the one on screen (a new squat)."""
@@ -140,12 +149,13 @@ class CompareView(QWidget):
             self.healthy.heatmap.set_pressures(*healthy_mpa)
         # the preset at this frame (the skyline moves with the flexion); a hand-turned camera
         # is kept until the preset is chosen again
+        exact = not self.playing
         if not self._camera_set or self.camera == COMPARE_CAMERA:
-            self.current.scene.set_camera(self.camera)
+            self.current.scene.set_camera(self.camera, recut=exact)
             self._camera_set = True
-        else:
+        elif exact:
             self.current.scene.recut()
-        self._link()
+        self._link(recut=exact)
 
     def _on_interaction(self, *_args: object) -> None:
         """A camera turned by hand: the healthy picture's carried over to this setting's first
@@ -170,16 +180,17 @@ class CompareView(QWidget):
         dst.plotter.camera_position = [tuple(pos), tuple(foc), tuple(up)]
         dst.plotter.reset_camera_clipping_range()
 
-    def _link(self) -> None:
-        """The healthy view takes this setting's camera relative to the thigh bone; both are
-        drawn in one render."""
+    def _link(self, recut: bool = True) -> None:
+        """The healthy view takes this setting's camera relative to the thigh bone (its cut
+        following it unless `recut` is off); both are drawn in one render."""
         if self._syncing:
             return
         self._syncing = True
         try:
             h, c = self.healthy, self.current
             self._carry(c, h)
-            h.scene.recut()  # the healthy cut follows the carried camera (when shown) ...
+            if recut:
+                h.scene.recut()  # the healthy cut follows the carried camera (when shown) ...
             h.scene.set_preset_parts(self.camera)  # ... or is made here (shown anew)
             c.scene.set_preset_parts(self.camera)
             self.renders += 1
