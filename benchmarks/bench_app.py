@@ -18,7 +18,10 @@
   between ticks), alternated over several rounds: playing a solved squat with no solve running,
   playing while the hip setting is re-solved back to back (and the frames/s of each), and paused
   during a 1 s slider drag (then while the released setting solves). `--stalls` runs only this;
-  `--compare` takes the solve thread's nice value and duty in turns (STALL_CONFIGS).
+  `--compare` takes the solve thread's nice value and duty in turns (STALL_CONFIGS);
+- `--views [ROUNDS]` runs only the patient views' playback figures (a solved typical-PFP squat:
+  underside maps and the skyline's capped cut, then side by side as well), ROUNDS times in turns,
+  and prints their medians; `--profile` adds where the UI thread's time went with all of them.
 """
 
 from __future__ import annotations
@@ -251,7 +254,101 @@ def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: 
               f"release while the setting solves: {med(r['release']):.0f} ms")
 
 
+def views_figures(rounds: int, profile: bool) -> None:
+    """The patient views' playback frames/s only (see the module docstring), `rounds` times."""
+    from PyQt6.QtWidgets import QApplication
+
+    from kneeviz.anatomy.build import load_default_anatomy
+    from kneeviz.app.main_window import MainWindow
+    from kneeviz.commands.app import APP_FRAME_RATE_HZ
+    from kneeviz.scenario import Scenario
+
+    app = QApplication([])
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+    def pump(seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.001)
+
+    cpu: dict[str, list[float]] = {"plain": [], "maps": [], "compare": []}
+
+    def played_fps(window: MainWindow, seconds: float = 6.0, what: str = "") -> float:
+        """Frames/s on the wall clock; also notes the process's CPU time per frame (all its
+        threads, llvmpipe's included): a cost that other processes on the machine inflate far
+        less than the wall clock."""
+        window.playback.play()
+        r0, t0 = window.frames_rendered, time.perf_counter()
+        c0 = time.process_time()
+        pump(seconds)
+        frames = window.frames_rendered - r0
+        fps = frames / (time.perf_counter() - t0)
+        if what:
+            cpu[what].append(1000.0 * (time.process_time() - c0) / max(frames, 1))
+        window.playback.pause()
+        return fps
+
+    w = MainWindow(load_default_anatomy(),
+                   Scenario.from_preset("pfp", frame_rate_hz=APP_FRAME_RATE_HZ))
+    w.plotter.interactor.setFixedSize(*VIEW_SIZE)
+    w.show()
+    t0 = time.perf_counter()
+    while (w.session.solving or w.session.healthy_view is None or not w.session.view.solved) \
+            and time.perf_counter() - t0 < 600:
+        pump(0.1)
+    pump(1.0)
+    freeze_heap()
+    cv = w.clinical
+    res: dict[str, list[float]] = {"plain": [], "maps": [], "compare": []}
+    for _ in range(rounds):
+        cv.pictures.setCurrentIndex(0)
+        w.set_camera("front")
+        pump(0.5)
+        res["plain"].append(played_fps(w, what="plain"))
+        cv.pictures.setCurrentIndex(1)
+        w.set_camera("skyline")
+        pump(0.5)
+        res["maps"].append(played_fps(w, what="maps"))
+        cv.set_compare(True)
+        pump(0.5)
+        res["compare"].append(played_fps(w, what="compare"))
+        cv.set_compare(False)
+    med = statistics.median
+    runs = {k: ", ".join(f"{x:.1f}" for x in v) for k, v in res.items()}
+    print(f"playback at {VIEW_SIZE[0]}x{VIEW_SIZE[1]}, solved typical-PFP squat, {rounds} rounds:")
+    print(f"  whole app, front view: median {med(res['plain']):.1f} frames/s ({runs['plain']})")
+    print(f"  with the underside maps and the skyline view (capped cut): median "
+          f"{med(res['maps']):.1f} frames/s ({runs['maps']})")
+    print(f"  and side by side healthy | this setting: median {med(res['compare']):.1f} "
+          f"frames/s ({runs['compare']})")
+    print("  CPU time per frame (all threads), median: " + ", ".join(
+        f"{k} {med(v):.0f} ms" for k, v in cpu.items()))
+    if profile:
+        import cProfile
+        import pstats
+
+        cv.pictures.setCurrentIndex(1)
+        w.set_camera("skyline")
+        cv.set_compare(True)
+        pump(0.5)
+        prof = cProfile.Profile()
+        prof.enable()
+        fps = played_fps(w)
+        prof.disable()
+        print(f"profiled playback with all of them: {fps:.1f} frames/s")
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+    print(f"load average now: {os.getloadavg()[0]:.1f}")
+    w.close()
+
+
 def main() -> None:
+    if "--views" in sys.argv:
+        k = sys.argv.index("--views")
+        rounds = int(sys.argv[k + 1]) if len(sys.argv) > k + 1 and sys.argv[k + 1].isdigit() \
+            else 3
+        views_figures(rounds, "--profile" in sys.argv)
+        return
     if "--stalls" in sys.argv:
         from PyQt6.QtWidgets import QApplication
 

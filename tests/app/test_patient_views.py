@@ -91,6 +91,37 @@ def test_side_by_side_shows_the_same_frame_and_camera(qtbot, window) -> None:  #
         assert np.allclose(a, b, atol=1e-6)
     assert not cmp.current.scene.actors["tibia"].GetVisibility()  # the skyline camera
     assert s.display.side_by_side  # live view state in the Session
+    # one 3D widget draws both pictures (each extra one costs every frame's composition) ...
+    assert cmp.healthy.plotter.owner is cmp.current.plotter.owner
+    assert cmp.healthy.renderer is not cmp.current.renderer
+    # ... and only when the frame changed (a paused window asks again after each 3D frame)
+    drawn = cmp.renders
+    cv._update_compare(s.frame)
+    assert cmp.renders == drawn
+    s.set_frame(4)
+    cv._update_compare(s.frame)
+    assert cmp.renders == drawn + 1
+    assert np.allclose(cmp.current.scene.pose_of("femur"), s.view.T_world["femur"][4])
+    # playing: the two slabs ride with their bones uncut; paused: the frame is cut exactly
+    cuts = [side.scene._marks[0] for side in cmp.sides]
+    made = [c.cuts_made for c in cuts]
+    cv._on_playing(True)
+    s.set_frame(5)
+    cv._update_compare(s.frame)
+    assert [c.cuts_made for c in cuts] == made
+    femur = cmp.current.scene.actors["femur"]
+    assert np.allclose(cuts[1].actors["femur"].user_matrix, femur.user_matrix)
+    cv._on_playing(False)
+    assert all(c.cuts_made > m for c, m in zip(cuts, made, strict=True))
+    # the healthy picture turned by hand takes this setting's along, still linked
+    before = np.array(cmp.current.plotter.camera.position)
+    cmp.healthy.plotter.camera.Azimuth(25.0)
+    style = cmp.plotter.iren.interactor.GetInteractorStyle()
+    style.SetCurrentRenderer(cmp.healthy.renderer)
+    cmp._on_interaction()
+    assert np.linalg.norm(np.array(cmp.current.plotter.camera.position) - before) > 10.0
+    for a, b in zip(in_femur(cmp.healthy), in_femur(cmp.current), strict=True):
+        assert np.allclose(a, b, atol=1e-6)
     cv.set_compare(False)
     assert not cv.panel.compare.isChecked() and not cv.compare_dock.isVisible()
     assert not s.display.side_by_side

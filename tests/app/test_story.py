@@ -113,3 +113,55 @@ def test_kneecap_height_and_groove_controls(qtbot, window) -> None:  # type: ign
     # The overlays were rebuilt for the knee and still follow the frames.
     w.session.set_frame(2)
     assert cv.overlays.frame == 2
+
+
+def _on_screen_px(renderer, points):  # type: ignore[no-untyped-def]
+    """Display pixel coordinates of world points in a renderer."""
+    import numpy as np
+    import vtk
+
+    c = vtk.vtkCoordinate()
+    c.SetCoordinateSystemToWorld()
+    out = []
+    for p in points:
+        c.SetValue(*map(float, p))
+        out.append(c.GetComputedDoubleDisplayValue(renderer))
+    return np.asarray(out, dtype=float)
+
+
+def test_step_three_shows_the_thigh_bones_turn_face_on_at_laptop_size(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """At 1366x768 the third step's arc (healthy thigh bone's ghost to the bone) is large on
+    screen and seen face-on: its projected length is a good share of the 3D view's height, and
+    the angle between its ends' spokes on screen is the bone's real turn (an arc seen edge-on,
+    as from the earlier camera, is squeezed to a line and its angle with it)."""
+    import numpy as np
+
+    from kneeviz.scenario import Scenario
+
+    deep = Scenario(descent_s=1.0, ascent_s=1.0, frame_rate_hz=6.0)  # down to 90 deg and more
+    w = bones_only_window(qtbot, (1366, 768), deep)
+    cv = w.clinical
+    try:
+        cv.story.start()
+        cv.story.go_to(2)
+        qtbot.waitUntil(lambda: not w.session.solving and w.session.healthy_view is not None
+                        and w.session.healthy_view is not w.session.view, timeout=20000)
+        cv.story.go_to(2)  # again with the healthy squat there to turn against
+        qtbot.wait(200)
+        ghost = cv.thigh_ghost
+        assert ghost.turn_shown and abs(ghost.turn_deg) > 5.0
+        arc = ghost.arc_display
+        renderer = w.plotter.renderer
+        px = _on_screen_px(renderer, arc)[:, :2]
+        width, height = w.plotter.window_size
+        assert height >= 300  # the story's caption leaves the 3D view most of the window
+        length_px = float(np.linalg.norm(np.diff(px, axis=0), axis=1).sum())
+        assert length_px > 0.12 * height, length_px
+        assert (px >= 0).all() and (px[:, 0] <= width).all() and (px[:, 1] <= height).all()
+        pivot = _on_screen_px(renderer, [ghost.arc_centre])[0, :2]
+        a, b = px[0] - pivot, px[-1] - pivot
+        seen_deg = float(np.degrees(np.arccos(a @ b / np.linalg.norm(a) / np.linalg.norm(b))))
+        assert abs(seen_deg - abs(ghost.turn_deg)) < 0.2 * abs(ghost.turn_deg), seen_deg
+    finally:
+        cv.shutdown()
+        w.close()

@@ -91,3 +91,47 @@ def test_a_playing_window_recuts_a_few_times_a_second(anatomy) -> None:  # type:
         r.scene.set_poses(frames.poses(i))
         r.scene.set_camera("skyline")
         np.testing.assert_allclose(plane.GetOrigin(), origin_i, atol=1e-6)
+
+
+def test_pressure_colours_do_not_recut_and_follow_the_frame(anatomy) -> None:  # type: ignore[no-untyped-def]
+    """New pressures every frame (the heat map) neither cut the slab again between cuts (the cut
+    read the live cartilage mesh, saw it modified and was made again on every render) nor leave
+    the slab's colours behind: each slab point shows the pressure of its nearest uncut vertex."""
+    from scipy.spatial import cKDTree
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+
+    from clinical_fixtures import trajectory
+    from kneeviz.scene.heatmap import PRESSURE_ARRAY, PressureHeatmap
+    from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET
+    from kneeviz.scene.offscreen import OffscreenRenderer
+    from kneeviz.scene.render import TrajectoryFrames
+
+    traj = trajectory("pfp")
+    frames = TrajectoryFrames(traj)
+    with OffscreenRenderer(anatomy, (320, 240), triangle_budget=APP_TRIANGLE_BUDGET) as r:
+        heat = PressureHeatmap(r.scene)
+        n_pat = anatomy.patella_cartilage.n_vertices
+        n_fem = anatomy.femur_cartilage.n_vertices
+        rng = np.random.default_rng(3)
+        heat.set_pressures(rng.random(n_pat), rng.random(n_fem))
+        r.render(frames.poses(1), camera="skyline")
+        cut = r.scene._marks[0]
+        r.scene.set_recut_interval(60.0)  # playing: no cut due during the test
+        made = cut.cuts_made
+        clip = cut._pipes["patella_cartilage"][1]
+        clip_time = clip.GetOutput().GetMTime()
+        for _ in range(3):
+            heat.set_pressures(rng.random(n_pat), rng.random(n_fem))
+            r.scene.set_poses(frames.poses(2))
+            r.plotter.reset_camera_clipping_range()
+            r.plotter.render()
+        assert cut.cuts_made == made
+        assert clip.GetOutput().GetMTime() == clip_time  # the filter did not run again
+        for part in ("patella_cartilage", "femur_cartilage"):
+            slab = cut.actors[part].mapper.GetInput()
+            src = r.scene.actors[part].mapper.GetInput()
+            shown = vtk_to_numpy(slab.GetPointData().GetArray(PRESSURE_ARRAY))
+            now = vtk_to_numpy(src.GetPointData().GetArray(PRESSURE_ARRAY))
+            _d, idx = cKDTree(vtk_to_numpy(src.GetPoints().GetData())).query(
+                vtk_to_numpy(slab.GetPoints().GetData()))
+            np.testing.assert_allclose(shown, now[idx], rtol=1e-6)

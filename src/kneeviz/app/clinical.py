@@ -268,6 +268,8 @@ class ClinicalViews:
         healthy = self.session.healthy_view
         self.overlays.set_squats(SquatPoses.of(view),
                                  SquatPoses.of(healthy) if healthy is not None else None)
+        if self.compare is not None:
+            self.compare.invalidate()  # a new squat: its frame i is a new picture
         if place:
             self.on_frame(self.session.frame, paint=False)
 
@@ -295,7 +297,8 @@ class ClinicalViews:
             healthy = self.session.healthy_view
             self.thigh_ghost.set_pose(
                 None if healthy is None or healthy is view else
-                healthy.T_world["femur"][SquatPoses.of(healthy).index(i, view.n_frames)])
+                healthy.T_world["femur"][SquatPoses.of(healthy).index(i, view.n_frames)],
+                view.T_world["femur"][i])
         after_frame = getattr(self.window, "after_frame", None)
         if self.slice_throttle.interval_ms > 0 or after_frame is None:
             self.slice_throttle.call(i)  # playing: in this frame's pass, a few times a second
@@ -332,6 +335,8 @@ class ClinicalViews:
     def _show_compare(self, on: bool) -> None:
         if on and self.compare is None:
             self.compare = CompareView(self.session.anatomy)
+            playback = getattr(self.window, "playback", None)
+            self.compare.set_playing(bool(playback is not None and playback.playing))
             self.compare_dock.setWidget(self.compare)
         self.compare_dock.setVisible(on)
         if on:
@@ -362,11 +367,15 @@ class ClinicalViews:
 
         hp = None
         hm: tuple[Any, Any] = (None, None)
+        j = -1
         if healthy is not None:
             j = SquatPoses.of(healthy).index(i, view.n_frames)
             hp, hm = healthy.poses(j), pressures(healthy, j)
         title = PRESET_TITLES.get(self.session.scenario.preset, PRESET_TITLES["custom"])
-        cmp.show_frame(hp, hm, view.poses(i), pressures(view, i), title)
+        # the same frames of the same squats as on screen: nothing to draw (a paused window
+        # asks again after each 3D frame)
+        key = (id(view), i, id(healthy), j)
+        cmp.show_frame(hp, hm, view.poses(i), pressures(view, i), title, key=key)
 
     def _update_undersides(self, i: int) -> None:
         """The underside maps at frame i: the healthy squat's pressures at the same frame beside
@@ -393,6 +402,10 @@ class ClinicalViews:
         self.slice_throttle.set_interval(SLICE_INTERVAL_MS if on else 0)
         # the skyline's capped cut (15 ms) at the same pace as the slice; exact when paused
         self.window.scene.set_recut_interval(SLICE_INTERVAL_MS / 1000.0 if on else 0.0)
+        if self.compare is not None:
+            self.compare.set_playing(on)  # its cuts: only once paused
+            if not on:
+                self._update_compare(self.session.frame)
         if not on:
             self.window.request_render()
 
@@ -455,9 +468,18 @@ class ClinicalViews:
             self._repaint()
 
     def set_camera(self, name: str) -> None:
-        """A window camera preset, or "above" (front and well above: the thigh bone's inward turn
-        opened out) or "kneecap" (close on the kneecap and the groove beneath it)."""
-        if name == "above":
+        """A window camera preset, or "swing" (down the axis of the thigh bone's turn against the
+        healthy one: the turn's arc face-on, kneeviz.scene.thigh_ghost), "above" (front and well
+        above) or "kneecap" (close on the kneecap and the groove beneath it)."""
+        if name == "swing":
+            plotter = self.window.plotter
+            w, h = plotter.window_size
+            pose = self.thigh_ghost.swing_camera(float(plotter.camera.view_angle),
+                                                 w / max(h, 1))
+            if pose is None:  # no healthy squat to turn against (yet): from above instead
+                pose = self.overlays.turn_camera()
+            pos, focal, up = pose
+        elif name == "above":
             pos, focal, up = self.overlays.turn_camera()
         elif name == "kneecap":
             pos, focal, up = self.overlays.kneecap_camera()

@@ -63,7 +63,7 @@ STEPS: tuple[StoryStep, ...] = (
         title="3  Weak hip: the thigh bone turns in",
         text="If the hip muscles are weak, the thigh bone turns inward as you bend. "
              "Green: where a steady hip would hold it. The orange arrow shows the turn.",
-        preset="pfp", camera="above", overlays=frozenset({"labels", "rotation"}),
+        preset="pfp", camera="swing", overlays=frozenset({"labels"}),
         play=False, rest_at_flexion_deg=90.0, thigh_ghost=True,
     ),
     StoryStep(

@@ -335,11 +335,17 @@ class KneeScene:
             raise ValueError(f"unknown camera preset {preset!r}: one of {CAMERA_PRESETS}")
         return CameraPose(_t(pos), _t(focal), _t(up))
 
-    def set_camera(self, preset: str) -> None:
+    def set_camera(self, preset: str, recut: bool = True) -> None:
+        """Place the preset's camera at the current frame. `recut=False` leaves a skyline cut
+        already shown as it is (riding with its bones: a view playing the squat re-cuts only
+        once it pauses)."""
         pose = self.camera_pose(preset)
         self.plotter.camera_position = pose.as_list()
         self._clip = pose.clipping_range
-        self.set_preset_parts(preset)  # after the camera: the skyline's cut follows it
+        cut_before = self._marks is not None and self._marks[0].visible
+        self.set_preset_parts(preset)  # a cut shown anew is made here, after the camera ...
+        if cut_before and recut:
+            self.recut()  # ... and one shown already follows the camera too
         self.update_culling()
         self._reset_clipping()
         if self._follow_offset is not None:
@@ -353,6 +359,12 @@ class KneeScene:
             cut = self._marks[0]
             cut.recut_interval_s = self._recut_interval_s
             cut.update(force=True)
+
+    def recut(self) -> None:
+        """Make the skyline's capped cut again now, through the camera as it is (after a camera
+        was placed or turned by hand); nothing outside the skyline view."""
+        if self._marks is not None and self._marks[0].visible:
+            self._marks[0].update(force=True)
 
     def set_preset_parts(self, preset: str) -> None:
         """Show every part except those a preset hides (the skyline view: the tibia and pelvis),

@@ -445,7 +445,7 @@ class SquatRenderer:
                                     np.array(cam.up), D @ this.scene.pose_of("femur"),
                                     D @ healthy.scene.pose_of("femur"))
         healthy.plotter.camera_position = [tuple(pos), tuple(foc), tuple(up)]
-        healthy.scene.set_preset_parts(COMPARE_CAMERA)  # the cut follows the carried camera
+        healthy.scene.recut()  # the cut follows the carried camera
         healthy.plotter.reset_camera_clipping_range()
         images = [r.render({}, camera=None)[:, :, :3] for r in (healthy, this)]
         return np.ascontiguousarray(label_halves(np.concatenate(images, axis=1),

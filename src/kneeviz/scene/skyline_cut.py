@@ -16,6 +16,13 @@ skyline preset puts at the joint point between the ridge and the groove; it move
 frame. About 15 ms a frame for the app's display meshes: while the squat plays in the window the
 cut is made again at most every `recut_interval_s` (between, the slab made last rides rigidly with
 its bone, a change of a fraction of a millimetre a frame), and at once on the paused frame.
+
+The cut reads a snapshot of each part's mesh, not the mesh itself: the heat map replaces the
+cartilage's pressure array every frame, and a filter reading the live mesh saw it modified and cut
+the cartilage again on every render and on every clipping-range reset (20 ms a frame whatever the
+interval: the interval saved nothing with the pressure colours on). Between cuts the slab's
+colours still follow the frame: each of its points takes the pressure of its nearest vertex on
+the uncut mesh (found once per cut), so only the shape waits for the next cut.
 """
 
 from __future__ import annotations
@@ -26,7 +33,10 @@ from typing import Any
 import numpy as np
 import pyvista as pv
 import vtk
+from scipy.spatial import cKDTree
+from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 
+from kneeviz.scene.heatmap import PRESSURE_ARRAY
 from kneeviz.transforms import invert
 
 CUT_PARTS = ("femur", "femur_cartilage", "patella", "patella_cartilage")
@@ -43,7 +53,7 @@ class SkylineCut:
     def __init__(self, scene: Any) -> None:
         self.scene = scene
         self.actors: dict[str, pv.Actor] = {}
-        self._pipes: dict[str, tuple[Any, Any, Any, Any]] = {}
+        self._pipes: dict[str, tuple[Any, Any, Any, Any, Any]] = {}
         for name in CUT_PARTS:
             src = scene.actors.get(name)
             if src is None:
@@ -54,7 +64,6 @@ class SkylineCut:
             clip = vtk.vtkClipClosedSurface()
             clip.SetClippingPlanes(planes)
             clip.SetPassPointData(True)
-            clip.SetInputData(src.mapper.GetInput())
             normals = vtk.vtkPolyDataNormals()
             normals.SetInputConnection(clip.GetOutputPort())
             normals.SetFeatureAngle(CAP_FEATURE_ANGLE_DEG)
@@ -62,25 +71,35 @@ class SkylineCut:
             normals.ConsistencyOn()
             normals.AutoOrientNormalsOff()
             mapper = vtk.vtkPolyDataMapper()
-            mapper.SetInputConnection(normals.GetOutputPort())
+            mapper.SetInputData(vtk.vtkPolyData())  # the slab, from the first cut on
             actor = pv.Actor(mapper=mapper)
             actor.SetProperty(src.GetProperty())  # the same material (and opacity)
             actor.SetVisibility(False)
             actor.SetPickable(False)
             scene.plotter.renderer.AddActor(actor)
             self.actors[name] = actor
-            self._pipes[name] = (plane, clip, mapper, src)
+            self._pipes[name] = (plane, clip, normals, mapper, src)
         self.visible = False
         self.recut_interval_s = 0.0
         """0: cut every frame (renders, videos, a paused window); the window sets a few cuts a
-        second while it plays."""
+        second while it plays; math.inf: only when asked (`update(force=True)`, a new camera),
+        for a view that places its camera after the poses (kneeviz.app.compare_view)."""
         self._cut_at = -1e9
+        self.cuts_made = 0
+        """How many times the parts were cut (tests: playback re-cuts a few times a second)."""
+        self._nearest: dict[str, np.ndarray | None] = {}
+        """Per part: for each point of the slab cut last, its nearest vertex on the uncut mesh
+        (found when first needed: only a part with pressures needs it)."""
+        self._trees: dict[str, tuple[int, Any]] = {}
 
     def set_visible(self, on: bool) -> None:
+        """Show or hide the slab; shown anew it is cut at once (shown already, it is not cut
+        again: a view that re-applies its preset parts every frame would cut twice a frame)."""
+        was = self.visible
         self.visible = bool(on)
         for actor in self.actors.values():
             actor.SetVisibility(self.visible)
-        if self.visible:
+        if self.visible and not was:
             self.update(force=True)
 
     def update(self, force: bool = False) -> None:
@@ -92,25 +111,33 @@ class SkylineCut:
             return
         now = time.monotonic()
         if not force and now - self._cut_at < self.recut_interval_s:
-            for name, (_plane, _clip, _mapper, src) in self._pipes.items():
+            for name, (*_pipe, src) in self._pipes.items():
                 self.actors[name].user_matrix = np.asarray(src.user_matrix, dtype=float)
+                self._copy_pressures(name)
             return
         self._cut_at = now
+        self.cuts_made += 1
         cam = self.scene.plotter.camera
         pos, focal = np.array(cam.position, dtype=float), np.array(cam.focal_point, dtype=float)
         look = (focal - pos) / max(float(np.linalg.norm(focal - pos)), 1e-9)
         origin = focal - NEAR_OFFSET_MM * look
-        for name, (plane, clip, mapper, src) in self._pipes.items():
+        for name, (plane, clip, normals, mapper, src) in self._pipes.items():
             M = np.asarray(src.user_matrix, dtype=float)
             Minv = invert(M)
             o = Minv[:3, :3] @ origin + Minv[:3, 3]
             n = M[:3, :3].T @ look  # a normal transforms by the inverse transpose (rigid: M^T)
             plane.SetOrigin(*map(float, o))
             plane.SetNormal(*map(float, n))  # keeps the side the normal points to: the far one
-            data = src.mapper.GetInput()
-            if clip.GetInput() is not data:
-                clip.SetInputData(data)
-            clip.Modified()
+            snapshot = vtk.vtkPolyData()
+            snapshot.ShallowCopy(src.mapper.GetInput())  # see the module docstring
+            snapshot.GetPointData().RemoveArray(PRESSURE_ARRAY)  # painted after the cut
+            clip.SetInputData(snapshot)
+            normals.Update()
+            slab = vtk.vtkPolyData()
+            slab.ShallowCopy(normals.GetOutput())  # its own arrays: painted between cuts
+            mapper.SetInputData(slab)
+            self._nearest[name] = None
+            self._copy_pressures(name)
             src_mapper = src.mapper
             mapper.SetLookupTable(src_mapper.GetLookupTable())
             mapper.SetScalarVisibility(src_mapper.GetScalarVisibility())
@@ -119,6 +146,40 @@ class SkylineCut:
             mapper.SetUseLookupTableScalarRange(src_mapper.GetUseLookupTableScalarRange())
             mapper.SelectColorArray(src_mapper.GetArrayName())
             self.actors[name].user_matrix = M
+
+    def _nearest_vertices(self, name: str, data: Any, slab: Any) -> np.ndarray:
+        """For each point of `slab`, the index of the nearest vertex of the part's uncut mesh
+        `data` (the same vertex where the cut kept it; a neighbour on the cut's rim and cap)."""
+        if slab.GetNumberOfPoints() == 0:
+            return np.zeros(0, dtype=np.int64)
+        points = data.GetPoints()
+        cached = self._trees.get(name)
+        if cached is None or cached[0] != points.GetMTime():  # built once per mesh
+            cached = (points.GetMTime(), cKDTree(vtk_to_numpy(points.GetData())))
+            self._trees[name] = cached
+        _d, idx = cached[1].query(vtk_to_numpy(slab.GetPoints().GetData()))
+        return np.asarray(idx, dtype=np.int64)
+
+    def _copy_pressures(self, name: str) -> None:
+        """The slab's pressure colours from the part's pressure array of this frame."""
+        *_pipe, mapper, src = self._pipes[name]
+        data = src.mapper.GetInput()
+        arr = data.GetPointData().GetArray(PRESSURE_ARRAY)
+        slab = mapper.GetInput()
+        if arr is None or slab is None or slab.GetNumberOfPoints() == 0:
+            return
+        idx = self._nearest.get(name)
+        if idx is None:
+            idx = self._nearest[name] = self._nearest_vertices(name, data, slab)
+        values = vtk_to_numpy(arr)
+        if len(values) != data.GetNumberOfPoints():
+            return
+        out = numpy_to_vtk(np.ascontiguousarray(values[idx], dtype=np.float32), deep=True)
+        out.SetName(PRESSURE_ARRAY)
+        pd = slab.GetPointData()
+        pd.RemoveArray(PRESSURE_ARRAY)
+        pd.AddArray(out)
+        slab.Modified()
 
     def remove(self) -> None:
         for actor in self.actors.values():
