@@ -71,10 +71,11 @@ MAX_FIT_RMS_MM = 2.5
 SCALE_RANGE = (0.75, 1.35)
 """Uniform scale the fit may apply to the mean bone (adult bone sizes vary about +-15 %)."""
 MIN_EXTENT_MM = 35.0
+"""Below this a partial bone cannot hold the condyles (or the plateau) at all."""
 FIT_VERSION = "atlas-fit-v1"
-SHAPE_FIT_VERSION = "shape-fit-v1"
-"""Part of the on-disk cache key of a shape fit: bump it when fit_shape or the model changes."""
 """Part of the on-disk cache key of a fit: bump it when the search changes."""
+SHAPE_FIT_VERSION = "shape-fit-v2"
+"""Part of the on-disk cache key of a shape fit: bump it when fit_shape or the model changes."""
 GRID_END_MM = 180.0
 """Length of the atlas's knee end over which candidate start poses are scored."""
 N_ROTATIONS = 3000
@@ -83,7 +84,6 @@ N_GRID_ICP = 60
 """Best-scoring candidates refined by a rigid ICP on the distance grid."""
 N_REFINED = 4
 """Best distinct start poses of each handedness then refined by the full similarity ICP."""
-"""Below this a partial bone cannot hold the condyles (or the plateau) at all."""
 SHAPE_VARIANCE = 0.95
 """The shape fit uses the fewest modes of the bone's shape model that explain this share of its
 shape variance (femur 9, tibia 14 of 25). Chosen before any knee was fitted."""
@@ -95,6 +95,16 @@ SHAPE_CORRELATION_MM = 20.0
 this sets the prior's weight. Chosen by leave-one-out over the model's own 26 training limbs
 (benchmarks/loo_shape_fit.py; candidates 2.5, 5, 10, 20, 40 mm): the one with the smallest mean
 mechanical-axis error for both bones (README, knee-MRI section)."""
+TIBIA_SHAFT_BELOW_MM = 60.0
+"""A partial tibia's points farther than this below its top are its diaphysis..."""
+TIBIA_SHAFT_FACTOR = 64.0
+"""...and count this many times more in the shape fit than the rest (shaft_weights). 100 mm of
+tibia holds some 40 mm of shaft under the metaphysis, and its direction is what says most about
+where the ankle lies; with every point counting alike the plateau's many points set the fit.
+Chosen by leave-one-out over the model's 26 training limbs (benchmarks/loo_tibia_axis.py: depths
+40, 50, 60 mm, factors 4-64; the smallest mean tibial-axis error, 1.58 deg against 1.85 with every
+point alike), before the ICL knee was fitted with it. The femur is fitted unweighted (its axis
+already met the floor)."""
 SHAPE_MAX_SD = 3.0
 """Bound on every mode weight, in standard deviations."""
 SHAPE_ITERATIONS = 30
@@ -282,7 +292,8 @@ def _icp_plane(atlas_pts: FloatArray, atlas_normals: FloatArray, atlas_tree: cKD
 
 def fit_shape(model: BoneShapeModel, patient_pts: FloatArray, patient_area_mm2: float,
               T0: FloatArray, n_modes: int, iterations: int = SHAPE_ITERATIONS,
-              correlation_mm: float = SHAPE_CORRELATION_MM
+              correlation_mm: float = SHAPE_CORRELATION_MM,
+              point_weights: FloatArray | None = None
               ) -> tuple[FloatArray, FloatArray, float]:
     """The shape model's pose and first `n_modes` weights fitted to patient points (scan, mm),
     from the pose T0 (atlas to scan) of the mean bone: (T_scan_atlas, b in standard deviations,
@@ -296,7 +307,9 @@ def fit_shape(model: BoneShapeModel, patient_pts: FloatArray, patient_area_mm2: 
     the residuals count as independent only once per CORRELATION_MM x CORRELATION_MM patch of
     surface (neighbouring points on a smooth surface err together), and the Mahalanobis prior
     |b|^2 keeps what the scan does not show near the mean given what it does. Weights are
-    bounded to |b| <= SHAPE_MAX_SD. The correspondences are searched again after every step."""
+    bounded to |b| <= SHAPE_MAX_SD. The correspondences are searched again after every step.
+    `point_weights` (one per patient point, mean 1; None: all 1) scale each point's term: how
+    much of the data's trust a part of the piece carries."""
     T = T0.copy()
     b = np.zeros(n_modes)
     modes = model.modes_mm[:n_modes]
@@ -311,7 +324,12 @@ def fit_shape(model: BoneShapeModel, patient_pts: FloatArray, patient_area_mm2: 
         # d r / d b_m = n . (L mode_m): the normal taken back into the atlas frame
         J_b = np.einsum("nd,mnd->nm", pp.normal @ L, modes[:, pp.idx[pp.keep]])
         J = np.hstack([pp.J_pose, J_b])
-        H = w * (J.T @ J)
+        if point_weights is not None:
+            wk = point_weights[pp.keep]
+            rk = rk * wk
+            H = w * (J.T @ (J * wk[:, None]))
+        else:
+            H = w * (J.T @ J)
         H[7:, 7:] += np.eye(n_modes)
         H += 1e-9 * np.eye(7 + n_modes)
         g = w * (J.T @ rk)
@@ -325,6 +343,19 @@ def fit_shape(model: BoneShapeModel, patient_pts: FloatArray, patient_area_mm2: 
         if done:
             break
     return T, b, rms
+
+
+def shaft_weights(patient_pts: FloatArray, T_scan_atlas: FloatArray, bone: str,
+                  below_mm: float, factor: float) -> FloatArray:
+    """Per-point weights for fit_shape that trust the piece's shaft `factor` times more than its
+    joint end: the points farther than `below_mm` from the piece's joint end along the atlas
+    bone's long axis (read in the atlas frame through T_scan_atlas, the mean bone's pose), scaled
+    to mean 1 so the data as a whole carries the same weight against the prior. The joint end
+    holds most of a knee scan's points, the shaft most of what says where the far end lies."""
+    T_inv = np.linalg.inv(T_scan_atlas)
+    z = (patient_pts @ T_inv[:3, :3].T + T_inv[:3, 3])[:, 2] * _END_SIGN[bone]
+    w = np.where(z < float(z.max()) - below_mm, factor, 1.0)
+    return np.asarray(w / w.mean(), dtype=float)
 
 
 @lru_cache(maxsize=4)
@@ -505,7 +536,8 @@ def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
     from kneeviz.anatomy.shape_model import bone_shape_model
 
     model = bone_shape_model(bone, 14)
-    settings = f"{n_modes}-{SHAPE_NOISE_MM}-{SHAPE_CORRELATION_MM}-{SHAPE_MAX_SD}"
+    settings = (f"{n_modes}-{SHAPE_NOISE_MM}-{SHAPE_CORRELATION_MM}-{SHAPE_MAX_SD}-"
+                f"{TIBIA_SHAFT_BELOW_MM}-{TIBIA_SHAFT_FACTOR}")
     source = cache.source_digest(SHAPE_FIT_VERSION, bone, settings,
                                  model.modes_mm[:n_modes].tobytes(), mesh.content_hash(),
                                  np.round(T_mean, 6).tobytes())
@@ -524,7 +556,10 @@ def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
     rng = np.random.default_rng(0)
     pts = patient_all[rng.choice(len(patient_all), min(2500, len(patient_all)), replace=False)]
     area = float(mesh.face_areas_mm2().sum())
-    T, b, _ = fit_shape(model, pts, area, T_mean, n_modes, correlation_mm=SHAPE_CORRELATION_MM)
+    weights = (shaft_weights(pts, T_mean, bone, TIBIA_SHAFT_BELOW_MM, TIBIA_SHAFT_FACTOR)
+               if bone == "tibia" else None)
+    T, b, _ = fit_shape(model, pts, area, T_mean, n_modes, correlation_mm=SHAPE_CORRELATION_MM,
+                        point_weights=weights)
     cache.save_entry(name, source, {"T_scan_atlas": T, "b_sd": b})
     return T, b
 
