@@ -72,7 +72,7 @@ SCALE_RANGE = (0.75, 1.35)
 """Uniform scale the fit may apply to the mean bone (adult bone sizes vary about +-15 %)."""
 MIN_EXTENT_MM = 35.0
 """Below this a partial bone cannot hold the condyles (or the plateau) at all."""
-FIT_VERSION = "atlas-fit-v1"
+FIT_VERSION = "atlas-fit-v2"
 """Part of the on-disk cache key of a fit: bump it when the search changes."""
 SHAPE_FIT_VERSION = "shape-fit-v2"
 """Part of the on-disk cache key of a shape fit: bump it when fit_shape or the model changes."""
@@ -80,6 +80,10 @@ GRID_END_MM = 180.0
 """Length of the atlas's knee end over which candidate start poses are scored."""
 N_ROTATIONS = 3000
 """Random rotations scored (each also mirrored) to find where the partial bone fits."""
+COARSE_EVERY = 3
+"""Every candidate rotation is first shifted and scored on every COARSE_EVERY-th start point..."""
+COARSE_KEPT = 600
+"""...and the best COARSE_KEPT of them again on all the points (a fifth of all candidates)."""
 N_GRID_ICP = 60
 """Best-scoring candidates refined by a rigid ICP on the distance grid."""
 N_REFINED = 4
@@ -382,13 +386,22 @@ def _distance_grid(bone: str) -> tuple[FloatArray, float, np.ndarray, np.ndarray
 def _lookup(q: FloatArray, grid: tuple[FloatArray, float, np.ndarray, np.ndarray]
             ) -> tuple[FloatArray, FloatArray]:
     """Distance to the atlas surface and the nearest surface point for points q (..., 3); points
-    off the grid get 40 mm and no pull."""
+    off the grid get 40 mm and no pull. One flat index per point into the raveled grids (three
+    fancy indices and a masked choice over (..., 3) cost about three times as much: the search
+    looks up millions of points)."""
     lo, spacing, dist, nearest = grid
-    idx = np.round((q - lo) / spacing).astype(int)
-    inside = np.all((idx >= 0) & (idx < np.array(dist.shape)), axis=-1)
-    idx = np.clip(idx, 0, np.array(dist.shape) - 1)
-    d = np.where(inside, dist[idx[..., 0], idx[..., 1], idx[..., 2]], 40.0)
-    near = np.where(inside[..., None], nearest[idx[..., 0], idx[..., 1], idx[..., 2]], q)
+    shape = dist.shape
+    idx = np.rint((q - lo) * (1.0 / spacing)).astype(np.intp)
+    inside = ((idx[..., 0] >= 0) & (idx[..., 0] < shape[0]) & (idx[..., 1] >= 0)
+              & (idx[..., 1] < shape[1]) & (idx[..., 2] >= 0) & (idx[..., 2] < shape[2]))
+    flat = (idx[..., 0] * shape[1] + idx[..., 1]) * shape[2] + idx[..., 2]
+    flat[~inside] = 0
+    d = dist.reshape(-1)[flat]
+    near = nearest.reshape(-1, 3)[flat].astype(float)
+    if not inside.all():
+        out = ~inside
+        d[out] = 40.0
+        near[out] = q[out]
     return d, near
 
 
@@ -407,25 +420,36 @@ def _starts(patient_pts: FloatArray, bone: str, length_mm: float,
     cp = patient_pts.mean(axis=0)
     Rs = Rotation.random(N_ROTATIONS, random_state=1).as_matrix()
     Ls = np.concatenate([Rs, Rs @ np.diag([-1.0, 1.0, 1.0])])  # atlas -> scan linear parts
-    # the patient's points in the atlas frame for every candidate: L^T (p - cp) + ca
-    q = np.einsum("kji,nj->kni", Ls, patient_pts - cp) + ca
-    shift = np.zeros((len(Ls), 3))
-    keep = int(0.8 * q.shape[1])
-    for _ in range(4):  # translate every candidate towards the atlas surface
-        d, near = _lookup(q + shift[:, None, :], grid)
-        order = np.argsort(d, axis=1)[:, :keep]
-        pull = np.take_along_axis(near - (q + shift[:, None, :]), order[..., None], axis=1)
-        shift += pull.mean(axis=1)
-    d, _ = _lookup(q + shift[:, None, :], grid)
-    score = np.sort(d, axis=1)[:, :keep].mean(axis=1)
-    top = np.argsort(score)[:N_GRID_ICP]
+
+    def shifted(L: FloatArray, pts: FloatArray, shift: FloatArray, rounds: int
+                ) -> tuple[FloatArray, FloatArray]:
+        """Every candidate's points in the atlas frame, L^T (p - cp) + ca, translated `rounds`
+        times towards the atlas surface: (shift, score: trimmed mean distance)."""
+        q = np.einsum("kji,nj->kni", L, pts - cp) + ca
+        n_kept = int(0.8 * len(pts))
+        for _ in range(rounds):
+            d, near = _lookup(q + shift[:, None, :], grid)
+            order = np.argpartition(d, n_kept - 1, axis=1)[:, :n_kept]
+            pull = np.take_along_axis(near - (q + shift[:, None, :]), order[..., None], axis=1)
+            shift = shift + pull.mean(axis=1)
+        d, _ = _lookup(q + shift[:, None, :], grid)
+        return shift, np.partition(d, n_kept - 1, axis=1)[:, :n_kept].mean(axis=1)
+
+    # every candidate shifted and scored on a third of the points; the best COARSE_KEPT of them
+    # again on all the points, from there
+    shift, score = shifted(Ls, patient_pts[::COARSE_EVERY], np.zeros((len(Ls), 3)), 4)
+    best = np.argsort(score)[:COARSE_KEPT]
+    shift, score = shifted(Ls[best], patient_pts, shift[best], 2)
+    order = np.argsort(score)[:N_GRID_ICP]
+    top, shift = best[order], shift[order]
+    keep = int(0.8 * len(patient_pts))
     # scan -> atlas maps of the best candidates, q = A p + b, refined by rigid ICP on the grid
     A = np.transpose(Ls[top], (0, 2, 1))
-    b = ca + shift[top] - np.einsum("kij,j->ki", A, cp)
+    b = ca + shift - np.einsum("kij,j->ki", A, cp)
     for _ in range(15):
         qk = np.einsum("kij,nj->kni", A, patient_pts) + b[:, None, :]
         d, near = _lookup(qk, grid)
-        order = np.argsort(d, axis=1)[:, :keep]
+        order = np.argpartition(d, keep - 1, axis=1)[:, :keep]
         src = np.take_along_axis(qk, order[..., None], axis=1)
         dst = np.take_along_axis(near, order[..., None], axis=1)
         ms, md = src.mean(axis=1), dst.mean(axis=1)
@@ -441,7 +465,7 @@ def _starts(patient_pts: FloatArray, bone: str, length_mm: float,
         b = np.einsum("kij,kj->ki", R, b) + t
     qk = np.einsum("kij,nj->kni", A, patient_pts) + b[:, None, :]
     d, _ = _lookup(qk, grid)
-    score = np.sort(d, axis=1)[:, :keep].mean(axis=1)
+    score = np.partition(d, keep - 1, axis=1)[:, :keep].mean(axis=1)
     out: list[FloatArray] = []
     for handed in (1.0, -1.0):  # the best of each handedness: a right and a left reading
         kept: list[FloatArray] = []
