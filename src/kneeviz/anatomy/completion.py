@@ -482,20 +482,45 @@ def _starts(patient_pts: FloatArray, bone: str, length_mm: float,
     return out
 
 
+ZONES_VERSION = "atlas-frame-v1"
+"""Part of the cache key of the atlas bone's anatomical frame: bump it when the landmark finders
+change what frame they give."""
+
+
+def _atlas_frame(bone: str) -> FloatArray:
+    """T_input_bone of the atlas femur or tibia (landmark finders), kept in the cache (verified on
+    every read) by the atlas mesh's content: finding it takes about half a second of every
+    process's first partial-knee load, and it is the same every time."""
+    from kneeviz import cache
+    from kneeviz.anatomy.atlas import atlas_bone
+    from kneeviz.anatomy.landmarks import find_femur, find_tibia
+
+    mesh = atlas_bone(bone, 14)
+    source = cache.source_digest(ZONES_VERSION, bone, mesh.content_hash())
+    name = f"atlas-frame-{bone}-{source[:16]}.npz"
+
+    def plausible(z: dict[str, np.ndarray]) -> str | None:
+        R = z["T_input_bone"][:3, :3]
+        ok = (np.all(np.isfinite(z["T_input_bone"])) and np.allclose(R.T @ R, np.eye(3), atol=1e-6))
+        return None if ok else "it is not a rigid frame"
+
+    z = cache.load_entry(name, source, {"T_input_bone": (4, 4)}, plausible)
+    if z is not None:
+        return np.asarray(z["T_input_bone"], dtype=float)
+    T = (find_femur(mesh).T_input_femur if bone == "femur"
+         else find_tibia(mesh).T_input_tibia)
+    cache.save_entry(name, source, {"T_input_bone": np.asarray(T, dtype=float)})
+    return np.asarray(T, dtype=float)
+
+
 @lru_cache(maxsize=2)
 def _zones(bone: str) -> tuple[tuple[str, np.ndarray], ...]:
     """The parts of the atlas bone's knee end a partial bone must hold, as masks over the fine
     atlas vertices, from the atlas bone's own anatomical frame (landmark finders):
     femur: the condyles (distal 20 mm) and the trochlea (the anterior face 20-40 mm above them);
     tibia: the plateau (top 8 mm) and the tuberosity (the anterior face 15-45 mm below it)."""
-    from kneeviz.anatomy.atlas import atlas_bone
-    from kneeviz.anatomy.landmarks import find_femur, find_tibia
-
     fa = _atlas(bone, 14).vertices_mm
-    if bone == "femur":
-        T = find_femur(atlas_bone("femur", 14)).T_input_femur
-    else:
-        T = find_tibia(atlas_bone("tibia", 14)).T_input_tibia
+    T = _atlas_frame(bone)
     T_inv = np.linalg.inv(T)
     q = fa @ T_inv[:3, :3].T + T_inv[:3, 3]
     x, y = q[:, 0], q[:, 1]
