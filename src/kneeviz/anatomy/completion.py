@@ -101,14 +101,17 @@ this sets the prior's weight. Chosen by leave-one-out over the model's own 26 tr
 mechanical-axis error for both bones (README, knee-MRI section)."""
 TIBIA_SHAFT_BELOW_MM = 60.0
 """A partial tibia's points farther than this below its top are its diaphysis..."""
-TIBIA_SHAFT_FACTOR = 64.0
-"""...and count this many times more in the shape fit than the rest (shaft_weights). 100 mm of
-tibia holds some 40 mm of shaft under the metaphysis, and its direction is what says most about
-where the ankle lies; with every point counting alike the plateau's many points set the fit.
-Chosen by leave-one-out over the model's 26 training limbs (benchmarks/loo_tibia_axis.py: depths
-40, 50, 60 mm, factors 4-64; the smallest mean tibial-axis error, 1.58 deg against 1.85 with every
-point alike), before the ICL knee was fitted with it. The femur is fitted unweighted (its axis
-already met the floor)."""
+TIBIA_SHAFT_FACTOR = 1.0
+"""...and count this many times more in the shape fit than the rest (shaft_weights; 1: every
+point alike, as the fit is by default). Leave-one-out over the model's 26 training limbs
+(benchmarks/loo_tibia_axis.py: depths 40, 50, 60 mm, factors 4-64, set before any real knee was
+fitted with them) chose 64 below 60 mm: mean tibial-axis error 1.58 deg against 1.85, 69 % of
+tibiae within 2 deg against 54 %. On the two real knees it did the opposite: the ICL tibia's axis
+error 2.29 -> 2.97 deg (ankle 14.4 -> 19.5 mm; every other weighting of the grid 2.6-3.2 deg) and
+the Lenhart tibia's fit RMS 1.35 -> 1.68 mm. The held-out limbs are the model's own
+tessellation of bones from its own population, so the leave-one-out overstates how well 14 modes
+explain a real diaphysis and how well its first 40 mm say where the ankle is; the weighting stays
+off until knees from outside the model decide it (README, knee-MRI section)."""
 SHAPE_MAX_SD = 3.0
 """Bound on every mode weight, in standard deviations."""
 SHAPE_ITERATIONS = 30
@@ -606,7 +609,7 @@ def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
     pts = patient_all[rng.choice(len(patient_all), min(2500, len(patient_all)), replace=False)]
     area = float(mesh.face_areas_mm2().sum())
     weights = (shaft_weights(pts, T_mean, bone, TIBIA_SHAFT_BELOW_MM, TIBIA_SHAFT_FACTOR)
-               if bone == "tibia" else None)
+               if bone == "tibia" and TIBIA_SHAFT_FACTOR != 1.0 else None)
     T, b, _ = fit_shape(model, pts, area, T_mean, n_modes, correlation_mm=SHAPE_CORRELATION_MM,
                         point_weights=weights)
     cache.save_entry(name, source, {"T_scan_atlas": T, "b_sd": b})
