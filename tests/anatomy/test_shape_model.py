@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from kneeviz.anatomy.atlas import atlas_nodes, tessellation_basis
-from kneeviz.anatomy.completion import _atlas, fit_shape
+from kneeviz.anatomy.completion import _atlas, fit_shape, shaft_weights
 from kneeviz.anatomy.mesh import SurfaceMesh
 from kneeviz.anatomy.shape_model import (
     BONE_ORDER,
@@ -189,6 +189,43 @@ def test_the_shape_weights_stay_within_three_standard_deviations() -> None:
     _, b, _ = fit_shape(model, pts[:: max(1, len(pts) // 2500)], area, np.eye(4), b_far.size)
     assert float(np.abs(b).max()) <= 3.0 + 1e-9
     assert float(b[0]) > 2.0 and float(b[1]) < -2.0
+
+
+def _proximal_tibia(keep_mm: float, b_sd: tuple[float, ...] = ()
+                    ) -> tuple[object, np.ndarray, float]:
+    """The model's tibia of weights b_sd, its proximal keep_mm: (model, points, area mm^2)."""
+    model = bone_shape_model("tibia", 14)
+    pts, area = _distal(-model.vertices(np.array(b_sd)), model.faces, keep_mm)
+    return model, -pts[:: max(1, len(pts) // 2500)], area
+
+
+def test_shaft_weights_trust_the_diaphysis_by_their_factor_at_the_same_total() -> None:
+    """Points farther below the piece's top than the depth (atlas frame, through the pose) get
+    `factor` times the weight of the others; the weights average 1, and factor 1 is no weighting."""
+    _, pts, _ = _proximal_tibia(100.0)
+    from scipy.spatial.transform import Rotation
+
+    T = np.eye(4)
+    T[:3, :3] = 1.1 * Rotation.from_rotvec([0.4, 0.1, -0.3]).as_matrix()
+    T[:3, 3] = [10.0, 200.0, -30.0]
+    scan = pts @ T[:3, :3].T + T[:3, 3]
+    w = shaft_weights(scan, T, "tibia", 60.0, 64.0)
+    shaft = pts[:, 2] < pts[:, 2].max() - 60.0
+    assert 0 < shaft.sum() < len(pts)
+    assert abs(float(w.mean()) - 1.0) < 1e-12
+    assert np.allclose(w[shaft] / w[~shaft].max(), 64.0) and np.ptp(w[~shaft]) < 1e-12
+    assert np.allclose(shaft_weights(scan, T, "tibia", 60.0, 1.0), 1.0)
+
+
+def test_equal_point_weights_are_the_unweighted_shape_fit() -> None:
+    model, pts, area = _proximal_tibia(100.0, (1.5, -1.0, 0.8))
+    T0 = np.eye(4)
+    T0[:3, 3] = [2.0, -1.0, 3.0]
+    T_a, b_a, _ = fit_shape(model, pts, area, T0, 5, iterations=8)  # type: ignore[arg-type]
+    T_b, b_b, _ = fit_shape(model, pts, area, T0, 5, iterations=8,  # type: ignore[arg-type]
+                            point_weights=np.ones(len(pts)))
+    assert np.allclose(T_a, T_b, atol=1e-9) and np.allclose(b_a, b_b, atol=1e-9)
+    assert float(np.abs(b_a).max()) > 1e-3  # the fit moved: the comparison means something
 
 
 def test_a_cached_shape_fit_that_does_not_verify_is_refitted_not_used(
