@@ -13,8 +13,9 @@ milliseconds), and is started again if it dies. No Qt here: the worker imports o
 
 Messages: the parent sends ("solve", anatomy or None, scenario, kinematics); the worker answers
 ("frame", k, T_femur_patella) for every frame solved, then one of ("done", trajectory),
-("cancelled",), ("user-error", message) or ("failed", message). A request is cancelled through a
-shared event that the worker reads between frames.
+("cancelled",), ("user-error", message) or ("failed", message). A request is cancelled by a
+("cancel",) message, which the worker looks for between frames (a shared event would need
+semaphores, which a killed app leaves behind with a warning).
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def leave_idle_class(pid: int) -> bool:
     return True
 
 
-def _serve(conn: Connection, cancel: Any, nice: int | None) -> None:
+def _serve(conn: Connection, nice: int | None) -> None:
     """The worker's loop (in the child process): one solve per message until None or EOF. The
     model is imported at normal priority (at the lowest, a busy window could hold the first
     solve back for a minute), then the priority is lowered."""
@@ -131,15 +132,18 @@ def _serve(conn: Connection, cancel: Any, nice: int | None) -> None:
             return
         if msg is None:
             return
+        if msg[0] == "cancel":  # it came after that request had finished
+            continue
         _kind, sent_anatomy, scenario, kin = msg
         if sent_anatomy is not None:
             anatomy = sent_anatomy
         try:
             if anatomy is None:
                 raise RuntimeError("no knee was sent with the first request")
-            traj = simulate(anatomy, scenario, kinematics=kin,
-                            on_frame=_Reporter(conn, cancel))
-            reply: tuple[Any, ...] = ("cancelled",) if cancel.is_set() else ("done", traj)
+            reporter = _Reporter(conn)
+            traj = simulate(anatomy, scenario, kinematics=kin, on_frame=reporter)
+            reporter.check()
+            reply: tuple[Any, ...] = ("done", traj)
         except _WorkerCancelledError:
             reply = ("cancelled",)
         except KneevizError as exc:
@@ -156,13 +160,17 @@ def _serve(conn: Connection, cancel: Any, nice: int | None) -> None:
 class _Reporter:
     """The worker's on_frame: sends each solved frame's pose and stops at a cancel."""
 
-    def __init__(self, conn: Connection, cancel: Any) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.cancel = cancel
+
+    def check(self) -> None:
+        """Raise if the parent has sent a cancel (the only message it sends during a solve)."""
+        if self.conn.poll():
+            self.conn.recv()
+            raise _WorkerCancelledError
 
     def __call__(self, k: int, sol: Any) -> None:
-        if self.cancel.is_set():
-            raise _WorkerCancelledError
+        self.check()
         self.conn.send(("frame", k, sol.T_femur_patella))
 
 
@@ -177,7 +185,6 @@ class SolveProcess:
         self._lock = threading.Lock()
         self._proc: Any = None
         self._conn: Connection | None = None
-        self._cancel: Any = None
         self._sent: weakref.ref[Anatomy] | None = None
 
     @property
@@ -195,9 +202,8 @@ class SolveProcess:
             return self._conn
         self._discard()
         parent, child = self._ctx.Pipe(duplex=True)
-        self._cancel = self._ctx.Event()
         self._proc = self._ctx.Process(
-            target=_serve, args=(child, self._cancel, self.nice),
+            target=_serve, args=(child, self.nice),
             name="kneeviz-solve", daemon=True)
         self._proc.start()
         child.close()
@@ -218,7 +224,6 @@ class SolveProcess:
 
     def _send(self, request: tuple[Any, ...], anatomy: Anatomy) -> Connection:
         conn = self._ensure_started()
-        self._cancel.clear()
         send_knee = self._sent is None or self._sent() is not anatomy
         _kind, _none, scenario, kin = request
         try:
@@ -247,7 +252,7 @@ class SolveProcess:
             while True:
                 if raised is None and stale():
                     raised = SolveCancelledError()
-                    self._cancel.set()
+                    self._cancel_running(conn)
                 if time.monotonic() - started > self.starved_s:
                     self._unstarve()
                 try:
@@ -267,7 +272,7 @@ class SolveProcess:
                             on_frame(int(msg[1]), FramePose(msg[2]))
                         except Exception as exc:  # the caller's own way of cancelling
                             raised = exc
-                            self._cancel.set()
+                            self._cancel_running(conn)
                     continue
                 if raised is not None:
                     raise raised
@@ -278,6 +283,11 @@ class SolveProcess:
                 if kind == "user-error":
                     raise KneevizError(str(msg[1]))
                 raise RuntimeError(f"the solve failed in the solve process: {msg[1]}")
+
+    @staticmethod
+    def _cancel_running(conn: Connection) -> None:
+        with contextlib.suppress(OSError):
+            conn.send(("cancel",))
 
     def _unstarve(self) -> None:
         """A solve running past `starved_s` with the worker in the idle class is starved (every
