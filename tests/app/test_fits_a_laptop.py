@@ -82,3 +82,43 @@ def test_every_word_of_the_panels_fits(qtbot, size) -> None:  # type: ignore[no-
     clipped = _clipped(w)
     assert not clipped, "\n".join(clipped)
     w.clinical.shutdown()
+
+
+NEW_WINDOW = """
+import sys
+sys.path[:0] = [{tests!r}, {app_tests!r}]
+from PyQt6.QtWidgets import QApplication
+from clinical_fixtures import default_anatomy
+from kneeviz.app.main_window import MainWindow
+from kneeviz.app.solver import Solver
+from app_windows import SHORT
+app = QApplication([])
+w = MainWindow(default_anatomy(), SHORT, solver=Solver(simulate_fn=None))
+w.show()
+app.processEvents()
+g, free = w.frameGeometry(), app.primaryScreen().availableGeometry()
+print(g.width(), g.height(), free.width(), free.height())
+w.clinical.shutdown()
+"""
+
+
+def test_a_new_window_fits_a_laptop_screen() -> None:
+    """The window's first size fits a 1366x768 screen (it opened at 1400x860, its right-hand
+    panels past the screen's edge). Its own X server at that size, in a fresh interpreter."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("needs xvfb-run for a 1366x768 screen of its own")
+    app_tests = Path(__file__).resolve().parent
+    tests = str(app_tests.parent)
+    code = NEW_WINDOW.format(tests=tests, app_tests=str(app_tests))
+    out = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", sys.executable, "-c",
+                          code], capture_output=True, text=True, timeout=300,
+                         cwd=str(Path(tests).parent))
+    assert out.returncode == 0, out.stderr[-2000:]
+    width, height, free_w, free_h = map(int, out.stdout.split()[-4:])
+    assert (free_w, free_h) == (1366, 768)
+    assert width <= free_w and height <= free_h

@@ -10,6 +10,7 @@ from typing import Any
 from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -190,7 +191,7 @@ class MainWindow(QMainWindow):
 
         self.clinical: ClinicalViews | None = ClinicalViews(self) if clinical else None
         self.session.start()
-        self.resize(1400, 860)
+        self.resize(*first_size_px(self))
 
     # -- menus and keys --------------------------------------------------------------------
     def _build_menus(self, multisampling: bool) -> None:
@@ -483,3 +484,20 @@ class MainWindow(QMainWindow):
             self._load_pool.waitForDone(60000)
             self.plotter.close()
         super().closeEvent(event)
+
+
+PREFERRED_SIZE_PX = (1400, 860)
+"""The window's first size where the screen has room for it."""
+WINDOW_FRAME_PX = (16, 48)
+"""Room left for the window manager's frame and title bar when the screen is smaller."""
+
+
+def first_size_px(window: QMainWindow) -> tuple[int, int]:
+    """PREFERRED_SIZE_PX, made smaller to fit the screen's free area (a 1366x768 clinic laptop:
+    at 1400x860 the right-hand panels lay past the screen's edge)."""
+    screen = window.screen() or QApplication.primaryScreen()
+    if screen is None:
+        return PREFERRED_SIZE_PX
+    free = screen.availableGeometry()
+    return (min(PREFERRED_SIZE_PX[0], free.width() - WINDOW_FRAME_PX[0]),
+            min(PREFERRED_SIZE_PX[1], free.height() - WINDOW_FRAME_PX[1]))
