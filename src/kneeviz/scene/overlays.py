@@ -417,7 +417,7 @@ class Overlays:
         tangent = pts[-1] - pts[-2]
         if float(np.linalg.norm(tangent)) < 1e-9:
             tangent = np.cross(np.array([0.0, 1.0, 0.0]), direction(a_c))
-        self._arrow.user_matrix = _pose_along(pts[-1], tangent)
+        self._arrow.user_matrix = cone_pose(pts[-1], tangent)
         # A turning sign around the thigh bone (fixed sweep, so it reads at any angle): which way
         # it turns. Hidden (with the arc) when it does not turn.
         sign = 1.0 if self.femur_turn_deg >= 0.0 else -1.0
@@ -425,7 +425,7 @@ class Overlays:
         t = a_c + sign * np.linspace(-sweep, 0.0, 41)
         ring = np.array([centre + RING_RADIUS_MM * direction(a) for a in t])
         self._ring_poly.points = ring
-        self._ring_tip.user_matrix = _pose_along(ring[-1] + 3.0 * unit(ring[-1] - ring[-2]),
+        self._ring_tip.user_matrix = cone_pose(ring[-1] + 3.0 * unit(ring[-1] - ring[-2]),
                                                  ring[-1] - ring[-2])
         self._turn_visible = abs(self.femur_turn_deg) > TURN_SHOWN_DEG
 
@@ -465,13 +465,13 @@ class Overlays:
         p0 = apply(D @ T_wf, start)
         p1 = apply(D @ T_wf, start + PULL_LENGTH_MM * direction)
         self._quad_poly.points = np.array([p0, p1])
-        self._quad_tip.user_matrix = _pose_along(p1, p1 - p0)
+        self._quad_tip.user_matrix = cone_pose(p1, p1 - p0)
         tendon_p = np.mean([apply(T_fp, s.patella_mm) for s in ext.tendons], axis=0)
         tendon_t = np.mean([apply(T_ft, s.other_mm) for s in ext.tendons], axis=0)
         q0 = apply(D @ T_wf, tendon_p)
         q1 = apply(D @ T_wf, tendon_t)
         self._tendon_poly.points = np.array([q0, q1])
-        self._tendon_tip.user_matrix = _pose_along(q1, q1 - q0)
+        self._tendon_tip.user_matrix = cone_pose(q1, q1 - q0)
 
     def _update_labels(self, T_wf: FloatArray, T_wt: FloatArray, T_wp: FloatArray) -> None:
         D = self._D()
@@ -485,8 +485,9 @@ class Overlays:
         ])
 
 
-def _pose_along(tip: FloatArray, direction: FloatArray) -> FloatArray:
-    """A 4x4 placing a cone built along +X (centred at the origin) with its tip at `tip`."""
+def cone_pose(tip: FloatArray, direction: FloatArray, length_mm: float = 10.0) -> FloatArray:
+    """A 4x4 placing a cone built along +X (centred at the origin, `length_mm` long: the
+    arrowheads here are 10 mm) with its tip at `tip`, pointing along `direction`."""
     x = np.asarray(direction, dtype=float)
     x = x / max(float(np.linalg.norm(x)), 1e-9)
     helper = np.array([0.0, 1.0, 0.0]) if abs(x[1]) < 0.9 else np.array([1.0, 0.0, 0.0])
@@ -495,5 +496,5 @@ def _pose_along(tip: FloatArray, direction: FloatArray) -> FloatArray:
     z = np.cross(x, y)
     T = np.eye(4)
     T[:3, 0], T[:3, 1], T[:3, 2] = x, y, z
-    T[:3, 3] = np.asarray(tip, dtype=float) - 5.0 * x
+    T[:3, 3] = np.asarray(tip, dtype=float) - 0.5 * length_mm * x
     return T

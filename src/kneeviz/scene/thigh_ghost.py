@@ -25,6 +25,7 @@ from scipy.spatial.transform import Rotation
 
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.scene.knee_scene import polydata_from_mesh, reduce_for_display
+from kneeviz.scene.overlays import cone_pose
 
 GHOST_RGB = (0.35, 0.85, 0.45)
 """The healthy kneecap ghost's green (kneeviz.scene.overlays)."""
@@ -188,7 +189,7 @@ class ThighGhost:
         self._set_line(self._spoke_h[1], np.array([lifted, lifted + 1.12 * (pts[0] - lifted)]))
         self._set_line(self._spoke_c[1], np.array([lifted, lifted + 1.12 * (pts[-1] - lifted)]))
         tangent = pts[-1] - pts[-2]
-        self._arrow.user_matrix = _along(pts[-1], tangent, ARROW_LENGTH_MM)
+        self._arrow.user_matrix = cone_pose(pts[-1], tangent, ARROW_LENGTH_MM)
 
     def _show_turn(self) -> None:
         shown = (self.visible and self._geometry is not None
@@ -233,18 +234,3 @@ class ThighGhost:
         plotter.remove_actor(self._arrow, render=False)
         for a, _line in (self._arc, self._spoke_h, self._spoke_c):
             plotter.renderer.RemoveActor(a)
-
-
-def _along(tip: FloatArray, direction: FloatArray, length_mm: float) -> FloatArray:
-    """A 4x4 placing a cone built along +X (centred at the origin, `length_mm` long) with its
-    tip at `tip`, pointing along `direction`."""
-    x = np.asarray(direction, dtype=float)
-    x = x / max(float(np.linalg.norm(x)), 1e-9)
-    helper = np.array([0.0, 1.0, 0.0]) if abs(x[1]) < 0.9 else np.array([1.0, 0.0, 0.0])
-    y = np.cross(helper, x)
-    y /= np.linalg.norm(y)
-    z = np.cross(x, y)
-    T = np.eye(4)
-    T[:3, 0], T[:3, 1], T[:3, 2] = x, y, z
-    T[:3, 3] = np.asarray(tip, dtype=float) - 0.5 * length_mm * x
-    return T
