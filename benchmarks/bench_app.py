@@ -119,6 +119,18 @@ kneeviz.app.solve_process, or the solve thread itself) and its priority (a nice 
 idle scheduling class)."""
 
 
+def solved_window(w: Any, pump: Any, limit_s: float = 600.0) -> Any:
+    """Window `w` shown with its 3D view at VIEW_SIZE, once its squat and the healthy reference
+    are solved (or `limit_s` has passed)."""
+    w.plotter.interactor.setFixedSize(*VIEW_SIZE)
+    w.show()
+    t0 = time.perf_counter()
+    while (w.session.solving or w.session.healthy_view is None or not w.session.view.solved) \
+            and time.perf_counter() - t0 < limit_s:
+        pump(0.1)
+    return w
+
+
 def freeze_heap() -> None:
     """What `kneeviz app` does once its window is up (kneeviz.app.heap); a no-op for an older
     kneeviz on PYTHONPATH that does not."""
@@ -289,14 +301,8 @@ def views_figures(rounds: int, profile: bool) -> None:
         window.playback.pause()
         return fps
 
-    w = MainWindow(load_default_anatomy(),
-                   Scenario.from_preset("pfp", frame_rate_hz=APP_FRAME_RATE_HZ))
-    w.plotter.interactor.setFixedSize(*VIEW_SIZE)
-    w.show()
-    t0 = time.perf_counter()
-    while (w.session.solving or w.session.healthy_view is None or not w.session.view.solved) \
-            and time.perf_counter() - t0 < 600:
-        pump(0.1)
+    scenario = Scenario.from_preset("pfp", frame_rate_hz=APP_FRAME_RATE_HZ)
+    w = solved_window(MainWindow(load_default_anatomy(), scenario), pump)
     pump(1.0)
     freeze_heap()
     cv = w.clinical
@@ -492,13 +498,9 @@ def main() -> None:
     # Playback of a solved squat, as a user mostly sees it: pressure colours and their scale bar,
     # the healthy kneecap's ghost, contact dots in the axial view, numbers in every readout (both
     # solves finished first, so none competes for the CPU).
-    w = MainWindow(anatomy, Scenario.from_preset("pfp", frame_rate_hz=APP_FRAME_RATE_HZ))
-    w.plotter.interactor.setFixedSize(*VIEW_SIZE)
-    w.show()
-    t0 = time.perf_counter()
-    while (w.session.solving or w.session.healthy_view is None or not w.session.view.solved) \
-            and time.perf_counter() - t0 < 600:
-        pump(0.1)
+    w = solved_window(MainWindow(anatomy, Scenario.from_preset("pfp",
+                                                               frame_rate_hz=APP_FRAME_RATE_HZ)),
+                      pump)
     if w.session.view.solved and w.session.healthy_view is not None:
         pump(1.0)
         fps = played_fps(w)

@@ -18,13 +18,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
-from kneeviz.scene.compare import COMPARE_CAMERA, COMPARE_TITLES, carry_camera
+from kneeviz.scene.compare import COMPARE_CAMERA, COMPARE_TITLES, carry_plotter_camera
 from kneeviz.scene.heatmap import PressureHeatmap
 from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET, KneeScene
 
@@ -173,12 +172,8 @@ class CompareView(QWidget):
     def _carry(self, src: _Side, dst: _Side) -> None:
         """dst's camera: src's, relative to the thigh bone."""
         D = src.scene.T_display_model
-        cam = src.plotter.camera
-        pos, foc, up = carry_camera(np.array(cam.position), np.array(cam.focal_point),
-                                    np.array(cam.up), D @ src.scene.pose_of("femur"),
-                                    D @ dst.scene.pose_of("femur"))
-        dst.plotter.camera_position = [tuple(pos), tuple(foc), tuple(up)]
-        dst.plotter.reset_camera_clipping_range()
+        carry_plotter_camera(src.plotter, dst.plotter, D @ src.scene.pose_of("femur"),
+                             D @ dst.scene.pose_of("femur"))
 
     def _link(self, recut: bool = True) -> None:
         """The healthy view takes this setting's camera relative to the thigh bone (its cut

@@ -10,6 +10,8 @@ setting's preset, carried into the healthy squat's femur frame.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from kneeviz.anatomy.mesh import FloatArray
@@ -31,3 +33,14 @@ def carry_camera(position: FloatArray, focal: FloatArray, up: FloatArray,
     pos = apply(M, np.asarray(position, dtype=float))
     foc = apply(M, np.asarray(focal, dtype=float))
     return pos, foc, M[:3, :3] @ np.asarray(up, dtype=float)
+
+
+def carry_plotter_camera(src: Any, dst: Any, T_display_femur_src: FloatArray,
+                         T_display_femur_dst: FloatArray) -> None:
+    """Give plotter `dst` the camera of plotter `src`, relative to the thigh bone (carry_camera
+    on the plotters' own cameras), and fit dst's clipping range to it."""
+    cam = src.camera
+    pos, foc, up = carry_camera(np.array(cam.position), np.array(cam.focal_point),
+                                np.array(cam.up), T_display_femur_src, T_display_femur_dst)
+    dst.camera_position = [tuple(pos), tuple(foc), tuple(up)]
+    dst.reset_camera_clipping_range()

@@ -145,17 +145,7 @@ class Overlays:
         line), made again by VTK whenever the line's points change. VTK's lines drawn as tubes
         are a shader effect that costs about 2 ms a line a frame in software OpenGL; the tube's
         few hundred triangles cost next to nothing."""
-        tube = vtk.vtkTubeFilter()
-        tube.SetInputData(line)
-        tube.SetRadius(TUBE_RADIUS_MM_PER_PX * line_width_px)
-        tube.SetNumberOfSides(TUBE_SIDES)
-        tube.CappingOn()
-        mapper = vtk.vtkPolyDataMapper()
-        mapper.SetInputConnection(tube.GetOutputPort())
-        mapper.ScalarVisibilityOff()
-        actor = pv.Actor(mapper=mapper)
-        actor.prop.color = color
-        actor.prop.interpolation = "phong"
+        actor = tube_actor(line, TUBE_RADIUS_MM_PER_PX * line_width_px, color)
         self.plotter.renderer.AddActor(actor)
         return actor
 
@@ -483,6 +473,24 @@ class Overlays:
         self._label_poly.points = np.array([
             apply(D @ T_wf, femur_pt), apply(D @ T_wp, patella_pt), apply(D @ T_wt, tibia_pt),
         ])
+
+
+def tube_actor(line: pv.DataSet, radius_mm: float, color: Any, sides: int = TUBE_SIDES
+               ) -> pv.Actor:
+    """An actor drawing a real tube of `radius_mm` around a polyline, made again by VTK whenever
+    the line's points change (not yet added to a renderer)."""
+    tube = vtk.vtkTubeFilter()
+    tube.SetInputData(line)
+    tube.SetRadius(radius_mm)
+    tube.SetNumberOfSides(sides)
+    tube.CappingOn()
+    mapper = vtk.vtkPolyDataMapper()
+    mapper.SetInputConnection(tube.GetOutputPort())
+    mapper.ScalarVisibilityOff()
+    actor = pv.Actor(mapper=mapper)
+    actor.prop.color = color
+    actor.prop.interpolation = "phong"
+    return actor
 
 
 def cone_pose(tip: FloatArray, direction: FloatArray, length_mm: float = 10.0) -> FloatArray:

@@ -428,7 +428,7 @@ class SquatRenderer:
     def _render_compare(self, i: int) -> np.ndarray:
         """Healthy | this setting: this setting's skyline camera, carried to the healthy squat
         relative to the thigh bone (kneeviz.scene.compare)."""
-        from kneeviz.scene.compare import COMPARE_CAMERA, COMPARE_TITLES, carry_camera
+        from kneeviz.scene.compare import COMPARE_CAMERA, COMPARE_TITLES, carry_plotter_camera
 
         healthy, this = self._renderers
         assert self.reference is not None
@@ -440,11 +440,8 @@ class SquatRenderer:
         this.scene.set_camera(COMPARE_CAMERA)
         healthy.scene.set_camera(COMPARE_CAMERA)  # hides the same parts, shows the marks
         D = self.anatomy.T_display_model
-        cam = this.plotter.camera
-        pos, foc, up = carry_camera(np.array(cam.position), np.array(cam.focal_point),
-                                    np.array(cam.up), D @ this.scene.pose_of("femur"),
-                                    D @ healthy.scene.pose_of("femur"))
-        healthy.plotter.camera_position = [tuple(pos), tuple(foc), tuple(up)]
+        carry_plotter_camera(this.plotter, healthy.plotter, D @ this.scene.pose_of("femur"),
+                             D @ healthy.scene.pose_of("femur"))
         healthy.scene.recut()  # the cut follows the carried camera
         healthy.plotter.reset_camera_clipping_range()
         images = [r.render({}, camera=None)[:, :, :3] for r in (healthy, this)]

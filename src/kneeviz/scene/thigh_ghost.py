@@ -20,12 +20,11 @@ from typing import Any
 
 import numpy as np
 import pyvista as pv
-import vtk
 from scipy.spatial.transform import Rotation
 
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.scene.knee_scene import polydata_from_mesh, reduce_for_display
-from kneeviz.scene.overlays import cone_pose
+from kneeviz.scene.overlays import cone_pose, tube_actor
 
 GHOST_RGB = (0.35, 0.85, 0.45)
 """The healthy kneecap ghost's green (kneeviz.scene.overlays)."""
@@ -127,18 +126,8 @@ class ThighGhost:
         """A tube around a polyline whose points are replaced every frame (see
         kneeviz.scene.overlays.Overlays._add_tube: real tubes cost next to nothing to draw)."""
         line = pv.PolyData(np.zeros((2, 3)), lines=np.array([2, 0, 1], dtype=np.int64))
-        tube = vtk.vtkTubeFilter()
-        tube.SetInputData(line)
-        tube.SetRadius(radius_mm)
-        tube.SetNumberOfSides(12)
-        tube.CappingOn()
-        mapper = vtk.vtkPolyDataMapper()
-        mapper.SetInputConnection(tube.GetOutputPort())
-        mapper.ScalarVisibilityOff()
-        actor = pv.Actor(mapper=mapper)
-        actor.prop.color = rgb
+        actor = tube_actor(line, radius_mm, rgb, sides=12)
         actor.prop.ambient = 0.35
-        actor.prop.interpolation = "phong"
         actor.SetPickable(False)
         self.scene.plotter.renderer.AddActor(actor)
         return actor, line
