@@ -65,8 +65,11 @@ def _install_signal_cleanup() -> None:
         def handler(signum: int, frame: FrameType | None, _prev: Any = previous) -> None:
             if _prev == signal.SIG_IGN:  # the program ignores it: nothing stops, keep writing
                 return
+            first = not _stopping.is_set()
             _stopping.set()
             _cleanup_live()
+            if first and signum == signal.SIGINT and _deferring:
+                return  # raised at the next step boundary, by check_interrupt()
             if callable(_prev):
                 _prev(signum, frame)
             elif _prev == signal.SIG_DFL:
@@ -75,6 +78,41 @@ def _install_signal_cleanup() -> None:
 
         with contextlib.suppress(ValueError, OSError):
             signal.signal(sig, handler)
+
+
+_deferring = 0
+"""Depth of `interrupts_between_steps()` blocks now open (main thread only)."""
+
+
+@contextlib.contextmanager
+def interrupts_between_steps() -> Iterator[None]:
+    """Inside this block a first Ctrl-C removes the live temporary files at once but raises
+    KeyboardInterrupt only at the next `check_interrupt()`; a second Ctrl-C interrupts at once.
+
+    Why: Python raises KeyboardInterrupt wherever the main thread runs Python code, and that
+    includes code run from inside C libraries. A VTK extension module interrupted while it
+    initialises (pyvista imports them lazily, during the first frame) leaves VTK's own module
+    table half-built and the next import segfaults (seen: SIGSEGV in vtkPythonUtil::AddModule
+    after a Ctrl-C in the first second of `kneeviz render`). Long loops call check_interrupt()
+    between their steps (frames solved, frames drawn), so the interrupt still lands within one
+    step."""
+    global _deferring
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _install_signal_cleanup()
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1
+    check_interrupt()  # a Ctrl-C during the block's last step is not lost
+
+
+def check_interrupt() -> None:
+    """Raise KeyboardInterrupt if the process was told to stop (a deferred Ctrl-C)."""
+    if _stopping.is_set():
+        raise KeyboardInterrupt
 
 
 def fsync_folder(folder: Path) -> None:

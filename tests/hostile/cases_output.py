@@ -312,8 +312,46 @@ def _signal_case(sig: signal.Signals) -> Case:
     return Case("output", f"signal-{sig.name}", run, expect=(INTERRUPTED,), timeout_s=40.0)
 
 
-def _render_signal_case(sig: signal.Signals) -> Case:
-    """A real `kneeviz render` MP4 told to stop while encoding: no temp file, exit 130/143."""
+DEFERRED_CHILD = """
+import os, signal, sys
+from kneeviz.atomic import check_interrupt, interrupts_between_steps, new_temp
+tmp = new_temp(sys.argv[1])
+open(tmp, "wb").close()
+try:
+    with interrupts_between_steps():
+        os.kill(os.getpid(), signal.SIGINT)
+        print("went on", os.path.exists(tmp), flush=True)  # one step finishes, its temp is gone
+        check_interrupt()
+        print("check_interrupt did not raise", flush=True)
+except KeyboardInterrupt:
+    print("raised at the step boundary", flush=True)
+try:
+    with interrupts_between_steps():
+        os.kill(os.getpid(), signal.SIGINT)  # the process is already stopping: raises at once
+        print("a second Ctrl-C was deferred too", flush=True)
+except KeyboardInterrupt:
+    print("second raised at once", flush=True)
+"""
+
+
+def _deferred_interrupt_case() -> Case:
+    """Inside `interrupts_between_steps` a Ctrl-C removes the temp files at once and raises only
+    at the next step boundary (a KeyboardInterrupt inside a VTK import segfaulted a render);
+    a second Ctrl-C is not deferred."""
+    def run(folder: Path) -> str:
+        done = subprocess.run([sys.executable, "-c", DEFERRED_CHILD, str(folder / "out.mp4")],
+                              capture_output=True, text=True, timeout=60)
+        assert done.stdout.splitlines() == ["went on False", "raised at the step boundary",
+                                            "second raised at once"], done.stdout + done.stderr
+        assert not _temps(folder)
+        return INTERRUPTED
+    return Case("output", "ctrl-c-deferred-to-a-step", run, expect=(INTERRUPTED,), timeout_s=60.0)
+
+
+def _render_signal_case(sig: signal.Signals, after_s: float = 1.0) -> Case:
+    """A real `kneeviz render` MP4 told to stop while encoding (`after_s` after its temp file
+    appears; 0.2 s lands in the first frame, where VTK modules are still being imported): no
+    temp file, exit 130/143, no crash."""
     def run(folder: Path) -> str:
         target = folder / "squat.mp4"
         child = subprocess.Popen([sys.executable, "-m", "kneeviz", "render", "--size", "160x128",
@@ -324,7 +362,7 @@ def _render_signal_case(sig: signal.Signals) -> Case:
             assert child.poll() is None, "render ended before it started writing"
             assert time.monotonic() < deadline, "render never started writing"
             time.sleep(0.2)
-        time.sleep(1.0)
+        time.sleep(after_s)
         child.send_signal(sig)
         child.wait(timeout=30)
         err = child.stderr.read() if child.stderr else ""
@@ -333,11 +371,13 @@ def _render_signal_case(sig: signal.Signals) -> Case:
         assert not target.exists(), "a video was published"
         _check_untouched(folder, target, None)
         return INTERRUPTED
-    return Case("output", f"render-mp4-{sig.name}", run, expect=(INTERRUPTED,), timeout_s=120.0,
-                marks=("slow",))
+    name = f"render-mp4-{sig.name}" + ("" if after_s >= 1.0 else "-first-frame")
+    return Case("output", name, run, expect=(INTERRUPTED,), timeout_s=120.0, marks=("slow",))
 
 
 def cases() -> list[Case]:
     return (writer_cases()
             + [_signal_case(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL)]
-            + [_render_signal_case(s) for s in (signal.SIGINT, signal.SIGTERM)])
+            + [_deferred_interrupt_case()]
+            + [_render_signal_case(s) for s in (signal.SIGINT, signal.SIGTERM)]
+            + [_render_signal_case(signal.SIGINT, after_s=0.2)])

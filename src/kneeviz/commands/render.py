@@ -22,7 +22,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kneeviz.atomic import preflight
+from kneeviz.atomic import check_interrupt, interrupts_between_steps, preflight
 from kneeviz.commands.options import (
     add_knee_options,
     add_squat_options,
@@ -146,7 +146,7 @@ def simulate_with_progress(anatomy: Anatomy, scenario: Scenario, *, descent: boo
         kin = descent_only(kin, scenario, until_s)
     bar = ProgressBar("simulating", kin.n_frames, stream)
     traj = simulate(anatomy, scenario, kinematics=kin,
-                    on_frame=lambda i, _s: bar.update(i + 1))
+                    on_frame=lambda i, _s: (check_interrupt(), bar.update(i + 1)))
     bar.finish()
     return traj
 
@@ -170,6 +170,13 @@ def healthy_reference(anatomy: Anatomy, scenario: Scenario, view: str, suffix: s
 
 
 def run(args: argparse.Namespace) -> int:
+    """A Ctrl-C stops the render between two frames (solved or drawn), never inside VTK or the
+    encoder (see kneeviz.atomic.interrupts_between_steps)."""
+    with interrupts_between_steps():
+        return _render(args)
+
+
+def _render(args: argparse.Namespace) -> int:
     from kneeviz.scene.render import (
         OUTPUT_SUFFIXES,
         ProgressBar,

@@ -28,7 +28,15 @@ import numpy as np
 from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
-from kneeviz.atomic import atomic_write_with, discard, new_temp, preflight, publish, stopping
+from kneeviz.atomic import (
+    atomic_write_with,
+    check_interrupt,
+    discard,
+    new_temp,
+    preflight,
+    publish,
+    stopping,
+)
 from kneeviz.errors import KneevizError
 from kneeviz.safe_read import shown
 from kneeviz.scenario import HIP_PARAMETERS, PARAMETERS
@@ -450,6 +458,7 @@ class SquatRenderer:
 
     def frame(self, i: int) -> np.ndarray:
         """Frame i: the 3D view(s) over the caption strip, exactly `size` pixels."""
+        check_interrupt()  # a deferred Ctrl-C lands here, between two frames
         img = self.render_3d(i)
         legend = (self.vmax, pressure_colours()) if self.options.heatmap else None
         cap = draw_caption(self.size, caption_lines(self.source, i, self.options.title), legend)
