@@ -106,9 +106,8 @@ def plane_section(
     n = n / np.linalg.norm(n)
     d = (V - np.asarray(origin, dtype=float)) @ n
     d = np.where(d == 0.0, 1e-9, d)
-    above = d[F] > 0.0
-    count = above.sum(axis=1)
-    crossing = np.nonzero((count == 1) | (count == 2))[0]
+    above = (d > 0.0)[F]  # a bool gather: a quarter of the time of comparing d[F] itself
+    crossing = np.flatnonzero((above[:, 0] != above[:, 1]) | (above[:, 1] != above[:, 2]))
     if not len(crossing):
         return []
     Fc = F[crossing]
@@ -139,39 +138,42 @@ def plane_section(
     point_of[inverse] = pts
     m = len(crossing)
     seg = np.stack([inverse[:m], inverse[m:]], axis=1)
-    # Chain segments through shared edge points.
-    incident: dict[int, list[int]] = {}
-    for s, (p, q) in enumerate(seg.tolist()):
-        incident.setdefault(p, []).append(s)
-        incident.setdefault(q, []).append(s)
-    used = np.zeros(m, dtype=bool)
-    lines: list[FloatArray] = []
-    for start in range(m):
+    return [point_of[np.asarray(chain)] for chain in _chain(seg.tolist(), len(uniq))]
+
+
+def _chain(seg: list[list[int]], n_points: int) -> list[list[int]]:
+    """Segments (point index pairs) joined into polylines through their shared points. Plain
+    Python lists: the walk is a loop over a few hundred segments a section, where numpy's
+    per-element indexing cost more than the whole rest of the cut."""
+    incident: list[list[int]] = [[] for _ in range(n_points)]
+    for s, (p, q) in enumerate(seg):
+        incident[p].append(s)
+        incident[q].append(s)
+    used = bytearray(len(seg))
+    chains: list[list[int]] = []
+    for start in range(len(seg)):
         if used[start]:
             continue
-        used[start] = True
-        p0, p1 = (int(x) for x in seg[start])
-        chain = [p0, p1]
-        # Walk forwards from p1, then backwards from p0.
-        for direction in (1, -1):
-            cur = chain[-1] if direction == 1 else chain[0]
+        used[start] = 1
+        p0, p1 = seg[start]
+        forward, backward = [p0, p1], []
+        # walk forwards from p1, then backwards from p0
+        for cur, out in ((p1, forward), (p0, backward)):
             while True:
-                nxt = None
-                for s in incident.get(cur, ()):
+                nxt = -1
+                for s in incident[cur]:
                     if not used[s]:
                         nxt = s
                         break
-                if nxt is None:
+                if nxt < 0:
                     break
-                used[nxt] = True
-                q0, q1 = (int(x) for x in seg[nxt])
+                used[nxt] = 1
+                q0, q1 = seg[nxt]
                 cur = q1 if q0 == cur else q0
-                if direction == 1:
-                    chain.append(cur)
-                else:
-                    chain.insert(0, cur)
-        lines.append(point_of[np.asarray(chain)])
-    return lines
+                out.append(cur)
+        backward.reverse()
+        chains.append(backward + forward)
+    return chains
 
 
 def _to_uv(points: FloatArray, origin: FloatArray, u: FloatArray, v: FloatArray) -> FloatArray:
