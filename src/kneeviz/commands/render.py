@@ -145,8 +145,12 @@ def simulate_with_progress(anatomy: Anatomy, scenario: Scenario, *, descent: boo
     if not whole and (descent or until_s is not None):
         kin = descent_only(kin, scenario, until_s)
     bar = ProgressBar("simulating", kin.n_frames, stream)
-    traj = simulate(anatomy, scenario, kinematics=kin,
-                    on_frame=lambda i, _s: (check_interrupt(), bar.update(i + 1)))
+
+    def on_frame(i: int, _solution: object) -> None:
+        check_interrupt()  # a deferred Ctrl-C lands between two solved frames
+        bar.update(i + 1)
+
+    traj = simulate(anatomy, scenario, kinematics=kin, on_frame=on_frame)
     bar.finish()
     return traj
 

@@ -156,7 +156,7 @@ def _chain(seg: list[list[int]], n_points: int) -> list[list[int]]:
             continue
         used[start] = 1
         p0, p1 = seg[start]
-        forward, backward = [p0, p1], []
+        forward, backward = [p0, p1], list[int]()
         # walk forwards from p1, then backwards from p0
         for cur, out in ((p1, forward), (p0, backward)):
             while True:
