@@ -37,6 +37,25 @@ def test_plane_section_of_a_sphere_is_a_closed_circle() -> None:
     # A plane that misses the mesh cuts nothing.
     assert plane_section(sphere.vertices, sphere.faces, np.array([0, 0, 30.0]),
                          np.array([0, 0, 1.0])) == []
+    steps = np.linalg.norm(np.diff(loop, axis=0), axis=1)
+    assert steps.max() < 3.0, "consecutive points must be neighbours on the circle"
+
+
+def test_plane_section_of_an_open_mesh_is_one_ordered_open_line() -> None:
+    """A cap cut across: one polyline from rim to rim, walked both ways from its first segment,
+    every step a neighbour (a chain joined out of order would jump across the cap)."""
+    sphere = trimesh.creation.icosphere(subdivisions=4, radius=20.0)
+    keep = np.all(sphere.vertices[sphere.faces][:, :, 2] > 5.0, axis=1)  # the cap above z = 5
+    faces = sphere.faces[keep]
+    lines = plane_section(sphere.vertices, faces, np.zeros(3), np.array([1.0, 0.0, 0.0]))
+    assert len(lines) == 1
+    line = lines[0]
+    assert not np.allclose(line[0], line[-1]), "an open cut must not close"
+    assert np.allclose(line[:, 0], 0.0, atol=1e-6)  # vertices on the plane are nudged 1e-9
+    assert np.linalg.norm(np.diff(line, axis=0), axis=1).max() < 3.0
+    ends_z = sorted([line[0, 2], line[-1, 2]])
+    assert ends_z[0] > 5.0 and ends_z[1] < 8.0, ends_z  # both ends on the (jagged) rim
+    assert line[:, 2].max() > 19.0  # over the top
 
 
 @pytest.mark.parametrize("preset", ["healthy", "pfp"])
