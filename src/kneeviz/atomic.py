@@ -51,7 +51,7 @@ def _cleanup_live() -> None:
             os.unlink(name)
 
 
-def _install_signal_cleanup() -> None:
+def install_signal_cleanup() -> None:
     """Chain a handler for SIGTERM (and SIGINT's default) that removes live temporary files
     first. Only from the main thread (Python's rule for signal handlers); elsewhere the
     try/finally of the writer is the only cleanup."""
@@ -100,7 +100,7 @@ def interrupts_between_steps() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    _install_signal_cleanup()
+    install_signal_cleanup()
     _deferring += 1
     try:
         yield
@@ -208,7 +208,7 @@ def new_temp(target: str | Path, *, what: str = "save") -> Path:
     target = Path(target)
     folder = _folder_of(target)
     sweep_stale(folder)
-    _install_signal_cleanup()
+    install_signal_cleanup()
     _stopping.clear()  # a new write after an interrupt: the program chose to go on
     stem = target.name[:_NAME_KEEP]
     suffix = target.suffix if len(target.suffix) <= 16 else ""

@@ -319,3 +319,11 @@ def shared() -> SolveProcess:
         if _SHARED is None:
             _SHARED = SolveProcess()
         return _SHARED
+
+
+def stop_shared() -> None:
+    """End the app's solve process if it was started (at the app's exit)."""
+    with _SHARED_LOCK:
+        process = _SHARED
+    if process is not None:
+        process.stop()

@@ -4,10 +4,11 @@ knee from three files)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.reset_settings:
         print(f"kneeviz: {reset_settings()}", file=sys.stderr)
+    created = QApplication.instance() is None
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("kneeviz")
@@ -59,9 +61,36 @@ def run(args: argparse.Namespace) -> int:
                          settings=settings)
     window.show()
     from kneeviz.app.heap import frozen_startup_heap
+    from kneeviz.app.interrupt import CloseOnInterrupt
 
+    ctrl_c = CloseOnInterrupt(window)
     with frozen_startup_heap():
-        return int(app.exec())
+        code = int(app.exec())
+    if ctrl_c.interrupted:
+        print("kneeviz: interrupted (Ctrl-C): the window was closed", file=sys.stderr)
+        code = 130
+    if created:
+        end_process(code)
+    return code
+
+
+def end_process(code: int) -> NoReturn:
+    """Leave the process once the window has closed and everything it keeps is saved (the
+    settings are synced as they change, the window's close ended its solves): without Python's
+    teardown of Qt's objects. Freeing the QApplication made sip walk every Qt wrapper still
+    registered, and now and then one of them was stale: a segmentation fault after the window
+    had closed (seen in 1 of 11 runs of tests/app/test_ctrl_c.py, in sip's cleanup_qobject
+    under release_QApplication). Only when this run made the QApplication: code that made its
+    own (the tests) keeps it."""
+    import os
+
+    from kneeviz.app.solve_process import stop_shared
+
+    stop_shared()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 @dataclass(frozen=True)
