@@ -42,7 +42,9 @@ def stopping() -> bool:
     return _stopping.is_set()
 
 
-def _cleanup_live() -> None:
+def remove_live_temps() -> None:
+    """Remove every temporary file still being written (the process is ending: none of them
+    will be finished)."""
     with _lock:
         names = list(_live)
         _live.clear()
@@ -67,7 +69,7 @@ def install_signal_cleanup() -> None:
                 return
             first = not _stopping.is_set()
             _stopping.set()
-            _cleanup_live()
+            remove_live_temps()
             if first and signum == signal.SIGINT and _deferring:
                 return  # raised at the next step boundary, by check_interrupt()
             if callable(_prev):

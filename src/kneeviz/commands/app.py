@@ -85,8 +85,10 @@ def end_process(code: int) -> NoReturn:
     import os
 
     from kneeviz.app.solve_process import stop_shared
+    from kneeviz.atomic import remove_live_temps
 
     stop_shared()
+    remove_live_temps()  # a write still running in a worker thread ends with the process
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
