@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
 import sys
 import threading
 import time
@@ -117,10 +118,30 @@ def leave_idle_class(pid: int) -> bool:
     return True
 
 
+def _start_without_ctrl_c(proc: Any) -> None:
+    """Start the worker with SIGINT blocked (a spawned child inherits the blocked set), so a
+    Ctrl-C while it still imports Python's modules, before _serve ignores SIGINT, cannot print
+    a KeyboardInterrupt traceback from it into the user's terminal."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no process-group Ctrl-C of this kind
+        proc.start()
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        proc.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _serve(conn: Connection, nice: int | None) -> None:
     """The worker's loop (in the child process): one solve per message until None or EOF. The
     model is imported at normal priority (at the lowest, a busy window could hold the first
     solve back for a minute), then the priority is lowered."""
+    # The terminal's Ctrl-C goes to the whole process group; the window decides what it means
+    # (kneeviz.app.interrupt) and ends this worker itself. Started with SIGINT blocked (see
+    # _start_without_ctrl_c), the worker now ignores it for good.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from kneeviz.simulation import simulate
 
     lower_priority(nice)
@@ -205,7 +226,7 @@ class SolveProcess:
         self._proc = self._ctx.Process(
             target=_serve, args=(child, self.nice),
             name="kneeviz-solve", daemon=True)
-        self._proc.start()
+        _start_without_ctrl_c(self._proc)
         child.close()
         self._conn = parent
         self._sent = None
