@@ -227,7 +227,7 @@ def anatomy_from_meshes(
         femur_fit = find_femur(ffit.composite if ffit is not None else femur_scan)
     side = femur_fit.side
     with bone_errors("tibia", src(2)):
-        tibia_fit = (find_tibia(tfit.composite, one_piece=True) if tfit is not None
+        tibia_fit = (find_tibia(tfit.composite, tfit.fibula, one_piece=True) if tfit is not None
                      else find_tibia(tibia_scan))
     if tibia_fit.side != side and tibia_fit.side in ("left", "right"):
         raise KneevizError(

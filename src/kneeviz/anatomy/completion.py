@@ -142,6 +142,10 @@ class AtlasFit:
     notes: tuple[str, ...] = field(default=())
     shape_weights_sd: tuple[float, ...] = field(default=())
     """The fitted shape modes' weights (standard deviations); empty: the mean bone."""
+    fibula: SurfaceMesh | None = None
+    """A tibia piece's fibula completed like the tibia (the patient's fibula head plus the
+    model's fibula where the scan has none), in scan coordinates; None when the piece holds no
+    fibula: the landmark finders then use the tibia alone, as for a whole tibia without one."""
 
 
 @lru_cache(maxsize=4)
@@ -150,8 +154,17 @@ def _atlas(bone: str, subdivisions: int) -> SurfaceMesh:
 
     mesh = atlas_bone(_ATLAS_BONE[bone], subdivisions)
     if bone == "tibia":
-        mesh = components(mesh)[0]  # the tibia without its fibula: scans rarely segment both
+        mesh = components(mesh)[0]  # the tibia is fitted alone; its fibula rides along
     return mesh
+
+
+@lru_cache(maxsize=2)
+def atlas_fibula(subdivisions: int) -> SurfaceMesh:
+    """The atlas's fibula (the second body of its tibia-fibula), in the atlas frame: the tibia
+    model carries it (shape_model.Passenger) to complete a piece that holds the fibula's head."""
+    from kneeviz.anatomy.atlas import atlas_bone
+
+    return components(atlas_bone("tibia", subdivisions))[1]
 
 
 def _umeyama(src: FloatArray, dst: FloatArray, w: FloatArray,
@@ -621,11 +634,16 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "",
     """Register the atlas femur or tibia to a partial bone (mm); see the module docstring.
 
     `n_modes` shape modes are fitted after the mean bone's registration (None: as many as explain
-    SHAPE_VARIANCE of the bone's shape variance; 0: the mean bone alone).
+    SHAPE_VARIANCE of the bone's shape variance; 0: the mean bone alone). A tibia piece may hold
+    its fibula's head as a second body, as many segmentations keep it: the tibia is fitted alone
+    and the fibula completed from the model's (AtlasFit.fibula).
     Raises MeshError (naming `name`) when the piece is too small, does not match the bone, or does
     not hold the joint."""
+    from kneeviz.anatomy.shape_model import bone_shape_model
+
     if bone not in _ATLAS_BONE:
         raise ValueError(bone)
+    mesh, others = _main_body(mesh) if bone == "tibia" else (mesh, [])
     v = mesh.vertices_mm
     ext = np.ptp(v @ principal_axes(v)[2].T, axis=0)
     joint = "the condyles and the trochlea" if bone == "femur" else "the plateau and tuberosity"
@@ -637,13 +655,9 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "",
     atlas_fine = _atlas(bone, 14)
     b = np.zeros(0)
     if n_modes is None:
-        from kneeviz.anatomy.shape_model import bone_shape_model
-
         n_modes = bone_shape_model(bone, 14).n_modes_for(SHAPE_VARIANCE)
     if n_modes > 0:
         T, b = _shape_fit(mesh, bone, T, n_modes)
-        from kneeviz.anatomy.shape_model import bone_shape_model
-
         atlas_fine = bone_shape_model(bone, 14).mesh(b)
     atlas_scan = atlas_fine.transformed(T)
     patient_all = v[np.unique(mesh.faces)]
@@ -670,16 +684,65 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "",
                 f"this partial {bone} is too short or incomplete: it does not hold {part} (only "
                 f"{100 * held:.0f} % of it is there; {100 * ARTICULAR_MIN_COVERAGE:.0f} % is "
                 f"needed): export the {bone}'s whole articular end, {joint}", name)
-    # completion and composite
-    fill_faces = np.all(d_atlas[atlas_scan.faces] > FILL_GAP_MM, axis=1)
-    completion = _submesh(atlas_scan, fill_faces)
-    d_pv, _ = atlas_tree.query(v)
-    keep = np.all(d_pv[mesh.faces] < 2.0 * FILL_GAP_MM, axis=1)
-    patient_part = _oriented_like(_submesh(mesh, keep), atlas_scan, atlas_tree)
-    composite = merge([patient_part, completion])
+    completion, composite = _completed(mesh, atlas_scan)
+    fibula = None
+    if others:
+        rider = bone_shape_model(bone, 14).passenger
+        assert rider is not None
+        fibula_completion, fibula = _completed_fibula(others, rider.mesh(b).transformed(T), name)
+        completion = merge([completion, fibula_completion])
     mirrored = bool(np.linalg.det(T[:3, :3]) < 0)
     return AtlasFit(bone, T, scale, rms, coverage, atlas_scan, completion, composite, mirrored,
-                    shape_weights_sd=tuple(float(x) for x in b))
+                    shape_weights_sd=tuple(float(x) for x in b), fibula=fibula)
+
+
+def _completed(piece: SurfaceMesh, fitted: SurfaceMesh) -> tuple[SurfaceMesh, SurfaceMesh]:
+    """(completion, composite): the fitted surface where the piece has none, and the piece's own
+    faces that lie on the fitted surface (its cut cap dropped) plus that completion."""
+    patient_all = piece.vertices_mm[np.unique(piece.faces)]
+    d_fitted, _ = cKDTree(patient_all).query(fitted.vertices_mm)
+    completion = _submesh(fitted, np.all(d_fitted[fitted.faces] > FILL_GAP_MM, axis=1))
+    fitted_tree = cKDTree(fitted.vertices_mm)
+    d_pv, _ = fitted_tree.query(piece.vertices_mm)
+    keep = np.all(d_pv[piece.faces] < 2.0 * FILL_GAP_MM, axis=1)
+    patient_part = _oriented_like(_submesh(piece, keep), fitted, fitted_tree)
+    return completion, merge([patient_part, completion])
+
+
+SECOND_BODY_MIN_AREA = 0.02
+"""A tibia piece's separate body with less than this share of the tibia's area is debris (the
+mesh reader already drops loose bits under 1 %), not a fibula."""
+FIBULA_MATCH_MM = 6.0
+"""A second body of a tibia piece is its fibula's head when half its points lie within this of
+the fibula the fitted tibia model carries (the fibula's place beside the tibia varies by a few
+millimetres between people)."""
+
+
+def _main_body(mesh: SurfaceMesh) -> tuple[SurfaceMesh, list[SurfaceMesh]]:
+    """The largest body of a mesh and its other sizeable bodies (a tibia piece's fibula head)."""
+    pieces = components(mesh)
+    if len(pieces) < 2:
+        return mesh, []
+    area = pieces[0].face_areas_mm2().sum()
+    return pieces[0], [p for p in pieces[1:]
+                       if p.face_areas_mm2().sum() >= SECOND_BODY_MIN_AREA * area]
+
+
+def _completed_fibula(pieces: list[SurfaceMesh], fitted: SurfaceMesh, name: str
+                      ) -> tuple[SurfaceMesh, SurfaceMesh]:
+    """(completion, composite) of the fibula whose head a tibia piece holds as `pieces`, from
+    the fibula the fitted tibia model carries; a piece that is not there is refused."""
+    tree = cKDTree(fitted.vertices_mm)
+    for piece in pieces:
+        d, _ = tree.query(piece.vertices_mm)
+        if float(np.median(d)) > FIBULA_MATCH_MM:
+            ext = float(np.ptp(piece.vertices_mm @ principal_axes(piece.vertices_mm)[2].T,
+                               axis=0).max())
+            raise MeshError(
+                f"this tibia file holds a second body ({ext:.0f} mm across, {np.median(d):.0f} "
+                f"mm from where the fibula would be) that is neither the tibia nor its fibula: "
+                f"export the tibia (with its fibula, if you like) and nothing else", name)
+    return _completed(merge(pieces), fitted)
 
 
 def shifted(fit: AtlasFit, T_new_scan: FloatArray) -> AtlasFit:
@@ -689,7 +752,8 @@ def shifted(fit: AtlasFit, T_new_scan: FloatArray) -> AtlasFit:
     return replace(fit, T_scan_atlas=T_new_scan @ fit.T_scan_atlas,
                    atlas_scan=fit.atlas_scan.transformed(T_new_scan),
                    completion=fit.completion.transformed(T_new_scan),
-                   composite=fit.composite.transformed(T_new_scan))
+                   composite=fit.composite.transformed(T_new_scan),
+                   fibula=None if fit.fibula is None else fit.fibula.transformed(T_new_scan))
 
 
 def _submesh(mesh: SurfaceMesh, face_mask: np.ndarray) -> SurfaceMesh:
@@ -782,7 +846,7 @@ def analyse_partial(mesh: SurfaceMesh, name: str) -> BoneAnalysis | None:
             ("knee centre (mid-epicondyles)", mm(T[:3, 3])),
         ]
         return BoneAnalysis("femur (partial)", ff.side, facts)
-    tf = find_tibia(best.composite, one_piece=True)
+    tf = find_tibia(best.composite, best.fibula, one_piece=True)
     T = tf.T_input_tibia
     facts += [
         ("completed", "ankle centre, tibial mechanical axis: ESTIMATED from the atlas"),

@@ -160,32 +160,55 @@ population mean (0.96 +- 0.13 men, 0.99 +- 0.13 women: Caton J, Deschamps G); te
 test_patella_height.py keeps it in the normal range. A patient's knee keeps what its tibia shows."""
 
 
-def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:
-    """Build the default knee from the atlas package (a few seconds)."""
+@dataclass(frozen=True, eq=False)
+class LimbBones:
+    """The bones a default knee is built from, in one standing pose (mm, +Z proximal, right
+    limb): the LLP26 mean (atlas_bone), or one of its training limbs (a validation's knee)."""
+
+    femur: SurfaceMesh
+    femur_fine: SurfaceMesh
+    """The same femur tessellated finer: the groove is sculpted on it."""
+    tibia: SurfaceMesh
+    """Tibia and fibula, two bodies."""
+    patella: SurfaceMesh
+    pelvis: SurfaceMesh
+
+
+def mean_limb() -> LimbBones:
+    """The LLP26 mean bones at the default knee's resolutions."""
+    return LimbBones(atlas_bone("femur", 20), atlas_bone("femur", 40), atlas_bone("tibia", 12),
+                     atlas_bone("patella", 24), atlas_bone("pelvis", 8))
+
+
+def build_default_knee(options: DefaultKneeOptions | None = None,
+                       bones: LimbBones | None = None) -> BuiltKnee:
+    """Build the default knee from the atlas package (a few seconds); `bones` builds the same
+    kind of knee from other bones (mean_limb() when None)."""
     from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
 
     options = options or DefaultKneeOptions()
     options.validate()
-    femur_scan = atlas_bone("femur", 20)
+    bones = bones if bones is not None else mean_limb()
+    femur_scan = bones.femur
     femur_fit = find_femur(femur_scan)
     T_scan_femur = femur_fit.T_input_femur
     T_femur_scan = invert(T_scan_femur)
 
     # sculpt the groove on a fine copy, then apply the same field to the display resolution
-    fine = atlas_bone("femur", 40).transformed(T_femur_scan)
+    fine = bones.femur_fine.transformed(T_femur_scan)
     sculpted_fine, shape, groove_z = sculpt_femur(fine, options)
     field = design_trochlea_sculpt(fine, shape)
     femur = field.apply(femur_scan.transformed(T_femur_scan))
     femur_cart = femoral_cartilage(sculpted_fine, groove_z)
     troch = measure_trochlea(femur)
 
-    tibia_scan = atlas_bone("tibia", 12)
+    tibia_scan = bones.tibia
     tibia_fit = find_tibia(tibia_scan)
     T_scan_tibia = tibia_fit.T_input_tibia
     tibia = tibia_scan.transformed(invert(T_scan_tibia))
     T_femur_tibia = open_joint_space(femur, tibia, T_femur_scan @ T_scan_tibia)
 
-    patella_scan = atlas_bone("patella", 24)
+    patella_scan = bones.patella
     # the atlas patella is smooth enough that its faces are hard to tell apart on their own:
     # it lies in front of the femur, so the femur's axes pick the signs
     patella_fit = find_patella(
@@ -208,7 +231,7 @@ def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:
         superior_hint=np.array([0.0, 1.0, 0.0]),
     )
 
-    pelvis_scan = atlas_bone("pelvis", 8)
+    pelvis_scan = bones.pelvis
     pelvis_fit = find_pelvis(pelvis_scan, "right")
     T_scan_pelvis = pelvis_fit.T_input_pelvis
     pelvis = pelvis_scan.transformed(invert(T_scan_pelvis))

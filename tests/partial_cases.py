@@ -1,0 +1,387 @@
+"""Partial knees against the same knees whole: the population validation of issue 26.
+
+A case is one knee cut as a knee MRI's field of view cuts it (the distal femur and proximal tibia,
+square to the bone or obliquely, the cut rims closed or left open), written to STL files and loaded
+by the ordinary loader (kneeviz.anatomy.build.anatomy_from_files: read, checked, identified,
+completed from the LLP26 atlas), then its healthy squat (0-90 deg) compared frame by frame with the
+same knee loaded whole from its whole bones (pelvis included). The outcome is either "completed",
+with the worst differences of kneecap tilt, shift and bisect offset, or "refused", with the
+loader's one line.
+
+The knees (`KNEES`):
+- "bundled": the bundled knee's own meshes, put in one frame (the femur's) as a scan holds them;
+- "icl": the ICL_MRI leg (../shared/meshes; test data, read by path), tibia and fibula together;
+- "llp26-01".."llp26-26": the LLP26 shape model's 26 training limbs, each rebuilt exactly from the
+  model (shape_model.training_shapes) and made into a knee the way the bundled knee is made from
+  the mean (default_knee.build_default_knee: groove and kneecap ridge sculpted to healthy values,
+  joint space opened); each is completed by models rebuilt WITHOUT it (shape_model.leaving_out).
+  The search's starting bone and the completed femur's pelvis are still the 26-limb means.
+
+Used by benchmarks/validate_partial_knees.py (the whole table) and
+tests/anatomy/test_partial_validation.py (a few cases in `make test`). No pytest here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from kneeviz.anatomy.cartilage import boundary_edges
+from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+
+ICL_DIR = Path(__file__).resolve().parents[2] / "shared" / "meshes" / "ICL_MRI"
+N_LIMBS = 26
+KNEES = ("bundled", "icl") + tuple(f"llp26-{j + 1:02d}" for j in range(N_LIMBS))
+MAX_FLEXION_DEG = 90.0
+FRAME_RATE_HZ = 10.0
+MEASURES = ("patella_lateral_tilt_deg", "patella_lateral_shift_mm", "bisect_offset_pct")
+TILT_FLOOR_DEG = 1.5
+SHIFT_FLOOR_MM = 1.5
+WRONG_TILT_DEG = 3.0
+WRONG_SHIFT_MM = 3.0
+"""A completed case off by more than these must not be presented as a result (issue 26)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Knee:
+    """A whole knee in one scan frame (mm) and the bone axes its cuts are square to."""
+
+    name: str
+    femur: SurfaceMesh
+    patella: SurfaceMesh
+    tibia: SurfaceMesh
+    """The tibia with its fibula when the knee has one (a second body)."""
+    pelvis: SurfaceMesh
+    femur_up: FloatArray
+    """Unit vector from the knee to the hip (the femur frame's Y)."""
+    tibia_down: FloatArray
+    """Unit vector from the plateau to the ankle (minus the tibia frame's Y)."""
+    anterior: FloatArray
+    lateral: FloatArray
+    held_out: int | None = None
+    """The LLP26 training limb this knee is (completed without it), or None."""
+
+
+@dataclass(frozen=True)
+class Cut:
+    """How a case cuts its knee: lengths kept (mm, from the joint end along the bone), the cut
+    planes' tilt off square (deg) and towards which side, and whether the rims stay open."""
+
+    femur_mm: float
+    tibia_mm: float
+    tilt_deg: float = 0.0
+    tilt_towards: str = "anterior"
+    """"anterior", "lateral", "posterior" or "medial": the femur's cut plane leans that way, the
+    tibia's the opposite way (one slab, not aligned with either bone)."""
+    open_edge: bool = False
+
+    @property
+    def label(self) -> str:
+        how = "square" if not self.tilt_deg else f"{self.tilt_deg:g} deg {self.tilt_towards}"
+        return (f"femur {self.femur_mm:g} / tibia {self.tibia_mm:g} mm, {how}, "
+                f"{'open' if self.open_edge else 'closed'}")
+
+
+@dataclass
+class Outcome:
+    """What a case gave (one row of the validation table)."""
+
+    knee: str
+    cut: Cut
+    outcome: str
+    """"completed", "refused", "unsolved" (frames not converged) or "error" (a bug: anything but
+    a KneevizError)."""
+    message: str = ""
+    tilt_err_deg: float = float("nan")
+    shift_err_mm: float = float("nan")
+    bisect_err_pct: float = float("nan")
+    worst_at_deg: float = float("nan")
+    """Knee flexion of the frame with the worst tilt or shift difference (the larger against its
+    floor)."""
+    femur_rms_mm: float = float("nan")
+    tibia_rms_mm: float = float("nan")
+    femur_length_err_mm: float = float("nan")
+    tibia_length_err_mm: float = float("nan")
+    seconds: float = float("nan")
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def within_floors(self) -> bool:
+        return (self.outcome == "completed" and self.tilt_err_deg <= TILT_FLOOR_DEG
+                and self.shift_err_mm <= SHIFT_FLOOR_MM)
+
+    @property
+    def wrong(self) -> bool:
+        """Presented as a result yet off by more than the issue allows."""
+        return self.outcome == "completed" and (self.tilt_err_deg > WRONG_TILT_DEG
+                                                 or self.shift_err_mm > WRONG_SHIFT_MM)
+
+    def row(self) -> dict[str, object]:
+        return {
+            "knee": self.knee, "femur_mm": self.cut.femur_mm, "tibia_mm": self.cut.tibia_mm,
+            "tilt_deg": self.cut.tilt_deg, "tilt_towards": self.cut.tilt_towards if
+            self.cut.tilt_deg else "", "edge": "open" if self.cut.open_edge else "closed",
+            "outcome": self.outcome, "tilt_err_deg": self.tilt_err_deg,
+            "shift_err_mm": self.shift_err_mm, "bisect_err_pct": self.bisect_err_pct,
+            "worst_at_deg": self.worst_at_deg, "femur_rms_mm": self.femur_rms_mm,
+            "tibia_rms_mm": self.tibia_rms_mm, "femur_length_err_mm": self.femur_length_err_mm,
+            "tibia_length_err_mm": self.tibia_length_err_mm, "seconds": self.seconds,
+            "message": self.message,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# the knees
+
+
+def _in_femur_frame(meshes: dict[str, SurfaceMesh], record: dict[str, object]
+                    ) -> dict[str, SurfaceMesh]:
+    """A built knee's bone-frame meshes put back in one frame (the femur's), as a scan holds
+    them: the tibia at its standing pose, the kneecap where the atlas has it."""
+    T = {k: np.asarray(record[k], dtype=float) for k in
+         ("T_femur_tibia_ref", "T_femur_pelvis_ref", "T_femur_patella_atlas")}
+    return {"femur": meshes["femur"],
+            "tibia": meshes["tibia"].transformed(T["T_femur_tibia_ref"]),
+            "patella": meshes["patella"].transformed(T["T_femur_patella_atlas"]),
+            "pelvis": meshes["pelvis"].transformed(T["T_femur_pelvis_ref"])}
+
+
+def _bundled() -> dict[str, SurfaceMesh]:
+    from kneeviz.anatomy.build import assets_dir, load_anatomy_folder
+
+    folder = assets_dir()
+    a = load_anatomy_folder(folder)
+    record = json.loads((folder / "landmarks.json").read_text())
+    return _in_femur_frame({"femur": a.femur, "tibia": a.tibia, "patella": a.patella,
+                            "pelvis": a.pelvis if a.pelvis is not None else a.femur}, record)
+
+
+def _icl() -> dict[str, SurfaceMesh]:
+    from kneeviz.anatomy._geometry import merge
+    from kneeviz.anatomy.mesh_io import load_mesh
+
+    def read(name: str) -> SurfaceMesh:
+        return load_mesh(ICL_DIR / f"ICL_MRI_{name}.stl").mesh
+
+    return {"femur": read("femur_r"), "patella": read("patella_r"), "pelvis":
+            read("pelvis_no_sacrum"), "tibia": merge([read("tibia_r"), read("fibula_r")])}
+
+
+def training_limb(limb: int) -> dict[str, SurfaceMesh]:
+    """LLP26 training limb `limb` (0-25) as a knee made like the bundled one (see the module
+    docstring), in the femur's frame."""
+    from kneeviz.anatomy.atlas import atlas_bone
+    from kneeviz.anatomy.default_knee import LimbBones, build_default_knee
+    from kneeviz.anatomy.shape_model import training_shapes
+
+    def bone(name: str, subdivisions: int) -> SurfaceMesh:
+        mesh = atlas_bone(name, subdivisions)
+        return SurfaceMesh(training_shapes(name, mesh, subdivisions)[limb], mesh.faces)
+
+    built = build_default_knee(bones=LimbBones(bone("femur", 20), bone("femur", 40),
+                                               bone("tibia", 12), bone("patella", 24),
+                                               bone("pelvis", 8)))
+    return _in_femur_frame(built.meshes, built.record)
+
+
+@lru_cache(maxsize=2)
+def knee(name: str) -> Knee:
+    """One of KNEES, whole, in one scan frame."""
+    from kneeviz.anatomy.landmarks import find_femur, find_tibia
+
+    held_out = None
+    if name == "bundled":
+        m = _bundled()
+    elif name == "icl":
+        m = _icl()
+    elif name.startswith("llp26-"):
+        held_out = int(name.split("-")[1]) - 1
+        m = training_limb(held_out)
+    else:
+        raise ValueError(f"no knee {name!r}: one of {', '.join(KNEES)}")
+    T_f = find_femur(m["femur"]).T_input_femur
+    T_t = find_tibia(m["tibia"]).T_input_tibia
+    return Knee(name, m["femur"], m["patella"], m["tibia"], m["pelvis"], T_f[:3, 1],
+                -T_t[:3, 1], T_f[:3, 0], T_f[:3, 2], held_out)
+
+
+# --------------------------------------------------------------------------------------------
+# cutting
+
+
+def cut_piece(mesh: SurfaceMesh, towards_cut: FloatArray, keep_mm: float,
+              tilt_deg: float = 0.0, tilt_towards: FloatArray | None = None,
+              open_edge: bool = False) -> SurfaceMesh:
+    """What an MRI slab keeps of a bone: the end of `mesh` opposite `towards_cut` (a unit
+    vector along the bone pointing away from the end kept), `keep_mm` long measured from that
+    end along the bone. The cut plane is square to `towards_cut`, or tilted `tilt_deg` towards
+    `tilt_towards` (about the point on the bone's line where a square cut would pass: the slab
+    is not aligned with the bone). Each cut rim is closed with its own flat fan (a tibia's and
+    its fibula's separately), as a segmentation closed where the image ends, or left open
+    (`open_edge`), as one exported with the cut edge open."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    axis = np.asarray(towards_cut, dtype=float)
+    axis = axis / np.linalg.norm(axis)
+    v = mesh.vertices_mm
+    h = v @ axis
+    level = float(h.min()) + keep_mm
+    normal = axis
+    if tilt_deg:
+        side = np.asarray(tilt_towards, dtype=float)
+        side = side - (side @ axis) * axis
+        side /= np.linalg.norm(side)
+        t = np.radians(tilt_deg)
+        normal = np.cos(t) * axis + np.sin(t) * side
+    centre = v.mean(axis=0)
+    point = centre + (level - centre @ axis) * axis
+    keep_v = (v - point) @ normal <= 0.0
+    faces = mesh.faces[np.all(keep_v[mesh.faces], axis=1)]
+    used = np.unique(faces)
+    remap = np.full(mesh.n_vertices, -1, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    verts = v[used]
+    f = remap[faces]
+    if open_edge:
+        return SurfaceMesh(verts, f)
+    edges = boundary_edges(f)
+    rim = np.unique(edges)
+    index = np.full(len(verts), -1, dtype=np.int64)
+    index[rim] = np.arange(rim.size)
+    graph = coo_matrix((np.ones(len(edges)), (index[edges[:, 0]], index[edges[:, 1]])),
+                       shape=(rim.size, rim.size))
+    _, loop_of = connected_components(graph, directed=False)
+    loop = loop_of[index[edges[:, 0]]]
+    centres = np.array([verts[rim[loop_of == k]].mean(axis=0)
+                        for k in range(int(loop_of.max()) + 1)])
+    cap = np.column_stack([edges[:, 1], edges[:, 0], len(verts) + loop])
+    return SurfaceMesh(np.vstack([verts, centres]), np.vstack([f, cap]))
+
+
+def pieces(k: Knee, cut: Cut) -> tuple[SurfaceMesh, SurfaceMesh]:
+    """The femur and tibia pieces a cut leaves of a knee."""
+    lean = {"anterior": k.anterior, "posterior": -k.anterior, "lateral": k.lateral,
+            "medial": -k.lateral}[cut.tilt_towards]
+    femur = cut_piece(k.femur, k.femur_up, cut.femur_mm, cut.tilt_deg, lean, cut.open_edge)
+    tibia = cut_piece(k.tibia, k.tibia_down, cut.tibia_mm, cut.tilt_deg, -lean, cut.open_edge)
+    return femur, tibia
+
+
+# --------------------------------------------------------------------------------------------
+# loading and comparing
+
+
+def write_stl(mesh: SurfaceMesh, path: Path) -> None:
+    """A binary STL (float32, as segmentation tools write it)."""
+    tri = mesh.vertices_mm[mesh.faces].astype(np.float32)
+    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+    rec = np.zeros(len(tri), dtype=[("n", "<f4", 3), ("v", "<f4", (3, 3)), ("a", "<u2")])
+    rec["n"], rec["v"] = n, tri
+    with open(path, "wb") as fh:
+        fh.write(b"kneeviz validation piece".ljust(80, b" "))
+        fh.write(np.uint32(len(tri)).tobytes())
+        fh.write(rec.tobytes())
+
+
+@contextlib.contextmanager
+def _models_for(k: Knee) -> Iterator[None]:
+    """Leave-one-out for a training limb; the ordinary models for any other knee."""
+    if k.held_out is None:
+        yield
+        return
+    from kneeviz.anatomy.shape_model import leaving_out
+
+    with leaving_out(k.held_out):
+        yield
+
+
+def load(k: Knee, femur: SurfaceMesh, tibia: SurfaceMesh, pelvis: bool,
+         folder: Path):  # type: ignore[no-untyped-def]
+    """The knee loaded from STL files as a user's would be (Anatomy)."""
+    from kneeviz.anatomy.build import anatomy_from_files
+
+    paths = {}
+    for name, mesh in (("femur", femur), ("patella", k.patella), ("tibia", tibia),
+                       ("pelvis", k.pelvis)):
+        paths[name] = folder / f"{k.name}-{name}.stl"
+        write_stl(mesh, paths[name])
+    with _models_for(k):
+        return anatomy_from_files(paths["femur"], paths["patella"], paths["tibia"],
+                                  paths["pelvis"] if pelvis else None, warnings=[])
+
+
+def squat(anatomy):  # type: ignore[no-untyped-def]
+    """The healthy squat to MAX_FLEXION_DEG (Trajectory)."""
+    from kneeviz.scenario import Scenario
+    from kneeviz.simulation import simulate
+
+    sc = Scenario.from_preset("healthy", max_flexion_deg=MAX_FLEXION_DEG,
+                              frame_rate_hz=FRAME_RATE_HZ)
+    return simulate(anatomy, sc)
+
+
+@lru_cache(maxsize=2)
+def whole(name: str):  # type: ignore[no-untyped-def]
+    """(Anatomy, Trajectory) of a knee loaded whole (with its pelvis)."""
+    k = knee(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        a = load(k, k.femur, k.tibia, True, Path(tmp))
+    return a, squat(a)
+
+
+def _descending(tr) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.asarray(tr["time_s"] <= tr["time_s"][int(np.argmax(tr["knee_flexion_deg"]))])
+
+
+def compare(whole_tr, cut_tr) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Worst differences over the descent (0 to MAX_FLEXION_DEG, frame by frame)."""
+    down = _descending(whole_tr)
+    d = {m: np.abs(np.asarray(cut_tr[m]) - np.asarray(whole_tr[m]))[down] for m in MEASURES}
+    worst = np.maximum(d[MEASURES[0]] / TILT_FLOOR_DEG, d[MEASURES[1]] / SHIFT_FLOOR_MM)
+    return {"tilt": float(d[MEASURES[0]].max()), "shift": float(d[MEASURES[1]].max()),
+            "bisect": float(d[MEASURES[2]].max()),
+            "at": float(np.asarray(whole_tr["knee_flexion_deg"])[down][int(np.argmax(worst))])}
+
+
+def run_case(name: str, cut: Cut) -> Outcome:
+    """One case: cut, write, load, simulate, compare (see the module docstring)."""
+    from kneeviz.errors import KneevizError
+
+    t0 = time.perf_counter()
+    out = Outcome(name, cut, "error")
+    try:
+        k = knee(name)
+        a_whole, tr_whole = whole(name)
+        femur, tibia = pieces(k, cut)
+        with tempfile.TemporaryDirectory() as tmp:
+            a = load(k, femur, tibia, False, Path(tmp))
+        tr = squat(a)
+        c = a.completion
+        out.femur_rms_mm = float(c.femur_rms_mm) if c and c.femur_rms_mm else float("nan")
+        out.tibia_rms_mm = float(c.tibia_rms_mm) if c and c.tibia_rms_mm else float("nan")
+        out.femur_length_err_mm = a.femur_length_mm - a_whole.femur_length_mm
+        out.tibia_length_err_mm = a.tibia_length_mm - a_whole.tibia_length_mm
+        if not (np.all(tr.converged[_descending(tr)])):
+            n_bad = int(np.sum(~tr.converged[_descending(tr)]))
+            out.outcome, out.message = "unsolved", f"{n_bad} frames of the descent unsolved"
+        else:
+            out.outcome = "completed"
+        d = compare(tr_whole, tr)
+        out.tilt_err_deg, out.shift_err_mm = d["tilt"], d["shift"]
+        out.bisect_err_pct, out.worst_at_deg = d["bisect"], d["at"]
+    except KneevizError as exc:
+        out.outcome, out.message = "refused", str(exc)
+    except Exception as exc:  # noqa: BLE001 - a bug, recorded as such
+        out.outcome, out.message = "error", f"{type(exc).__name__}: {exc}"
+    out.seconds = time.perf_counter() - t0
+    return out
