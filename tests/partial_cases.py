@@ -28,7 +28,7 @@ import json
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -110,8 +110,10 @@ class Outcome:
     tibia_rms_mm: float = float("nan")
     femur_length_err_mm: float = float("nan")
     tibia_length_err_mm: float = float("nan")
+    joint_axis_err_deg: float = float("nan")
+    """Angle between the tibia's long axis seen from the femur (T_femur_tibia_ref) in the cut
+    knee and in the whole knee: what both bones' estimated axes do to the squat's joint."""
     seconds: float = float("nan")
-    extra: dict[str, float] = field(default_factory=dict)
 
     @property
     def within_floors(self) -> bool:
@@ -133,7 +135,8 @@ class Outcome:
             "shift_err_mm": self.shift_err_mm, "bisect_err_pct": self.bisect_err_pct,
             "worst_at_deg": self.worst_at_deg, "femur_rms_mm": self.femur_rms_mm,
             "tibia_rms_mm": self.tibia_rms_mm, "femur_length_err_mm": self.femur_length_err_mm,
-            "tibia_length_err_mm": self.tibia_length_err_mm, "seconds": self.seconds,
+            "tibia_length_err_mm": self.tibia_length_err_mm,
+            "joint_axis_err_deg": self.joint_axis_err_deg, "seconds": self.seconds,
             "message": self.message,
         }
 
@@ -371,6 +374,8 @@ def run_case(name: str, cut: Cut) -> Outcome:
         out.tibia_rms_mm = float(c.tibia_rms_mm) if c and c.tibia_rms_mm else float("nan")
         out.femur_length_err_mm = a.femur_length_mm - a_whole.femur_length_mm
         out.tibia_length_err_mm = a.tibia_length_mm - a_whole.tibia_length_mm
+        y_cut, y_whole = a.T_femur_tibia_ref[:3, 1], a_whole.T_femur_tibia_ref[:3, 1]
+        out.joint_axis_err_deg = float(np.degrees(np.arccos(np.clip(y_cut @ y_whole, -1, 1))))
         if not (np.all(tr.converged[_descending(tr)])):
             n_bad = int(np.sum(~tr.converged[_descending(tr)]))
             out.outcome, out.message = "unsolved", f"{n_bad} frames of the descent unsolved"

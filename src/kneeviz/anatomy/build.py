@@ -202,7 +202,13 @@ def anatomy_from_meshes(
     patient's own ({"femur" / "patella": (mesh in the scan frame, file)}). `fits` holds the atlas
     fits of partial bones (kneeviz.anatomy.completion): their landmarks are found on the
     completed bone, and a completed femur without a pelvis file gets the atlas pelvis."""
-    from kneeviz.anatomy.assembly import BonePlaces, check_one_knee, common_offset_mm, is_far
+    from kneeviz.anatomy.assembly import (
+        BonePlaces,
+        check_one_knee,
+        check_tibia_apart,
+        common_offset_mm,
+        is_far,
+    )
     from kneeviz.anatomy.completion import shifted
     from kneeviz.anatomy.geometry_checks import bone_errors
     from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
@@ -252,6 +258,7 @@ def anatomy_from_meshes(
         tuple(str(s) for s in sources),
     )
     femur = femur_scan.transformed(T_femur_scan)
+    check_tibia_apart(femur, tibia_scan.transformed(T_femur_scan), tuple(str(s) for s in sources))
     tibia = tibia_scan.transformed(invert(tibia_fit.T_input_tibia))
     patella = patella_scan.transformed(invert(patella_fit.T_input_patella))
 
@@ -446,8 +453,13 @@ def completion_sentence(fit: AtlasFit) -> str:
 
 def identify_or_complete(mesh: SurfaceMesh, bone: str, path: str | Path) -> AtlasFit | None:
     """Check that `mesh` is the `bone` it was given as; a femur or tibia too short to be whole is
-    fitted with the atlas (returned), anything else wrong is a MeshError naming `path`."""
-    from kneeviz.anatomy.completion import fit_atlas
+    fitted with the atlas (returned), anything else wrong is a MeshError naming `path`.
+
+    A piece the whole-bone rules cannot name (landmarks.identify_bone: a knee MRI's distal femur
+    or proximal tibia, of any length) is fitted to the atlas bone it was given as; if that fails
+    and it fits the other knee bone, it is that bone given in the wrong place; if it fits neither
+    at all, nobody can tell which bone it is."""
+    from kneeviz.anatomy.completion import NotThisBoneError, fit_atlas
     from kneeviz.anatomy.landmarks import identify_bone
 
     try:
@@ -455,13 +467,40 @@ def identify_or_complete(mesh: SurfaceMesh, bone: str, path: str | Path) -> Atla
     except MeshError as exc:
         if bone not in ("femur", "tibia"):
             raise MeshError(exc.problem, path) from None
-        return fit_atlas(mesh, bone, str(path))
+        return _fit_piece(mesh, bone, path, exc.problem)
     ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
     if not ok and bone in ("femur", "tibia") and found == "patella":
         try:  # a small distal femur or proximal tibia
             return fit_atlas(mesh, bone, str(path))
-        except MeshError:
+        except NotThisBoneError:
             pass
     if not ok:
         raise MeshError(f"this looks like a {found}, not a {bone}: give the {bone} file here", path)
     return None
+
+
+def _fit_piece(mesh: SurfaceMesh, bone: str, path: str | Path, why: str) -> AtlasFit:
+    """A piece of `bone` completed from the atlas, or the one line that says what it is not."""
+    from kneeviz.anatomy.completion import NotThisBoneError, fit_atlas
+
+    try:
+        return fit_atlas(mesh, bone, str(path))
+    except MeshError as exc:
+        own = exc
+    other = "tibia" if bone == "femur" else "femur"
+    try:
+        fit = fit_atlas(mesh, other, str(path))
+    except NotThisBoneError as exc_other:
+        if isinstance(own, NotThisBoneError):
+            raise MeshError(
+                f"cannot tell which bone this is: {why.split(': ', 1)[-1]}; as a piece it fits "
+                f"neither the atlas femur's knee end (RMS {own.rms_mm:.1f} mm as the {bone}) nor "
+                f"the tibia's (RMS {exc_other.rms_mm:.1f} mm; a match is under "
+                f"{own.limit_mm:g}): export one bone per file, in mm, holding its knee end, and "
+                f"run 'kneeviz check-mesh' on it to see what it is found to be", path) from None
+        raise own from None
+    except MeshError:
+        raise own from None
+    raise MeshError(
+        f"this looks like a partial {other} (it fits the atlas {other}, RMS {fit.rms_mm:.1f} mm), "
+        f"not a {bone}: give the {bone} file here", path)

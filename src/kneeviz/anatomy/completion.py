@@ -44,6 +44,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -74,7 +75,7 @@ MIN_EXTENT_MM = 35.0
 """Below this a partial bone cannot hold the condyles (or the plateau) at all."""
 FIT_VERSION = "atlas-fit-v2"
 """Part of the on-disk cache key of a fit: bump it when the search changes."""
-SHAPE_FIT_VERSION = "shape-fit-v2"
+SHAPE_FIT_VERSION = "shape-fit-v3"
 """Part of the on-disk cache key of a shape fit: bump it when fit_shape or the model changes."""
 GRID_END_MM = 180.0
 """Length of the atlas's knee end over which candidate start poses are scored."""
@@ -120,6 +121,16 @@ SHAPE_ITERATIONS = 30
 _ATLAS_BONE = {"femur": "femur", "tibia": "tibia"}
 _END_SIGN = {"femur": -1.0, "tibia": 1.0}
 """Which end of the atlas bone (along its +Z proximal axis) a knee scan holds."""
+
+
+class NotThisBoneError(MeshError):
+    """The atlas bone does not fit the piece at all (fit RMS over MAX_FIT_RMS_MM)."""
+
+    def __init__(self, problem: str, path: str | Path | None = None, *,
+                 rms_mm: float, limit_mm: float) -> None:
+        super().__init__(problem, path)
+        self.rms_mm = rms_mm
+        self.limit_mm = limit_mm
 
 
 @dataclass(frozen=True, eq=False)
@@ -378,6 +389,39 @@ def shaft_weights(patient_pts: FloatArray, T_scan_atlas: FloatArray, bone: str,
     return np.asarray(w / w.mean(), dtype=float)
 
 
+TROCHLEA_MM = 70.0
+TROCHLEA_FACING = 0.3
+"""The femur's shape fit leaves out the piece's points on its trochlea: the atlas surface of the
+distal TROCHLEA_MM whose normal faces forward (its anterior component over TROCHLEA_FACING, in
+the atlas femur's own frame). The atlas's groove is an average of 26 and so smoothed (its sulcus
+angle 146-164 deg and 2-5 mm deep where a healthy one is about 138 deg and 5-6 mm:
+default_knee.py sculpts it back), and a patient's groove, healthy or dysplastic, is what the
+modes cannot make: fitted, it bent the whole bone's shape. The bundled knee (the atlas femur with
+its groove sculpted to healthy values) cut to 110 mm was completed with its hip centre 12.1 mm off
+(scale 1.022, modes up to 0.75 SD) where the unsculpted atlas femur is completed to 0.3 mm; with
+the groove left out, 2.6 mm. The ICL femur cut to 120 mm: 11.0 -> 7.8 mm. The groove is the
+patient's own in the completed bone either way (the composite keeps the patient's surface)."""
+
+
+@lru_cache(maxsize=1)
+def _trochlea_mask() -> np.ndarray:
+    """TROCHLEA_MM / TROCHLEA_FACING over the fine atlas femur's vertices."""
+    atlas = _atlas("femur", 14)
+    T_inv = np.linalg.inv(_atlas_frame("femur"))
+    q = atlas.vertices_mm @ T_inv[:3, :3].T + T_inv[:3, 3]
+    n = atlas.vertex_normals() @ T_inv[:3, :3].T
+    return np.asarray((q[:, 1] < float(q[:, 1].min()) + TROCHLEA_MM)
+                      & (n[:, 0] > TROCHLEA_FACING))
+
+
+def trochlea_left_out(patient_pts: FloatArray, T_scan_atlas: FloatArray) -> FloatArray:
+    """Point weights for fit_shape: 0 for the piece's points nearest the atlas femur's trochlea
+    (posed by T_scan_atlas, the mean bone's registration), 1 elsewhere (see TROCHLEA_MM)."""
+    atlas = _atlas("femur", 14).vertices_mm @ T_scan_atlas[:3, :3].T + T_scan_atlas[:3, 3]
+    _, idx = cKDTree(atlas).query(patient_pts)
+    return np.where(_trochlea_mask()[idx], 0.0, 1.0)
+
+
 @lru_cache(maxsize=4)
 def _distance_grid(bone: str) -> tuple[FloatArray, float, np.ndarray, np.ndarray]:
     """The atlas bone's knee end on a 2 mm grid: (origin, spacing, distance to the surface (mm),
@@ -602,7 +646,7 @@ def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
 
     model = bone_shape_model(bone, 14)
     settings = (f"{n_modes}-{SHAPE_NOISE_MM}-{SHAPE_CORRELATION_MM}-{SHAPE_MAX_SD}-"
-                f"{TIBIA_SHAFT_BELOW_MM}-{TIBIA_SHAFT_FACTOR}")
+                f"{TIBIA_SHAFT_BELOW_MM}-{TIBIA_SHAFT_FACTOR}-{TROCHLEA_MM}-{TROCHLEA_FACING}")
     source = cache.source_digest(SHAPE_FIT_VERSION, bone, settings,
                                  model.modes_mm[:n_modes].tobytes(), mesh.content_hash(),
                                  np.round(T_mean, 6).tobytes())
@@ -623,6 +667,8 @@ def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
     area = float(mesh.face_areas_mm2().sum())
     weights = (shaft_weights(pts, T_mean, bone, TIBIA_SHAFT_BELOW_MM, TIBIA_SHAFT_FACTOR)
                if bone == "tibia" and TIBIA_SHAFT_FACTOR != 1.0 else None)
+    if bone == "femur":
+        weights = trochlea_left_out(pts, T_mean)
     T, b, _ = fit_shape(model, pts, area, T_mean, n_modes, correlation_mm=SHAPE_CORRELATION_MM,
                         point_weights=weights)
     cache.save_entry(name, source, {"T_scan_atlas": T, "b_sd": b})
@@ -669,10 +715,11 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "",
     rms = float(np.sqrt(np.mean(d_patient[on_atlas] ** 2)))
     scale = float(abs(np.linalg.det(T[:3, :3])) ** (1.0 / 3.0))
     if rms > MAX_FIT_RMS_MM:
-        raise MeshError(
+        raise NotThisBoneError(
             f"does not match the atlas {bone} (fit RMS {rms:.1f} mm, over "
             f"{MAX_FIT_RMS_MM:g} mm): is it a {bone}, in mm, and one bone only? Export the "
-            f"{bone}'s articular end (or the whole bone)", name)
+            f"{bone}'s articular end (or the whole bone)", name, rms_mm=rms,
+            limit_mm=MAX_FIT_RMS_MM)
     d_atlas, _ = cKDTree(patient_all).query(atlas_scan.vertices_mm)
     fa = atlas_fine.vertices_mm
     az_f = fa[:, 2] * _END_SIGN[bone]

@@ -158,12 +158,25 @@ class Anatomy:
         return float(np.linalg.norm(self.tibia_landmarks.ankle_centre_mm))
 
     def key(self) -> str:
-        """A content hash for caches (mesh geometry only)."""
+        """A content hash for caches: the meshes and everything the mechanics reads besides
+        them (landmarks, the bones' reference poses). Two knees with the same meshes but another
+        tendon insertion or hip centre are two knees: keyed by the meshes alone, a model built
+        for one was reused for the other in the same process."""
+        import hashlib
+
         parts = [
             m.content_hash()
             for m in (self.femur, self.patella, self.tibia, self.femur_cartilage,
                       self.patella_cartilage)
         ]
-        import hashlib
-
-        return hashlib.sha256("".join(parts).encode()).hexdigest()[:16]
+        h = hashlib.sha256("".join(parts).encode())
+        for lm in (self.femur_landmarks, self.tibia_landmarks, self.patella_landmarks,
+                   self.pelvis_landmarks):
+            if lm is None:
+                continue
+            for name in lm.__dataclass_fields__:
+                h.update(name.encode())
+                h.update(np.ascontiguousarray(getattr(lm, name), dtype=float).tobytes())
+        for T in (self.T_femur_tibia_ref, self.T_femur_pelvis_ref):
+            h.update(np.ascontiguousarray(T, dtype=float).tobytes())
+        return h.hexdigest()[:16]

@@ -370,17 +370,21 @@ def _bone_shape_model(bone: str, subdivisions: int) -> BoneShapeModel:
 N_TRAINING_LIMBS = 26
 
 
+@lru_cache(maxsize=2)
+def _models_without(limb: int, subdivisions: int) -> dict[tuple[str, int], BoneShapeModel]:
+    if not 0 <= limb < N_TRAINING_LIMBS:
+        raise ValueError(f"training limb {limb} is not one of 0-{N_TRAINING_LIMBS - 1}")
+    others = np.delete(np.arange(N_TRAINING_LIMBS), limb)
+    return {(bone, subdivisions): _build(bone, subdivisions, others)
+            for bone in ("femur", "tibia")}
+
+
 @contextmanager
 def leaving_out(limb: int, subdivisions: int = 14) -> Iterator[None]:
     """Inside, every femur and tibia completion uses models rebuilt from the training limbs other
     than `limb` (0-25): a leave-one-out validation completes each limb without having seen it
     (benchmarks/validate_partial_knees.py). Never used by the app."""
-    if not 0 <= limb < N_TRAINING_LIMBS:
-        raise ValueError(f"training limb {limb} is not one of 0-{N_TRAINING_LIMBS - 1}")
-    others = np.delete(np.arange(N_TRAINING_LIMBS), limb)
-    models = {(bone, subdivisions): _build(bone, subdivisions, others)
-              for bone in ("femur", "tibia")}
-    token = _HELD_OUT.set(models)
+    token = _HELD_OUT.set(_models_without(limb, subdivisions))
     try:
         yield
     finally:
