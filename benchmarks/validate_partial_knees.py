@@ -8,11 +8,11 @@ off the bone, the cut rims closed or left open. A case either completes (worst k
 shift and bisect offset differences over the healthy squat's 0-90 deg) or is refused with the
 loader's one line.
 
-Each knee gets CASES_PER_KNEE cuts: the femur lengths each once, paired with the tibia lengths in
-a Latin square turned one step per knee (so the 28 knees hold every femur x tibia pair four
-times), square and oblique, closed and open in turn. `--bundled-grid` instead runs the issue's
-acceptance grid on the bundled knee: every femur length 100-160 mm with every tibia length
-80-140 mm, in 10 mm steps, square and closed.
+Each knee gets seven cuts: the femur lengths each once, paired with the tibia lengths in a Latin
+square turned one step per knee (so the 28 knees hold every femur x tibia pair four times),
+square and oblique, closed and open in turn (TILTS, turned three steps per knee).
+`--bundled-grid` instead runs the issue's acceptance grid on the bundled knee: every femur length
+100-160 mm with every tibia length 80-140 mm, in 10 mm steps, square and closed.
 
 Prints one line per case as it finishes, then the table's summary; writes every row as CSV:
 
@@ -58,8 +58,6 @@ def population_cuts(index: int) -> list[Cut]:
     for k in range(n):
         tilt, towards, open_edge = TILTS[(k + 3 * index) % len(TILTS)]
         out.append(Cut(FEMUR_MM[k], TIBIA_MM[(k + index) % n], tilt, towards, open_edge))
-        tilt, towards, open_edge = TILTS[(k + 3 * index + 1) % len(TILTS)]
-        out.append(Cut(FEMUR_MM[k], TIBIA_MM[(k + index + 3) % n], tilt, towards, open_edge))
     return out
 
 

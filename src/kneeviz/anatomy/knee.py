@@ -49,8 +49,17 @@ class FemurLandmarks:
 
     @property
     def posterior_condylar_axis(self) -> FloatArray:
-        """Unit vector from the medial to the lateral posterior condyle."""
-        d = self.lateral_posterior_condyle_mm - self.medial_posterior_condyle_mm
+        """Unit vector from the medial to the lateral posterior condyle, in the femur's axial
+        plane (perpendicular to the mechanical axis, the frame's Y): the posterior condylar line
+        is a line of an axial image (tilt, TT-TG: literature.md section 7). The two tangent
+        points lie on posterior surfaces that run nearly parallel to the axis, so their heights
+        say nothing: a 1.3 deg change of the axis moved the ICL femur's medial point 4.3 mm
+        along it, which turned the 3-D line 5 deg and the kneecap's tilt by 2-4 deg in flexion
+        (issue 26); in the bundled knee the points' 1 mm difference in height added 1.6 mm to
+        TT-TG (over the 80 mm from the groove to the tuberosity)."""
+        d = np.asarray(self.lateral_posterior_condyle_mm - self.medial_posterior_condyle_mm,
+                       dtype=float).copy()
+        d[1] = 0.0
         return d / np.linalg.norm(d)
 
 
