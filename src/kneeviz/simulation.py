@@ -33,7 +33,7 @@ from kneeviz.mechanics.equilibrium import (
 )
 from kneeviz.motion.from_recording import scenario_kinematics
 from kneeviz.motion.squat import SquatKinematics
-from kneeviz.scenario import Scenario
+from kneeviz.scenario import Scenario, tissue_setting
 from kneeviz.transforms import invert
 
 if TYPE_CHECKING:  # imported where a squat is assembled: `kneeviz simulate` starts sooner
@@ -84,30 +84,31 @@ class Trajectory:
         return [self.frame(i) for i in range(self.n_frames)]
 
 
-_MODEL_CACHE: dict[tuple[str, float, float], PatellofemoralModel] = {}
+ModelKey = tuple[str, tuple[tuple[str, float], ...]]
+_MODEL_CACHE: dict[ModelKey, PatellofemoralModel] = {}
 
 
-def _model_key(anatomy: Anatomy, scenario: Scenario) -> tuple[str, float, float]:
-    return (anatomy.key(), float(scenario.vmo_strength), float(scenario.insall_salvati_ratio))
+def model_key(anatomy: Anatomy, scenario: Scenario) -> ModelKey:
+    """What a mechanics model is built from: the knee and every tissue parameter's value (the
+    parameters declared Affects.TISSUE: kneeviz.scenario.tissue_setting). A new tissue parameter
+    is in the key by its declaration; a hand-written key once left one out, and a cached model
+    built with the old value answered silently."""
+    return (anatomy.key(), tissue_setting(scenario))
 
 
 def solved_model(anatomy: Anatomy, scenario: Scenario) -> PatellofemoralModel | None:
     """The mechanics model a solve of this knee and scenario used, if one ran in this process:
     the scene draws the lines of pull of the model that was solved, not a model of its own."""
-    return _MODEL_CACHE.get(_model_key(anatomy, scenario))
+    return _MODEL_CACHE.get(model_key(anatomy, scenario))
 
 
 def model_for(anatomy: Anatomy, scenario: Scenario) -> PatellofemoralModel:
     """The mechanics model of this knee for this scenario's tissue parameters (kept in memory, so
     changing only the hip parameters re-solves without rebuilding; the grid is cached on disk)."""
-    key = _model_key(anatomy, scenario)
+    key = model_key(anatomy, scenario)
     m = _MODEL_CACHE.get(key)
     if m is None:
-        m = build_model(
-            anatomy,
-            vmo_strength=scenario.vmo_strength,
-            insall_salvati_ratio=scenario.insall_salvati_ratio,
-        )
+        m = build_model(anatomy, tissue=dict(key[1]))
         if len(_MODEL_CACHE) > 8:
             _MODEL_CACHE.clear()
         _MODEL_CACHE[key] = m
