@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from kneeviz.anatomy.knee_spec import (
     DEFAULT_NAME,
     POPULATION_SIZE,
-    SULCUS_ANGLE_RANGE_DEG,
+    SULCUS_ANGLE,
     KneeSpec,
     population_name,
 )
@@ -76,10 +76,9 @@ def add_knee_options(parser: Any) -> None:
                         help=f"a knee by name: {DEFAULT_NAME} (the bundled knee) or a population "
                              f"knee, {population_name(1)} .. {population_name(POPULATION_SIZE)} "
                              "(the LLP26 training limbs)")
-    lo, hi = SULCUS_ANGLE_RANGE_DEG
-    parser.add_argument("--sulcus-angle", type=float, default=None, metavar="DEG",
-                        help=f"re-cut the bundled knee's groove to this sulcus angle "
-                             f"({lo:g}..{hi:g} deg; healthy about 138)")
+    p = SULCUS_ANGLE
+    parser.add_argument(p.flag, type=float, default=None, metavar=p.metavar,
+                        help=f"{p.help} ({p.range_text()})")
 
 
 def scenario_from_options(args: argparse.Namespace, base: Scenario | None = None,
