@@ -369,10 +369,33 @@ def load_or_build_grid(
     directory: Path | None = None,
 ) -> DistanceGrid:
     """The distance grid for this cartilage, from the disk cache when an entry there verifies
-    (kneeviz.cache), built (and cached) otherwise. `directory` overrides the cache folder."""
+    (kneeviz.cache), built (and cached) otherwise. `directory` overrides the cache folder. The
+    last RECENT_GRIDS_KEPT grids stay in memory (per cache folder)."""
     from kneeviz import cache
 
     key = grid_key(cartilage, bone, spacing_mm)
+    where = (key, str(directory if directory is not None else cache.cache_dir()))
+    held = _RECENT_GRIDS.get(where)
+    if held is not None:
+        return held
+    grid = _load_or_build_grid(cartilage, bone, spacing_mm, directory, key)
+    _RECENT_GRIDS[where] = grid
+    while len(_RECENT_GRIDS) > RECENT_GRIDS_KEPT:
+        _RECENT_GRIDS.pop(next(iter(_RECENT_GRIDS)))
+    return grid
+
+
+RECENT_GRIDS_KEPT = 4
+"""Grids kept in memory per process (about 45 MB each for the bundled knee): every mechanics
+model of a knee (one per tissue setting: a study builds hundreds) shares its knee's grid instead of
+reading and verifying it from disk again (0.09 s of a 0.15 s model build)."""
+_RECENT_GRIDS: dict[tuple[str, str], DistanceGrid] = {}
+
+
+def _load_or_build_grid(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: float,
+                        directory: Path | None, key: str) -> DistanceGrid:
+    from kneeviz import cache
+
     name = f"femoral-sdf-{key}.npz"
     source = cache.source_digest(GRID_VERSION, key)
     shapes: dict[str, tuple[int | None, ...]] = {
