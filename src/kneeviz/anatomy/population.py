@@ -152,7 +152,6 @@ def load_population_knee(limb: int) -> Anatomy:
     (about 10 s) and cached."""
     from kneeviz import cache
     from kneeviz.anatomy.build import KNEE_MESHES
-    from kneeviz.anatomy.default_knee import build_atlas_knee, record_json
 
     _check_limb(limb)
     name = f"population-knee-{limb:02d}.npz"
@@ -164,6 +163,18 @@ def load_population_knee(limb: int) -> Anatomy:
     z = cache.load_entry(name, source, shapes, _entry_check)
     if z is not None:
         return _from_entry(z, limb)
+    with cache.building(name):  # another process building this knee: wait for it
+        z = cache.load_entry(name, source, shapes, _entry_check)
+        if z is not None:
+            return _from_entry(z, limb)
+        return _build_and_keep(limb, name, source)
+
+
+def _build_and_keep(limb: int, name: str, source: str) -> Anatomy:
+    from kneeviz import cache
+    from kneeviz.anatomy.build import KNEE_MESHES
+    from kneeviz.anatomy.default_knee import build_atlas_knee, record_json
+
     built = build_atlas_knee(training_limb(limb), groove_options(limb))
     arrays: dict[str, np.ndarray] = {
         "record_json": np.frombuffer(record_json(built).encode(), dtype=np.uint8)}

@@ -400,10 +400,21 @@ def _load_or_build_grid(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: f
     source = cache.source_digest(GRID_VERSION, key)
     shapes: dict[str, tuple[int | None, ...]] = {
         "origin_mm": (3,), "spacing_mm": (), "values": (None, None, None, 5)}
-    z = cache.load_entry(name, source, shapes, _grid_check(cartilage, spacing_mm), directory)
-    if z is not None:
-        return DistanceGrid(np.asarray(z["origin_mm"], dtype=float), float(z["spacing_mm"]),
-                            np.asarray(z["values"], dtype=float))
+    check = _grid_check(cartilage, spacing_mm)
+    z = cache.load_entry(name, source, shapes, check, directory)
+    if z is None:
+        with cache.building(name, directory):  # another process building it: wait, then read
+            z = cache.load_entry(name, source, shapes, check, directory)
+            if z is None:
+                return _build_and_keep(cartilage, bone, spacing_mm, directory, name, source)
+    return DistanceGrid(np.asarray(z["origin_mm"], dtype=float), float(z["spacing_mm"]),
+                        np.asarray(z["values"], dtype=float))
+
+
+def _build_and_keep(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: float,
+                    directory: Path | None, name: str, source: str) -> DistanceGrid:
+    from kneeviz import cache
+
     built = build_distance_grid(cartilage, bone, spacing_mm)
     stored = built.values.astype(np.float32)
     cache.save_entry(name, source, {
