@@ -20,6 +20,7 @@ import numpy as np
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.measure_table import readouts
+from kneeviz.motion.squat import SquatKinematics
 from kneeviz.parameter import Affects
 from kneeviz.scenario import Scenario, parameters_of
 from kneeviz.uncertainty import UNCERTAINTY
@@ -65,46 +66,66 @@ class UncertaintyBand:
         return float(v[0, frame]), float(v[-1, frame])
 
 
+def band_scenarios(scenario: Scenario, *, n_runs: int = BAND_RUNS, seed: int = BAND_SEED,
+                   parameters: tuple[str, ...] | None = None) -> list[Scenario]:
+    """The band's squats: `scenario` with the band's parameters drawn from the uncertainty table
+    (a Latin hypercube of `n_runs` points, SALib)."""
+    from kneeviz.study.design import draw_sample
+
+    names = parameters if parameters is not None else band_parameters(scenario)
+    sample = draw_sample("lhs", names, n_runs, seed)
+    return [scenario.with_changes(**dict(zip(names, map(float, row), strict=True)))
+            for row in sample]
+
+
+def band_run(anatomy: Anatomy, scenario: Scenario,
+             kinematics: SquatKinematics | None = None) -> dict[str, np.ndarray]:
+    """One of the band's squats: every readout measure per frame, NaN where the frame is not a
+    result (it did not balance, or the kneecap is off its groove)."""
+    from kneeviz.simulation import simulate
+
+    traj = simulate(anatomy, scenario, kinematics=kinematics)
+    ok = np.asarray(traj.converged, dtype=bool) & ~(np.asarray(traj["dislocated"]) > 0.5)
+    out = {m.key: np.where(ok, np.asarray(traj[m.key], dtype=float), np.nan)
+           for m in readouts()}
+    out["knee_flexion_deg"] = np.asarray(traj["knee_flexion_deg"], dtype=float)  # always known
+    return out
+
+
+def band_of(scenario: Scenario, runs: list[dict[str, np.ndarray]],
+            parameters: tuple[str, ...], seconds: float) -> UncertaintyBand:
+    """The band of solved runs (band_run's): per-frame percentiles over the runs with a result."""
+    keys = [m.key for m in readouts()]
+    values = {}
+    for k in keys:
+        stack = np.vstack([r[k] for r in runs])
+        pct = np.full((len(PERCENTILES), stack.shape[1]), np.nan)
+        frame_ok = np.isfinite(stack).any(axis=0)
+        if frame_ok.any():
+            pct[:, frame_ok] = np.nanpercentile(stack[:, frame_ok], PERCENTILES, axis=0)
+        values[k] = pct
+    solved = np.vstack([np.isfinite(r["patella_lateral_tilt_deg"]) for r in runs]).sum(axis=0)
+    return UncertaintyBand(scenario, runs[0]["knee_flexion_deg"], PERCENTILES, values,
+                           parameters, len(runs), solved, seconds)
+
+
 def compute_band(anatomy: Anatomy, scenario: Scenario, *, n_runs: int = BAND_RUNS,
                  seed: int = BAND_SEED, parameters: tuple[str, ...] | None = None,
                  on_run: Callable[[int, int], None] | None = None) -> UncertaintyBand:
-    """The band of `scenario` on `anatomy` (see the module docstring). `on_run(done, total)` is
-    called after each squat (a caller may raise from it to stop)."""
+    """The band of `scenario` on `anatomy` (see the module docstring), in this process.
+    `on_run(done, total)` is called after each squat (a caller may raise from it to stop)."""
     from kneeviz.motion.from_recording import scenario_kinematics
-    from kneeviz.simulation import simulate
-    from kneeviz.study.design import draw_sample
 
     t0 = time.perf_counter()
     names = parameters if parameters is not None else band_parameters(scenario)
-    sample = draw_sample("lhs", names, n_runs, seed)
     declared = parameters_of(scenario)
     # the bones' motion is the setting's for every run unless a sampled parameter changes it
     same_motion = all(declared[n].affects is Affects.TISSUE for n in names)
     kin = scenario_kinematics(anatomy, scenario) if same_motion else None
-    keys = [m.key for m in readouts()]
-    stacks: dict[str, list[np.ndarray]] = {k: [] for k in keys}
-    ok_runs: list[np.ndarray] = []
-    flexion = None
-    for i, row in enumerate(sample):
-        s = scenario.with_changes(**dict(zip(names, map(float, row), strict=True)))
-        traj = simulate(anatomy, s, kinematics=kin)
-        ok = np.asarray(traj.converged, dtype=bool) & ~(np.asarray(traj["dislocated"]) > 0.5)
-        ok_runs.append(ok)
-        for k in keys:
-            stacks[k].append(np.where(ok, np.asarray(traj[k], dtype=float), np.nan))
-        if flexion is None:
-            flexion = np.asarray(traj["knee_flexion_deg"], dtype=float)
+    scenarios = band_scenarios(scenario, n_runs=n_runs, seed=seed, parameters=names)
+    runs = []
+    for i, s in enumerate(scenarios):
+        runs.append(band_run(anatomy, s, kin))
         if on_run is not None:
-            on_run(i + 1, len(sample))
-    assert flexion is not None
-    values = {}
-    for k in keys:
-        runs = np.vstack(stacks[k])
-        with np.errstate(all="ignore"):
-            frame_ok = np.isfinite(runs).any(axis=0)
-            pct = np.full((len(PERCENTILES), runs.shape[1]), np.nan)
-            if frame_ok.any():
-                pct[:, frame_ok] = np.nanpercentile(runs[:, frame_ok], PERCENTILES, axis=0)
-        values[k] = pct
-    return UncertaintyBand(scenario, flexion, PERCENTILES, values, tuple(names), len(sample),
-                           np.vstack(ok_runs).sum(axis=0), time.perf_counter() - t0)
+            on_run(i + 1, len(scenarios))
+    return band_of(scenario, runs, names, time.perf_counter() - t0)
