@@ -113,11 +113,13 @@ UNCERTAINTY: tuple[Uncertain, ...] = (
 BY_NAME: dict[str, Uncertain] = {u.name: u for u in UNCERTAINTY}
 
 
-def _check_table() -> None:
+def check_table(rows: tuple[Uncertain, ...]) -> None:
     """Each row names a declared parameter; its distribution lies inside the declared range and
     holds the model's default (a default outside its own uncertainty would be a contradiction)."""
     default = Scenario()
-    for u in UNCERTAINTY:
+    for u in rows:
+        if u.name not in PARAMETERS:
+            raise RuntimeError(f"uncertainty of {u.name}: no such parameter is declared")
         p = PARAMETERS[u.name]
         if not p.low <= u.low < u.high <= p.high:
             raise RuntimeError(f"uncertainty of {u.name}: {u.low}..{u.high} is not inside "
@@ -130,7 +132,7 @@ def _check_table() -> None:
             raise RuntimeError(f"uncertainty of {u.name}: unknown distribution")
 
 
-_check_table()
+check_table(UNCERTAINTY)
 
 
 def markdown_table() -> str:

@@ -98,6 +98,28 @@ def _duration(seconds: float) -> str:
     return f"{s // 3600} h {(s % 3600) // 60:02d} min"
 
 
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+"""Thread pools a local worker keeps to one thread (unless the user set them), as Dask's workers
+do: with a process per core, a math library's own threads per process only compete."""
+
+
+@contextmanager
+def _one_thread_each() -> Iterator[None]:
+    """The environment the local workers are started with (their math libraries read it when
+    they load)."""
+    saved = {k: os.environ.get(k) for k in ONE_THREAD}
+    for k in ONE_THREAD:
+        os.environ.setdefault(k, "1")
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 @contextmanager
 def open_executor(scheduler: str | None, workers: int | None) -> Iterator[cf.Executor]:
     """A local process pool (`workers` processes, default the machine's cores) or, with a
@@ -106,12 +128,13 @@ def open_executor(scheduler: str | None, workers: int | None) -> Iterator[cf.Exe
         n = workers or os.cpu_count() or 1
         # spawned, not forked: the study's own process may hold threads (pyarrow's) and a fork
         # copies their locks mid-use
-        pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(
-            "spawn"), initializer=quiet_worker)
-        try:
-            yield pool
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        with _one_thread_each():
+            pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(
+                "spawn"), initializer=quiet_worker)
+            try:
+                yield pool
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         return
     try:
         from distributed import Client
