@@ -17,7 +17,7 @@ square and oblique, closed and open in turn (TILTS, turned three steps per knee)
 Prints one line per case as it finishes, then the table's summary; writes every row as CSV:
 
     nice -n 10 .venv/bin/python benchmarks/validate_partial_knees.py [--csv FILE] [--workers N]
-        [--knees bundled,icl,llp26-01,...] [--bundled-grid]
+        [--knees bundled,icl,atlas:01,...] [--bundled-grid]
 
 Runs in a process pool (2 workers by default), one knee per task so that each knee's whole
 squat is solved once. Its caches go to a temporary folder removed at the end.
@@ -101,7 +101,7 @@ def summary(rows: list[Outcome]) -> str:
         sel = [o for o in rows if o.knee == knee]
         if sel:
             lines.append(f"  {knee}: {share(sel)}")
-    lim = [o for o in rows if o.knee.startswith("llp26")]
+    lim = [o for o in rows if o.knee.startswith("atlas:")]
     if lim:
         lines.append(f"  LLP26 limbs (leave-one-out): {share(lim)}")
     reasons: dict[str, int] = {}

@@ -11,11 +11,11 @@ loader's one line.
 The knees (`KNEES`):
 - "bundled": the bundled knee's own meshes, put in one frame (the femur's) as a scan holds them;
 - "icl": the ICL_MRI leg (../shared/meshes; test data, read by path), tibia and fibula together;
-- "llp26-01".."llp26-26": the LLP26 shape model's 26 training limbs, each rebuilt exactly from the
-  model (shape_model.training_shapes) and made into a knee the way the bundled knee is made from
-  the mean (default_knee.build_default_knee: groove and kneecap ridge sculpted to healthy values,
-  joint space opened); each is completed by models rebuilt WITHOUT it (shape_model.leaving_out).
-  The search's starting bone and the completed femur's pelvis are still the 26-limb means.
+- "atlas:01" .. "atlas:26": the population knees (kneeviz.anatomy.population: the LLP26 shape
+  model's 26 training limbs, each rebuilt exactly and made into a knee the way the bundled knee
+  is made from the mean); each is completed by shape models rebuilt WITHOUT it
+  (shape_model.leaving_out). The search's starting bone and the completed femur's pelvis are
+  still the 26-limb means.
 
 Used by benchmarks/validate_partial_knees.py (the whole table) and
 tests/anatomy/test_partial_validation.py (a few cases in `make test`). No pytest here.
@@ -24,7 +24,6 @@ tests/anatomy/test_partial_validation.py (a few cases in `make test`). No pytest
 from __future__ import annotations
 
 import contextlib
-import json
 import tempfile
 import time
 from collections.abc import Iterator
@@ -39,7 +38,7 @@ from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 
 ICL_DIR = Path(__file__).resolve().parents[2] / "shared" / "meshes" / "ICL_MRI"
 N_LIMBS = 26
-KNEES = ("bundled", "icl") + tuple(f"llp26-{j + 1:02d}" for j in range(N_LIMBS))
+KNEES = ("bundled", "icl") + tuple(f"atlas:{j + 1:02d}" for j in range(N_LIMBS))
 MAX_FLEXION_DEG = 90.0
 FRAME_RATE_HZ = 10.0
 MEASURES = ("patella_lateral_tilt_deg", "patella_lateral_shift_mm", "bisect_offset_pct")
@@ -145,26 +144,15 @@ class Outcome:
 # the knees
 
 
-def _in_femur_frame(meshes: dict[str, SurfaceMesh], record: dict[str, object]
-                    ) -> dict[str, SurfaceMesh]:
-    """A built knee's bone-frame meshes put back in one frame (the femur's), as a scan holds
-    them: the tibia at its standing pose, the kneecap where the atlas has it."""
-    T = {k: np.asarray(record[k], dtype=float) for k in
-         ("T_femur_tibia_ref", "T_femur_pelvis_ref", "T_femur_patella_atlas")}
-    return {"femur": meshes["femur"],
-            "tibia": meshes["tibia"].transformed(T["T_femur_tibia_ref"]),
-            "patella": meshes["patella"].transformed(T["T_femur_patella_atlas"]),
-            "pelvis": meshes["pelvis"].transformed(T["T_femur_pelvis_ref"])}
+def _in_femur_frame(a) -> dict[str, SurfaceMesh]:  # type: ignore[no-untyped-def]
+    """A knee's bone-frame meshes put back in one frame (the femur's), as a scan holds them: the
+    tibia and pelvis at their standing poses, the kneecap where the model first rests it."""
+    from kneeviz.mechanics.equilibrium import resting_patella_pose
 
-
-def _bundled() -> dict[str, SurfaceMesh]:
-    from kneeviz.anatomy.build import assets_dir, load_anatomy_folder
-
-    folder = assets_dir()
-    a = load_anatomy_folder(folder)
-    record = json.loads((folder / "landmarks.json").read_text())
-    return _in_femur_frame({"femur": a.femur, "tibia": a.tibia, "patella": a.patella,
-                            "pelvis": a.pelvis if a.pelvis is not None else a.femur}, record)
+    return {"femur": a.femur,
+            "tibia": a.tibia.transformed(a.T_femur_tibia_ref),
+            "patella": a.patella.transformed(resting_patella_pose(a)),
+            "pelvis": a.pelvis.transformed(a.T_femur_pelvis_ref)}
 
 
 def _icl() -> dict[str, SurfaceMesh]:
@@ -178,23 +166,6 @@ def _icl() -> dict[str, SurfaceMesh]:
             read("pelvis_no_sacrum"), "tibia": merge([read("tibia_r"), read("fibula_r")])}
 
 
-def training_limb(limb: int) -> dict[str, SurfaceMesh]:
-    """LLP26 training limb `limb` (0-25) as a knee made like the bundled one (see the module
-    docstring), in the femur's frame."""
-    from kneeviz.anatomy.atlas import atlas_bone
-    from kneeviz.anatomy.default_knee import LimbBones, build_default_knee
-    from kneeviz.anatomy.shape_model import training_shapes
-
-    def bone(name: str, subdivisions: int) -> SurfaceMesh:
-        mesh = atlas_bone(name, subdivisions)
-        return SurfaceMesh(training_shapes(name, mesh, subdivisions)[limb], mesh.faces)
-
-    built = build_default_knee(bones=LimbBones(bone("femur", 20), bone("femur", 40),
-                                               bone("tibia", 12), bone("patella", 24),
-                                               bone("pelvis", 8)))
-    return _in_femur_frame(built.meshes, built.record)
-
-
 @lru_cache(maxsize=2)
 def knee(name: str) -> Knee:
     """One of KNEES, whole, in one scan frame."""
@@ -202,12 +173,16 @@ def knee(name: str) -> Knee:
 
     held_out = None
     if name == "bundled":
-        m = _bundled()
+        from kneeviz.anatomy.build import load_default_anatomy
+
+        m = _in_femur_frame(load_default_anatomy())
     elif name == "icl":
         m = _icl()
-    elif name.startswith("llp26-"):
-        held_out = int(name.split("-")[1]) - 1
-        m = training_limb(held_out)
+    elif name.startswith("atlas:"):
+        from kneeviz.anatomy.population import load_population_knee
+
+        held_out = int(name.split(":")[1]) - 1
+        m = _in_femur_frame(load_population_knee(held_out + 1))
     else:
         raise ValueError(f"no knee {name!r}: one of {', '.join(KNEES)}")
     T_f = find_femur(m["femur"]).T_input_femur

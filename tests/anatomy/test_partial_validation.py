@@ -27,8 +27,9 @@ def test_the_bundled_knee_cut_completes_within_the_floors(knee: str, cut: Cut) -
 
 
 def test_a_held_out_limb_completes_within_the_floors_or_is_refused() -> None:
-    """LLP26 training limb 5, completed by the shape models of the other 25."""
-    out = run_case("llp26-05", Cut(120.0, 100.0, 5.0, "medial", open_edge=True))
+    """Population knee atlas:05 (LLP26 training limb 5), completed by the shape models of the
+    other 25."""
+    out = run_case("atlas:05", Cut(120.0, 100.0, 5.0, "medial", open_edge=True))
     print(out.row())
     assert out.outcome in ("completed", "refused"), out.message
     if out.outcome == "refused":

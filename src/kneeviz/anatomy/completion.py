@@ -51,6 +51,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from kneeviz.anatomy._geometry import components, merge, principal_axes
+from kneeviz.anatomy.atlas import atlas_bone_alone
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.shape_model import BoneShapeModel
 from kneeviz.errors import MeshError
@@ -161,21 +162,7 @@ class AtlasFit:
 
 @lru_cache(maxsize=4)
 def _atlas(bone: str, subdivisions: int) -> SurfaceMesh:
-    from kneeviz.anatomy.atlas import atlas_bone
-
-    mesh = atlas_bone(_ATLAS_BONE[bone], subdivisions)
-    if bone == "tibia":
-        mesh = components(mesh)[0]  # the tibia is fitted alone; its fibula rides along
-    return mesh
-
-
-@lru_cache(maxsize=2)
-def atlas_fibula(subdivisions: int) -> SurfaceMesh:
-    """The atlas's fibula (the second body of its tibia-fibula), in the atlas frame: the tibia
-    model carries it (shape_model.Passenger) to complete a piece that holds the fibula's head."""
-    from kneeviz.anatomy.atlas import atlas_bone
-
-    return components(atlas_bone("tibia", subdivisions))[1]
+    return atlas_bone_alone(_ATLAS_BONE[bone], subdivisions)
 
 
 def _umeyama(src: FloatArray, dst: FloatArray, w: FloatArray,

@@ -302,10 +302,12 @@ def bone_shape_model(bone: str, subdivisions: int) -> BoneShapeModel:
 
 
 def _model_meshes(bone: str, subdivisions: int) -> tuple[SurfaceMesh, SurfaceMesh | None]:
-    """The atlas mesh a bone model lives on, and its passenger's (the tibia's fibula)."""
-    from kneeviz.anatomy.completion import _atlas, atlas_fibula
+    """The atlas mesh a bone model lives on (atlas.atlas_bone_alone), and its passenger's (the
+    tibia's fibula)."""
+    from kneeviz.anatomy.atlas import atlas_bone_alone, atlas_fibula
 
-    return _atlas(bone, subdivisions), (atlas_fibula(subdivisions) if bone == "tibia" else None)
+    return (atlas_bone_alone(bone, subdivisions),
+            atlas_fibula(subdivisions) if bone == "tibia" else None)
 
 
 def _build(bone: str, subdivisions: int, limbs: np.ndarray | None) -> BoneShapeModel:
