@@ -10,7 +10,8 @@ loader's one line.
 
 The knees (`KNEES`):
 - "bundled": the bundled knee's own meshes, put in one frame (the femur's) as a scan holds them;
-- "icl": the ICL_MRI leg (../shared/meshes; test data, read by path), tibia and fibula together;
+- "icl": the ICL_MRI leg (../shared/meshes; test data, read by path), its tibia file holding the
+  fibula;
 - "atlas:01" .. "atlas:26": the population knees (kneeviz.anatomy.population: the LLP26 shape
   model's 26 training limbs, each rebuilt exactly and made into a knee the way the bundled knee
   is made from the mean); each is completed by shape models rebuilt WITHOUT it
@@ -156,14 +157,15 @@ def _in_femur_frame(a) -> dict[str, SurfaceMesh]:  # type: ignore[no-untyped-def
 
 
 def _icl() -> dict[str, SurfaceMesh]:
-    from kneeviz.anatomy._geometry import merge
+    """The ICL leg; its tibia file holds the fibula already (a second body, the same surface as
+    the fibula file's)."""
     from kneeviz.anatomy.mesh_io import load_mesh
 
     def read(name: str) -> SurfaceMesh:
         return load_mesh(ICL_DIR / f"ICL_MRI_{name}.stl").mesh
 
     return {"femur": read("femur_r"), "patella": read("patella_r"), "pelvis":
-            read("pelvis_no_sacrum"), "tibia": merge([read("tibia_r"), read("fibula_r")])}
+            read("pelvis_no_sacrum"), "tibia": read("tibia_r")}
 
 
 @lru_cache(maxsize=2)
