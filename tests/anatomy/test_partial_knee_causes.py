@@ -183,3 +183,14 @@ def test_the_kneecaps_tilt_is_taken_against_an_axial_condylar_line() -> None:
     assert out.outcome == "completed", out.message
     assert out.tilt_err_deg < TILT_FLOOR_DEG
     assert abs(find_femur(knee("icl").femur).landmarks.posterior_condylar_axis[1]) < 1e-12
+
+
+@pytest.mark.slow
+def test_a_distal_femur_cut_obliquely_is_not_taken_for_a_whole_femur() -> None:
+    """Population knee atlas:02's distal 200 mm, cut 7 deg off square with the rim left open:
+    the sphere grown on a condyle passed for a femoral head, the piece was loaded as a whole femur
+    with its 'hip' at the knee, and the knee was refused as a left femur on a right tibia."""
+    k = knee("atlas:02")
+    femur, _ = pieces(k, Cut(200.0, 80.0, 7.0, "lateral", open_edge=True))
+    with pytest.raises(MeshError, match="cut across its shaft"):
+        identify_bone(femur)

@@ -119,7 +119,10 @@ def identify_bone(mesh: SurfaceMesh) -> str:
         widths.append(_ml_width(s.points[end], bone.axis))
     if not with_fibula and max(widths) < 45.0:
         return "fibula"
-    if not with_fibula and any(head_is_plausible(find_head(bone, sgn)) for sgn in (1.0, -1.0)):
+    # a cut end first: on a distal femur cut obliquely with its rim open (atlas:02's 200 mm) a
+    # condyle passed for a femoral head, and the piece was taken as a whole femur upside down
+    if min(widths) >= CUT_SHAFT_MAX_MM and not with_fibula and any(
+            head_is_plausible(find_head(bone, sgn)) for sgn in (1.0, -1.0)):
         return "femur"
     if min(widths) < CUT_SHAFT_MAX_MM:
         raise MeshError(
