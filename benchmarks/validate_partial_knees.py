@@ -76,6 +76,7 @@ def summary(rows: list[Outcome]) -> str:
         if not sel:
             return "no cases"
         n_ok = sum(o.within_floors for o in sel)
+        n_flag = sum(o.outcome == "flagged" for o in sel)
         n_ref = sum(o.outcome == "refused" for o in sel)
         n_uns = sum(o.outcome == "unsolved" for o in sel)
         n_err = sum(o.outcome == "error" for o in sel)
@@ -84,9 +85,10 @@ def summary(rows: list[Outcome]) -> str:
         worst_t = max((o.tilt_err_deg for o in done), default=math.nan)
         worst_s = max((o.shift_err_mm for o in done), default=math.nan)
         return (f"{len(sel)} cases: {n_ok} ({100 * n_ok / len(sel):.0f} %) completed within "
-                f"1.5 deg / 1.5 mm, {len(done) - n_ok} completed outside them "
-                f"({n_wrong} beyond 3 deg / 3 mm), {n_ref} refused, {n_uns} unsolved, "
-                f"{n_err} errors; worst completed tilt {worst_t:.2f} deg, shift {worst_s:.2f} mm")
+                f"1.5 deg / 1.5 mm at every frame, {len(done) - n_ok} completed outside them, "
+                f"{n_flag} completed with frames left undetermined, {n_wrong} shown beyond "
+                f"3 deg / 3 mm, {n_ref} refused, {n_uns} unsolved, {n_err} errors; worst "
+                f"completed tilt {worst_t:.2f} deg, shift {worst_s:.2f} mm")
 
     big = [o for o in rows if o.cut.femur_mm >= 100 and o.cut.tibia_mm >= 80]
     small = [o for o in rows if not (o.cut.femur_mm >= 100 and o.cut.tibia_mm >= 80)]
@@ -115,9 +117,12 @@ def summary(rows: list[Outcome]) -> str:
 
 
 def _line(o: Outcome) -> str:
-    if o.outcome in ("completed", "unsolved"):
+    if o.outcome in ("completed", "unsolved", "flagged"):
         figs = (f"tilt {o.tilt_err_deg:5.2f} deg  shift {o.shift_err_mm:5.2f} mm  bisect "
                 f"{o.bisect_err_pct:5.1f} %  (worst at {o.worst_at_deg:3.0f} deg)")
+        if o.undetermined:
+            figs += (f"; {o.undetermined} frames undetermined (all frames: tilt "
+                     f"{o.tilt_err_all_deg:.2f} deg, shift {o.shift_err_all_mm:.2f} mm)")
     else:
         figs = o.message.split(": ", 1)[-1][:110]
     return f"{o.knee:9s} {o.cut.label:48s} {o.outcome:9s} {figs}  [{o.seconds:4.1f} s]"

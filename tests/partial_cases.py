@@ -3,10 +3,11 @@
 A case is one knee cut as a knee MRI's field of view cuts it (the distal femur and proximal tibia,
 square to the bone or obliquely, the cut rims closed or left open), written to STL files and loaded
 by the ordinary loader (kneeviz.anatomy.build.anatomy_from_files: read, checked, identified,
-completed from the LLP26 atlas), then its healthy squat (0-90 deg) compared frame by frame with the
-same knee loaded whole from its whole bones (pelvis included). The outcome is either "completed",
-with the worst differences of kneecap tilt, shift and bisect offset, or "refused", with the
-loader's one line.
+completed from the LLP26 atlas), then its healthy squat (to 120 deg, as the app's) compared frame
+by frame over 0-90 deg with the same knee loaded whole from its whole bones (pelvis included). The
+outcome is "completed", with the worst differences of kneecap tilt, shift and bisect offset;
+"flagged", the same over the frames the completion check leaves shown
+(kneeviz.anatomy.completion_check); or "refused", with the loader's one line.
 
 The knees (`KNEES`):
 - "bundled": the bundled knee's own meshes, put in one frame (the femur's) as a scan holds them;
@@ -40,8 +41,12 @@ from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 ICL_DIR = Path(__file__).resolve().parents[2] / "shared" / "meshes" / "ICL_MRI"
 N_LIMBS = 26
 KNEES = ("bundled", "icl") + tuple(f"atlas:{j + 1:02d}" for j in range(N_LIMBS))
-MAX_FLEXION_DEG = 90.0
-FRAME_RATE_HZ = 10.0
+COMPARED_TO_DEG = 90.0
+"""Frames of the descent up to this knee flexion are compared (the issue's 0-90 deg)."""
+MAX_FLEXION_DEG = 120.0
+"""The squat itself goes deeper, as the app's does: whether a frame near 90 deg is decided by
+the scan depends on the curve beyond it too (kneeviz.anatomy.completion_check)."""
+FRAME_RATE_HZ = 20.0
 MEASURES = ("patella_lateral_tilt_deg", "patella_lateral_shift_mm", "bisect_offset_pct")
 TILT_FLOOR_DEG = 1.5
 SHIFT_FLOOR_MM = 1.5
@@ -97,12 +102,19 @@ class Outcome:
     knee: str
     cut: Cut
     outcome: str
-    """"completed", "refused", "unsolved" (frames not converged) or "error" (a bug: anything but
-    a KneevizError)."""
+    """"completed"; "flagged" (completed, but some frames undetermined by the scan and not shown:
+    kneeviz.anatomy.completion_check); "refused"; "unsolved" (frames not converged) or "error" (a
+    bug: anything but a KneevizError)."""
     message: str = ""
     tilt_err_deg: float = float("nan")
     shift_err_mm: float = float("nan")
     bisect_err_pct: float = float("nan")
+    tilt_err_all_deg: float = float("nan")
+    shift_err_all_mm: float = float("nan")
+    """The worst differences over every frame of the descent, the undetermined ones included (the
+    figures above leave those out: they are not shown)."""
+    undetermined: int = 0
+    """Frames of the descent the completion check leaves without numbers."""
     worst_at_deg: float = float("nan")
     """Knee flexion of the frame with the worst tilt or shift difference (the larger against its
     floor)."""
@@ -117,14 +129,15 @@ class Outcome:
 
     @property
     def within_floors(self) -> bool:
+        """Completed, every frame shown, and within the floors at every one."""
         return (self.outcome == "completed" and self.tilt_err_deg <= TILT_FLOOR_DEG
                 and self.shift_err_mm <= SHIFT_FLOOR_MM)
 
     @property
     def wrong(self) -> bool:
-        """Presented as a result yet off by more than the issue allows."""
-        return self.outcome == "completed" and (self.tilt_err_deg > WRONG_TILT_DEG
-                                                 or self.shift_err_mm > WRONG_SHIFT_MM)
+        """Presented as a result (a shown frame) yet off by more than the issue allows."""
+        return self.outcome in ("completed", "flagged") and (
+            self.tilt_err_deg > WRONG_TILT_DEG or self.shift_err_mm > WRONG_SHIFT_MM)
 
     def row(self) -> dict[str, object]:
         return {
@@ -133,6 +146,8 @@ class Outcome:
             self.cut.tilt_deg else "", "edge": "open" if self.cut.open_edge else "closed",
             "outcome": self.outcome, "tilt_err_deg": self.tilt_err_deg,
             "shift_err_mm": self.shift_err_mm, "bisect_err_pct": self.bisect_err_pct,
+            "tilt_err_all_deg": self.tilt_err_all_deg,
+            "shift_err_all_mm": self.shift_err_all_mm, "undetermined": self.undetermined,
             "worst_at_deg": self.worst_at_deg, "femur_rms_mm": self.femur_rms_mm,
             "tibia_rms_mm": self.tibia_rms_mm, "femur_length_err_mm": self.femur_length_err_mm,
             "tibia_length_err_mm": self.tibia_length_err_mm,
@@ -301,7 +316,7 @@ def load(k: Knee, femur: SurfaceMesh, tibia: SurfaceMesh, pelvis: bool,
 
 
 def squat(anatomy):  # type: ignore[no-untyped-def]
-    """The healthy squat to MAX_FLEXION_DEG (Trajectory)."""
+    """The healthy squat to MAX_FLEXION_DEG at FRAME_RATE_HZ (Trajectory)."""
     from kneeviz.scenario import Scenario
     from kneeviz.simulation import simulate
 
@@ -320,12 +335,19 @@ def whole(name: str):  # type: ignore[no-untyped-def]
 
 
 def _descending(tr) -> np.ndarray:  # type: ignore[no-untyped-def]
-    return np.asarray(tr["time_s"] <= tr["time_s"][int(np.argmax(tr["knee_flexion_deg"]))])
+    """The compared frames: the descent, up to COMPARED_TO_DEG."""
+    down = tr["time_s"] <= tr["time_s"][int(np.argmax(tr["knee_flexion_deg"]))]
+    return np.asarray(down & (tr["knee_flexion_deg"] <= COMPARED_TO_DEG + 1e-9))
 
 
-def compare(whole_tr, cut_tr) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Worst differences over the descent (0 to MAX_FLEXION_DEG, frame by frame)."""
+def compare(whole_tr, cut_tr, shown=None) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Worst differences over the descent (0 to COMPARED_TO_DEG, frame by frame), over the
+    frames `shown` (a mask; None: all)."""
     down = _descending(whole_tr)
+    if shown is not None:
+        down = down & np.asarray(shown, dtype=bool)
+    if not down.any():
+        return {"tilt": 0.0, "shift": 0.0, "bisect": 0.0, "at": float("nan")}
     d = {m: np.abs(np.asarray(cut_tr[m]) - np.asarray(whole_tr[m]))[down] for m in MEASURES}
     worst = np.maximum(d[MEASURES[0]] / TILT_FLOOR_DEG, d[MEASURES[1]] / SHIFT_FLOOR_MM)
     return {"tilt": float(d[MEASURES[0]].max()), "shift": float(d[MEASURES[1]].max()),
@@ -335,6 +357,7 @@ def compare(whole_tr, cut_tr) -> dict[str, float]:  # type: ignore[no-untyped-de
 
 def run_case(name: str, cut: Cut) -> Outcome:
     """One case: cut, write, load, simulate, compare (see the module docstring)."""
+    from kneeviz.anatomy.completion_check import undetermined_frames, undetermined_sentence
     from kneeviz.errors import KneevizError
 
     t0 = time.perf_counter()
@@ -353,12 +376,22 @@ def run_case(name: str, cut: Cut) -> Outcome:
         out.tibia_length_err_mm = a.tibia_length_mm - a_whole.tibia_length_mm
         y_cut, y_whole = a.T_femur_tibia_ref[:3, 1], a_whole.T_femur_tibia_ref[:3, 1]
         out.joint_axis_err_deg = float(np.degrees(np.arccos(np.clip(y_cut @ y_whole, -1, 1))))
+        undetermined = undetermined_frames(tr["knee_flexion_deg"],
+                                           tr["patella_lateral_tilt_deg"],
+                                           tr["patella_lateral_shift_mm"], tr.converged)
+        out.undetermined = int(np.sum(undetermined & _descending(tr)))
         if not (np.all(tr.converged[_descending(tr)])):
             n_bad = int(np.sum(~tr.converged[_descending(tr)]))
             out.outcome, out.message = "unsolved", f"{n_bad} frames of the descent unsolved"
+        elif out.undetermined:
+            out.outcome = "flagged"
+            out.message = undetermined_sentence(tr["knee_flexion_deg"],
+                                                undetermined & _descending(tr)) or ""
         else:
             out.outcome = "completed"
-        d = compare(tr_whole, tr)
+        every = compare(tr_whole, tr)
+        out.tilt_err_all_deg, out.shift_err_all_mm = every["tilt"], every["shift"]
+        d = compare(tr_whole, tr, ~undetermined)
         out.tilt_err_deg, out.shift_err_mm = d["tilt"], d["shift"]
         out.bisect_err_pct, out.worst_at_deg = d["bisect"], d["at"]
     except KneevizError as exc:
