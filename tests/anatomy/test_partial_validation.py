@@ -1,8 +1,10 @@
 """A few cases of the partial-knee validation (benchmarks/validate_partial_knees.py runs the whole
 table): a knee cut as a knee MRI cuts it, loaded from files and completed, against the same knee
-loaded whole. Each case must complete within the issue's floors (kneecap tilt 1.5 deg, shift
-1.5 mm at every frame of the healthy squat's 0-90 deg) or be refused with one line; a case that
-completes further off than 3 deg / 3 mm, or fails otherwise, is a wrong knee shown as a result."""
+loaded whole. The bundled knee must complete within the issue's floors (kneecap tilt 1.5 deg,
+shift 1.5 mm at every frame of the healthy squat's 0-90 deg); a held-out population knee must
+complete, or complete with frames its scan does not decide left out (completion_check), or be
+refused with one line: a frame shown further off than 3 deg / 3 mm is a wrong knee shown as a
+result."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ def test_a_held_out_limb_completes_within_the_floors_or_is_refused() -> None:
     other 25."""
     out = run_case("atlas:05", Cut(120.0, 100.0, 5.0, "medial", open_edge=True))
     print(out.row())
-    assert out.outcome in ("completed", "refused"), out.message
+    assert out.outcome in ("completed", "flagged", "refused"), out.message
     if out.outcome == "refused":
         assert out.message.count("\n") == 0 and ": " in out.message
     else:
