@@ -7,9 +7,9 @@ options (kneeviz.commands.options) and the app's sliders are made from that decl
 it). What shapes the knee itself (the sulcus angle) is not a squat parameter: it is part of the
 knee's specification (kneeviz.anatomy.knee_spec).
 
-Presets (femoral internal rotation, hip adduction in deg) follow shared/reference/literature.md
-section 2: Souza & Powers 2009 (JOSPT 39:12) measured about +6 deg more peak hip internal rotation
-in patellofemoral pain (PFP) and Nakagawa et al. 2012 (JOSPT 42:491) about +4 deg more hip
+Presets (femoral internal rotation, hip adduction in deg) follow docs/literature.md section 2:
+Souza & Powers 2009 (JOSPT 39:12) measured about +6 deg more peak hip internal rotation in
+patellofemoral pain (PFP) and Nakagawa et al. 2012 (JOSPT 42:491) about +4 deg more hip
 adduction; "severe" is the upper end of the suggested slider range.
 """
 
