@@ -26,7 +26,7 @@ TEXT_SUFFIXES = {".py", ".sh", ".spec", ".toml", ".txt", ".cfg", ".desktop", ".i
 DOC_REF = re.compile(r"(?<![\w/.~-])((?:\.\./|[\w.-]+/)*[\w-][\w.-]*\.md)\b")
 SECTION_REF = re.compile(r"([\w./-]*\w\.md),?\s+section\s+(\d+(?:\.\d+)*)")
 FILE_REF = re.compile(r"(?<![\w/.-])((?:tests|benchmarks)/[\w/]+\.py)(?:::(\w+\*?))?")
-MD_LINK = re.compile(r"\]\(([^)\s#]+)(?:#[^)]*)?\)")
+MD_LINK = re.compile(r"\]\(([^)\s#]*)(?:#([^)\s]*))?\)")
 
 
 def _tracked_names() -> set[str]:
@@ -60,6 +60,18 @@ def _headings(doc: Path) -> set[str]:
         m = re.match(r"#+\s+(\d+(?:\.\d+)*)\.?\s", line)
         if m:
             out.add(m.group(1))
+    return out
+
+
+def anchors(doc: Path) -> set[str]:
+    """The anchors a markdown viewer gives a document's headings (GitHub's rule: lower case,
+    punctuation dropped, spaces to hyphens)."""
+    out = set()
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"#+\s+(.*?)\s*$", line)
+        if m:
+            words = re.sub(r"[^\w\- ]", "", m.group(1).lower())
+            out.add(words.replace(" ", "-"))
     return out
 
 
@@ -130,11 +142,14 @@ def test_the_documents_links_and_named_files_exist(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     problems = problems_in(text, check_docs=False)
     for m in MD_LINK.finditer(text):
-        target = m.group(1)
+        target, anchor = m.group(1), m.group(2)
         if re.match(r"[a-z]+:", target):  # https:, mailto:
             continue
-        if not (path.parent / target).exists():
+        linked = path.parent / target if target else path
+        if not linked.exists():
             problems.append(f"link {target}: no such file")
+        elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+            problems.append(f"link {target}#{anchor}: no such heading")
     assert not problems, f"{path.relative_to(ROOT)}: " + "; ".join(problems)
 
 
@@ -149,3 +164,13 @@ def test_the_checks_can_fail() -> None:
     assert problems_in("tests/test_docs.py::" + "test_that_is_not_there")
     assert not problems_in(f"docs/model{md} section 4.5 and docs/literature{md} section 7")
     assert not problems_in("tests/test_docs.py::" + "test_the_checks_can_fail")
+    assert "the-knees-model-4-and-a-knee-mri" in anchors_of("## The knee's model: 4 and a knee MRI")
+
+
+def anchors_of(text: str) -> set[str]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        doc = Path(tmp) / "doc"
+        doc.write_text(text, encoding="utf-8")
+        return anchors(doc)
