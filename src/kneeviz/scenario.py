@@ -56,12 +56,12 @@ class Scenario:
         0.0, -10.0, 30.0, "deg", "femoral internal rotation",
         "hip-driven femoral internal rotation at the bottom of the squat", "--femoral-ir",
         Affects.SQUAT,
-        Control(HIP_GROUP, "Thigh turns inward\n(femoral internal rotation)", suffix="deg",
+        Control(HIP_GROUP, "Thigh turns inward\n(femoral internal rotation)", suffix=" deg",
                 signed=True))
     hip_adduction_deg: float = _parameter(
         0.0, -10.0, 20.0, "deg", "hip adduction", "hip-driven adduction (the knee drops inward)",
         "--hip-adduction", Affects.SQUAT,
-        Control(HIP_GROUP, "Knee drops inward\n(hip adduction)", suffix="deg", signed=True))
+        Control(HIP_GROUP, "Knee drops inward\n(hip adduction)", suffix=" deg", signed=True))
     max_flexion_deg: float = _parameter(
         120.0, 10.0, 140.0, "deg", "maximum knee flexion", "deepest knee flexion of the squat",
         "--max-flexion", Affects.SQUAT)
@@ -82,8 +82,8 @@ class Scenario:
                 suffix="% of normal",
                 tip="The innermost part of the thigh muscle (vastus medialis obliquus) pulls "
                     "the kneecap inward; strengthening it is a classic exercise.",
-                bands=(Band(0.9, math.inf, "normal"), Band(0.5, 0.9, "weaker"),
-                       Band(-math.inf, 0.5, "weak"))))
+                bands=(Band(0.9, math.inf, "(normal)"), Band(0.5, 0.9, "(weaker)"),
+                       Band(-math.inf, 0.5, "(weak)"))))
     insall_salvati_ratio: float = _parameter(
         1.02, 0.6, 1.6, "", "Insall-Salvati ratio",
         "patellar tendon length / patella length (patella alta above 1.2)", "--insall-salvati",
