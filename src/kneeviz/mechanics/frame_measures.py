@@ -71,11 +71,17 @@ class SquatFacts:
         return np.array([f(T) for T in self.T_femur_patella], dtype=float)
 
     @cached_property
-    def T_world_patella(self) -> FloatArray:
+    def world_femur(self) -> FloatArray:
+        """(N, 4, 4) femur poses in the world: as given, else the kinematics'."""
         T_wf = self.T_world_femur if self.T_world_femur is not None else (
             self.kin.T_world_femur if self.kin is not None else None)
-        assert T_wf is not None and self.T_femur_patella is not None
-        return np.asarray(T_wf, dtype=float) @ self.T_femur_patella
+        assert T_wf is not None, "a world measure needs the femur's world poses"
+        return np.asarray(T_wf, dtype=float)
+
+    @cached_property
+    def T_world_patella(self) -> FloatArray:
+        assert self.T_femur_patella is not None, "a pose measure needs the kneecap's poses"
+        return self.world_femur @ self.T_femur_patella
 
     def per_solution(self, f: Callable[[FrameSolution], float]) -> FloatArray:
         assert self.solutions is not None, "a contact or solver measure needs the solve"
