@@ -3,11 +3,11 @@
 A maintainer who clones kneeviz must be able to read what a comment points at: a `.md` document
 named in src/, tests/, benchmarks/, scripts/ or packaging/ must exist in the repository (a bare
 name anywhere in it, `docs/model.md` and other paths from the top), never outside it
-(`../shared/...`); a "section N" after a document's name must be a heading of it; a `tests/...py` or
-`benchmarks/...py` file named anywhere, in the code or the documents, must exist (and a
-`path::test_name` its test). Test DATA beside the repository (../shared/meshes, ../shared/motions)
-is not a document and is not checked here. The links of README.md and docs/*.md must point at
-files that exist.
+(`../shared/...`); a "section N" or a quoted section name after a document's name must be a
+heading of it; a `tests/...py` or `benchmarks/...py` file named anywhere, in the code or the
+documents, must exist (and a `path::test_name` its test). Test DATA beside the repository
+(../shared/meshes, ../shared/motions) is not a document and is not checked here. The links of
+README.md and docs/*.md must point at files (and headings) that exist.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ TEXT_SUFFIXES = {".py", ".sh", ".spec", ".toml", ".txt", ".cfg", ".desktop", ".i
 
 DOC_REF = re.compile(r"(?<![\w/.~-])((?:\.\./|[\w.-]+/)*[\w-][\w.-]*\.md)\b")
 SECTION_REF = re.compile(r"([\w./-]*\w\.md),?\s+section\s+(\d+(?:\.\d+)*)")
+NAMED_REF = re.compile(r"([\w./-]*\w\.md)[,:]?\s+\(?\"([^\"]+)\"")
 FILE_REF = re.compile(r"(?<![\w/.-])((?:tests|benchmarks)/[\w/]+\.py)(?:::(\w+\*?))?")
 MD_LINK = re.compile(r"\]\(([^)\s#]*)(?:#([^)\s]*))?\)")
 
@@ -75,6 +76,16 @@ def anchors(doc: Path) -> set[str]:
     return out
 
 
+def heading_texts(doc: Path) -> list[str]:
+    """Each heading's words, numbering dropped, lower case ("## 4.5 The solver" -> "the solver")."""
+    out = []
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"#+\s+(?:\d+(?:\.\d+)*\.?\s+)?(.*?)\s*$", line)
+        if m:
+            out.append(m.group(1).lower())
+    return out
+
+
 def _doc_path(ref: str) -> Path | None:
     if "/" in ref:
         return ROOT / ref
@@ -108,6 +119,12 @@ def problems_in(text: str, check_docs: bool = True) -> list[str]:
             doc = _doc_path(m.group(1))
             if doc is not None and doc.is_file() and m.group(2) not in _headings(doc):
                 out.append(f"{m.group(1)} section {m.group(2)}: no such section")
+        for m in NAMED_REF.finditer(text):
+            doc = _doc_path(m.group(1))
+            name = " ".join(m.group(2).split()).lower()
+            if doc is not None and doc.is_file() and not any(
+                    h.startswith(name) for h in heading_texts(doc)):
+                out.append(f'{m.group(1)} "{m.group(2)}": no such section')
     for m in FILE_REF.finditer(text):
         why = file_problem(m.group(1), m.group(2))
         if why:
@@ -160,6 +177,8 @@ def test_the_checks_can_fail() -> None:
     assert problems_in(f"(shared/reference/literature{md} section 5)")
     assert problems_in(f"the ecosystem{md} notes")
     assert problems_in(f"docs/model{md} section 99")
+    assert problems_in(f'docs/architecture{md}, "Reading tea leaves"')
+    assert not problems_in(f'docs/architecture{md}, "Reading meshes"')
     assert problems_in("held by tests/" + "test_nothing_here.py")
     assert problems_in("tests/test_docs.py::" + "test_that_is_not_there")
     assert not problems_in(f"docs/model{md} section 4.5 and docs/literature{md} section 7")
