@@ -92,6 +92,13 @@ class Scenario:
                 bands=(Band(-math.inf, 0.8, "low-riding kneecap (baja)"),
                        Band(0.8, _ABOVE_ALTA, "normal height"),
                        Band(_ABOVE_ALTA, math.inf, "high-riding kneecap (alta)"))))
+    cartilage_modulus_mpa: float = _parameter(
+        5.0, 2.0, 20.0, "MPa", "cartilage elastic modulus",
+        "elastic modulus of the articular cartilage in the contact model (the reference model "
+        "uses 5 MPa)", "--cartilage-modulus", Affects.TISSUE)
+    """Lenhart et al. 2015 (Ann Biomed Eng 43:2675) use 5 MPa with a Poisson ratio of 0.45; the
+    distributed OpenSim JAM model file uses 10 MPa. Reported cartilage moduli span about 2-20 MPa
+    with the loading rate (docs/model.md, contact)."""
     preset: str = "healthy"
 
     @classmethod
