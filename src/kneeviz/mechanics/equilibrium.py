@@ -217,7 +217,8 @@ def build_model(
         params=params,
     )
     return PatellofemoralModel(
-        grid, contact, ext, foundation_modulus_mpa(), anatomy.patella_landmarks.height_mm, T_start
+        grid, contact, ext, foundation_modulus_mpa(t["cartilage_modulus_mpa"]),
+        anatomy.patella_landmarks.height_mm, T_start
     )
 
 
