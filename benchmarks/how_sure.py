@@ -121,7 +121,8 @@ def _costs(t: dict[str, np.ndarray], h: np.ndarray, p: np.ndarray, x: np.ndarray
     print("  cost elsewhere: 10 mm lateral glide (Senavongse 2003: 125 N at 0 deg, 74 N at "
           "20 deg) and the PFP squat's peak retinacular loads over 0-90 deg (failure: MPFL "
           f"{FAILURE_LOAD_N['MPFL']:.0f} N, lateral patellofemoral ligament "
-          f"{FAILURE_LOAD_N['LPFL']:.0f} N, iliotibial-patellar band {FAILURE_LOAD_N['IPB']:.0f} N)")
+          f"{FAILURE_LOAD_N['LPFL']:.0f} N, iliotibial-patellar band "
+          f"{FAILURE_LOAD_N['IPB']:.0f} N)")
     for label, s in settings:
         g = glides_at(knee, model_for(knee, s), (0.0, 20.0))
         row = [j for j in picks if label.endswith(f"{100 * mean_c[j]:.0f} %")]
