@@ -242,10 +242,13 @@ def sobol(folder: Path) -> None:
     design = read_design(STUDIES / "sobol_pfp.toml")
     print(f"Sobol: {len(t['status'])} runs ({status_line(t)})")
     results = []
+    from kneeviz.measure_table import by_key
+
     for key in ("patella_lateral_tilt_deg", "patella_lateral_shift_mm"):
         for ang in (15, 30):
             column = f"{key}_at{ang}"
-            s = sensitivity_of(design, t[column], f"{column} (typical PFP)")
+            words = by_key()[key].short
+            s = sensitivity_of(design, t[column], f"{words} at {ang} deg, typical PFP")
             print(s.text())
             results.append(s)
     out = tornado_png(results, IMAGES / "how_sure_tornado.png",
