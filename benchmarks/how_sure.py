@@ -105,35 +105,41 @@ def q1(folder: Path) -> None:
 
 def _costs(t: dict[str, np.ndarray], h: np.ndarray, p: np.ndarray, x: np.ndarray,
            picks: np.ndarray, mean_c: np.ndarray) -> None:
-    """The glide test and tissue loads of the least-coupled runs against the default's."""
+    """What the least-coupled settings cost elsewhere, beside the default tissues: the 10 mm
+    lateral glide, the PFP squat's peak retinacular loads, and the healthy squat's own tracking."""
     from kneeviz.anatomy.knee_spec import KneeSpec
     from kneeviz.anatomy.loader import load_knee
     from kneeviz.mechanics.muscles import FAILURE_LOAD_N
     from kneeviz.mechanics.stability import glides_at
     from kneeviz.scenario import Scenario
-    from kneeviz.simulation import model_for
+    from kneeviz.simulation import model_for, simulate
 
     knee = load_knee(KneeSpec())
     settings = [("default tissues", Scenario())]
     for j in picks:
         settings.append((f"coupling {100 * mean_c[j]:.0f} %", Scenario().with_changes(
             **dict(zip(NAMES, map(float, x[j]), strict=True)))))
-    print("  cost elsewhere: 10 mm lateral glide (Senavongse 2003: 125 N at 0 deg, 74 N at "
-          "20 deg) and the PFP squat's peak retinacular loads over 0-90 deg (failure: MPFL "
+    print("  cost elsewhere: the 10 mm lateral glide (Senavongse 2003: 125 N at 0 deg, 74 N at "
+          "20 deg), the PFP squat's peak retinacular loads (failure: MPFL "
           f"{FAILURE_LOAD_N['MPFL']:.0f} N, lateral patellofemoral ligament "
-          f"{FAILURE_LOAD_N['LPFL']:.0f} N, iliotibial-patellar band {FAILURE_LOAD_N['IPB']:.0f} N)")
+          f"{FAILURE_LOAD_N['LPFL']:.0f} N, iliotibial-patellar band "
+          f"{FAILURE_LOAD_N['IPB']:.0f} N) and the HEALTHY squat's tilt / shift at 0 and 15 deg")
     for label, s in settings:
         g = glides_at(knee, model_for(knee, s), (0.0, 20.0))
-        row = [j for j in picks if label.endswith(f"{100 * mean_c[j]:.0f} %")]
-        loads = ""
-        if row:
-            i = p[row[0]]
-            mpfl = max(t[f"mpfl_tension_n_at{a}"][i] for a in (0, 15, 30, 45, 60, 90))
-            lat = max(t[f"lateral_retinaculum_tension_n_at{a}"][i]
-                      for a in (0, 15, 30, 45, 60, 90))
-            loads = f"; PFP squat: MPFL up to {mpfl:.0f} N, lateral retinaculum {lat:.0f} N"
-        print(f"    {label:18s} glide {g[0.0].force_n:.0f} N at 0 deg, {g[20.0].force_n:.0f} N at "
-              f"20 deg{loads}")
+        pfp = simulate(knee, s.for_preset("pfp").with_changes(frame_rate_hz=20.0))
+        healthy = simulate(knee, s.with_changes(frame_rate_hz=20.0))
+        bottom = int(np.argmax(pfp["knee_flexion_deg"])) + 1
+        mpfl = float(np.max(pfp["mpfl_tension_n"][:bottom]))
+        lat = float(np.max(pfp["lateral_retinaculum_tension_n"][:bottom]))
+        from kneeviz.study.summary import summarise
+
+        hs = summarise(healthy.values, healthy.converged)
+        print(f"    {label:16s} glide {g[0.0].force_n:3.0f} N at 0 deg, {g[20.0].force_n:3.0f} N "
+              f"at 20 deg; PFP squat: MPFL up to {mpfl:3.0f} N, lateral retinaculum "
+              f"{lat:3.0f} N; healthy: tilt {hs['patella_lateral_tilt_deg_at0']:+.1f} / "
+              f"{hs['patella_lateral_tilt_deg_at15']:+.1f} deg, shift "
+              f"{hs['patella_lateral_shift_mm_at0']:+.1f} / "
+              f"{hs['patella_lateral_shift_mm_at15']:+.1f} mm")
 
 
 def q2(folder: Path) -> None:
@@ -236,10 +242,13 @@ def sobol(folder: Path) -> None:
     design = read_design(STUDIES / "sobol_pfp.toml")
     print(f"Sobol: {len(t['status'])} runs ({status_line(t)})")
     results = []
+    from kneeviz.measure_table import by_key
+
     for key in ("patella_lateral_tilt_deg", "patella_lateral_shift_mm"):
         for ang in (15, 30):
             column = f"{key}_at{ang}"
-            s = sensitivity_of(design, t[column], f"{column} (typical PFP)")
+            words = by_key()[key].short
+            s = sensitivity_of(design, t[column], f"{words} at {ang} deg, typical PFP")
             print(s.text())
             results.append(s)
     out = tornado_png(results, IMAGES / "how_sure_tornado.png",

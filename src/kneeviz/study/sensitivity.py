@@ -114,10 +114,15 @@ def tornado_png(results: list[Sensitivity], path: str | Path, title: str = "") -
 
     n = len(results)
     n_params = max(len(r.names) for r in results)
-    fig = Figure(figsize=(7.5, 0.9 + n * (0.45 + 0.32 * n_params)), dpi=110,
+    cols = 2 if n >= 4 else 1
+    rows = -(-n // cols)
+    fig = Figure(figsize=(7.5 * cols, 0.9 + rows * (0.45 + 0.32 * n_params)), dpi=100,
                  layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(n, 1, squeeze=False)[:, 0]
+    grid = fig.subplots(rows, cols, squeeze=False)
+    axes = [grid[k // cols, k % cols] for k in range(n)]
+    for ax in grid.flat[n:]:
+        ax.set_visible(False)
     for ax, r in zip(axes, results, strict=True):
         order = r.order()[::-1]  # the largest on top
         labels = [PARAMETERS[r.names[i]].label if r.names[i] in PARAMETERS else r.names[i]

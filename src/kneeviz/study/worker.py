@@ -60,12 +60,14 @@ def load_knee_task(knee: KneeSpec) -> Anatomy:
     return anatomy
 
 
-def _self_check_problem(traj: Any) -> str | None:
-    """Why a balanced squat fails the physical self-check (kneeviz.result_check), or None."""
+def self_check_problem(traj: Any, anatomy: Anatomy) -> str | None:
+    """Why a balanced squat fails its physical self-check (kneeviz.result_check.self_check: bones
+    passing into each other, a kneecap that does not flex with the knee, ...), or None. Where
+    this kneeviz has no self-check yet, every balanced squat passes."""
     from kneeviz import result_check
 
-    check = getattr(result_check, "self_check_problem", None)
-    return None if check is None else check(traj)
+    check = getattr(result_check, "self_check", None)
+    return None if check is None else check(traj, anatomy).problem
 
 
 def solve_run(run: Run, per_frame: bool = False) -> dict[str, Any]:
@@ -94,7 +96,7 @@ def solve_run(run: Run, per_frame: bool = False) -> dict[str, Any]:
         if problem is not None:
             out.update(status=NOT_CONVERGED, reason=problem)
         else:
-            check = _self_check_problem(traj)
+            check = self_check_problem(traj, anatomy)
             if check is not None:
                 out.update(status=FAILED_CHECK, reason=check)
             else:
