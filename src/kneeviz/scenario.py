@@ -28,6 +28,9 @@ PRESETS: dict[str, tuple[float, float]] = {
 }
 """Preset name -> (femoral internal rotation deg, hip adduction deg): the HIP_PARAMETERS."""
 
+PRESET_LABELS: dict[str, str] = {"healthy": "Healthy", "pfp": "Typical PFP", "severe": "Severe"}
+"""How a preset is named to people (buttons, the take-home report)."""
+
 CUSTOM = "custom"
 HIP_PARAMETERS = ("femoral_internal_rotation_deg", "hip_adduction_deg")
 """The settings a preset fixes; any other value of them makes the scenario "custom"."""
