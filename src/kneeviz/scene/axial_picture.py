@@ -82,6 +82,9 @@ class AxialPainting:
     """Write the two measurement lines under the drawing (a page writes its own)."""
     heading: str | None = None
     """The line at the top; None: what the slice is ("front of the knee ...")."""
+    side_words: tuple[str, str] | None = None
+    """The (lateral, medial) side labels; None: "LATERAL (outer side)" ... with the numbers,
+    "outer side" ... without."""
 
     def init_painting(self, anatomy: Anatomy) -> None:
         self.anatomy = anatomy
@@ -395,8 +398,9 @@ class AxialPainting:
 
     def _draw_side_labels(self, p: QPainter) -> None:
         p.setPen(TEXT)
-        left, right = (("LATERAL (outer side)", "MEDIAL (inner side)") if self.show_numbers
-                       else ("outer side", "inner side"))
+        left, right = self.side_words or (
+            ("LATERAL (outer side)", "MEDIAL (inner side)") if self.show_numbers
+            else ("outer side", "inner side"))
         if self._mirror() > 0:
             left, right = right, left
         h = self.height()
@@ -421,7 +425,8 @@ class AxialPicture(AxialPainting):
 
     def __init__(self, anatomy: Anatomy, size: tuple[int, int], *, font_pt: float | None = None,
                  bottom_px: float | None = None, caption_lines: bool = True,
-                 heading: str | None = None) -> None:
+                 heading: str | None = None,
+                 side_words: tuple[str, str] | None = None) -> None:
         self.init_painting(anatomy)
         self._size = (max(1, int(size[0])), max(1, int(size[1])))
         self.font_pt = font_pt
@@ -429,6 +434,7 @@ class AxialPicture(AxialPainting):
             self.bottom_px = float(bottom_px)
         self.caption_lines = caption_lines
         self.heading = heading
+        self.side_words = side_words
         self._font = QFont()
 
     def width(self) -> int:
