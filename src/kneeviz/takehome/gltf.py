@@ -158,7 +158,7 @@ def build_glb(c: TakeHome, *, animate: bool = True, frame: int | None = None,
     (`frame`, default the one nearest 30 deg on the way down) as static node poses."""
     g = _pygltflib()
     parts = knee_parts(c.anatomy)
-    poses = bone_poses(c.anatomy, c.this, c.healthy if ghost else None)
+    poses = bone_poses(c.anatomy, c.this, c.healthy if ghost else None, follow=c.healthy)
     times = frame_times_s(c.this).astype(np.float32)
     if not animate:
         if frame is None:

@@ -148,11 +148,16 @@ def display_poses(anatomy: Anatomy, T_world_bone: FloatArray) -> FloatArray:
     return np.einsum("ij,njk,kl->nil", D, np.asarray(T_world_bone, dtype=float), D)
 
 
-def bone_poses(anatomy: Anatomy, traj: Trajectory, ghost_of: Trajectory | None = None
-               ) -> dict[str, FloatArray]:
+def bone_poses(anatomy: Anatomy, traj: Trajectory, ghost_of: Trajectory | None = None,
+               follow: Trajectory | None = None) -> dict[str, FloatArray]:
     """Each bone's displayed world poses over the squat (femur, tibia, patella); with
     `ghost_of` (the healthy squat) also "healthy_patella": the healthy kneecap's pose relative to
-    the thigh bone, carried on this squat's thigh bone (where a healthy kneecap would sit)."""
+    the thigh bone, carried on this squat's thigh bone (where a healthy kneecap would sit).
+
+    `follow` (a squat, the healthy one for both settings): every pose is moved so that squat's
+    knee (the thigh bone's origin) stays at the origin, frame by frame: a phone's view stays on
+    the knee while the bones turn as in the world (the window's "follow the knee"). Moving both
+    settings by the healthy knee keeps where this knee goes relative to it (a knee falling in)."""
     poses = {
         "femur": display_poses(anatomy, traj.T_world_femur),
         "tibia": display_poses(anatomy, traj.T_world_tibia),
@@ -162,6 +167,10 @@ def bone_poses(anatomy: Anatomy, traj: Trajectory, ghost_of: Trajectory | None =
         T = np.asarray(traj.T_world_femur, dtype=float) @ np.asarray(ghost_of.T_femur_patella,
                                                                      dtype=float)
         poses["healthy_patella"] = display_poses(anatomy, T)
+    if follow is not None:
+        knee = display_poses(anatomy, follow.T_world_femur)[:, :3, 3]
+        for T in poses.values():
+            T[:, :3, 3] -= knee
     return poses
 
 
