@@ -426,7 +426,7 @@ class AxialPicture(AxialPainting):
     def __init__(self, anatomy: Anatomy, size: tuple[int, int], *, font_pt: float | None = None,
                  bottom_px: float | None = None, caption_lines: bool = True,
                  heading: str | None = None,
-                 side_words: tuple[str, str] | None = None) -> None:
+                 side_words: tuple[str, str] | None = None, font: QFont | None = None) -> None:
         self.init_painting(anatomy)
         self._size = (max(1, int(size[0])), max(1, int(size[1])))
         self.font_pt = font_pt
@@ -435,7 +435,7 @@ class AxialPicture(AxialPainting):
         self.caption_lines = caption_lines
         self.heading = heading
         self.side_words = side_words
-        self._font = QFont()
+        self._font = QFont(font) if font is not None else QFont()
 
     def width(self) -> int:
         return self._size[0]

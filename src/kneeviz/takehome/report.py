@@ -86,11 +86,17 @@ _APP: list[QGuiApplication] = []
 
 
 def ensure_gui() -> None:
-    """Fonts and painting need a QGuiApplication: start one offscreen when none runs (a command
-    on a machine with no display)."""
+    """Fonts and painting need a Qt application: start one offscreen when none runs (a command
+    on a machine with no display). A QApplication, not the lighter QGuiApplication: a window
+    opened later in the same process (the app, a test) needs one, and Qt allows only one."""
     if QGuiApplication.instance() is None:
-        platform = os.environ.get("QT_QPA_PLATFORM") or "offscreen"
-        _APP.append(QGuiApplication(["kneeviz", "-platform", platform]))
+        from PyQt6.QtWidgets import QApplication
+
+        argv = ["kneeviz"]
+        headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        if headless and not os.environ.get("QT_QPA_PLATFORM"):
+            argv += ["-platform", "offscreen"]  # else the platform a window would get
+        _APP.append(QApplication(argv))
 
 
 def check_report_path(path: str | Path) -> Path:
@@ -108,6 +114,13 @@ def check_page_size(name: str) -> str:
     return key
 
 
+def without_ligatures(font: QFont) -> QFont:
+    """The font with its standard ligatures off: "offset" is then six letters in the PDF's text
+    (copied, searched, read aloud), not "o", the ff ligature and "set"."""
+    font.setFeature(QFont.Tag("liga"), 0)
+    return font
+
+
 # -- the page in millimetres --------------------------------------------------------------------
 @dataclass
 class Page:
@@ -123,7 +136,7 @@ class Page:
         return QRectF(self.mm(x), self.mm(y), self.mm(w), self.mm(h))
 
     def font(self, pt: float, bold: bool = False) -> QFont:
-        f = QFont("DejaVu Sans")
+        f = without_ligatures(QFont("DejaVu Sans"))
         f.setStyleHint(QFont.StyleHint.SansSerif)
         f.setPointSizeF(pt)
         f.setBold(bold)
@@ -215,7 +228,8 @@ def _axial_row(c: TakeHome, width_mm: float) -> Block:
                         colour=DIM, align=Qt.AlignmentFlag.AlignCenter, wrap=True)
                 continue
             flex = float(c.this["knee_flexion_deg"][i])
-            pic = AxialPicture(c.anatomy, AXIAL_BOX_PX, font_pt=AXIAL_FONT_PT, bottom_px=34,
+            pic = AxialPicture(c.anatomy, AXIAL_BOX_PX, font=without_ligatures(QFont()),
+                               font_pt=AXIAL_FONT_PT, bottom_px=34,
                                caption_lines=False, heading=f"knee bent {flex:.0f}\u00b0",
                                side_words=SIDE_WORDS)
             pic.set_pose(c.this.T_femur_patella[i], c.healthy.T_femur_patella[i],
