@@ -138,7 +138,7 @@ def test_one_frame_has_no_animation(tmp_path: Path) -> None:
     assert next(n for n in g.nodes if n.name == "patella").rotation is not None
 
 
-# -- the Khronos validator ---------------------------------------------------------------------------
+# -- the Khronos validator ------------------------------------------------------------------
 VALIDATE_JS = """
 const validator = require('gltf-validator');
 const fs = require('fs');
