@@ -72,3 +72,23 @@ def test_a_note_that_cannot_be_printed_is_refused(text: str, why: str) -> None:
 def test_a_note_keeps_its_lines_and_letters() -> None:
     assert clean_text("  Hüft-Übungen\r\ntwice a day\tplease  ", "note", 100) == \
         "Hüft-Übungen\ntwice a day\tplease"
+
+
+def test_a_kneecap_off_its_groove_is_said_and_never_shown_as_a_result() -> None:
+    from dataclasses import replace
+
+    c = take_home("pfp")
+    i30 = c.frame_at(30.0)
+    assert i30 is not None and not c.caveats()
+    off = np.zeros(c.this.n_frames)
+    off[i30 - 2:] = 1.0  # off the groove from just before 30 deg on
+    this = replace(c.this, values={**c.this.values, "dislocated": off})
+    d = TakeHome(c.anatomy, this, c.healthy)
+    assert d.frame_at(30.0) is None and d.frame_at(45.0) is None
+    assert d.frame_at(15.0) == c.frame_at(15.0)
+    assert "off its groove" in d.why_no_frame(45.0)
+    (caveat,) = d.caveats()
+    assert "this setting" in caveat and "off its groove" in caveat
+    flex = float(c.this["knee_flexion_deg"][i30 - 2])
+    assert f"({flex:.0f}\u00b0 of knee bend)" in caveat
+    assert d.why_no_frame(80.0) == "not reached in this squat"

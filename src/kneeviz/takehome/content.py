@@ -164,6 +164,48 @@ class TakeHome:
         k = int(np.argmin(err))
         return int(idx[k]) if err[k] <= ANGLE_TOLERANCE_DEG else None
 
+    def why_no_frame(self, flexion_deg: float) -> str:
+        """Why no frame stands for `flexion_deg` (frame_at gave None), in a few words."""
+        idx = self.descent()
+        flex = np.asarray(self.this["knee_flexion_deg"], dtype=float)[idx]
+        near = np.abs(flex - flexion_deg) <= ANGLE_TOLERANCE_DEG
+        if not near.any():
+            return "not reached in this squat"
+        for traj in (self.this, self.healthy):
+            if np.asarray(traj["dislocated"], dtype=bool)[idx][near].all():
+                return "the kneecap is off its groove here (not a result)"
+        return "not solved here"
+
+    def caveats(self) -> list[str]:
+        """What the reader must know about this squat's results: a kneecap that came off its
+        groove, frames of a recording not solved, frames that found no balance."""
+        out = []
+        n = self.this.n_frames
+        flex = np.asarray(self.this["knee_flexion_deg"], dtype=float)
+        for traj, who in ((self.this, "this setting"), (self.healthy, "the healthy squat")):
+            off = np.asarray(traj["dislocated"], dtype=bool)
+            if off.any():
+                i = int(np.argmax(off))
+                t = float(traj["time_s"][i] - traj["time_s"][0])
+                out.append(f"In {who} the kneecap came off its groove {t:.1f} s into the "
+                           f"movement ({flex[i]:.0f}\u00b0 of knee bend): the model cannot hold "
+                           "a dislocated kneecap, so from there on its numbers are not results.")
+        not_solved = self.this.meta.get("not_solved", {}) or {}
+        if not_solved:
+            out.append(f"{len(not_solved)} of {n} frames of the recording could not be solved "
+                       "(the model answers a planted foot within its joint ranges) and are "
+                       "left out.")
+        skipped = np.zeros(n, dtype=bool)
+        for k in not_solved:
+            if 0 <= int(k) < n:
+                skipped[int(k)] = True
+        stuck = ~np.asarray(self.this.converged, dtype=bool) & ~skipped & \
+            ~np.asarray(self.this["dislocated"], dtype=bool)
+        if stuck.any():
+            out.append(f"{int(stuck.sum())} of {n} frames found no balance of forces and are "
+                       "left out.")
+        return out
+
     def frames_at(self) -> dict[float, int | None]:
         return {a: self.frame_at(a) for a in ANGLES_DEG}
 

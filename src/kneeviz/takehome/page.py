@@ -159,6 +159,7 @@ def build_page(c: TakeHome) -> str:
         encoding="utf-8")
     esc = html.escape
     sentences = "".join(f"<p>{esc(s)}</p>" for s in c.sentences())
+    sentences += "".join(f'<p class="caveat">{esc(s)}</p>' for s in c.caveats())
     note = ""
     if c.note:
         who = f"Note from {c.clinician}" if c.clinician else "Note from your clinician"

@@ -73,6 +73,8 @@ SIDE_WORDS = ("outer (lateral)", "inner (medial)")
 """How the slice names its sides on paper (outer = lateral, as every picture of the report)."""
 
 INK = QColor(20, 22, 26)
+WARN = QColor(175, 60, 10)
+"""What the reader must know about the results (a kneecap off its groove)."""
 DIM = QColor(95, 100, 110)
 RULE = QColor(200, 204, 210)
 THIS_COLOUR = QColor(215, 95, 20)
@@ -198,6 +200,17 @@ def _sentences(c: TakeHome, pg: Page, width_mm: float) -> Block:
     return Block(h, draw)
 
 
+def _caveats(c: TakeHome, pg: Page, width_mm: float) -> Block | None:
+    text = " ".join(c.caveats())
+    if not text:
+        return None
+    h = pg.text_height_mm(text, 9, width_mm) + 0.5
+
+    def draw(pg: Page, x: float, y: float, w: float) -> None:
+        pg.text(x, y, w, h, text, 9, bold=True, colour=WARN, wrap=True)
+    return Block(h, draw)
+
+
 def _section_title(title: str, detail: str = "") -> Block:
     def draw(pg: Page, x: float, y: float, w: float) -> None:
         pg.text(x, y, w, 5, title, 10.5, bold=True)
@@ -224,7 +237,7 @@ def _axial_row(c: TakeHome, width_mm: float) -> Block:
             px = x + k * (pw + gap)
             i = frames[angle]
             if i is None:
-                pg.text(px, y, pw, ph, f"{angle:.0f}\u00b0: not reached in this squat", 8,
+                pg.text(px, y, pw, ph, f"{angle:.0f}\u00b0: {c.why_no_frame(angle)}", 8,
                         colour=DIM, align=Qt.AlignmentFlag.AlignCenter, wrap=True)
                 continue
             flex = float(c.this["knee_flexion_deg"][i])
@@ -272,8 +285,9 @@ def _underside(pg: Page, c: TakeHome, x: float, y: float, w: float, h: float) ->
 
     i = c.frame_at(UNDERSIDE_AT_DEG)
     if i is None:
-        pg.text(x, y, w, h, f"{UNDERSIDE_AT_DEG:.0f}\u00b0: not reached in this squat", 8,
-                colour=DIM, align=Qt.AlignmentFlag.AlignCenter)
+        pg.text(x, y, w, h, f"The kneecap's underside at {UNDERSIDE_AT_DEG:.0f}\u00b0: "
+                f"{c.why_no_frame(UNDERSIDE_AT_DEG)}", 8, colour=DIM,
+                align=Qt.AlignmentFlag.AlignCenter, wrap=True)
         return
     size = (int(round(w / 25.4 * PRINT_DPI)), int(round(h / 25.4 * PRINT_DPI)))
     specs = [UndersideMapSpec(t, np.asarray(tr.patella_pressure_mpa[i]))
@@ -417,7 +431,7 @@ def _table(c: TakeHome) -> Block:
             i = frames[a]
             cx = x + label_w + k * col_w
             head = (f"{float(c.this['knee_flexion_deg'][i]):.0f}\u00b0" if i is not None
-                    else f"{a:.0f}\u00b0 not reached")
+                    else f"{a:.0f}\u00b0: no result")
             pg.text(cx, y, col_w, row_h, head, 8, bold=True, align=centre)
             pg.text(cx, y + row_h, col_w / 2, row_h, "this", 7.5, colour=THIS_COLOUR,
                     align=centre)
@@ -483,9 +497,11 @@ def _note(c: TakeHome, pg: Page, width_mm: float) -> Block | None:
 
 # -- the document ---------------------------------------------------------------------------------
 def _blocks(c: TakeHome, pg: Page, width_mm: float) -> list[Block]:
-    blocks = [
-        _heading(c),
-        _sentences(c, pg, width_mm),
+    blocks = [_heading(c), _sentences(c, pg, width_mm)]
+    caveats = _caveats(c, pg, width_mm)
+    if caveats is not None:
+        blocks.append(caveats)
+    blocks += [
         _section_title("The knee cut across through the kneecap, as on an axial MRI image"),
         _axial_row(c, width_mm),
         _axial_legend(c, pg, width_mm),
