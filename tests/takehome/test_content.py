@@ -54,7 +54,7 @@ def test_the_numbers_are_the_measure_tables() -> None:
     assert [m.key for m, _ in rows] == list(TABLE_KEYS)
     frames = c.frames_at()
     for m, cells in rows:
-        assert m is measure_table.BY_KEY[m.key]
+        assert m is measure_table.by_key()[m.key]
         for (this, healthy), i in zip(cells, frames.values(), strict=True):
             assert this == m.number(float(c.this[m.key][i]))
             assert healthy == m.number(float(c.healthy[m.key][i]))

@@ -36,11 +36,10 @@ MIN_LAYER_MM = 1.0
 tapers to nothing at its rim, where a thin-layer foundation would turn a millimetre of rim overlap
 into tens of MPa; real rims are blunt (patellar cartilage is about 4 mm thick, trochlear 2-3 mm:
 literature.md section 5)."""
-CARTILAGE_E_MPA = 5.0
 CARTILAGE_NU = 0.45
 
 
-def foundation_modulus_mpa(E: float = CARTILAGE_E_MPA, nu: float = CARTILAGE_NU) -> float:
+def foundation_modulus_mpa(E: float, nu: float = CARTILAGE_NU) -> float:
     """Elastic-foundation modulus K (MPa) of a thin layer on a rigid base (Lenhart 2015)."""
     return (1.0 - nu) * E / ((1.0 + nu) * (1.0 - 2.0 * nu))
 

@@ -252,7 +252,7 @@ class TakeHome:
         frames = self.frames_at()
         rows = []
         for key in TABLE_KEYS:
-            m = measure_table.BY_KEY[key]
+            m = measure_table.by_key()[key]
             cells = [(m.number(self.value(self.this, key, i)),
                       m.number(self.value(self.healthy, key, i))) for i in frames.values()]
             rows.append((m, cells))

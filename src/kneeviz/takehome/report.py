@@ -225,8 +225,8 @@ def _axial_row(c: TakeHome, width_mm: float) -> Block:
     n = len(ANGLES_DEG)
     gap = 2.5
     frames = c.frames_at()
-    tilt_m = measure_table.BY_KEY["patella_lateral_tilt_deg"]
-    bisect_m = measure_table.BY_KEY["bisect_offset_pct"]
+    tilt_m = measure_table.by_key()["patella_lateral_tilt_deg"]
+    bisect_m = measure_table.by_key()["bisect_offset_pct"]
     bw, bh = AXIAL_BOX_PX
 
     def draw(pg: Page, x: float, y: float, w: float) -> None:
@@ -346,8 +346,8 @@ def _plot(pg: Page, c: TakeHome, key: str, x: float, y: float, w: float, h: floa
     """One measure against knee flexion on the way down: healthy (green) and this setting
     (orange), the four compared angles marked; vector lines and real text."""
     p = pg.painter
-    m = measure_table.BY_KEY[key]
-    fx = measure_table.BY_KEY["knee_flexion_deg"]
+    m = measure_table.by_key()[key]
+    fx = measure_table.by_key()["knee_flexion_deg"]
     idx = c.descent()
     flex = np.asarray(c.this["knee_flexion_deg"], dtype=float)[idx]
     series = []

@@ -137,7 +137,7 @@ def _serve(conn: Connection, nice: int | None) -> None:
     model is imported at normal priority (at the lowest, a busy window could hold the first
     solve back for a minute), then the priority is lowered."""
     # The terminal's Ctrl-C goes to the whole process group; the window decides what it means
-    # (kneeviz.app.interrupt) and ends this worker itself. Started with SIGINT blocked (see
+    # (kneeviz.app.window.interrupt) and ends this worker itself. Started with SIGINT blocked (see
     # _start_without_ctrl_c), the worker now ignores it for good.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):

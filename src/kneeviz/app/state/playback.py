@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PyQt6.QtCore import QElapsedTimer, QObject, QTimer, pyqtSignal
 
-from kneeviz.app.session import Session
+from kneeviz.app.state.session import Session
 
 SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 1.5, 2.0)
 TICK_MS = 15
