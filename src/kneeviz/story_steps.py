@@ -1,10 +1,10 @@
 """The story's steps: what each one says to a patient and what it shows, as plain data.
 
-One home for the story's words. Story mode (kneeviz.app.story) walks these steps in the window;
-the take-home report and page (kneeviz.takehome) print the same sentences. So each step's words
-come in two parts: `message`, sentences that hold wherever they are read (a printed page, a
-phone), and `pointer`, what to look at in the window's picture ("the pink line"), said only
-beside that picture. `text` is both, the window's caption.
+One home for the story's words. Story mode (kneeviz.app.panels.story) walks these steps in the
+window; the take-home report and page (kneeviz.takehome) print the same sentences. So each step's
+words come in two parts: `message`, sentences that hold wherever they are read (a printed page, a
+phone), and `pointer`, what to look at in the window's picture ("the pink line"), said only beside
+that picture. `text` is both, the window's caption.
 
 The message follows Souza et al. 2010 and Powers 2010 (docs/model.md): with weak hip control the
 thigh bone turns inward under the kneecap, the kneecap ends up towards the outside of its groove

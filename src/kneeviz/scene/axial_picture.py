@@ -2,7 +2,7 @@
 images (Souza et al. 2010), with the measurements a clinician reads on them drawn and labelled.
 
 The geometry comes from kneeviz.mechanics.axial (pure numpy); `AxialPainting` paints it with any
-QPainter, so the window's widget (kneeviz.app.axial_view.AxialView) and a printed page
+QPainter, so the window's widget (kneeviz.app.panels.axial_view.AxialView) and a printed page
 (`AxialPicture`, kneeviz.takehome.report) draw the same slice with the same code. It paints in
 its own logical pixels (`width()` x `height()`) with fonts sized in pixels: a page scales the
 painter to the size the slice gets on paper, and lines and text scale with it (on a PDF they stay
@@ -72,7 +72,7 @@ range Qt's rasteriser handles."""
 class AxialPainting:
     """The slice's state and its painting. A host class provides `width()`, `height()` (logical
     pixels), `font()` (the base font), `px_per_pt()` and `update()` (repaint request): a QWidget
-    provides the first three itself (kneeviz.app.axial_view), `AxialPicture` all of them."""
+    provides the first three itself (kneeviz.app.panels.axial_view), `AxialPicture` all of them."""
 
     top_px: float = TOP_PX
     bottom_px: float = BOTTOM_PX

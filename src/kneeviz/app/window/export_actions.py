@@ -172,13 +172,18 @@ class VideoExport(QObject):
     cancelled = pyqtSignal()
 
     def __init__(self, path: str | Path, anatomy: Any, source: Any, options: Any, fps: float,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, reference: Any = None,
+                 frames: list[int] | None = None) -> None:
+        """`reference`: the healthy squat for the views that show it (side by side);
+        `frames`: which of the source's frames, in order (default all)."""
         super().__init__(parent)
         self.path = Path(path)
         self.anatomy = anatomy
         self.source = source
         self.options = options
         self.fps = fps
+        self.reference = reference
+        self.frames = list(range(int(source.n_frames))) if frames is None else list(frames)
         self.done = 0
         self.running = False
         self._renderer: Any = None
@@ -189,14 +194,15 @@ class VideoExport(QObject):
 
     @property
     def total(self) -> int:
-        return int(self.source.n_frames)
+        return len(self.frames)
 
     def start(self) -> None:
         from kneeviz.scene.render import SquatRenderer, VideoWriter
 
         try:
             self._writer = VideoWriter(self.path, self.fps)
-            self._renderer = SquatRenderer(self.anatomy, self.source, self.options)
+            self._renderer = SquatRenderer(self.anatomy, self.source, self.options,
+                                           self.reference)
         except KneevizError as exc:
             self._cleanup(abort=True)
             self.failed.emit(str(exc))
@@ -209,7 +215,7 @@ class VideoExport(QObject):
         if not self.running:
             return
         try:
-            self._writer.append(self._renderer.frame(self.done))
+            self._writer.append(self._renderer.frame(self.frames[self.done]))
             self.done += 1
             self.progressed.emit(self.done, self.total)
             if self.done >= self.total:
