@@ -4,8 +4,8 @@ and the 3D page (HTML), for one patient's setting. Each file is written atomical
 
 The video is the window's side-by-side view (`kneeviz render --view compare`: the same skyline
 camera relative to the thigh bone, the pressure colours on) through the one MP4 writer
-(kneeviz.scene.render), every other solved frame at half the solve rate: the squat in real time,
-half the frames to draw.
+(kneeviz.scene.render), every VIDEO_STEP-th solved frame at that fraction of the solve rate: the
+squat in real time with a third of the frames to draw.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kneeviz.errors import KneevizError
 from kneeviz.file_paths import folder_problem
@@ -62,21 +62,23 @@ def check_folder(folder: str | Path) -> Path:
     return p
 
 
-def write_video(path: Path, c: TakeHome,
-                progress: Callable[[int, int], None] | None = None) -> Path:
-    """Healthy | this setting through the whole squat, MP4 (the render module's writer)."""
-    from kneeviz.scene.render import (
-        RenderOptions,
-        SquatRenderer,
-        TrajectoryFrames,
-        VideoWriter,
-        iter_video,
-    )
+def video_plan(c: TakeHome) -> tuple[Any, list[int], float]:
+    """(render options, frames, frames per second) of the side-by-side video: the one plan the
+    command and the app's chunked export draw."""
+    from kneeviz.scene.render import RenderOptions
 
     options = RenderOptions(view="compare", heatmap=True, size=VIDEO_SIZE,
                             title=c.setting_name)
     frames = list(range(0, c.this.n_frames, VIDEO_STEP))
-    fps = float(c.this.scenario.frame_rate_hz) / VIDEO_STEP
+    return options, frames, float(c.this.scenario.frame_rate_hz) / VIDEO_STEP
+
+
+def write_video(path: Path, c: TakeHome,
+                progress: Callable[[int, int], None] | None = None) -> Path:
+    """Healthy | this setting through the whole squat, MP4 (the render module's writer)."""
+    from kneeviz.scene.render import SquatRenderer, TrajectoryFrames, VideoWriter, iter_video
+
+    options, frames, fps = video_plan(c)
     with SquatRenderer(c.anatomy, TrajectoryFrames(c.this), options,
                        TrajectoryFrames(c.healthy)) as r, VideoWriter(path, fps) as w:
         for done in iter_video(r, w, frames):

@@ -35,11 +35,10 @@ from PyQt6.QtWidgets import (
 
 from kneeviz.app.support.worker import CancelledError, Job
 from kneeviz.app.window.export_actions import (
-    _KEEP,
     _dialog_path,
-    _pool,
-    _progress_dialog,
     _save_name,
+    run_video_export,
+    start_job,
 )
 from kneeviz.errors import KneevizError
 
@@ -158,33 +157,9 @@ class TakeHomeActions:
                 out.append(simulate(anatomy, sc, on_frame=on_frame))
             return make((out[0], out[1]))
 
-        job = Job(work, unexpected=f"{what}: could not be made")
-        dlg = _progress_dialog(w, f"Computing the squats for {Path(what).name}...",
-                               2 * scenario.n_frames)
-        job.signals.progress.connect(lambda d, n: dlg.setValue(d))
-        dlg.canceled.connect(job.cancel)
-
-        def done(content: object) -> None:
-            _KEEP.discard(job)
-            dlg.close()
-            try:
-                then(content)  # type: ignore[arg-type]
-            except KneevizError as exc:
-                w.show_error(str(exc))
-
-        def failed(message: str) -> None:
-            _KEEP.discard(job)
-            dlg.close()
-            if message:
-                w.show_error(message)
-            else:
-                w.status_bar.showMessage("Cancelled; nothing was written.", 5000)
-
-        job.signals.done.connect(done)
-        job.signals.failed.connect(failed)
-        _KEEP.add(job)
-        _pool().start(job)
-        return job
+        return start_job(w, work, f"Computing the squats for {Path(what).name}...",
+                         2 * scenario.n_frames, then, "Cancelled; nothing was written.",
+                         unexpected=f"{what}: could not be made")
 
     def _ask_note(self, title: str) -> bool:
         dlg = NoteDialog(self.window, title, self.clinician, self.note, self.page)
@@ -287,24 +262,12 @@ class TakeHomeActions:
 
     def _start_video(self, path: Path, c: TakeHome, done: str) -> Any:
         from kneeviz.app.window.export_actions import VideoExport
-        from kneeviz.scene.render import RenderOptions, TrajectoryFrames
-        from kneeviz.takehome.folder import VIDEO_SIZE, VIDEO_STEP
+        from kneeviz.scene.render import TrajectoryFrames
+        from kneeviz.takehome.folder import video_plan
 
         w = self.window
-        options = RenderOptions(view="compare", heatmap=True, size=VIDEO_SIZE,
-                                title=c.setting_name)
-        export = VideoExport(path, c.anatomy, TrajectoryFrames(c.this), options,
-                             float(c.this.scenario.frame_rate_hz) / VIDEO_STEP, parent=w,
-                             reference=TrajectoryFrames(c.healthy),
-                             frames=list(range(0, c.this.n_frames, VIDEO_STEP)))
-        dlg = _progress_dialog(w, f"Drawing {path.name}...", export.total)
-        export.progressed.connect(lambda d, n: dlg.setValue(d))
-        dlg.canceled.connect(export.cancel)
-        for sig in (export.finished, export.failed, export.cancelled):
-            sig.connect(dlg.close)
-        export.finished.connect(lambda p: w.status_bar.showMessage(f"{done}, and {p}", 8000))
-        export.failed.connect(w.show_error)
-        export.cancelled.connect(lambda: w.status_bar.showMessage(
-            f"{done}; the video was cancelled (no video written).", 8000))
-        export.start()
-        return export
+        options, frames, fps = video_plan(c)
+        export = VideoExport(path, c.anatomy, TrajectoryFrames(c.this), options, fps, parent=w,
+                             reference=TrajectoryFrames(c.healthy), frames=frames)
+        return run_video_export(w, export, lambda p: f"{done}, and {p}",
+                                f"{done}; the video was cancelled (no video written).")
