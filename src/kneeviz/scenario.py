@@ -77,6 +77,14 @@ class Scenario:
         Affects.SQUAT)
     body_mass_kg: float = _parameter(70.0, 30.0, 200.0, "kg", "body mass", "body mass",
                                      "--body-mass", Affects.SQUAT)
+    insall_salvati_ratio: float = _parameter(
+        1.02, 0.6, 1.6, "", "Insall-Salvati ratio",
+        "patellar tendon length / patella length (patella alta above 1.2)", "--insall-salvati",
+        Affects.TISSUE,
+        Control(WHAT_IF_GROUP, "Kneecap height (Insall-Salvati ratio)", step=0.01, decimals=2,
+                bands=(Band(-math.inf, 0.8, "low-riding kneecap (baja)"),
+                       Band(0.8, _ABOVE_ALTA, "normal height"),
+                       Band(_ABOVE_ALTA, math.inf, "high-riding kneecap (alta)"))))
     vmo_strength: float = _parameter(
         1.0, 0.0, 1.0, "", "VMO strength (fraction of normal)",
         "strength of the inner quadriceps (vastus medialis obliquus), fraction of normal",
@@ -87,14 +95,6 @@ class Scenario:
                     "the kneecap inward; strengthening it is a classic exercise.",
                 bands=(Band(0.9, math.inf, "(normal)"), Band(0.5, 0.9, "(weaker)"),
                        Band(-math.inf, 0.5, "(weak)"))))
-    insall_salvati_ratio: float = _parameter(
-        1.02, 0.6, 1.6, "", "Insall-Salvati ratio",
-        "patellar tendon length / patella length (patella alta above 1.2)", "--insall-salvati",
-        Affects.TISSUE,
-        Control(WHAT_IF_GROUP, "Kneecap height (Insall-Salvati ratio)", step=0.01, decimals=2,
-                bands=(Band(-math.inf, 0.8, "low-riding kneecap (baja)"),
-                       Band(0.8, _ABOVE_ALTA, "normal height"),
-                       Band(_ABOVE_ALTA, math.inf, "high-riding kneecap (alta)"))))
     cartilage_modulus_mpa: float = _parameter(
         5.0, 2.0, 20.0, "MPa", "cartilage elastic modulus",
         "elastic modulus of the articular cartilage in the contact model (the reference model "
