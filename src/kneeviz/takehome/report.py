@@ -62,6 +62,9 @@ PRINT_DPI = 300
 """Raster pictures (the underside maps) are drawn at this many pixels per inch of paper."""
 AXIAL_BOX_PX = (360, 370)
 """The slice's own logical pixels (1/96 inch at 100 %) for one panel, scaled onto the page."""
+PICTURES_MM = 80.0
+PICTURES_MIN_MM = 62.0
+"""The underside maps and the curves: their row's height, and the least it shrinks to."""
 UNDERSIDE_SHARE = 0.56
 """Of the page's width, the underside maps' (the curves take the rest)."""
 SENTENCE_PT = 11.0
@@ -496,7 +499,18 @@ def _note(c: TakeHome, pg: Page, width_mm: float) -> Block | None:
 
 
 # -- the document ---------------------------------------------------------------------------------
-def _blocks(c: TakeHome, pg: Page, width_mm: float) -> list[Block]:
+def _blocks(c: TakeHome, pg: Page, width_mm: float, height_mm: float) -> list[Block]:
+    """The page's blocks in order. The pictures' row gives up height (PICTURES_MM down to
+    PICTURES_MIN_MM) so that everything fits one page when it can (Letter is 18 mm shorter than
+    A4; a note takes lines)."""
+    blocks = _blocks_with(c, pg, width_mm, PICTURES_MM)
+    over = sum(b.height_mm + b.gap_after_mm for b in blocks) - blocks[-1].gap_after_mm - height_mm
+    if over > 0:
+        blocks = _blocks_with(c, pg, width_mm, max(PICTURES_MIN_MM, PICTURES_MM - over))
+    return blocks
+
+
+def _blocks_with(c: TakeHome, pg: Page, width_mm: float, pictures_mm: float) -> list[Block]:
     blocks = [_heading(c), _sentences(c, pg, width_mm)]
     caveats = _caveats(c, pg, width_mm)
     if caveats is not None:
@@ -505,7 +519,7 @@ def _blocks(c: TakeHome, pg: Page, width_mm: float) -> list[Block]:
         _section_title("The knee cut across through the kneecap, as on an axial MRI image"),
         _axial_row(c, width_mm),
         _axial_legend(c, pg, width_mm),
-        _pictures(c, 80.0),
+        _pictures(c, pictures_mm),
         _table(c),
     ]
     note = _note(c, pg, width_mm)
@@ -554,7 +568,8 @@ def compose(path: Path, c: TakeHome, page_size: str = "a4") -> int:
         pg = Page(painter, RESOLUTION_DPI / 25.4)
         x, w = MARGIN_MM, size_mm.width() - 2 * MARGIN_MM
         footer_y = size_mm.height() - MARGIN_MM - 5.0
-        pages = _paginate(_blocks(c, pg, w), MARGIN_MM, footer_y - 2.5)
+        bottom = footer_y - 2.5
+        pages = _paginate(_blocks(c, pg, w, bottom - MARGIN_MM), MARGIN_MM, bottom)
         for n, placed in enumerate(pages):
             if n:
                 writer.newPage()
