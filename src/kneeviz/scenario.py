@@ -9,10 +9,11 @@ parameter is one field declaration here (and the code that uses it). What shapes
 (the sulcus angle) is not a squat parameter: it is declared with the knee's specification
 (kneeviz.anatomy.knee_spec.KNEE_PARAMETERS).
 
-Presets (femoral internal rotation, hip adduction in deg) follow docs/model.md (the hip's
-range): Souza & Powers 2009 (JOSPT 39:12) measured about +6 deg more peak hip internal rotation
-in patellofemoral pain (PFP) and Nakagawa et al. 2012 (JOSPT 42:491) about +4 deg more hip
-adduction; "severe" is the upper end of the suggested slider range.
+Presets (femoral internal rotation, hip adduction in deg) follow docs/literature.md section 2 (the
+hip's range; docs/model.md section 6.1): Souza & Powers 2009 (JOSPT 39:12) measured about +6 deg
+more peak hip internal rotation in patellofemoral pain (PFP) and Nakagawa et al. 2012 (JOSPT
+42:491) about +4 deg more hip adduction; "severe" is the upper end of the suggested slider
+range.
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@ words come in two parts: `message`, sentences that hold wherever they are read (
 phone), and `pointer`, what to look at in the window's picture ("the pink line"), said only beside
 that picture. `text` is both, the window's caption.
 
-The message follows Souza et al. 2010 and Powers 2010 (docs/model.md): with weak hip control the
-thigh bone turns inward under the kneecap, the kneecap ends up towards the outside of its groove
-and its outer side carries the load. No numbers and no anatomical jargon: a patient reads them.
+The message follows Souza et al. 2010 and Powers 2010 (docs/literature.md section 1): with weak
+hip control the thigh bone turns inward under the kneecap, the kneecap ends up towards the outside
+of its groove and its outer side carries the load. No numbers and no anatomical jargon: a patient
+reads them.
 """
 
 from __future__ import annotations
