@@ -43,8 +43,8 @@ ANGLES_DEG = (0.0, 15.0, 30.0, 45.0)
 """The knee flexions of the axial MRI images of Souza et al. 2010 (JOSPT 40:277)."""
 UNDERSIDE_AT_DEG = 30.0
 """The kneecap's underside is shown here: seated in the groove, where the outer facet's share
-differs between healthy and typical PFP on the default knee (87 % against 100 %, README "Seeing
-the maltracking")."""
+differs between healthy and typical PFP on the default knee (87 % against 100 %, docs/guide.md
+"Seeing the maltracking: the kneecap's underside, the skyline, side by side")."""
 ANGLE_TOLERANCE_DEG = 3.0
 """A frame further than this from an angle does not stand for it (a recording that never gets
 there, a squat that stops short)."""
@@ -72,7 +72,7 @@ LIMITS_LINE = (
     "A computer model to explain, not a diagnosis: a simulated squat with typical (not this "
     "patient's) soft tissues; its kneecap shifts and turns less than MRI studies found."
 )
-"""The model's limits in one line (README "What the model shows, and its limits")."""
+"""The model's limits in one line (docs/model.md section 8, "Known limits", at length)."""
 
 
 def clean_text(text: str | None, what: str, limit: int) -> str:
