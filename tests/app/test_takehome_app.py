@@ -69,7 +69,7 @@ def test_save_report_from_the_squats_on_screen(window, qtbot, tmp_path: Path) ->
 def test_a_cancelled_dialog_writes_nothing(window, qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(ta.NoteDialog, "exec", lambda self: QDialog.DialogCode.Rejected)
     chosen: list[str] = []
-    monkeypatch.setattr(ta, "_save_name", lambda *a: chosen.append("asked") or "")
+    monkeypatch.setattr(ta, "ask_save_path", lambda *a: chosen.append("asked") or "")
     window.takehome_actions.report_dialog()
     assert not chosen, "the file chooser opened after Cancel"
     assert "cancelled; nothing was written" in window.status_bar.currentMessage()

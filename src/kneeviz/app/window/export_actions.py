@@ -75,7 +75,7 @@ def scenario_document(window: KneeWindow, name: str = "") -> ScenarioFile:
                         frame=int(s.frame), playback_speed=float(window.playback.speed))
 
 
-def _dialog_path(path: str, default_suffix: str, allowed: tuple[str, ...]) -> str:
+def with_suffix_for(path: str, default_suffix: str, allowed: tuple[str, ...]) -> str:
     """Add the default suffix when the name has none of the allowed ones."""
     if not any(path.lower().endswith(a) for a in allowed):
         path += default_suffix
@@ -408,7 +408,9 @@ def export_screenshot(window: KneeWindow, path: str | Path,
 
 
 # -- menu ---------------------------------------------------------------------------------------
-def _save_name(window: KneeWindow, title: str, default: str, filt: str) -> str:
+def ask_save_path(window: KneeWindow, title: str, default: str, filt: str) -> str:
+    """A save dialog starting in the last export folder (remembered for next time); "" when
+    cancelled."""
     folder = window.export_dir  # the last export folder (app/window/settings.py)
     path, _ = QFileDialog.getSaveFileName(window, title, str(Path(folder) / default)
                                           if folder else default, filt)
@@ -439,26 +441,26 @@ def install_export_actions(window: KneeWindow, menu: QMenu, before: QAction | No
             open_scenario(window, path)
 
     def save_dialog() -> None:
-        path = _save_name(window, "Save scenario", f"{preset()}{SUFFIX}", SCENARIO_FILTER)
+        path = ask_save_path(window, "Save scenario", f"{preset()}{SUFFIX}", SCENARIO_FILTER)
         if path:
-            path = _dialog_path(path, SUFFIX, (SUFFIX, ".json"))
+            path = with_suffix_for(path, SUFFIX, (SUFFIX, ".json"))
             _guard(window, lambda: save_scenario(window, path))
 
     def video_dialog() -> None:
-        path = _save_name(window, "Export video", f"kneeviz-{preset()}.mp4", VIDEO_FILTER)
+        path = ask_save_path(window, "Export video", f"kneeviz-{preset()}.mp4", VIDEO_FILTER)
         if path:
-            start_video_export(window, _dialog_path(path, ".mp4", (".mp4", ".gif")))
+            start_video_export(window, with_suffix_for(path, ".mp4", (".mp4", ".gif")))
 
     def data_dialog() -> None:
-        path = _save_name(window, "Export data", f"kneeviz-{preset()}.csv", DATA_FILTER)
+        path = ask_save_path(window, "Export data", f"kneeviz-{preset()}.csv", DATA_FILTER)
         if path:
-            start_data_export(window, _dialog_path(path, ".csv", (".csv", ".json", ".npz")))
+            start_data_export(window, with_suffix_for(path, ".csv", (".csv", ".json", ".npz")))
 
     def screenshot_dialog() -> None:
-        path = _save_name(window, "Export screenshot", f"kneeviz-{preset()}.png",
+        path = ask_save_path(window, "Export screenshot", f"kneeviz-{preset()}.png",
                           "PNG image (*.png)")
         if path:
-            _guard(window, lambda: export_screenshot(window, _dialog_path(path, ".png",
+            _guard(window, lambda: export_screenshot(window, with_suffix_for(path, ".png",
                                                                            (".png",))))
 
     specs: list[tuple[str | None, str, str | None, Callable[[], None] | None]] = [

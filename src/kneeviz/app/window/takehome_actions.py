@@ -35,10 +35,10 @@ from PyQt6.QtWidgets import (
 
 from kneeviz.app.support.worker import CancelledError, Job
 from kneeviz.app.window.export_actions import (
-    _dialog_path,
-    _save_name,
+    ask_save_path,
     run_video_export,
     start_job,
+    with_suffix_for,
 )
 from kneeviz.errors import KneevizError
 
@@ -176,13 +176,13 @@ class TakeHomeActions:
     def report_dialog(self) -> None:
         if not self._ask_note("Save report (PDF)"):
             return
-        path = _save_name(self.window, "Save report (PDF)",
+        path = ask_save_path(self.window, "Save report (PDF)",
                           f"kneeviz-report-{self.window.session.scenario.preset}.pdf",
                           "PDF report (*.pdf)")
         if not path:
             self._cancelled("Save report (PDF)")
             return
-        self.save_report(_dialog_path(path, ".pdf", (".pdf",)))
+        self.save_report(with_suffix_for(path, ".pdf", (".pdf",)))
 
     def save_report(self, path: str | Path) -> Job | None:
         from kneeviz.atomic import preflight
@@ -201,13 +201,13 @@ class TakeHomeActions:
         return self.with_content(str(out), write)
 
     def export_3d_dialog(self) -> None:
-        path = _save_name(self.window, "Export 3D",
+        path = ask_save_path(self.window, "Export 3D",
                           f"kneeviz-{self.window.session.scenario.preset}.glb",
                           "glTF binary, for phones (*.glb)")
         if not path:
             self._cancelled("Export 3D")
             return
-        self.export_3d(_dialog_path(path, ".glb", (".glb",)))
+        self.export_3d(with_suffix_for(path, ".glb", (".glb",)))
 
     def export_3d(self, path: str | Path) -> Job | None:
         from kneeviz.atomic import preflight
