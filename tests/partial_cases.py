@@ -50,6 +50,8 @@ FRAME_RATE_HZ = 20.0
 MEASURES = ("patella_lateral_tilt_deg", "patella_lateral_shift_mm", "bisect_offset_pct")
 TILT_FLOOR_DEG = 1.5
 SHIFT_FLOOR_MM = 1.5
+WINDOWS_DEG = (2.0, 3.0, 4.0, 5.0, 6.0)
+"""Widths of the completion check's flexion window the table also reports."""
 WRONG_TILT_DEG = 3.0
 WRONG_SHIFT_MM = 3.0
 """A completed case off by more than these must not be presented as a result (issue 26)."""
@@ -115,6 +117,10 @@ class Outcome:
     figures above leave those out: they are not shown)."""
     undetermined: int = 0
     """Frames of the descent the completion check leaves without numbers."""
+    window_errors: dict[str, float] | None = None
+    """The worst tilt and shift over the frames shown had the completion check's window been
+    WINDOWS_DEG wide instead ("tilt_w4", "shift_w4", "undetermined_w4", ...): how wide it must be
+    for no frame shown to be off by more than 3 deg / 3 mm."""
     worst_at_deg: float = float("nan")
     """Knee flexion of the frame with the worst tilt or shift difference (the larger against its
     floor)."""
@@ -152,6 +158,7 @@ class Outcome:
             "tibia_rms_mm": self.tibia_rms_mm, "femur_length_err_mm": self.femur_length_err_mm,
             "tibia_length_err_mm": self.tibia_length_err_mm,
             "joint_axis_err_deg": self.joint_axis_err_deg, "seconds": self.seconds,
+            **(self.window_errors or {}),
             "message": self.message,
         }
 
@@ -389,6 +396,13 @@ def run_case(name: str, cut: Cut) -> Outcome:
                                                 undetermined & _descending(tr)) or ""
         else:
             out.outcome = "completed"
+        out.window_errors = {}
+        for w in WINDOWS_DEG:
+            m = undetermined_frames(tr["knee_flexion_deg"], tr["patella_lateral_tilt_deg"],
+                                    tr["patella_lateral_shift_mm"], tr.converged, w)
+            dw = compare(tr_whole, tr, ~m)
+            out.window_errors |= {f"tilt_w{w:g}": dw["tilt"], f"shift_w{w:g}": dw["shift"],
+                                  f"undetermined_w{w:g}": float(np.sum(m & _descending(tr)))}
         every = compare(tr_whole, tr)
         out.tilt_err_all_deg, out.shift_err_all_mm = every["tilt"], every["shift"]
         d = compare(tr_whole, tr, ~undetermined)

@@ -107,7 +107,8 @@ def _read_stl(path: Path) -> SurfaceMesh:
 
 def load_anatomy_folder(folder: Path, name: str = "default knee",
                         knee_spec: KneeSpec | None = None) -> Anatomy:
-    """Read a knee saved by save_built_knee (meshes in bone frames + landmarks.json)."""
+    """Read a knee saved by save_built_knee (its meshes, in the femur's frame or each in its
+    bone frame, and landmarks.json); every mesh of the Anatomy is in its bone frame."""
     record_path = folder / "landmarks.json"
     if not record_path.is_file():
         raise KneevizError(
@@ -118,6 +119,10 @@ def load_anatomy_folder(folder: Path, name: str = "default knee",
     try:
         record = json.loads(record_path.read_text())
         meshes = {n: _read_stl(folder / f"{n}.stl") for n in KNEE_MESHES}
+        if record.get("meshes_frame") == MESHES_FRAME:  # saved as one scan: back to bone frames
+            meshes = {n: m if n not in SAVED_IN_FEMUR_FRAME
+                      else m.transformed(invert(_arr(record[SAVED_IN_FEMUR_FRAME[n]])))
+                      for n, m in meshes.items()}
     except (OSError, ValueError, KeyError) as exc:
         raise KneevizError(
             f"the bundled knee could not be read ({exc}): rebuild it with 'make assets'", folder
@@ -128,6 +133,17 @@ def load_anatomy_folder(folder: Path, name: str = "default knee",
 
 KNEE_MESHES = ("femur", "patella", "tibia", "pelvis", "femur_cartilage", "patella_cartilage")
 """The meshes of a knee built from the atlas (default_knee.BuiltKnee), each in its bone frame."""
+SAVED_IN_FEMUR_FRAME: dict[str, str] = {
+    "tibia": "T_femur_tibia_ref", "pelvis": "T_femur_pelvis_ref",
+    "patella": "T_femur_patella_atlas", "patella_cartilage": "T_femur_patella_atlas",
+}
+"""Where each of a saved knee's meshes stands in the femur's frame (the record's pose): the files
+(default_knee.save_built_knee) hold the knee as one scan holds it, so that they load, or can be
+cut and loaded, as a patient's knee. Saved each in its own bone frame, they put the tibia's
+plateau 18 mm inside the condyles and the kneecap inside the femur when so loaded (issue 26)."""
+MESHES_FRAME = "femur"
+"""landmarks.json's `meshes_frame` when its files are in the femur's frame (load_anatomy_folder
+brings each back to its bone frame); absent: each in its own bone frame."""
 
 
 def anatomy_from_record(meshes: dict[str, SurfaceMesh], record: dict[str, object], name: str,
