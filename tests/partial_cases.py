@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from kneeviz.anatomy.cartilage import boundary_edges
+from kneeviz.anatomy.completion_check import SHIFT_LIMIT_MM, TILT_LIMIT_DEG
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 
 ICL_DIR = Path(__file__).resolve().parents[2] / "shared" / "meshes" / "ICL_MRI"
@@ -52,8 +53,8 @@ TILT_FLOOR_DEG = 1.5
 SHIFT_FLOOR_MM = 1.5
 WINDOWS_DEG = (2.0, 3.0, 4.0, 5.0, 6.0)
 """Widths of the completion check's flexion window the table also reports."""
-WRONG_TILT_DEG = 3.0
-WRONG_SHIFT_MM = 3.0
+WRONG_TILT_DEG = TILT_LIMIT_DEG
+WRONG_SHIFT_MM = SHIFT_LIMIT_MM
 """A completed case off by more than these must not be presented as a result (issue 26)."""
 
 
