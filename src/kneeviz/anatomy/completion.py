@@ -884,6 +884,9 @@ def analyse_partial(mesh: SurfaceMesh, name: str) -> BoneAnalysis | None:
     T = tf.T_input_tibia
     facts += [
         ("completed", "ankle centre, tibial mechanical axis: ESTIMATED from the atlas"),
+        ("fibula", "its head is in the piece: the fibula is completed with the tibia (its "
+                   "malleolus is the ankle's lateral one)" if best.fibula is not None else
+                   "absent: the ankle's lateral point is the tibia's fibular notch"),
         ("plateau centre", mm(T[:3, 3])),
         ("tuberosity", mm(apply(T, tf.landmarks.tuberosity_mm))),
         ("ankle centre (estimated)", mm(apply(T, tf.landmarks.ankle_centre_mm))),
