@@ -194,3 +194,18 @@ def test_a_distal_femur_cut_obliquely_is_not_taken_for_a_whole_femur() -> None:
     femur, _ = pieces(k, Cut(200.0, 80.0, 7.0, "lateral", open_edge=True))
     with pytest.raises(MeshError, match="cut across its shaft"):
         identify_bone(femur)
+
+
+@pytest.mark.slow
+def test_the_pelvis_socket_is_the_one_holding_the_femurs_head() -> None:
+    """Of a whole pelvis's two sockets the shape's own cues (where they open, where the bulk
+    lies) named the wrong one in 14 of the 26 population knees: atlas:07's rectus femoris then
+    pulled from the far side of the pelvis, 138 mm medial of its hip. The socket holding the
+    femur's head is the femur's side's."""
+    from kneeviz.anatomy.population import load_population_knee
+
+    a = load_population_knee(7)
+    T = a.T_femur_pelvis_ref
+    aiis = T[:3, :3] @ a.pelvis_landmarks.aiis_mm + T[:3, 3] - a.femur_landmarks.hip_centre_mm
+    assert 15.0 < aiis[0] < 60.0 and 15.0 < aiis[1] < 60.0 and -15.0 < aiis[2] < 35.0
+    assert np.linalg.norm(T[:3, 3] - a.femur_landmarks.hip_centre_mm) < 30.0

@@ -260,7 +260,8 @@ def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions) -> BuiltKnee:
     )
 
     pelvis_scan = limb.pelvis
-    pelvis_fit = find_pelvis(pelvis_scan, "right")
+    pelvis_fit = find_pelvis(pelvis_scan, "right", hip_hint=T_scan_femur[:3, :3]
+                             @ femur_fit.landmarks.hip_centre_mm + T_scan_femur[:3, 3])
     T_scan_pelvis = pelvis_fit.T_input_pelvis
     pelvis = pelvis_scan.transformed(invert(T_scan_pelvis))
 
