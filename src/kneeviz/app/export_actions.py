@@ -333,7 +333,7 @@ def start_data_export(window: Any, path: str | Path, *, show_progress: bool = Tr
             raise CancelledError
         from kneeviz.result_check import check_result
 
-        check_result(traj, str(path))  # a run that did not converge is not a file
+        check_result(traj, str(path), anatomy)  # a run that is not a result is not a file
         return str(write_trajectory(path, traj))
 
     job = Job(work)

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     scenario, kin = motion_kinematics(args, anatomy, scenario)
     traj = simulate(anatomy, scenario, kinematics=kin)
-    check_result(traj, str(out))  # no file from a run that is not a result
+    check_result(traj, str(out), anatomy)  # no file from a run that is not a result
     write_trajectory(out, traj)
     skipped = np.array([bool(r) for r in kin.not_solvable]) if (
         kin is not None and kin.not_solvable) else np.zeros(traj.n_frames, dtype=bool)
