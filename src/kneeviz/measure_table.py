@@ -202,7 +202,7 @@ def shown(measure: Measure, reason: str) -> bool:
     return measure.depends == SOLVER and reason == NOT_CONVERGED
 
 
-def withheld(values: Mapping[str, Sequence[float]], reasons: Sequence[str]
+def withheld(values: Mapping[str, Iterable[Any]], reasons: Sequence[str]
              ) -> dict[str, list[float]]:
     """`values` (key -> per-frame numbers) with every measure a frame does not carry (`shown`)
     replaced by NaN."""

@@ -98,6 +98,8 @@ def cases() -> list[Case]:
               ("--max-triangles",)),
         _case("render-flexion-video", lambda f: ["render", "--flexion", "30", "--out",
                                                  f / "x.mp4"], ("--flexion",)),
+        _case("render-scenario-named-4.9MB", lambda f: _long_named_scenario(f),
+              ("long.kneeviz.json",)),
     ]
     return out
 
@@ -122,3 +124,20 @@ def _fifo_knee(f: Path) -> list[object]:
 
 def _fifo_scenario(f: Path) -> list[object]:
     return ["render", "--scenario", _mkfifo(f / "fifo.kneeviz.json"), "--out", f / "x.png"]
+
+
+def _long_named_scenario(f: Path) -> list[object]:
+    """A scenario file whose name is 4.9 million digits (under the 5 MB cap): it rendered into
+    the caption, where Pillow refused it with a traceback (issue 26)."""
+    import json
+
+    from kneeviz.scenario import Scenario
+    from kneeviz.scenario_file import ScenarioFile, scenario_file_dict
+
+    doc = scenario_file_dict(ScenarioFile(scenario=Scenario.from_preset("pfp",
+                                                                        max_flexion_deg=30)))
+    doc["name"] = "8" * 4_900_000
+    path = f / "long.kneeviz.json"
+    path.write_text(json.dumps(doc))
+    return ["render", "--scenario", path, "--flexion", "20", "--size", "320x240", "--out",
+            f / "x.png"]

@@ -375,8 +375,22 @@ def _render_signal_case(sig: signal.Signals, after_s: float = 1.0) -> Case:
     return Case("output", name, run, expect=(INTERRUPTED,), timeout_s=120.0, marks=("slow",))
 
 
+def _caption_case() -> Case:
+    """A caption whose title is 4.9 million characters (a scenario's name, before names were
+    bounded): Pillow refuses such a string ("too many characters in string"); the caption draws
+    what fits, at its own size."""
+    def run(folder: Path) -> str:
+        from kneeviz.scene.render import CAPTION_FG, caption_height, draw_caption
+
+        strip = draw_caption((320, 240), [[("8" * 4_900_000, CAPTION_FG)],
+                                          [("kneecap tilt +1.0 deg", CAPTION_FG)]])
+        assert strip.shape == (caption_height((320, 240)), 320, 3)
+        return RESULT
+    return Case("output", "caption-title-4.9M-characters", run, expect=(RESULT,))
+
+
 def cases() -> list[Case]:
-    return (writer_cases()
+    return ([_caption_case()] + writer_cases()
             + [_signal_case(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL)]
             + [_deferred_interrupt_case()]
             + [_render_signal_case(s) for s in (signal.SIGINT, signal.SIGTERM)]

@@ -51,7 +51,7 @@ give, in the near-extended frames: standing knees are within about 0 +- 8 deg
 (docs/validation.md)."""
 NEAR_EXTENSION_DEG = 20.0
 """The tibia's placement is judged in the frames up to this knee flexion."""
-TISSUE_ENGAGED_N = 0.05
+TISSUE_ENGAGED_N = 0.01
 """A soft tissue that never carries more than this over the squat never engaged (its attachment
 points never moved further apart than where it is just taut)."""
 TISSUE_RANGE_DEG = (10.0, 60.0)
@@ -114,13 +114,13 @@ def _femur_surface(mesh: SurfaceMesh) -> tuple[cKDTree, FloatArray, FloatArray]:
 
 
 def _depth_inside(mesh: SurfaceMesh, points: FloatArray) -> FloatArray:
-    """How far below the femur's surface each point lies (mm; <= 0 outside), for points within
-    SEARCH_MM of its surface (0 for the rest: a bone surface reaching deeper crosses that band
-    first, so its depth there already tells)."""
+    """How far below the femur's surface each point lies (mm; < 0: how far outside), for points
+    within SEARCH_MM of its surface (-SEARCH_MM for the rest: a bone surface reaching deeper
+    crosses that band first, so its depth there already tells)."""
     tree, v, n = _femur_surface(mesh)
     d, i = tree.query(points, distance_upper_bound=SEARCH_MM)
     near = np.isfinite(d)
-    out = np.zeros(len(points))
+    out = np.full(len(points), -SEARCH_MM)
     j = i[near]
     out[near] = -np.einsum("ij,ij->i", points[near] - v[j], n[j])
     return out
@@ -139,7 +139,8 @@ def femur_tibia_poses(traj: Any) -> NDArray[np.float64]:
 
 
 def _overlap(anatomy: Anatomy, points: FloatArray, T: NDArray[np.float64]) -> FloatArray:
-    """Per frame, the deepest of `points` (posed by T) inside the femur (mm)."""
+    """Per frame, the deepest of `points` (posed by T) inside the femur (mm; < 0: the closest
+    is that far outside it, the bones' clearance)."""
     if not len(T):
         return np.zeros(0)
     posed = _posed(points, T)
