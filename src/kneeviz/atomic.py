@@ -84,6 +84,8 @@ def install_signal_cleanup() -> None:
 
 _deferring = 0
 """Depth of `interrupts_between_steps()` blocks now open (main thread only)."""
+_published_in_block = 0
+"""Files published (renamed into place) inside the open `interrupts_between_steps()` blocks."""
 
 
 @contextlib.contextmanager
@@ -97,17 +99,28 @@ def interrupts_between_steps() -> Iterator[None]:
     table half-built and the next import segfaults (seen: SIGSEGV in vtkPythonUtil::AddModule
     after a Ctrl-C in the first second of `kneeviz render`). Long loops call check_interrupt()
     between their steps (frames solved, frames drawn), so the interrupt still lands within one
-    step."""
-    global _deferring
+    step.
+
+    A file published inside the block is the commit point of what the block writes: a Ctrl-C
+    that came before its rename makes `publish` raise (the old file stays, the new one is
+    discarded: a clean interruption); one that came after it interrupts nothing (the file is
+    whole), so the block completes normally and the command exits 0. Reporting "interrupted"
+    (exit 130) for a complete file, or a traceback, would have a script throw away or redo a
+    result that was written."""
+    global _deferring, _published_in_block
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     install_signal_cleanup()
+    if not _deferring:
+        _published_in_block = 0
     _deferring += 1
     try:
         yield
     finally:
         _deferring -= 1
+    if _published_in_block and not _deferring:
+        _stopping.clear()  # the Ctrl-C came after the commit: the write completed
     check_interrupt()  # a Ctrl-C during the block's last step is not lost
 
 
@@ -211,7 +224,8 @@ def new_temp(target: str | Path, *, what: str = "save") -> Path:
     folder = _folder_of(target)
     sweep_stale(folder)
     install_signal_cleanup()
-    _stopping.clear()  # a new write after an interrupt: the program chose to go on
+    if not _deferring:  # a new write after an interrupt: the program chose to go on (a
+        _stopping.clear()  # deferred Ctrl-C stays pending: publish refuses to commit)
     stem = target.name[:_NAME_KEEP]
     suffix = target.suffix if len(target.suffix) <= 16 else ""
     for _ in range(100):
@@ -241,6 +255,7 @@ def discard(tmp: str | Path) -> None:
 def publish(tmp: str | Path, target: str | Path, *, what: str = "save") -> Path:
     """fsync `tmp`, give it the target's permissions and rename it over `target`; on failure
     remove it and raise a one-line KneevizError naming `target` (which is left as it was)."""
+    global _published_in_block
     target = Path(target)
     if stopping():  # told to stop (the temp file is already gone): never publish half a file
         discard(tmp)
@@ -249,13 +264,19 @@ def publish(tmp: str | Path, target: str | Path, *, what: str = "save") -> Path:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, _mode_for(target))
+        if stopping():  # a deferred Ctrl-C during the fsync: still before the commit
+            raise KeyboardInterrupt
         os.replace(tmp, target)
     except OSError as exc:
         discard(tmp)
+        if stopping():  # the Ctrl-C's clean-up removed the temp file under us
+            raise KeyboardInterrupt from None
         raise KneevizError(f"could not {what}: {exc.strerror or exc}", shown(target)) from None
     except BaseException:
         discard(tmp)
         raise
+    if _deferring and threading.current_thread() is threading.main_thread():
+        _published_in_block += 1  # committed: see interrupts_between_steps
     with _lock:
         _live.discard(str(tmp))
     fsync_folder(_folder_of(target))

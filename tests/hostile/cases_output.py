@@ -389,8 +389,75 @@ def _caption_case() -> Case:
     return Case("output", "caption-title-4.9M-characters", run, expect=(RESULT,))
 
 
+SIMULATE_CTRL_C = """
+import atexit, os, runpy, signal, sys
+mode = sys.argv[1]
+sys.argv = ["kneeviz", *sys.argv[2:]]
+
+
+def ctrl_c():
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+if mode == "at-exit":  # the command has returned: Python is tearing down
+    atexit.register(ctrl_c)
+else:
+    import kneeviz.atomic as atomic
+
+    if mode == "after-rename":  # the new file is in place, the command not yet done
+        done = atomic.fsync_folder
+
+        def fsync_folder(folder):
+            done(folder)
+            ctrl_c()
+
+        atomic.fsync_folder = fsync_folder
+    else:  # "before-rename": the temporary file is written, not yet renamed
+        chmod = os.chmod
+
+        def slow_chmod(path, mode):
+            ctrl_c()
+            return chmod(path, mode)
+
+        atomic.os.chmod = slow_chmod
+runpy.run_module("kneeviz", run_name="__main__", alter_sys=True)
+"""
+
+
+def _simulate_ctrl_c_case(mode: str) -> Case:
+    """Ctrl-C while `kneeviz simulate` writes its JSON (issue 26): before the file's rename a
+    clean interruption (exit 130, one line, the old file intact, no temporary file); after it a
+    completed write (exit 0, the new file whole, no traceback). Before, a Ctrl-C after the rename
+    said "interrupted" (exit 130) of a complete file, and one during Python's exit printed a
+    KeyboardInterrupt traceback from atomic.py's handler and exited 0."""
+    def run(folder: Path) -> str:
+        import json
+
+        target = folder / "out.json"
+        target.write_bytes(OLD)
+        done = subprocess.run(
+            [sys.executable, "-c", SIMULATE_CTRL_C, mode, "simulate", "--max-flexion", "30",
+             "--frame-rate", "5", "--out", str(target)],
+            capture_output=True, text=True, timeout=150)
+        err = done.stderr
+        assert "Traceback" not in err and "Exception ignored" not in err, err[-600:]
+        assert not _temps(folder), f"temporary files left: {_temps(folder)}"
+        if mode == "before-rename":
+            assert done.returncode == 130, f"exit {done.returncode}: {err[-300:]}"
+            assert err.strip().splitlines() == ["kneeviz: interrupted"], err[-300:]
+            assert target.read_bytes() == OLD, "the old file was replaced"
+            return INTERRUPTED
+        assert done.returncode == 0, f"exit {done.returncode}: {err[-300:]}"
+        assert json.loads(target.read_text())["frames"], "the new file is not whole"
+        return RESULT
+    expect = (INTERRUPTED,) if mode == "before-rename" else (RESULT,)
+    return Case("output", f"simulate-json-ctrl-c-{mode}", run, expect=expect, timeout_s=160.0)
+
+
 def cases() -> list[Case]:
-    return ([_caption_case()] + writer_cases()
+    return ([_caption_case()]
+            + [_simulate_ctrl_c_case(m) for m in ("before-rename", "after-rename", "at-exit")]
+            + writer_cases()
             + [_signal_case(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL)]
             + [_deferred_interrupt_case()]
             + [_render_signal_case(s) for s in (signal.SIGINT, signal.SIGTERM)]
