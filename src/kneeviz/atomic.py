@@ -194,11 +194,44 @@ def _folder_of(target: Path) -> Path:
     return target.parent if str(target.parent) else Path(".")
 
 
+def output_target(path: str | Path, *, what: str = "save") -> Path:
+    """The file a write to `path` replaces. A symbolic link is written THROUGH: its target (at
+    the end of every link) is replaced atomically and the link stays, pointing at the new file,
+    as the user who made the link meant (before, the rename replaced the link itself with a
+    regular file). A link to something that is not a file (a device such as /dev/full, a FIFO,
+    a socket) or a loop of links is refused, as is such a thing given directly: kneeviz writes
+    files only, and renaming over /dev/full would replace the device itself."""
+    import stat
+
+    p = Path(path)
+    target = p
+    if p.is_symlink():
+        try:
+            target = p.resolve(strict=True)
+        except FileNotFoundError:  # a dangling link: the file it names is created
+            target = Path(os.path.realpath(p))
+        except (OSError, RuntimeError):
+            raise KneevizError(f"cannot {what}: it is a symbolic link that leads to itself (a "
+                               "loop of links); give the path of a file", shown(p)) from None
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return target  # missing (to be created), or a problem the write itself reports
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder in the way: the write says so
+        return target
+    kind = ("a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a FIFO (named pipe)"
+            if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+    via = f"is a link to {shown(target)}, {kind}" if target != p else f"is {kind}"
+    raise KneevizError(f"cannot {what}: it {via}, not a file; kneeviz writes files only: give "
+                       "the path of a file", shown(p))
+
+
 def preflight(path: str | Path, *, what: str = "save") -> Path:
     """Say now, before minutes of solving or rendering, why `path` cannot be written: a folder
     problem, a name too long for the file system, a read-only folder or file system (a test
     file is created and removed). Returns `path` as a Path."""
-    target = Path(path)
+    given = Path(path)
+    target = output_target(given, what=what)
     folder = _folder_of(target)
     problem = folder_problem(folder)
     if problem is not None:
@@ -214,13 +247,14 @@ def preflight(path: str | Path, *, what: str = "save") -> Path:
         )
     tmp = new_temp(target, what=what)
     discard(tmp)
-    return target
+    return given
 
 
 def new_temp(target: str | Path, *, what: str = "save") -> Path:
     """Create (empty, 0600) and register a temporary file beside `target`; it is removed if the
-    process is told to stop before `publish` or `discard`. Stale ones are swept first."""
-    target = Path(target)
+    process is told to stop before `publish` or `discard`. Stale ones are swept first. For a
+    symbolic link, beside the file it leads to (output_target)."""
+    target = output_target(target, what=what)
     folder = _folder_of(target)
     sweep_stale(folder)
     install_signal_cleanup()
@@ -256,7 +290,8 @@ def publish(tmp: str | Path, target: str | Path, *, what: str = "save") -> Path:
     """fsync `tmp`, give it the target's permissions and rename it over `target`; on failure
     remove it and raise a one-line KneevizError naming `target` (which is left as it was)."""
     global _published_in_block
-    target = Path(target)
+    given = Path(target)
+    target = output_target(given, what=what)
     if stopping():  # told to stop (the temp file is already gone): never publish half a file
         discard(tmp)
         raise KeyboardInterrupt
@@ -280,7 +315,7 @@ def publish(tmp: str | Path, target: str | Path, *, what: str = "save") -> Path:
     with _lock:
         _live.discard(str(tmp))
     fsync_folder(_folder_of(target))
-    return target
+    return given
 
 
 @contextlib.contextmanager
@@ -290,7 +325,7 @@ def atomic_path(path: str | Path, *, what: str = "save") -> Iterator[Path]:
 
     For writers that want a file name of their own (numpy's savez, a video encoder). OSError
     becomes a one-line KneevizError naming `path`."""
-    target = Path(path)
+    target = output_target(path, what=what)
     problem = folder_problem(_folder_of(target))
     if problem is not None:
         raise KneevizError(f"cannot {what} here: {problem}", shown(target))

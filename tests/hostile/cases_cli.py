@@ -100,8 +100,19 @@ def cases() -> list[Case]:
                                                  f / "x.mp4"], ("--flexion",)),
         _case("render-scenario-named-4.9MB", lambda f: _long_named_scenario(f),
               ("long.kneeviz.json",)),
+        _case("simulate-out-link-to-dev-full", lambda f: ["simulate", "--out",
+                                                          _link(f / "full.json", "/dev/full")],
+              ("full.json",)),
+        _case("render-out-link-to-dev-full", lambda f: ["render", "--flexion", "10", "--out",
+                                                        _link(f / "full.png", "/dev/full")],
+              ("full.png",)),
     ]
     return out
+
+
+def _link(p: Path, to: str) -> Path:
+    p.symlink_to(to)
+    return p
 
 
 def _touch(p: Path) -> Path:

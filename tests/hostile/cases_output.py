@@ -263,7 +263,50 @@ def writer_cases() -> list[Case]:
                 return INTERRUPTED
             raise AssertionError("the interrupt was swallowed")
 
+        def through_link(folder: Path, suffix: str = suffix, write=write,  # type: ignore[no-untyped-def]
+                         kind: str = kind, dangling: bool = False) -> str:
+            """An output path that is a symbolic link is written through: the file it leads to
+            is replaced (or created), the link stays a link (issue 26: it was replaced by a
+            regular file)."""
+            (folder / "real").mkdir()
+            real = folder / "real" / f"results{suffix}"
+            if not dangling:
+                real.write_bytes(OLD)
+            link = folder / f"out{suffix}"
+            link.symlink_to(Path("real") / real.name)
+            write(link)
+            assert link.is_symlink(), "the link was replaced by a regular file"
+            _verify_written(real, kind)
+            assert not _temps(folder) and not _temps(folder / "real"), "temporary files left"
+            return RESULT
+
+        def link_to_device(folder: Path, suffix: str = suffix, write=write) -> str:  # type: ignore[no-untyped-def]
+            link = folder / f"out{suffix}"
+            link.symlink_to("/dev/full")
+            try:
+                write(link)
+            finally:
+                assert link.is_symlink() and os.readlink(link) == "/dev/full", "the link changed"
+                _check_untouched(folder, link, None)
+            raise AssertionError("wrote through a link to a device (or replaced the link)")
+
+        def link_loop(folder: Path, suffix: str = suffix, write=write) -> str:  # type: ignore[no-untyped-def]
+            a, b = folder / f"out{suffix}", folder / f"other{suffix}"
+            a.symlink_to(b.name)
+            b.symlink_to(a.name)
+            try:
+                write(a)
+            finally:
+                assert a.is_symlink() and b.is_symlink(), "a link was replaced"
+                _check_untouched(folder, a, None)
+            raise AssertionError("wrote a loop of links")
+
         out += [
+            _case(kind, "through-a-link", through_link, (RESULT,)),
+            _case(kind, "through-a-dangling-link",
+                  lambda f, t=through_link: t(f, dangling=True), (RESULT,)),
+            _case(kind, "link-to-dev-full", link_to_device),
+            _case(kind, "link-loop", link_loop),
             _case(kind, "ok", ok, (RESULT,)),
             _case(kind, "full-disk", full),
             _case(kind, "read-only", ro),
