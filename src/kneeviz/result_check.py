@@ -10,20 +10,21 @@ Two questions, asked of every squat before anything is shown or written:
    recording's frames the model does not answer (kneeviz.motion.from_recording) are left out.
 2. Is it a knee? (`self_check`) A squat can converge in every frame and still be wrong: a partial
    femur completed with the wrong axes, a tibia placed off the condyles, a kneecap from another
-   knee. Four physical checks, each against published ranges with margins (the figures and their
-   sources are in docs/validation.md, "Self-check"):
-   - bones: no bone passes into another beyond their cartilage (the kneecap into the femur, the
-     tibia into the femur) by more than OVERLAP_LIMIT_MM, in any solved frame;
-   - kneecap flexion: the kneecap flexes with the knee at PATELLAR_FLEXION_SLOPE deg per deg of
-     knee flexion (over 20-100 deg of knee flexion);
-   - tibia: the tibia sits under the femoral condyles as in a living knee in the near-extended
-     frames: not translated forward or back beyond TIBIA_TRANSLATION_LIMIT_MM (an MRI's anterior
-     tibial translation), not turned beyond TIBIA_ROTATION_LIMIT_DEG more than the hip setting
-     turns it;
+   knee. Four physical checks, against published or measured ranges with margins (each limit's
+   source is beside it in kneeviz.mechanics.self_check; the margins of every knee we have are in
+   docs/validation.md, "Self-check"):
+   - bones: no bone passes into the femur beyond their cartilage (the kneecap's, the tibia's) by
+     more than OVERLAP_LIMIT_MM, in any solved frame;
+   - kneecap flexion: the kneecap flexes with the knee, PATELLAR_FLEXION_SLOPE deg per deg of
+     knee flexion (fitted over 20-100 deg);
+   - tibia: the tibia sits under the femoral condyles in the near-extended frames: not
+     translated forward, back or sideways beyond TIBIA_TRANSLATION_LIMIT_MM, not turned beyond
+     TIBIA_ROTATION_LIMIT_DEG more than the hip setting turns it;
    - soft tissues: the medial patellofemoral ligament, the lateral retinaculum and the patellar
-     tendon each carry load somewhere in the squat, as the bundled knee's all do.
-   A check that a squat cannot judge (too shallow for a flexion slope, no near-extended frame) is
-   reported as not judged, never as failed.
+     tendon each carry load somewhere in a squat that reaches from near extension to 60 deg, as
+     every knee's here do.
+   A check that a squat cannot judge (too shallow for a flexion slope or for the tissues, no
+   near-extended frame) is reported as not judged, never as failed.
 
 A failed check is an error: the commands exit 2 with one line naming the check and the frames,
 the app shows a warning in place of its readouts. No Qt here.

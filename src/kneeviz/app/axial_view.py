@@ -75,6 +75,7 @@ class AxialView(QWidget):
         their pressures (MPa)."""
         self.show_numbers = True
         self.measurable = True
+        self.why: tuple[str, str] | None = None
         self.ghost_u_mm = math.nan
         """The healthy kneecap's centre in this slice (u, mm lateral; nan without a ghost)."""
         self.setMinimumSize(320, 300)
@@ -97,13 +98,15 @@ class AxialView(QWidget):
 
     def set_pose(self, T_femur_patella: FloatArray, T_femur_patella_ghost: FloatArray | None = None,
                  patella_pressure_mpa: FloatArray | None = None, *,
-                 measurable: bool = True) -> None:
+                 measurable: bool = True, why: tuple[str, str] | None = None) -> None:
         """Cut the knee through the patella at this pose; the optional ghost (the healthy
         patella at the same frame) is cut by the SAME plane and drawn as a green outline; the
         optional per-vertex patellar pressures mark where the cartilage presses near the slice
         (dots in the heat map's colours). `measurable` False (the kneecap is off its groove) draws
-        no tilt or bisect measurement, only a caption saying why."""
+        no tilt or bisect measurement, only a caption saying why (`why`: its two lines, for a
+        reason other than a dislocation)."""
         self.measurable = bool(measurable)
+        self.why = why
         self.slice = axial_slice(self.anatomy, T_femur_patella)
         self.contact = None
         if patella_pressure_mpa is not None:
@@ -353,6 +356,8 @@ class AxialView(QWidget):
         sl = self.slice
         if sl is None:
             return ("", "")
+        if not self.measurable and self.why is not None:
+            return self.why
         if not self.measurable:
             return ("The kneecap is off its groove: no tilt or bisect offset to measure",
                     "(the model cannot hold a dislocated kneecap; this pose is not a result)")

@@ -32,23 +32,25 @@ points below the femur's surface). Between bones there is cartilage (femur 2-3 m
 about 4 mm): any overlap of the bones themselves means the cartilage was crushed to nothing; 1 mm
 allows for the meshes' facets (about 1 mm edges)."""
 PATELLAR_FLEXION_SLOPE = (0.5, 1.0)
-"""Degrees of patellar flexion per degree of knee flexion, fitted over 20-100 deg of knee flexion:
-published and modelled knees flex the kneecap at about 0.6-0.8 (docs/validation.md). A kneecap
-flexing at half the knee's rate or slower rides out of the groove's path; faster than the knee
-itself, it rotates against the tendon."""
+"""Degrees of patellar flexion per degree of knee flexion, fitted over 20-100 deg of knee flexion.
+The reference contact model (the Lenhart et al. 2015 knee, prototyped in the design notes) flexes
+it 0.67 per degree over 0-90 deg; the bundled, ICL and Lenhart knees here 0.68-0.79 in every
+preset and recording (docs/validation.md, "Self-check"). A kneecap flexing at half the knee's
+rate or slower rides out of the groove's path (the cut knee of issue 26: 0.33); one flexing
+faster than the knee itself turns against its tendon."""
 SLOPE_RANGE_DEG = (20.0, 100.0)
 MIN_SLOPE_SPAN_DEG = 30.0
 """The slope is judged only over at least this much knee flexion (a shallow recording is not
 judged)."""
 TIBIA_TRANSLATION_LIMIT_MM = 12.0
-"""Anterior (or posterior) translation of the tibia under the femoral condyles, as measured on a
-sagittal MRI (the posterior tangents of the femoral condyle and the tibial plateau), in the
-near-extended frames: a few mm in intact knees, more than 5-7 mm a sign of a torn anterior
-cruciate ligament (docs/validation.md)."""
+"""How far the tibial plateau's centre may sit forward, back or sideways of the femoral
+epicondyles' midpoint (Grood-Suntay joint translations, beyond the tibiofemoral coupling), in the
+near-extended frames: 1-7 mm in the bundled, ICL and Lenhart knees; the limit leaves 5 mm and more
+on every one (docs/validation.md)."""
 TIBIA_ROTATION_LIMIT_DEG = 20.0
 """Tibial rotation under the femur beyond what the hip setting and the tibiofemoral coupling
-give, in the near-extended frames: standing knees are within about 0 +- 8 deg
-(docs/validation.md)."""
+give, in the near-extended frames: standing knees are within 0.4 +- 7.7 deg (weight-bearing CT,
+Hirschmann et al. 2015), so 20 deg is 2.5 standard deviations out (docs/validation.md)."""
 NEAR_EXTENSION_DEG = 20.0
 """The tibia's placement is judged in the frames up to this knee flexion."""
 TISSUE_ENGAGED_N = 0.01
@@ -191,8 +193,8 @@ def kneecap_flexion(traj: Any, ok: NDArray[np.bool_]) -> Any:
     sentence = ""
     if margin < 0:
         sentence = (f"the kneecap flexes {slope:.2f} deg per deg of knee flexion over "
-                    f"{frame_span(frames, kf)}, where knees flex it {lo:g}-{hi:g} "
-                    "(published about 0.6-0.8)")
+                    f"{frame_span(frames, kf)}, where a knee flexes it {lo:g}-{hi:g} (the "
+                    "reference model 0.67)")
     return Measured(KNEECAP_FLEXION, "kneecap flexion per knee flexion", slope, limit, margin,
                     "deg/deg", tuple(int(i) for i in frames) if margin < 0 else (), sentence)
 
