@@ -30,9 +30,9 @@ REASON_CODE_COLUMN = "not_solved_reason_code"
 def storage_columns(traj: Any) -> list[str]:
     """The columns after time: the measures in kneeviz.measure_table's order, then the reason
     code."""
-    from kneeviz.measure_table import KEYS
+    from kneeviz.measure_table import all_keys
 
-    return [*(k for k in KEYS if k != "time_s" and k in traj.values), REASON_CODE_COLUMN]
+    return [*(k for k in all_keys() if k != "time_s" and k in traj.values), REASON_CODE_COLUMN]
 
 
 def storage_text(traj: Any, name: str = "kneeviz", values: Mapping[str, Any] | None = None,

@@ -48,7 +48,7 @@ SUFFIXES = (".json", ".csv", ".npz", ".sto")
 
 def columns() -> list[str]:
     """CSV column order: the frame number, the measure table's keys, the reason for no result."""
-    return ["frame", *measure_table.KEYS, measure_table.REASON_COLUMN]
+    return ["frame", *measure_table.all_keys(), measure_table.REASON_COLUMN]
 
 
 def frame_reasons(traj: Trajectory) -> list[str]:
@@ -63,7 +63,7 @@ def reported_values(traj: Trajectory, reasons: list[str] | None = None
     """Every column as files write it: a frame's withheld measures are NaN (see the module
     docstring)."""
     reasons = frame_reasons(traj) if reasons is None else reasons
-    kept = measure_table.withheld({m.key: traj.values[m.key] for m in measure_table.MEASURES},
+    kept = measure_table.withheld({m.key: traj.values[m.key] for m in measure_table.measures()},
                                   reasons)
     return {k: np.asarray(v, dtype=float) for k, v in kept.items()}
 
@@ -109,7 +109,7 @@ def trajectory_csv(traj: Trajectory) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns())
     for i in range(traj.n_frames):
-        w.writerow([str(i), *(_csv_cell(m, values[m.key][i]) for m in measure_table.MEASURES),
+        w.writerow([str(i), *(_csv_cell(m, values[m.key][i]) for m in measure_table.measures()),
                     reasons[i]])
     return buf.getvalue()
 
@@ -117,8 +117,8 @@ def trajectory_csv(traj: Trajectory) -> str:
 def trajectory_dict(traj: Trajectory) -> dict[str, Any]:
     reasons = frame_reasons(traj)
     values = reported_values(traj, reasons)
-    frames = [{"frame": i,
-               **{m.key: measure_table.plain(m, values[m.key][i]) for m in measure_table.MEASURES},
+    rows = measure_table.measures()
+    frames = [{"frame": i, **{m.key: measure_table.plain(m, values[m.key][i]) for m in rows},
                measure_table.REASON_COLUMN: reasons[i] or None}
               for i in range(traj.n_frames)]
     return {
@@ -137,7 +137,7 @@ def _write_npz(traj: Trajectory, tmp: Path) -> None:
     arrays: dict[str, np.ndarray] = {}
     reasons = frame_reasons(traj)
     values = reported_values(traj, reasons)
-    for m in measure_table.MEASURES:
+    for m in measure_table.measures():
         v = np.asarray(values[m.key])
         arrays[m.key] = v.astype(bool) if m.kind == "bool" else v.astype(
             np.int64 if m.kind == "int" else float)

@@ -23,7 +23,7 @@ pytestmark = GUI_MARKS
 
 CHILD = """
 import sys
-from kneeviz.app import main_window
+from kneeviz.app.window import main_window
 from kneeviz.cli import main
 
 shown = main_window.MainWindow.showEvent

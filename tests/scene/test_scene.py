@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from anatomy_fixtures import synthetic_anatomy  # noqa: E402
-from kneeviz.app import squat_view as sv  # noqa: E402
+from kneeviz.app.state import squat_view as sv  # noqa: E402
 from kneeviz.mechanics.equilibrium import resting_patella_pose
 from kneeviz.scenario import Scenario  # noqa: E402
 from kneeviz.scene.knee_scene import CAMERA_PRESETS, PARTS  # noqa: E402
@@ -24,7 +24,7 @@ SIZE = (480, 320)
 def _view(anatomy, scenario=None):  # type: ignore[no-untyped-def]
     sc = scenario or Scenario(frame_rate_hz=5.0)
     kin = sv.kinematics(anatomy, sc)
-    return sv.view_from_kinematics(kin, sc, resting_patella_pose(anatomy))
+    return sv.view_from_kinematics(kin, sc, resting_patella_pose(anatomy), anatomy)
 
 
 @pytest.fixture(scope="module")

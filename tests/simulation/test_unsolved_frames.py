@@ -21,7 +21,6 @@ import numpy as np
 import pytest
 
 from kneeviz import measure_table
-from kneeviz.measure_table import BY_KEY, KINEMATIC_KEYS
 from motion_fixtures import JUMP
 
 WITHHELD = ("patella_lateral_tilt_deg", "patella_lateral_shift_mm", "bisect_offset_pct",
@@ -151,12 +150,12 @@ def test_a_frame_that_did_not_converge_or_came_off_its_groove_is_withheld_too() 
         not_solved={3: "knee beyond range: flexion 150 deg, the model answers -5..140"})
     assert reasons == ["", "did not converge", "dislocated", "knee beyond range"]
     for key in WITHHELD:
-        m = BY_KEY[key]
+        m = measure_table.by_key()[key]
         assert measure_table.shown(m, "") and not any(measure_table.shown(m, r)
                                                       for r in reasons[1:])
-    for key in KINEMATIC_KEYS:
-        assert all(measure_table.shown(BY_KEY[key], r) for r in reasons)
-    residual = BY_KEY["residual_n"]
+    for key in measure_table.kinematic_keys():
+        assert all(measure_table.shown(measure_table.by_key()[key], r) for r in reasons)
+    residual = measure_table.by_key()["residual_n"]
     assert measure_table.shown(residual, "did not converge")
     assert not measure_table.shown(residual, "foot off the ground")
     values = measure_table.withheld({"patella_lateral_tilt_deg": [1.0, 2.0, 3.0, 4.0]}, reasons)
@@ -165,16 +164,16 @@ def test_a_frame_that_did_not_converge_or_came_off_its_groove_is_withheld_too() 
 
 
 def test_readouts_and_captions_show_a_dash(jump: Any) -> None:
-    from kneeviz.app.readouts import readout_text
-    from kneeviz.app.squat_view import view_from_trajectory
+    from kneeviz.app.panels.readouts import readout_text
+    from kneeviz.app.state.squat_view import view_from_trajectory
     from kneeviz.scene.render import TrajectoryFrames, caption_lines
 
     view = view_from_trajectory(jump)
     source = TrajectoryFrames(jump)
     i = _flight(jump)[len(_flight(jump)) // 2]
     j = _solved(jump)[0]
-    for m in measure_table.READOUTS:
-        if m.key not in KINEMATIC_KEYS:
+    for m in measure_table.readouts():
+        if m.key not in measure_table.kinematic_keys():
             assert readout_text(view, m.key, i) == "-", m.key
             assert readout_text(view, m.key, j) != "-", m.key
     line = "".join(text for text, _c in caption_lines(source, i, "jump")[1])

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
-    from kneeviz.app.main_window import MainWindow
-    from kneeviz.app.settings import Settings
+    from kneeviz.app.window.main_window import MainWindow
+    from kneeviz.app.window.settings import Settings
     from kneeviz.scenario import Scenario
     from kneeviz.scenario_file import ScenarioFile
 
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from PyQt6.QtWidgets import QApplication
 
     from kneeviz import __version__
-    from kneeviz.app.settings import Settings, app_icon, reset_settings
+    from kneeviz.app.window.settings import Settings, app_icon, reset_settings
 
     if args.reset_settings:
         print(f"kneeviz: {reset_settings()}", file=sys.stderr)
@@ -60,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
     window = open_window(start, multisampling=bool(args.multisampling) or settings.multisampling,
                          settings=settings)
     window.show()
-    from kneeviz.app.heap import frozen_startup_heap
-    from kneeviz.app.interrupt import CloseOnInterrupt
+    from kneeviz.app.window.heap import frozen_startup_heap
+    from kneeviz.app.window.interrupt import CloseOnInterrupt
 
     ctrl_c = CloseOnInterrupt(window)
     with frozen_startup_heap():
@@ -84,7 +84,7 @@ def end_process(code: int) -> NoReturn:
     own (the tests) keeps it."""
     import os
 
-    from kneeviz.app.solve_process import stop_shared
+    from kneeviz.app.state.solve_process import stop_shared
     from kneeviz.atomic import remove_live_temps
 
     stop_shared()
@@ -126,18 +126,18 @@ def load_start(args: argparse.Namespace) -> AppStart:
 
 def open_window(start: AppStart, *, multisampling: bool = False,
                 settings: Settings | None = None) -> MainWindow:
-    """The main window on `start`'s knee, with the saved settings (app/settings.py) and a
+    """The main window on `start`'s knee, with the saved settings (app/window/settings.py) and a
     scenario file's view settings applied and the knee files' repairs shown. A QApplication must
     exist."""
-    from kneeviz.app.main_window import MainWindow
+    from kneeviz.app.window.main_window import MainWindow
 
     window = MainWindow(start.anatomy, start.scenario, multisampling=multisampling)
     if settings is not None:
-        from kneeviz.app.settings import install_settings
+        from kneeviz.app.window.settings import install_settings
 
         install_settings(window, settings)
     if start.doc is not None:
-        from kneeviz.app.export_actions import apply_scenario_file
+        from kneeviz.app.window.export_actions import apply_scenario_file
 
         apply_scenario_file(window, start.doc)
     show_load_warnings(window, start.warnings)

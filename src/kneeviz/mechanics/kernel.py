@@ -7,7 +7,7 @@ dependency, but this module imports it only when the first solve needs it (so `k
 starts as fast as before), after pointing numba's compilation cache at kneeviz's own cache folder
 (kneeviz.cache.cache_dir()/numba: never beside the installed package). Where numba cannot be
 imported, or KNEEVIZ_NO_NUMBA=1 is set, the numpy version runs and gives the same numbers
-(within 1e-9 N and 1e-9 mm: tests/test_kernel.py).
+(within 1e-9 N and 1e-9 mm: tests/mechanics/test_kernel.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.cache import cache_dir
+from kneeviz.mechanics.line_kinds import BUNDLE, SPRING, SPRING_FLOOR
 from kneeviz.mechanics.muscles import SLACK_JACOBIAN_FRACTION
 from kneeviz.transforms import apply
 
@@ -33,13 +34,6 @@ if TYPE_CHECKING:
     from kneeviz.mechanics.equilibrium import PatellofemoralModel
 
 NO_NUMBA_ENV = "KNEEVIZ_NO_NUMBA"
-BUNDLE = 0
-"""Line kind: a quadriceps bundle (a prescribed pull, wrapping over the femoral cylinder)."""
-SPRING = 1
-"""Line kind: a tension-only spring (retinaculum)."""
-SPRING_FLOOR = 2
-"""Line kind: a spring whose Jacobian stiffness never drops below SLACK_JACOBIAN_FRACTION of its
-taut stiffness (the patellar tendon bundles: muscles.spring_force with slack_floor)."""
 _lock = threading.Lock()
 _module: ModuleType | None = None
 _failed = False

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
+from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.app.session import Session
-from kneeviz.app.squat_view import SquatView
-from kneeviz.app.throttle import Throttle
-from kneeviz.measure_table import BY_KEY, READOUTS, no_result_reasons, shown
+from kneeviz.app.state.session import Session
+from kneeviz.app.state.squat_view import SquatView
+from kneeviz.app.support.throttle import Throttle
+from kneeviz.measure_table import no_result_reasons, shown
 from kneeviz.mechanics.measures import SUBLUXED_BISECT_OFFSET_PCT
 
 
@@ -67,9 +68,9 @@ def readout_text(view: SquatView | None, key: str, i: int) -> str:
     its self-check."""
     if view is None or check_failed(view):
         return "-"
-    if not shown(BY_KEY[key], frame_reason(view, i)):
+    if not shown(measure_table.by_key()[key], frame_reason(view, i)):
         return "-"
-    return BY_KEY[key].text(view.value(key, i))
+    return measure_table.by_key()[key].text(view.value(key, i))
 
 
 def estimated_note(anatomy: Anatomy | None) -> str:
@@ -96,7 +97,8 @@ class ReadoutPanel(QGroupBox):
         form = QFormLayout(self)
         form.setVerticalSpacing(3)
         self.labels: dict[str, QLabel] = {}
-        for m in READOUTS:
+        self.rows = measure_table.readouts()
+        for m in self.rows:
             key = m.key
             value = QLabel("-")
             value.setObjectName(f"readout-{key}")
@@ -121,7 +123,7 @@ class ReadoutPanel(QGroupBox):
 
     def refresh(self, i: int) -> None:
         view = self.session.view
-        for m in READOUTS:
+        for m in self.rows:
             self.labels[m.key].setText(readout_text(view, m.key, i))
         failed = check_failed(view)
         if failed:  # a plain warning in place of the numbers, never a confident picture
