@@ -123,12 +123,11 @@ def decimate(vertices: NDArray[np.float32], faces: NDArray[np.int32], target: in
     return _simplify(welded_v, faces2, target)
 
 
-def decimated_binary_stl(path: Path, n_triangles: int, target_triangles: int
+def decimated_binary_stl(path: Path, n_triangles: int, target_triangles: int, read_cap: int
                          ) -> tuple[NDArray[np.float64], NDArray[np.int64], str]:
     """(vertices, faces, what was done) of a binary STL of `n_triangles`, decimated to at most
-    `target_triangles` as it is read."""
-    from kneeviz.anatomy.mesh_io import MAX_READ_TRIANGLES
-
+    `target_triangles` as it is read (`read_cap`: what the ordinary reader reads whole, for the
+    note)."""
     corners = read_corners(path, n_triangles)
     finite = np.isfinite(corners).all(axis=1).reshape(-1, 3).all(axis=1)
     if not finite.all():  # as the ordinary reader does: a few are dropped, many are an error
@@ -146,5 +145,5 @@ def decimated_binary_stl(path: Path, n_triangles: int, target_triangles: int
         raise ValueError(f"all {n_triangles:,} triangles have zero area: it holds no surface")
     v, f = decimate(vertices, faces, max(4, int(target_triangles)))
     note = (f"decimated on load from {n_triangles:,} to {len(f):,} triangles (quadric edge "
-            f"collapse): the file holds more than kneeviz reads whole ({MAX_READ_TRIANGLES:,})")
+            f"collapse): the file holds more than kneeviz reads whole ({read_cap:,})")
     return np.asarray(v, dtype=np.float64), np.asarray(f, dtype=np.int64), note

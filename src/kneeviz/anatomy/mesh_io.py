@@ -299,7 +299,7 @@ def _decimated_on_load(p: Path, n: int, target: int, name: str) -> _Raw:
     from kneeviz.anatomy.mesh_decimate import decimated_binary_stl
 
     try:
-        vertices, faces, note = decimated_binary_stl(p, n, target)
+        vertices, faces, note = decimated_binary_stl(p, n, target, MAX_READ_TRIANGLES)
     except MemoryError:
         raise MeshError(f"holds {n:,} triangles, too many to decimate in this computer's "
                         "memory: decimate it first (e.g. MeshLab's Quadric Edge Collapse "
