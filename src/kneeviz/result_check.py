@@ -20,9 +20,10 @@ Two questions, asked of every squat before anything is shown or written:
    - tibia: the tibia sits under the femoral condyles in the near-extended frames: not
      translated forward, back or sideways beyond TIBIA_TRANSLATION_LIMIT_MM, not turned beyond
      TIBIA_ROTATION_LIMIT_DEG more than the hip setting turns it;
-   - soft tissues: the medial patellofemoral ligament, the lateral retinaculum and the patellar
-     tendon each carry load somewhere in a squat that reaches from near extension to 60 deg, as
-     every knee's here do.
+   - soft tissues: the lateral retinaculum and the patellar tendon each carry load somewhere in a
+     squat that reaches from near extension to 60 deg, as every knee's here do (the medial
+     patellofemoral ligament is measured too, but a sound knee's can stay slack through a
+     healthy squat, so it is not failed on).
    A check that a squat cannot judge (too shallow for a flexion slope or for the tissues, no
    near-extended frame) is reported as not judged, never as failed.
 
