@@ -205,7 +205,11 @@ def output_target(path: str | Path, *, what: str = "save") -> Path:
 
     p = Path(path)
     target = p
-    if p.is_symlink():
+    try:
+        is_link = p.is_symlink()
+    except (OSError, ValueError):  # a name too long, a NUL byte: the write itself says so
+        is_link = False
+    if is_link:
         try:
             target = p.resolve(strict=True)
         except FileNotFoundError:  # a dangling link: the file it names is created
@@ -215,7 +219,7 @@ def output_target(path: str | Path, *, what: str = "save") -> Path:
                                "loop of links); give the path of a file", shown(p)) from None
     try:
         mode = os.stat(target).st_mode
-    except OSError:
+    except (OSError, ValueError):
         return target  # missing (to be created), or a problem the write itself reports
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder in the way: the write says so
         return target
