@@ -41,12 +41,11 @@ def _descent(view: SquatView, key: str) -> tuple[np.ndarray, np.ndarray]:
     return flex[:bottom], y
 
 
-def _legend(recorded: bool, band: bool = False) -> str:
+def _legend(recorded: bool) -> str:
     ghost = "same recording, steady hip" if recorded else "healthy"
-    shaded = ("&nbsp;&nbsp;&nbsp;<span style='color:#ff8c28'>▒ 5-95 %</span>" if band else "")
     return (f"<span style='color:#96c8ff'>- - - {ghost}</span>&nbsp;&nbsp;&nbsp;"
             "<span style='color:#ff8c28'><b>—— this setting</b></span>&nbsp;&nbsp;&nbsp;"
-            f"<span style='color:#ffe63c'>● now</span>{shaded}")
+            "<span style='color:#ffe63c'>● now</span>")
 
 
 def band_descent(band: object, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -144,10 +143,8 @@ class PlotPanel(QWidget):
         """Shade the band of the setting on screen (none while it is being solved, or off)."""
         keeper = self.band
         band = keeper.band if keeper is not None else None
-        view = self.session.view
         self.band_status.setText(keeper.status if keeper is not None else "")
         self.band_status.setVisible(bool(keeper is not None and keeper.status))
-        self.legend.setText(_legend(bool(view is not None and view.recorded), band is not None))
         for key, (low, high) in self.band_edges.items():
             part = band_descent(band, key) if band is not None else None
             if part is None:
