@@ -67,7 +67,19 @@ def main() -> None:
     kf = np.asarray(w.session.view.measures["knee_flexion_deg"])
     down = np.arange(int(np.argmax(kf)) + 1)
     w.session.set_frame(int(down[np.argmin(np.abs(kf[down] - 30.0))]))
-    pump(2.5)
+    pump(1.0)
+    # on a laptop-sized window the plots lie below the readouts: scroll the column to them
+    from PyQt6.QtWidgets import QScrollArea
+
+    parent = w.plots.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    if parent is not None and parent.widget() is not None:
+        from PyQt6.QtCore import QPoint
+
+        top = w.readouts.range_note.mapTo(parent.widget(), QPoint(0, 0)).y()
+        parent.verticalScrollBar().setValue(top - 8)
+    pump(2.0)
     OUT.mkdir(parents=True, exist_ok=True)
     name = "how_sure_window.png"
     w.grab().save(str(OUT / f".{name}"))

@@ -45,8 +45,16 @@ class Hostile:
 
 
 def bone(name: str) -> trimesh.Trimesh:
-    """A bone of the bundled knee with its vertices welded (so edits touch whole corners)."""
+    """A bone of the bundled knee with its vertices welded (so edits touch whole corners). The
+    bundled files hold the knee as one scan holds it (the femur's frame: landmarks.json's
+    meshes_frame), so three of them given to `simulate` are a patient's knee in place."""
     return trimesh.load(assets_dir() / f"{name}.stl", file_type="stl", process=True)
+
+
+def scan_knee_files() -> dict[str, Path]:
+    """The bundled femur, patella and tibia files, already in one scan frame: the knee the
+    hostile files are put into, one slot at a time."""
+    return {name: assets_dir() / f"{name}.stl" for name in ("femur", "patella", "tibia")}
 
 
 def write_stl(path: Path, vertices: np.ndarray, faces: np.ndarray) -> Path:

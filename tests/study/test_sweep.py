@@ -143,3 +143,26 @@ def test_ctrl_c_keeps_what_finished_and_a_rerun_resumes(tmp_path: Path) -> None:
     assert third.returncode == 0 and "nothing new" in third.stdout
     assert "to solve" not in third.stderr
     assert out.stat().st_mtime_ns == before
+
+
+def test_the_command_writes_csv_frames_and_a_tornado_chart(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`kneeviz sweep` end to end in this process: a CSV table, the per-frame table and the
+    sensitivity printed and drawn, with the number of runs it took."""
+    import pyarrow.csv as pcsv
+
+    from kneeviz.cli import main
+
+    design = design_file(tmp_path, 4)
+    out = tmp_path / "r.csv"
+    chart = tmp_path / "tornado.png"
+    rc = main(["sweep", str(design), "--out", str(out), "--per-frame", "--workers", "1",
+               "--tornado", str(chart), "--figure", "patella_lateral_tilt_deg_at30"])
+    printed = capsys.readouterr().out
+    assert rc == 0, printed
+    table = pcsv.read_csv(out)
+    assert table.num_rows == 8 and set(table.column("status").to_pylist()) == {"solved"}
+    frames = pcsv.read_csv(tmp_path / "r.frames.csv")
+    assert frames.num_rows == 8 * 21
+    assert set(frames.column("run").to_pylist()) == set(table.column("run").to_pylist())
+    assert "spearman sensitivity from 4 runs" in printed
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

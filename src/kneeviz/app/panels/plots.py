@@ -9,6 +9,7 @@ from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kneeviz import measure_table
+from kneeviz.app.panels.readouts import check_failed, frame_reason
 from kneeviz.app.state.band_keeper import BandKeeper
 from kneeviz.app.state.session import Session
 from kneeviz.app.state.squat_view import SquatView
@@ -38,15 +39,19 @@ def _descent(view: SquatView, key: str) -> tuple[np.ndarray, np.ndarray]:
     if view.converged is not None:
         y[~view.converged[:bottom]] = np.nan
     y[view.dislocated[:bottom]] = np.nan
+    for i in (view.not_solved or {}):
+        if i < bottom:
+            y[i] = np.nan
+    if check_failed(view):  # a squat that failed its self-check draws no curve at all
+        y[:] = np.nan
     return flex[:bottom], y
 
 
-def _legend(recorded: bool, band: bool = False) -> str:
+def _legend(recorded: bool) -> str:
     ghost = "same recording, steady hip" if recorded else "healthy"
-    shaded = ("&nbsp;&nbsp;&nbsp;<span style='color:#ff8c28'>▒ 5-95 %</span>" if band else "")
     return (f"<span style='color:#96c8ff'>- - - {ghost}</span>&nbsp;&nbsp;&nbsp;"
             "<span style='color:#ff8c28'><b>—— this setting</b></span>&nbsp;&nbsp;&nbsp;"
-            f"<span style='color:#ffe63c'>● now</span>{shaded}")
+            "<span style='color:#ffe63c'>● now</span>")
 
 
 def band_descent(band: object, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -144,10 +149,8 @@ class PlotPanel(QWidget):
         """Shade the band of the setting on screen (none while it is being solved, or off)."""
         keeper = self.band
         band = keeper.band if keeper is not None else None
-        view = self.session.view
         self.band_status.setText(keeper.status if keeper is not None else "")
         self.band_status.setVisible(bool(keeper is not None and keeper.status))
-        self.legend.setText(_legend(bool(view is not None and view.recorded), band is not None))
         for key, (low, high) in self.band_edges.items():
             part = band_descent(band, key) if band is not None else None
             if part is None:
@@ -186,10 +189,11 @@ class PlotPanel(QWidget):
         if view is None:
             return
         x = view.value("knee_flexion_deg", i)
-        off_groove = bool(view.dislocated[i])  # its numbers are not results: no marker
+        # a frame without a result (off its groove, not solved, not converged) has no marker
+        no_result = bool(frame_reason(view, i)) or bool(check_failed(view))
         for key in self.plots:
             y = view.value(key, i)
-            if np.isfinite(x) and np.isfinite(y) and not off_groove:
+            if np.isfinite(x) and np.isfinite(y) and not no_result:
                 self.markers[key].setData([x], [y])
             else:
                 self.markers[key].setData([], [])
