@@ -17,7 +17,7 @@ square and oblique, closed and open in turn (TILTS, turned three steps per knee)
 Prints one line per case as it finishes, then the table's summary; writes every row as CSV:
 
     nice -n 10 .venv/bin/python benchmarks/validate_partial_knees.py [--csv FILE] [--workers N]
-        [--knees bundled,icl,atlas:01,...] [--bundled-grid]
+        [--knees bundled,icl,atlas:01,...] [--bundled-grid] [--from-csv A.csv,B.csv]
 
 Runs in a process pool (2 workers by default), one knee per task so that each knee's whole
 squat is solved once. Its caches go to a temporary folder removed at the end.
@@ -77,18 +77,28 @@ def summary(rows: list[Outcome]) -> str:
             return "no cases"
         n_ok = sum(o.within_floors for o in sel)
         n_flag = sum(o.outcome == "flagged" for o in sel)
+        n_chk = sum(o.outcome == "failed check" for o in sel)
+        chk_off = sum(o.outcome == "failed check" and (o.tilt_err_deg > 3 or o.shift_err_mm > 3)
+                      for o in sel)
         n_ref = sum(o.outcome == "refused" for o in sel)
         n_uns = sum(o.outcome == "unsolved" for o in sel)
         n_err = sum(o.outcome == "error" for o in sel)
         n_wrong = sum(o.wrong for o in sel)
+        n_aside = sum(o.within_floors_check_aside for o in sel)
+        both = sum(o.outcome == "failed check" and o.whole_check != "passed" for o in sel)
         done = [o for o in sel if o.outcome == "completed"]
-        worst_t = max((o.tilt_err_deg for o in done), default=math.nan)
-        worst_s = max((o.shift_err_mm for o in done), default=math.nan)
+        shown = [o for o in sel if o.outcome in ("completed", "flagged")]
+        worst_t = max((o.tilt_err_deg for o in shown), default=math.nan)
+        worst_s = max((o.shift_err_mm for o in shown), default=math.nan)
         return (f"{len(sel)} cases: {n_ok} ({100 * n_ok / len(sel):.0f} %) completed within "
                 f"1.5 deg / 1.5 mm at every frame, {len(done) - n_ok} completed outside them, "
                 f"{n_flag} completed with frames left undetermined, {n_wrong} shown beyond "
-                f"3 deg / 3 mm, {n_ref} refused, {n_uns} unsolved, {n_err} errors; worst "
-                f"completed tilt {worst_t:.2f} deg, shift {worst_s:.2f} mm")
+                f"3 deg / 3 mm, {n_chk} failed the self-check ({chk_off} of them off by more "
+                f"than 3 deg / 3 mm; {both} where the knee whole fails it too), "
+                f"{n_ref} refused, {n_uns} unsolved, {n_err} errors; worst "
+                f"shown (completed or flagged) tilt {worst_t:.2f} deg, shift {worst_s:.2f} mm; "
+                f"self-check aside: {n_aside} ({100 * n_aside / len(sel):.0f} %) within the "
+                "floors at every frame")
 
     big = [o for o in rows if o.cut.femur_mm >= 100 and o.cut.tibia_mm >= 80]
     small = [o for o in rows if not (o.cut.femur_mm >= 100 and o.cut.tibia_mm >= 80)]
@@ -117,7 +127,7 @@ def summary(rows: list[Outcome]) -> str:
 
 
 def _line(o: Outcome) -> str:
-    if o.outcome in ("completed", "unsolved", "flagged"):
+    if o.outcome in ("completed", "unsolved", "flagged", "failed check"):
         figs = (f"tilt {o.tilt_err_deg:5.2f} deg  shift {o.shift_err_mm:5.2f} mm  bisect "
                 f"{o.bisect_err_pct:5.1f} %  (worst at {o.worst_at_deg:3.0f} deg)")
         if o.undetermined:
@@ -128,13 +138,35 @@ def _line(o: Outcome) -> str:
     return f"{o.knee:9s} {o.cut.label:48s} {o.outcome:9s} {figs}  [{o.seconds:4.1f} s]"
 
 
+def _write(rows: list[Outcome], path: Path) -> None:
+    """The table as CSV, sorted by knee and cut."""
+    rows.sort(key=lambda o: (KNEES.index(o.knee), o.cut.femur_mm, o.cut.tibia_mm))
+    text = io.StringIO()
+    w = csv.DictWriter(text, fieldnames=list(rows[0].row()))
+    w.writeheader()
+    for o in rows:
+        w.writerow(o.row())
+    atomic_write_text(path, text.getvalue())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--csv", type=Path, default=Path("partial_knees.csv"))
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--knees", default=",".join(KNEES))
     ap.add_argument("--bundled-grid", action="store_true")
+    ap.add_argument("--from-csv", default="",
+                    help="comma-separated CSVs of earlier runs: join them into --csv and print "
+                         "the summary, running nothing")
     args = ap.parse_args()
+    if args.from_csv:
+        rows = []
+        for name in args.from_csv.split(","):
+            with open(name, newline="") as fh:
+                rows += [Outcome.from_row(r) for r in csv.DictReader(fh)]
+        _write(rows, args.csv)
+        print(summary(rows))
+        return
     names = [n for n in args.knees.split(",") if n]
     if args.bundled_grid:
         tasks = [("bundled", [c]) for c in bundled_grid()]
@@ -151,13 +183,7 @@ def main() -> None:
                 for o in fut.result():
                     rows.append(o)
                     print(_line(o), flush=True)
-    rows.sort(key=lambda o: (KNEES.index(o.knee), o.cut.femur_mm, o.cut.tibia_mm))
-    text = io.StringIO()
-    w = csv.DictWriter(text, fieldnames=list(rows[0].row()))
-    w.writeheader()
-    for o in rows:
-        w.writerow(o.row())
-    atomic_write_text(args.csv, text.getvalue())
+    _write(rows, args.csv)
     print()
     print(summary(rows))
     print(f"{len(rows)} cases in {time.perf_counter() - t0:.0f} s wall, {args.workers} workers; "

@@ -106,9 +106,14 @@ class Outcome:
     cut: Cut
     outcome: str
     """"completed"; "flagged" (completed, but some frames undetermined by the scan and not shown:
-    kneeviz.anatomy.completion_check); "refused"; "unsolved" (frames not converged) or "error" (a
-    bug: anything but a KneevizError)."""
+    kneeviz.anatomy.completion_check); "failed check" (solved, but the squat's self-check,
+    kneeviz.result_check, fails it: an error to the user, nothing shown); "refused"; "unsolved"
+    (frames not converged) or "error" (a bug: anything but a KneevizError)."""
     message: str = ""
+    self_check: str = ""
+    """"passed", or the line a command gives instead of the result (check_words)."""
+    whole_check: str = ""
+    """The self-check of the same knee loaded whole, squatted the same way."""
     tilt_err_deg: float = float("nan")
     shift_err_mm: float = float("nan")
     bisect_err_pct: float = float("nan")
@@ -141,17 +146,41 @@ class Outcome:
                 and self.shift_err_mm <= SHIFT_FLOOR_MM)
 
     @property
+    def within_floors_check_aside(self) -> bool:
+        """Within the floors at every frame of 0-90 deg, every frame shown, whatever the
+        self-check says (it judges the squat to 120 deg, where a knee loaded from files can fail
+        it whole: docs/validation.md)."""
+        return (self.outcome in ("completed", "failed check") and not self.undetermined
+                and self.tilt_err_deg <= TILT_FLOOR_DEG and self.shift_err_mm <= SHIFT_FLOOR_MM)
+
+    @property
     def wrong(self) -> bool:
         """Presented as a result (a shown frame) yet off by more than the issue allows."""
         return self.outcome in ("completed", "flagged") and (
             self.tilt_err_deg > WRONG_TILT_DEG or self.shift_err_mm > WRONG_SHIFT_MM)
+
+    @staticmethod
+    def from_row(r: dict[str, str]) -> Outcome:
+        """An Outcome back from its CSV row (row())."""
+        cut = Cut(float(r["femur_mm"]), float(r["tibia_mm"]), float(r["tilt_deg"]),
+                  r["tilt_towards"] or "anterior", r["edge"] == "open")
+        o = Outcome(r["knee"], cut, r["outcome"], message=r["message"],
+                    self_check=r.get("self_check", ""), whole_check=r.get("whole_check", ""))
+        for name in ("tilt_err_deg", "shift_err_mm", "bisect_err_pct", "tilt_err_all_deg",
+                     "shift_err_all_mm", "worst_at_deg", "femur_rms_mm", "tibia_rms_mm",
+                     "femur_length_err_mm", "tibia_length_err_mm", "joint_axis_err_deg",
+                     "seconds"):
+            setattr(o, name, float(r[name]) if r.get(name) else float("nan"))
+        o.undetermined = int(float(r["undetermined"] or 0))
+        return o
 
     def row(self) -> dict[str, object]:
         return {
             "knee": self.knee, "femur_mm": self.cut.femur_mm, "tibia_mm": self.cut.tibia_mm,
             "tilt_deg": self.cut.tilt_deg, "tilt_towards": self.cut.tilt_towards if
             self.cut.tilt_deg else "", "edge": "open" if self.cut.open_edge else "closed",
-            "outcome": self.outcome, "tilt_err_deg": self.tilt_err_deg,
+            "outcome": self.outcome, "self_check": self.self_check,
+            "whole_check": self.whole_check, "tilt_err_deg": self.tilt_err_deg,
             "shift_err_mm": self.shift_err_mm, "bisect_err_pct": self.bisect_err_pct,
             "tilt_err_all_deg": self.tilt_err_all_deg,
             "shift_err_all_mm": self.shift_err_all_mm, "undetermined": self.undetermined,
@@ -342,6 +371,17 @@ def whole(name: str):  # type: ignore[no-untyped-def]
     return a, squat(a)
 
 
+def check_words(anatomy, tr) -> str:  # type: ignore[no-untyped-def]
+    """The squat's self-check as the commands run it (kneeviz.result_check): "passed", or the
+    one line a command would give instead of the result."""
+    from kneeviz.result_check import result_problem, self_check
+
+    problem = result_problem(tr)
+    if problem is None:
+        problem = self_check(tr, anatomy).problem
+    return "passed" if problem is None else problem
+
+
 def _descending(tr) -> np.ndarray:  # type: ignore[no-untyped-def]
     """The compared frames: the descent, up to COMPARED_TO_DEG."""
     down = tr["time_s"] <= tr["time_s"][int(np.argmax(tr["knee_flexion_deg"]))]
@@ -377,6 +417,8 @@ def run_case(name: str, cut: Cut) -> Outcome:
         with tempfile.TemporaryDirectory() as tmp:
             a = load(k, femur, tibia, False, Path(tmp))
         tr = squat(a)
+        out.self_check = check_words(a, tr)
+        out.whole_check = check_words(a_whole, tr_whole)
         c = a.completion
         out.femur_rms_mm = float(c.femur_rms_mm) if c and c.femur_rms_mm else float("nan")
         out.tibia_rms_mm = float(c.tibia_rms_mm) if c and c.tibia_rms_mm else float("nan")
@@ -397,6 +439,8 @@ def run_case(name: str, cut: Cut) -> Outcome:
                                                 undetermined & _descending(tr)) or ""
         else:
             out.outcome = "completed"
+        if out.self_check != "passed" and out.outcome != "unsolved":
+            out.outcome, out.message = "failed check", out.self_check
         out.window_errors = {}
         for w in WINDOWS_DEG:
             m = undetermined_frames(tr["knee_flexion_deg"], tr["patella_lateral_tilt_deg"],
