@@ -59,11 +59,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"kneeviz: note: {note}", file=sys.stderr)
     window = open_window(start, multisampling=bool(args.multisampling) or settings.multisampling,
                          settings=settings)
-    window.show()
     from kneeviz.app.heap import frozen_startup_heap
     from kneeviz.app.interrupt import CloseOnInterrupt
 
+    # Before show(): a Ctrl-C while the window is first shown (its paint and show events) would
+    # otherwise be a KeyboardInterrupt inside a Qt handler, printed and lost by PyQt, and the
+    # app went on running (seen: 2 of 8 Ctrl-Cs sent as the window appeared).
     ctrl_c = CloseOnInterrupt(window)
+    window.show()
     with frozen_startup_heap():
         code = int(app.exec())
     if ctrl_c.interrupted:
