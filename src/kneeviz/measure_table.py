@@ -2,7 +2,13 @@
 
 The trajectory's columns (kneeviz.simulation), the data files (kneeviz.trajectory_file), the
 app's readouts and plots and the video captions all read this table, so a quantity is named,
-rounded and explained the same way everywhere, and a new measure is its computation plus one row.
+rounded and explained the same way everywhere, and a new measure is its computation plus one row:
+each row's computation is the function of the same key in kneeviz.mechanics.frame_measures, which
+refuses to load when a row has none (docs/development.md has the worked example).
+
+Everything reads the table through the functions below (`measures()`, `keys()`, `readouts()`,
+...), never a copy taken at import, so a row added at run time (`added`, used by the tests that
+prove no list of measures is written by hand anywhere) reaches every file and view.
 
 `depends` says what a value needs: "kinematics" (the bones alone: true whatever the kneecap does,
 known before any solve), "pose" (the kneecap's solved pose), "contact" (the solved contact), or
@@ -11,7 +17,9 @@ known before any solve), "pose" (the kneecap's solved pose), "contact" (the solv
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 KINEMATICS, POSE, CONTACT, SOLVER = "kinematics", "pose", "contact", "solver"
@@ -76,7 +84,7 @@ TT_TG_TIP = (
     "the planted foot, and falls as the knee bends."
 )
 
-MEASURES: tuple[Measure, ...] = (
+_ROWS: tuple[Measure, ...] = (
     _m("time_s", "Time", "time", "s", ".3f", KINEMATICS),
     _m("knee_flexion_deg", "Knee flexion", "knee flexion", "deg", ".0f", KINEMATICS,
        readout=1, caption=True),
@@ -121,16 +129,55 @@ MEASURES: tuple[Measure, ...] = (
        readout=3, tip=TT_TG_TIP),
     _m("dislocated", "Kneecap off its groove", "dislocated", "", "", POSE, kind="bool"),
 )
-"""In file column order."""
+"""The built-in rows in file column order (read them through `measures()`)."""
 
-BY_KEY: dict[str, Measure] = {m.key: m for m in MEASURES}
-KEYS: tuple[str, ...] = tuple(m.key for m in MEASURES)
-READOUTS: tuple[Measure, ...] = tuple(sorted((m for m in MEASURES if m.readout),
-                                            key=lambda m: m.readout))
-PLOTS: tuple[Measure, ...] = tuple(m for m in MEASURES if m.plot)
-CAPTION: tuple[Measure, ...] = tuple(m for m in MEASURES if m.caption)
-KINEMATIC_KEYS: frozenset[str] = frozenset(m.key for m in MEASURES if m.depends == KINEMATICS)
-"""Known from the bones alone (before a solve, and past a dislocation)."""
+_added: list[Measure] = []
+
+
+def measures() -> tuple[Measure, ...]:
+    """Every row, in file column order (the built-in rows, then any added at run time)."""
+    return (*_ROWS, *_added)
+
+
+def by_key() -> dict[str, Measure]:
+    return {m.key: m for m in measures()}
+
+
+def all_keys() -> tuple[str, ...]:
+    return tuple(m.key for m in measures())
+
+
+def readouts() -> tuple[Measure, ...]:
+    """The app's readout panel, in its order."""
+    return tuple(sorted((m for m in measures() if m.readout), key=lambda m: m.readout))
+
+
+def plots() -> tuple[Measure, ...]:
+    """Plotted against knee flexion in the app."""
+    return tuple(m for m in measures() if m.plot)
+
+
+def caption() -> tuple[Measure, ...]:
+    """Written in the caption strip of videos and screenshots."""
+    return tuple(m for m in measures() if m.caption)
+
+
+def kinematic_keys() -> frozenset[str]:
+    """Known from the bones alone (before a solve, and past a dislocation)."""
+    return frozenset(m.key for m in measures() if m.depends == KINEMATICS)
+
+
+@contextlib.contextmanager
+def added(measure: Measure) -> Iterator[Measure]:
+    """The table with one more row while the block runs (its computation must be registered in
+    kneeviz.mechanics.frame_measures too: `frame_measures.added` does both)."""
+    if measure.key in by_key():
+        raise ValueError(f"measure {measure.key!r} is in the table already")
+    _added.append(measure)
+    try:
+        yield measure
+    finally:
+        _added.remove(measure)
 
 
 def plain(measure: Measure, value: float) -> float | int | bool | None:

@@ -21,9 +21,9 @@ SUFFIX = ".sto"
 
 def storage_columns(traj: Any) -> list[str]:
     """The measure columns after time, in kneeviz.measure_table's order."""
-    from kneeviz.measure_table import KEYS
+    from kneeviz.measure_table import all_keys
 
-    return [k for k in KEYS if k != "time_s" and k in traj.values]
+    return [k for k in all_keys() if k != "time_s" and k in traj.values]
 
 
 def storage_text(traj: Any, name: str = "kneeviz") -> str:

@@ -1,14 +1,16 @@
 """The Scenario: every parameter of one simulated squat, frozen (a slider change makes a new one).
 
-Each parameter is declared once, as a field of Scenario with a `Parameter` in its metadata: its
-range, unit, label, help and command-line flag. Validation, scenario files, every command's
-options (kneeviz.commands.options) and the app's sliders are made from that declaration
-(`PARAMETERS`), so a new squat parameter is one field declaration here (and the code that uses
-it). What shapes the knee itself (the sulcus angle) is not a squat parameter: it is part of the
-knee's specification (kneeviz.anatomy.knee_spec).
+Each parameter is declared once, as a field of Scenario with a `kneeviz.parameter.Parameter` in
+its metadata: its range, unit, label, help, command-line flag, what it affects and its app
+control. Validation, scenario files, every command's options (kneeviz.commands.options), the
+mechanics model's cache key and build arguments (`tissue_setting`, kneeviz.simulation) and the
+app's sliders are made from that declaration (`parameters_of`), so a new squat or tissue
+parameter is one field declaration here (and the code that uses it). What shapes the knee itself
+(the sulcus angle) is not a squat parameter: it is declared with the knee's specification
+(kneeviz.anatomy.knee_spec.KNEE_PARAMETERS).
 
-Presets (femoral internal rotation, hip adduction in deg) follow shared/reference/literature.md
-section 2: Souza & Powers 2009 (JOSPT 39:12) measured about +6 deg more peak hip internal rotation
+Presets (femoral internal rotation, hip adduction in deg) follow docs/model.md (the hip's
+range): Souza & Powers 2009 (JOSPT 39:12) measured about +6 deg more peak hip internal rotation
 in patellofemoral pain (PFP) and Nakagawa et al. 2012 (JOSPT 42:491) about +4 deg more hip
 adduction; "severe" is the upper end of the suggested slider range.
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from kneeviz.errors import KneevizError
+from kneeviz.parameter import HIP_GROUP, WHAT_IF_GROUP, Affects, Band, Control, Parameter
 
 PRESETS: dict[str, tuple[float, float]] = {
     "healthy": (0.0, 0.0),
@@ -29,53 +32,16 @@ PRESETS: dict[str, tuple[float, float]] = {
 """Preset name -> (femoral internal rotation deg, hip adduction deg): the HIP_PARAMETERS."""
 
 CUSTOM = "custom"
+_ABOVE_ALTA = math.nextafter(1.2, math.inf)
+"""Patella alta is an Insall-Salvati ratio above 1.2 (Insall & Salvati 1971): 1.2 is normal."""
 HIP_PARAMETERS = ("femoral_internal_rotation_deg", "hip_adduction_deg")
 """The settings a preset fixes; any other value of them makes the scenario "custom"."""
 
 
-@dataclass(frozen=True)
-class Parameter:
-    """What a user may set about a squat: one declaration serves every place that shows it."""
-
-    low: float
-    high: float
-    unit: str
-    """"deg", "s", "Hz", "kg" or "" (a ratio or a fraction)."""
-    label: str
-    """Words for messages and controls ("femoral internal rotation")."""
-    help: str
-    flag: str
-    """The command-line option, e.g. "--femoral-ir"."""
-    name: str = ""
-    """The Scenario field (filled in from the declaration)."""
-
-    @property
-    def metavar(self) -> str:
-        return {"deg": "DEG", "s": "S", "Hz": "HZ", "kg": "KG"}.get(self.unit, "X")
-
-    def range_text(self) -> str:
-        u = f" {self.unit}" if self.unit else ""
-        return f"{self.low:g}..{self.high:g}{u}"
-
-    def check(self, value: Any) -> float:
-        """The value as a float, or KneevizError naming the quantity and its allowed range."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise KneevizError(f"{self.label} must be a number, got {value!r}")
-        try:
-            v = float(value)
-        except OverflowError:
-            raise KneevizError(f"{self.label} {str(value)[:20]}... is outside "
-                               f"{self.range_text()}") from None
-        u = f" {self.unit}" if self.unit else ""
-        if not math.isfinite(v) or not self.low <= v <= self.high:
-            raise KneevizError(f"{self.label} {v:g}{u} is outside {self.range_text()}")
-        return v
-
-
 def _parameter(default: float, low: float, high: float, unit: str, label: str, help: str,
-               flag: str) -> Any:
-    return field(default=default,
-                 metadata={"parameter": Parameter(low, high, unit, label, help, flag)})
+               flag: str, affects: Affects, control: Control | None = None) -> Any:
+    return field(default=default, metadata={
+        "parameter": Parameter(low, high, unit, label, help, flag, affects, control)})
 
 
 @dataclass(frozen=True)
@@ -88,27 +54,44 @@ class Scenario:
 
     femoral_internal_rotation_deg: float = _parameter(
         0.0, -10.0, 30.0, "deg", "femoral internal rotation",
-        "hip-driven femoral internal rotation at the bottom of the squat", "--femoral-ir")
+        "hip-driven femoral internal rotation at the bottom of the squat", "--femoral-ir",
+        Affects.SQUAT,
+        Control(HIP_GROUP, "Thigh turns inward\n(femoral internal rotation)", suffix="deg",
+                signed=True))
     hip_adduction_deg: float = _parameter(
         0.0, -10.0, 20.0, "deg", "hip adduction", "hip-driven adduction (the knee drops inward)",
-        "--hip-adduction")
+        "--hip-adduction", Affects.SQUAT,
+        Control(HIP_GROUP, "Knee drops inward\n(hip adduction)", suffix="deg", signed=True))
     max_flexion_deg: float = _parameter(
         120.0, 10.0, 140.0, "deg", "maximum knee flexion", "deepest knee flexion of the squat",
-        "--max-flexion")
+        "--max-flexion", Affects.SQUAT)
     descent_s: float = _parameter(2.0, 0.5, 10.0, "s", "descent time", "seconds down",
-                                  "--descent")
-    ascent_s: float = _parameter(2.0, 0.5, 10.0, "s", "ascent time", "seconds up", "--ascent")
+                                  "--descent", Affects.SQUAT)
+    ascent_s: float = _parameter(2.0, 0.5, 10.0, "s", "ascent time", "seconds up", "--ascent",
+                                 Affects.SQUAT)
     frame_rate_hz: float = _parameter(
-        60.0, 5.0, 240.0, "Hz", "frame rate", "frames per second of the squat", "--frame-rate")
+        60.0, 5.0, 240.0, "Hz", "frame rate", "frames per second of the squat", "--frame-rate",
+        Affects.SQUAT)
     body_mass_kg: float = _parameter(70.0, 30.0, 200.0, "kg", "body mass", "body mass",
-                                     "--body-mass")
+                                     "--body-mass", Affects.SQUAT)
     vmo_strength: float = _parameter(
         1.0, 0.0, 1.0, "", "VMO strength (fraction of normal)",
         "strength of the inner quadriceps (vastus medialis obliquus), fraction of normal",
-        "--vmo-strength")
+        "--vmo-strength", Affects.TISSUE,
+        Control(WHAT_IF_GROUP, "Inner thigh muscle (VMO) strength", step=0.01, scale=100.0,
+                suffix="% of normal",
+                tip="The innermost part of the thigh muscle (vastus medialis obliquus) pulls "
+                    "the kneecap inward; strengthening it is a classic exercise.",
+                bands=(Band(0.9, math.inf, "normal"), Band(0.5, 0.9, "weaker"),
+                       Band(-math.inf, 0.5, "weak"))))
     insall_salvati_ratio: float = _parameter(
         1.02, 0.6, 1.6, "", "Insall-Salvati ratio",
-        "patellar tendon length / patella length (patella alta above 1.2)", "--insall-salvati")
+        "patellar tendon length / patella length (patella alta above 1.2)", "--insall-salvati",
+        Affects.TISSUE,
+        Control(WHAT_IF_GROUP, "Kneecap height (Insall-Salvati ratio)", step=0.01, decimals=2,
+                bands=(Band(-math.inf, 0.8, "low-riding kneecap (baja)"),
+                       Band(0.8, _ABOVE_ALTA, "normal height"),
+                       Band(_ABOVE_ALTA, math.inf, "high-riding kneecap (alta)"))))
     preset: str = "healthy"
 
     @classmethod
@@ -127,14 +110,15 @@ class Scenario:
 
         The one rule for presets: the preset is the one whose hip settings these are, else
         "custom" (a slider moved back onto a preset's values is that preset again)."""
-        unknown = sorted(set(changes) - set(PARAMETERS))
+        declared = parameters_of(self)
+        unknown = sorted(set(changes) - set(declared))
         if unknown:
             raise KneevizError(
                 f"unknown scenario parameter(s) {', '.join(unknown)}: known are "
-                f"{', '.join(PARAMETERS)}"
+                f"{', '.join(declared)}"
             )
         given: dict[str, Any] = {
-            k: PARAMETERS[k].check(v) for k, v in changes.items() if v is not None
+            k: declared[k].check(v) for k, v in changes.items() if v is not None
         }
         s = replace(self, **given)
         if any(k in HIP_PARAMETERS for k in given):
@@ -161,7 +145,7 @@ class Scenario:
 
     def validate(self) -> Scenario:
         """Raise KneevizError naming the first bad value and its allowed range; return self."""
-        for name, p in PARAMETERS.items():
+        for name, p in parameters_of(self).items():
             p.check(getattr(self, name))
         if not isinstance(self.preset, str) or (
             self.preset not in PRESETS and self.preset != CUSTOM
@@ -173,7 +157,7 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types (float, str)."""
-        out: dict[str, Any] = {name: float(getattr(self, name)) for name in PARAMETERS}
+        out: dict[str, Any] = {name: float(getattr(self, name)) for name in parameters_of(self)}
         out["preset"] = self.preset
         return out
 
@@ -182,7 +166,8 @@ class Scenario:
         """The inverse of to_dict; rejects unknown keys and wrong types with KneevizError."""
         if not isinstance(data, dict):
             raise KneevizError(f"a scenario must be a JSON object, got {type(data).__name__}")
-        known = [*PARAMETERS, "preset"]
+        declared = parameters_of(cls)
+        known = [*declared, "preset"]
         unknown = sorted(str(k) for k in data if k not in known)
         if unknown:
             raise KneevizError(
@@ -196,18 +181,39 @@ class Scenario:
                 kwargs[key] = value
             else:
                 try:
-                    kwargs[key] = PARAMETERS[key].check(value)
+                    kwargs[key] = declared[key].check(value)
                 except KneevizError as exc:
                     raise KneevizError(f"scenario key {key!r}: {exc}") from None
         return cls(**kwargs).validate()
 
 
-PARAMETERS: dict[str, Parameter] = {
-    f.name: replace(f.metadata["parameter"], name=f.name)
-    for f in fields(Scenario)
-    if "parameter" in f.metadata
-}
-"""Field name -> its declaration, in declaration order."""
+_DECLARED: dict[type, dict[str, Parameter]] = {}
+
+
+def _declared(cls: type) -> dict[str, Parameter]:
+    if cls not in _DECLARED:
+        _DECLARED[cls] = {f.name: replace(f.metadata["parameter"], name=f.name)
+                          for f in fields(cls) if "parameter" in f.metadata}
+    return _DECLARED[cls]
+
+
+def parameters_of(scenario: Scenario | type[Scenario]) -> dict[str, Parameter]:
+    """Field name -> declaration of a Scenario (or a Scenario class), in declaration order.
+    Everything that lists parameters asks this, so a parameter declared on a subclass (a test's,
+    a study's) is validated, keyed, offered and shown like the built-in ones."""
+    return _declared(scenario if isinstance(scenario, type) else type(scenario))
+
+
+PARAMETERS: dict[str, Parameter] = parameters_of(Scenario)
+"""Field name -> its declaration, in declaration order (the built-in Scenario's)."""
+
+
+def tissue_setting(scenario: Scenario) -> tuple[tuple[str, float], ...]:
+    """(name, value) of every parameter that shapes the mechanics model (Affects.TISSUE), in
+    declaration order: the model's cache key and its build arguments (kneeviz.simulation), so a
+    tissue parameter left out of either is impossible by construction."""
+    return tuple((name, float(getattr(scenario, name)))
+                 for name, p in parameters_of(scenario).items() if p.affects is Affects.TISSUE)
 
 
 def preset_of(scenario: Scenario) -> str:

@@ -21,35 +21,30 @@ from scipy.spatial.transform import Rotation
 from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
-from kneeviz.mechanics import loads, measures
+from kneeviz.mechanics import frame_measures, loads, measures
 from kneeviz.mechanics.equilibrium import (
     FrameSolution,
     PatellofemoralModel,
     build_model,
     evaluate,
-    ligament_tensions_n,
     solve_frame,
     tendon_seated_pose,
 )
 from kneeviz.motion.from_recording import scenario_kinematics
 from kneeviz.motion.squat import SquatKinematics
-from kneeviz.scenario import Scenario
+from kneeviz.scenario import Scenario, tissue_setting
 from kneeviz.transforms import invert
 
 if TYPE_CHECKING:  # imported where a squat is assembled: `kneeviz simulate` starts sooner
     from kneeviz.mechanics.pressure_map import FemoralPressureMap
 
-FRAME_KEYS: tuple[str, ...] = measure_table.KEYS
-"""Every per-frame value, in file column order (kneeviz.measure_table: one row per measure)."""
-_COMPUTED_PER_FRAME = frozenset(FRAME_KEYS) - {"dislocated"}
-"""What each frame's row computes (dislocation is judged over the whole squat afterwards)."""
 
 
 @dataclass(frozen=True, eq=False)
 class Trajectory:
-    """Every frame of one simulated squat. Scalars are (N,) arrays keyed by FRAME_KEYS (the
-    measure table's keys) in `values`; poses (N, 4, 4); pressures per cartilage vertex (N, V) in
-    MPa."""
+    """Every frame of one simulated squat. Scalars are (N,) arrays keyed by the measure table's
+    keys in `values` (computed by kneeviz.mechanics.frame_measures); poses (N, 4, 4); pressures
+    per cartilage vertex (N, V) in MPa."""
 
     scenario: Scenario
     knee_name: str
@@ -76,38 +71,39 @@ class Trajectory:
         return self.values[key]
 
     def frame(self, i: int) -> dict[str, Any]:
-        """One frame as plain Python types (the measure table's kinds), in FRAME_KEYS order."""
+        """One frame as plain Python types (the measure table's kinds), in the table's order."""
         return {m.key: measure_table.plain(m, self.values[m.key][i])
-                for m in measure_table.MEASURES}
+                for m in measure_table.measures()}
 
     def frames(self) -> list[dict[str, Any]]:
         return [self.frame(i) for i in range(self.n_frames)]
 
 
-_MODEL_CACHE: dict[tuple[str, float, float], PatellofemoralModel] = {}
+ModelKey = tuple[str, tuple[tuple[str, float], ...]]
+_MODEL_CACHE: dict[ModelKey, PatellofemoralModel] = {}
 
 
-def _model_key(anatomy: Anatomy, scenario: Scenario) -> tuple[str, float, float]:
-    return (anatomy.key(), float(scenario.vmo_strength), float(scenario.insall_salvati_ratio))
+def model_key(anatomy: Anatomy, scenario: Scenario) -> ModelKey:
+    """What a mechanics model is built from: the knee and every tissue parameter's value (the
+    parameters declared Affects.TISSUE: kneeviz.scenario.tissue_setting). A new tissue parameter
+    is in the key by its declaration; a hand-written key once left one out, and a cached model
+    built with the old value answered silently."""
+    return (anatomy.key(), tissue_setting(scenario))
 
 
 def solved_model(anatomy: Anatomy, scenario: Scenario) -> PatellofemoralModel | None:
     """The mechanics model a solve of this knee and scenario used, if one ran in this process:
     the scene draws the lines of pull of the model that was solved, not a model of its own."""
-    return _MODEL_CACHE.get(_model_key(anatomy, scenario))
+    return _MODEL_CACHE.get(model_key(anatomy, scenario))
 
 
 def model_for(anatomy: Anatomy, scenario: Scenario) -> PatellofemoralModel:
     """The mechanics model of this knee for this scenario's tissue parameters (kept in memory, so
     changing only the hip parameters re-solves without rebuilding; the grid is cached on disk)."""
-    key = _model_key(anatomy, scenario)
+    key = model_key(anatomy, scenario)
     m = _MODEL_CACHE.get(key)
     if m is None:
-        m = build_model(
-            anatomy,
-            vmo_strength=scenario.vmo_strength,
-            insall_salvati_ratio=scenario.insall_salvati_ratio,
-        )
+        m = build_model(anatomy, tissue=dict(key[1]))
         if len(_MODEL_CACHE) > 8:
             _MODEL_CACHE.clear()
         _MODEL_CACHE[key] = m
@@ -307,10 +303,7 @@ def assemble_trajectory(
 ) -> Trajectory:
     """Measures, world poses and per-vertex pressures of solved frames."""
     n = len(sols)
-    bw = scenario.body_mass_kg * measures.GRAVITY_M_S2
     cp = model.contact
-    lateral = measures.lateral_facet_mask(cp.points_mm, anatomy)
-    vals: dict[str, list[float]] = {k: [] for k in FRAME_KEYS}
     T_fp = np.stack([s.T_femur_patella for s in sols])
     T_wp = kin.T_world_femur @ T_fp
     n_pat = anatomy.patella_cartilage.n_vertices
@@ -319,52 +312,13 @@ def assemble_trajectory(
     has_vertex = cp.vertex_of >= 0
     for i, s in enumerate(sols):
         w = s.wrench
-        summary = measures.contact_summary(w.pressures_mpa, cp.areas_mm2, w.contact_force_n,
-                                           lateral)
-        T = s.T_femur_patella
-        tension = ligament_tensions_n(model, w)
-        row = {
-            "time_s": float(kin.time_s[i]),
-            "knee_flexion_deg": float(kin.knee_flexion_deg[i]),
-            "hip_driven_rotation_deg": float(kin.hip_driven_rotation_deg[i]),
-            "femur_rotation_world_deg": float(kin.femur_rotation_world_deg[i]),
-            "patella_rotation_world_deg": measures.world_rotation_deg(T_wp[i]),
-            "patella_flexion_deg": measures.patella_flexion_deg(T),
-            "patella_lateral_tilt_deg": measures.lateral_tilt_deg(T, anatomy),
-            "patella_lateral_shift_mm": measures.lateral_shift_mm(T, anatomy),
-            "bisect_offset_pct": measures.bisect_offset_pct(T, anatomy),
-            "contact_area_mm2": summary.contact_area_mm2,
-            "mean_pressure_mpa": summary.mean_pressure_mpa,
-            "peak_pressure_mpa": summary.peak_pressure_mpa,
-            "lateral_force_fraction": summary.lateral_force_fraction,
-            "quadriceps_force_n": s.quadriceps_force_n,
-            "quadriceps_force_bw": s.quadriceps_force_n / bw,
-            "patellar_tendon_force_n": w.tendon_tension_n,
-            "pfjrf_n": summary.pfjrf_n,
-            "pfjrf_bw": summary.pfjrf_n / bw,
-            "residual_n": s.residual_force_n,
-            "iterations": float(s.iterations),
-            "residual_moment_nmm": s.residual_moment_nmm,
-            "hip_driven_adduction_deg": float(kin.hip_driven_adduction_deg[i]),
-            "converged": float(s.converged),
-            "mpfl_tension_n": tension.get("MPFL", 0.0),
-            "lateral_retinaculum_tension_n": tension.get("IPB", 0.0) + tension.get("LPFL", 0.0),
-            "tt_tg_mm": float(kin.tt_tg_mm[i]),
-        }
-        if i == 0 and set(row) != _COMPUTED_PER_FRAME:  # a measure table row without a value
-            raise RuntimeError(f"measure table and trajectory disagree: "
-                               f"{sorted(set(row) ^ _COMPUTED_PER_FRAME)}")
-        for k, v in row.items():
-            vals[k].append(v)
         pat_p[i, has_vertex] = w.pressures_mpa[cp.vertex_of[has_vertex]]
         active = np.nonzero(w.pressures_mpa > 0)[0]
         contacts.append((w.points_femur_mm[active], w.pressures_mpa[active]))
     converged = np.array([s.converged for s in sols], dtype=bool)
-    vals["dislocated"] = [
-        float(d) for d in measures.dislocated_frames(np.asarray(vals["bisect_offset_pct"]),
-                                                     converged)
-    ]
-    values = {k: np.asarray(v, dtype=float) for k, v in vals.items()}
+    values = frame_measures.values(frame_measures.SquatFacts(
+        anatomy, kin=kin, T_femur_patella=T_fp, solutions=sols, model=model,
+        body_mass_kg=scenario.body_mass_kg))
     meta = {
         "scenario": scenario.to_dict(),
         "knee": anatomy.name,

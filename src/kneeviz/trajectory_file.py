@@ -39,7 +39,7 @@ SUFFIXES = (".json", ".csv", ".npz", ".sto")
 
 def columns() -> list[str]:
     """CSV column order: the frame number, then the measure table's keys."""
-    return ["frame", *measure_table.KEYS]
+    return ["frame", *measure_table.all_keys()]
 
 
 def header(traj: Trajectory) -> dict[str, Any]:
@@ -82,7 +82,7 @@ def trajectory_csv(traj: Trajectory) -> str:
     w.writerow(columns())
     for i in range(traj.n_frames):
         w.writerow([str(i), *(_csv_cell(m, traj.values[m.key][i])
-                              for m in measure_table.MEASURES)])
+                              for m in measure_table.measures())])
     return buf.getvalue()
 
 
@@ -102,7 +102,7 @@ def trajectory_json(traj: Trajectory) -> str:
 
 def _write_npz(traj: Trajectory, tmp: Path) -> None:
     arrays: dict[str, np.ndarray] = {}
-    for m in measure_table.MEASURES:
+    for m in measure_table.measures():
         v = np.asarray(traj.values[m.key])
         arrays[m.key] = v.astype(bool) if m.kind == "bool" else v.astype(
             np.int64 if m.kind == "int" else float)

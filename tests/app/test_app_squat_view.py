@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kneeviz import measure_table
 from kneeviz.app import squat_view as sv
 from kneeviz.mechanics.equilibrium import resting_patella_pose
 from kneeviz.scenario import Scenario
@@ -24,7 +25,7 @@ def test_solved_view_is_the_trajectory(solved) -> None:  # type: ignore[no-untyp
     kin, traj = solved
     view = sv.view_from_trajectory(traj)
     assert view.solved and view.n_frames == traj.n_frames == kin.n_frames
-    for key in sv.MEASURES:
+    for key in measure_table.all_keys():
         np.testing.assert_array_equal(view.measures[key], traj.values[key])
     np.testing.assert_array_equal(view.T_world["patella"], traj.T_world_patella)
     np.testing.assert_array_equal(view.T_world["femur"], traj.T_world_femur)
@@ -38,7 +39,7 @@ def test_solved_view_is_the_trajectory(solved) -> None:  # type: ignore[no-untyp
 def test_kinematics_view_carries_the_patella_with_the_femur(anatomy, solved) -> None:  # type: ignore[no-untyped-def]
     kin, _ = solved
     T_fp = resting_patella_pose(anatomy)
-    view = sv.view_from_kinematics(kin, SHORT, T_fp)
+    view = sv.view_from_kinematics(kin, SHORT, T_fp, anatomy)
     assert not view.solved
     np.testing.assert_allclose(view.T_world["patella"], kin.T_world_femur @ T_fp, atol=1e-9)
     np.testing.assert_array_equal(view.measures["knee_flexion_deg"], kin.knee_flexion_deg)
@@ -64,7 +65,7 @@ def test_frame_at_time_follows_the_clock(solved) -> None:  # type: ignore[no-unt
 
 def test_partial_results_replace_only_their_frames(anatomy, solved) -> None:  # type: ignore[no-untyped-def]
     kin, traj = solved
-    base = sv.view_from_kinematics(kin, SHORT, resting_patella_pose(anatomy))
+    base = sv.view_from_kinematics(kin, SHORT, resting_patella_pose(anatomy), anatomy)
     frames = [0, 2]
     part = sv.view_from_trajectory(sv.simulate(anatomy, SHORT, sv.slice_kinematics(kin, frames)))
     merged = sv.merge_solved(base, part, frames)

@@ -85,7 +85,7 @@ def test_the_app_cap_holds_the_presets_of_a_30_hz_squat() -> None:
     knee = default_knee()
     scenario = Scenario.from_preset("pfp", frame_rate_hz=APP_FRAME_RATE_HZ)
     kin = sv.kinematics(knee, scenario)
-    bones = sv.view_from_kinematics(kin, scenario, resting_patella_pose(knee))
+    bones = sv.view_from_kinematics(kin, scenario, resting_patella_pose(knee), knee)
     n = kin.n_frames
     pressures = np.zeros((n, knee.patella_cartilage.n_vertices), dtype=np.float32)
     solved = dataclasses.replace(bones, patella_pressure_mpa=pressures,

@@ -196,7 +196,7 @@ def test_caption_readouts_and_data_file_agree(window, tmp_path: Path) -> None:  
     file's number for that frame, in the measure table's format."""
     import json
 
-    from kneeviz.measure_table import BY_KEY, CAPTION, READOUTS
+    from kneeviz.measure_table import by_key, caption, readouts
     from kneeviz.scene.render import TrajectoryFrames, caption_lines
     from kneeviz.trajectory_file import write_trajectory
 
@@ -206,12 +206,12 @@ def test_caption_readouts_and_data_file_agree(window, tmp_path: Path) -> None:  
     window.readouts.refresh(i)
     data = json.loads(write_trajectory(tmp_path / "f.json", view.trajectory).read_text())
     row = data["frames"][i]
-    for m in READOUTS:
+    for m in readouts():
         assert window.readouts.text(m.key) == m.text(row[m.key]), m.key
-    caption = " ".join(t for line in caption_lines(TrajectoryFrames(view.trajectory), i, "pfp")
-                       for t, _c in line)
-    for m in CAPTION:
-        assert f"{m.short} {m.text(row[m.key])}" in caption, m.key
+    strip = " ".join(t for line in caption_lines(TrajectoryFrames(view.trajectory), i, "pfp")
+                     for t, _c in line)
+    for m in caption():
+        assert f"{m.short} {m.text(row[m.key])}" in strip, m.key
     assert f"femoral internal rotation {view.scenario.femoral_internal_rotation_deg:.1f}" \
-        in caption
-    assert BY_KEY["knee_flexion_deg"].text(row["knee_flexion_deg"]) in caption
+        in strip
+    assert by_key()["knee_flexion_deg"].text(row["knee_flexion_deg"]) in strip

@@ -68,7 +68,7 @@ def test_every_word_of_the_panels_fits(qtbot, size) -> None:  # type: ignore[no-
     vmo.setValue(vmo.maximum())
     vmo.blockSignals(False)
     w.clinical.anatomy_controls._label_vmo(vmo.maximum())
-    from kneeviz.measure_table import BY_KEY
+    from kneeviz.measure_table import by_key
 
     # a deep squat's joint force and the widest values of the others
     widest = {"pfjrf_bw": 12.3, "contact_area_mm2": 1234.0, "peak_pressure_mpa": 12.3,
@@ -76,7 +76,7 @@ def test_every_word_of_the_panels_fits(qtbot, size) -> None:  # type: ignore[no-
               "knee_flexion_deg": 123.0, "femur_rotation_world_deg": -12.3, "tt_tg_mm": 23.4}
     for key, label in w.readouts.labels.items():
         if key in widest:
-            label.setText(BY_KEY[key].text(widest[key]))
+            label.setText(by_key()[key].text(widest[key]))
     qtbot.wait(200)
     assert w.width() <= size[0] and w.height() <= size[1]
     clipped = _clipped(w)

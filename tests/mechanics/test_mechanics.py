@@ -235,7 +235,8 @@ def test_symmetric_knee_gives_a_centred_untilted_patella(
         assert measures.bisect_offset_pct(sol.T_femur_patella, a) == pytest.approx(50.0, abs=0.3)
     # the same knee with a weak VMO is no longer balanced: the patella goes lateral, so the
     # checks above can fail
-    weak = build_model(a, params=symmetric_params(), vmo_strength=0.2, cache_dir=cache)
+    weak = build_model(a, params=symmetric_params(), tissue={"vmo_strength": 0.2},
+                       cache_dir=cache)
     _, sol, _, _ = solve_at(weak, a, 10.0)
     assert sol.converged
     assert measures.lateral_shift_mm(sol.T_femur_patella, a) > 0.2

@@ -53,7 +53,7 @@ def _model(mpfl_n_per_mm: float | None, vmo_strength: float = 1.0) -> Patellofem
     params = ExtensorParams()
     if mpfl_n_per_mm is not None:
         params = replace(params, mpfl_n_per_mm=mpfl_n_per_mm)
-    return build_model(_knee(), params=params, vmo_strength=vmo_strength)
+    return build_model(_knee(), params=params, tissue={"vmo_strength": vmo_strength})
 
 
 @lru_cache(maxsize=8)

@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from kneeviz.anatomy.build import assets_dir, load_default_anatomy
 from kneeviz.anatomy.knee import Anatomy
+from kneeviz.measure_table import all_keys
 from kneeviz.mechanics.equilibrium import CONVERGENCE_FRACTION
 from kneeviz.scenario import Scenario
-from kneeviz.simulation import FRAME_KEYS, simulate
+from kneeviz.simulation import simulate
 
 DYSPLASTIC_SULCUS_DEG = 160.0
 """A shallow (dysplastic) groove: normal is 135 +/- 10 deg (Merchant 1974: 138 +/- 6), dysplasia
@@ -47,7 +48,7 @@ def check_trajectory(scenario: Scenario, sulcus: float | None) -> None:
     converged = np.asarray(traj.converged, dtype=bool)
     assert converged.shape == (n,)
     # never NaN: every measure, pose and pressure of every frame, converged or not
-    for key in FRAME_KEYS:
+    for key in all_keys():
         values = np.asarray(traj.values[key], dtype=float)
         assert values.shape == (n,), key
         assert np.isfinite(values).all(), (key, values, scenario)

@@ -24,7 +24,7 @@ SIZE = (480, 320)
 def _view(anatomy, scenario=None):  # type: ignore[no-untyped-def]
     sc = scenario or Scenario(frame_rate_hz=5.0)
     kin = sv.kinematics(anatomy, sc)
-    return sv.view_from_kinematics(kin, sc, resting_patella_pose(anatomy))
+    return sv.view_from_kinematics(kin, sc, resting_patella_pose(anatomy), anatomy)
 
 
 @pytest.fixture(scope="module")

@@ -101,8 +101,9 @@ def test_pressure_colours_do_not_recut_and_follow_the_frame(anatomy) -> None:  #
     from vtkmodules.util.numpy_support import vtk_to_numpy
 
     from clinical_fixtures import trajectory
-    from kneeviz.scene.heatmap import PRESSURE_ARRAY, PressureHeatmap
+    from kneeviz.scene.heatmap import PressureHeatmap
     from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET
+    from kneeviz.scene.materials import PRESSURE_ARRAY
     from kneeviz.scene.offscreen import OffscreenRenderer
     from kneeviz.scene.render import TrajectoryFrames
 

@@ -13,8 +13,8 @@ import pytest
 
 from export_fixtures import short_trajectory
 from kneeviz.errors import KneevizError
+from kneeviz.measure_table import all_keys
 from kneeviz.scenario import Scenario
-from kneeviz.simulation import FRAME_KEYS
 from kneeviz.trajectory_file import POSE_KEYS, columns, write_trajectory
 
 
@@ -26,7 +26,7 @@ def test_csv_matches_the_trajectory(tmp_path: Path) -> None:
     assert list(rows[0]) == columns()
     assert len(rows) == traj.n_frames
     assert [int(r["frame"]) for r in rows] == list(range(traj.n_frames))
-    for key in FRAME_KEYS:
+    for key in all_keys():
         parsed = np.array([float(r[key]) if r[key] != "" else np.nan for r in rows])
         np.testing.assert_array_equal(parsed, traj.values[key].astype(float), err_msg=key)
     # the numbers move over the squat (a constant column would hide a wrong index)
@@ -40,7 +40,7 @@ def test_json_matches_the_trajectory(tmp_path: Path) -> None:
     assert data["format"] == "kneeviz-trajectory" and data["version"] == 2
     assert Scenario.from_dict(data["scenario"]) == traj.scenario
     assert len(data["frames"]) == traj.n_frames == data["n_frames"]
-    for key in FRAME_KEYS:
+    for key in all_keys():
         got = np.array([f[key] for f in data["frames"]], dtype=float)
         np.testing.assert_array_equal(got, traj.values[key].astype(float), err_msg=key)
     for key in POSE_KEYS:

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from kneeviz.cli import main
+from kneeviz.measure_table import all_keys
 from kneeviz.scenario import Scenario
-from kneeviz.simulation import FRAME_KEYS, Trajectory, simulate
+from kneeviz.simulation import Trajectory, simulate
 
 pytestmark = pytest.mark.usefixtures("shared_grid_cache")
 
@@ -27,7 +28,7 @@ def test_frames_have_exactly_the_issue_keys_first(traj: Trajectory) -> None:
     frames = traj.frames()
     assert len(frames) == traj.n_frames == Scenario.from_preset("pfp", frame_rate_hz=10.0).n_frames
     for f in frames:
-        assert list(f)[: len(FRAME_KEYS)] == list(FRAME_KEYS)
+        assert list(f)[: len(all_keys())] == list(all_keys())
         assert isinstance(f["iterations"], int) and isinstance(f["converged"], bool)
         assert all(np.isfinite(v) for k, v in f.items() if k != "converged")
     json.dumps(frames)  # plain JSON types
@@ -55,7 +56,7 @@ def test_cli_writes_json_csv_and_npz(tmp_path: Path) -> None:
     assert data["format"] == "kneeviz-trajectory" and "poses_mm" in data
     assert data["scenario"]["max_flexion_deg"] == 40.0
     assert data["knee"] and data["kneeviz_version"]
-    assert list(data["frames"][0]) == ["frame", *FRAME_KEYS]
+    assert list(data["frames"][0]) == ["frame", *all_keys()]
 
     assert main([*common, "--body-mass", "90", "--out", str(tmp_path / "r.csv")]) == 0
     with (tmp_path / "r.csv").open() as fh:

@@ -23,6 +23,7 @@ import numpy as np
 import trimesh
 from scipy.sparse import csr_matrix
 
+from kneeviz.anatomy._geometry import components
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 from kneeviz.errors import KneevizError
 
@@ -220,6 +221,16 @@ def atlas_bone(bone: str, subdivisions: int = 16) -> SurfaceMesh:
     d = atlas_dir()
     mesh = tessellate(read_lagrange_mesh(d / geof_name, d / stem), subdivisions)
     return mesh.transformed(T_RIGHT_LEFT)
+
+
+def atlas_bone_alone(bone: str, subdivisions: int) -> SurfaceMesh:
+    """The atlas femur, or the atlas tibia without its fibula (scans rarely segment both): the
+    mesh a partial bone is completed from (kneeviz.anatomy.completion) and its shape model is
+    built on (kneeviz.anatomy.shape_model)."""
+    mesh = atlas_bone(bone, subdivisions)
+    if bone == "tibia":
+        mesh = components(mesh)[0]
+    return mesh
 
 
 def atlas_nodes(bone: str) -> FloatArray:

@@ -49,7 +49,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.spatial import cKDTree
 
-from kneeviz.anatomy._geometry import components, merge, principal_axes
+from kneeviz.anatomy._geometry import merge, principal_axes
+from kneeviz.anatomy.atlas import atlas_bone_alone
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.shape_model import BoneShapeModel
 from kneeviz.errors import MeshError
@@ -146,12 +147,7 @@ class AtlasFit:
 
 @lru_cache(maxsize=4)
 def _atlas(bone: str, subdivisions: int) -> SurfaceMesh:
-    from kneeviz.anatomy.atlas import atlas_bone
-
-    mesh = atlas_bone(_ATLAS_BONE[bone], subdivisions)
-    if bone == "tibia":
-        mesh = components(mesh)[0]  # the tibia without its fibula: scans rarely segment both
-    return mesh
+    return atlas_bone_alone(_ATLAS_BONE[bone], subdivisions)
 
 
 def _umeyama(src: FloatArray, dst: FloatArray, w: FloatArray,

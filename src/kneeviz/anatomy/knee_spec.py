@@ -13,12 +13,28 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kneeviz.errors import KneevizError
+from kneeviz.parameter import WHAT_IF_GROUP, Affects, Band, Control, Parameter
 
-SULCUS_ANGLE_RANGE_DEG = (120.0, 165.0)
+SULCUS_ANGLE = Parameter(
+    120.0, 165.0, "deg", "trochlear sulcus angle",
+    "re-cut the bundled knee's groove to this sulcus angle (healthy about 138, dysplastic above "
+    "150)", "--sulcus-angle", Affects.KNEE_SHAPE,
+    Control(WHAT_IF_GROUP, "Groove angle (sulcus angle; larger = shallower)", suffix="\u00b0",
+            bands=(Band(-math.inf, math.nextafter(145.0, math.inf), "normal depth"),
+                   Band(math.nextafter(145.0, math.inf), math.nextafter(150.0, math.inf),
+                        "borderline shallow"),
+                   Band(math.nextafter(150.0, math.inf), math.inf,
+                        "shallow groove (dysplasia)"))),
+    name="sulcus_angle_deg")
 """Trochlear sulcus angles the default knee can be re-cut to (healthy about 138, dysplasia above
-150). 165 is severe dysplasia, a 1-2 mm deep proximal trochlea; flatter, the proximal groove is
-under 1 mm deep, too shallow to be found and measured, so the groove line (and the quadriceps wrap
-fitted to it) would rest on the distal slices alone and deep frames stop balancing."""
+150; Merchant 1974: 138 +/- 6 deg). 165 is severe dysplasia, a 1-2 mm deep proximal trochlea;
+flatter, the proximal groove is under 1 mm deep, too shallow to be found and measured, so the
+groove line (and the quadriceps wrap fitted to it) would rest on the distal slices alone and deep
+frames stop balancing."""
+SULCUS_ANGLE_RANGE_DEG = (SULCUS_ANGLE.low, SULCUS_ANGLE.high)
+KNEE_PARAMETERS: dict[str, Parameter] = {SULCUS_ANGLE.name: SULCUS_ANGLE}
+"""The knee's own parameters (Affects.KNEE_SHAPE), as KneeSpec fields: the app shows their
+controls before the squat's (kneeviz.scenario.parameters_of)."""
 
 BONES = ("femur", "patella", "tibia", "pelvis")
 """Mesh files a patient's knee may name; femur, patella and tibia are required."""

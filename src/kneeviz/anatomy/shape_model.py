@@ -249,12 +249,12 @@ MODEL_CACHE_VERSION = "bone-shape-model-v1"
 
 @lru_cache(maxsize=4)
 def bone_shape_model(bone: str, subdivisions: int) -> BoneShapeModel:
-    """The `bone` model on the atlas mesh completion uses (completion._atlas); kept in the cache
-    (kneeviz.cache, verified on every read) by the model file's and the mesh's content."""
+    """The `bone` model on the atlas mesh completion uses (atlas.atlas_bone_alone); kept in the
+    cache (kneeviz.cache, verified on every read) by the model file's and the mesh's content."""
     from kneeviz import cache
-    from kneeviz.anatomy.completion import _atlas
+    from kneeviz.anatomy.atlas import atlas_bone_alone
 
-    mesh = _atlas(bone, subdivisions)
+    mesh = atlas_bone_alone(bone, subdivisions)
     source = cache.source_digest(MODEL_CACHE_VERSION, bone, str(subdivisions),
                                  shape_model_path().read_bytes(), mesh.content_hash())
     name = f"shape-model-{bone}-{source[:16]}.npz"

@@ -19,7 +19,8 @@ from PyQt6.QtWidgets import (
 from kneeviz.app.playback import SPEEDS, Playback
 from kneeviz.app.session import Session
 from kneeviz.app.throttle import Throttle
-from kneeviz.scenario import PARAMETERS, PRESETS, Parameter
+from kneeviz.parameter import Parameter
+from kneeviz.scenario import PARAMETERS, PRESETS
 
 PRESET_LABELS = {"healthy": "Healthy", "pfp": "Typical PFP", "severe": "Severe"}
 CAMERA_LABELS = {"front": "Front", "side": "Side", "closeup": "Knee close-up",

@@ -13,8 +13,6 @@ from kneeviz.app.session import Session
 from kneeviz.app.squat_view import SquatView
 from kneeviz.app.throttle import Throttle
 
-PLOTS: tuple[tuple[str, str], ...] = tuple((m.key, m.title) for m in measure_table.PLOTS)
-"""(key, title) of each plot: the measure table's plotted rows."""
 CURVE_DELAY_MS = 150
 CURRENT_PEN = pg.mkPen((255, 140, 40), width=3)
 HEALTHY_PEN = pg.mkPen((150, 200, 255), width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
@@ -56,7 +54,8 @@ class PlotPanel(QWidget):
         self.current: dict[str, pg.PlotDataItem] = {}
         self.healthy: dict[str, pg.PlotDataItem] = {}
         self.markers: dict[str, pg.ScatterPlotItem] = {}
-        for key, title in PLOTS:
+        for m in measure_table.plots():  # the table's plotted rows, as it is when the panel opens
+            key, title = m.key, m.title
             w = pg.PlotWidget()
             w.setBackground((28, 30, 36))
             w.setTitle(title, color=(230, 230, 230), size="11pt")
@@ -104,7 +103,7 @@ class PlotPanel(QWidget):
         if view is None:
             return
         self.legend.setText(_legend(view.recorded))
-        for key, _ in PLOTS:
+        for key in self.plots:
             x, y = _descent(view, key)
             self.current[key].setData(x, y, connect="finite")
 
@@ -112,7 +111,7 @@ class PlotPanel(QWidget):
         view = self.session.healthy_view
         if view is None:
             return
-        for key, _ in PLOTS:
+        for key in self.plots:
             x, y = _descent(view, key)
             self.healthy[key].setData(x, y, connect="finite")
 
@@ -122,7 +121,7 @@ class PlotPanel(QWidget):
             return
         x = view.value("knee_flexion_deg", i)
         off_groove = bool(view.dislocated[i])  # its numbers are not results: no marker
-        for key, _ in PLOTS:
+        for key in self.plots:
             y = view.value(key, i)
             if np.isfinite(x) and np.isfinite(y) and not off_groove:
                 self.markers[key].setData([x], [y])

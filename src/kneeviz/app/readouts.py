@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
+from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.app.session import Session
 from kneeviz.app.squat_view import SquatView
 from kneeviz.app.throttle import Throttle
-from kneeviz.measure_table import BY_KEY, KINEMATIC_KEYS, READOUTS
 from kneeviz.mechanics.measures import SUBLUXED_BISECT_OFFSET_PCT
 
 
@@ -47,9 +47,10 @@ def readout_text(view: SquatView | None, key: str, i: int) -> str:
     come off its groove (they would be the solver's, not a result; the note says why)."""
     if view is None:
         return "-"
-    if key not in KINEMATIC_KEYS and (view.dislocated[i] or i in (view.not_solved or {})):
+    off = view.dislocated[i] or i in (view.not_solved or {})
+    if off and key not in measure_table.kinematic_keys():
         return "-"  # off its groove, or a recorded frame the model does not answer
-    return BY_KEY[key].text(view.value(key, i))
+    return measure_table.by_key()[key].text(view.value(key, i))
 
 
 def estimated_note(anatomy: Anatomy | None) -> str:
@@ -71,7 +72,8 @@ class ReadoutPanel(QGroupBox):
         form = QFormLayout(self)
         form.setVerticalSpacing(3)
         self.labels: dict[str, QLabel] = {}
-        for m in READOUTS:
+        self.rows = measure_table.readouts()
+        for m in self.rows:
             key = m.key
             value = QLabel("-")
             value.setObjectName(f"readout-{key}")
@@ -96,7 +98,7 @@ class ReadoutPanel(QGroupBox):
 
     def refresh(self, i: int) -> None:
         view = self.session.view
-        for m in READOUTS:
+        for m in self.rows:
             self.labels[m.key].setText(readout_text(view, m.key, i))
         notes = (frame_note(view, i, self.session.solving),
                  estimated_note(self.session.anatomy))

@@ -91,7 +91,7 @@ class _PreviewJob(QRunnable):
             if s.is_stale(r):
                 return
             kin = s.kinematics_fn(r.anatomy, r.scenario)
-            preview = sv.view_from_kinematics(kin, r.scenario, _hint(r, kin.n_frames))
+            preview = sv.view_from_kinematics(kin, r.scenario, _hint(r, kin.n_frames), r.anatomy)
             if s.is_stale(r):
                 return
             s.signals.preview.emit(r.request_id, preview)
@@ -260,7 +260,7 @@ class Solver(QObject):
         shows a new setting at once this way, without waiting for a worker's turn)."""
         kin = self.kinematics_fn(anatomy, scenario)
         probe = SolveRequest(0, anatomy, scenario, T_femur_patella_hint)
-        return kin, sv.view_from_kinematics(kin, scenario, _hint(probe, kin.n_frames))
+        return kin, sv.view_from_kinematics(kin, scenario, _hint(probe, kin.n_frames), anatomy)
 
     def submit(
         self, anatomy: Anatomy, scenario: Scenario, T_femur_patella_hint: Any,

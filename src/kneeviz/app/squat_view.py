@@ -22,10 +22,8 @@ import numpy as np
 from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.mechanics import frame_measures
 from kneeviz.scenario import Scenario
-
-MEASURES: tuple[str, ...] = measure_table.KEYS
-"""Every per-frame number (kneeviz.measure_table); the readouts and plots pick theirs there."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,7 +36,7 @@ class SquatView:
     """Bone name ("pelvis", "femur", "tibia", "patella") -> (N, 4, 4) world poses (model coords)."""
     T_femur_patella: FloatArray
     measures: dict[str, FloatArray]
-    """MEASURES key -> (N,) values; NaN where not known (kinematics only)."""
+    """Measure table key -> (N,) values; NaN where not known (kinematics only)."""
     solved: bool
     """True when the patella comes from the equilibrium solve (not carried with the femur)."""
     patella_pressure_mpa: FloatArray | None = None
@@ -85,19 +83,18 @@ class SquatView:
 
 
 def view_from_kinematics(
-    kin: Any, scenario: Scenario, T_femur_patella: FloatArray
+    kin: Any, scenario: Scenario, T_femur_patella: FloatArray, anatomy: Anatomy
 ) -> SquatView:
     """Bones from SquatKinematics; the patella at T_femur_patella ((4,4) or (N,4,4)) relative to
-    the femur; no mechanics measures."""
+    the femur; of the measures only the bones' own (the table's kinematic rows)."""
     n = int(kin.n_frames)
     T_fp = np.asarray(T_femur_patella, dtype=float)
     if T_fp.ndim == 2:
         T_fp = np.broadcast_to(T_fp, (n, 4, 4)).copy()
     nan = np.full(n, np.nan)
-    measures = {k: nan for k in MEASURES}
-    for k in measure_table.KINEMATIC_KEYS:  # the bones' own numbers are known at once
-        if hasattr(kin, k):
-            measures[k] = np.asarray(getattr(kin, k), dtype=float)
+    measures = {k: nan for k in measure_table.all_keys()}
+    measures.update(frame_measures.values(  # the bones' own numbers, known at once
+        frame_measures.SquatFacts(anatomy, kin=kin), (measure_table.KINEMATICS,)))
     T_wf = np.asarray(kin.T_world_femur, dtype=float)
     return SquatView(
         scenario=scenario,
@@ -128,7 +125,7 @@ def view_from_trajectory(traj: Any) -> SquatView:
             "patella": np.asarray(traj.T_world_patella, dtype=float),
         },
         T_femur_patella=np.asarray(traj.T_femur_patella, dtype=float),
-        measures={k: np.asarray(values[k], dtype=float) for k in MEASURES},
+        measures={k: np.asarray(values[k], dtype=float) for k in measure_table.all_keys()},
         solved=True,
         patella_pressure_mpa=np.asarray(traj.patella_pressure_mpa),
         converged=np.asarray(traj.converged, dtype=bool),
@@ -178,7 +175,7 @@ def merge_solved(base: SquatView, part: SquatView, frames: Any) -> SquatView:
     T_fp = base.T_femur_patella.copy()
     T_fp[idx] = part.T_femur_patella
     measures = {k: v.copy() for k, v in base.measures.items()}
-    for k in MEASURES:
+    for k in measure_table.all_keys():
         measures[k][idx] = part.measures[k]
     return _with(base, T_fp, measures)
 
@@ -186,19 +183,20 @@ def merge_solved(base: SquatView, part: SquatView, frames: Any) -> SquatView:
 def with_patella_poses(
     base: SquatView, anatomy: Anatomy, frames: Any, T_femur_patella: Any
 ) -> SquatView:
-    """`base` with solved patella poses at some frames and the pose-only measures (tilt, shift,
-    bisect offset) taken from them; contact measures wait for the full solve."""
-    from kneeviz.mechanics import measures as m
-
+    """`base` with solved patella poses at some frames and the measures of the kneecap's pose
+    (the table's pose rows, but those judged over the whole squat) taken from them; contact
+    measures wait for the full solve."""
     idx = np.asarray(frames, dtype=int)
     T_new = np.asarray(T_femur_patella, dtype=float).reshape(-1, 4, 4)
     T_fp = base.T_femur_patella.copy()
     T_fp[idx] = T_new
     measures = {k: v.copy() for k, v in base.measures.items()}
-    for j, T in zip(idx, T_new, strict=True):
-        measures["patella_lateral_tilt_deg"][j] = m.lateral_tilt_deg(T, anatomy)
-        measures["patella_lateral_shift_mm"][j] = m.lateral_shift_mm(T, anatomy)
-        measures["bisect_offset_pct"][j] = m.bisect_offset_pct(T, anatomy)
+    early = frame_measures.values(
+        frame_measures.SquatFacts(anatomy, T_femur_patella=T_new,
+                                  T_world_femur=base.T_world["femur"][idx]),
+        (measure_table.POSE,), whole_squat=False)
+    for k, v in early.items():
+        measures[k][idx] = v
     return _with(base, T_fp, measures)
 
 

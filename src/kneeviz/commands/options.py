@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from kneeviz.anatomy.knee_spec import SULCUS_ANGLE_RANGE_DEG, KneeSpec
+from kneeviz.anatomy.knee_spec import SULCUS_ANGLE, KneeSpec
 from kneeviz.scenario import PARAMETERS, PRESETS, Scenario
 
 if TYPE_CHECKING:
@@ -65,10 +65,9 @@ def add_knee_options(parser: Any) -> None:
     parser.add_argument("--label", action="append", default=[], metavar="NAME=VALUE",
                         help="a label of --labels: femur=1 patella=2 tibia=3 (required), "
                              "pelvis, femur_cartilage, patella_cartilage (optional); repeat")
-    lo, hi = SULCUS_ANGLE_RANGE_DEG
-    parser.add_argument("--sulcus-angle", type=float, default=None, metavar="DEG",
-                        help=f"re-cut the bundled knee's groove to this sulcus angle "
-                             f"({lo:g}..{hi:g} deg; healthy about 138)")
+    p = SULCUS_ANGLE
+    parser.add_argument(p.flag, type=float, default=None, metavar=p.metavar,
+                        help=f"{p.help} ({p.range_text()})")
 
 
 def scenario_from_options(args: argparse.Namespace, base: Scenario | None = None,

@@ -14,6 +14,7 @@ returned with `converged=False` and its last (finite) pose, never NaN.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from kneeviz.mechanics.muscles import (
     spring_force,
     wrapped_target,
 )
+from kneeviz.scenario import Scenario, tissue_setting
 from kneeviz.transforms import apply, axis_angle, make_transform, nearest_rotation
 
 ROT_SCALE_RAD = 0.05
@@ -182,13 +184,18 @@ def tendon_seated_pose(
 def build_model(
     anatomy: Anatomy,
     *,
-    vmo_strength: float = 1.0,
-    insall_salvati_ratio: float = 1.0,
+    tissue: Mapping[str, float] | None = None,
     params: ExtensorParams | None = None,
     min_contact_points: int = 2000,
     cache_dir: Path | None = None,
 ) -> PatellofemoralModel:
-    """Build (or load from the disk cache) the contact grid and attach the soft tissues."""
+    """Build (or load from the disk cache) the contact grid and attach the soft tissues.
+
+    `tissue`: the values of the tissue parameters (kneeviz.scenario.tissue_setting, made from
+    the parameters declared as Affects.TISSUE), each read here or where the model is built
+    from it; a name not given takes its declared default."""
+    t = {**dict(tissue_setting(Scenario())), **(tissue or {})}
+    vmo_strength, insall_salvati_ratio = t["vmo_strength"], t["insall_salvati_ratio"]
     grid = load_or_build_grid(anatomy.femur_cartilage, anatomy.femur, directory=cache_dir)
     contact = patellar_contact_points(
         anatomy.patella_cartilage, anatomy.patella, min_points=min_contact_points

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.cache import cache_dir
+from kneeviz.mechanics.line_kinds import BUNDLE, SPRING, SPRING_FLOOR
 from kneeviz.mechanics.muscles import SLACK_JACOBIAN_FRACTION
 from kneeviz.transforms import apply
 
@@ -33,13 +34,6 @@ if TYPE_CHECKING:
     from kneeviz.mechanics.equilibrium import PatellofemoralModel
 
 NO_NUMBA_ENV = "KNEEVIZ_NO_NUMBA"
-BUNDLE = 0
-"""Line kind: a quadriceps bundle (a prescribed pull, wrapping over the femoral cylinder)."""
-SPRING = 1
-"""Line kind: a tension-only spring (retinaculum)."""
-SPRING_FLOOR = 2
-"""Line kind: a spring whose Jacobian stiffness never drops below SLACK_JACOBIAN_FRACTION of its
-taut stiffness (the patellar tendon bundles: muscles.spring_force with slack_floor)."""
 _lock = threading.Lock()
 _module: ModuleType | None = None
 _failed = False

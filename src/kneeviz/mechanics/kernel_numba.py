@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numba import njit
 
-from kneeviz.mechanics.kernel import BUNDLE, SPRING_FLOOR
+from kneeviz.mechanics.line_kinds import BUNDLE, SPRING_FLOOR
 
 
 @njit(cache=True, nogil=True)

@@ -22,8 +22,8 @@ from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.scene.knee_scene import KneeScene
+from kneeviz.scene.materials import PRESSURE_ARRAY
 
-PRESSURE_ARRAY = "pressure_MPa"
 PRESSURE_MAX_MPA = 8.0
 """Top of the fixed scale. The model's peak patellofemoral pressures in a bodyweight squat are
 about 5-12 MPa (kneeviz.simulation); 8 MPa puts the typical range in the upper half of

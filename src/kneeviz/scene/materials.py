@@ -35,3 +35,7 @@ bluish-grey, so it is never mistaken for the patient's own bone."""
 
 BACKGROUND_TOP = (0.20, 0.23, 0.28)
 BACKGROUND_BOTTOM = (0.06, 0.07, 0.09)
+
+PRESSURE_ARRAY = "pressure_MPa"
+"""The point-data array that carries the contact pressure (MPa) on a cartilage actor: the heat map
+(kneeviz.scene.heatmap) writes it, the skyline's capped cut (skyline_cut) carries it across."""

@@ -232,7 +232,7 @@ def caption_lines(source: FrameSource, i: int, title: str
             first.append((f"   {p.label} {float(getattr(scenario, name)):.1f} {p.unit}",
                           CAPTION_DIM))
     second: list[tuple[str, tuple[int, int, int]]] = []
-    for k, m in enumerate(measure_table.CAPTION):
+    for k, m in enumerate(measure_table.caption()):
         second.append((("   " if k else "") + f"{m.short} {m.text(v(m.key))}", CAPTION_FG))
     second.append(("  (+ = lateral)", CAPTION_DIM))
     converged = getattr(source, "converged", None)

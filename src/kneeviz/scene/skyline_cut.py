@@ -36,7 +36,7 @@ import vtk
 from scipy.spatial import cKDTree
 from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 
-from kneeviz.scene.heatmap import PRESSURE_ARRAY
+from kneeviz.scene.materials import PRESSURE_ARRAY
 from kneeviz.transforms import invert
 
 CUT_PARTS = ("femur", "femur_cartilage", "patella", "patella_cartilage")
