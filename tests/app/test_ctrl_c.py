@@ -1,23 +1,27 @@
 """Closing the window never waits for the solve worker, even during the first solve on an empty
-cache, when the worker spends its first 10-25 s building the knee's distance grid and compiling
-the kernel before any frame (a cancel is only seen between frames: the window took 15 s to close).
+cache, when the worker spends its first 10-25 s before any frame compiling the kernel (and, for a
+knee whose distance grid is not shipped, building the grid): a cancel is only seen between
+frames, and the window took 15 s to close.
 
-Three ways to close, each the real `kneeviz` command in a process of its own, on the default knee,
-with an empty cache of its own (a new user's first start):
+Three ways to close, each the real `kneeviz` command in a process of its own, with an empty cache
+of its own (a new user's first start):
 - Ctrl-C in the terminal (to the whole process group, as a terminal sends it: the worker gets it
   too): the window closes, `kneeviz` exits 130 with one line and no traceback. Qt's event loop
   sits idle meanwhile (the solve is another process): before, an idle app ignored Ctrl-C, Python
   never got control back from Qt's loop to run its handler;
 - the window's close button (QWidget.close(), what Qt does on the window manager's close);
 - File > Quit (its action triggered).
+Each while the worker compiles the kernel (the default knee: its grid is shipped), Ctrl-C also
+while it builds the grid (the default knee from a copy of its folder without the shipped grid).
 
-What is checked is behaviour, not time: the close happens while the worker is building the grid
-(the grid's build is seen to start and never seen to finish, and the cache holds no grid and no
-half-written file afterwards), no worker is left. The timeouts only catch a hang.
+What is checked is behaviour, not time: the close comes while that work runs (its start is seen,
+its end and the first frame never are), the cache holds no grid and no half-written file
+afterwards, and no worker is left. The timeouts only catch a hang.
 
-The only things added to the command: a note when its window is shown, a hook that closes the
-window when asked (through a file), and in the worker (the spawned process runs this script's
-top level as __mp_main__) notes of when the grid's build starts and ends.
+The only things added to the command: a note when its window is on screen, a hook that closes
+the window when asked (through a file), and in the worker (the spawned process runs this script's
+top level as __mp_main__) notes of when the grid's build, the kernel's first call (its compile)
+and the first frame start and end.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -48,18 +53,40 @@ from pathlib import Path
 
 MARKS = Path(os.environ["KNEEVIZ_TEST_MARKS"])
 
-if __name__ == "__mp_main__":  # the solve worker: say when the grid's build starts and ends
-    from kneeviz.mechanics import contact
 
-    build = contact.build_distance_grid
+def noted(module, name, started, ended):
+    \"\"\"Wrap module.name: note its first call's start and end.\"\"\"
+    real = getattr(module, name)
 
-    def noted_build(*args, **kwargs):
-        (MARKS / "grid-started").touch()
-        grid = build(*args, **kwargs)
-        (MARKS / "grid-built").touch()
-        return grid
+    def call(*args, **kwargs):
+        first = not (MARKS / started).exists()
+        if first:
+            (MARKS / started).touch()
+        out = real(*args, **kwargs)
+        if first:
+            (MARKS / ended).touch()
+        return out
 
-    contact.build_distance_grid = noted_build
+    setattr(module, name, call)
+
+
+if __name__ == "__mp_main__":  # the solve worker
+    from kneeviz import simulation
+    from kneeviz.mechanics import contact, kernel
+
+    noted(contact, "build_distance_grid", "grid-started", "grid-built")
+    noted(kernel, "evaluate", "kernel-started", "kernel-compiled")
+    solve = simulation.simulate
+
+    def noted_simulate(*args, on_frame=None, **kwargs):
+        def frame(k, sol):
+            (MARKS / "frame").touch()
+            if on_frame is not None:
+                on_frame(k, sol)
+
+        return solve(*args, on_frame=frame, **kwargs)
+
+    simulation.simulate = noted_simulate
 
 if __name__ == "__main__":
     from PyQt6.QtCore import QTimer
@@ -100,7 +127,7 @@ class App:
     """The `kneeviz` command started in a new session (its own process group) with an empty
     cache, settings and home of its own."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, knee: Path | None = None) -> None:
         self.cache = tmp_path / "cache"
         self.marks = tmp_path / "marks"
         for folder in (self.cache, self.marks, tmp_path / "home"):
@@ -112,6 +139,9 @@ class App:
                    KNEEVIZ_CONFIG_DIR=str(tmp_path / "home" / "kneeviz-config"),
                    KNEEVIZ_CACHE_DIR=str(self.cache), KNEEVIZ_TEST_MARKS=str(self.marks))
         env.pop("NUMBA_CACHE_DIR", None)  # kneeviz points numba at its own cache folder
+        env.pop("KNEEVIZ_NO_NUMBA", None)  # the compiled kernel, as a user has it
+        if knee is not None:
+            env["KNEEVIZ_ASSETS"] = str(knee)
         self.proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=env,
                                      start_new_session=True)
@@ -159,11 +189,25 @@ class App:
         return self.proc.stderr.read() if self.proc.stderr else ""
 
 
-def _close_during_the_first_solve(tmp_path: Path, close: str) -> tuple[App, str, list[int]]:
-    app = App(tmp_path)
+STAGES = {"kernel": ("kernel-started", "kernel-compiled"), "grid": ("grid-started", "grid-built")}
+"""The first solve's long steps before its first frame: the marks of their start and end."""
+
+
+def _knee_without_its_grid(tmp_path: Path) -> Path:
+    from kneeviz.resources import default_knee_dir
+
+    knee = tmp_path / "knee"
+    shutil.copytree(default_knee_dir(), knee, ignore=shutil.ignore_patterns("femoral-sdf-*"))
+    return knee
+
+
+def _close_during_the_first_solve(tmp_path: Path, close: str,
+                                  stage: str) -> tuple[App, str, list[int]]:
+    knee = _knee_without_its_grid(tmp_path) if stage == "grid" else None
+    app = App(tmp_path, knee)
     try:
         app.wait_for_line("window shown")
-        app.wait_for_mark("grid-started")  # the worker is building the grid: the first solve
+        app.wait_for_mark(STAGES[stage][0])  # the worker is in that step of the first solve
         workers = _children(app.proc.pid)
         assert workers, "no solve worker"
         if close == "ctrl-c":
@@ -178,37 +222,41 @@ def _close_during_the_first_solve(tmp_path: Path, close: str) -> tuple[App, str,
     return app, err, workers
 
 
-def _check_nothing_left(app: App, workers: list[int]) -> None:
-    """No worker outlives the app; the close came before the grid was finished, and the cache
-    holds neither a grid nor a half-written file (the next start builds the grid again)."""
+def _check_nothing_left(app: App, workers: list[int], stage: str) -> None:
+    """No worker outlives the app; the close came before the step ended (and before the first
+    frame), and the cache holds neither a grid nor a half-written file (the next start does the
+    step again)."""
     deadline = time.monotonic() + 10.0
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in workers if _alive(pid)], "a worker outlived the app"
-    assert not (app.marks / "grid-built").exists(), "the close waited for the grid's build"
+    ended = STAGES[stage][1]
+    assert not (app.marks / ended).exists(), f"the close waited for the first solve ({ended})"
+    assert not (app.marks / "frame").exists(), "the close waited for the first frame"
     assert not list(app.cache.glob("femoral-sdf-*")), "a grid was written after the close"
     from kneeviz.atomic import TEMP_TAG
 
-    left = [p.name for p in app.cache.rglob("*") if TEMP_TAG in p.name]
+    left = [p.name for p in app.cache.rglob("*") if TEMP_TAG in p.name or ".tmp." in p.name]
     assert not left, f"half-written cache files were left: {left}"
 
 
-def test_ctrl_c_during_the_first_solve_closes_at_once(tmp_path: Path) -> None:
-    app, err, workers = _close_during_the_first_solve(tmp_path, "ctrl-c")
+@pytest.mark.parametrize("stage", ["kernel", "grid"])
+def test_ctrl_c_during_the_first_solve_closes_at_once(tmp_path: Path, stage: str) -> None:
+    app, err, workers = _close_during_the_first_solve(tmp_path, "ctrl-c", stage)
     assert app.proc.returncode == 130, (app.proc.returncode, err[-500:])
     assert "Traceback" not in err, err[-800:]
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1 and "interrupted" in lines[0], err[-800:]  # one line, the app's
-    _check_nothing_left(app, workers)
+    _check_nothing_left(app, workers, stage)
 
 
 @pytest.mark.parametrize("close", ["close-button", "quit"])
 def test_closing_the_window_during_the_first_solve_does_not_wait(tmp_path: Path,
                                                                  close: str) -> None:
-    app, err, workers = _close_during_the_first_solve(tmp_path, close)
+    app, err, workers = _close_during_the_first_solve(tmp_path, close, "kernel")
     assert app.proc.returncode == 0, (app.proc.returncode, err[-500:])
     assert "Traceback" not in err, err[-800:]
-    _check_nothing_left(app, workers)
+    _check_nothing_left(app, workers, "kernel")
 
 
 def _children(pid: int) -> list[int]:
