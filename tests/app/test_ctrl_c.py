@@ -20,8 +20,9 @@ afterwards, and no worker is left. The timeouts only catch a hang.
 
 The only things added to the command: a note when its window is on screen, a hook that closes
 the window when asked (through a file), and in the worker (the spawned process runs this script's
-top level as __mp_main__) notes of when the grid's build, the kernel's first call (its compile)
-and the first frame start and end.
+top level as __mp_main__) notes of when the grid's build, the kernel's compile and the first
+frame start and end. The worker compiles the kernel as it starts, usually while the window is
+still being built; the hook holds the compile's start until the window is on screen.
 """
 
 from __future__ import annotations
@@ -49,18 +50,24 @@ HANG_S = 180.0
 CHILD = """
 import os
 import sys
+import time
 from pathlib import Path
 
 MARKS = Path(os.environ["KNEEVIZ_TEST_MARKS"])
 
 
-def noted(module, name, started, ended):
-    \"\"\"Wrap module.name: note its first call's start and end.\"\"\"
-    real = getattr(module, name)
+def noted(module, name, started, ended, after=None):
+    \"\"\"Wrap module.name: note its first call's start and end (the start held until the mark
+    `after` exists).\"\"\"
+    real = getattr(module, name, None)
+    if real is None:  # code without it
+        return
 
     def call(*args, **kwargs):
         first = not (MARKS / started).exists()
         if first:
+            while after is not None and not (MARKS / after).exists():
+                time.sleep(0.02)
             (MARKS / started).touch()
         out = real(*args, **kwargs)
         if first:
@@ -75,7 +82,10 @@ if __name__ == "__mp_main__":  # the solve worker
     from kneeviz.mechanics import contact, kernel
 
     noted(contact, "build_distance_grid", "grid-started", "grid-built")
-    noted(kernel, "evaluate", "kernel-started", "kernel-compiled")
+    # The worker compiles the kernel as it starts (kernel.warm_up), usually while the window is
+    # still being built: held until the window is on screen, so the close can come during it.
+    noted(kernel, "warm_up", "kernel-started", "kernel-compiled", after="window-shown")
+    noted(kernel, "evaluate", "kernel-started", "kernel-compiled")  # code without a warm-up
     solve = simulation.simulate
 
     def noted_simulate(*args, on_frame=None, **kwargs):
@@ -111,6 +121,7 @@ if __name__ == "__main__":
         QTimer.singleShot(50, lambda: close_when_asked(window))
 
     def on_screen(window):
+        (MARKS / "window-shown").touch()
         print("window shown", flush=True)
         close_when_asked(window)
 

@@ -152,8 +152,8 @@ def _start_without_ctrl_c(proc: Any) -> None:
 
 def _serve(conn: Connection, nice: int | None) -> None:
     """The worker's loop (in the child process): one solve per message until None or EOF. The
-    model is imported at normal priority (at the lowest, a busy window could hold the first
-    solve back for a minute), then the priority is lowered."""
+    model is imported and the kernel compiled at normal priority (at the lowest, a busy window
+    could hold the first solve back for a minute), then the priority is lowered."""
     # The terminal's Ctrl-C goes to the whole process group; the window decides what it means
     # (kneeviz.app.interrupt) and ends this worker itself. Started with SIGINT blocked (see
     # _start_without_ctrl_c), the worker now ignores it for good.
@@ -165,8 +165,16 @@ def _serve(conn: Connection, nice: int | None) -> None:
     from kneeviz.atomic import install_signal_cleanup
 
     install_signal_cleanup()
+    from kneeviz.mechanics.kernel import warm_up
     from kneeviz.simulation import simulate
 
+    # The kernel's first compile (5-15 s once per machine; numba caches it) at normal priority
+    # too, while the window is being built: in the idle class, on a busy machine, the first
+    # solve's compile took 40 s (benchmarks/bench_first_start.py).
+    try:
+        warm_up()
+    except Exception:  # a kernel bug: the first solve meets it again and reports it
+        traceback.print_exc()
     lower_priority(nice)
     anatomy: Anatomy | None = None
     while True:

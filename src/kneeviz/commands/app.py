@@ -40,6 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     start = load_start(args)  # before Qt: a bad file is one line on the terminal
+    # The solve worker starts now: it imports the model and compiles the kernel while this
+    # process imports Qt and VTK and builds the window (kneeviz.app.solve_process).
+    from kneeviz.app.solve_process import shared
+
+    shared().start()
     from PyQt6.QtWidgets import QApplication
 
     from kneeviz import __version__
