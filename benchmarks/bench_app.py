@@ -52,7 +52,7 @@ def child_first_frame(t0: float) -> None:
     from PyQt6.QtWidgets import QApplication
 
     from kneeviz.anatomy.build import load_default_anatomy
-    from kneeviz.app.main_window import MainWindow
+    from kneeviz.app.window.main_window import MainWindow
     from kneeviz.commands.app import APP_FRAME_RATE_HZ
     from kneeviz.scenario import Scenario
 
@@ -115,8 +115,8 @@ STALL_CONFIGS: dict[str, tuple[str, int | None]] = {
     "process, idle class": ("process", None), "process, nice 19": ("process", 19),
     "thread, nice 10": ("thread", 10)}
 """Solve settings compared by stall_figures: where the solve runs (the worker process of
-kneeviz.app.solve_process, or the solve thread itself) and its priority (a nice value; None: the
-idle scheduling class)."""
+kneeviz.app.state.solve_process, or the solve thread itself) and its priority (a nice value;
+None: the idle scheduling class)."""
 
 
 def solved_window(w: Any, pump: Any, limit_s: float = 600.0) -> Any:
@@ -132,10 +132,10 @@ def solved_window(w: Any, pump: Any, limit_s: float = 600.0) -> Any:
 
 
 def freeze_heap() -> None:
-    """What `kneeviz app` does once its window is up (kneeviz.app.heap); a no-op for an older
+    """What `kneeviz app` does once its window is up (kneeviz.app.window.heap); a no-op for an older
     kneeviz on PYTHONPATH that does not."""
     try:
-        from kneeviz.app.heap import freeze_startup_heap
+        from kneeviz.app.window.heap import freeze_startup_heap
     except ImportError:
         return
     freeze_startup_heap()
@@ -145,9 +145,9 @@ def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: 
                   configs: dict[str, tuple[str, int | None]] | None = None) -> None:
     """UI-thread stalls and playback frames/s with and without a solve running, for each solve
     thread setting, taken in turns (round by round) so each sees the same load."""
-    from kneeviz.app import solver as solver_module
-    from kneeviz.app.main_window import MainWindow
-    from kneeviz.app.solver import Solver
+    from kneeviz.app.state import solver as solver_module
+    from kneeviz.app.state.solver import Solver
+    from kneeviz.app.window.main_window import MainWindow
     from kneeviz.commands.app import APP_FRAME_RATE_HZ
     from kneeviz.scenario import Scenario
 
@@ -173,7 +173,7 @@ def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: 
     windows = {}
     for name, (where, nice) in configs.items():
         if where == "process":
-            from kneeviz.app.solve_process import SolveProcess
+            from kneeviz.app.state.solve_process import SolveProcess
 
             solver = Solver()
             solver.process = SolveProcess(nice)  # its own worker at this priority
@@ -227,7 +227,7 @@ def stall_figures(app, anatomy, rounds: int = 2, seconds: float = 3.0,  # type: 
             w.playback.pause()
             pump(0.5)
             # paused: a 1 s drag of the rotation slider (a value every 33 ms), then release
-            slider = hip.rotation
+            slider = hip.sliders["femoral_internal_rotation_deg"].slider
             slider.setSliderDown(True)
             start = slider.value()
             st.start()
@@ -271,7 +271,7 @@ def views_figures(rounds: int, profile: bool) -> None:
     from PyQt6.QtWidgets import QApplication
 
     from kneeviz.anatomy.build import load_default_anatomy
-    from kneeviz.app.main_window import MainWindow
+    from kneeviz.app.window.main_window import MainWindow
     from kneeviz.commands.app import APP_FRAME_RATE_HZ
     from kneeviz.scenario import Scenario
 
@@ -376,8 +376,8 @@ def main() -> None:
     from PyQt6.QtWidgets import QApplication
 
     from kneeviz.anatomy.build import load_default_anatomy
-    from kneeviz.app.main_window import MainWindow
-    from kneeviz.app.solver import Solver
+    from kneeviz.app.state.solver import Solver
+    from kneeviz.app.window.main_window import MainWindow
     from kneeviz.commands.app import APP_FRAME_RATE_HZ
     from kneeviz.scenario import Scenario
     from kneeviz.scene.offscreen import OffscreenRenderer
@@ -458,7 +458,8 @@ def main() -> None:
         w.session.view_changed.connect(on_view)
         swapped.clear()
         t0 = time.perf_counter()
-        w.controls.hip.rotation.setValue(value)  # what a drag does (throttled like a drag)
+        # what a drag does (throttled like a drag)
+        w.controls.hip.sliders["femoral_internal_rotation_deg"].slider.setValue(value)
         shown: list[float] = []
         while not shown and time.perf_counter() - t0 < 10:
             app.processEvents()
@@ -470,8 +471,8 @@ def main() -> None:
         pump(0.3)
     print(f"slider to updated frame: median {statistics.median(lat_ms):.0f} ms, max "
           f"{max(lat_ms):.0f} ms over {len(lat_ms)} changes (a drag's first value is applied "
-          f"at once, later ones every {w.controls.hip._debounce.interval_ms} ms; a solve runs "
-          "meanwhile)")
+          f"at once, later ones every {w.controls.hip.params._debounce.interval_ms} ms; a solve "
+          "runs meanwhile)")
     print(f"  of which new poses ready: median {statistics.median(view_ms):.0f} ms")
     # How long the mechanics take to follow (information, the other floors do not depend on it).
     t0 = time.perf_counter()

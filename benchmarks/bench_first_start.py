@@ -45,7 +45,8 @@ def say(what):
     print(f"EVENT {time.time() - T0:.3f} {what}", flush=True)
 
 
-from kneeviz.app import main_window, session
+from kneeviz.app.state import session
+from kneeviz.app.window import main_window
 
 painted = main_window.MainWindow._after_paint
 progress = session.Session._on_progress

@@ -70,7 +70,7 @@ def bench_app(motions: list[Path], shots: Path | None) -> None:
     from PyQt6.QtWidgets import QApplication
 
     from kneeviz.anatomy.build import load_default_anatomy
-    from kneeviz.app.main_window import MainWindow
+    from kneeviz.app.window.main_window import MainWindow
     from kneeviz.commands.app import APP_FRAME_RATE_HZ
     from kneeviz.scenario import Scenario
 

@@ -53,7 +53,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def private_settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The app's saved settings (app/settings.py) go to a temporary folder, never the user's."""
+    """The app's saved settings (app/window/settings.py) go to a temporary folder, never the
+    user's."""
     mp = pytest.MonkeyPatch()
     mp.setenv("KNEEVIZ_CONFIG_DIR", str(tmp_path_factory.mktemp("kneeviz-config")))
     yield

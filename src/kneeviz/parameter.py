@@ -58,7 +58,7 @@ class Control:
 
     `words` is the plain question a clinician reads above the slider ("Thigh turns inward");
     the slider runs over the parameter's range in steps of `step` (in the parameter's unit)
-    and shows the value times `scale` with `suffix` ("%" for a fraction shown as a percentage).
+    and shows the value times `scale` followed by `suffix` (" deg", "% of normal", "\u00b0").
     """
 
     group: str
@@ -83,7 +83,7 @@ class Control:
         text = format(value * self.scale, spec)
         if float(text) == 0.0:
             text = format(0.0, spec)
-        return f"{text} {self.suffix}".rstrip()
+        return text + self.suffix
 
 
 @dataclass(frozen=True)

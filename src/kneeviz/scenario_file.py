@@ -30,18 +30,18 @@ from kneeviz.errors import KneevizError
 from kneeviz.file_paths import read_problem
 from kneeviz.safe_read import expand_user, read_bounded, regular_file_stat
 from kneeviz.scenario import Scenario
+from kneeviz.view_state import FILE_CAMERAS, OVERLAYS, PLAYBACK_SPEED_RANGE, ViewState
 
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
 
 FORMAT_NAME = "kneeviz-scenario"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: "view" holds the whole view state (kneeviz.view_state.ViewState: overlays, see-through, side
+by side, ...) and "follow" for version 1's "follow_knee"; version 1 files are still read."""
 SUFFIX = ".kneeviz.json"
 MAX_FILE_BYTES = 5_000_000
 """A scenario file is a few kilobytes; anything far larger is not one (and is not read whole)."""
-
-CAMERAS = ("front", "side", "closeup", "whole-leg", "skyline", "split")
-"""Camera presets a file may name (the app's presets plus the renderer's split view)."""
 
 BONE_FILES = FILES
 """Files a scenario's knee may name (KneeSpec.files): femur, patella and tibia meshes are
@@ -51,7 +51,9 @@ _TOP_KEYS = ("format", "version", "name", "scenario", "knee", "view", "motion")
 _MOTION_KEYS = ("path", "sha256", "side", "stance")
 """A recorded motion driving the squat (kneeviz.motion.from_recording.RecordedScenario): its
 file by path and content hash, like the meshes, and which leg and stance."""
-_VIEW_KEYS = ("camera", "heatmap", "frame", "follow_knee", "playback_speed")
+_VIEW_STATE_KEYS = tuple(f.name for f in fields(ViewState))
+_VIEW_KEYS = (*_VIEW_STATE_KEYS, "frame", "playback_speed")
+_VIEW_KEYS_V1 = ("camera", "heatmap", "frame", "follow_knee", "playback_speed")
 
 
 @dataclass(frozen=True)
@@ -118,24 +120,17 @@ class KneeRef:
 
 
 @dataclass(frozen=True)
-class ViewSettings:
-    """How the scenario was shown: camera preset, pressure heat map, current frame, playback."""
-
-    camera: str = "front"
-    heatmap: bool = False
-    frame: int = 0
-    follow_knee: bool = False
-    playback_speed: float = 1.0
-
-
-@dataclass(frozen=True)
 class ScenarioFile:
     """Everything a `.kneeviz.json` holds."""
 
     scenario: Scenario
     knee: KneeRef = field(default_factory=KneeRef)
-    view: ViewSettings = field(default_factory=ViewSettings)
+    view: ViewState = field(default_factory=ViewState)
+    """How it was shown (the window's view state)."""
     name: str = ""
+    frame: int = 0
+    """The frame on screen when it was saved."""
+    playback_speed: float = 1.0
 
     @property
     def title(self) -> str:
@@ -203,11 +198,9 @@ def scenario_file_dict(doc: ScenarioFile) -> dict[str, Any]:
         "scenario": base_scenario(doc.scenario).to_dict(),
         "knee": knee,
         "view": {
-            "camera": v.camera,
-            "heatmap": bool(v.heatmap),
-            "frame": int(v.frame),
-            "follow_knee": bool(v.follow_knee),
-            "playback_speed": float(v.playback_speed),
+            **{f.name: _view_value(getattr(v, f.name)) for f in fields(ViewState)},
+            "frame": int(doc.frame),
+            "playback_speed": float(doc.playback_speed),
         },
     }
     sc = doc.scenario
@@ -220,7 +213,7 @@ def scenario_file_dict(doc: ScenarioFile) -> dict[str, Any]:
 def save_scenario_file(path: str | Path, doc: ScenarioFile) -> Path:
     """Validate and write `doc` atomically; returns the path written."""
     doc.scenario.validate()
-    _check_view(scenario_file_dict(doc)["view"], Path(path))
+    _check_view(scenario_file_dict(doc)["view"], Path(path), FORMAT_VERSION)
     text = json.dumps(scenario_file_dict(doc), indent=2, allow_nan=False) + "\n"
     atomic_write_text(path, text)
     return Path(path)
@@ -291,8 +284,9 @@ def load_scenario_file(path: str | Path, *, check_meshes: bool = True) -> Scenar
             knee = KneeRef.default(check_sulcus_angle(legacy_sulcus))
         except KneevizError as exc:
             raise KneevizError(f"bad value for scenario.sulcus_angle_deg: {exc}", p) from None
-    view = _check_view(data.get("view", {}), p)
-    return ScenarioFile(scenario=scenario, knee=knee, view=view, name=name)
+    view, frame, speed = _check_view(data.get("view", {}), p, version)
+    return ScenarioFile(scenario=scenario, knee=knee, view=view, name=name, frame=frame,
+                        playback_speed=speed)
 
 
 MAX_NUMBER_CHARS = 40
@@ -534,44 +528,58 @@ def _exists(path: Path) -> bool:
     return True
 
 
-def _check_view(data: Any, p: Path) -> ViewSettings:
+def _view_value(value: Any) -> Any:
+    """A view-state value as plain JSON (overlays as a sorted list)."""
+    return sorted(value) if isinstance(value, frozenset) else value
+
+
+def _check_view(data: Any, p: Path, version: int) -> tuple[ViewState, int, float]:
+    """The view state, frame and playback speed of a file's "view" object, each checked."""
     if not isinstance(data, dict):
         raise KneevizError(f'"view" must be an object, got {type(data).__name__}', p)
-    unknown = sorted(str(k) for k in data if k not in _VIEW_KEYS)
+    known = _VIEW_KEYS_V1 if version == 1 else _VIEW_KEYS
+    unknown = sorted(str(k) for k in data if k not in known)
     if unknown:
         raise KneevizError(
-            f"unknown view key(s) {', '.join(unknown)}: known are {', '.join(_VIEW_KEYS)}", p
+            f"unknown view key(s) {', '.join(unknown)}: known are {', '.join(known)}", p
         )
-    v = ViewSettings()
-    camera = data.get("camera", v.camera)
-    if camera not in CAMERAS:
-        raise KneevizError(f"bad value for view.camera: {camera!r} is not one of "
-                           f"{', '.join(CAMERAS)}", p)
-    for key in ("heatmap", "follow_knee"):
-        if key in data and not isinstance(data[key], bool):
-            raise KneevizError(f"bad value for view.{key}: must be true or false, "
-                               f"got {data[key]!r}", p)
-    frame = data.get("frame", v.frame)
+    data = dict(data)
+    if version == 1 and "follow_knee" in data:
+        data["follow"] = data.pop("follow_knee")
+    v = ViewState()
+    changes: dict[str, Any] = {}
+    for f in fields(ViewState):
+        if f.name not in data:
+            continue
+        value, default = data[f.name], getattr(v, f.name)
+        if f.name == "camera":
+            if value not in FILE_CAMERAS:
+                raise KneevizError(f"bad value for view.camera: {value!r} is not one of "
+                                   f"{', '.join(FILE_CAMERAS)}", p)
+        elif f.name == "overlays":
+            if not isinstance(value, list) or any(o not in OVERLAYS for o in value):
+                raise KneevizError(f"bad value for view.overlays: must be a list of "
+                                   f"{', '.join(OVERLAYS)}, got {str(value)[:80]!r}", p)
+            value = frozenset(value)
+        elif isinstance(default, bool) and not isinstance(value, bool):
+            raise KneevizError(f"bad value for view.{f.name}: must be true or false, "
+                               f"got {str(value)[:80]!r}", p)
+        changes[f.name] = value
+    frame = data.get("frame", 0)
     if isinstance(frame, bool) or not isinstance(frame, int) or frame < 0:
         raise KneevizError(f"bad value for view.frame: must be a whole number >= 0, "
                            f"got {frame!r}", p)
-    speed = data.get("playback_speed", v.playback_speed)
+    speed = data.get("playback_speed", 1.0)
+    lo, hi = PLAYBACK_SPEED_RANGE
     if (
         isinstance(speed, bool)
         or not isinstance(speed, int | float)
         or not math.isfinite(speed)
-        or not 0.05 <= speed <= 10.0
+        or not lo <= speed <= hi
     ):
         raise KneevizError(f"bad value for view.playback_speed: {speed!r} is outside "
-                           "0.05..10", p)
-    return replace(
-        v,
-        camera=str(camera),
-        heatmap=bool(data.get("heatmap", v.heatmap)),
-        frame=int(frame),
-        follow_knee=bool(data.get("follow_knee", v.follow_knee)),
-        playback_speed=float(speed),
-    )
+                           f"{lo:g}..{hi:g}", p)
+    return replace(v, **changes), int(frame), float(speed)
 
 
 # -- from a file to a knee ----------------------------------------------------------------------

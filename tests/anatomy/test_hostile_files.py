@@ -164,7 +164,7 @@ def test_simulate_runs_a_repaired_knee_and_says_what_was_done(
 
 # -- the app's open-knee path ---------------------------------------------------------------------
 def _app_loader():  # type: ignore[no-untyped-def]
-    from kneeviz.app.main_window import load_anatomy_from_files
+    from kneeviz.app.window.main_window import load_anatomy_from_files
 
     return load_anatomy_from_files
 
@@ -210,8 +210,8 @@ needs_display = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def window(qapp):  # type: ignore[no-untyped-def]
     from kneeviz.anatomy.build import load_default_anatomy
-    from kneeviz.app.main_window import MainWindow
-    from kneeviz.app.solver import Solver
+    from kneeviz.app.state.solver import Solver
+    from kneeviz.app.window.main_window import MainWindow
     from kneeviz.scenario import Scenario
 
     w = MainWindow(load_default_anatomy(), Scenario(max_flexion_deg=60.0, frame_rate_hz=5.0),
@@ -323,8 +323,8 @@ APP_PEAK = OWN_PEAK_KB + """
 import sys, time
 from PyQt6.QtWidgets import QApplication, QMessageBox
 from kneeviz.anatomy.build import load_default_anatomy
-from kneeviz.app.main_window import MainWindow
-from kneeviz.app.solver import Solver
+from kneeviz.app.window.main_window import MainWindow
+from kneeviz.app.state.solver import Solver
 from kneeviz.scenario import Scenario
 app = QApplication([])
 errors = []

@@ -18,8 +18,8 @@ WINDOW_TIMEOUT_MS = 120_000
 def bones_only_window(qtbot: Any, size: tuple[int, int], scenario: Scenario = SHORT) -> Any:
     """The main window on the default knee with a bones-only solver, shown at `size`, once its
     squat is shown."""
-    from kneeviz.app.main_window import MainWindow
-    from kneeviz.app.solver import Solver
+    from kneeviz.app.state.solver import Solver
+    from kneeviz.app.window.main_window import MainWindow
 
     w = MainWindow(default_anatomy(), scenario, solver=Solver(simulate_fn=None))
     qtbot.addWidget(w)
@@ -38,7 +38,7 @@ def run_app(qapp: Any, argv: list[str], act: Callable[[Any], dict[str, object]],
     process, so only the settings tests, which run in an interpreter of their own, ask for it)."""
     from PyQt6.QtCore import QTimer
 
-    from kneeviz.app.main_window import MainWindow
+    from kneeviz.app.window.main_window import MainWindow
     from kneeviz.cli import main
 
     seen: dict[str, object] = {}

@@ -21,9 +21,9 @@ from PyQt6.QtCore import Qt, QTimer  # noqa: E402
 from PyQt6.QtWidgets import QMessageBox  # noqa: E402
 
 from kneeviz.anatomy.build import assets_dir  # noqa: E402
-from kneeviz.app import squat_view as sv  # noqa: E402
-from kneeviz.app.main_window import MainWindow  # noqa: E402
-from kneeviz.app.solver import Solver  # noqa: E402
+from kneeviz.app.state import squat_view as sv  # noqa: E402
+from kneeviz.app.state.solver import Solver  # noqa: E402
+from kneeviz.app.window.main_window import MainWindow  # noqa: E402
 from kneeviz.scenario import Scenario  # noqa: E402
 
 SHORT = Scenario(max_flexion_deg=60.0, descent_s=0.6, ascent_s=0.6, frame_rate_hz=5.0)
@@ -157,13 +157,14 @@ def test_slider_resolves_without_blocking_the_event_loop(qtbot, anatomy) -> None
         timer.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
         timer.start(5)
         slow_solve.armed = True
-        w.controls.hip.rotation.setValue(20)  # a user drag ends at +20 deg
+        rotation = w.controls.hip.sliders["femoral_internal_rotation_deg"]
+        rotation.slider.setValue(20)  # a user drag ends at +20 deg
         qtbot.waitUntil(slow_solve.entered.is_set, timeout=10_000)
         # The solve is running (held at the gate) in the worker; the event loop keeps going...
         start = ticks[0]
         qtbot.waitUntil(lambda: ticks[0] >= start + 20, timeout=10_000)
         assert w.session.solving
-        assert w.controls.hip.rotation_label.text() == "+20 deg"
+        assert rotation.value_label.text() == "+20 deg"
         # ...and the bones already show the new setting (kinematics preview).
         qtbot.waitUntil(lambda: w.session.view.scenario.femoral_internal_rotation_deg == 20.0,
                         timeout=10_000)

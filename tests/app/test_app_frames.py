@@ -20,9 +20,9 @@ pytestmark = GUI_MARKS
 
 from PyQt6.QtCore import QEvent, QObject  # noqa: E402
 
-from kneeviz.app.main_window import MainWindow  # noqa: E402
-from kneeviz.app.solver import Solver  # noqa: E402
-from kneeviz.app.throttle import Throttle  # noqa: E402
+from kneeviz.app.state.solver import Solver  # noqa: E402
+from kneeviz.app.support.throttle import Throttle  # noqa: E402
+from kneeviz.app.window.main_window import MainWindow  # noqa: E402
 from kneeviz.scenario import Scenario  # noqa: E402
 
 SHORT = Scenario(max_flexion_deg=60.0, descent_s=0.6, ascent_s=0.6, frame_rate_hz=10.0)
@@ -118,12 +118,12 @@ def test_plots_repaint_when_the_frame_moves(qtbot, window) -> None:  # type: ign
 def test_hip_slider_applies_its_first_value_at_once(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     w = window
     hip = w.controls.hip
-    value = hip.rotation.value() + 5
-    hip.rotation.setValue(value)
+    value = hip.sliders["femoral_internal_rotation_deg"].slider.value() + 5
+    hip.sliders["femoral_internal_rotation_deg"].slider.setValue(value)
     assert w.session.scenario.femoral_internal_rotation_deg == value
     # A drag's rapid values after it: the last one is applied (by the throttle's timer).
-    hip.rotation.setValue(value + 1)
-    hip.rotation.setValue(value + 2)
+    hip.sliders["femoral_internal_rotation_deg"].slider.setValue(value + 1)
+    hip.sliders["femoral_internal_rotation_deg"].slider.setValue(value + 2)
     qtbot.waitUntil(lambda: w.session.scenario.femoral_internal_rotation_deg == value + 2,
                     timeout=5000)
 

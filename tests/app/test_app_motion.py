@@ -16,7 +16,7 @@ pytestmark = GUI_MARKS
 from PyQt6.QtCore import QMimeData, QUrl  # noqa: E402
 from PyQt6.QtWidgets import QMessageBox  # noqa: E402
 
-from kneeviz.app.main_window import MainWindow  # noqa: E402
+from kneeviz.app.window.main_window import MainWindow  # noqa: E402
 from kneeviz.motion.from_recording import RecordedScenario  # noqa: E402
 from kneeviz.scenario import Scenario  # noqa: E402
 

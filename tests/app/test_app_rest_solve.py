@@ -9,9 +9,9 @@ from gui_marks import GUI_MARKS
 
 pytestmark = GUI_MARKS
 
-from kneeviz.app import squat_view as sv  # noqa: E402
-from kneeviz.app.main_window import MainWindow  # noqa: E402
-from kneeviz.app.solver import Solver  # noqa: E402
+from kneeviz.app.state import squat_view as sv  # noqa: E402
+from kneeviz.app.state.solver import Solver  # noqa: E402
+from kneeviz.app.window.main_window import MainWindow  # noqa: E402
 from kneeviz.scenario import Scenario  # noqa: E402
 
 SHORT = Scenario(max_flexion_deg=40.0, descent_s=0.6, ascent_s=0.6, frame_rate_hz=5.0)
@@ -50,16 +50,16 @@ def test_a_drag_reposes_the_bones_and_solves_on_release(qtbot, anatomy) -> None:
         counting.rotations.clear()
         # a drag that never rests: on a loaded machine a 50 ms pause between values can stretch
         # past REST_MS, so the rest time is lengthened for the drag (the next test checks it)
-        hip._rest.setInterval(60_000)
-        hip.rotation.setSliderDown(True)
+        hip.params._rest.setInterval(60_000)
+        hip.sliders["femoral_internal_rotation_deg"].slider.setSliderDown(True)
         for v in (3, 6, 9, 12, 15):
-            hip.rotation.setValue(v)
+            hip.sliders["femoral_internal_rotation_deg"].slider.setValue(v)
             qtbot.wait(50)
             # the bones follow the slider, no solve runs
             assert w.session.view.scenario.femoral_internal_rotation_deg == v
             assert not w.session.view.solved
         assert counting.rotations == [] and not w.session.solving
-        hip.rotation.setSliderDown(False)  # release
+        hip.sliders["femoral_internal_rotation_deg"].slider.setSliderDown(False)  # release
         assert w.session.solving
         qtbot.waitUntil(lambda: not w.session.solving, timeout=TIMEOUT_MS)
         assert w.session.view.solved
@@ -76,7 +76,8 @@ def test_a_slider_that_rests_is_solved_without_release(qtbot, anatomy) -> None: 
     try:
         hip = w.controls.hip
         counting.rotations.clear()
-        hip.rotation.setValue(7)  # a key press or a click on the groove: no release follows
+        # a key press or a click on the groove: no release follows
+        hip.sliders["femoral_internal_rotation_deg"].slider.setValue(7)
         assert not w.session.solving and counting.rotations == []
         # the rest timer starts it (a hang catcher only: a busy machine runs the timer late)
         qtbot.waitUntil(lambda: w.session.solving or w.session.view.solved, timeout=TIMEOUT_MS)
@@ -98,11 +99,12 @@ def test_a_drag_that_cancels_the_healthy_solve_still_gets_the_reference(qtbot, a
     qtbot.waitExposed(w)
     try:
         hip = w.controls.hip
-        hip._rest.setInterval(60_000)
-        hip.rotation.setSliderDown(True)  # at once: the healthy solve has not landed
-        hip.rotation.setValue(12)
+        hip.params._rest.setInterval(60_000)
+        # at once: the healthy solve has not landed
+        hip.sliders["femoral_internal_rotation_deg"].slider.setSliderDown(True)
+        hip.sliders["femoral_internal_rotation_deg"].slider.setValue(12)
         qtbot.wait(50)
-        hip.rotation.setSliderDown(False)
+        hip.sliders["femoral_internal_rotation_deg"].slider.setSliderDown(False)
         qtbot.waitUntil(lambda: not w.session.solving and w.session.healthy_view is not None,
                         timeout=TIMEOUT_MS)
         assert w.session.healthy_view.solved

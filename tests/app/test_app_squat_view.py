@@ -1,5 +1,5 @@
-"""The app's one adapter to the model (kneeviz.app.squat_view): what the window shows is what the
-model computed, frame by frame. No Qt needed."""
+"""The app's one adapter to the model (kneeviz.app.state.squat_view): what the window shows is
+what the model computed, frame by frame. No Qt needed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kneeviz import measure_table
-from kneeviz.app import squat_view as sv
+from kneeviz.app.state import squat_view as sv
 from kneeviz.mechanics.equilibrium import resting_patella_pose
 from kneeviz.scenario import Scenario
 

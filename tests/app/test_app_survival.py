@@ -26,10 +26,10 @@ pytestmark = GUI_MARKS
 
 from export_fixtures import default_knee, short_scenario  # noqa: E402
 from kneeviz.anatomy.build import assets_dir  # noqa: E402
-from kneeviz.app import export_actions as ea  # noqa: E402
-from kneeviz.app import squat_view as sv  # noqa: E402
-from kneeviz.app.main_window import MainWindow  # noqa: E402
-from kneeviz.app.solver import Solver  # noqa: E402
+from kneeviz.app.state import squat_view as sv  # noqa: E402
+from kneeviz.app.state.solver import Solver  # noqa: E402
+from kneeviz.app.window import export_actions as ea  # noqa: E402
+from kneeviz.app.window.main_window import MainWindow  # noqa: E402
 from kneeviz.errors import KneevizError  # noqa: E402
 from kneeviz.scenario_file import KneeRef, ScenarioFile, save_scenario_file  # noqa: E402
 

@@ -23,9 +23,9 @@ pytestmark = [
 ]
 
 from export_fixtures import default_knee, short_scenario, short_trajectory  # noqa: E402
-from kneeviz.app import squat_view as sv  # noqa: E402
-from kneeviz.app.session import CACHE_CAP_BYTES, Session, view_nbytes  # noqa: E402
-from kneeviz.app.solver import Solver  # noqa: E402
+from kneeviz.app.state import squat_view as sv  # noqa: E402
+from kneeviz.app.state.session import CACHE_CAP_BYTES, Session, view_nbytes  # noqa: E402
+from kneeviz.app.state.solver import Solver  # noqa: E402
 from kneeviz.mechanics.equilibrium import resting_patella_pose  # noqa: E402
 
 SOLVE_TIMEOUT_MS = 120_000

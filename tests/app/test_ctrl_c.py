@@ -102,7 +102,7 @@ if __name__ == "__main__":
     from PyQt6.QtCore import QTimer
     from PyQt6.QtGui import QAction
 
-    from kneeviz.app import main_window
+    from kneeviz.app.window import main_window
     from kneeviz.cli import main
 
     shown = main_window.MainWindow.showEvent

@@ -16,8 +16,8 @@ from gui_marks import GUI_MARKS
 pytestmark = GUI_MARKS
 
 from export_fixtures import default_knee, short_scenario  # noqa: E402
-from kneeviz.app import export_actions as ea  # noqa: E402
-from kneeviz.app.main_window import MainWindow  # noqa: E402
+from kneeviz.app.window import export_actions as ea  # noqa: E402
+from kneeviz.app.window.main_window import MainWindow  # noqa: E402
 from kneeviz.scenario_file import load_scenario_file  # noqa: E402
 
 SOLVE_TIMEOUT_MS = 120_000

@@ -63,11 +63,8 @@ def _clipped(window) -> list[str]:  # type: ignore[no-untyped-def]
 def test_every_word_of_the_panels_fits(qtbot, size) -> None:  # type: ignore[no-untyped-def]
     w = bones_only_window(qtbot, size)
     # the longest texts the readouts and the What-if labels show
-    vmo = w.clinical.anatomy_controls.vmo
-    vmo.blockSignals(True)  # label it without re-solving
-    vmo.setValue(vmo.maximum())
-    vmo.blockSignals(False)
-    w.clinical.anatomy_controls._label_vmo(vmo.maximum())
+    vmo = w.clinical.anatomy_controls.sliders["vmo_strength"]
+    vmo.show_value(vmo.parameter.high)  # label it without re-solving
     from kneeviz.measure_table import by_key
 
     # a deep squat's joint force and the widest values of the others
@@ -89,8 +86,8 @@ import sys
 sys.path[:0] = [{tests!r}, {app_tests!r}]
 from PyQt6.QtWidgets import QApplication
 from clinical_fixtures import default_anatomy
-from kneeviz.app.main_window import MainWindow
-from kneeviz.app.solver import Solver
+from kneeviz.app.window.main_window import MainWindow
+from kneeviz.app.state.solver import Solver
 from app_windows import SHORT
 app = QApplication([])
 w = MainWindow(default_anatomy(), SHORT, solver=Solver(simulate_fn=None))

@@ -1,5 +1,5 @@
-"""The window's start-up objects are frozen out of the full collections (kneeviz.app.heap): what
-is already garbage is collected first, not frozen; what lives on is frozen and still freed by
+"""The window's start-up objects are frozen out of the full collections (kneeviz.app.window.heap):
+what is already garbage is collected first, not frozen; what lives on is frozen and still freed by
 reference counting when it is no longer used."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ class _Node:
 
 
 def test_freeze_collects_garbage_first_then_freezes_the_rest() -> None:
-    from kneeviz.app.heap import freeze_startup_heap
+    from kneeviz.app.window.heap import freeze_startup_heap
 
     a, b = _Node(), _Node()
     a.other, b.other = b, a  # a reference cycle: only the collector frees it
@@ -34,7 +34,7 @@ def test_freeze_collects_garbage_first_then_freezes_the_rest() -> None:
 
 
 def test_the_window_run_leaves_the_process_collecting_as_before() -> None:
-    from kneeviz.app.heap import frozen_startup_heap
+    from kneeviz.app.window.heap import frozen_startup_heap
 
     assert gc.get_freeze_count() == 0
     with frozen_startup_heap():

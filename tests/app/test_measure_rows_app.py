@@ -8,11 +8,11 @@ import numpy as np
 from export_fixtures import default_knee, short_scenario
 from gui_marks import GUI_MARKS
 from kneeviz import measure_table
-from kneeviz.app import squat_view as sv
-from kneeviz.app.plots import PlotPanel
-from kneeviz.app.readouts import ReadoutPanel
-from kneeviz.app.session import Session
-from kneeviz.app.solver import Solver
+from kneeviz.app.panels.plots import PlotPanel
+from kneeviz.app.panels.readouts import ReadoutPanel
+from kneeviz.app.state import squat_view as sv
+from kneeviz.app.state.session import Session
+from kneeviz.app.state.solver import Solver
 from kneeviz.mechanics import frame_measures
 from kneeviz.simulation import simulate
 

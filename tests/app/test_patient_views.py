@@ -33,12 +33,13 @@ def test_the_vmo_control_uses_the_scenario_range_and_re_solves(window) -> None: 
 
     ac = window.clinical.anatomy_controls
     lo, hi = PARAMETERS["vmo_strength"].low, PARAMETERS["vmo_strength"].high
-    assert (ac.vmo.minimum(), ac.vmo.maximum()) == (round(100 * lo), round(100 * hi))
-    assert ac.vmo.value() == round(100 * window.session.scenario.vmo_strength)
-    ac.vmo.setValue(40)
-    ac.vmo.sliderReleased.emit()
+    vmo = ac.sliders["vmo_strength"]
+    assert (vmo.slider.minimum(), vmo.slider.maximum()) == (round(100 * lo), round(100 * hi))
+    assert vmo.slider.value() == round(100 * window.session.scenario.vmo_strength)
+    vmo.slider.setValue(40)
+    vmo.slider.sliderReleased.emit()
     assert window.session.scenario.vmo_strength == pytest.approx(0.4)
-    assert "weak" in ac.vmo_label.text()
+    assert "weak" in vmo.value_label.text()
     ac.set_vmo_strength(hi + 1.0)  # outside the range: refused with the scenario's message
     assert "VMO" in ac.status.text()
     assert window.session.scenario.vmo_strength == pytest.approx(0.4)

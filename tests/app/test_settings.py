@@ -1,4 +1,4 @@
-"""Settings that persist (app/settings.py): the window's size and layout, the last folders,
+"""Settings that persist (app/window/settings.py): the window's size and layout, the last folders,
 multisampling and File > Recent knees survive a restart; `--reset-settings` forgets them; a
 corrupt settings file or one from a newer kneeviz is ignored with a note, never a crash; a recent
 knee whose files are gone is dropped with a note."""
@@ -16,8 +16,8 @@ pytestmark = GUI_MARKS
 from app_windows import run_app  # noqa: E402
 from PyQt6.QtWidgets import QMessageBox  # noqa: E402
 
-from kneeviz.app.main_window import MainWindow  # noqa: E402
-from kneeviz.app.settings import (  # noqa: E402
+from kneeviz.app.window.main_window import MainWindow  # noqa: E402
+from kneeviz.app.window.settings import (  # noqa: E402
     SETTINGS_VERSION,
     RecentKnee,
     Settings,

@@ -1,5 +1,5 @@
-"""The window's solves in a worker process (kneeviz.app.solve_process): the same squat as a solve
-here to the bit, frames reported as they come, a stale request stopped early, a knee change
+"""The window's solves in a worker process (kneeviz.app.state.solve_process): the same squat as
+a solve here to the bit, frames reported as they come, a stale request stopped early, a knee change
 never answered with the previous knee, and a worker that dies reported in one line and replaced.
 No Qt: the worker is the model alone."""
 
@@ -15,8 +15,8 @@ import pytest
 
 from clinical_fixtures import default_anatomy
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.app import squat_view as sv
-from kneeviz.app.solve_process import FramePose, SolveCancelledError, SolveProcess
+from kneeviz.app.state import squat_view as sv
+from kneeviz.app.state.solve_process import FramePose, SolveCancelledError, SolveProcess
 from kneeviz.errors import KneevizError
 from kneeviz.scenario import Scenario
 
@@ -159,7 +159,7 @@ def test_the_worker_runs_in_the_idle_class_and_leaves_it_when_starved() -> None:
 
 
 def test_the_apps_own_solve_goes_to_the_worker_and_a_function_passed_in_does_not() -> None:
-    from kneeviz.app.solver import Solver
+    from kneeviz.app.state.solver import Solver
 
     own = Solver()
     assert own.process is not None and own.process.pid not in (None, os.getpid())

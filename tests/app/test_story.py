@@ -19,7 +19,7 @@ pytestmark = GUI_MARKS
 from app_windows import SHORT, bones_only_window  # noqa: E402
 
 from clinical_fixtures import default_anatomy  # noqa: E402
-from kneeviz.app.story import STEPS  # noqa: E402
+from kneeviz.app.panels.story import STEPS  # noqa: E402
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_kneecap_height_and_groove_controls(qtbot, window) -> None:  # type: ign
     ac = cv.anatomy_controls
     ac.set_insall_salvati(1.3)
     assert w.session.scenario.insall_salvati_ratio == pytest.approx(1.3)
-    assert "alta" in ac.alta_label.text()
+    assert "alta" in ac.sliders["insall_salvati_ratio"].value_label.text()
     ac.set_insall_salvati(9.0)  # out of range: refused with a message, scenario kept
     assert "Insall-Salvati" in ac.status.text()
     assert w.session.scenario.insall_salvati_ratio == pytest.approx(1.3)
@@ -103,12 +103,12 @@ def test_kneecap_height_and_groove_controls(qtbot, window) -> None:  # type: ign
         return replace(default_anatomy(), knee_spec=KneeSpec(sulcus_angle_deg=angle))
 
     ac.loader = loader
-    assert ac.sulcus.isEnabled()
+    assert ac.sliders["sulcus_angle_deg"].slider.isEnabled()
     ac.set_sulcus_angle(152.0)
     qtbot.waitUntil(lambda: not ac.loading, timeout=90000)
     assert calls == [152.0]
     assert w.session.anatomy.knee_spec.sulcus_angle_deg == 152.0
-    assert "dysplasia" in ac.sulcus_label.text()
+    assert "dysplasia" in ac.sliders["sulcus_angle_deg"].value_label.text()
     qtbot.waitUntil(lambda: w.session.view is not None and not w.session.solving, timeout=20000)
     # The overlays were rebuilt for the knee and still follow the frames.
     w.session.set_frame(2)

@@ -12,6 +12,7 @@ from typing import Any
 from hostile_core import REFUSED, RESULT, Case
 from kneeviz.scenario import Scenario
 from kneeviz.scenario_file import (
+    FORMAT_VERSION,
     ScenarioFile,
     load_scenario_file,
     save_scenario_file,
@@ -98,7 +99,8 @@ def damaged_json_cases() -> list[Case]:
         _text_case("two-docs", good + good),
         _text_case("trailing-comma", good.rstrip().rstrip("}") + ",}"),
         _text_case("comment", "// a comment\n" + good),
-        _text_case("duplicate-key", good.replace('"version": 1', '"version": 1, "version": 9')),
+        _text_case("duplicate-key", good.replace(f'"version": {FORMAT_VERSION}',
+                                                 f'"version": {FORMAT_VERSION}, "version": 99')),
     ]
     return out
 
@@ -120,7 +122,7 @@ def value_cases() -> list[Case]:
     out += [
         _text_case("format-missing", json.dumps(_with(format=_DROP))),
         _text_case("format-wrong", json.dumps(_with(format="kneeviz-trajectory"))),
-        _text_case("version-2", json.dumps(_with(version=2))),
+        _text_case("version-newer", json.dumps(_with(version=FORMAT_VERSION + 1))),
         _text_case("version-0", json.dumps(_with(version=0))),
         _text_case("version-str", json.dumps(_with(version="1"))),
         _text_case("version-float", json.dumps(_with(version=1.5))),

@@ -90,7 +90,7 @@ def test_slice_lateral_axis_points_lateral_and_anterior_up() -> None:
 @pytest.mark.gui
 @pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="Qt widgets need an X server: xvfb-run")
 def test_axial_view_shows_the_trajectorys_numbers(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from kneeviz.app.axial_view import AxialView
+    from kneeviz.app.panels.axial_view import AxialView
 
     anatomy = default_anatomy()
     traj, healthy = trajectory("pfp"), trajectory("healthy")
@@ -128,7 +128,7 @@ def test_axial_view_paints_safely_with_bad_points_or_a_failing_draw(qtbot) -> No
     open past its paint event)."""
     from dataclasses import replace
 
-    from kneeviz.app.axial_view import AxialView
+    from kneeviz.app.panels.axial_view import AxialView
 
     anatomy = default_anatomy()
     traj = trajectory("pfp")

@@ -18,7 +18,7 @@ import pytest
 from export_fixtures import default_knee, short_scenario, short_trajectory
 from kneeviz import cli
 from kneeviz.errors import KneevizError
-from kneeviz.scenario_file import ScenarioFile, ViewSettings, save_scenario_file
+from kneeviz.scenario_file import ScenarioFile, save_scenario_file
 from kneeviz.scene.render import (
     ProgressBar,
     RenderOptions,
@@ -32,6 +32,7 @@ from kneeviz.scene.render import (
     render_video,
     strip_frames,
 )
+from kneeviz.view_state import ViewState
 
 SIZE = (320, 240)
 
@@ -172,7 +173,7 @@ def test_progress_bar_only_on_a_terminal() -> None:
 
 @pytest.fixture(scope="module")
 def short_scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    doc = ScenarioFile(short_scenario("pfp"), view=ViewSettings(camera="skyline"), name="demo")
+    doc = ScenarioFile(short_scenario("pfp"), view=ViewState(camera="skyline"), name="demo")
     return save_scenario_file(tmp_path_factory.mktemp("sc") / "s.kneeviz.json", doc)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from anatomy_fixtures import synthetic_anatomy  # noqa: E402
-from kneeviz.app import squat_view as sv  # noqa: E402
+from kneeviz.app.state import squat_view as sv  # noqa: E402
 from kneeviz.mechanics.equilibrium import resting_patella_pose
 from kneeviz.scenario import Scenario  # noqa: E402
 from kneeviz.scene.knee_scene import CAMERA_PRESETS, PARTS  # noqa: E402

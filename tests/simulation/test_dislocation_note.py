@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from kneeviz.anatomy.build import load_default_anatomy
-from kneeviz.app.readouts import frame_note
-from kneeviz.app.squat_view import SquatView, view_from_trajectory
+from kneeviz.app.panels.readouts import frame_note
+from kneeviz.app.state.squat_view import SquatView, view_from_trajectory
 from kneeviz.mechanics.measures import dislocated_frames
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import simulate
@@ -100,8 +100,8 @@ def test_the_trajectory_flags_frames_past_a_dislocation() -> None:
 def test_past_a_dislocation_the_kneecap_numbers_are_withheld(view: SquatView) -> None:
     """Once the kneecap is off its groove, its readouts show "-" and its curves a gap; the bones'
     own numbers (flexion, femur rotation, TT-TG) still show; earlier frames are untouched."""
-    from kneeviz.app.plots import _descent
-    from kneeviz.app.readouts import readout_text
+    from kneeviz.app.panels.plots import _descent
+    from kneeviz.app.panels.readouts import readout_text
 
     bo = np.array(view.measures["bisect_offset_pct"], dtype=float)
     bo[2] = 150.0

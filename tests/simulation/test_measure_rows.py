@@ -15,7 +15,7 @@ import pytest
 
 from export_fixtures import default_knee, short_scenario
 from kneeviz import measure_table
-from kneeviz.app import squat_view as sv
+from kneeviz.app.state import squat_view as sv
 from kneeviz.mechanics import frame_measures
 from kneeviz.mechanics.equilibrium import resting_patella_pose
 from kneeviz.simulation import simulate

@@ -61,7 +61,7 @@ def test_the_caption_says_the_setting_whoever_draws_it() -> None:
     """The caption's hip line is the scenario's setting (8 deg for typical PFP), from a solved
     Trajectory (the command line's videos) and from the window's SquatView alike; the per-frame
     hip-driven rotation (larger at depth) is a measure with a name of its own."""
-    from kneeviz.app.squat_view import view_from_trajectory
+    from kneeviz.app.state.squat_view import view_from_trajectory
     from kneeviz.scene.render import TrajectoryFrames, caption_lines
 
     traj = short_trajectory("pfp")

@@ -20,7 +20,6 @@ from kneeviz.scenario_file import (
     FORMAT_VERSION,
     KneeRef,
     ScenarioFile,
-    ViewSettings,
     anatomy_for,
     file_sha256,
     load_scenario_file,
@@ -28,6 +27,7 @@ from kneeviz.scenario_file import (
     scenario_file_dict,
 )
 from kneeviz.simulation import simulate
+from kneeviz.view_state import ViewState
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def _doc(**scenario_overrides: float) -> ScenarioFile:
     return ScenarioFile(
         scenario=short_scenario("pfp", **scenario_overrides),
-        view=ViewSettings(camera="skyline", heatmap=True, frame=3, playback_speed=0.5),
-        name="lecture 4: pfp",
+        view=ViewState(camera="skyline", heatmap=True, overlays=frozenset({"groove", "pull"}),
+                       see_through=True, follow=False, underside=True),
+        name="lecture 4: pfp", frame=3, playback_speed=0.5,
     )
 
 
@@ -266,3 +267,30 @@ def test_the_default_knee_keeps_its_sulcus_angle(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     with pytest.raises(KneevizError, match="sulcus_angle_deg.*outside 120..165"):
         load_scenario_file(path)
+
+
+def test_a_version_1_file_opens_with_its_view(tmp_path: Path) -> None:
+    """Files saved before the view state was one model (version 1: "follow_knee", no overlays)
+    open as they were saved."""
+    data = scenario_file_dict(_doc())
+    data["version"] = 1
+    data["view"] = {"camera": "side", "heatmap": True, "frame": 2, "follow_knee": False,
+                    "playback_speed": 0.5}
+    path = tmp_path / "old.kneeviz.json"
+    path.write_text(json.dumps(data))
+    doc = load_scenario_file(path)
+    assert (doc.view.camera, doc.view.heatmap, doc.view.follow) == ("side", True, False)
+    assert (doc.frame, doc.playback_speed) == (2, 0.5)
+    assert doc.view.overlays == ViewState().overlays
+    data["view"]["overlays"] = ["groove"]  # not a version 1 key
+    path.write_text(json.dumps(data))
+    with pytest.raises(KneevizError, match="unknown view key"):
+        load_scenario_file(path)
+
+
+def test_the_whole_view_state_is_saved() -> None:
+    """Every field of the one view-state model is in the file (no list of them kept by hand)."""
+    from dataclasses import fields
+
+    view = scenario_file_dict(_doc())["view"]
+    assert {f.name for f in fields(ViewState)} | {"frame", "playback_speed"} == set(view)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,6 @@ from kneeviz.safe_read import os_problem, read_bounded, regular_file_stat
 MAX_FILE_BYTES = 2 * 1024**3
 """Files larger than this are refused before reading (2 GiB: about 40 million STL triangles)."""
 
-SUPPORTED = (".stl", ".obj", ".ply", ".off", ".vtk", ".vtp")
 
 # fraction of the NaN-touched triangles we drop (with a warning) rather than refuse the file
 _MAX_NONFINITE_FRACTION = 0.01
@@ -178,10 +178,8 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
     _refuse_huge(declared, name, MAX_TEXT_TRIANGLES if text else MAX_READ_TRIANGLES)
     what = _sniff_not_mesh(data[:256], len(data))
     if what is not None:
-        raise MeshError(
-            f"is {what}, not a mesh; export the bone surface as STL, OBJ, PLY, OFF, VTK or VTP",
-            name,
-        )
+        raise MeshError(f"is {what}, not a mesh; export the bone surface as {_format_words()}",
+                        name)
     actual = _content_format(data)
     if actual is not None and actual != ext and not (actual == ".vtp" and ext == ".vtk"):
         raise MeshError(
@@ -190,24 +188,7 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
             name,
         )
     try:
-        if ext == ".stl":
-            raw = _read_stl(data, name)
-        elif ext in (".vtk", ".vtp"):
-            from kneeviz.anatomy import io_vtk
-
-            reader = io_vtk.read_legacy_vtk if ext == ".vtk" else io_vtk.read_vtp
-            result = reader(data)
-            raw = _Raw(
-                result.vertices,
-                result.faces,
-                result.format,
-                True,
-                result.n_line_cells,
-                result.n_point_cells,
-                result.notes,
-            )
-        else:
-            raw = _read_with_trimesh(data, ext, name)
+        raw = FORMATS[ext].read(data, ext, name)
     except MeshError:
         raise
     except MemoryError:
@@ -290,7 +271,6 @@ def _refuse_huge_binary_stl(p: Path, size: int, name: str) -> bool:
     return False
 
 
-_FACE_LINE = {".obj": rb"\nf ", ".stl": rb"endfacet"}
 
 
 def _declared_triangles(data: bytes, ext: str) -> int | None:
@@ -453,6 +433,51 @@ def _read_with_trimesh(data: bytes, ext: str, name: str) -> _Raw:
     if isinstance(loaded, trimesh.PointCloud) and ext == ".obj":
         n_lines = len(re.findall(rb"(?m)^\s*l\s", data))
     return _Raw(vertices.reshape(-1, 3), faces, ext[1:].upper(), True, n_line_cells=n_lines)
+
+
+def _read_vtk(data: bytes, ext: str, name: str) -> _Raw:
+    from kneeviz.anatomy import io_vtk
+
+    result = (io_vtk.read_legacy_vtk if ext == ".vtk" else io_vtk.read_vtp)(data)
+    return _Raw(result.vertices, result.faces, result.format, True, result.n_line_cells,
+                result.n_point_cells, result.notes)
+
+
+@dataclass(frozen=True)
+class MeshFormat:
+    """One mesh file format kneeviz reads: the one place its suffix, name and reader are given.
+
+    `face_line` is the byte string that starts (or ends) each face in a text file of the format,
+    so a huge file's triangles can be counted in a streaming pass before it is read."""
+
+    suffix: str
+    name: str
+    read: Callable[[bytes, str, str], _Raw]
+    """(file bytes, suffix, the file's name for messages) -> vertices and faces as read."""
+    face_line: bytes | None = None
+
+
+FORMATS: dict[str, MeshFormat] = {f.suffix: f for f in (
+    MeshFormat(".stl", "STL", lambda data, _ext, name: _read_stl(data, name),
+               face_line=rb"endfacet"),
+    MeshFormat(".obj", "OBJ", _read_with_trimesh, face_line=rb"\nf "),
+    MeshFormat(".ply", "PLY", _read_with_trimesh),
+    MeshFormat(".off", "OFF", _read_with_trimesh),
+    # VTK's own readers (vtkPolyDataReader, vtkXMLPolyDataReader) are not used: the model layers
+    # never import VTK, and on the hostile set's damaged VTK/VTP files they reported no error for
+    # any of 35 (truncated files read as points without triangles or as nothing) and aborted the
+    # process on a .vtp declaring 4e9 points (docs/architecture.md, "Reading meshes").
+    MeshFormat(".vtk", "VTK", _read_vtk),
+    MeshFormat(".vtp", "VTP", _read_vtk),
+)}
+"""Suffix -> format, in the order messages list them."""
+SUPPORTED = tuple(FORMATS)
+_FACE_LINE = {s: f.face_line for s, f in FORMATS.items() if f.face_line is not None}
+
+
+def _format_words() -> str:
+    names = [f.name for f in FORMATS.values()]
+    return ", ".join(names[:-1]) + " or " + names[-1]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
-    from kneeviz.app.main_window import MainWindow
-    from kneeviz.app.settings import Settings
+    from kneeviz.app.window.main_window import MainWindow
+    from kneeviz.app.window.settings import Settings
     from kneeviz.scenario import Scenario
     from kneeviz.scenario_file import ScenarioFile
 
@@ -41,14 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     start = load_start(args)  # before Qt: a bad file is one line on the terminal
     # The solve worker starts now: it imports the model and compiles the kernel while this
-    # process imports Qt and VTK and builds the window (kneeviz.app.solve_process).
-    from kneeviz.app.solve_process import shared
+    # process imports Qt and VTK and builds the window (kneeviz.app.state.solve_process).
+    from kneeviz.app.state.solve_process import shared
 
     shared().start()
     from PyQt6.QtWidgets import QApplication
 
     from kneeviz import __version__
-    from kneeviz.app.settings import Settings, app_icon, reset_settings
+    from kneeviz.app.window.settings import Settings, app_icon, reset_settings
 
     if args.reset_settings:
         print(f"kneeviz: {reset_settings()}", file=sys.stderr)
@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"kneeviz: note: {note}", file=sys.stderr)
     window = open_window(start, multisampling=bool(args.multisampling) or settings.multisampling,
                          settings=settings)
-    from kneeviz.app.heap import frozen_startup_heap
-    from kneeviz.app.interrupt import CloseOnInterrupt
+    from kneeviz.app.window.heap import frozen_startup_heap
+    from kneeviz.app.window.interrupt import CloseOnInterrupt
 
     # Before show(): a Ctrl-C while the window is first shown (its paint and show events) would
     # otherwise be a KeyboardInterrupt inside a Qt handler, printed and lost by PyQt, and the
@@ -92,7 +92,7 @@ def end_process(code: int) -> NoReturn:
     own (the tests) keeps it."""
     import os
 
-    from kneeviz.app.solve_process import stop_shared
+    from kneeviz.app.state.solve_process import stop_shared
     from kneeviz.atomic import remove_live_temps
 
     stop_shared()
@@ -134,18 +134,18 @@ def load_start(args: argparse.Namespace) -> AppStart:
 
 def open_window(start: AppStart, *, multisampling: bool = False,
                 settings: Settings | None = None) -> MainWindow:
-    """The main window on `start`'s knee, with the saved settings (app/settings.py) and a
+    """The main window on `start`'s knee, with the saved settings (app/window/settings.py) and a
     scenario file's view settings applied and the knee files' repairs shown. A QApplication must
     exist."""
-    from kneeviz.app.main_window import MainWindow
+    from kneeviz.app.window.main_window import MainWindow
 
     window = MainWindow(start.anatomy, start.scenario, multisampling=multisampling)
     if settings is not None:
-        from kneeviz.app.settings import install_settings
+        from kneeviz.app.window.settings import install_settings
 
         install_settings(window, settings)
     if start.doc is not None:
-        from kneeviz.app.export_actions import apply_scenario_file
+        from kneeviz.app.window.export_actions import apply_scenario_file
 
         apply_scenario_file(window, start.doc)
     show_load_warnings(window, start.warnings)

@@ -30,13 +30,13 @@ from kneeviz.commands.options import (
     scenario_from_options,
 )
 from kneeviz.errors import KneevizError
+from kneeviz.view_state import RENDER_VIEWS
 
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
     from kneeviz.scenario import Scenario
     from kneeviz.simulation import Trajectory
 
-VIEW_CHOICES = ("front", "side", "skyline", "closeup", "whole-leg", "split", "underside", "compare")
 DEFAULT_VIDEO_FPS = 30.0
 DEFAULT_STRIP_RATE_HZ = 10.0
 """A PNG needs only a few frames: the descent is simulated at 10 Hz (about 6 deg a step at the
@@ -63,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     o = parser.add_argument_group("the picture")
     o.add_argument("--out", required=True, metavar="FILE",
                    help="output file: .mp4, .gif (the squat) or .png (frame strip / one frame)")
-    o.add_argument("--view", choices=VIEW_CHOICES,
+    o.add_argument("--view", choices=RENDER_VIEWS,
                    help="camera (default: front, or the scenario file's); split = front + skyline; "
                         "underside = the kneecap's pressure map seen from the thigh bone, healthy "
                         "beside this setting; compare = healthy | this setting, skyline camera")

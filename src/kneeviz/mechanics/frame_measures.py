@@ -71,11 +71,17 @@ class SquatFacts:
         return np.array([f(T) for T in self.T_femur_patella], dtype=float)
 
     @cached_property
-    def T_world_patella(self) -> FloatArray:
+    def world_femur(self) -> FloatArray:
+        """(N, 4, 4) femur poses in the world: as given, else the kinematics'."""
         T_wf = self.T_world_femur if self.T_world_femur is not None else (
             self.kin.T_world_femur if self.kin is not None else None)
-        assert T_wf is not None and self.T_femur_patella is not None
-        return np.asarray(T_wf, dtype=float) @ self.T_femur_patella
+        assert T_wf is not None, "a world measure needs the femur's world poses"
+        return np.asarray(T_wf, dtype=float)
+
+    @cached_property
+    def T_world_patella(self) -> FloatArray:
+        assert self.T_femur_patella is not None, "a pose measure needs the kneecap's poses"
+        return self.world_femur @ self.T_femur_patella
 
     def per_solution(self, f: Callable[[FrameSolution], float]) -> FloatArray:
         assert self.solutions is not None, "a contact or solver measure needs the solve"
@@ -145,6 +151,9 @@ _COMPUTE: dict[str, Compute] = {
     "lateral_retinaculum_tension_n": lambda f: np.array(
         [t.get("IPB", 0.0) + t.get("LPFL", 0.0) for t in f.tensions_n]),
     "tt_tg_mm": lambda f: f.kinematic("tt_tg_mm"),
+    "femur_turn_under_kneecap_deg": lambda f: np.array(
+        [measures.world_rotation_deg(F) - measures.world_rotation_deg(P)
+         for F, P in zip(f.world_femur, f.T_world_patella, strict=True)], dtype=float),
     "dislocated": lambda f: measures.dislocated_frames(
         f.per_pose(lambda T: measures.bisect_offset_pct(T, f.anatomy)),
         f.converged).astype(float),

@@ -26,6 +26,7 @@ from kneeviz.scene.materials import (
     Material,
 )
 from kneeviz.transforms import unit
+from kneeviz.view_state import CAMERAS
 
 BONES = ("pelvis", "femur", "tibia", "patella")
 """The rigid bodies a frame poses."""
@@ -47,7 +48,8 @@ GHOST_PARTS: dict[str, tuple[str, str]] = {
 """A partial bone's completion from the atlas (Anatomy.completion): actor name -> (the bone whose
 pose moves it, the Completion attribute holding the mesh). Drawn in GHOST."""
 
-CAMERA_PRESETS = ("front", "side", "closeup", "whole-leg", "skyline")
+CAMERA_PRESETS = tuple(CAMERAS)
+"""The camera presets this scene places (kneeviz.view_state.CAMERAS names them)."""
 
 APP_TRIANGLE_BUDGET: dict[str, int] = {
     "pelvis": 6000,

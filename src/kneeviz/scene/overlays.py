@@ -19,14 +19,15 @@ import numpy as np
 import pyvista as pv
 import vtk
 
+from kneeviz import view_state
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.mechanics.muscles import ExtensorModel, wrapped_target
 from kneeviz.scene.knee_scene import KneeScene, polydata_from_mesh
 from kneeviz.transforms import apply, unit
 
-OVERLAYS: tuple[str, ...] = ("ghost", "rotation", "groove", "trail", "pull", "labels")
-"""Overlay names, each a toggle."""
+OVERLAYS: tuple[str, ...] = tuple(view_state.OVERLAYS)
+"""Overlay names, each a toggle (kneeviz.view_state lists them with their words)."""
 
 GHOST_COLOUR = (0.35, 0.85, 0.45)
 GHOST_OPACITY = 0.28

@@ -40,13 +40,8 @@ from kneeviz.atomic import (
 from kneeviz.errors import KneevizError
 from kneeviz.safe_read import shown
 from kneeviz.scenario import HIP_PARAMETERS, PARAMETERS
+from kneeviz.view_state import RENDER_VIEWS
 
-VIEWS = ("front", "side", "skyline", "closeup", "whole-leg", "split", "underside", "compare")
-"""Camera views a rendering can use (the scene's presets); split puts the front view beside the
-skyline view; underside is the kneecap's pressure map seen from the thigh bone, healthy beside
-this setting (kneeviz.scene.underside); compare the healthy squat beside this setting's, same
-camera (the skyline), same frame (kneeviz.scene.compare). The last two need the healthy squat
-(`reference`)."""
 REFERENCE_VIEWS = ("underside", "compare")
 SPLIT_VIEWS = ("front", "skyline")
 OUTPUT_SUFFIXES = (".mp4", ".gif", ".png")
@@ -146,8 +141,8 @@ class RenderOptions:
     look as the window at about half the software-rendering cost)."""
 
     def __post_init__(self) -> None:
-        if self.view not in VIEWS:
-            raise KneevizError(f"view {self.view!r} is not one of {', '.join(VIEWS)}")
+        if self.view not in RENDER_VIEWS:
+            raise KneevizError(f"view {self.view!r} is not one of {', '.join(RENDER_VIEWS)}")
 
 
 # -- the caption strip ---------------------------------------------------------------------------

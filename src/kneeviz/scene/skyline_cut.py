@@ -83,7 +83,7 @@ class SkylineCut:
         self.recut_interval_s = 0.0
         """0: cut every frame (renders, videos, a paused window); the window sets a few cuts a
         second while it plays; math.inf: only when asked (`update(force=True)`, a new camera),
-        for a view that places its camera after the poses (kneeviz.app.compare_view)."""
+        for a view that places its camera after the poses (kneeviz.app.panels.compare_view)."""
         self._cut_at = -1e9
         self.cuts_made = 0
         """How many times the parts were cut (tests: playback re-cuts a few times a second)."""

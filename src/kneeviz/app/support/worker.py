@@ -1,5 +1,5 @@
 """The one way the window runs work off the UI thread: loading a knee, re-cutting the groove,
-exporting data (the squat solver keeps its own queue of jobs in kneeviz.app.solver).
+exporting data (the squat solver keeps its own queue of jobs in kneeviz.app.state.solver).
 
 `Job(fn)` runs `fn(progress, cancelled)` on a QThreadPool thread; its `signals` report back on the
 UI thread: done(result), failed(message) with "" for a cancellation, progress(done, total). A

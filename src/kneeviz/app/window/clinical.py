@@ -4,9 +4,11 @@
 - the pressure heat map on the cartilage (kneeviz.scene.heatmap) and the 3D overlays
   (kneeviz.scene.overlays: healthy ghost, inward-turn arc, groove line, trail, lines of pull,
   labels, see-through kneecap), with a panel of toggles;
-- the axial slice view (kneeviz.app.axial_view) in a dock beside the 3D view;
-- the 'What if...' controls for groove depth and kneecap height (kneeviz.app.anatomy_controls);
-- story mode for patients (kneeviz.app.story) in a dock under the 3D view, with a View menu entry.
+- the axial slice view (kneeviz.app.panels.axial_view) in a dock beside the 3D view;
+- the 'What if...' controls for groove depth and kneecap height
+  (kneeviz.app.panels.anatomy_controls);
+- story mode for patients (kneeviz.app.panels.story) in a dock under the 3D view, with a View
+  menu entry.
 
 It listens to the session: a new squat (current or healthy) goes to the overlays and the heat
 map; every frame moves them (before the window paints the frame, so nothing lags a frame behind);
@@ -28,6 +30,7 @@ from PyQt6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -37,24 +40,18 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from kneeviz.app.anatomy_controls import AnatomyControls
-from kneeviz.app.axial_view import AxialView
-from kneeviz.app.compare_view import CompareView
-from kneeviz.app.story import StoryController, StoryPanel, StoryStep
-from kneeviz.app.throttle import Throttle
-from kneeviz.app.underside_view import UndersideView
+from kneeviz.app.panels.anatomy_controls import AnatomyControls
+from kneeviz.app.panels.axial_view import AxialView
+from kneeviz.app.panels.compare_view import CompareView
+from kneeviz.app.panels.story import StoryController, StoryPanel, StoryStep
+from kneeviz.app.panels.underside_view import UndersideView
+from kneeviz.app.support.throttle import Throttle
+from kneeviz.app.window.window_api import KneeWindow
 from kneeviz.scene.heatmap import FemurPainter, PressureHeatmap
 from kneeviz.scene.overlays import OVERLAYS, Overlays, SquatPoses
 from kneeviz.scene.thigh_ghost import ThighGhost
+from kneeviz.view_state import OVERLAYS as OVERLAYS_WORDS
 
-OVERLAY_LABELS = {
-    "ghost": "Healthy kneecap (green ghost)",
-    "rotation": "Thigh bone's inward turn (arc)",
-    "groove": "Groove line",
-    "trail": "Kneecap's path",
-    "pull": "Lines of pull",
-    "labels": "Bone names",
-}
 FULL_PANELS_WIDTH_PX = 1280
 """Screens at least this wide (in Qt's device-independent pixels) show the 3D view and both side
 panels at full width; 1366x768 is the smallest common clinic laptop."""
@@ -98,11 +95,10 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     return area
 
 
-def _scroll_column(window: Any) -> QWidget | None:
+def _scroll_column(window: KneeWindow) -> QWidget | None:
     """Put the window's right-hand column (hip controls, readouts, plots) in a scroll area in
     its place in the splitter (None for a window without one)."""
-    controls = getattr(window, "controls", None)
-    column = controls.parentWidget() if controls is not None else None
+    column = window.controls.parentWidget()
     splitter = column.parentWidget() if column is not None else None
     if column is None or not isinstance(splitter, QSplitter):
         return column
@@ -131,7 +127,7 @@ class ClinicalPanel(QGroupBox):
         grid.addWidget(self.see_through, 0, 1)
         self.boxes: dict[str, QCheckBox] = {}
         for k, name in enumerate(OVERLAYS):
-            box = QCheckBox(OVERLAY_LABELS[name])
+            box = QCheckBox(OVERLAYS_WORDS[name])
             box.setToolTip(OVERLAY_TIPS.get(name, ""))
             box.setChecked(name in session.display.overlays)
             box.toggled.connect(lambda on, n=name: views.set_overlay(n, on))
@@ -159,9 +155,9 @@ class ClinicalPanel(QGroupBox):
 
 
 class ClinicalViews:
-    """See the module docstring. `window` is a kneeviz.app.main_window.MainWindow."""
+    """See the module docstring. `window` is a kneeviz.app.window.main_window.MainWindow."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: KneeWindow) -> None:
         self.window = window
         self.session = window.session
         display = self.session.display
@@ -188,10 +184,7 @@ class ClinicalViews:
         ss.addWidget(self.story_underside, 4)
         self.story_panel = StoryPanel(self.story, side_widget=self.story_side)
         self.panel = ClinicalPanel(self)
-        self._numbers_widgets: list[QWidget] = [
-            w for w in (getattr(window, "readouts", None), getattr(window, "plots", None))
-            if w is not None
-        ]
+        self._numbers_widgets: list[QWidget] = [window.readouts, window.plots]
 
         side = QWidget()
         sv = QVBoxLayout(side)
@@ -217,6 +210,8 @@ class ClinicalViews:
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.story_dock)
         self.story_dock.hide()
         self.compare: CompareView | None = None
+        self._before_story: dict[QWidget, bool] = {}
+        """Which hidden panels were visible before story mode hid them."""
         """The side-by-side 3D views (made when first shown: two more 3D views cost memory)."""
         self.compare_dock = QDockWidget("Side by side: healthy | this setting", window)
         self.compare_dock.setObjectName("compare-dock")
@@ -226,14 +221,9 @@ class ClinicalViews:
         self._add_menu()
 
         self.slice_throttle = Throttle(self._update_slices, window)
-        playback = getattr(window, "playback", None)
-        if playback is not None:
-            playback.playing_changed.connect(self._on_playing)
+        window.playback.playing_changed.connect(self._on_playing)
         s = self.session
-        # Frames: ours must run before the window paints, so reconnect the window's slot after.
-        s.frame_changed.disconnect(window._render_frame)
-        s.frame_changed.connect(self.on_frame)
-        s.frame_changed.connect(window._render_frame)
+        window.frame_arriving.connect(self.on_frame)  # placed before the window renders
         # A new squat on screen is followed by frame_changed (Session._show), which places
         # everything once; a new healthy reference is not.
         s.view_changed.connect(lambda: self.on_squats(place=False))
@@ -244,8 +234,8 @@ class ClinicalViews:
 
     # -- menus -----------------------------------------------------------------------------------
     def _add_menu(self) -> None:
-        bar = self.window.menuBar()
-        menu = bar.addMenu("&Clinical")
+        menu = QMenu("&Clinical", self.window)
+        self.window.menu_bar().addMenu(menu)
         a = QAction("Story mode for patients", self.window)
         a.setShortcut(QKeySequence("F5"))
         a.triggered.connect(self.story.start)
@@ -299,12 +289,12 @@ class ClinicalViews:
                 None if healthy is None or healthy is view else
                 healthy.T_world["femur"][SquatPoses.of(healthy).index(i, view.n_frames)],
                 view.T_world["femur"][i])
-        after_frame = getattr(self.window, "after_frame", None)
-        if self.slice_throttle.interval_ms > 0 or after_frame is None:
+        if self.slice_throttle.interval_ms > 0:
             self.slice_throttle.call(i)  # playing: in this frame's pass, a few times a second
         else:
             # Paused (a scrub, a step, a new hip setting): the 3D frame goes on screen first.
-            after_frame("axial-slice", lambda: self._update_slices(self.session.frame))
+            self.window.after_frame("axial-slice",
+                                    lambda: self._update_slices(self.session.frame))
         if paint:
             self._repaint()
 
@@ -335,8 +325,7 @@ class ClinicalViews:
     def _show_compare(self, on: bool) -> None:
         if on and self.compare is None:
             self.compare = CompareView(self.session.anatomy)
-            playback = getattr(self.window, "playback", None)
-            self.compare.set_playing(bool(playback is not None and playback.playing))
+            self.compare.set_playing(self.window.playback.playing)
             self.compare_dock.setWidget(self.compare)
         self.compare_dock.setVisible(on)
         if on:
@@ -507,24 +496,21 @@ class ClinicalViews:
             for w in self._before_story:
                 w.setVisible(False)
         else:
-            for w, was in getattr(self, "_before_story", {}).items():
+            for w, was in self._before_story.items():
                 w.setVisible(was)
         self.axial.set_show_numbers(not on)
         self.heatmap.set_bar_visible(not on)
         if not on:
             self.session.set_display(thigh_ghost=False)
         self.story_dock.setVisible(on)
-        playback = getattr(self.window, "playback", None)
-        if not on and playback is not None:
-            playback.pause()
+        if not on:
+            self.window.playback.pause()
 
     def _hidden_in_story(self) -> list[QWidget]:
         """The technical panels: every number (readouts, plots), the controls, the clinical dock.
         The 3D view and the captions are what a patient sees."""
-        out: list[QWidget] = [*self._numbers_widgets, self.dock, self.compare_dock]
-        timeline = getattr(self.window, "timeline", None)
-        if timeline is not None:  # it shows seconds and degrees
-            out.append(timeline)
+        out: list[QWidget] = [*self._numbers_widgets, self.dock, self.compare_dock,
+                              self.window.timeline]  # the timeline shows seconds and degrees
         if self._column_holder is not None:
             out.append(self._column_holder)
         return out
@@ -540,12 +526,11 @@ class ClinicalViews:
         self.story_underside.setVisible(step.underside)
         self.story_side.setVisible(step.slice_view or step.underside)
         self._size_story_dock(step.slice_view or step.underside)
-        playback = getattr(w, "playback", None)
+        playback = w.playback
         if step.play:
-            if playback is not None:
-                playback.play()
+            playback.play()
         else:
-            if playback is not None and playback.playing:
+            if playback.playing:
                 playback.pause()
             view = s.view
             if view is not None:

@@ -9,13 +9,12 @@ dialog; the knee and the squat on screen stay as they were.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PyQt6.QtCore import QMimeData
 from PyQt6.QtGui import QAction, QActionGroup
 from PyQt6.QtWidgets import QFileDialog, QMenu
 
-from kneeviz.app.clinical import OVERLAY_LABELS
+from kneeviz.app.window.window_api import KneeWindow
 from kneeviz.errors import KneevizError
 from kneeviz.motion.from_recording import (
     RecordedScenario,
@@ -25,6 +24,7 @@ from kneeviz.motion.from_recording import (
     recorded_scenario,
 )
 from kneeviz.motion.recorded import MOTION_SUFFIXES
+from kneeviz.view_state import OVERLAYS
 
 FILE_FILTER = "Recorded motions (*.mot *.sto *.csv);;All files (*)"
 
@@ -32,7 +32,7 @@ FILE_FILTER = "Recorded motions (*.mot *.sto *.csv);;All files (*)"
 class MotionActions:
     """The menu entries and the drop handling, installed on a MainWindow."""
 
-    def __init__(self, window: Any, file_menu: QMenu) -> None:
+    def __init__(self, window: KneeWindow, file_menu: QMenu) -> None:
         self.window = window
         menu = QMenu("&Motion", window)
         self.open_action = QAction("Open &motion...", window)
@@ -49,7 +49,7 @@ class MotionActions:
         self.side_actions = self._choice(menu, "Leg", {"r": "Right leg", "l": "Left leg"}, "r")
         self.stance_actions = self._choice(
             menu, "Stance", {"both": "Weight on both legs", "single": "Weight on one leg"}, "both")
-        window.menuBar().addMenu(menu)  # right after File (the window adds View next)
+        window.menu_bar().addMenu(menu)  # right after File (the window adds View next)
         self.menu = menu
         window.setAcceptDrops(True)
         window.session.scenario_changed.connect(self._sync)
@@ -127,18 +127,17 @@ class MotionActions:
         sc = self.window.session.scenario
         recorded = isinstance(sc, RecordedScenario)
         self.close_action.setEnabled(recorded)
-        name = f" - {Path(sc.motion_path).name}" if recorded else ""
+        name = f" - {Path(sc.motion_path).name}" if isinstance(sc, RecordedScenario) else ""
         self.window.setWindowTitle(f"kneeviz - {self.window.session.anatomy.name}{name}")
-        hip = getattr(getattr(self.window, "controls", None), "hip", None)
-        if hip is not None:
-            hip.setTitle("Hip control: change to the recording (deg more / less)" if recorded
-                         else "Hip control")
-        panel = getattr(getattr(self.window, "clinical", None), "panel", None)
-        box = getattr(panel, "boxes", {}).get("ghost")
+        self.window.controls.hip.setTitle(
+            "Hip control: change to the recording (deg more / less)" if recorded
+            else "Hip control")
+        clinical = self.window.clinical
+        box = clinical.panel.boxes.get("ghost") if clinical is not None else None
         if box is not None:
             box.setText("Same recording, steady hip (green ghost)" if recorded
-                        else OVERLAY_LABELS["ghost"])
-        if recorded:
+                        else OVERLAYS["ghost"])
+        if isinstance(sc, RecordedScenario):
             for key, a in self.side_actions.items():
                 a.setChecked(key == sc.side)
             for key, a in self.stance_actions.items():

@@ -1,17 +1,17 @@
 """The app's one mutable state: the knee, the scenario, the squat being shown and the frame.
 
-Views subscribe to its signals and write back only through its setters (architecture.md). Solving
-goes through a Solver (worker thread); solved squats are kept per (knee, scenario), so going back
-to a preset is instant. The cache is capped by the bytes its squats hold (a solved squat carries
-per-vertex pressures: about 4.3 MB for the default knee's 121-frame squat at 30 Hz), so a screen
-left cycling through settings for hours keeps a constant footprint.
+Views subscribe to its signals and write back only through its setters (docs/architecture.md).
+Solving goes through a Solver (worker thread); solved squats are kept per (knee, scenario), so going
+back to a preset is instant. The cache is capped by the bytes its squats hold (a solved squat
+carries per-vertex pressures: about 4.3 MB for the default knee's 121-frame squat at 30 Hz), so a
+screen left cycling through settings for hours keeps a constant footprint.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -19,35 +19,12 @@ from PyQt6.QtCore import QObject, pyqtSignal
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
-from kneeviz.app.solver import Solver
-from kneeviz.app.squat_view import SquatView
+from kneeviz.app.state.solver import Solver
+from kneeviz.app.state.squat_view import SquatView
 from kneeviz.mechanics.equilibrium import resting_patella_pose
 from kneeviz.motion.from_recording import RecordedScenario
 from kneeviz.scenario import Scenario
-
-
-@dataclass(frozen=True)
-class DisplayState:
-    """How the squat is shown: the live view settings every view reads from the Session and
-    writes only through Session.set_display (scenario files save them, exports use them)."""
-
-    camera: str = "front"
-    """A camera preset of the 3D view (kneeviz.scene.knee_scene)."""
-    heatmap: bool = True
-    """Cartilage coloured by contact pressure."""
-    overlays: frozenset[str] = frozenset({"ghost", "rotation"})
-    """Overlays shown (names of kneeviz.scene.overlays.OVERLAYS)."""
-    see_through: bool = False
-    """The kneecap drawn see-through (the contact beneath it visible)."""
-    follow: bool = True
-    """The camera keeps the knee in view as it travels through the squat."""
-    side_by_side: bool = False
-    """The healthy squat's 3D view beside this setting's (kneeviz.app.compare_view)."""
-    underside: bool = False
-    """The clinical dock shows the kneecap's underside map (else the axial slice)."""
-    thigh_ghost: bool = False
-    """The healthy thigh bone drawn as a green ghost (story mode's step 3)."""
-
+from kneeviz.view_state import ViewState
 
 CACHE_CAP_BYTES = 24 * 1024 * 1024
 """Bytes of solved squats the session's cache keeps (those on screen included): five of the
@@ -96,7 +73,7 @@ class Session(QObject):
     progress = pyqtSignal(int, int)
     error = pyqtSignal(str)
     display_changed = pyqtSignal(object, object)
-    """(new DisplayState, previous DisplayState)."""
+    """(new ViewState, previous ViewState)."""
 
     def __init__(
         self, anatomy: Anatomy, scenario: Scenario, solver: Solver | None = None,
@@ -110,7 +87,7 @@ class Session(QObject):
         self.healthy_view: SquatView | None = None
         self.frame = 0
         self.solving = False
-        self.display = DisplayState()
+        self.display = ViewState()
         self._current_id = -1
         self._healthy_id = -1
         self._cache: OrderedDict[tuple[str, Scenario], SquatView] = OrderedDict()
@@ -129,7 +106,7 @@ class Session(QObject):
 
     # -- display ------------------------------------------------------------------------------
     def set_display(self, **changes: Any) -> None:
-        """Change how the squat is shown (DisplayState fields); views follow display_changed."""
+        """Change how the squat is shown (ViewState fields); views follow display_changed."""
         if "overlays" in changes:
             changes["overlays"] = frozenset(changes["overlays"])
         new = replace(self.display, **changes)

@@ -26,6 +26,8 @@ from PyQt6.QtCore import QByteArray, QEvent, QObject, QSettings
 from PyQt6.QtGui import QAction, QIcon
 from PyQt6.QtWidgets import QMainWindow, QMenu, QSplitter
 
+from kneeviz.app.window.window_api import KneeWindow
+
 SETTINGS_VERSION = 1
 """Version of the settings layout; a file with a higher one came from a newer kneeviz."""
 MAX_RECENT = 8
@@ -290,7 +292,7 @@ class _CloseWatcher(QObject):
         return False
 
 
-def install_settings(window: Any, settings: Settings) -> None:
+def install_settings(window: KneeWindow, settings: Settings) -> None:
     """Apply `settings` to the main window and keep them up to date: layout restored now and
     saved on close, the open/export folders, multisampling, File > Recent knees, the icon."""
     window.setWindowIcon(app_icon())
@@ -308,7 +310,7 @@ def install_settings(window: Any, settings: Settings) -> None:
 
     menu = QMenu("Recent &knees", window)
     window.recent_menu = menu
-    file_menu = window.menuBar().actions()[0].menu()
+    file_menu = window.file_menu
     actions = file_menu.actions()
     file_menu.insertMenu(actions[1] if len(actions) > 1 else None, menu)
 
@@ -348,8 +350,8 @@ def install_settings(window: Any, settings: Settings) -> None:
 
     def save() -> None:
         settings.save_window_layout(window)
-        settings.open_dir = getattr(window, "open_dir", "") or settings.open_dir
-        settings.export_dir = getattr(window, "export_dir", "") or settings.export_dir
+        settings.open_dir = window.open_dir or settings.open_dir
+        settings.export_dir = window.export_dir or settings.export_dir
         settings.sync()
 
     window.knee_opened.connect(opened)

@@ -7,9 +7,9 @@ from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
 from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.app.session import Session
-from kneeviz.app.squat_view import SquatView
-from kneeviz.app.throttle import Throttle
+from kneeviz.app.state.session import Session
+from kneeviz.app.state.squat_view import SquatView
+from kneeviz.app.support.throttle import Throttle
 from kneeviz.mechanics.measures import SUBLUXED_BISECT_OFFSET_PCT
 
 

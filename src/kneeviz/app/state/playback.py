@@ -1,12 +1,12 @@
 """Playback: the squat's clock. Time advances by wall-clock time x speed, so slow rendering drops
-frames instead of slowing the squat down (architecture.md: the frame lives in the session, the timer
-here)."""
+frames instead of slowing the squat down (docs/architecture.md: the frame lives in the session, the
+timer here)."""
 
 from __future__ import annotations
 
 from PyQt6.QtCore import QElapsedTimer, QObject, QTimer, pyqtSignal
 
-from kneeviz.app.session import Session
+from kneeviz.app.state.session import Session
 
 SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 1.5, 2.0)
 TICK_MS = 15

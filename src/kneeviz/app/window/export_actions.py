@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,53 +34,45 @@ from PyQt6.QtCore import QObject, QThreadPool, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QFileDialog, QMenu, QProgressDialog, QWidget
 
-from kneeviz.app.worker import CancelledError, Job
+from kneeviz.anatomy.knee import Anatomy
+from kneeviz.app.support.worker import CancelledError, Job
+from kneeviz.app.window.window_api import KneeWindow
 from kneeviz.errors import KneevizError
 from kneeviz.file_paths import folder_problem
 from kneeviz.scenario_file import (
     SUFFIX,
     ScenarioFile,
-    ViewSettings,
     anatomy_for,
     knee_ref_for,
     load_scenario_file,
     save_scenario_file,
 )
+from kneeviz.view_state import CAMERAS, ViewState
 
 SCENARIO_FILTER = f"kneeviz scenario (*{SUFFIX});;JSON (*.json);;All files (*)"
 VIDEO_FILTER = "MP4 video (*.mp4);;Animated GIF (*.gif)"
 DATA_FILTER = "CSV table (*.csv);;JSON (*.json);;NumPy arrays with per-vertex pressures (*.npz)"
 VIDEO_SIZE = (1280, 720)
 SCREENSHOT_SIZE = (1280, 720)
-CAMERAS = ("front", "side", "closeup", "whole-leg", "skyline")
 
 
 # -- what the window shows now ----------------------------------------------------------------
-def current_camera(window: Any) -> str:
+def current_camera(window: KneeWindow) -> str:
     """The camera preset the window shows (the session's display state), front if unknown."""
     name = window.session.display.camera
     return name if name in CAMERAS else "front"
 
 
-def current_heatmap(window: Any) -> bool:
+def current_heatmap(window: KneeWindow) -> bool:
     return bool(window.session.display.heatmap)
 
 
-def current_view_settings(window: Any) -> ViewSettings:
-    d = window.session.display
-    return ViewSettings(
-        camera=current_camera(window),
-        heatmap=bool(d.heatmap),
-        frame=int(window.session.frame),
-        follow_knee=bool(d.follow),
-    )
-
-
-def scenario_document(window: Any, name: str = "") -> ScenarioFile:
-    """The window's scenario, knee and view as a scenario file."""
+def scenario_document(window: KneeWindow, name: str = "") -> ScenarioFile:
+    """The window's scenario, knee, view state, frame and playback speed as a scenario file."""
     s = window.session
     return ScenarioFile(scenario=s.scenario, knee=knee_ref_for(s.anatomy),
-                        view=current_view_settings(window), name=name)
+                        view=replace(s.display, camera=current_camera(window)), name=name,
+                        frame=int(s.frame), playback_speed=float(window.playback.speed))
 
 
 def _dialog_path(path: str, default_suffix: str, allowed: tuple[str, ...]) -> str:
@@ -90,7 +83,7 @@ def _dialog_path(path: str, default_suffix: str, allowed: tuple[str, ...]) -> st
 
 
 # -- scenario files -----------------------------------------------------------------------------
-def save_scenario(window: Any, path: str | Path) -> Path:
+def save_scenario(window: KneeWindow, path: str | Path) -> Path:
     """Write the current scenario (raises KneevizError)."""
     p = Path(path)
     name = p.name[: -len(SUFFIX)] if p.name.endswith(SUFFIX) else p.stem
@@ -99,14 +92,16 @@ def save_scenario(window: Any, path: str | Path) -> Path:
     return out
 
 
-def apply_scenario_file(window: Any, doc: ScenarioFile) -> None:
+def apply_scenario_file(window: KneeWindow, doc: ScenarioFile) -> None:
     """Set the window's scenario and view from a scenario file (its knee already current)."""
     session = window.session
     session.set_scenario(doc.scenario)
-    if doc.view.camera in CAMERAS:
-        window.set_camera(doc.view.camera)
-    session.set_display(heatmap=bool(doc.view.heatmap), follow=bool(doc.view.follow_knee))
-    session.set_frame(doc.view.frame)
+    view = doc.view
+    if view.camera in CAMERAS:
+        window.set_camera(view.camera)
+    session.set_display(**{f.name: getattr(view, f.name) for f in fields(ViewState)
+                           if f.name != "camera"})
+    session.set_frame(doc.frame)
 
 
 _KEEP: set[Any] = set()
@@ -128,7 +123,7 @@ def wait_for_jobs(timeout_ms: int = 60000) -> bool:
     return _pool().waitForDone(timeout_ms) if _POOLS else True
 
 
-def open_scenario(window: Any, path: str | Path,
+def open_scenario(window: KneeWindow, path: str | Path,
                   on_done: Callable[[], None] | None = None) -> None:
     """Open a scenario file: the knee (loaded off the UI thread if it is another one), the
     parameters, the view. Errors go to window.show_error."""
@@ -147,7 +142,7 @@ def open_scenario(window: Any, path: str | Path,
     window.status_bar.showMessage(f"Loading the knee of {Path(path).name}...")
     job = Job(lambda _p, _c: anatomy_for(doc))
 
-    def loaded(anatomy: object) -> None:
+    def loaded(anatomy: Anatomy) -> None:
         _KEEP.discard(job)
         window.session.set_anatomy(anatomy)
         apply_scenario_file(window, doc)
@@ -262,7 +257,7 @@ def _progress_dialog(window: QWidget, label: str, total: int) -> QProgressDialog
     return dlg
 
 
-def start_video_export(window: Any, path: str | Path, *, size: tuple[int, int] = VIDEO_SIZE,
+def start_video_export(window: KneeWindow, path: str | Path, *, size: tuple[int, int] = VIDEO_SIZE,
                        show_progress: bool = True) -> VideoExport | None:
     """Export the squat shown now (needs its solved frames) to `path` (.mp4 or .gif)."""
     from kneeviz.scene.render import RenderOptions
@@ -301,7 +296,7 @@ def start_video_export(window: Any, path: str | Path, *, size: tuple[int, int] =
 
 
 # -- data ---------------------------------------------------------------------------------------
-def start_data_export(window: Any, path: str | Path, *, show_progress: bool = True,
+def start_data_export(window: KneeWindow, path: str | Path, *, show_progress: bool = True,
                       on_done: Callable[[str], None] | None = None) -> Job:
     """Write the current scenario's trajectory to `path` (.csv, .json or .npz) from a worker
     thread: the squat on screen when it is solved, else a new solve."""
@@ -366,7 +361,7 @@ def start_data_export(window: Any, path: str | Path, *, show_progress: bool = Tr
 
 
 # -- screenshot ---------------------------------------------------------------------------------
-def export_screenshot(window: Any, path: str | Path,
+def export_screenshot(window: KneeWindow, path: str | Path,
                       size: tuple[int, int] = SCREENSHOT_SIZE) -> Path:
     """The current frame with its caption strip, rendered offscreen (raises KneevizError)."""
     from kneeviz.scene.render import RenderOptions, render_still
@@ -382,8 +377,8 @@ def export_screenshot(window: Any, path: str | Path,
 
 
 # -- menu ---------------------------------------------------------------------------------------
-def _save_name(window: Any, title: str, default: str, filt: str) -> str:
-    folder = getattr(window, "export_dir", "")  # the last export folder (app/settings.py)
+def _save_name(window: KneeWindow, title: str, default: str, filt: str) -> str:
+    folder = window.export_dir  # the last export folder (app/window/settings.py)
     path, _ = QFileDialog.getSaveFileName(window, title, str(Path(folder) / default)
                                           if folder else default, filt)
     if path:
@@ -391,14 +386,14 @@ def _save_name(window: Any, title: str, default: str, filt: str) -> str:
     return path
 
 
-def _guard(window: Any, fn: Callable[[], object]) -> None:
+def _guard(window: KneeWindow, fn: Callable[[], object]) -> None:
     try:
         fn()
     except KneevizError as exc:
         window.show_error(str(exc))
 
 
-def install_export_actions(window: Any, menu: QMenu, before: QAction | None = None
+def install_export_actions(window: KneeWindow, menu: QMenu, before: QAction | None = None
                            ) -> dict[str, QAction]:
     """Add Open/Save scenario and the Export actions to the File menu (before `before`, e.g.
     Quit); returns them by name."""
@@ -407,7 +402,7 @@ def install_export_actions(window: Any, menu: QMenu, before: QAction | None = No
 
     def open_dialog() -> None:
         path, _ = QFileDialog.getOpenFileName(window, "Open scenario",
-                                              getattr(window, "open_dir", ""), SCENARIO_FILTER)
+                                              window.open_dir, SCENARIO_FILTER)
         if path:
             window.open_dir = str(Path(path).parent)
             open_scenario(window, path)

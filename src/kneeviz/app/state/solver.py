@@ -4,9 +4,9 @@ A request (knee, scenario) first computes the squat kinematics (milliseconds, on
 and posts a preview (the bones in their new poses, the patella carried along), then runs the
 equilibrium solve (driven from the solve thread): the frame on screen first, then the squat,
 posting what is solved as it comes, and finally the solved view. The app's own solve runs in a
-worker process at the lowest CPU priority (kneeviz.app.solve_process: a solve on a thread held the
-interpreter lock the window needs for every frame); a solve function passed in (tests, tools)
-runs on the solve thread itself. Each request has an id; when a newer request
+worker process at the lowest CPU priority (kneeviz.app.state.solve_process: a solve on a thread
+held the interpreter lock the window needs for every frame); a solve function passed in (tests,
+tools) runs on the solve thread itself. Each request has an id; when a newer request
 arrives the older one stops at its next frame (its progress callback raises) and anything it still
 posts is dropped, so a fast slider drag never shows stale results.
 """
@@ -27,8 +27,8 @@ import numpy as np
 from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.app import squat_view as sv
-from kneeviz.app.solve_process import SolveCancelledError, SolveProcess, shared
+from kneeviz.app.state import squat_view as sv
+from kneeviz.app.state.solve_process import SolveCancelledError, SolveProcess, shared
 from kneeviz.errors import KneevizError
 from kneeviz.scenario import Scenario
 
@@ -225,7 +225,7 @@ class Solver(QObject):
         parent: QObject | None = None,
         in_process: bool | None = None,
     ) -> None:
-        """`in_process`: solve in the shared worker process (kneeviz.app.solve_process); None
+        """`in_process`: solve in the shared worker process (kneeviz.app.state.solve_process); None
         means exactly when `simulate_fn` is the model's own solve (a function passed in cannot
         be sent to another process)."""
         super().__init__(parent)

@@ -9,9 +9,9 @@ from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from kneeviz import measure_table
-from kneeviz.app.session import Session
-from kneeviz.app.squat_view import SquatView
-from kneeviz.app.throttle import Throttle
+from kneeviz.app.state.session import Session
+from kneeviz.app.state.squat_view import SquatView
+from kneeviz.app.support.throttle import Throttle
 
 CURVE_DELAY_MS = 150
 CURRENT_PEN = pg.mkPen((255, 140, 40), width=3)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer, pyqtSignal
+from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QApplication,
@@ -26,15 +26,16 @@ from PyQt6.QtWidgets import (
 from pyvistaqt import QtInteractor
 
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.app.about import ABOUT_HTML
-from kneeviz.app.controls import ControlPanel, Timeline
-from kneeviz.app.open_knee import OpenKneeDialog
-from kneeviz.app.playback import Playback
-from kneeviz.app.plots import PlotPanel
-from kneeviz.app.readouts import ReadoutPanel
-from kneeviz.app.session import Session
-from kneeviz.app.solver import Solver
-from kneeviz.app.worker import Job
+from kneeviz.app.panels.controls import ControlPanel, Timeline
+from kneeviz.app.panels.plots import PlotPanel
+from kneeviz.app.panels.readouts import ReadoutPanel
+from kneeviz.app.state.playback import Playback
+from kneeviz.app.state.session import Session
+from kneeviz.app.state.solver import Solver
+from kneeviz.app.support.worker import Job
+from kneeviz.app.window.about import ABOUT_HTML
+from kneeviz.app.window.open_knee import OpenKneeDialog
+from kneeviz.app.window.window_api import KneeWindow
 from kneeviz.scenario import Scenario
 from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET, KneeScene
 
@@ -76,10 +77,8 @@ def load_knee_mri(femur: str, patella: str, tibia: str, extra: dict[str, str],
     return load_knee(spec, warnings)
 
 
-class MainWindow(QMainWindow):
-    knee_opened = pyqtSignal(tuple)
-    """(femur, patella, tibia, knee-MRI inputs) of a knee opened from files (File > Recent
-    knees); the inputs are OpenKneeDialog.knee_mri's dict (empty for bone files alone)."""
+class MainWindow(KneeWindow):
+    """The window (see kneeviz.app.window.window_api for what its parts may use of it)."""
 
     def __init__(
         self,
@@ -101,8 +100,10 @@ class MainWindow(QMainWindow):
         self.session = Session(anatomy, scenario or Scenario(), solver)
         self.playback = Playback(self.session, self)
         self._closed = False
-        self.open_dir = ""  # last folders used (kept across runs by app/settings.py)
+        self.open_dir = ""  # last folders used (kept across runs by app/window/settings.py)
         self.export_dir = ""
+        self.settings = None
+        self.recent_menu = None
         self._loading_paths: tuple[str, str, str] = ("", "", "")
         self._loading_extra: dict[str, str] = {}
 
@@ -187,7 +188,7 @@ class MainWindow(QMainWindow):
 
         self._camera_set = False
         # Clinical and patient views (issue 6): heat map, overlays, axial slice, story mode.
-        from kneeviz.app.clinical import ClinicalViews
+        from kneeviz.app.window.clinical import ClinicalViews
 
         self.clinical: ClinicalViews | None = ClinicalViews(self) if clinical else None
         self.session.start()
@@ -198,6 +199,7 @@ class MainWindow(QMainWindow):
         bar = QMenuBar(self)
         self.setMenuBar(bar)
         file_menu = QMenu("&File", self)
+        self.file_menu = file_menu
         bar.addMenu(file_menu)
         a = QAction("&Open knee...", self)
         a.setShortcut(QKeySequence.StandardKey.Open)
@@ -207,10 +209,10 @@ class MainWindow(QMainWindow):
         a.setShortcut(QKeySequence("Ctrl+S"))
         a.triggered.connect(self.save_screenshot_dialog)
         file_menu.addAction(a)
-        from kneeviz.app.export_actions import install_export_actions
+        from kneeviz.app.window.export_actions import install_export_actions
 
         self.export_actions = install_export_actions(self, file_menu)
-        from kneeviz.app.motion_actions import MotionActions
+        from kneeviz.app.window.motion_actions import MotionActions
 
         self.motion_actions = MotionActions(self, file_menu)
         a = QAction("&Quit", self)
@@ -244,6 +246,7 @@ class MainWindow(QMainWindow):
         view = self.session.view
         if view is None or self._closed:
             return
+        self.frame_arriving.emit(i)  # the parts' own actors first, then one render of it all
         self.scene.set_poses(view.poses(i))
         if not self._camera_set:
             self._camera_set = True

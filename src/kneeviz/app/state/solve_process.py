@@ -50,7 +50,7 @@ from kneeviz.scenario import Scenario
 
 WORKER_NICE: int | None = None
 """The worker's priority: None for the lowest there is (Linux's idle scheduling class), else a
-nice value. Chosen by benchmarks/bench_app.py --stalls --compare (see the README)."""
+nice value. Chosen by benchmarks/bench_app.py --stalls --compare (docs/performance.md, "Stalls")."""
 STARVED_S = 10.0
 """A solve in the idle class still running after this long is starved (other programs keep every
 core busy: the idle class then gets a fraction of a percent), and the worker is moved to the
@@ -155,7 +155,7 @@ def _serve(conn: Connection, nice: int | None) -> None:
     model is imported and the kernel compiled at normal priority (at the lowest, a busy window
     could hold the first solve back for a minute), then the priority is lowered."""
     # The terminal's Ctrl-C goes to the whole process group; the window decides what it means
-    # (kneeviz.app.interrupt) and ends this worker itself. Started with SIGINT blocked (see
+    # (kneeviz.app.window.interrupt) and ends this worker itself. Started with SIGINT blocked (see
     # _start_without_ctrl_c), the worker now ignores it for good.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,42 +16,30 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from kneeviz.app.playback import SPEEDS, Playback
-from kneeviz.app.session import Session
-from kneeviz.app.throttle import Throttle
-from kneeviz.parameter import Parameter
-from kneeviz.scenario import PARAMETERS, PRESETS
+from kneeviz.app.panels.parameter_controls import ParameterSliders, declared_controls
+from kneeviz.app.state.playback import SPEEDS, Playback
+from kneeviz.app.state.session import Session
+from kneeviz.app.support.throttle import Throttle
+from kneeviz.parameter import HIP_GROUP, WHAT_IF_GROUP
+from kneeviz.scenario import HIP_PARAMETERS, PRESETS, parameters_of
+from kneeviz.view_state import CAMERAS
 
 PRESET_LABELS = {"healthy": "Healthy", "pfp": "Typical PFP", "severe": "Severe"}
-CAMERA_LABELS = {"front": "Front", "side": "Side", "closeup": "Knee close-up",
-                 "whole-leg": "Whole leg", "skyline": "Skyline"}
-DEBOUNCE_MS = 10
-"""A slider drag emits a value per pixel: the first change is applied at once (so the moved slider
-and the re-posed bones reach the screen in one window composition), later ones at most every
-DEBOUNCE_MS, the last one always."""
-REST_MS = 200
-"""While a hip slider moves only the bones are re-posed; the squat is solved once it has rested
-this long (or is released): solving every value of a drag kept both cores busy with solves that
-were superseded a few frames in."""
 
 
 class HipControls(QGroupBox):
-    """Sliders for the hip-driven femoral motion and the preset buttons."""
+    """The hip group's sliders (made from the declarations: kneeviz.scenario's parameters with a
+    control in HIP_GROUP) and the preset buttons."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__("Hip control", parent)
+        super().__init__(HIP_GROUP, parent)
         self.session = session
         grid = QGridLayout(self)
-        self.rotation = self._slider(PARAMETERS["femoral_internal_rotation_deg"])
-        self.adduction = self._slider(PARAMETERS["hip_adduction_deg"])
-        self.rotation_label = QLabel()
-        self.adduction_label = QLabel()
-        grid.addWidget(QLabel("Thigh turns inward\n(femoral internal rotation)"), 0, 0, 1, 2)
-        grid.addWidget(self.rotation, 1, 0)
-        grid.addWidget(self.rotation_label, 1, 1)
-        grid.addWidget(QLabel("Knee drops inward\n(hip adduction)"), 2, 0, 1, 2)
-        grid.addWidget(self.adduction, 3, 0)
-        grid.addWidget(self.adduction_label, 3, 1)
+        self.params = ParameterSliders(
+            session, declared_controls(parameters_of(session.scenario).values(), HIP_GROUP),
+            on_error=lambda m: self.status.setText(m))
+        self.sliders = self.params.sliders
+        grid.addWidget(self.params, 0, 0, 1, 2)
         row = QHBoxLayout()
         self.preset_buttons: dict[str, QPushButton] = {}
         for name in PRESETS:
@@ -65,71 +53,16 @@ class HipControls(QGroupBox):
         self.status = QLabel("")
         self.status.setStyleSheet("color: #d9a441;")
         grid.addWidget(self.status, 5, 0, 1, 2)
-        self._debounce = Throttle(lambda _i: self._commit(), self, trailing=True)
-        self._debounce.set_interval(DEBOUNCE_MS)
-        self._rest = QTimer(self)
-        self._rest.setSingleShot(True)
-        self._rest.setInterval(REST_MS)
-        self._rest.timeout.connect(self._solve)
-        for s in (self.rotation, self.adduction):
-            s.valueChanged.connect(self._on_slider)
-            s.sliderReleased.connect(self._solve)
         session.scenario_changed.connect(self._sync)
         self._sync()
 
-    @staticmethod
-    def _slider(p: Parameter) -> QSlider:
-        s = QSlider(Qt.Orientation.Horizontal)
-        s.setRange(int(p.low), int(p.high))
-        s.setPageStep(2)
-        s.setTickInterval(5)
-        s.setTickPosition(QSlider.TickPosition.TicksBelow)
-        s.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        return s
-
     def _sync(self) -> None:
-        """Show the session's scenario (set elsewhere, e.g. by a preset) without re-triggering."""
-        sc = self.session.scenario
-        for s, v in ((self.rotation, sc.femoral_internal_rotation_deg),
-                     (self.adduction, sc.hip_adduction_deg)):
-            s.blockSignals(True)
-            s.setValue(int(round(v)))
-            s.blockSignals(False)
-        self._labels()
         for name, b in self.preset_buttons.items():
-            b.setChecked(sc.preset == name)
+            b.setChecked(self.session.scenario.preset == name)
 
-    def _labels(self) -> None:
-        self.rotation_label.setText(f"{self.rotation.value():+d} deg")
-        self.adduction_label.setText(f"{self.adduction.value():+d} deg")
-
-    def _on_slider(self) -> None:
-        self._labels()
-        self._rest.start()
-        self._debounce.call(0)
-
-    def _commit(self, solve: bool = False) -> None:
-        self.session.set_scenario(
-            self.session.scenario_with_hip(self.rotation.value(), self.adduction.value()),
-            solve=solve,
-        )
-
-    def _solve(self) -> None:
-        """The slider rested or was released: solve the setting it shows."""
-        self._rest.stop()
-        self._commit(solve=True)
-
-    def set_hip(self, internal_rotation_deg: int, adduction_deg: int) -> None:
-        """Move both sliders (as a user would) and re-solve at once."""
-        self.rotation.blockSignals(True)
-        self.rotation.setValue(internal_rotation_deg)
-        self.rotation.blockSignals(False)
-        self.adduction.blockSignals(True)
-        self.adduction.setValue(adduction_deg)
-        self.adduction.blockSignals(False)
-        self._labels()
-        self._rest.stop()
-        self._commit(solve=True)
+    def set_hip(self, *values_deg: float) -> None:
+        """Move the preset's sliders (HIP_PARAMETERS, in order) as a user would; solve at once."""
+        self.params.set_values(**dict(zip(HIP_PARAMETERS, values_deg, strict=True)))
 
     def apply_preset(self, name: str) -> None:
         self.session.set_scenario(self.session.scenario_for_preset(name))
@@ -143,7 +76,7 @@ class CameraControls(QGroupBox):
         super().__init__("View", parent)
         grid = QGridLayout(self)
         self.buttons: dict[str, QPushButton] = {}
-        for k, (name, label) in enumerate(CAMERA_LABELS.items()):
+        for k, (name, label) in enumerate(CAMERAS.items()):
             b = QPushButton(label)
             b.clicked.connect(lambda _c=False, n=name: self.camera_requested.emit(n))
             grid.addWidget(b, k // 2, k % 2)
@@ -219,11 +152,25 @@ class Timeline(QWidget):
 
 
 class ControlPanel(QWidget):
+    """The hip group, a box for any other declared group of controls (a study's own
+    parameters), then the cameras. The what-if group sits with the clinical views."""
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.hip = HipControls(session)
-        self.camera = CameraControls()
         layout.addWidget(self.hip)
+        self.groups: dict[str, ParameterSliders] = {}
+        declared = list(parameters_of(session.scenario).values())
+        others = dict.fromkeys(p.control.group for p in declared if p.control is not None)
+        for group in others:
+            if group in (HIP_GROUP, WHAT_IF_GROUP):
+                continue
+            box = QGroupBox(group)
+            QVBoxLayout(box).addWidget(
+                sliders := ParameterSliders(session, declared_controls(declared, group)))
+            self.groups[group] = sliders
+            layout.addWidget(box)
+        self.camera = CameraControls()
         layout.addWidget(self.camera)

@@ -1,0 +1,1 @@
+"""Small Qt helpers any room may use: a throttle for frame-rate signals, a background job."""
