@@ -291,10 +291,10 @@ class Solver(QObject):
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Stop every request and wait for the solve thread. A solve of ours in the worker
-        process is not waited for: the worker is ended (kneeviz.app.solve_process.stop), since
-        it looks for a cancel only between frames and a first solve spends 10-25 s before its
-        first frame (the distance grid, the kernel's compile). A solve on the solve thread
-        itself stops at its next frame."""
+        process is not waited for: the worker is ended (SolveProcess.stop, in
+        kneeviz.app.state.solve_process), since it looks for a cancel only between frames and a
+        first solve could spend 10-25 s before its first frame (building a distance grid,
+        compiling the kernel). A solve on the solve thread itself stops at its next frame."""
         with self._lock:
             self._closed = True
             self._latest.clear()
