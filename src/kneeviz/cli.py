@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "install-desktop-entry": ("install_desktop_entry",
                               "add kneeviz and its icon to the desktop's application menu"),
     "simulate": ("simulate", "solve the squat and write per-frame results"),
+    "sweep": ("sweep", "solve a study's design of many squats in parallel into one table"),
 }
 
 

@@ -7,6 +7,7 @@ from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
 from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
+from kneeviz.app.state.band_keeper import BandKeeper
 from kneeviz.app.state.session import Session
 from kneeviz.app.state.squat_view import SquatView
 from kneeviz.app.support.throttle import Throttle
@@ -53,6 +54,26 @@ def readout_text(view: SquatView | None, key: str, i: int) -> str:
     return measure_table.by_key()[key].text(view.value(key, i))
 
 
+def band_note(band: object, i: int) -> str:
+    """The readouts' range under the "How sure?" band at frame i: each solved measure's 5th and
+    95th percentile over the band's squats ("" without a band, or where no squat balanced)."""
+    values = getattr(band, "values", None)
+    if not values:
+        return ""
+    kinematic = measure_table.kinematic_keys()
+    parts = []
+    for m in measure_table.readouts():
+        if m.key in kinematic or m.key not in values or i >= values[m.key].shape[1]:
+            continue
+        lo, hi = float(values[m.key][0, i]), float(values[m.key][-1, i])
+        if np.isfinite(lo) and np.isfinite(hi):
+            unit = f" {m.unit}" if m.unit else ""
+            parts.append(f"{m.short} {m.number(lo)} to {m.number(hi)}{unit}")
+    if not parts:
+        return ""
+    return "How sure (5-95 %): " + "; ".join(parts)
+
+
 def estimated_note(anatomy: Anatomy | None) -> str:
     """What the readouts rest on that the scan did not hold (a partial bone completed from the
     atlas), or "" for a whole knee."""
@@ -66,9 +87,11 @@ def estimated_note(anatomy: Anatomy | None) -> str:
 
 
 class ReadoutPanel(QGroupBox):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, band: BandKeeper | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__("This frame", parent)
         self.session = session
+        self.band = band
         form = QFormLayout(self)
         form.setVerticalSpacing(3)
         self.labels: dict[str, QLabel] = {}
@@ -91,6 +114,14 @@ class ReadoutPanel(QGroupBox):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #d9822b;")
         form.addRow(self.note)
+        self.range_note = QLabel("")
+        self.range_note.setObjectName("readout-band")
+        self.range_note.setWordWrap(True)
+        self.range_note.setStyleSheet("color: #ffb066;")
+        self.range_note.setVisible(False)
+        form.addRow(self.range_note)
+        if band is not None:
+            band.changed.connect(lambda: self.refresh(session.frame))
         self.throttle = Throttle(self.refresh, self)
         session.frame_changed.connect(self.throttle.call)
         session.view_changed.connect(lambda: self.refresh(session.frame))
@@ -103,6 +134,11 @@ class ReadoutPanel(QGroupBox):
         notes = (frame_note(view, i, self.session.solving),
                  estimated_note(self.session.anatomy))
         self.note.setText("\n".join(n for n in notes if n))
+        shown = self.band.band if self.band is not None else None
+        off = view is not None and i < view.n_frames and bool(view.dislocated[i])
+        ranges = "" if off else band_note(shown, i)
+        self.range_note.setText(ranges)
+        self.range_note.setVisible(bool(ranges))
 
     def text(self, key: str) -> str:
         return self.labels[key].text()
