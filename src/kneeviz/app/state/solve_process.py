@@ -281,7 +281,7 @@ class SolveProcess:
                 with contextlib.suppress(OSError):
                     conn.close()
             if proc is not None:
-                _end_worker(proc, STOP_TIMEOUT_S)
+                end_worker(proc, STOP_TIMEOUT_S)
 
     def _send(self, request: tuple[Any, ...], anatomy: Anatomy) -> Connection:
         conn = self._ensure_started()
@@ -398,7 +398,7 @@ class SolveProcess:
             return
         with self._state:  # the solve thread keeps its pipe: it is polling it
             if self._proc is not None:
-                _end_worker(self._proc, TERM_GRACE_S)
+                end_worker(self._proc, TERM_GRACE_S)
         # The solve thread sees the end within POLL_S, closes the pipe and lets go.
         if self._lock.acquire(timeout=RELEASE_TIMEOUT_S):
             try:
@@ -410,26 +410,25 @@ class SolveProcess:
         """_discard, with no time given to a worker that still runs (the app is closing)."""
         with self._state:
             if self._proc is not None:
-                _end_worker(self._proc, TERM_GRACE_S)
+                end_worker(self._proc, TERM_GRACE_S)
             self._discard()
 
 
-def _end_worker(proc: Any, term_grace_s: float) -> None:
-    """End worker process `proc` and reap it: SIGTERM (its handler removes the temporary files
-    it is writing), then SIGKILL if it is still there after `term_grace_s`; the temporary files
-    of a killed worker are then swept from the cache folder (they carry its pid). It is first
-    moved out of the idle class: on a busy machine an idle-class process could wait seconds for
-    the CPU it needs to run its handler and leave."""
+def end_worker(proc: Any, term_grace_s: float = TERM_GRACE_S) -> None:
+    """End worker process `proc` (a multiprocessing Process) and reap it: SIGTERM (the solve
+    worker's handler removes the temporary files it is writing), then SIGKILL if it is still
+    there after `term_grace_s`; temporary files it left in the cache folder are then swept
+    (they carry its pid). It is first moved out of the idle class: on a busy machine an
+    idle-class process could wait many seconds for the CPU it needs to leave."""
     if not proc.is_alive():
         proc.join(0)
         return
     leave_idle_class(int(proc.pid))
     proc.terminate()
     proc.join(term_grace_s)
-    if not proc.is_alive():
-        return
-    proc.kill()
-    proc.join(STOP_TIMEOUT_S)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(STOP_TIMEOUT_S)
     from kneeviz.atomic import sweep_stale
     from kneeviz.cache import cache_dir
 
