@@ -199,8 +199,11 @@ class Scenario:
         if not isinstance(self.preset, str) or (
             self.preset not in PRESETS and self.preset != CUSTOM
         ):
+            shown = repr(self.preset)
+            if len(shown) > 60:  # a 5 MB string would otherwise be the whole message
+                shown = f"{shown[:40]}... ({len(shown):,} characters)"
             raise KneevizError(
-                f"preset {self.preset!r} is not one of {', '.join([*sorted(PRESETS), CUSTOM])}"
+                f"preset {shown} is not one of {', '.join([*sorted(PRESETS), CUSTOM])}"
             )
         return self
 

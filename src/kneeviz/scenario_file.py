@@ -275,7 +275,11 @@ def load_scenario_file(path: str | Path, *, check_meshes: bool = True) -> Scenar
         )
     name = data.get("name", "")
     if not isinstance(name, str):
-        raise KneevizError(f'"name" must be a string, got {name!r}', p)
+        raise KneevizError(f'"name" must be a string, got {type(name).__name__}', p)
+    if len(name) > MAX_NAME_CHARS:
+        raise KneevizError(
+            f'"name" is {len(name):,} characters long: a scenario\'s name (shown in captions and '
+            f"titles) is at most {MAX_NAME_CHARS}; shorten it", p)
     if "scenario" not in data:
         raise KneevizError('the "scenario" section is missing', p)
     scenario_data = data["scenario"]
@@ -301,6 +305,8 @@ def load_scenario_file(path: str | Path, *, check_meshes: bool = True) -> Scenar
                         playback_speed=speed)
 
 
+MAX_NAME_CHARS = 1000
+"""A scenario's name is a title for captions: a few words, not megabytes."""
 MAX_NUMBER_CHARS = 40
 """A parameter is a number like 12.5 or 1e-3; a number written with more characters than this
 (a 400-digit integer, a megabyte of digits) is refused before Python converts it."""

@@ -62,12 +62,10 @@ def load_knee_task(knee: KneeSpec) -> Anatomy:
 
 def self_check_problem(traj: Any, anatomy: Anatomy) -> str | None:
     """Why a balanced squat fails its physical self-check (kneeviz.result_check.self_check: bones
-    passing into each other, a kneecap that does not flex with the knee, ...), or None. Where
-    this kneeviz has no self-check yet, every balanced squat passes."""
-    from kneeviz import result_check
+    passing into each other, a kneecap that does not flex with the knee, ...), or None."""
+    from kneeviz.result_check import self_check
 
-    check = getattr(result_check, "self_check", None)
-    return None if check is None else check(traj, anatomy).problem
+    return self_check(traj, anatomy).problem
 
 
 def solve_run(run: Run, per_frame: bool = False) -> dict[str, Any]:

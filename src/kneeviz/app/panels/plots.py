@@ -9,6 +9,7 @@ from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kneeviz import measure_table
+from kneeviz.app.panels.readouts import check_failed, frame_reason
 from kneeviz.app.state.band_keeper import BandKeeper
 from kneeviz.app.state.session import Session
 from kneeviz.app.state.squat_view import SquatView
@@ -38,6 +39,11 @@ def _descent(view: SquatView, key: str) -> tuple[np.ndarray, np.ndarray]:
     if view.converged is not None:
         y[~view.converged[:bottom]] = np.nan
     y[view.dislocated[:bottom]] = np.nan
+    for i in (view.not_solved or {}):
+        if i < bottom:
+            y[i] = np.nan
+    if check_failed(view):  # a squat that failed its self-check draws no curve at all
+        y[:] = np.nan
     return flex[:bottom], y
 
 
@@ -183,10 +189,11 @@ class PlotPanel(QWidget):
         if view is None:
             return
         x = view.value("knee_flexion_deg", i)
-        off_groove = bool(view.dislocated[i])  # its numbers are not results: no marker
+        # a frame without a result (off its groove, not solved, not converged) has no marker
+        no_result = bool(frame_reason(view, i)) or bool(check_failed(view))
         for key in self.plots:
             y = view.value(key, i)
-            if np.isfinite(x) and np.isfinite(y) and not off_groove:
+            if np.isfinite(x) and np.isfinite(y) and not no_result:
                 self.markers[key].setData([x], [y])
             else:
                 self.markers[key].setData([], [])

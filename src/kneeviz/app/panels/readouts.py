@@ -11,6 +11,7 @@ from kneeviz.app.state.band_keeper import BandKeeper
 from kneeviz.app.state.session import Session
 from kneeviz.app.state.squat_view import SquatView
 from kneeviz.app.support.throttle import Throttle
+from kneeviz.measure_table import no_result_reasons, shown
 from kneeviz.mechanics.measures import SUBLUXED_BISECT_OFFSET_PCT
 
 
@@ -34,23 +35,42 @@ def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
         settled = bo[: i + 1][view.converged[: i + 1]] if len(bo) > i else np.zeros(0)
         if np.any(settled > SUBLUXED_BISECT_OFFSET_PCT):
             return ("The kneecap rides on the outer edge of its groove (a subluxation) at this "
-                    "hip setting, where its balance did not fully settle: treat its numbers as "
-                    "approximate.")
-        return ("The kneecap's balance did not fully settle at this frame: treat its numbers "
-                "as approximate.")
+                    "hip setting, where its balance did not settle: its numbers are not results "
+                    "and are not shown.")
+        return ("The kneecap's balance did not settle at this frame: its numbers are not "
+                "results and are not shown.")
     if not view.solved and solving:
         return "Solving the kneecap's balance..."
     return ""
 
 
+def frame_reason(view: SquatView, i: int) -> str:
+    """Why frame i carries no result ("" when it does): kneeviz.measure_table.no_result_reasons."""
+    if not view.solved or not 0 <= i < view.n_frames:
+        return ""
+    return no_result_reasons(1, None if view.converged is None else [view.converged[i]],
+                             [view.dislocated[i]],
+                             {0: (view.not_solved or {}).get(i, "")})[0]
+
+
+def check_failed(view: SquatView | None) -> str:
+    """The self-check's one line when this squat failed it (kneeviz.result_check), else ""."""
+    if view is None or view.trajectory is None:
+        return ""
+    from kneeviz.result_check import stored_check
+
+    check = stored_check(view.trajectory)
+    return check.problem or "" if check is not None else ""
+
+
 def readout_text(view: SquatView | None, key: str, i: int) -> str:
-    """Row `key`'s text at frame i: "-" when unknown, and for the kneecap's numbers once it has
-    come off its groove (they would be the solver's, not a result; the note says why)."""
-    if view is None:
+    """Row `key`'s text at frame i: "-" when unknown, for a frame without a result (not solved,
+    not converged, off its groove: the note says why) and for every frame of a squat that failed
+    its self-check."""
+    if view is None or check_failed(view):
         return "-"
-    off = view.dislocated[i] or i in (view.not_solved or {})
-    if off and key not in measure_table.kinematic_keys():
-        return "-"  # off its groove, or a recorded frame the model does not answer
+    if not shown(measure_table.by_key()[key], frame_reason(view, i)):
+        return "-"
     return measure_table.by_key()[key].text(view.value(key, i))
 
 
@@ -86,6 +106,11 @@ def estimated_note(anatomy: Anatomy | None) -> str:
             f"{' and '.join(completion.bones)} (shown ghosted).")
 
 
+NOTE_STYLE = "color: #d9822b;"
+WARNING_STYLE = ("color: #ffffff; background: #a33a2a; padding: 6px; font-size: 11pt; "
+                 "font-weight: 600;")
+
+
 class ReadoutPanel(QGroupBox):
     def __init__(self, session: Session, band: BandKeeper | None = None,
                  parent: QWidget | None = None) -> None:
@@ -112,7 +137,7 @@ class ReadoutPanel(QGroupBox):
             self.labels[key] = value
         self.note = QLabel("")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #d9822b;")
+        self.note.setStyleSheet(NOTE_STYLE)
         form.addRow(self.note)
         self.range_note = QLabel("")
         self.range_note.setObjectName("readout-band")
@@ -131,6 +156,12 @@ class ReadoutPanel(QGroupBox):
         view = self.session.view
         for m in self.rows:
             self.labels[m.key].setText(readout_text(view, m.key, i))
+        failed = check_failed(view)
+        if failed:  # a plain warning in place of the numbers, never a confident picture
+            self.note.setText(failed[:1].upper() + failed[1:] + ".")
+            self.note.setStyleSheet(WARNING_STYLE)
+            return
+        self.note.setStyleSheet(NOTE_STYLE)
         notes = (frame_note(view, i, self.session.solving),
                  estimated_note(self.session.anatomy))
         self.note.setText("\n".join(n for n in notes if n))

@@ -166,6 +166,7 @@ def _serve(conn: Connection, nice: int | None) -> None:
 
     install_signal_cleanup()
     from kneeviz.mechanics.kernel import warm_up
+    from kneeviz.result_check import self_check
     from kneeviz.simulation import simulate
 
     # The kernel's first compile (5-15 s once per machine; numba caches it) at normal priority
@@ -195,6 +196,7 @@ def _serve(conn: Connection, nice: int | None) -> None:
             reporter = _Reporter(conn)
             traj = simulate(anatomy, scenario, kinematics=kin, on_frame=reporter)
             reporter.check()
+            self_check(traj, anatomy)  # here, off the window's process (kneeviz.result_check)
             reply: tuple[Any, ...] = ("done", traj)
         except _WorkerCancelledError:
             reply = ("cancelled",)
