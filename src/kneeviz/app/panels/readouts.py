@@ -11,15 +11,20 @@ from kneeviz.app.state.session import Session
 from kneeviz.app.state.squat_view import SquatView
 from kneeviz.app.support.throttle import Throttle
 from kneeviz.mechanics.measures import SUBLUXED_BISECT_OFFSET_PCT
+from kneeviz.scenario import Scenario
+from kneeviz.setting_words import off_normal
 
 
-def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
+def frame_note(view: SquatView | None, i: int, solving: bool, scenario: Scenario | None = None,
+               anatomy: Anatomy | None = None) -> str:
     """The line under the readouts: why this frame's numbers are not (yet) a result, if so.
 
     From the first balanced pose with the kneecap off its groove (a dislocation,
     kneeviz.mechanics.measures.dislocated_frames) every frame says its pose is not a result, even a
-    balanced one: the model has no tissue or bone shaped to hold a dislocated kneecap. A frame
-    whose balance did not settle is approximate, after a subluxation or not."""
+    balanced one: the model has no tissue or bone shaped to hold a dislocated kneecap; the note
+    names what in the setting is off normal (the hip, the groove, the kneecap's height, the inner
+    thigh muscle: kneeviz.setting_words.off_normal), not the hip alone. A frame whose balance did
+    not settle is approximate, after a subluxation or not."""
     if view is None:
         return ""
     reason = (view.not_solved or {}).get(i)
@@ -27,19 +32,28 @@ def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
         return f"Not solved: {reason} (the model answers a planted foot within its ranges)."
     bo = np.asarray(view.measures.get("bisect_offset_pct", np.zeros(0)), dtype=float)
     if i < view.n_frames and view.dislocated[i]:
-        return ("The kneecap has slid off its groove (a dislocation) at this hip setting. "
-                "The model cannot hold it there: its pose here is not a result.")
+        return ("The kneecap has slid off its groove (a dislocation) "
+                f"{_with_what(scenario, anatomy)}. The model cannot hold it there: its pose here "
+                "is not a result, so it is not drawn.")
     if view.converged is not None and not view.converged[i]:
         settled = bo[: i + 1][view.converged[: i + 1]] if len(bo) > i else np.zeros(0)
         if np.any(settled > SUBLUXED_BISECT_OFFSET_PCT):
-            return ("The kneecap rides on the outer edge of its groove (a subluxation) at this "
-                    "hip setting, where its balance did not fully settle: treat its numbers as "
-                    "approximate.")
+            return ("The kneecap rides on the outer edge of its groove (a subluxation) "
+                    f"{_with_what(scenario, anatomy)}, where its balance did not fully settle: "
+                    "treat its numbers as approximate.")
         return ("The kneecap's balance did not fully settle at this frame: treat its numbers "
                 "as approximate.")
     if not view.solved and solving:
         return "Solving the kneecap's balance..."
     return ""
+
+
+def _with_what(scenario: Scenario | None, anatomy: Anatomy | None) -> str:
+    """ "with this setting (thigh turned in 15°, shallow groove ...)": what is off normal."""
+    if scenario is None:
+        return "at this setting"
+    off = off_normal(scenario, anatomy)
+    return f"with {', '.join(off)}" if off else "at this setting"
 
 
 def readout_text(view: SquatView | None, key: str, i: int) -> str:
@@ -100,7 +114,8 @@ class ReadoutPanel(QGroupBox):
         view = self.session.view
         for m in self.rows:
             self.labels[m.key].setText(readout_text(view, m.key, i))
-        notes = (frame_note(view, i, self.session.solving),
+        s = self.session
+        notes = (frame_note(view, i, s.solving, s.scenario, s.anatomy),
                  estimated_note(self.session.anatomy))
         self.note.setText("\n".join(n for n in notes if n))
 

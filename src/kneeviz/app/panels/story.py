@@ -13,6 +13,7 @@ the outside of its groove and its outer side carries the load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,18 +62,19 @@ STEPS: tuple[StoryStep, ...] = (
     ),
     StoryStep(
         title="3  Weak hip: the thigh bone turns in",
-        text="If the hip muscles are weak, the thigh bone turns inward as you bend. "
-             "Green: where a steady hip would hold it. The orange arrow shows the turn.",
-        preset="pfp", camera="swing", overlays=frozenset({"labels"}),
+        text="If the hip muscles are weak, the thigh bone turns inward as you bend, above a "
+             "shin that stays put. Green: where a steady hip would hold it. The orange arrow "
+             "shows the turn.",
+        preset="pfp", camera="leg-turn", overlays=frozenset({"labels"}),
         play=False, rest_at_flexion_deg=90.0, thigh_ghost=True,
     ),
     StoryStep(
         title="4  The kneecap rides outward",
         text="The groove turns away under the kneecap, so the kneecap rides toward the "
-             "outside and presses harder on its outer side. Right: the knee cut across (green: "
-             "a healthy kneecap) and the kneecap's underside (yellow presses hardest).",
-        preset="pfp", camera="kneecap", overlays=frozenset({"groove"}),
-        heatmap=True, see_through=True, play=False, rest_at_flexion_deg=45.0,
+             "outside and presses harder on its outer side. Green outline: a healthy kneecap. "
+             "Right: the knee cut across and the kneecap's underside.",
+        preset="pfp", camera="closeup", overlays=frozenset({"ghost", "groove"}),
+        heatmap=True, see_through=False, play=False, rest_at_flexion_deg=25.0,
         slice_view=True, underside=True,
     ),
     StoryStep(
@@ -92,11 +94,20 @@ class StoryTarget(Protocol):
 
     def story_started(self, on: bool) -> None: ...
 
+    def story_when_ready(self, fn: Callable[[], None]) -> None:
+        """Call fn once the step just applied is on screen (its words wait for it)."""
+        ...
+
 
 class StoryController(QObject):
-    """Walks STEPS: next / back / go_to, autoplay; applies each step to the target."""
+    """Walks STEPS: next / back / go_to, autoplay; applies each step to the target. A step's words
+    go up (step_changed) once the target has its picture on screen (story_when_ready), not
+    before: words describing a picture still being set up read as wrong."""
 
+    step_started = pyqtSignal(int)
+    """A step was asked for: its picture is being set up."""
     step_changed = pyqtSignal(int)
+    """A step's picture is on screen: its words go up."""
     active_changed = pyqtSignal(bool)
 
     def __init__(self, target: StoryTarget, steps: tuple[StoryStep, ...] = STEPS,
@@ -133,9 +144,14 @@ class StoryController(QObject):
             self.active_changed.emit(False)
 
     def go_to(self, i: int) -> None:
-        self.index = max(0, min(int(i), len(self.steps) - 1))
+        self.index = k = max(0, min(int(i), len(self.steps) - 1))
+        self.step_started.emit(k)
         self.target.story_apply(self.step)
-        self.step_changed.emit(self.index)
+        self.target.story_when_ready(lambda: self._ready(k))
+
+    def _ready(self, k: int) -> None:
+        if k == self.index:
+            self.step_changed.emit(k)
 
     def next(self) -> None:
         if self.index < len(self.steps) - 1:
@@ -218,6 +234,7 @@ class StoryPanel(QWidget):
         self.next_button.clicked.connect(controller.next)
         self.play_button.toggled.connect(self._on_play)
         self.exit_button.clicked.connect(controller.stop)
+        controller.step_started.connect(self._setting_up)
         controller.step_changed.connect(self._show)
         controller.timer.timeout.connect(self._sync_play)
         self._show(controller.index)
@@ -230,11 +247,17 @@ class StoryPanel(QWidget):
         if not self.controller.autoplaying and self.play_button.isChecked():
             self.play_button.setChecked(False)
 
-    def _show(self, i: int) -> None:
+    def _setting_up(self, i: int) -> None:
+        """A step's picture is being set up: its title and buttons now, its words once the
+        picture is there (_show)."""
         step = self.controller.steps[i]
         self.title.setText(step.title)
-        self.caption.setText(step.text)
+        self.caption.setText("")
         n = len(self.controller.steps)
         self.position.setText(f"Step {i + 1} of {n}")
         self.back_button.setEnabled(i > 0)
         self.next_button.setEnabled(i < n - 1)
+
+    def _show(self, i: int) -> None:
+        self._setting_up(i)
+        self.caption.setText(self.controller.steps[i].text)

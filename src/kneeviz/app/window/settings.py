@@ -28,7 +28,7 @@ from PyQt6.QtWidgets import QMainWindow, QMenu, QSplitter
 
 from kneeviz.app.window.window_api import KneeWindow
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 """Version of the settings layout; a file with a higher one came from a newer kneeviz."""
 MAX_RECENT = 8
 MAX_SETTINGS_BYTES = 1 << 20
