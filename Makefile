@@ -3,6 +3,7 @@
 #   make test   set up .venv with the test tools; ruff, mypy, the import contract, then the whole
 #               suite headless (Xvfb)
 #   make hostile  the hostile-input set alone, with its tally
+#   make lock   write requirements/lock.txt again (the pinned versions every target installs)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -10,8 +11,12 @@ STAMP  := $(VENV)/.kneeviz-installed
 TSTAMP := $(VENV)/.kneeviz-test-installed
 UV     := $(shell command -v uv 2>/dev/null)
 ARGS   ?=
+# The development environment's pinned versions (scripts/lock.py, docs/development.md): every
+# install below takes them as constraints, with pip or uv alike. The wheel keeps the ranges of
+# pyproject.toml.
+LOCK   := requirements/lock.txt
 
-.PHONY: run test hostile lint sysdeps venv test-deps bench clean assets bundle icons
+.PHONY: run test hostile lint sysdeps venv test-deps bench clean assets bundle icons lock
 
 sysdeps:
 	@bash scripts/system-deps.sh
@@ -28,19 +33,19 @@ endif
 # uv compiles the dependencies' bytecode at install time, as pip does (uv's default is not to):
 # where bytecode is never written at run time (PYTHONDONTWRITEBYTECODE, a read-only environment)
 # every process would compile Qt's, VTK's and scipy's Python modules from source again.
-$(STAMP): pyproject.toml | $(PY)
+$(STAMP): pyproject.toml $(LOCK) | $(PY)
 ifdef UV
-	VIRTUAL_ENV=$(VENV) uv pip install -q --compile-bytecode -e .
+	VIRTUAL_ENV=$(VENV) uv pip install -q --compile-bytecode -c $(LOCK) -e .
 else
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -c $(LOCK) -e .
 endif
 	@touch $@
 
-$(TSTAMP): pyproject.toml $(STAMP)
+$(TSTAMP): pyproject.toml $(LOCK) $(STAMP)
 ifdef UV
-	VIRTUAL_ENV=$(VENV) uv pip install -q --compile-bytecode -e '.[test]'
+	VIRTUAL_ENV=$(VENV) uv pip install -q --compile-bytecode -c $(LOCK) -e '.[test]'
 else
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c $(LOCK) -e '.[test]'
 endif
 	@touch $@
 
@@ -66,17 +71,24 @@ bench: test-deps
 	$(PY) benchmarks/bench_render.py
 	xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) benchmarks/bench_app.py
 
+# Pin again after a change to pyproject.toml's dependencies or extras: keeps every current pin and
+# adds the newest fitting version of what is new (UPGRADE=1: the newest of everything), then
+# installs it. Run `make test` before committing the new lock.
+lock: | $(PY)
+	$(PY) scripts/lock.py $(if $(UPGRADE),--upgrade,)
+	@$(MAKE) --no-print-directory test-deps
+
 assets: venv
 	$(PY) -m kneeviz build-default-knee --out assets/meshes
 
 # The standalone app: a one-folder PyInstaller bundle in dist/kneeviz/ (run dist/kneeviz/kneeviz).
 # PyInstaller is the optional 'bundle' extra, installed into .venv only for this target.
 BSTAMP := $(VENV)/.kneeviz-bundle-installed
-$(BSTAMP): pyproject.toml $(STAMP)
+$(BSTAMP): pyproject.toml $(LOCK) $(STAMP)
 ifdef UV
-	VIRTUAL_ENV=$(VENV) uv pip install -q -e '.[bundle]'
+	VIRTUAL_ENV=$(VENV) uv pip install -q -c $(LOCK) -e '.[bundle]'
 else
-	$(PY) -m pip install -q -e '.[bundle]'
+	$(PY) -m pip install -q -c $(LOCK) -e '.[bundle]'
 endif
 	@touch $@
 

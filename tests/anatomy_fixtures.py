@@ -4,7 +4,7 @@ built as the mirror image of the right one, as a scan of a left knee would be, t
 into the right-knee convention the way the anatomy loader does (and marked side="left").
 
 Sizes: femur 430 mm (knee centre to hip centre), tibia 400 mm (plateau centre to ankle centre),
-femoral head radius 23 mm, patella 34 x 45 x 22 mm (literature.md section 5).
+femoral head radius 23 mm, patella 34 x 45 x 22 mm (docs/literature.md section 5).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Shared, cached inputs for the export tests (scenario files, rendering, data export).
 
 Simulating even a short squat takes seconds, so the default knee and a few trajectories are built
-once per test session (lru_cache) and shared by tests/test_scenario_file.py, test_render.py and
-test_export.py.
+once per test session (lru_cache) and shared by tests/simulation/test_scenario_file.py,
+test_render.py and test_export.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The model layers must run without Qt, VTK or pyvista (architecture.md)."""
+"""The model layers must run without Qt, VTK or pyvista (docs/architecture.md)."""
 
 from __future__ import annotations
 

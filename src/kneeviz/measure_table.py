@@ -90,6 +90,12 @@ TT_TG_TIP = (
     "the planted foot, and falls as the knee bends."
 )
 
+FEMUR_UNDER_TIP = (
+    "How far the thigh bone has turned inward relative to the kneecap, in the image (world) "
+    "frame: the femur's rotation minus the kneecap's. Souza et al. 2010 (weight-bearing MRI) "
+    "saw this grow in patellofemoral pain while the kneecap's own rotation barely changed."
+)
+
 _ROWS: tuple[Measure, ...] = (
     _m("time_s", "Time", "time", "s", ".3f", KINEMATICS),
     _m("knee_flexion_deg", "Knee flexion", "knee flexion", "deg", ".0f", KINEMATICS,
@@ -135,6 +141,8 @@ _ROWS: tuple[Measure, ...] = (
     _m("tt_tg_mm", "Tendon offset (dynamic TT-TG)", "TT-TG", "mm", ".0f", KINEMATICS,
        readout=3, tip=TT_TG_TIP),
     _m("dislocated", "Kneecap off its groove", "dislocated", "", "", POSE, kind="bool"),
+    _m("femur_turn_under_kneecap_deg", "Thigh bone's turn under the kneecap (+ inward)",
+       "femur turn under kneecap", "deg", "+.1f", POSE, tip=FEMUR_UNDER_TIP),
 )
 """The built-in rows in file column order (read them through `measures()`)."""
 

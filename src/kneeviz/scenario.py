@@ -9,10 +9,11 @@ parameter is one field declaration here (and the code that uses it). What shapes
 (the sulcus angle) is not a squat parameter: it is declared with the knee's specification
 (kneeviz.anatomy.knee_spec.KNEE_PARAMETERS).
 
-Presets (femoral internal rotation, hip adduction in deg) follow docs/model.md (the hip's
-range): Souza & Powers 2009 (JOSPT 39:12) measured about +6 deg more peak hip internal rotation
-in patellofemoral pain (PFP) and Nakagawa et al. 2012 (JOSPT 42:491) about +4 deg more hip
-adduction; "severe" is the upper end of the suggested slider range.
+Presets (femoral internal rotation, hip adduction in deg) follow docs/literature.md section 2 (the
+hip's range; docs/model.md section 6.1): Souza & Powers 2009 (JOSPT 39:12) measured about +6 deg
+more peak hip internal rotation in patellofemoral pain (PFP) and Nakagawa et al. 2012 (JOSPT
+42:491) about +4 deg more hip adduction; "severe" is the upper end of the suggested slider
+range.
 """
 
 from __future__ import annotations
@@ -74,6 +75,14 @@ class Scenario:
         Affects.SQUAT)
     body_mass_kg: float = _parameter(70.0, 30.0, 200.0, "kg", "body mass", "body mass",
                                      "--body-mass", Affects.SQUAT)
+    insall_salvati_ratio: float = _parameter(
+        1.02, 0.6, 1.6, "", "Insall-Salvati ratio",
+        "patellar tendon length / patella length (patella alta above 1.2)", "--insall-salvati",
+        Affects.TISSUE,
+        Control(WHAT_IF_GROUP, "Kneecap height (Insall-Salvati ratio)", step=0.01, decimals=2,
+                bands=(Band(-math.inf, 0.8, "low-riding kneecap (baja)"),
+                       Band(0.8, _ABOVE_ALTA, "normal height"),
+                       Band(_ABOVE_ALTA, math.inf, "high-riding kneecap (alta)"))))
     vmo_strength: float = _parameter(
         1.0, 0.0, 1.0, "", "VMO strength (fraction of normal)",
         "strength of the inner quadriceps (vastus medialis obliquus), fraction of normal",
@@ -84,14 +93,13 @@ class Scenario:
                     "the kneecap inward; strengthening it is a classic exercise.",
                 bands=(Band(0.9, math.inf, "(normal)"), Band(0.5, 0.9, "(weaker)"),
                        Band(-math.inf, 0.5, "(weak)"))))
-    insall_salvati_ratio: float = _parameter(
-        1.02, 0.6, 1.6, "", "Insall-Salvati ratio",
-        "patellar tendon length / patella length (patella alta above 1.2)", "--insall-salvati",
-        Affects.TISSUE,
-        Control(WHAT_IF_GROUP, "Kneecap height (Insall-Salvati ratio)", step=0.01, decimals=2,
-                bands=(Band(-math.inf, 0.8, "low-riding kneecap (baja)"),
-                       Band(0.8, _ABOVE_ALTA, "normal height"),
-                       Band(_ABOVE_ALTA, math.inf, "high-riding kneecap (alta)"))))
+    cartilage_modulus_mpa: float = _parameter(
+        5.0, 2.0, 20.0, "MPa", "cartilage elastic modulus",
+        "elastic modulus of the articular cartilage in the contact model (the reference model "
+        "uses 5 MPa)", "--cartilage-modulus", Affects.TISSUE)
+    """Lenhart et al. 2015 (Ann Biomed Eng 43:2675) use 5 MPa with a Poisson ratio of 0.45; the
+    distributed OpenSim JAM model file uses 10 MPa. Reported cartilage moduli span about 2-20 MPa
+    with the loading rate (docs/model.md, contact)."""
     preset: str = "healthy"
 
     @classmethod

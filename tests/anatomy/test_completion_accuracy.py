@@ -4,7 +4,7 @@ The ICL_MRI leg is cut to a knee MRI's field of view (distal 120 mm of femur, pr
 tibia, cut caps closed), completed from the LLP26 shape model (kneeviz.anatomy.completion: the
 mean bone registered, then the shape modes fitted) and compared with the same leg loaded whole
 (with its own pelvis): hip centre, mechanical axes, and the healthy squat's patellar tilt, shift
-and bisect offset at every frame from 0 to 90 deg. Figures are in the README (issue 17).
+and bisect offset at every frame from 0 to 90 deg. Figures are in docs/validation.md (issue 17).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def test_tibial_mechanical_axis_error_as_measured() -> None:
     model's 26 training limbs (benchmarks/loo_shape_fit.py) the same fit gives a mean error of
     1.85 deg and only 54 % of tibiae within 2 deg, so the floor is at the median of what this
     model can predict from such a piece. Guarded at the measured level so that it cannot
-    silently get worse; the README states the miss. The fit weighted towards the diaphysis,
+    silently get worse; docs/validation.md states the miss. The fit weighted towards the diaphysis,
     which the leave-one-out preferred (benchmarks/loo_tibia_axis.py), gave 2.97 deg here and is
     off (completion.TIBIA_SHAFT_FACTOR)."""
     c = comparison()

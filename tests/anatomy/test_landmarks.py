@@ -462,7 +462,8 @@ def test_atlas_femur_and_tibia_frames_and_sides() -> None:
     assert 380.0 < np.linalg.norm(f.landmarks.hip_centre_mm) < 520.0
     assert 18.0 < f.landmarks.femoral_head_radius_mm < 30.0
     assert 300.0 < np.linalg.norm(t.landmarks.ankle_centre_mm) < 460.0
-    # the atlas trochlea is shallow (model.md): a groove, but flatter than a healthy one
+    # the atlas trochlea is shallow (docs/model.md section 1.1): a groove, but flatter than a
+    # healthy one
     assert 130.0 < f.landmarks.sulcus_angle_deg < 165.0
     # standing pose: the tibial plateau sits just below the femoral epicondyles
     knee_gap = f.T_input_femur[:3, 3] - t.T_input_tibia[:3, 3]

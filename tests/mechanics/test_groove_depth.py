@@ -3,8 +3,8 @@
 A shallower (dysplastic) trochlea must let the kneecap tilt and shift further to the outside in
 the squat, and hold it less firmly against a sideways push: Senavongse W, Amis AA 2005 (J Bone
 Joint Surg Br 87:577; 8 knees, 175 N on the quadriceps) found a flattened lateral trochlea cut
-the force for a 10 mm lateral glide by 70 % at 30 deg of flexion. Literature.md: normal sulcus
-angle 135 +- 10 deg (Merchant 1974: 138 +- 6), dysplasia above 145-150 deg.
+the force for a 10 mm lateral glide by 70 % at 30 deg of flexion. docs/literature.md section 5:
+normal sulcus angle 135 +- 10 deg (Merchant 1974: 138 +- 6), dysplasia above 145-150 deg.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def test_a_flat_groove_holds_the_kneecap_less_firmly() -> None:
     """The 10 mm lateral glide needs less force on the flattest groove at 0, 20 and 30 deg, and
     at least 10 % less at 0 deg. The cadaver knees lost 70 % at 30 deg; the model loses 5-12 %
     (79 / 91 / 91 N against 90 / 96 / 97 N): its bony groove carries far less of the lateral
-    restraint than theirs did, a known gap (README, model limits)."""
+    restraint than theirs did, a known gap (docs/model.md section 8)."""
     flat = _knee(FLAT_SULCUS_DEG)
     flat_glides = glides_on(flat, build_model(flat))
     intact = _glides(None)

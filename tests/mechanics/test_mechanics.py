@@ -274,7 +274,7 @@ def test_params_are_plain_data() -> None:
 
 
 def test_measures_follow_their_definitions() -> None:
-    """Tilt, shift and bisect offset of known poses (literature.md section 7 definitions)."""
+    """Tilt, shift and bisect offset of known poses (docs/literature.md section 7 definitions)."""
     from kneeviz.transforms import make_transform
     from rotations import rot_y, rot_z
 

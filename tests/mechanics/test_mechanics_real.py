@@ -21,7 +21,7 @@ from lenhart_fixture import lenhart_anatomy, require_lenhart
 
 KNEES = ["default", "lenhart2015", "ICL_MRI"]
 SUBLUXED_PCT = 75.0
-"""Bisect offset above which the kneecap is laterally subluxed (literature.md section 7)."""
+"""Bisect offset above which the kneecap is laterally subluxed (docs/literature.md section 7)."""
 ICL_DIR = Path(__file__).resolve().parents[3] / "shared" / "meshes" / "ICL_MRI"
 
 
@@ -197,7 +197,7 @@ def test_converges_over_the_full_grid(name: str, request: pytest.FixtureRequest)
     """Flexion 0-140 every 5 deg x femoral internal rotation -5..25 every 5 deg, at each preset's
     hip adduction. Every frame converges, except once the kneecap has SUBLUXED: when the femur is
     turned far beyond the severe preset it can ride onto or over the outer edge of the groove
-    (bisect offset above 75 %, literature.md section 7), where the cartilage ends and the model
+    (bisect offset above 75 %, docs/literature.md section 7), where the cartilage ends and the model
     has little or nothing to hold it; those frames must be finite and flagged, never reported as
     converged, and it must not happen up to the severe preset's rotation. About 30-90 s a knee:
     runs with `pytest -m slow` (or KNEEVIZ_SLOW_TESTS=1).

@@ -26,7 +26,7 @@ from kneeviz.simulation import simulate
 
 DYSPLASTIC_SULCUS_DEG = 160.0
 """A shallow (dysplastic) groove: normal is 135 +/- 10 deg (Merchant 1974: 138 +/- 6), dysplasia
-above 145-150 deg (shared/reference/literature.md, radiology references)."""
+above 145-150 deg (docs/literature.md section 5, radiology references)."""
 
 
 @lru_cache(maxsize=2)

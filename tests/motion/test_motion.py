@@ -68,7 +68,7 @@ def test_walker_coupling_passes_through_the_table() -> None:
     np.testing.assert_allclose(c.tibial_internal_rotation_deg, WALKER_TIBIAL_INTERNAL_ROTATION_DEG)
     np.testing.assert_allclose(c.tibial_adduction_deg, WALKER_TIBIAL_ADDUCTION_DEG)
     np.testing.assert_allclose(c.anterior_translation_mm, WALKER_ANTERIOR_TRANSLATION_MM)
-    # spot values from literature.md section 3
+    # spot values from docs/literature.md section 3
     c = walker_coupling([30.0, 90.0])
     np.testing.assert_allclose(c.tibial_internal_rotation_deg, [8.6, 14.9])
     np.testing.assert_allclose(c.anterior_translation_mm, [2.7, 6.1])
@@ -250,7 +250,8 @@ def test_squat_is_smooth(squats: dict[str, SquatKinematics], knee: Anatomy) -> N
 
 
 def test_depth_angles_are_in_the_published_range(squats: dict[str, SquatKinematics]) -> None:
-    """literature.md section 4: at 120-140 deg knee flexion, hip 100-120, ankle DF 25-35 deg."""
+    """docs/literature.md section 4: at 120-140 deg knee flexion, hip 100-120, ankle dorsiflexion
+    25-35 deg."""
     k = squats["healthy"]
     i = int(np.argmax(k.knee_flexion_deg))
     assert 100.0 <= k.hip_flexion_deg[i] <= 120.0

@@ -1,7 +1,7 @@
 """The dynamic TT-TG distance: where the patellar tendon pulls from, relative to the groove.
 
 Radiology reads it on an axial CT in extension (below 15 mm normal, above 20 mm abnormal;
-shared/reference/literature.md section 5); kneeviz reads it in every frame of the squat, so the
+docs/literature.md section 5); kneeviz reads it in every frame of the squat, so the
 hip's part in it shows: a femur turning inward over the planted tibia carries the groove medially,
 away from the tuberosity.
 """

@@ -11,10 +11,10 @@ of sizes that belong to one person. Files that break this give a knee that canno
 - bones of two people: a child's tibia under an adult's femur.
 Each is refused with a message naming the file that does not fit and how. No Qt here.
 
-Thresholds are from the bundled knee and the ICL scan (literature.md) with wide margins: the
-tibia's frame origin lies 0-36 mm from the femur's (must be under 70), the tibia's long axis
-within 2 deg of the femur's in an extended knee (must be under 45: a scan of a flexed knee is
-still accepted), the kneecap's centre 0-60 mm from the femur's origin (under 110).
+Thresholds are from the bundled knee and the ICL scan (docs/literature.md section 5) with wide
+margins: the tibia's frame origin lies 0-36 mm from the femur's (must be under 70), the tibia's
+long axis within 2 deg of the femur's in an extended knee (must be under 45: a scan of a flexed
+knee is still accepted), the kneecap's centre 0-60 mm from the femur's origin (under 110).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ triangles). We rebuild the global node numbering, evaluate every element's polyn
 grid of the same density along every edge, and merge the shared edge points: the result is a
 smooth, watertight triangle surface.
 
-File facts (see shared/design/model.md section 1): `.geof` is JSON with node coordinates as strings;
+File facts (docs/model.md section 1.1): `.geof` is JSON with node coordinates as strings;
 `.mesh` is JSON whose values are Python-literal strings (parsed with ast.literal_eval, never eval);
 `.ens` names the Lagrange basis of every element type. Coordinates are in mm, CT frame, +Z proximal.
 """

@@ -21,7 +21,7 @@ mean bone that the default knee comes from (kneeviz.anatomy.atlas) and its shape
    correspondence search. What the scan does not hold (the shaft, the hip or ankle end) is the
    fitted shape's: the model's best guess given the piece, the mean where the piece says nothing.
    How well that works, leave-one-out over the 26 limbs (benchmarks/loo_shape_fit.py) and on a
-   real knee cut to an MRI's field of view: the README's knee-MRI section.
+   real knee cut to an MRI's field of view: docs/validation.md, "Knee MRIs".
 3. The completion is the registered (fitted) atlas surface where the patient has none (farther than
    FILL_GAP_MM from it); the patient's own faces that lie off the atlas surface (the cap) are left
    out. Patient surface + completion is a whole bone, and the ordinary landmark finders
@@ -99,7 +99,7 @@ SHAPE_CORRELATION_MM = 20.0
 """Side of the patch of surface over which residuals err together and count once: with the noise,
 this sets the prior's weight. Chosen by leave-one-out over the model's own 26 training limbs
 (benchmarks/loo_shape_fit.py; candidates 2.5, 5, 10, 20, 40 mm): the one with the smallest mean
-mechanical-axis error for both bones (README, knee-MRI section)."""
+mechanical-axis error for both bones (docs/validation.md, "Knee MRIs")."""
 TIBIA_SHAFT_BELOW_MM = 60.0
 """A partial tibia's points farther than this below its top are its diaphysis..."""
 TIBIA_SHAFT_FACTOR = 1.0
@@ -112,7 +112,7 @@ error 2.29 -> 2.97 deg (ankle 14.4 -> 19.5 mm; every other weighting of the grid
 the Lenhart tibia's fit RMS 1.35 -> 1.68 mm. The held-out limbs are the model's own
 tessellation of bones from its own population, so the leave-one-out overstates how well 14 modes
 explain a real diaphysis and how well its first 40 mm say where the ankle is; the weighting stays
-off until knees from outside the model decide it (README, knee-MRI section)."""
+off until knees from outside the model decide it (docs/validation.md, "Knee MRIs")."""
 SHAPE_MAX_SD = 3.0
 """Bound on every mode weight, in standard deviations."""
 SHAPE_ITERATIONS = 30

@@ -33,7 +33,7 @@ from kneeviz.anatomy.trochlea import measure_trochlea
 from kneeviz.transforms import invert
 
 HEALTHY_SULCUS_ANGLE_DEG = 138.0
-"""Merchant 1974: 138 +/- 6 deg in healthy knees (reference/literature.md section 5)."""
+"""Merchant 1974: 138 +/- 6 deg in healthy knees (docs/literature.md section 5)."""
 HEALTHY_GROOVE_DEPTH_MM = 5.5
 ASSET_VERSION = 1
 
@@ -156,8 +156,9 @@ geometric finder picks. The mean atlas tibia's tuberosity is smoothed away (its 
 flat from 5 to 50 mm below the plateau), so the finder lands in the middle of that flat run, 34 mm
 below the plateau, and the kneecap then sits low: Caton-Deschamps index 0.56 at 30 deg of flexion
 (patella baja below 0.6). Raised by this much, the solved healthy squat gives 0.96 at 30 deg, the
-population mean (0.96 +- 0.13 men, 0.99 +- 0.13 women: Caton J, Deschamps G); tests/
-test_patella_height.py keeps it in the normal range. A patient's knee keeps what its tibia shows."""
+population mean (0.96 +- 0.13 men, 0.99 +- 0.13 women: Caton J, Deschamps G);
+tests/mechanics/test_patella_height.py keeps it in the normal range. A patient's knee keeps what
+its tibia shows."""
 
 
 def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:

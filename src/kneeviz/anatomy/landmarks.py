@@ -51,7 +51,8 @@ __all__ = [
 
 BONES = ("femur", "tibia", "patella", "pelvis", "fibula")
 PATELLA_MAX_MM = 66.0
-"""Largest extent of a patella: mean width 44.8 + 3 SD (4.8) is 59 mm (Iranpour, literature.md)."""
+"""Largest extent of a patella: mean width 44.8 + 3 SD (4.8) is 59 mm (Iranpour: docs/literature.md
+section 5)."""
 PATELLA_MIN_MM = 20.0
 """Smaller than any adult patella (mean height 34.4 - 3 SD is 23 mm); below it, suspect metres."""
 LONG_BONE_MIN_MM = 200.0

@@ -5,8 +5,8 @@ Method (equivariant: only directions found on the mesh are used):
    is the fibula. Long axis = first principal axis; proximal = the wider end (the plateau, about
    75 mm, against about 50 mm at the ankle).
 2. Mediolateral line = the plateau's widest direction (its first principal axis across the long
-   axis). Lateral = the fibula's side when there is a fibula (it fixes the side, model.md); without
-   one, medial = the side of the most distal point (the tip of the medial malleolus).
+   axis). Lateral = the fibula's side when there is a fibula (it fixes the side, docs/model.md);
+   without one, medial = the side of the most distal point (the tip of the medial malleolus).
 3. Posterior = the fibula's side along the anteroposterior line when there is one (it sits
    posterolaterally); without one, the side to which the plateau overhangs the shaft line (ICL:
    17 mm behind it).

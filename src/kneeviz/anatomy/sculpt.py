@@ -1,9 +1,9 @@
 """Sculpt the articular surfaces of a knee to a chosen trochlear shape.
 
 Why: the LLP26 mean femur is an average of 26 knees, and averaging smooths the trochlear groove
-away (about 146-164 deg sulcus angle, 2 mm deep over its proximal part: model.md section 1). The
-patella engages the proximal trochlea in early flexion, exactly where Souza 2010 saw maltracking,
-so kneeviz re-cuts a healthy groove (or, as a teaching case, a dysplastic one).
+away (about 146-164 deg sulcus angle, 2 mm deep over its proximal part: docs/model.md section
+1.1). The patella engages the proximal trochlea in early flexion, exactly where Souza 2010 saw
+maltracking, so kneeviz re-cuts a healthy groove (or, as a teaching case, a dysplastic one).
 
 How: the trochlea wraps around the distal femur, so we work in cylindrical coordinates about the
 femur's medio-lateral (Z) axis through the frame origin (the epicondylar, i.e. flexion, axis):

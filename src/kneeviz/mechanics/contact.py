@@ -4,14 +4,14 @@ Why a grid: the patella's ~2,000 contact points must be tested against the femor
 times per frame; a precomputed 1 mm grid sampled by trilinear interpolation costs microseconds per
 point. Why the tangent-plane distance: cartilage meshes are often open, one-sided surfaces, so
 inside/outside tests mean nothing; the distance to the nearest dense surface sample, signed by that
-sample's outward normal, does (shared/design/model.md section 5).
+sample's outward normal, does (docs/model.md section 4.4).
 
 Only the ARTICULAR side of the femoral cartilage is sampled (faces whose normal points away from
 the femoral bone), so a patellar point that sinks into the cartilage keeps a negative distance all
 the way down instead of meeting the bone-side surface. The grid is built once per knee and cached
 on disk (.npz, allow_pickle=False) keyed by the cartilage and bone content.
 
-Pressure (Lenhart et al. 2015, shared/reference/literature.md section 6): p = K d / h with
+Pressure (Lenhart et al. 2015, docs/literature.md section 6): p = K d / h with
 K = (1 - nu) E / ((1 + nu)(1 - 2 nu)), E = 5 MPa, nu = 0.45, d the overlap, h the combined cartilage
 thickness under the point.
 """
@@ -35,12 +35,11 @@ MIN_LAYER_MM = 1.0
 """Floor on each cartilage layer's thickness in p = K d / h. Grown (and segmented) cartilage
 tapers to nothing at its rim, where a thin-layer foundation would turn a millimetre of rim overlap
 into tens of MPa; real rims are blunt (patellar cartilage is about 4 mm thick, trochlear 2-3 mm:
-literature.md section 5)."""
-CARTILAGE_E_MPA = 5.0
+docs/literature.md section 5)."""
 CARTILAGE_NU = 0.45
 
 
-def foundation_modulus_mpa(E: float = CARTILAGE_E_MPA, nu: float = CARTILAGE_NU) -> float:
+def foundation_modulus_mpa(E: float, nu: float = CARTILAGE_NU) -> float:
     """Elastic-foundation modulus K (MPa) of a thin layer on a rigid base (Lenhart 2015)."""
     return (1.0 - nu) * E / ((1.0 + nu) * (1.0 - 2.0 * nu))
 

@@ -2,13 +2,13 @@
 
 The patella is a rigid body posed in the femur frame (T_femur_patella). Its pose is found where
 the quadriceps bundles, the patellar tendon, the retinacula and the cartilage contact balance in
-force and moment; nothing prescribes it (shared/design/model.md section 3).
+force and moment; nothing prescribes it (docs/model.md section 4).
 
-Solver: damped Newton (Levenberg-Marquardt) on SCALED unknowns and residuals (model.md section 5):
-rotations in units of 0.05 rad against translations in mm, moments divided by 20 mm. The Jacobian is
-analytic: each contact point is a spring of stiffness K A / h along the femoral surface normal, and
-each line element brings its own 3x3 stiffness (muscles.py). A frame that does not converge is
-returned with `converged=False` and its last (finite) pose, never NaN.
+Solver: damped Newton (Levenberg-Marquardt) on SCALED unknowns and residuals (docs/model.md
+section 4.5): rotations in units of 0.05 rad against translations in mm, moments divided by 20 mm.
+The Jacobian is analytic: each contact point is a spring of stiffness K A / h along the femoral
+surface normal, and each line element brings its own 3x3 stiffness (muscles.py). A frame that does
+not converge is returned with `converged=False` and its last (finite) pose, never NaN.
 """
 
 from __future__ import annotations
@@ -217,7 +217,8 @@ def build_model(
         params=params,
     )
     return PatellofemoralModel(
-        grid, contact, ext, foundation_modulus_mpa(), anatomy.patella_landmarks.height_mm, T_start
+        grid, contact, ext, foundation_modulus_mpa(t["cartilage_modulus_mpa"]),
+        anatomy.patella_landmarks.height_mm, T_start
     )
 
 

@@ -151,6 +151,9 @@ _COMPUTE: dict[str, Compute] = {
     "lateral_retinaculum_tension_n": lambda f: np.array(
         [t.get("IPB", 0.0) + t.get("LPFL", 0.0) for t in f.tensions_n]),
     "tt_tg_mm": lambda f: f.kinematic("tt_tg_mm"),
+    "femur_turn_under_kneecap_deg": lambda f: np.array(
+        [measures.world_rotation_deg(F) - measures.world_rotation_deg(P)
+         for F, P in zip(f.world_femur, f.T_world_patella, strict=True)], dtype=float),
     "dislocated": lambda f: measures.dislocated_frames(
         f.per_pose(lambda T: measures.bisect_offset_pct(T, f.anatomy)),
         f.converged).astype(float),

@@ -7,7 +7,7 @@ dependency, but this module imports it only when the first solve needs it (so `k
 starts as fast as before), after pointing numba's compilation cache at kneeviz's own cache folder
 (kneeviz.cache.cache_dir()/numba: never beside the installed package). Where numba cannot be
 imported, or KNEEVIZ_NO_NUMBA=1 is set, the numpy version runs and gives the same numbers
-(within 1e-9 N and 1e-9 mm: tests/test_kernel.py).
+(within 1e-9 N and 1e-9 mm: tests/mechanics/test_kernel.py).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 This is the same arithmetic as kneeviz.mechanics.equilibrium.evaluate (numpy), written as loops so
 numba compiles it into one call: the numpy version spends most of its time in the overhead of some
 thirty array operations per evaluation on a few thousand points, this one in the arithmetic. The
-two are held equal by tests (tests/test_kernel.py); change them together. The functions run
-without the interpreter lock (nogil), so a solve on a worker thread leaves the UI thread free.
+two are held equal by tests (tests/mechanics/test_kernel.py); change them together. The
+functions run without the interpreter lock (nogil), so a solve on a worker thread leaves the UI
+thread free.
 
 Import this module only through kneeviz.mechanics.kernel, which points numba's compilation cache at
 kneeviz's own cache folder before numba is first imported.

@@ -1,4 +1,4 @@
-"""Clinical tracking measures of a solved patella pose (shared/reference/literature.md section 7).
+"""Clinical tracking measures of a solved patella pose (docs/literature.md section 7).
 
 All measures are taken relative to the FEMUR (as on an axial MRI slice), except the two world-frame
 rotations, which follow Souza et al. 2010 (femur and patella rotation in the image frame).
@@ -57,7 +57,7 @@ def lateral_shift_mm(T_femur_patella: FloatArray, anatomy: Anatomy) -> float:
 
 def bisect_offset_pct(T_femur_patella: FloatArray, anatomy: Anatomy) -> float:
     """Percentage of the patella's width lying lateral to the deepest groove point (about 50-60 %
-    normal, above 75 % lateral subluxation; literature.md section 7)."""
+    normal, above 75 % lateral subluxation; docs/literature.md section 7)."""
     plm = anatomy.patella_landmarks
     med = apply(T_femur_patella, np.asarray(plm.medial_border_mm, dtype=float))
     lat = apply(T_femur_patella, np.asarray(plm.lateral_border_mm, dtype=float))
@@ -91,7 +91,7 @@ def caton_deschamps_index(
 
 
 SUBLUXED_BISECT_OFFSET_PCT = 75.0
-"""Above 75 % the kneecap is laterally subluxed (shared/reference/literature.md section 7)."""
+"""Above 75 % the kneecap is laterally subluxed (docs/literature.md section 7)."""
 DISLOCATED_BISECT_OFFSET_PCT = 100.0
 """Past 100 % the whole kneecap lies lateral of the groove's deepest point (below 0 %, medial)."""
 

@@ -7,9 +7,9 @@ solver assembles into its analytic Jacobian.
 
 Quadriceps bundles carry a prescribed force (set by the squat's knee extensor moment) and WRAP over
 a cylinder on the distal femur whose axis is the femur's Z axis, as OpenSim knee models do: a
-straight line cuts through the trochlea past about 65 deg of flexion (shared/design/model.md
-section 5). Tendon and retinacula are tension-only springs with a short quadratic toe region, so the
-force and its derivative are continuous at the slack length.
+straight line cuts through the trochlea past about 65 deg of flexion (docs/model.md section 4.1).
+Tendon and retinacula are tension-only springs with a short quadratic toe region, so the force and
+its derivative are continuous at the slack length.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kneeviz.transforms import apply
 # Clin Orthop Relat Res 467(4):1074-1082, Table 2: RF 13.5, VL 35.1, VI 16.7, VM 20.6.
 WARD_2009_PCSA_CM2: dict[str, float] = {"RF": 13.5, "VL": 35.1, "VI": 16.7, "VM": 20.6}
 
-# Lenhart et al. 2015 knee model [model file] (shared/reference/literature.md section 6): patellar
+# Lenhart et al. 2015 knee model [model file] (docs/literature.md section 6): patellar
 # tendon 6 bundles x 3000 N/strain.
 PATELLAR_TENDON_N_PER_STRAIN = 6 * 3000.0
 # The retinacula, each a single line element, at their IN-SITU stiffness: what the whole structure

@@ -20,10 +20,10 @@ proximal trochlea, as on axial CT (the first slice with a complete trochlear car
 def tt_tg_mm(T_femur_tibia: FloatArray, anatomy: Anatomy) -> float:
     """Tibial tuberosity - trochlear groove distance (mm), + when the tuberosity lies lateral:
     from the deepest point of the proximal trochlear groove to the tuberosity (the patellar
-    tendon's insertion), along the femur's posterior condylar line (literature.md section 5: below
-    15 mm normal, above 20 mm abnormal). With the tibia in this frame's pose it is the "dynamic"
-    TT-TG: a femur turning inward over the planted tibia carries the groove medially, away from
-    the tuberosity."""
+    tendon's insertion), along the femur's posterior condylar line (docs/literature.md section 5:
+    below 15 mm normal, above 20 mm abnormal). With the tibia in this frame's pose it is the
+    "dynamic" TT-TG: a femur turning inward over the planted tibia carries the groove medially, away
+    from the tuberosity."""
     g = np.asarray(anatomy.femur_landmarks.groove_line_mm, dtype=float)
     if g.ndim != 2 or not len(g):
         return float("nan")

@@ -2,7 +2,7 @@
 
 Walker PS, Rovick JS, Robertson DD (1988). The effects of knee brace hinge design and placement on
 joint mechanics. J Biomech 21(11):965-974; values as tabulated in the `walker_knee` joint of the
-OpenSim Rajagopal 2016 model (shared/reference/literature.md section 3).
+OpenSim Rajagopal 2016 model (docs/literature.md section 3).
 
 Interpolation: monotone piecewise-cubic Hermite (scipy PchipInterpolator), which passes through
 every table point, never overshoots between them (the table is smooth and nearly monotone) and has a

@@ -48,8 +48,9 @@ How a frame is built (kappa = knee flexion):
    peak depth (Souza & Powers 2009), but no published curve pins the growth, so it is kept modest.
 5. Femur = tibia composed with the joint pose (T_world_femur = T_world_tibia @ T_tibia_femur).
 6. Ankle dorsiflexion and pelvic tilt grow in proportion to knee flexion: 30 and 20 deg at 120 deg
-   knee flexion, so hip flexion (thigh inclination + pelvic tilt) is 110 deg there; literature.md
-   section 4 gives 25-35 deg dorsiflexion and 100-120 deg hip flexion at 120-140 deg knee flexion.
+   knee flexion, so hip flexion (thigh inclination + pelvic tilt) is 110 deg there;
+   docs/literature.md section 4 gives 25-35 deg dorsiflexion and 100-120 deg hip flexion at
+   120-140 deg knee flexion.
    Keeping the HIP CENTRE over the midfoot would instead need about 60 deg of dorsiflexion (with a
    430 mm femur and 400 mm tibia at 120 deg knee flexion), which a heels-down squat cannot reach:
    like a real squatter the pelvis moves back behind the heel and the trunk leans forward to keep

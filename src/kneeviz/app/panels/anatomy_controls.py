@@ -1,7 +1,7 @@
 """'What if...' controls for the clinician: a shallow groove (trochlear dysplasia, the sulcus
 angle) and a high-riding kneecap (patella alta, the Insall-Salvati ratio).
 
-Normal values (docs/model.md, anatomy): sulcus angle 138 +/- 6 deg (Merchant
+Normal values (docs/literature.md section 5): sulcus angle 138 +/- 6 deg (Merchant
 1974), dysplasia above 145-150 deg; Insall-Salvati ratio 1.02 +/- 0.13, alta above 1.2 (Insall &
 Salvati 1971).
 

@@ -6,7 +6,7 @@ see-through kneecap are on, and whether the squat plays or rests at a knee angle
 data (STEPS); StoryController walks them and applies each to a StoryTarget (the window's clinical
 views implement it); StoryPanel is the large-caption panel with Back / Next / Play story.
 
-The message follows Souza et al. 2010 and Powers 2010 (shared/reference/literature.md section 1):
+The message follows Souza et al. 2010 and Powers 2010 (docs/literature.md section 1):
 with weak hip control the thigh bone turns inward under the kneecap, the kneecap ends up towards
 the outside of its groove and its outer side carries the load.
 """

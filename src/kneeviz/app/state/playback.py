@@ -1,6 +1,6 @@
 """Playback: the squat's clock. Time advances by wall-clock time x speed, so slow rendering drops
-frames instead of slowing the squat down (architecture.md: the frame lives in the session, the timer
-here)."""
+frames instead of slowing the squat down (docs/architecture.md: the frame lives in the session, the
+timer here)."""
 
 from __future__ import annotations
 

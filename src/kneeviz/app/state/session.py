@@ -1,10 +1,10 @@
 """The app's one mutable state: the knee, the scenario, the squat being shown and the frame.
 
-Views subscribe to its signals and write back only through its setters (architecture.md). Solving
-goes through a Solver (worker thread); solved squats are kept per (knee, scenario), so going back
-to a preset is instant. The cache is capped by the bytes its squats hold (a solved squat carries
-per-vertex pressures: about 4.3 MB for the default knee's 121-frame squat at 30 Hz), so a screen
-left cycling through settings for hours keeps a constant footprint.
+Views subscribe to its signals and write back only through its setters (docs/architecture.md).
+Solving goes through a Solver (worker thread); solved squats are kept per (knee, scenario), so going
+back to a preset is instant. The cache is capped by the bytes its squats hold (a solved squat
+carries per-vertex pressures: about 4.3 MB for the default knee's 121-frame squat at 30 Hz), so a
+screen left cycling through settings for hours keeps a constant footprint.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from kneeviz.scenario import Scenario
 
 WORKER_NICE: int | None = None
 """The worker's priority: None for the lowest there is (Linux's idle scheduling class), else a
-nice value. Chosen by benchmarks/bench_app.py --stalls --compare (see the README)."""
+nice value. Chosen by benchmarks/bench_app.py --stalls --compare (docs/performance.md, "Stalls")."""
 STARVED_S = 10.0
 """A solve in the idle class still running after this long is starved (other programs keep every
 core busy: the idle class then gets a fraction of a percent), and the worker is moved to the
