@@ -311,6 +311,8 @@ class ClinicalViews:
             layout = self.compare_dock.layout()
             assert layout is not None
             layout.addWidget(self.compare)
+            # in the 3D view's place: its pictures are the window's 3D frames
+            self.compare.plotter.interactor.frameSwapped.connect(self.window.count_frame)
         views = self.window.views
         views.setCurrentWidget(self.compare_dock if on else self.window.plotter.interactor)
         box = self.panel.compare

@@ -302,6 +302,12 @@ class MainWindow(KneeWindow):
             # Next event-loop pass: let the compositor return first.
             self._after_frame_timer.start(0)
 
+    def count_frame(self) -> None:
+        """A picture in the 3D view's place was painted (side by side): one more frame shown,
+        and the work waiting for a frame (after_frame) may go (the hidden 3D view paints none)."""
+        self._render_pending = True
+        self._after_paint()
+
     def after_frame(self, key: str, fn: Callable[[], None]) -> None:
         """Run fn once the 3D frame requested now is on screen (at once, in the next event-loop
         pass, when none is pending). For work that would otherwise delay that frame without being

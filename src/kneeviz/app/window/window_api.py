@@ -94,6 +94,11 @@ class KneeWindow(QMainWindow):
         """Hold the camera to the thigh bone or to the room (view_state.CAMERA_FRAMES)."""
         raise NotImplementedError
 
+    def count_frame(self) -> None:
+        """A picture shown in the 3D view's place (side by side) was painted: counted with the
+        3D view's frames (frames_rendered)."""
+        raise NotImplementedError
+
     def update_title(self) -> None:
         """Say again which setting and knee are on (the title and the line over the 3D view)."""
         raise NotImplementedError
