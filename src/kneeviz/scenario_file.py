@@ -564,9 +564,9 @@ def _check_view(data: Any, p: Path, version: int) -> tuple[ViewState, int, float
                 raise KneevizError(f"bad value for view.camera: {value!r} is not one of "
                                    f"{', '.join(FILE_CAMERAS)}", p)
             if "camera_frame" not in data:  # a file from before the frame was saved
-                changes["camera_frame"] = DEFAULT_CAMERA_FRAME.get(value, v.camera_frame)
+                changes["camera_frame"] = DEFAULT_CAMERA_FRAME.get(str(value), v.camera_frame)
         elif f.name == "camera_frame":
-            if value not in CAMERA_FRAMES:
+            if not isinstance(value, str) or value not in CAMERA_FRAMES:
                 raise KneevizError(f"bad value for view.camera_frame: {str(value)[:80]!r} is "
                                    f"not one of {', '.join(CAMERA_FRAMES)}", p)
         elif f.name == "overlays":
