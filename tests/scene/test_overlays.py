@@ -1,9 +1,8 @@
 """The overlays follow the squat: the healthy kneecap's outline is the healthy patella on the
 current femur in the thigh bone's view and where the healthy squat holds it in the room view, the
-drawn
-offset is the kneecap's true offset (at least a minimum length, its value in words), the ring's
-arc spans the thigh bone's inward turn against the healthy squat, the lines of pull start at the
-patella and the tendon ends at the tibial tuberosity, the trail is the patella's path."""
+drawn offset is the kneecap's true offset (at least a minimum length, its value in words), the
+ring's arc spans the thigh bone's inward turn against the healthy squat, the lines of pull start
+at the patella and the tendon ends at the tibial tuberosity, the trail is the patella's path."""
 
 from __future__ import annotations
 
