@@ -66,7 +66,7 @@ APP_TRIANGLE_BUDGET: dict[str, int] = {
 while adding no visible detail at knee scale. The model keeps the full meshes."""
 
 
-CLOSEUP_FILL = 1.9
+CLOSEUP_FILL = 2.1
 """The thigh bone's close-up frames this many kneecap heights (top to bottom of the view): the
 kneecap and its groove fill the picture, so a kneecap 2 mm further out moves tens of pixels."""
 CLOSEUP_FROM_BELOW_DEG = 25.0
