@@ -32,6 +32,9 @@ PRESETS: dict[str, tuple[float, float]] = {
 }
 """Preset name -> (femoral internal rotation deg, hip adduction deg): the HIP_PARAMETERS."""
 
+PRESET_LABELS: dict[str, str] = {"healthy": "Healthy", "pfp": "Typical PFP", "severe": "Severe"}
+"""How a preset is named to people (buttons, the take-home report)."""
+
 CUSTOM = "custom"
 _ABOVE_ALTA = math.nextafter(1.2, math.inf)
 """Patella alta is an Insall-Salvati ratio above 1.2 (Insall & Salvati 1971): 1.2 is normal."""

@@ -98,8 +98,48 @@ def cases() -> list[Case]:
               ("--max-triangles",)),
         _case("render-flexion-video", lambda f: ["render", "--flexion", "30", "--out",
                                                  f / "x.mp4"], ("--flexion",)),
+        # the take-home files (issue 29): refused before any solve
+        _case("report-bad-suffix", lambda f: ["report", "--out", f / "r.docx"], ("r.docx",)),
+        _case("report-no-suffix", lambda f: ["report", "--out", f / "report"], ("report",)),
+        _case("report-no-out", lambda f: ["report"], ("--out",)),
+        _case("report-bad-page", lambda f: ["report", "--page", "a5", "--out", f / "r.pdf"],
+              ("a5",)),
+        _case("report-out-folder-missing", lambda f: ["report", "--out", f / "no" / "r.pdf"],
+              ("no",)),
+        _case("report-out-long-name", lambda f: ["report", "--out", f / ("n" * 300 + ".pdf")],
+              ("nnnn",)),
+        _case("report-note-control", lambda f: ["report", "--note", "hi\x07there", "--out",
+                                                f / "r.pdf"], ("note", "U+0007")),
+        _case("report-note-too-long", lambda f: ["report", "--note", "x" * 5000, "--out",
+                                                 f / "r.pdf"], ("note", "5000")),
+        _case("report-name-too-long", lambda f: ["report", "--clinician", "Dr " * 100, "--out",
+                                                 f / "r.pdf"], ("clinician",)),
+        _case("report-note-file-missing", lambda f: ["report", "--note-file", f / "none.txt",
+                                                     "--out", f / "r.pdf"], ("none.txt",)),
+        _case("report-note-file-binary", lambda f: ["report", "--note-file",
+                                                    _bytes(f / "n.txt", b"\xff\xfe\x00x"),
+                                                    "--out", f / "r.pdf"], ("n.txt",)),
+        _case("report-note-file-devzero", lambda f: ["report", "--note-file", "/dev/zero",
+                                                     "--out", f / "r.pdf"], ("/dev/zero",)),
+        _case("export-3d-gltf", lambda f: ["export-3d", "--out", f / "k.gltf"], ("k.gltf",)),
+        _case("export-3d-usdz", lambda f: ["export-3d", "--out", f / "k.usdz"], ("k.usdz",)),
+        _case("export-3d-flexion-nan", lambda f: ["export-3d", "--flexion", "nan", "--out",
+                                                  f / "k.glb"], ("--flexion", "nan")),
+        _case("export-3d-flexion-far", lambda f: ["export-3d", "--flexion", "400", "--out",
+                                                  f / "k.glb"], ("--flexion",)),
+        _case("take-home-into-file", lambda f: ["take-home", "--out", _touch(f / "visit")],
+              ("visit",)),
+        _case("take-home-pdf-name", lambda f: ["take-home", "--out", f / "visit.pdf"],
+              ("visit.pdf",)),
+        _case("take-home-missing-parent", lambda f: ["take-home", "--out", f / "no" / "visit"],
+              ("no",)),
     ]
     return out
+
+
+def _bytes(p: Path, data: bytes) -> Path:
+    p.write_bytes(data)
+    return p
 
 
 def _touch(p: Path) -> Path:

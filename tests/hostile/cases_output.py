@@ -73,6 +73,38 @@ def _video(path: Path) -> None:
         w.commit()
 
 
+@lru_cache(maxsize=1)
+def take_home_content() -> Any:
+    """This short PFP squat beside the healthy one, for the take-home writers."""
+    from kneeviz.anatomy.build import load_default_anatomy
+    from kneeviz.motion.from_recording import healthy_counterpart
+    from kneeviz.simulation import simulate
+    from kneeviz.takehome.content import TakeHome
+
+    this = short_trajectory()
+    healthy = simulate(load_default_anatomy(), healthy_counterpart(this.scenario))
+    return TakeHome(load_default_anatomy(), this, healthy, note="Hip exercises daily.",
+                    clinician="Dr A. Example")
+
+
+def _report(path: Path) -> None:
+    from kneeviz.takehome.report import write_report
+
+    write_report(path, take_home_content())
+
+
+def _glb(path: Path) -> None:
+    from kneeviz.takehome.gltf import write_glb
+
+    write_glb(path, take_home_content())
+
+
+def _page(path: Path) -> None:
+    from kneeviz.takehome.page import write_page
+
+    write_page(path, take_home_content())
+
+
 WRITERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "scenario": (".kneeviz.json", _scenario),
     "data-json": (".json", _data),
@@ -81,6 +113,9 @@ WRITERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "png": (".png", _png),
     "gif": (".gif", _video),
     "mp4": (".mp4", _video),
+    "report-pdf": (".pdf", _report),
+    "glb": (".glb", _glb),
+    "page-html": (".html", _page),
 }
 
 
@@ -185,6 +220,14 @@ def _verify_written(target: Path, kind: str) -> None:
         import json
 
         json.loads(data)
+    elif target.suffix == ".pdf":
+        assert data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:], "not a whole PDF"
+    elif target.suffix == ".glb":
+        assert data[:4] == b"glTF" and int.from_bytes(data[8:12], "little") == len(data), \
+            "not a whole .glb"
+    elif target.suffix == ".html":
+        assert data.startswith(b"<!DOCTYPE html>") and data.rstrip().endswith(b"</html>"), \
+            "not a whole page"
 
 
 # -- the cases ------------------------------------------------------------------------------------
@@ -375,8 +418,80 @@ def _render_signal_case(sig: signal.Signals, after_s: float = 1.0) -> Case:
     return Case("output", name, run, expect=(INTERRUPTED,), timeout_s=120.0, marks=("slow",))
 
 
+def _take_home(folder: Path) -> list[Any]:
+    from kneeviz.takehome.folder import write_take_home
+
+    return write_take_home(folder, take_home_content(), video=False)
+
+
+def take_home_cases() -> list[Case]:
+    """The take-home folder: made if missing, refused when it is a file or cannot be written;
+    the files of an earlier visit are replaced whole or left as they were."""
+    from kneeviz.takehome.folder import PAGE_NAME, REPORT_NAME
+
+    def ok(folder: Path) -> str:
+        out = folder / "visit"
+        out.mkdir()
+        (out / REPORT_NAME).write_bytes(OLD)
+        written = _take_home(out)
+        assert [w.path.name for w in written] == [REPORT_NAME, PAGE_NAME], written
+        _verify_written(out / REPORT_NAME, "pdf")
+        _verify_written(out / PAGE_NAME, "html")
+        assert not _temps(out), "temporary files left"
+        return RESULT
+
+    def made(folder: Path) -> str:
+        _take_home(folder / "new-visit")
+        _verify_written(folder / "new-visit" / REPORT_NAME, "pdf")
+        return RESULT
+
+    def is_a_file(folder: Path) -> str:
+        (folder / "visit").write_bytes(OLD)
+        try:
+            _take_home(folder / "visit")
+        finally:
+            assert (folder / "visit").read_bytes() == OLD, "the file was changed"
+        raise AssertionError("wrote into a file")
+
+    def named_like_a_file(folder: Path) -> str:
+        _take_home(folder / "visit.pdf")
+        raise AssertionError("took a file name for a folder")
+
+    def missing_parent(folder: Path) -> str:
+        _take_home(folder / "missing" / "visit")
+        raise AssertionError("wrote into a missing folder")
+
+    def full(folder: Path) -> str:
+        with full_disk(folder) as place:
+            target = place / REPORT_NAME
+            os.replace(place / "old", target) if (place / "old").exists() else \
+                target.write_bytes(OLD)
+            try:
+                _take_home(place)
+            finally:
+                _check_untouched(place, target, OLD)
+        raise AssertionError("wrote onto a full disk")
+
+    def ro(folder: Path) -> str:
+        with read_only(folder) as place:
+            try:
+                _take_home(place)
+            finally:
+                assert not _temps(place), "temporary files left"
+        raise AssertionError("wrote onto a read-only file system")
+
+    names = ("visit", "missing", "folder", "file", "space", "only")
+    return [Case("output", f"take-home-{n}", run, names=names, expect=expect, timeout_s=120.0)
+            for n, run, expect in (("ok", ok, (RESULT,)), ("made", made, (RESULT,)),
+                                   ("is-a-file", is_a_file, (REFUSED,)),
+                                   ("named-like-a-file", named_like_a_file, (REFUSED,)),
+                                   ("missing-parent", missing_parent, (REFUSED,)),
+                                   ("full-disk", full, (REFUSED,)),
+                                   ("read-only", ro, (REFUSED,)))]
+
+
 def cases() -> list[Case]:
-    return (writer_cases()
+    return (writer_cases() + take_home_cases()
             + [_signal_case(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL)]
             + [_deferred_interrupt_case()]
             + [_render_signal_case(s) for s in (signal.SIGINT, signal.SIGTERM)]

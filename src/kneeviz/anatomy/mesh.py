@@ -84,3 +84,22 @@ class SurfaceMesh:
         h.update(self.vertices_mm.tobytes())
         h.update(self.faces.tobytes())
         return h.hexdigest()[:16]
+
+
+def reduce_for_display(mesh: SurfaceMesh, max_triangles: int) -> tuple[SurfaceMesh, IntArray]:
+    """The mesh decimated to about max_triangles (quadric error) and, for every kept vertex, the
+    nearest original vertex, so per-vertex data (cartilage pressure) can be shown on it by
+    indexing: `values[vertex_map]`. For pictures and exported 3D files (the 3D view, the
+    take-home glTF and page); the model keeps the full meshes."""
+    if mesh.n_triangles <= max_triangles:
+        return mesh, np.arange(mesh.n_vertices, dtype=np.int64)
+    import fast_simplification
+    from scipy.spatial import cKDTree
+
+    pts, faces = fast_simplification.simplify(
+        mesh.vertices_mm.astype(np.float32), mesh.faces.astype(np.int32),
+        target_count=int(max_triangles),
+    )
+    reduced = SurfaceMesh(np.asarray(pts, dtype=float), np.asarray(faces, dtype=np.int64))
+    _d, idx = cKDTree(mesh.vertices_mm).query(reduced.vertices_mm)
+    return reduced, np.asarray(idx, dtype=np.int64)

@@ -160,16 +160,12 @@ def healthy_reference(anatomy: Anatomy, scenario: Scenario, view: str, suffix: s
                       until_s: float | None) -> Any:
     """The healthy squat with the same timing, for the views that show it beside this one
     (None for the others); for a recording, the same recording with a steady hip."""
-    from dataclasses import replace as _replace
-
-    from kneeviz.motion.from_recording import RecordedScenario
+    from kneeviz.motion.from_recording import healthy_counterpart
     from kneeviz.scene.render import REFERENCE_VIEWS, TrajectoryFrames
 
     if view not in REFERENCE_VIEWS:
         return None
-    healthy = scenario.for_preset("healthy")
-    if isinstance(healthy, RecordedScenario):
-        healthy = _replace(healthy, steady_hip=True)
+    healthy = healthy_counterpart(scenario)
     return TrajectoryFrames(simulate_with_progress(anatomy, healthy,
                                                    descent=suffix == ".png", until_s=until_s))
 

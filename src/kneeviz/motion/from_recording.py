@@ -36,7 +36,7 @@ rotation or adduction far beyond the hip sliders' ranges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -263,6 +263,15 @@ def recorded_scenario(base: Scenario, path: str, side: str = "r", stance: str = 
     ).validate()
     _remember(s, recorded_curves(rec, s.frame_rate_hz))
     return s
+
+
+def healthy_counterpart(scenario: Scenario) -> Scenario:
+    """What a scenario is compared with: the same squat with healthy hip control; for a
+    recording, the same recording with the femur held steady over the foot."""
+    healthy = scenario.for_preset("healthy")
+    if isinstance(healthy, RecordedScenario):
+        healthy = replace(healthy, steady_hip=True)
+    return healthy
 
 
 def base_scenario(scenario: Scenario) -> Scenario:

@@ -16,7 +16,7 @@ import numpy as np
 import pyvista as pv
 
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
+from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh, reduce_for_display
 from kneeviz.scene.materials import (
     BACKGROUND_BOTTOM,
     BACKGROUND_TOP,
@@ -110,24 +110,6 @@ def is_closed_outward(mesh: SurfaceMesh) -> bool:
     v = np.asarray(mesh.vertices_mm, dtype=float)
     a, b, c = v[f[:, 0]], v[f[:, 1]], v[f[:, 2]]
     return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum()) > 0.0
-
-
-def reduce_for_display(mesh: SurfaceMesh, max_triangles: int) -> tuple[SurfaceMesh, IntArray]:
-    """The mesh decimated to about max_triangles (quadric error) and, for every kept vertex, the
-    nearest original vertex, so per-vertex data (cartilage pressure) can be shown on it by
-    indexing: `values[vertex_map]`."""
-    if mesh.n_triangles <= max_triangles:
-        return mesh, np.arange(mesh.n_vertices, dtype=np.int64)
-    import fast_simplification
-    from scipy.spatial import cKDTree
-
-    pts, faces = fast_simplification.simplify(
-        mesh.vertices_mm.astype(np.float32), mesh.faces.astype(np.int32),
-        target_count=int(max_triangles),
-    )
-    reduced = SurfaceMesh(np.asarray(pts, dtype=float), np.asarray(faces, dtype=np.int64))
-    _d, idx = cKDTree(mesh.vertices_mm).query(reduced.vertices_mm)
-    return reduced, np.asarray(idx, dtype=np.int64)
 
 
 def polydata_from_mesh(mesh: SurfaceMesh) -> pv.PolyData:

@@ -41,14 +41,9 @@ import pyvista as pv
 
 from kneeviz import view_state
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.anatomy.mesh import FloatArray, reduce_for_display
 from kneeviz.mechanics.muscles import ExtensorModel, wrapped_target
-from kneeviz.scene.knee_scene import (
-    KneeScene,
-    groove_anchor_mm,
-    polydata_from_mesh,
-    reduce_for_display,
-)
+from kneeviz.scene.knee_scene import KneeScene, groove_anchor_mm, polydata_from_mesh
 from kneeviz.scene.overlay_labels import PointWords, place_bone_labels
 from kneeviz.scene.overlay_marks import (
     cone_pose,

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pyvista as pv
 
-from kneeviz.anatomy.mesh import FloatArray
-from kneeviz.scene.knee_scene import polydata_from_mesh, reduce_for_display
+from kneeviz.anatomy.mesh import FloatArray, reduce_for_display
+from kneeviz.scene.knee_scene import polydata_from_mesh
 from kneeviz.scene.overlay_labels import PointWords
 from kneeviz.scene.overlay_marks import cone_pose, tube_actor
 

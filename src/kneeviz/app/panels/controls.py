@@ -24,10 +24,8 @@ from kneeviz.app.state.playback import SPEEDS, Playback
 from kneeviz.app.state.session import Session
 from kneeviz.app.support.throttle import Throttle
 from kneeviz.parameter import HIP_GROUP, WHAT_IF_GROUP
-from kneeviz.scenario import HIP_PARAMETERS, PRESETS, parameters_of
+from kneeviz.scenario import HIP_PARAMETERS, PRESET_LABELS, PRESETS, parameters_of
 from kneeviz.view_state import CAMERA_FRAME_TIPS, CAMERA_FRAMES, CAMERAS
-
-PRESET_LABELS = {"healthy": "Healthy", "pfp": "Typical PFP", "severe": "Severe"}
 
 
 class HipControls(QGroupBox):

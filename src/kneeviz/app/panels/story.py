@@ -6,85 +6,26 @@ see-through kneecap are on, and whether the squat plays or rests at a knee angle
 data (STEPS); StoryController walks them and applies each to a StoryTarget (the window's clinical
 views implement it); StoryPanel is the large-caption panel with Back / Next / Play story.
 
-The message follows Souza et al. 2010 and Powers 2010 (docs/literature.md section 1):
-with weak hip control the thigh bone turns inward under the kneecap, the kneecap ends up towards
-the outside of its groove and its outer side carries the load.
+The steps themselves (their words and what each shows) are data in kneeviz.story_steps, the one
+home of the story's words, which the take-home report and page print too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from kneeviz.story_steps import STEPS, StoryStep
+
+__all__ = ["AUTOPLAY_STEP_MS", "STEPS", "StoryController", "StoryPanel", "StoryStep",
+           "StoryTarget"]
+
 AUTOPLAY_STEP_MS = 12000
 """How long autoplay stays on a step: enough to read two sentences and watch one squat."""
-
-
-@dataclass(frozen=True)
-class StoryStep:
-    title: str
-    text: str
-    preset: str
-    camera: str
-    overlays: frozenset[str]
-    heatmap: bool = False
-    see_through: bool = False
-    play: bool = True
-    rest_at_flexion_deg: float = 30.0
-    """Knee angle shown while not playing."""
-    slice_view: bool = False
-    """Show the cut through the knee (the axial slice, without numbers) beside the caption."""
-    underside: bool = False
-    """Show the kneecap's underside (its pressure map, healthy beside this one) beside it."""
-    thigh_ghost: bool = False
-    """Draw the healthy thigh bone as a green see-through ghost (kneeviz.scene.thigh_ghost)."""
-
-
-STEPS: tuple[StoryStep, ...] = (
-    StoryStep(
-        title="1  The groove",
-        text="Your kneecap sits in a groove at the end of your thigh bone. "
-             "When you bend your knee, the kneecap glides along this groove (pink line).",
-        preset="healthy", camera="closeup", overlays=frozenset({"labels", "groove"}),
-        play=False, rest_at_flexion_deg=30.0,
-    ),
-    StoryStep(
-        title="2  A healthy squat",
-        text="When the hip muscles hold the thigh bone steady, the kneecap glides smoothly "
-             "along its groove all the way down and up (the line shows its path).",
-        preset="healthy", camera="front", overlays=frozenset({"labels", "trail"}),
-        play=True,
-    ),
-    StoryStep(
-        title="3  Weak hip: the thigh bone turns in",
-        text="If the hip muscles are weak, the thigh bone turns inward as you bend, above a "
-             "shin that stays put. Green: where a steady hip would hold it. The orange arrow "
-             "shows the turn.",
-        preset="pfp", camera="leg-turn", overlays=frozenset({"labels"}),
-        play=False, rest_at_flexion_deg=90.0, thigh_ghost=True,
-    ),
-    StoryStep(
-        title="4  The kneecap rides outward",
-        text="The groove turns away under the kneecap, so the kneecap rides toward the "
-             "outside and presses harder on its outer side. Green outline: a healthy kneecap. "
-             "Right: the knee cut across and the kneecap's underside.",
-        preset="pfp", camera="closeup", overlays=frozenset({"ghost", "groove"}),
-        heatmap=True, see_through=False, play=False, rest_at_flexion_deg=25.0,
-        slice_view=True, underside=True,
-    ),
-    StoryStep(
-        title="5  Stronger hip, better tracking",
-        text="Strong hip muscles keep the thigh bone from turning in. The kneecap glides "
-             "along its groove again, closer to the middle.",
-        preset="healthy", camera="front", overlays=frozenset({"trail", "labels"}),
-        heatmap=False, see_through=False, play=True,
-    ),
-)
 
 
 class StoryTarget(Protocol):

@@ -22,7 +22,7 @@ from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.app.state.solver import Solver
 from kneeviz.app.state.squat_view import SquatView
 from kneeviz.mechanics.equilibrium import resting_patella_pose
-from kneeviz.motion.from_recording import RecordedScenario
+from kneeviz.motion.from_recording import healthy_counterpart
 from kneeviz.scenario import Scenario
 from kneeviz.view_state import ViewState
 
@@ -124,10 +124,7 @@ class Session(QObject):
     def healthy_scenario(self) -> Scenario:
         """The comparison ghost: the healthy hip, or for a recording the same recording with a
         steady hip (the femur held over the foot)."""
-        hs = self.scenario.for_preset("healthy")
-        if isinstance(hs, RecordedScenario):
-            hs = replace(hs, steady_hip=True)
-        return hs
+        return healthy_counterpart(self.scenario)
 
     def scenario_for_preset(self, name: str) -> Scenario:
         return self.scenario.for_preset(name)

@@ -75,7 +75,7 @@ def scenario_document(window: KneeWindow, name: str = "") -> ScenarioFile:
                         frame=int(s.frame), playback_speed=float(window.playback.speed))
 
 
-def _dialog_path(path: str, default_suffix: str, allowed: tuple[str, ...]) -> str:
+def with_suffix_for(path: str, default_suffix: str, allowed: tuple[str, ...]) -> str:
     """Add the default suffix when the name has none of the allowed ones."""
     if not any(path.lower().endswith(a) for a in allowed):
         path += default_suffix
@@ -172,13 +172,18 @@ class VideoExport(QObject):
     cancelled = pyqtSignal()
 
     def __init__(self, path: str | Path, anatomy: Any, source: Any, options: Any, fps: float,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, reference: Any = None,
+                 frames: list[int] | None = None) -> None:
+        """`reference`: the healthy squat for the views that show it (side by side);
+        `frames`: which of the source's frames, in order (default all)."""
         super().__init__(parent)
         self.path = Path(path)
         self.anatomy = anatomy
         self.source = source
         self.options = options
         self.fps = fps
+        self.reference = reference
+        self.frames = list(range(int(source.n_frames))) if frames is None else list(frames)
         self.done = 0
         self.running = False
         self._renderer: Any = None
@@ -189,14 +194,15 @@ class VideoExport(QObject):
 
     @property
     def total(self) -> int:
-        return int(self.source.n_frames)
+        return len(self.frames)
 
     def start(self) -> None:
         from kneeviz.scene.render import SquatRenderer, VideoWriter
 
         try:
             self._writer = VideoWriter(self.path, self.fps)
-            self._renderer = SquatRenderer(self.anatomy, self.source, self.options)
+            self._renderer = SquatRenderer(self.anatomy, self.source, self.options,
+                                           self.reference)
         except KneevizError as exc:
             self._cleanup(abort=True)
             self.failed.emit(str(exc))
@@ -209,7 +215,7 @@ class VideoExport(QObject):
         if not self.running:
             return
         try:
-            self._writer.append(self._renderer.frame(self.done))
+            self._writer.append(self._renderer.frame(self.frames[self.done]))
             self.done += 1
             self.progressed.emit(self.done, self.total)
             if self.done >= self.total:
@@ -279,18 +285,24 @@ def start_video_export(window: KneeWindow, path: str | Path, *, size: tuple[int,
                             size=size, title=session.scenario.preset)
     export = VideoExport(path, session.anatomy, view, options, session.scenario.frame_rate_hz,
                          parent=window)
+    return run_video_export(window, export, lambda p: f"Saved video {p}",
+                            "Video export cancelled; nothing was written.",
+                            show_progress=show_progress)
+
+
+def run_video_export(window: KneeWindow, export: VideoExport, saved: Callable[[str], str],
+                     cancelled_message: str, *, show_progress: bool = True) -> VideoExport:
+    """Start `export` with a progress dialog whose Cancel stops it between frames; the status
+    bar says `saved(path)` or `cancelled_message`, a failure is shown."""
     if show_progress:
-        dlg = _progress_dialog(window, f"Rendering {Path(path).name}...", export.total)
+        dlg = _progress_dialog(window, f"Rendering {export.path.name}...", export.total)
         export.progressed.connect(lambda d, n: dlg.setValue(d))
         dlg.canceled.connect(export.cancel)
         for sig in (export.finished, export.failed, export.cancelled):
             sig.connect(dlg.close)
-    export.finished.connect(
-        lambda p: window.status_bar.showMessage(f"Saved video {p}", 8000))
+    export.finished.connect(lambda p: window.status_bar.showMessage(saved(p), 8000))
     export.failed.connect(window.show_error)
-    export.cancelled.connect(
-        lambda: window.status_bar.showMessage("Video export cancelled; nothing was written.",
-                                              5000))
+    export.cancelled.connect(lambda: window.status_bar.showMessage(cancelled_message, 5000))
     export.start()
     return export
 
@@ -331,27 +343,46 @@ def start_data_export(window: KneeWindow, path: str | Path, *, show_progress: bo
         check_result(traj, str(path))  # a run that did not converge is not a file
         return str(write_trajectory(path, traj))
 
-    job = Job(work)
-    if show_progress:
-        dlg = _progress_dialog(window, f"Computing the squat for {Path(path).name}...",
-                               scenario.n_frames)
-        job.signals.progress.connect(lambda d, n: dlg.setValue(d))
-        dlg.canceled.connect(job.cancel)
-        job.signals.done.connect(dlg.close)
-        job.signals.failed.connect(dlg.close)
-
     def done(p: object) -> None:
-        _KEEP.discard(job)
         window.status_bar.showMessage(f"Saved data {p}", 8000)
         if on_done is not None:
             on_done(str(p))
 
+    return start_job(window, work, f"Computing the squat for {Path(path).name}...",
+                     scenario.n_frames, done, "Data export cancelled; nothing was written.",
+                     show_progress=show_progress)
+
+
+def start_job(window: KneeWindow, work: Callable[[Callable[[int, int], None],
+                                                  Callable[[], bool]], object],
+              label: str, total: int, on_done: Callable[[Any], None], cancelled_message: str,
+              *, unexpected: str = "unexpected failure", show_progress: bool = True) -> Job:
+    """Run `work(progress, cancelled)` in the export worker with a progress dialog whose Cancel
+    stops it; `on_done(result)` runs on the UI thread (its KneevizError is shown), a failure is
+    shown, a cancellation says `cancelled_message` in the status bar."""
+    job = Job(work, unexpected=unexpected)
+    dlg = _progress_dialog(window, label, total) if show_progress else None
+    if dlg is not None:
+        job.signals.progress.connect(lambda d, n: dlg.setValue(d))
+        dlg.canceled.connect(job.cancel)
+
+    def done(result: object) -> None:
+        _KEEP.discard(job)
+        if dlg is not None:
+            dlg.close()
+        try:
+            on_done(result)
+        except KneevizError as exc:
+            window.show_error(str(exc))
+
     def failed(message: str) -> None:
         _KEEP.discard(job)
+        if dlg is not None:
+            dlg.close()
         if message:
             window.show_error(message)
         else:
-            window.status_bar.showMessage("Data export cancelled; nothing was written.", 5000)
+            window.status_bar.showMessage(cancelled_message, 5000)
 
     job.signals.done.connect(done)
     job.signals.failed.connect(failed)
@@ -377,7 +408,9 @@ def export_screenshot(window: KneeWindow, path: str | Path,
 
 
 # -- menu ---------------------------------------------------------------------------------------
-def _save_name(window: KneeWindow, title: str, default: str, filt: str) -> str:
+def ask_save_path(window: KneeWindow, title: str, default: str, filt: str) -> str:
+    """A save dialog starting in the last export folder (remembered for next time); "" when
+    cancelled."""
     folder = window.export_dir  # the last export folder (app/window/settings.py)
     path, _ = QFileDialog.getSaveFileName(window, title, str(Path(folder) / default)
                                           if folder else default, filt)
@@ -408,26 +441,26 @@ def install_export_actions(window: KneeWindow, menu: QMenu, before: QAction | No
             open_scenario(window, path)
 
     def save_dialog() -> None:
-        path = _save_name(window, "Save scenario", f"{preset()}{SUFFIX}", SCENARIO_FILTER)
+        path = ask_save_path(window, "Save scenario", f"{preset()}{SUFFIX}", SCENARIO_FILTER)
         if path:
-            path = _dialog_path(path, SUFFIX, (SUFFIX, ".json"))
+            path = with_suffix_for(path, SUFFIX, (SUFFIX, ".json"))
             _guard(window, lambda: save_scenario(window, path))
 
     def video_dialog() -> None:
-        path = _save_name(window, "Export video", f"kneeviz-{preset()}.mp4", VIDEO_FILTER)
+        path = ask_save_path(window, "Export video", f"kneeviz-{preset()}.mp4", VIDEO_FILTER)
         if path:
-            start_video_export(window, _dialog_path(path, ".mp4", (".mp4", ".gif")))
+            start_video_export(window, with_suffix_for(path, ".mp4", (".mp4", ".gif")))
 
     def data_dialog() -> None:
-        path = _save_name(window, "Export data", f"kneeviz-{preset()}.csv", DATA_FILTER)
+        path = ask_save_path(window, "Export data", f"kneeviz-{preset()}.csv", DATA_FILTER)
         if path:
-            start_data_export(window, _dialog_path(path, ".csv", (".csv", ".json", ".npz")))
+            start_data_export(window, with_suffix_for(path, ".csv", (".csv", ".json", ".npz")))
 
     def screenshot_dialog() -> None:
-        path = _save_name(window, "Export screenshot", f"kneeviz-{preset()}.png",
+        path = ask_save_path(window, "Export screenshot", f"kneeviz-{preset()}.png",
                           "PNG image (*.png)")
         if path:
-            _guard(window, lambda: export_screenshot(window, _dialog_path(path, ".png",
+            _guard(window, lambda: export_screenshot(window, with_suffix_for(path, ".png",
                                                                            (".png",))))
 
     specs: list[tuple[str | None, str, str | None, Callable[[], None] | None]] = [

@@ -241,6 +241,9 @@ class MainWindow(KneeWindow):
         from kneeviz.app.window.export_actions import install_export_actions
 
         self.export_actions = install_export_actions(self, file_menu)
+        from kneeviz.app.window.takehome_actions import TakeHomeActions
+
+        self.takehome_actions = TakeHomeActions(self, file_menu)
         from kneeviz.app.window.motion_actions import MotionActions
 
         self.motion_actions = MotionActions(self, file_menu)

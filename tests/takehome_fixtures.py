@@ -1,0 +1,26 @@
+"""This setting beside the healthy squat on the default knee, for the take-home tests: a squat to
+50 deg at 20 frames a second (51 frames), whose descent has a frame within 2.1 deg of each of the
+report's angles (0, 15, 30, 45), solved once per test session."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from clinical_fixtures import default_anatomy
+from kneeviz.scenario import Scenario
+
+SQUAT_50 = {"max_flexion_deg": 50.0, "descent_s": 1.25, "ascent_s": 1.25, "frame_rate_hz": 20.0}
+
+
+@lru_cache(maxsize=4)
+def solved(preset: str) -> Any:
+    from kneeviz.simulation import simulate
+
+    return simulate(default_anatomy(), Scenario.from_preset(preset, **SQUAT_50))
+
+
+def take_home(preset: str = "pfp", **kw: Any) -> Any:
+    from kneeviz.takehome.content import TakeHome
+
+    return TakeHome(default_anatomy(), solved(preset), solved("healthy"), **kw)
