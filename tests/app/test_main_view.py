@@ -245,3 +245,20 @@ def test_the_title_and_a_line_say_which_setting_and_knee(qtbot) -> None:  # type
     finally:
         w.clinical.shutdown()
         w.close()
+
+
+def test_the_skyline_stays_a_skyline_through_the_squat(laptop) -> None:  # type: ignore[no-untyped-def]
+    """In the thigh bone's view the skyline is aimed again at every frame (down the tendon's line
+    of that frame, the groove's deepest point at the picture's centre): carried rigidly from the
+    frame it was chosen at, it looked along another knee bend's line, at depth from the wrong
+    side (the outer side ended up on the right)."""
+    w = laptop
+    s = w.session
+    s.set_frame(0)
+    w.set_camera("skyline")
+    assert s.display.camera_frame == "thigh"
+    for i in range(s.view.n_frames):
+        s.set_frame(i)
+        pose = w.scene.camera_pose("skyline")
+        np.testing.assert_allclose(w.plotter.camera.position, pose.position, atol=1e-6)
+        assert w.scene.sides.outer_on_right is False, i  # a right knee's outer side: left

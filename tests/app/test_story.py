@@ -210,3 +210,57 @@ def test_leaving_the_story_puts_back_the_clinicians_setting_and_view(qtbot, wind
     assert w.scene.camera_frame == "room"
     # the camera is the skyline preset again (its parts: the tibia hidden)
     assert not w.scene.actors["tibia"].GetVisibility()
+
+
+def test_bone_names_never_land_on_the_kneecap(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Through story steps 1, 2, 3 and 5 (their cameras, played to the deepest frame), the thigh
+    bone's and the shin bone's names lie off the kneecap on screen (the kneecap's real mesh,
+    projected), and no two names overlap (step 5's "thigh bone" once sat on the kneecap, the
+    thigh bone seen end-on in a deep squat from the front)."""
+    import numpy as np
+
+    from kneeviz.scenario import Scenario
+    from kneeviz.scene.overlay_labels import CHAR_PX, LABEL_FONT_SIZE
+    from kneeviz.scene.overlays import LABELS
+
+    deep = Scenario(descent_s=1.0, ascent_s=1.0, frame_rate_hz=6.0)
+    w = bones_only_window(qtbot, (1366, 768), deep)
+    cv = w.clinical
+    try:
+        cv.story.start()
+        qtbot.waitUntil(lambda: w.session.healthy_view is not None, timeout=20000)
+        for k in (0, 1, 2, 4):
+            cv.story.go_to(k)
+            w.playback.pause()
+            view = w.session.view
+            frames = (w.session.frame,) if not STEPS[k].play else (
+                0, int(np.argmax(view.measures["knee_flexion_deg"])))
+            for i in frames:
+                w.session.set_frame(i)
+                qtbot.wait(50)
+                renderer = w.plotter.renderer
+                D = w.scene.T_display_model
+                T_wp = view.T_world["patella"][i]
+                verts = np.asarray(w.session.anatomy.patella.vertices_mm)[::7]
+                kneecap = _on_screen_px(renderer, verts @ (D @ T_wp)[:3, :3].T
+                                        + (D @ T_wp)[:3, 3])[:, :2]
+                lo, hi = kneecap.min(axis=0), kneecap.max(axis=0)
+                anchors = _on_screen_px(renderer, np.asarray(cv.overlays._labels.poly.points))[:, :2]
+                boxes = {}
+                for (bone, text), (x, y) in zip(LABELS.items(), anchors, strict=True):
+                    bw, bh = CHAR_PX * LABEL_FONT_SIZE * len(text) + 12.0, 22.0
+                    boxes[bone] = (x, y, x + bw, y + bh)  # right of and above the anchor
+                for bone in ("femur", "tibia"):
+                    x0, y0, x1, y1 = boxes[bone]
+                    on_kneecap = x0 < hi[0] and x1 > lo[0] and y0 < hi[1] and y1 > lo[1]
+                    assert not on_kneecap, (k + 1, i, bone, boxes[bone], lo, hi)
+                names = list(boxes.values())
+                for a in range(3):
+                    for b in range(a + 1, 3):
+                        ax0, ay0, ax1, ay1 = names[a]
+                        bx0, by0, bx1, by1 = names[b]
+                        assert not (ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1), \
+                            (k + 1, i, names)
+    finally:
+        cv.shutdown()
+        w.close()

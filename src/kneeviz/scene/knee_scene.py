@@ -300,7 +300,9 @@ class KneeScene:
             if actor is not None and bone in T_world:
                 actor.user_matrix = D @ self._poses[bone]
         if self._follow_offset is not None:
-            if F_before is not None:
+            if F_before is not None and self._preset == "skyline":
+                self._aim_skyline()
+            elif F_before is not None:
                 self._ride(F_before)
             else:
                 self._apply_follow()
@@ -549,6 +551,16 @@ class KneeScene:
         cam.position = _t(apply(M, np.array(cam.position)))
         cam.focal_point = _t(apply(M, np.array(cam.focal_point)))
         cam.up = _t(M[:3, :3] @ np.array(cam.up))
+        self._reset_clipping()
+
+    def _aim_skyline(self) -> None:
+        """The thigh bone's skyline, placed again for this frame: its line of sight follows the
+        tendon's as the knee bends (carried rigidly from the frame it was placed at, it looked
+        along a line of another knee bend, and at a deep one from the wrong side)."""
+        pose = self._thigh_pose("skyline")
+        cam = self.plotter.camera
+        cam.position, cam.focal_point, cam.up = pose.position, pose.focal_point, pose.view_up
+        self._held_anchor = self.groove_anchor()
         self._reset_clipping()
 
     def _apply_follow(self) -> None:

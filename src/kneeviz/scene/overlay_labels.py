@@ -112,44 +112,64 @@ def bone_samples(anatomy: Anatomy) -> dict[str, FloatArray]:
 
 
 def label_candidates(anatomy: Anatomy) -> dict[str, FloatArray]:
-    """Where each bone's name may be anchored, in its own frame (on or just beside the bone)."""
+    """Where each bone's name may be anchored, in its own frame: along a long bone's shaft, just
+    to its outer side, and beside the thigh bone's condyles (seen end-on in a deep squat from
+    the front, its shaft hides behind the knee); on the kneecap's front."""
     fl, tl, pl = anatomy.femur_landmarks, anatomy.tibia_landmarks, anatomy.patella_landmarks
     side = np.array([0.0, 0.0, SIDEWAYS_MM])
     hip = np.asarray(fl.hip_centre_mm, dtype=float)
     ankle = np.asarray(tl.ankle_centre_mm, dtype=float)
+    lat = np.asarray(fl.lateral_epicondyle_mm, dtype=float)
+    med = np.asarray(fl.medial_epicondyle_mm, dtype=float)
+    out = (lat - med) / max(float(np.linalg.norm(lat - med)), 1e-9)
     front = 0.5 * float(pl.thickness_mm) + 3.0
     h = 0.3 * float(pl.height_mm)
     return {
-        "femur": np.vstack([a * hip + side for a in ALONG]),
+        "femur": np.vstack([*(a * hip + side for a in ALONG), lat + 30.0 * out,
+                            med - 30.0 * out]),
         "tibia": np.vstack([a * ankle + side for a in ALONG]),
         "patella": np.array([[front, 0.0, 0.0], [front, h, 0.0], [front, -h, 0.0]]),
     }
 
 
-def place_bone_labels(renderer: Any, anatomy: Anatomy, T_display_bone: Mapping[str, FloatArray]
-                      ) -> dict[str, FloatArray]:
-    """For each bone, the anchor (display coordinates) of its name: of its candidate points,
-    the one whose name box lies inside the view and farthest on screen from every other bone
-    (its traced points), so the name reads as its own bone's."""
+PLACING_ORDER = ("patella", "femur", "tibia")
+"""The kneecap's name first: it has the fewest places of its own."""
+
+
+def place_bone_labels(renderer: Any, anatomy: Anatomy, T_display_bone: Mapping[str, FloatArray],
+                      texts: Mapping[str, str] | None = None) -> dict[str, FloatArray]:
+    """For each bone, the anchor (display coordinates) of its name: of its candidate points, the
+    one whose name's box lies inside the view and farthest on screen from every other bone (its
+    traced points) and from the names placed before it, so a name never covers another bone.
+    A point label's box runs right and up from its anchor; `texts` give each name's length."""
     samples = bone_samples(anatomy)
     cands = label_candidates(anatomy)
     width, height = (float(v) for v in renderer.GetSize())
     screen_of = {b: to_screen(renderer, apply(T_display_bone[b], p)) for b, p in samples.items()}
     out: dict[str, FloatArray] = {}
-    bw, bh = LABEL_BOX_PX
-    for bone, points in cands.items():
+    placed: list[FloatArray] = []  # corners of the names' boxes placed so far
+    _w, bh = LABEL_BOX_PX
+    for bone in PLACING_ORDER:
+        points = cands[bone]
+        text = (texts or {}).get(bone, "")
+        bw = CHAR_PX * LABEL_FONT_SIZE * len(text) + 12.0 if text else LABEL_BOX_PX[0]
         world = apply(T_display_bone[bone], points)
         xy = to_screen(renderer, world)
-        others = np.vstack([screen_of[b] for b in samples if b != bone])
+        obstacles = [screen_of[b] for b in samples if b != bone] + placed
+        others = np.vstack(obstacles) if obstacles else np.zeros((0, 2))
         best, best_score = 0, -np.inf
         for k, (x, y) in enumerate(xy):
-            inside = (bw / 2 <= x <= width - bw / 2) and (bh <= y <= height - bh)
-            # distance from the name's box (centred on the point) to the nearest other bone
-            dx = np.maximum(np.abs(others[:, 0] - x) - bw / 2, 0.0)
-            dy = np.maximum(np.abs(others[:, 1] - y) - bh / 2, 0.0)
+            inside = 0.0 <= x and x + bw <= width and 0.0 <= y and y + bh <= height
+            # distance from the name's box (right of and above its anchor) to the nearest
+            # point of another bone or of a name placed already
+            dx = np.maximum(np.maximum(x - others[:, 0], others[:, 0] - (x + bw)), 0.0)
+            dy = np.maximum(np.maximum(y - others[:, 1], others[:, 1] - (y + bh)), 0.0)
             clear = float(np.min(np.hypot(dx, dy))) if len(others) else 1e9
             score = clear + (0.0 if inside else -1e6)
             if score > best_score:
                 best, best_score = k, score
         out[bone] = world[best]
+        x, y = xy[best]
+        placed.append(np.array([[x, y], [x + bw, y], [x, y + bh], [x + bw, y + bh],
+                                [x + bw / 2, y], [x + bw / 2, y + bh]]))
     return out

@@ -696,5 +696,6 @@ class Overlays:
     def _update_labels(self, T_wf: FloatArray, T_wt: FloatArray, T_wp: FloatArray) -> None:
         D = self._D()
         points = place_bone_labels(self.plotter.renderer, self.anatomy,
-                                   {"femur": D @ T_wf, "tibia": D @ T_wt, "patella": D @ T_wp})
+                                   {"femur": D @ T_wf, "tibia": D @ T_wt, "patella": D @ T_wp},
+                                   LABELS)
         self._labels.set([points[bone] for bone in LABELS], list(LABELS.values()))

@@ -549,6 +549,8 @@ class ClinicalViews:
             self._restore_clinician()
 
     def _restore_clinician(self) -> None:
+        """The clinician's setting and frame first (the bones posed as they were), then their
+        view, then their camera placed on those bones."""
         if self._clinician is None:
             return
         scenario, display, frame, tab = self._clinician
@@ -556,9 +558,9 @@ class ClinicalViews:
         s = self.session
         if s.scenario != scenario:
             s.set_scenario(scenario)
+        s.set_frame(frame)
         s.set_display(**{f.name: getattr(display, f.name) for f in fields(ViewState)})
         self.window.set_camera_frame(display.camera_frame)  # the preset placed again, as it was
-        s.set_frame(frame)
         if tab is not None:
             self.window.panel_tabs.setCurrentWidget(tab)
 
