@@ -245,7 +245,8 @@ def test_bone_names_never_land_on_the_kneecap(qtbot) -> None:  # type: ignore[no
                 kneecap = _on_screen_px(renderer, verts @ (D @ T_wp)[:3, :3].T
                                         + (D @ T_wp)[:3, 3])[:, :2]
                 lo, hi = kneecap.min(axis=0), kneecap.max(axis=0)
-                anchors = _on_screen_px(renderer, np.asarray(cv.overlays._labels.poly.points))[:, :2]
+                label_points = np.asarray(cv.overlays._labels.poly.points)
+                anchors = _on_screen_px(renderer, label_points)[:, :2]
                 boxes = {}
                 for (bone, text), (x, y) in zip(LABELS.items(), anchors, strict=True):
                     bw, bh = CHAR_PX * LABEL_FONT_SIZE * len(text) + 12.0, 22.0

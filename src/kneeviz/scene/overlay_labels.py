@@ -159,7 +159,7 @@ def place_bone_labels(renderer: Any, anatomy: Anatomy, T_display_bone: Mapping[s
         others = np.vstack(obstacles) if obstacles else np.zeros((0, 2))
         best, best_score = 0, -np.inf
         for k, (x, y) in enumerate(xy):
-            inside = 0.0 <= x and x + bw <= width and 0.0 <= y and y + bh <= height
+            inside = x >= 0.0 and x + bw <= width and y >= 0.0 and y + bh <= height
             # distance from the name's box (right of and above its anchor) to the nearest
             # point of another bone or of a name placed already
             dx = np.maximum(np.maximum(x - others[:, 0], others[:, 0] - (x + bw)), 0.0)
