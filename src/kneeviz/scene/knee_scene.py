@@ -32,14 +32,18 @@ BONES = ("pelvis", "femur", "tibia", "patella")
 """The rigid bodies a frame poses."""
 
 PARTS: dict[str, tuple[str, Material]] = {
-    "pelvis": ("pelvis", BONE),
+    "patella": ("patella", BONE),
+    "patella_cartilage": ("patella", CARTILAGE),
+    "femur_cartilage": ("femur", CARTILAGE),
     "femur": ("femur", BONE),
     "tibia": ("tibia", BONE),
-    "patella": ("patella", BONE),
-    "femur_cartilage": ("femur", CARTILAGE),
-    "patella_cartilage": ("patella", CARTILAGE),
+    "pelvis": ("pelvis", BONE),
 }
-"""Actor name -> (the bone whose pose moves it, its material)."""
+"""Actor name -> (the bone whose pose moves it, its material), in the order they are drawn: from
+the front of the knee backwards. Software OpenGL shades a pixel only when it passes the depth
+test, so a surface drawn after what hides it costs nothing there: drawn the other way (the thigh
+bone before its cartilage and the kneecap), the thigh bone's close-up shaded most pixels two or
+three times (57 ms a frame at 1280x800 against 30 ms for the front view, the same triangles)."""
 
 GHOST_PARTS: dict[str, tuple[str, str]] = {
     "femur_completion": ("femur", "femur"),
