@@ -12,14 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from kneeviz.anatomy.knee_spec import KNEE_PARAMETERS
-from kneeviz.scenario import CUSTOM, HIP_PARAMETERS, PRESETS, Scenario, parameters_of
+from kneeviz.scenario import (
+    CUSTOM,
+    HIP_PARAMETERS,
+    PRESET_LABELS,
+    PRESETS,
+    Scenario,
+    parameters_of,
+)
 
-PRESET_WORDS: dict[str, str] = {"healthy": "Healthy", "pfp": "Typical PFP", "severe": "Severe"}
-"""How the presets are named to people (their buttons, the window's title)."""
+
 def setting_name(scenario: Scenario) -> str:
     """The hip setting's name: a preset's ("Typical PFP"), else its two hip values."""
-    if scenario.preset in PRESET_WORDS and scenario.preset != CUSTOM:
-        return PRESET_WORDS[scenario.preset]
+    if scenario.preset in PRESET_LABELS and scenario.preset != CUSTOM:
+        return PRESET_LABELS[scenario.preset]
     ir, add = scenario.hip
     return f"Custom hip (thigh {ir:+.0f}\u00b0, knee drops {add:+.0f}\u00b0)"
 

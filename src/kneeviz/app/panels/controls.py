@@ -28,6 +28,35 @@ from kneeviz.scenario import HIP_PARAMETERS, PRESET_LABELS, PRESETS, parameters_
 from kneeviz.view_state import CAMERA_FRAME_TIPS, CAMERA_FRAMES, CAMERAS
 
 
+class PresetButtons(QWidget):
+    """The presets' buttons in a row (Healthy | Typical PFP | Severe): a click shows that
+    preset's setting; the one on is checked (none for a custom setting)."""
+
+    def __init__(self, session: Session, object_prefix: str = "preset",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.buttons: dict[str, QPushButton] = {}
+        for name in PRESETS:
+            b = QPushButton(PRESET_LABELS.get(name, name))
+            b.setCheckable(True)
+            b.setObjectName(f"{object_prefix}-{name}")
+            b.clicked.connect(lambda _c=False, n=name: self.apply(n))
+            row.addWidget(b)
+            self.buttons[name] = b
+        session.scenario_changed.connect(self.sync)
+        self.sync()
+
+    def apply(self, name: str) -> None:
+        self.session.set_scenario(self.session.scenario_for_preset(name))
+
+    def sync(self) -> None:
+        for name, b in self.buttons.items():
+            b.setChecked(self.session.scenario.preset == name)
+
+
 class HipControls(QGroupBox):
     """The hip group's sliders (made from the declarations: kneeviz.scenario's parameters with a
     control in HIP_GROUP) and the preset buttons."""
@@ -41,32 +70,19 @@ class HipControls(QGroupBox):
             on_error=lambda m: self.status.setText(m))
         self.sliders = self.params.sliders
         grid.addWidget(self.params, 0, 0, 1, 2)
-        row = QHBoxLayout()
-        self.preset_buttons: dict[str, QPushButton] = {}
-        for name in PRESETS:
-            b = QPushButton(PRESET_LABELS.get(name, name))
-            b.setCheckable(True)
-            b.setObjectName(f"preset-{name}")
-            b.clicked.connect(lambda _c=False, n=name: self.apply_preset(n))
-            row.addWidget(b)
-            self.preset_buttons[name] = b
-        grid.addLayout(row, 4, 0, 1, 2)
+        self.presets = PresetButtons(session)
+        self.preset_buttons = self.presets.buttons
+        grid.addWidget(self.presets, 4, 0, 1, 2)
         self.status = QLabel("")
         self.status.setStyleSheet("color: #d9a441;")
         grid.addWidget(self.status, 5, 0, 1, 2)
-        session.scenario_changed.connect(self._sync)
-        self._sync()
-
-    def _sync(self) -> None:
-        for name, b in self.preset_buttons.items():
-            b.setChecked(self.session.scenario.preset == name)
 
     def set_hip(self, *values_deg: float) -> None:
         """Move the preset's sliders (HIP_PARAMETERS, in order) as a user would; solve at once."""
         self.params.set_values(**dict(zip(HIP_PARAMETERS, values_deg, strict=True)))
 
     def apply_preset(self, name: str) -> None:
-        self.session.set_scenario(self.session.scenario_for_preset(name))
+        self.presets.apply(name)
 
 
 class CameraControls(QWidget):

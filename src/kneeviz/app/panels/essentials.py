@@ -10,22 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import (
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from kneeviz import measure_table
+from kneeviz.app.panels.controls import PresetButtons
 from kneeviz.app.panels.readouts import frame_note, readout_text
 from kneeviz.app.state.session import Session
 from kneeviz.app.support.throttle import Throttle
-from kneeviz.scenario import PRESETS
-from kneeviz.setting_words import PRESET_WORDS, setting_name
+from kneeviz.setting_words import setting_name
 
 VALUE_STYLE = "font-size: 16pt; font-weight: 700; color: #ffb060;"
 HEALTHY_STYLE = "color: #9fb3c8;"
@@ -44,16 +36,9 @@ class EssentialsPanel(QWidget):
         col.setSpacing(6)
         box = QGroupBox("Setting")
         bl = QVBoxLayout(box)
-        row = QHBoxLayout()
-        self.preset_buttons: dict[str, QPushButton] = {}
-        for name in PRESETS:
-            b = QPushButton(PRESET_WORDS.get(name, name))
-            b.setCheckable(True)
-            b.setObjectName(f"essential-preset-{name}")
-            b.clicked.connect(lambda _c=False, n=name: self._apply_preset(n))
-            row.addWidget(b)
-            self.preset_buttons[name] = b
-        bl.addLayout(row)
+        self.presets = PresetButtons(session, "essential-preset")
+        self.preset_buttons = self.presets.buttons
+        bl.addWidget(self.presets)
         self.setting = QLabel()
         self.setting.setWordWrap(True)
         bl.addWidget(self.setting)
@@ -99,14 +84,8 @@ class EssentialsPanel(QWidget):
         session.scenario_changed.connect(self._sync_setting)
         self._sync_setting()
 
-    def _apply_preset(self, name: str) -> None:
-        self.session.set_scenario(self.session.scenario_for_preset(name))
-
     def _sync_setting(self) -> None:
-        sc = self.session.scenario
-        for name, b in self.preset_buttons.items():
-            b.setChecked(sc.preset == name)
-        self.setting.setText(f"On: <b>{setting_name(sc)}</b>")
+        self.setting.setText(f"On: <b>{setting_name(self.session.scenario)}</b>")
 
     def refresh(self, i: int) -> None:
         s = self.session
