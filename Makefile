@@ -56,7 +56,7 @@ run: venv
 	@bash scripts/run-app.sh $(ARGS)
 
 test: test-deps
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	KNEEVIZ_SLOW_TESTS=1 xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) -m pytest -q $(ARGS)

@@ -27,8 +27,8 @@ def main() -> None:
     from PyQt6.QtWidgets import QApplication
 
     from kneeviz.anatomy.build import load_default_anatomy
-    from kneeviz.app.main_window import MainWindow
-    from kneeviz.app.solve_process import stop_shared
+    from kneeviz.app.state.solve_process import stop_shared
+    from kneeviz.app.window.main_window import MainWindow
     from kneeviz.commands.app import APP_FRAME_RATE_HZ
     from kneeviz.scenario import Scenario
 

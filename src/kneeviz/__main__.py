@@ -1,5 +1,5 @@
 """`python -m kneeviz` is the `kneeviz` command."""
 
-from kneeviz.cli import main
+from kneeviz.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -84,6 +84,8 @@ def install_signal_cleanup() -> None:
 
 _deferring = 0
 """Depth of `interrupts_between_steps()` blocks now open (main thread only)."""
+_published_in_block = 0
+"""Files published (renamed into place) inside the open `interrupts_between_steps()` blocks."""
 
 
 @contextlib.contextmanager
@@ -97,17 +99,28 @@ def interrupts_between_steps() -> Iterator[None]:
     table half-built and the next import segfaults (seen: SIGSEGV in vtkPythonUtil::AddModule
     after a Ctrl-C in the first second of `kneeviz render`). Long loops call check_interrupt()
     between their steps (frames solved, frames drawn), so the interrupt still lands within one
-    step."""
-    global _deferring
+    step.
+
+    A file published inside the block is the commit point of what the block writes: a Ctrl-C
+    that came before its rename makes `publish` raise (the old file stays, the new one is
+    discarded: a clean interruption); one that came after it interrupts nothing (the file is
+    whole), so the block completes normally and the command exits 0. Reporting "interrupted"
+    (exit 130) for a complete file, or a traceback, would have a script throw away or redo a
+    result that was written."""
+    global _deferring, _published_in_block
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     install_signal_cleanup()
+    if not _deferring:
+        _published_in_block = 0
     _deferring += 1
     try:
         yield
     finally:
         _deferring -= 1
+    if _published_in_block and not _deferring:
+        _stopping.clear()  # the Ctrl-C came after the commit: the write completed
     check_interrupt()  # a Ctrl-C during the block's last step is not lost
 
 
@@ -181,11 +194,48 @@ def _folder_of(target: Path) -> Path:
     return target.parent if str(target.parent) else Path(".")
 
 
+def output_target(path: str | Path, *, what: str = "save") -> Path:
+    """The file a write to `path` replaces. A symbolic link is written THROUGH: its target (at
+    the end of every link) is replaced atomically and the link stays, pointing at the new file,
+    as the user who made the link meant (before, the rename replaced the link itself with a
+    regular file). A link to something that is not a file (a device such as /dev/full, a FIFO,
+    a socket) or a loop of links is refused, as is such a thing given directly: kneeviz writes
+    files only, and renaming over /dev/full would replace the device itself."""
+    import stat
+
+    p = Path(path)
+    target = p
+    try:
+        is_link = p.is_symlink()
+    except (OSError, ValueError):  # a name too long, a NUL byte: the write itself says so
+        is_link = False
+    if is_link:
+        try:
+            target = p.resolve(strict=True)
+        except FileNotFoundError:  # a dangling link: the file it names is created
+            target = Path(os.path.realpath(p))
+        except (OSError, RuntimeError):
+            raise KneevizError(f"cannot {what}: it is a symbolic link that leads to itself (a "
+                               "loop of links); give the path of a file", shown(p)) from None
+    try:
+        mode = os.stat(target).st_mode
+    except (OSError, ValueError):
+        return target  # missing (to be created), or a problem the write itself reports
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder in the way: the write says so
+        return target
+    kind = ("a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a FIFO (named pipe)"
+            if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+    via = f"is a link to {shown(target)}, {kind}" if target != p else f"is {kind}"
+    raise KneevizError(f"cannot {what}: it {via}, not a file; kneeviz writes files only: give "
+                       "the path of a file", shown(p))
+
+
 def preflight(path: str | Path, *, what: str = "save") -> Path:
     """Say now, before minutes of solving or rendering, why `path` cannot be written: a folder
     problem, a name too long for the file system, a read-only folder or file system (a test
     file is created and removed). Returns `path` as a Path."""
-    target = Path(path)
+    given = Path(path)
+    target = output_target(given, what=what)
     folder = _folder_of(target)
     problem = folder_problem(folder)
     if problem is not None:
@@ -201,17 +251,19 @@ def preflight(path: str | Path, *, what: str = "save") -> Path:
         )
     tmp = new_temp(target, what=what)
     discard(tmp)
-    return target
+    return given
 
 
 def new_temp(target: str | Path, *, what: str = "save") -> Path:
     """Create (empty, 0600) and register a temporary file beside `target`; it is removed if the
-    process is told to stop before `publish` or `discard`. Stale ones are swept first."""
-    target = Path(target)
+    process is told to stop before `publish` or `discard`. Stale ones are swept first. For a
+    symbolic link, beside the file it leads to (output_target)."""
+    target = output_target(target, what=what)
     folder = _folder_of(target)
     sweep_stale(folder)
     install_signal_cleanup()
-    _stopping.clear()  # a new write after an interrupt: the program chose to go on
+    if not _deferring:  # a new write after an interrupt: the program chose to go on (a
+        _stopping.clear()  # deferred Ctrl-C stays pending: publish refuses to commit)
     stem = target.name[:_NAME_KEEP]
     suffix = target.suffix if len(target.suffix) <= 16 else ""
     for _ in range(100):
@@ -241,7 +293,9 @@ def discard(tmp: str | Path) -> None:
 def publish(tmp: str | Path, target: str | Path, *, what: str = "save") -> Path:
     """fsync `tmp`, give it the target's permissions and rename it over `target`; on failure
     remove it and raise a one-line KneevizError naming `target` (which is left as it was)."""
-    target = Path(target)
+    global _published_in_block
+    given = Path(target)
+    target = output_target(given, what=what)
     if stopping():  # told to stop (the temp file is already gone): never publish half a file
         discard(tmp)
         raise KeyboardInterrupt
@@ -249,17 +303,23 @@ def publish(tmp: str | Path, target: str | Path, *, what: str = "save") -> Path:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, _mode_for(target))
+        if stopping():  # a deferred Ctrl-C during the fsync: still before the commit
+            raise KeyboardInterrupt
         os.replace(tmp, target)
     except OSError as exc:
         discard(tmp)
+        if stopping():  # the Ctrl-C's clean-up removed the temp file under us
+            raise KeyboardInterrupt from None
         raise KneevizError(f"could not {what}: {exc.strerror or exc}", shown(target)) from None
     except BaseException:
         discard(tmp)
         raise
+    if _deferring and threading.current_thread() is threading.main_thread():
+        _published_in_block += 1  # committed: see interrupts_between_steps
     with _lock:
         _live.discard(str(tmp))
     fsync_folder(_folder_of(target))
-    return target
+    return given
 
 
 @contextlib.contextmanager
@@ -269,7 +329,7 @@ def atomic_path(path: str | Path, *, what: str = "save") -> Iterator[Path]:
 
     For writers that want a file name of their own (numpy's savez, a video encoder). OSError
     becomes a one-line KneevizError naming `path`."""
-    target = Path(path)
+    target = output_target(path, what=what)
     problem = folder_problem(_folder_of(target))
     if problem is not None:
         raise KneevizError(f"cannot {what} here: {problem}", shown(target))

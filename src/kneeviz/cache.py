@@ -20,13 +20,14 @@ runs uncached and says so once per process, on stderr.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
 import stat
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -179,3 +180,30 @@ def save_entry(
         note_once("unwritable", f"the cache folder {folder} cannot be written ({why}): running "
                   "without the cache (set KNEEVIZ_CACHE_DIR to use another folder)")
         return False
+
+
+@contextlib.contextmanager
+def building(name: str, folder: Path | None = None) -> Iterator[None]:
+    """Held while entry `name` is built: another process about to build the same entry (a
+    study's second worker on the same knee) waits here, then finds it built, instead of building
+    it a second time. An advisory lock file beside the entries (POSIX flock; where there is none,
+    or the folder cannot be written, nothing waits and both build, as before)."""
+    folder = folder if folder is not None else cache_dir()
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f".{name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -7,7 +7,9 @@ Each sub-command lives in kneeviz.commands.<module> and exposes `add_arguments(p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -28,6 +30,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "install-desktop-entry": ("install_desktop_entry",
                               "add kneeviz and its icon to the desktop's application menu"),
     "simulate": ("simulate", "solve the squat and write per-frame results"),
+    "sweep": ("sweep", "solve a study's design of many squats in parallel into one table"),
 }
 
 
@@ -75,3 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kneeviz: interrupted", file=sys.stderr)
         return 130
+
+
+def entry() -> NoReturn:
+    """The `kneeviz` program (console script, `python -m kneeviz`): main(), then exit with its
+    status. Once the command has returned, its files are whole and there is nothing left to
+    interrupt: a Ctrl-C while Python tears down is ignored. Before, it raised KeyboardInterrupt
+    inside the interpreter's exit, which printed a traceback (through kneeviz.atomic's handler)
+    and still exited 0."""
+    code = main()
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 KINEMATICS, POSE, CONTACT, SOLVER = "kinematics", "pose", "contact", "solver"
 
@@ -208,3 +209,75 @@ def plain(measure: Measure, value: float) -> float | int | bool | None:
         return int(value)
     v = float(value)
     return v if math.isfinite(v) else None
+
+
+# -- frames without a result ---------------------------------------------------------------------
+# A frame that was not solved carries no measures in any output (files, readouts, plots,
+# captions): only what the bones alone give (KINEMATICS), the solver's own flags and, for a frame
+# whose solve did not converge, how far from balance it stopped. Its reason is written beside it.
+NOT_CONVERGED = "did not converge"
+DISLOCATED = "dislocated"
+REASON_COLUMN = "not_solved_reason"
+"""The files' column holding why a frame has no measures ("" when it has them)."""
+REASON_CODES: tuple[str, ...] = (
+    "", NOT_CONVERGED, DISLOCATED, "foot off the ground", "knee beyond range",
+    "hip rotation beyond range", "hip adduction beyond range",
+)
+"""Numbered reasons, for formats that hold only numbers (.sto): the code is the index; the
+recording's kinds are kneeviz.motion.from_recording's (the words before its reason's colon)."""
+OTHER_REASON_CODE = 99
+
+
+def reason_kind(reason: str) -> str:
+    """A recording's reason ("foot off the ground: about 12 cm up") as its kind, the words
+    before the colon ("foot off the ground")."""
+    return reason.split(":", 1)[0].strip()
+
+
+def reason_code(reason: str) -> int:
+    kind = reason_kind(reason)
+    return REASON_CODES.index(kind) if kind in REASON_CODES else OTHER_REASON_CODE
+
+
+def no_result_reasons(n: int, converged: Iterable[Any] | None = None,
+                      dislocated: Iterable[Any] | None = None,
+                      not_solved: Mapping[int, str] | None = None) -> list[str]:
+    """Why each of n frames carries no measures, "" for a result: a recording's frame the model
+    does not answer (its kind: "foot off the ground", ...), else "dislocated" (at or after the
+    kneecap came off its groove), else "did not converge". `converged` None: not solved yet (no
+    reason: the values are unknown, not withheld)."""
+    out = [""] * n
+    conv = None if converged is None else [bool(c) for c in converged]
+    disl = None if dislocated is None else [float(d) > 0.5 for d in dislocated]
+    for i in range(n):
+        if not_solved and not_solved.get(i):
+            out[i] = reason_kind(not_solved[i])
+        elif disl is not None and disl[i]:
+            out[i] = DISLOCATED
+        elif conv is not None and not conv[i]:
+            out[i] = NOT_CONVERGED
+    return out
+
+
+def shown(measure: Measure, reason: str) -> bool:
+    """Whether `measure` is a result in a frame with this no-result reason ("" for a solved
+    frame): the bones' own numbers always, the flags always, the residual force of a solve that
+    did not converge (how far from balance it stopped), nothing else."""
+    if not reason or measure.depends == KINEMATICS or measure.kind in ("bool", "int"):
+        return True
+    return measure.depends == SOLVER and reason == NOT_CONVERGED
+
+
+def withheld(values: Mapping[str, Iterable[Any]], reasons: Sequence[str]
+             ) -> dict[str, list[float]]:
+    """`values` (key -> per-frame numbers) with every measure a frame does not carry (`shown`)
+    replaced by NaN."""
+    out: dict[str, list[float]] = {}
+    table = by_key()
+    for key, column in values.items():
+        m = table.get(key)
+        col = [float(v) for v in column]
+        if m is not None:
+            col = [v if shown(m, r) else math.nan for v, r in zip(col, reasons, strict=True)]
+        out[key] = col
+    return out

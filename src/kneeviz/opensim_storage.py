@@ -5,13 +5,18 @@ The format OpenSim 4 writes and reads (its STOFileAdapter): a name line, `versio
 column labels starting with `time` and one row per frame. The columns are every per-frame measure
 of the trajectory in its own unit (angles in degrees, lengths in millimetres, forces in newtons,
 pressures in MPa: the unit ends each label, kneeviz's naming rule), flags (converged, dislocated)
-as 0/1. OpenSim's plotting and `opensim.TimeSeriesTable(path)` read it as it is.
+as 0/1, a measure a frame does not carry as NaN (written "nan", as OpenSim writes it), and last
+`not_solved_reason_code`: why a frame has no measures, as a number (OpenSim's tables hold
+numbers only; 0 for a result), the numbers explained in the header
+(kneeviz.measure_table.REASON_CODES). OpenSim's plotting and `opensim.TimeSeriesTable(path)` read
+it as it is.
 
 kneeviz.trajectory_file writes it for `kneeviz simulate --out x.sto`, atomically.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,18 +24,31 @@ import numpy as np
 SUFFIX = ".sto"
 
 
+REASON_CODE_COLUMN = "not_solved_reason_code"
+
+
 def storage_columns(traj: Any) -> list[str]:
-    """The measure columns after time, in kneeviz.measure_table's order."""
+    """The columns after time: the measures in kneeviz.measure_table's order, then the reason
+    code."""
     from kneeviz.measure_table import all_keys
 
-    return [k for k in all_keys() if k != "time_s" and k in traj.values]
+    return [*(k for k in all_keys() if k != "time_s" and k in traj.values), REASON_CODE_COLUMN]
 
 
-def storage_text(traj: Any, name: str = "kneeviz") -> str:
-    """The whole .sto file as text."""
+def storage_text(traj: Any, name: str = "kneeviz", values: Mapping[str, Any] | None = None,
+                 reasons: Sequence[str] | None = None) -> str:
+    """The whole .sto file as text: `values` (key -> per-frame numbers; default the
+    trajectory's) and `reasons` (why each frame has no measures; default none)."""
+    from kneeviz.measure_table import OTHER_REASON_CODE, REASON_CODES, reason_code
+
+    values = traj.values if values is None else values
     cols = storage_columns(traj)
-    time = np.asarray(traj.values["time_s"], dtype=float)
-    table = np.column_stack([time, *[np.asarray(traj.values[k], dtype=float) for k in cols]])
+    n = len(np.asarray(values["time_s"]))
+    codes = [float(reason_code(r)) for r in reasons] if reasons is not None else [0.0] * n
+    time = np.asarray(values["time_s"], dtype=float)
+    table = np.column_stack([time, *[np.asarray(values[k], dtype=float) for k in cols[:-1]],
+                             np.asarray(codes, dtype=float)])
+    legend = ", ".join(f"{k} {r or 'a result'}" for k, r in enumerate(REASON_CODES))
     # a measure with no value (NaN) is written "nan", as OpenSim itself writes it
     header = [
         name.replace("\n", " ") or "kneeviz",
@@ -38,7 +56,9 @@ def storage_text(traj: Any, name: str = "kneeviz") -> str:
         f"nRows={table.shape[0]}",
         f"nColumns={table.shape[1]}",
         "inDegrees=yes",
-        "kneeviz: per-frame results; units are in the column names (_deg, _mm, _n, _mpa, ...)",
+        "kneeviz: per-frame results; units are in the column names (_deg, _mm, _n, _mpa, ...); "
+        "a frame without a result has nan for its measures",
+        f"kneeviz: {REASON_CODE_COLUMN}: {legend}, {OTHER_REASON_CODE} another reason",
         "endheader",
         "\t".join(["time", *cols]),
     ]
@@ -47,4 +67,4 @@ def storage_text(traj: Any, name: str = "kneeviz") -> str:
     return "\n".join([*header, *rows]) + "\n"
 
 
-__all__ = ["SUFFIX", "storage_columns", "storage_text"]
+__all__ = ["REASON_CODE_COLUMN", "SUFFIX", "storage_columns", "storage_text"]

@@ -93,7 +93,7 @@ class Parameter:
     low: float
     high: float
     unit: str
-    """"deg", "s", "Hz", "kg", "mm", "MPa", "N" or "" (a ratio or a fraction)."""
+    """"deg", "s", "Hz", "kg", "mm", "MPa", "N", "N/mm" or "" (a ratio or a fraction)."""
     label: str
     """Words for messages ("femoral internal rotation")."""
     help: str
@@ -107,7 +107,8 @@ class Parameter:
 
     @property
     def metavar(self) -> str:
-        return {"deg": "DEG", "s": "S", "Hz": "HZ", "kg": "KG", "mm": "MM"}.get(self.unit, "X")
+        return {"deg": "DEG", "s": "S", "Hz": "HZ", "kg": "KG", "mm": "MM",
+                "MPa": "MPA"}.get(self.unit, "X")
 
     def range_text(self) -> str:
         u = f" {self.unit}" if self.unit else ""

@@ -1,56 +1,185 @@
-"""Is a solved squat a result? One rule for every output (simulate --out, render, the app's export).
+"""Is a solved squat a result? One rule for every output (simulate --out, render, the app's
+export and readouts).
 
-A frame whose solve did not converge keeps its best pose, flagged; a few such frames in a squat
-are honest results. A run in which no frame, or fewer than half, converged is not: the knee was
-not a knee (bones not assembled, a folded or non-manifold surface, a precision loss) and any file
-written from it would be a wrong answer with exit 0. Frames after the kneecap dislocated are a
-result (the dislocation is the finding) and count as such. No Qt here.
+Two questions, asked of every squat before anything is shown or written:
+
+1. Did it solve? A frame whose solve did not converge keeps its best pose, flagged; a few such
+   frames are honest results. A run in which no frame, or fewer than half, converged is not: the
+   knee was not a knee (bones not assembled, a folded or non-manifold surface, a precision loss).
+   Frames after the kneecap dislocated count as solved (the dislocation is the finding); a
+   recording's frames the model does not answer (kneeviz.motion.from_recording) are left out.
+2. Is it a knee? (`self_check`) A squat can converge in every frame and still be wrong: a partial
+   femur completed with the wrong axes, a tibia placed off the condyles, a kneecap from another
+   knee. Four physical checks, against published or measured ranges with margins (each limit's
+   source is beside it in kneeviz.mechanics.self_check; the margins of every knee we have are in
+   docs/validation.md, "Self-check"):
+   - bones: no bone passes into the femur beyond their cartilage (the kneecap's, the tibia's) by
+     more than OVERLAP_LIMIT_MM, in any solved frame;
+   - kneecap flexion: the kneecap flexes with the knee, PATELLAR_FLEXION_SLOPE deg per deg of
+     knee flexion (fitted over 20-100 deg);
+   - tibia: the tibia sits under the femoral condyles in the near-extended frames: not
+     translated forward, back or sideways beyond TIBIA_TRANSLATION_LIMIT_MM, not turned beyond
+     TIBIA_ROTATION_LIMIT_DEG more than the hip setting turns it;
+   - soft tissues: the lateral retinaculum and the patellar tendon each carry load somewhere in a
+     squat that reaches from near extension to 60 deg, as every knee's here do (the medial
+     patellofemoral ligament is measured too, but a sound knee's can stay slack through a
+     healthy squat, so it is not failed on).
+   A check that a squat cannot judge (too shallow for a flexion slope or for the tissues, no
+   near-extended frame) is reported as not judged, never as failed.
+
+A failed check is an error: the commands exit 2 with one line naming the check and the frames,
+the app shows a warning in place of its readouts. No Qt here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from kneeviz.errors import KneevizError
+from kneeviz.mechanics import self_check as scm
+from kneeviz.mechanics.self_check import (  # noqa: F401  (the limits, re-exported)
+    BONES,
+    CHECKS,
+    KNEECAP_FLEXION,
+    OVERLAP_LIMIT_MM,
+    PATELLAR_FLEXION_SLOPE,
+    SOFT_TISSUES,
+    TIBIA,
+    TIBIA_ROTATION_LIMIT_DEG,
+    TIBIA_TRANSLATION_LIMIT_MM,
+    TISSUE_ENGAGED_N,
+    Measured,
+    frame_span,
+)
 
 MIN_RESULT_FRACTION = 0.5
 """At least this fraction of frames must have converged (or be past a dislocation)."""
 
-
-def result_problem(traj: Any) -> str | None:
-    """Why `traj` is not a result, in words; None when it is."""
-    converged = np.asarray(traj.converged, dtype=bool)
-    n = int(converged.size)
-    if n == 0:
-        return "the squat has no frames"
-    try:
-        dislocated = np.asarray(traj["dislocated"], dtype=float) > 0.5
-    except (KeyError, TypeError):
-        dislocated = np.zeros(n, dtype=bool)
-    # a recording's frames the model does not answer (kneeviz.motion.from_recording) are flagged
-    # with their reason, not failures: the rest of the trial is judged
+# -- 1. did it solve? -----------------------------------------------------------------------------
+def not_solved_frames(traj: Any) -> NDArray[np.bool_]:
+    """A recording's frames the model does not answer (a foot off the ground, ...)."""
+    n = int(np.asarray(traj.converged).size)
     skipped = np.zeros(n, dtype=bool)
     for k in getattr(traj, "meta", {}).get("not_solved", {}) if hasattr(traj, "meta") else ():
         if 0 <= int(k) < n:
             skipped[int(k)] = True
-    ok = (converged | dislocated)[~skipped]
+    return skipped
+
+
+def dislocated_frames(traj: Any) -> NDArray[np.bool_]:
+    n = int(np.asarray(traj.converged).size)
+    try:
+        return np.asarray(np.nan_to_num(np.asarray(traj["dislocated"], dtype=float)) > 0.5)
+    except (KeyError, TypeError):
+        return np.zeros(n, dtype=bool)
+
+
+def result_frames(traj: Any) -> NDArray[np.bool_]:
+    """Frames whose numbers are results: solved (converged), not past a dislocation, not a
+    recording's frame the model does not answer."""
+    converged = np.asarray(traj.converged, dtype=bool)
+    return converged & ~dislocated_frames(traj) & ~not_solved_frames(traj)
+
+
+def result_problem(traj: Any) -> str | None:
+    """Why `traj` is not a result, in words; None when it is. A self-check already stored with
+    the squat (`self_check`) is part of the answer."""
+    converged = np.asarray(traj.converged, dtype=bool)
+    n = int(converged.size)
+    if n == 0:
+        return "the squat has no frames"
+    skipped = not_solved_frames(traj)
+    ok = (converged | dislocated_frames(traj))[~skipped]
     n = int(ok.size)
     n_ok = int(ok.sum())
-    if n_ok >= MIN_RESULT_FRACTION * n and int(converged.sum()) > 0:
-        return None
-    return (f"only {int(converged.sum())} of {n} frames converged (the kneecap found no balance "
-            "of forces in the rest), so there is no result to write: check that the femur, "
-            "patella and tibia are whole, closed bone surfaces from one scan (kneeviz "
-            "check-mesh shows what was found in each)")
+    if not (n_ok >= MIN_RESULT_FRACTION * n and int(converged.sum()) > 0):
+        return (f"only {int(converged.sum())} of {n} frames converged (the kneecap found no "
+                "balance of forces in the rest), so there is no result to write: check that the "
+                "femur, patella and tibia are whole, closed bone surfaces from one scan (kneeviz "
+                "check-mesh shows what was found in each)")
+    stored = stored_check(traj)
+    return stored.problem if stored is not None else None
 
 
-def check_result(traj: Any, output: str | None = None) -> None:
+def check_result(traj: Any, output: str | None = None, anatomy: Any = None) -> None:
     """Raise a KneevizError (naming `output`, which is then not written) when `traj` is not a
-    result; see the module docstring."""
+    result; with `anatomy`, the squat's self-check is run first (see the module docstring)."""
+    if anatomy is not None and result_problem(traj) is None:
+        self_check(traj, anatomy)
     problem = result_problem(traj)
     if problem is not None:
         name = getattr(traj, "meta", {}).get("knee") if hasattr(traj, "meta") else None
         knee = f"the knee {name!r}: " if isinstance(name, str) and name else ""
         raise KneevizError(f"not written: {knee}{problem}", output)
+
+
+# -- 2. is it a knee? -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SelfCheck:
+    """Every measure of a squat's self-check."""
+
+    measures: tuple[Measured, ...]
+
+    @property
+    def failures(self) -> tuple[Measured, ...]:
+        return tuple(m for m in self.measures if not m.passed)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def problem(self) -> str | None:
+        """One line naming the first failed check and its frames, None when all passed."""
+        if self.passed:
+            return None
+        m = self.failures[0]
+        more = len(self.failures) - 1
+        also = (f" (and {more} more: " + ", ".join(f.what for f in self.failures[1:]) + ")"
+                if more else "")
+        return (f"this knee's result failed a check: {m.check}: {m.sentence}{also}; "
+                f"{ADVICE}")
+
+    def margins(self) -> dict[str, float]:
+        """Measure -> margin to its limit (> 0 passes; nan: not judged)."""
+        return {m.what: m.margin for m in self.measures}
+
+    def to_meta(self) -> list[dict[str, Any]]:
+        return [asdict(m) for m in self.measures]
+
+    @staticmethod
+    def from_meta(items: Sequence[dict[str, Any]]) -> SelfCheck:
+        return SelfCheck(tuple(Measured(**{**d, "frames": tuple(d.get("frames", ()))})
+                               for d in items))
+
+
+META_KEY = "self_check"
+ADVICE = ("check that the femur, patella and tibia are one knee's, from one scan (kneeviz "
+          "check-mesh shows what was found and completed in each)")
+
+
+def stored_check(traj: Any) -> SelfCheck | None:
+    """The self-check stored with `traj` by `self_check`, if it ran."""
+    meta = getattr(traj, "meta", None)
+    items = meta.get(META_KEY) if isinstance(meta, dict) else None
+    return SelfCheck.from_meta(items) if items is not None else None
+
+
+def self_check(traj: Any, anatomy: Any) -> SelfCheck:
+    """Check a solved squat of the knee `anatomy` (see the module docstring); the outcome is also
+    stored in `traj.meta`, so whoever shows or writes the squat later sees it."""
+    stored = stored_check(traj)
+    if stored is not None:
+        return stored
+    ok = result_frames(traj)
+    measures = (*scm.bone_overlaps(traj, anatomy, ok), scm.kneecap_flexion(traj, ok),
+                *scm.tibia_placement(traj), *scm.soft_tissues(traj, ok))
+    out = SelfCheck(tuple(measures))
+    if isinstance(getattr(traj, "meta", None), dict):
+        traj.meta[META_KEY] = out.to_meta()
+    return out

@@ -103,6 +103,44 @@ class Scenario:
     """Lenhart et al. 2015 (Ann Biomed Eng 43:2675) use 5 MPa with a Poisson ratio of 0.45; the
     distributed OpenSim JAM model file uses 10 MPa. Reported cartilage moduli span about 2-20 MPa
     with the loading rate (docs/model.md, contact)."""
+    # The tissue model's properties, known only within ranges: each declared here with its
+    # allowed range; its published range or distribution and source are in the uncertainty table
+    # (kneeviz.uncertainty). No app control: a study (kneeviz sweep), a scenario file or a
+    # command's option sets them, and the app's "How sure?" band samples them.
+    cartilage_thickness_scale: float = _parameter(
+        1.0, 0.3, 2.0, "", "cartilage thickness (fraction of the knee's)",
+        "cartilage layer thickness under each contact point, as a fraction of what the knee's "
+        "meshes give (the articular surfaces stay where they are)",
+        "--cartilage-thickness-scale", Affects.TISSUE)
+    mpfl_stiffness_scale: float = _parameter(
+        1.0, 0.0, 6.0, "", "MPFL stiffness (fraction of 7 N/mm)",
+        "medial patellofemoral ligament in-situ stiffness, as a fraction of 7 N/mm (0: torn; 6: "
+        "the isolated ligament's 42.5 N/mm)", "--mpfl-stiffness-scale", Affects.TISSUE)
+    lateral_retinaculum_stiffness_scale: float = _parameter(
+        1.0, 0.0, 6.0, "", "lateral retinaculum stiffness (fraction of normal)",
+        "in-situ stiffness of the lateral patellofemoral ligament and iliopatellar band, as a "
+        "fraction of the model's (0: a lateral release)", "--lateral-stiffness-scale",
+        Affects.TISSUE)
+    mpfl_reference_strain: float = _parameter(
+        0.0, -0.2, 0.1, "", "MPFL strain in the standing knee",
+        "the MPFL's strain with the knee standing (negative: slack by that fraction of its "
+        "length; OpenSim's reference strain)", "--mpfl-reference-strain", Affects.TISSUE)
+    lateral_retinaculum_reference_strain: float = _parameter(
+        0.0, -0.2, 0.1, "", "lateral retinaculum strain in the standing knee",
+        "the lateral retinaculum's strain with the knee standing (negative: slack)",
+        "--lateral-reference-strain", Affects.TISSUE)
+    vastus_lateralis_share_scale: float = _parameter(
+        1.0, 0.2, 3.0, "", "vastus lateralis size (fraction of typical)",
+        "vastus lateralis cross-sectional area as a fraction of the typical (its share of the "
+        "quadriceps force)", "--vl-scale", Affects.TISSUE)
+    vastus_intermedius_share_scale: float = _parameter(
+        1.0, 0.2, 3.0, "", "vastus intermedius size (fraction of typical)",
+        "vastus intermedius cross-sectional area as a fraction of the typical",
+        "--vi-scale", Affects.TISSUE)
+    rectus_femoris_share_scale: float = _parameter(
+        1.0, 0.2, 3.0, "", "rectus femoris size (fraction of typical)",
+        "rectus femoris cross-sectional area as a fraction of the typical",
+        "--rf-scale", Affects.TISSUE)
     preset: str = "healthy"
 
     @classmethod
@@ -161,8 +199,11 @@ class Scenario:
         if not isinstance(self.preset, str) or (
             self.preset not in PRESETS and self.preset != CUSTOM
         ):
+            shown = repr(self.preset)
+            if len(shown) > 60:  # a 5 MB string would otherwise be the whole message
+                shown = f"{shown[:40]}... ({len(shown):,} characters)"
             raise KneevizError(
-                f"preset {self.preset!r} is not one of {', '.join([*sorted(PRESETS), CUSTOM])}"
+                f"preset {shown} is not one of {', '.join([*sorted(PRESETS), CUSTOM])}"
             )
         return self
 

@@ -24,7 +24,13 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kneeviz.anatomy.knee_spec import FILES, KneeSpec, check_sulcus_angle
+from kneeviz.anatomy.knee_spec import (
+    FILES,
+    POPULATION_PREFIX,
+    KneeSpec,
+    check_sulcus_angle,
+    parse_population_name,
+)
 from kneeviz.atomic import atomic_write_text
 from kneeviz.errors import KneevizError
 from kneeviz.file_paths import read_problem
@@ -80,10 +86,12 @@ class KneeRef:
     sulcus_angle_deg: float | None = None
     label_values: tuple[tuple[str, int], ...] = ()
     """For a label map: which label value is which tissue."""
+    atlas_limb: int | None = None
+    """A population knee (kneeviz.anatomy.population), written "atlas:07"."""
 
     @property
     def is_default(self) -> bool:
-        return not self.meshes
+        return not self.meshes and self.atlas_limb is None
 
     def mesh(self, bone: str) -> MeshRef | None:
         return dict(self.meshes).get(bone)
@@ -93,7 +101,7 @@ class KneeRef:
         """What the one knee loader (kneeviz.anatomy.loader) takes."""
         files = {bone: m.path for bone, m in self.meshes}
         return KneeSpec(**files, sulcus_angle_deg=self.sulcus_angle_deg,
-                        label_values=self.label_values)
+                        label_values=self.label_values, atlas_limb=self.atlas_limb)
 
     @classmethod
     def default(cls, sulcus_angle_deg: float | None = None) -> KneeRef:
@@ -172,6 +180,8 @@ def knee_ref_for(anatomy: Anatomy) -> KneeRef:
             f"the knee {anatomy.name!r} was not loaded from files kneeviz can name again: "
             "open it with --femur/--patella/--tibia first"
         )
+    if spec.atlas_limb is not None:
+        return KneeRef(atlas_limb=spec.atlas_limb)
     if spec.is_default:
         return KneeRef.default(spec.sulcus_angle_deg)
     files = spec.files()
@@ -188,7 +198,9 @@ def knee_ref_for(anatomy: Anatomy) -> KneeRef:
 def scenario_file_dict(doc: ScenarioFile) -> dict[str, Any]:
     """The JSON object of a scenario file (plain JSON types)."""
     knee: Any
-    if doc.knee.is_default:
+    if doc.knee.atlas_limb is not None:
+        knee = doc.knee.spec.name
+    elif doc.knee.is_default:
         knee = ("default" if doc.knee.sulcus_angle_deg is None
                 else {"sulcus_angle_deg": float(doc.knee.sulcus_angle_deg)})
     else:
@@ -270,7 +282,11 @@ def load_scenario_file(path: str | Path, *, check_meshes: bool = True) -> Scenar
         )
     name = data.get("name", "")
     if not isinstance(name, str):
-        raise KneevizError(f'"name" must be a string, got {name!r}', p)
+        raise KneevizError(f'"name" must be a string, got {type(name).__name__}', p)
+    if len(name) > MAX_NAME_CHARS:
+        raise KneevizError(
+            f'"name" is {len(name):,} characters long: a scenario\'s name (shown in captions and '
+            f"titles) is at most {MAX_NAME_CHARS}; shorten it", p)
     if "scenario" not in data:
         raise KneevizError('the "scenario" section is missing', p)
     scenario_data = data["scenario"]
@@ -296,6 +312,8 @@ def load_scenario_file(path: str | Path, *, check_meshes: bool = True) -> Scenar
                         playback_speed=speed)
 
 
+MAX_NAME_CHARS = 1000
+"""A scenario's name is a title for captions: a few words, not megabytes."""
 MAX_NUMBER_CHARS = 40
 """A parameter is a number like 12.5 or 1e-3; a number written with more characters than this
 (a 400-digit integer, a megabyte of digits) is refused before Python converts it."""
@@ -400,6 +418,11 @@ def _parse_scenario(data: Any, p: Path) -> Scenario:
 def _parse_knee(data: Any, p: Path, check_meshes: bool) -> KneeRef:
     if data == "default":
         return KneeRef.default()
+    if isinstance(data, str) and data.startswith(POPULATION_PREFIX):
+        try:
+            return KneeRef(atlas_limb=parse_population_name(data))
+        except KneevizError as exc:
+            raise KneevizError(f"bad value for knee: {exc}", p) from None
     if isinstance(data, dict) and set(data) == {"sulcus_angle_deg"}:
         try:
             return KneeRef.default(check_sulcus_angle(data["sulcus_angle_deg"]))
@@ -407,7 +430,8 @@ def _parse_knee(data: Any, p: Path, check_meshes: bool) -> KneeRef:
             raise KneevizError(f"bad value for knee.sulcus_angle_deg: {exc}", p) from None
     if not isinstance(data, dict):
         raise KneevizError(
-            f'"knee" must be "default" or an object of mesh files by bone, got {data!r}', p
+            f'"knee" must be "default", a population knee ("atlas:07") or an object of mesh '
+            f'files by bone, got {data!r}', p
         )
     unknown = sorted(str(k) for k in data if k not in (*BONE_FILES, "label_values"))
     if unknown:

@@ -2,13 +2,20 @@
 
 - .csv: one row per frame: `frame`, then every column of kneeviz.measure_table (units in the
   names), numbers in Python's shortest round-trip form (reading back gives the Trajectory's
-  floats exactly); an unknown value is an empty cell.
+  floats exactly); an unknown value is an empty cell; last, `not_solved_reason`.
 - .json: format name and version, the kneeviz version, the knee, the scenario, every frame's
-  measures (unknown values null) and the bones' world poses (4x4, mm).
-- .npz (numpy, read with allow_pickle=False): every column, the poses and the per-vertex cartilage
-  pressures (MPa) for a heat map, with the JSON header as `meta_json`.
-- .sto: an OpenSim storage file, time and every other column (kneeviz.opensim_storage), for
+  measures (unknown values null) with its `not_solved_reason` (null for a result) and the
+  bones' world poses (4x4, mm).
+- .npz (numpy, read with allow_pickle=False): every column (unknown values NaN), the reasons as
+  text, the poses and the per-vertex cartilage pressures (MPa) for a heat map, with the JSON
+  header as `meta_json`.
+- .sto: an OpenSim storage file, time and every other column (kneeviz.opensim_storage), unknown
+  values NaN and the reasons as numbered codes (OpenSim's tables hold numbers only), for
   OpenSim's tools and plotting.
+A frame that was not solved carries no measures in any of them (kneeviz.measure_table.shown):
+not a recording's frame the model does not answer ("foot off the ground", ...), not one whose
+solve did not converge, not one at or after the kneecap came off its groove ("dislocated"); only
+what the bones alone give (time, knee flexion, the hip's setting, TT-TG) and the solver's flags.
 Every file is written atomically (kneeviz.atomic): an existing file is replaced only by a
 complete new one. No Qt, VTK or pyvista: the command line and the app share it.
 """
@@ -29,8 +36,10 @@ from kneeviz.errors import KneevizError
 from kneeviz.simulation import Trajectory
 
 TRAJECTORY_FORMAT = "kneeviz-trajectory"
-TRAJECTORY_VERSION = 2
-"""2: one layout for the command line and the app; per-frame hip values named hip_driven_*."""
+TRAJECTORY_VERSION = 3
+"""2: one layout for the command line and the app; per-frame hip values named hip_driven_*.
+3: a frame that was not solved carries no measures (empty, null, NaN), its reason in the
+`not_solved_reason` column (.sto: `not_solved_reason_code`)."""
 POSE_KEYS = ("T_world_pelvis", "T_world_femur", "T_world_tibia", "T_world_patella",
              "T_femur_patella")
 PRESSURE_KEYS = ("patella_pressure_mpa", "femur_pressure_mpa")
@@ -38,8 +47,25 @@ SUFFIXES = (".json", ".csv", ".npz", ".sto")
 
 
 def columns() -> list[str]:
-    """CSV column order: the frame number, then the measure table's keys."""
-    return ["frame", *measure_table.all_keys()]
+    """CSV column order: the frame number, the measure table's keys, the reason for no result."""
+    return ["frame", *measure_table.all_keys(), measure_table.REASON_COLUMN]
+
+
+def frame_reasons(traj: Trajectory) -> list[str]:
+    """Why each frame carries no measures ("" for a result): kneeviz.measure_table."""
+    not_solved = {int(k): str(v) for k, v in traj.meta.get("not_solved", {}).items()}
+    return measure_table.no_result_reasons(traj.n_frames, traj.converged, traj["dislocated"],
+                                           not_solved)
+
+
+def reported_values(traj: Trajectory, reasons: list[str] | None = None
+                    ) -> dict[str, np.ndarray]:
+    """Every column as files write it: a frame's withheld measures are NaN (see the module
+    docstring)."""
+    reasons = frame_reasons(traj) if reasons is None else reasons
+    kept = measure_table.withheld({m.key: traj.values[m.key] for m in measure_table.measures()},
+                                  reasons)
+    return {k: np.asarray(v, dtype=float) for k, v in kept.items()}
 
 
 def header(traj: Trajectory) -> dict[str, Any]:
@@ -77,17 +103,24 @@ def _csv_cell(m: measure_table.Measure, value: float) -> str:
 
 
 def trajectory_csv(traj: Trajectory) -> str:
+    reasons = frame_reasons(traj)
+    values = reported_values(traj, reasons)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns())
     for i in range(traj.n_frames):
-        w.writerow([str(i), *(_csv_cell(m, traj.values[m.key][i])
-                              for m in measure_table.measures())])
+        w.writerow([str(i), *(_csv_cell(m, values[m.key][i]) for m in measure_table.measures()),
+                    reasons[i]])
     return buf.getvalue()
 
 
 def trajectory_dict(traj: Trajectory) -> dict[str, Any]:
-    frames = [{"frame": i, **traj.frame(i)} for i in range(traj.n_frames)]
+    reasons = frame_reasons(traj)
+    values = reported_values(traj, reasons)
+    rows = measure_table.measures()
+    frames = [{"frame": i, **{m.key: measure_table.plain(m, values[m.key][i]) for m in rows},
+               measure_table.REASON_COLUMN: reasons[i] or None}
+              for i in range(traj.n_frames)]
     return {
         **header(traj),
         "frames": frames,
@@ -102,10 +135,13 @@ def trajectory_json(traj: Trajectory) -> str:
 
 def _write_npz(traj: Trajectory, tmp: Path) -> None:
     arrays: dict[str, np.ndarray] = {}
+    reasons = frame_reasons(traj)
+    values = reported_values(traj, reasons)
     for m in measure_table.measures():
-        v = np.asarray(traj.values[m.key])
+        v = np.asarray(values[m.key])
         arrays[m.key] = v.astype(bool) if m.kind == "bool" else v.astype(
             np.int64 if m.kind == "int" else float)
+    arrays[measure_table.REASON_COLUMN] = np.array(reasons, dtype=str)  # text, no pickle
     for k in POSE_KEYS:
         arrays[k] = np.asarray(getattr(traj, k), dtype=float)
     for k in PRESSURE_KEYS:
@@ -135,7 +171,9 @@ def write_trajectory(path: str | Path, traj: Trajectory) -> Path:
     if suffix == ".sto":
         from kneeviz.opensim_storage import storage_text
 
-        text = storage_text(traj, name=f"kneeviz {traj.knee_name}")
+        reasons = frame_reasons(traj)
+        text = storage_text(traj, name=f"kneeviz {traj.knee_name}",
+                            values=reported_values(traj, reasons), reasons=reasons)
     else:
         text = trajectory_csv(traj) if suffix == ".csv" else trajectory_json(traj)
     atomic_write_text(p, text)

@@ -255,9 +255,13 @@ def test_a_well_formed_but_wrong_distance_grid_is_rebuilt(
         origin = origin + 200.0
     cache.save_entry(name, source, {"origin_mm": origin, "spacing_mm": np.array(1.0),
                                     "values": values})
+    from kneeviz.mechanics import contact
+
+    contact._RECENT_GRIDS.clear()
     grid = load_or_build_grid(cart, bone)
     np.testing.assert_allclose(grid.values, good.values, atol=1e-4)
     assert len(_notes(capsys)) == 1
+    contact._RECENT_GRIDS.clear()
     again = load_or_build_grid(cart, bone)  # the rebuilt entry now verifies
     np.testing.assert_allclose(again.values, good.values, atol=1e-4)
     assert len(_notes(capsys)) == 0
@@ -270,7 +274,11 @@ def test_the_run_that_builds_a_distance_grid_uses_it_as_later_runs_read_it(
     same numbers: before, the first kept float64 and the others read float32 back, and their
     squats differed by up to 5e-6 mm."""
     cart, bone = _sheet()
+    from kneeviz.mechanics import contact
+
     first = load_or_build_grid(cart, bone)  # built (fresh cache folder)
+    assert load_or_build_grid(cart, bone) is first  # kept in memory for the next model
+    contact._RECENT_GRIDS.clear()  # as a later run (another process) finds it
     later = load_or_build_grid(cart, bone)  # read back
     np.testing.assert_array_equal(first.values, later.values)
     np.testing.assert_array_equal(first.origin_mm, later.origin_mm)

@@ -185,7 +185,7 @@ def test_export_data_writes_what_simulate_writes_without_solving(  # type: ignor
     sc = window.session.scenario
     args = ["simulate", "--preset", sc.preset, "--out", str(tmp_path / "cli.json")]
     for flag, value in (("--frame-rate", sc.frame_rate_hz), ("--descent", sc.descent_s),
-                        ("--ascent", sc.ascent_s)):
+                        ("--ascent", sc.ascent_s), ("--max-flexion", sc.max_flexion_deg)):
         args += [flag, repr(value)]
     assert main(args) == 0
     assert (tmp_path / "app.json").read_bytes() == (tmp_path / "cli.json").read_bytes()

@@ -98,6 +98,14 @@ def cases() -> list[Case]:
               ("--max-triangles",)),
         _case("render-flexion-video", lambda f: ["render", "--flexion", "30", "--out",
                                                  f / "x.mp4"], ("--flexion",)),
+        _case("render-scenario-named-4.9MB", lambda f: _long_named_scenario(f),
+              ("long.kneeviz.json",)),
+        _case("simulate-out-link-to-dev-full", lambda f: ["simulate", "--out",
+                                                          _link(f / "full.json", "/dev/full")],
+              ("full.json",)),
+        _case("render-out-link-to-dev-full", lambda f: ["render", "--flexion", "10", "--out",
+                                                        _link(f / "full.png", "/dev/full")],
+              ("full.png",)),
         # the take-home files (issue 29): refused before any solve
         _case("report-bad-suffix", lambda f: ["report", "--out", f / "r.docx"], ("r.docx",)),
         _case("report-no-suffix", lambda f: ["report", "--out", f / "report"], ("report",)),
@@ -137,6 +145,11 @@ def cases() -> list[Case]:
     return out
 
 
+def _link(p: Path, to: str) -> Path:
+    p.symlink_to(to)
+    return p
+
+
 def _bytes(p: Path, data: bytes) -> Path:
     p.write_bytes(data)
     return p
@@ -162,3 +175,20 @@ def _fifo_knee(f: Path) -> list[object]:
 
 def _fifo_scenario(f: Path) -> list[object]:
     return ["render", "--scenario", _mkfifo(f / "fifo.kneeviz.json"), "--out", f / "x.png"]
+
+
+def _long_named_scenario(f: Path) -> list[object]:
+    """A scenario file whose name is 4.9 million digits (under the 5 MB cap): it rendered into
+    the caption, where Pillow refused it with a traceback (issue 26)."""
+    import json
+
+    from kneeviz.scenario import Scenario
+    from kneeviz.scenario_file import ScenarioFile, scenario_file_dict
+
+    doc = scenario_file_dict(ScenarioFile(scenario=Scenario.from_preset("pfp",
+                                                                        max_flexion_deg=30)))
+    doc["name"] = "8" * 4_900_000
+    path = f / "long.kneeviz.json"
+    path.write_text(json.dumps(doc))
+    return ["render", "--scenario", path, "--flexion", "20", "--size", "320x240", "--out",
+            f / "x.png"]

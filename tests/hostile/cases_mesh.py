@@ -178,7 +178,7 @@ def _sparse_stl(n: int):  # type: ignore[no-untyped-def]
         p = folder / f"huge-{n}.stl"
         with open(p, "wb") as fh:
             fh.write(b"binary".ljust(80, b" ") + np.uint32(n).tobytes())
-            fh.truncate(84 + 50 * n)  # sparse: no disk used, and never read
+            fh.truncate(84 + 50 * n)  # sparse: no disk used; all zeros, so no surface
         return p
     return make
 
@@ -219,6 +219,7 @@ def special_cases() -> list[Case]:
         _special("pickle.ply", write("pickle.ply", b"\x80\x04\x95" + b"\0" * 100)),
         _special("huge-7500000.stl", _sparse_stl(7_500_000)),
         _special("huge-2600000.stl", _sparse_stl(2_600_000)),
+        _special("huge-12000001.stl", _sparse_stl(12_000_001)),  # refused by its header
         _special("many-facets.stl", _ascii_facets),
         _special("huge.ply", write("huge.ply", b"ply\nformat ascii 1.0\nelement vertex 3\n"
                                    b"element face 9000000\nproperty list uchar int vertex_indices\n"
@@ -311,5 +312,40 @@ def shape_cases() -> list[Case]:
     return cases
 
 
+def fine_export(n_triangles: int, path: Path) -> tuple[Path, np.ndarray]:
+    """The bundled femur as a fine CT export: decimated to n / 256 triangles, then each triangle
+    split in four, four times (about n triangles, closed); binary STL. Also its extents (mm)."""
+    import fast_simplification
+
+    from hostile_fixtures import bone, write_stl
+
+    fem = bone("femur")
+    v, f = fast_simplification.simplify(np.asarray(fem.vertices),
+                                        np.asarray(fem.faces, dtype=np.int32),
+                                        target_count=n_triangles // 256 + 1)
+    for _ in range(4):
+        v, f = trimesh.remesh.subdivide(v, f)
+    return write_stl(path, v, f), np.ptp(np.asarray(fem.vertices), axis=0)
+
+
+def _fine_export_case(n_triangles: int, marks: tuple[str, ...] = ()) -> Case:
+    """A binary STL finer than kneeviz reads whole (a fine CT export) is decimated as it is read
+    and loads as the femur it is, saying what was reduced (issue 26: it was refused)."""
+    def run(folder: Path) -> str:
+        path, extents = fine_export(n_triangles, folder / f"femur-{n_triangles}.stl")
+        warnings: list[str] = []
+        mesh = load_bone(path, "femur", warnings)
+        said = [w for w in warnings if "decimated on load" in w]
+        assert said and f"{n_triangles // 1_000_000}," in said[0], warnings
+        assert mesh.n_triangles <= 100_000, mesh.n_triangles
+        got = np.ptp(mesh.vertices_mm, axis=0)
+        assert np.abs(got - extents).max() < 1.0, (got, extents)  # the same bone, to 1 mm
+        assert identify_bone(mesh) == "femur"
+        return RESULT
+    return Case("mesh", f"fine-ct-export-{n_triangles // 100_000 / 10:g}M-triangles", run,
+                expect=(RESULT,), timeout_s=900.0, marks=("assets", *marks))
+
+
 def cases() -> list[Case]:
-    return format_cases() + special_cases() + shape_cases()
+    return (format_cases() + special_cases() + shape_cases()
+            + [_fine_export_case(2_600_000), _fine_export_case(7_500_000, ("slow",))])

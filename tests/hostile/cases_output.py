@@ -306,7 +306,50 @@ def writer_cases() -> list[Case]:
                 return INTERRUPTED
             raise AssertionError("the interrupt was swallowed")
 
+        def through_link(folder: Path, suffix: str = suffix, write=write,  # type: ignore[no-untyped-def]
+                         kind: str = kind, dangling: bool = False) -> str:
+            """An output path that is a symbolic link is written through: the file it leads to
+            is replaced (or created), the link stays a link (issue 26: it was replaced by a
+            regular file)."""
+            (folder / "real").mkdir()
+            real = folder / "real" / f"results{suffix}"
+            if not dangling:
+                real.write_bytes(OLD)
+            link = folder / f"out{suffix}"
+            link.symlink_to(Path("real") / real.name)
+            write(link)
+            assert link.is_symlink(), "the link was replaced by a regular file"
+            _verify_written(real, kind)
+            assert not _temps(folder) and not _temps(folder / "real"), "temporary files left"
+            return RESULT
+
+        def link_to_device(folder: Path, suffix: str = suffix, write=write) -> str:  # type: ignore[no-untyped-def]
+            link = folder / f"out{suffix}"
+            link.symlink_to("/dev/full")
+            try:
+                write(link)
+            finally:
+                assert link.is_symlink() and os.readlink(link) == "/dev/full", "the link changed"
+                _check_untouched(folder, link, None)
+            raise AssertionError("wrote through a link to a device (or replaced the link)")
+
+        def link_loop(folder: Path, suffix: str = suffix, write=write) -> str:  # type: ignore[no-untyped-def]
+            a, b = folder / f"out{suffix}", folder / f"other{suffix}"
+            a.symlink_to(b.name)
+            b.symlink_to(a.name)
+            try:
+                write(a)
+            finally:
+                assert a.is_symlink() and b.is_symlink(), "a link was replaced"
+                _check_untouched(folder, a, None)
+            raise AssertionError("wrote a loop of links")
+
         out += [
+            _case(kind, "through-a-link", through_link, (RESULT,)),
+            _case(kind, "through-a-dangling-link",
+                  lambda f, t=through_link: t(f, dangling=True), (RESULT,)),
+            _case(kind, "link-to-dev-full", link_to_device),
+            _case(kind, "link-loop", link_loop),
             _case(kind, "ok", ok, (RESULT,)),
             _case(kind, "full-disk", full),
             _case(kind, "read-only", ro),
@@ -418,6 +461,85 @@ def _render_signal_case(sig: signal.Signals, after_s: float = 1.0) -> Case:
     return Case("output", name, run, expect=(INTERRUPTED,), timeout_s=120.0, marks=("slow",))
 
 
+def _caption_case() -> Case:
+    """A caption whose title is 4.9 million characters (a scenario's name, before names were
+    bounded): Pillow refuses such a string ("too many characters in string"); the caption draws
+    what fits, at its own size."""
+    def run(folder: Path) -> str:
+        from kneeviz.scene.render import CAPTION_FG, caption_height, draw_caption
+
+        strip = draw_caption((320, 240), [[("8" * 4_900_000, CAPTION_FG)],
+                                          [("kneecap tilt +1.0 deg", CAPTION_FG)]])
+        assert strip.shape == (caption_height((320, 240)), 320, 3)
+        return RESULT
+    return Case("output", "caption-title-4.9M-characters", run, expect=(RESULT,))
+
+
+SIMULATE_CTRL_C = """
+import atexit, os, runpy, signal, sys
+mode = sys.argv[1]
+sys.argv = ["kneeviz", *sys.argv[2:]]
+
+
+def ctrl_c():
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+if mode == "at-exit":  # the command has returned: Python is tearing down
+    atexit.register(ctrl_c)
+else:
+    import kneeviz.atomic as atomic
+
+    if mode == "after-rename":  # the new file is in place, the command not yet done
+        done = atomic.fsync_folder
+
+        def fsync_folder(folder):
+            done(folder)
+            ctrl_c()
+
+        atomic.fsync_folder = fsync_folder
+    else:  # "before-rename": the temporary file is written, not yet renamed
+        chmod = os.chmod
+
+        def slow_chmod(path, mode):
+            ctrl_c()
+            return chmod(path, mode)
+
+        atomic.os.chmod = slow_chmod
+runpy.run_module("kneeviz", run_name="__main__", alter_sys=True)
+"""
+
+
+def _simulate_ctrl_c_case(mode: str) -> Case:
+    """Ctrl-C while `kneeviz simulate` writes its JSON (issue 26): before the file's rename a
+    clean interruption (exit 130, one line, the old file intact, no temporary file); after it a
+    completed write (exit 0, the new file whole, no traceback). Before, a Ctrl-C after the rename
+    said "interrupted" (exit 130) of a complete file, and one during Python's exit printed a
+    KeyboardInterrupt traceback from atomic.py's handler and exited 0."""
+    def run(folder: Path) -> str:
+        import json
+
+        target = folder / "out.json"
+        target.write_bytes(OLD)
+        done = subprocess.run(
+            [sys.executable, "-c", SIMULATE_CTRL_C, mode, "simulate", "--max-flexion", "30",
+             "--frame-rate", "5", "--out", str(target)],
+            capture_output=True, text=True, timeout=150)
+        err = done.stderr
+        assert "Traceback" not in err and "Exception ignored" not in err, err[-600:]
+        assert not _temps(folder), f"temporary files left: {_temps(folder)}"
+        if mode == "before-rename":
+            assert done.returncode == 130, f"exit {done.returncode}: {err[-300:]}"
+            assert err.strip().splitlines() == ["kneeviz: interrupted"], err[-300:]
+            assert target.read_bytes() == OLD, "the old file was replaced"
+            return INTERRUPTED
+        assert done.returncode == 0, f"exit {done.returncode}: {err[-300:]}"
+        assert json.loads(target.read_text())["frames"], "the new file is not whole"
+        return RESULT
+    expect = (INTERRUPTED,) if mode == "before-rename" else (RESULT,)
+    return Case("output", f"simulate-json-ctrl-c-{mode}", run, expect=expect, timeout_s=160.0)
+
+
 def _take_home(folder: Path) -> list[Any]:
     from kneeviz.takehome.folder import write_take_home
 
@@ -491,7 +613,9 @@ def take_home_cases() -> list[Case]:
 
 
 def cases() -> list[Case]:
-    return (writer_cases() + take_home_cases()
+    return ([_caption_case()]
+            + [_simulate_ctrl_c_case(m) for m in ("before-rename", "after-rename", "at-exit")]
+            + writer_cases() + take_home_cases()
             + [_signal_case(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL)]
             + [_deferred_interrupt_case()]
             + [_render_signal_case(s) for s in (signal.SIGINT, signal.SIGTERM)]

@@ -94,6 +94,13 @@ def damaged_json_cases() -> list[Case]:
         _text_case("float-6MB", good.replace('"body_mass_kg": 70.0',
                                              '"body_mass_kg": 7' + "0" * 6_000_000)),
         _text_case("string-6MB", good.replace('"name": ""', '"name": "' + "x" * 6_000_000 + '"')),
+        # under the 5 MB file cap: a name of 4.9 million digits loaded, and the caption's text
+        # drawing ended in a traceback ("ValueError: too many characters in string"); a preset
+        # as long was refused with the whole value in the message (issue 26)
+        _text_case("name-4.9MB-digits", good.replace('"name": ""',
+                                                     '"name": "' + "8" * 4_900_000 + '"')),
+        _text_case("preset-4.9MB", good.replace('"preset": "pfp"',
+                                                '"preset": "' + "8" * 4_900_000 + '"')),
         _text_case("array", "[]"), _text_case("null", "null"), _text_case("number", "42"),
         _text_case("empty", ""), _text_case("spaces", "   \n\t  "),
         _text_case("two-docs", good + good),

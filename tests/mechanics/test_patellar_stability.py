@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-import numpy as np
 import pytest
 
 from kneeviz.anatomy.build import load_default_anatomy
@@ -28,14 +27,11 @@ from kneeviz.mechanics.equilibrium import (
     PatellofemoralModel,
     build_model,
     ligament_tensions_n,
-    solve_frame,
 )
 from kneeviz.mechanics.muscles import FAILURE_LOAD_N, ExtensorParams
-from kneeviz.mechanics.stability import TEST_QUADRICEPS_N, GlideResult, glide_test
-from kneeviz.motion.squat import squat_kinematics
+from kneeviz.mechanics.stability import GlideResult, glides_at
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import model_for, simulate
-from kneeviz.transforms import invert
 
 ANGLES_DEG = (0.0, 20.0, 30.0)
 
@@ -67,20 +63,7 @@ def _glides(mpfl_n_per_mm: float | None, lateral: bool = True,
 def glides_on(anatomy: Anatomy, model: PatellofemoralModel,
               lateral: bool = True) -> dict[float, GlideResult]:
     """The glides of `_glides` on any knee and model."""
-    kin = squat_kinematics(anatomy, Scenario(max_flexion_deg=40.0, frame_rate_hz=30.0))
-    n = kin.n_frames // 2 + 1
-    T_fp = invert(kin.T_world_femur) @ kin.T_world_pelvis
-    flexion = np.asarray(kin.knee_flexion_deg)[:n]
-    targets = {a: int(np.argmin(np.abs(flexion - a))) for a in ANGLES_DEG}
-    out: dict[float, GlideResult] = {}
-    T = model.T_femur_patella_ref
-    for i in range(max(targets.values()) + 1):
-        T = solve_frame(model, kin.T_femur_tibia[i], T_fp[i], TEST_QUADRICEPS_N, T).T_femur_patella
-        for angle, j in targets.items():
-            if j == i:
-                out[angle] = glide_test(model, anatomy, kin.T_femur_tibia[i], T_fp[i], T,
-                                        lateral=lateral)
-    return out
+    return glides_at(anatomy, model, ANGLES_DEG, lateral)
 
 
 def test_lateral_glide_needs_the_published_force() -> None:

@@ -37,7 +37,7 @@ def test_json_matches_the_trajectory(tmp_path: Path) -> None:
     traj = short_trajectory("pfp")
     path = write_trajectory(tmp_path / "squat.json", traj)
     data = json.loads(path.read_text())
-    assert data["format"] == "kneeviz-trajectory" and data["version"] == 2
+    assert data["format"] == "kneeviz-trajectory" and data["version"] == 3
     assert Scenario.from_dict(data["scenario"]) == traj.scenario
     assert len(data["frames"]) == traj.n_frames == data["n_frames"]
     for key in all_keys():

@@ -56,7 +56,7 @@ def test_cli_writes_json_csv_and_npz(tmp_path: Path) -> None:
     assert data["format"] == "kneeviz-trajectory" and "poses_mm" in data
     assert data["scenario"]["max_flexion_deg"] == 40.0
     assert data["knee"] and data["kneeviz_version"]
-    assert list(data["frames"][0]) == ["frame", *all_keys()]
+    assert list(data["frames"][0]) == ["frame", *all_keys(), "not_solved_reason"]
 
     assert main([*common, "--body-mass", "90", "--out", str(tmp_path / "r.csv")]) == 0
     with (tmp_path / "r.csv").open() as fh:

@@ -117,14 +117,23 @@ def load_anatomy_folder(folder: Path, name: str = "default knee",
         )
     try:
         record = json.loads(record_path.read_text())
-        meshes = {
-            n: _read_stl(folder / f"{n}.stl")
-            for n in ("femur", "patella", "tibia", "pelvis", "femur_cartilage", "patella_cartilage")
-        }
+        meshes = {n: _read_stl(folder / f"{n}.stl") for n in KNEE_MESHES}
     except (OSError, ValueError, KeyError) as exc:
         raise KneevizError(
             f"the bundled knee could not be read ({exc}): rebuild it with 'make assets'", folder
         ) from exc
+    return anatomy_from_record(meshes, record, name, (str(folder),),
+                               knee_spec if knee_spec is not None else KneeSpec())
+
+
+KNEE_MESHES = ("femur", "patella", "tibia", "pelvis", "femur_cartilage", "patella_cartilage")
+"""The meshes of a knee built from the atlas (default_knee.BuiltKnee), each in its bone frame."""
+
+
+def anatomy_from_record(meshes: dict[str, SurfaceMesh], record: dict[str, object], name: str,
+                        sources: tuple[str, ...], knee_spec: KneeSpec) -> Anatomy:
+    """An Anatomy from an atlas-built knee's meshes (KNEE_MESHES) and its landmark record (as
+    landmarks.json holds it: default_knee.record_json)."""
     return Anatomy(
         name=name,
         side=str(record["side"]),
@@ -140,8 +149,8 @@ def load_anatomy_folder(folder: Path, name: str = "default knee",
         pelvis=meshes["pelvis"],
         pelvis_landmarks=_landmarks(PelvisLandmarks, record["pelvis_landmarks"]),  # type: ignore[arg-type]
         T_femur_pelvis_ref=_arr(record["T_femur_pelvis_ref"]),
-        sources=(str(folder),),
-        knee_spec=knee_spec if knee_spec is not None else KneeSpec(),
+        sources=sources,
+        knee_spec=knee_spec,
     )
 
 

@@ -161,32 +161,82 @@ tests/mechanics/test_patella_height.py keeps it in the normal range. A patient's
 its tibia shows."""
 
 
+@dataclass(frozen=True, eq=False)
+class AtlasLimb:
+    """One limb's bones from the LLP26 atlas or its shape model, as RIGHT-limb meshes in the
+    shared atlas CT frame (mm, +Z up): the mean atlas (the bundled knee) or one of the 26 training
+    limbs (kneeviz.anatomy.population). Same faces as atlas_bone at the same subdivisions."""
+
+    femur: SurfaceMesh
+    """At LIMB_SUBDIVISIONS["femur"] (display resolution)."""
+    femur_fine: SurfaceMesh
+    """At LIMB_SUBDIVISIONS["femur_fine"]: the groove is measured and cut, cartilage grown on it."""
+    patella: SurfaceMesh
+    tibia: SurfaceMesh
+    pelvis: SurfaceMesh
+    source: str
+
+
+LIMB_SUBDIVISIONS: dict[str, int] = {
+    "femur": 20, "femur_fine": 40, "patella": 24, "tibia": 12, "pelvis": 8,
+}
+"""Tessellation of each atlas bone (atlas.atlas_bone): "femur_fine" is the femur the groove is
+measured, re-cut and grown cartilage on."""
+
+
+def mean_atlas_limb() -> AtlasLimb:
+    """The LLP26 mean limb (the bundled knee's bones)."""
+    s = LIMB_SUBDIVISIONS
+    return AtlasLimb(
+        femur=atlas_bone("femur", s["femur"]), femur_fine=atlas_bone("femur", s["femur_fine"]),
+        patella=atlas_bone("patella", s["patella"]), tibia=atlas_bone("tibia", s["tibia"]),
+        pelvis=atlas_bone("pelvis", s["pelvis"]),
+        source="LLP26 mean atlas, PyPI musculoskeletal-models 0.2.4 (MPL-2.0)",
+    )
+
+
 def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:
     """Build the default knee from the atlas package (a few seconds)."""
-    from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
-
     options = options or DefaultKneeOptions()
     options.validate()
-    femur_scan = atlas_bone("femur", 20)
+    return build_atlas_knee(mean_atlas_limb(), options)
+
+
+def own_groove_sulcus_angle_deg(limb: AtlasLimb) -> float:
+    """The sulcus angle of the limb's own trochlear groove (before any re-cut), measured as
+    `kneeviz check-mesh` measures it, on the fine femur in its femur frame."""
+    from kneeviz.anatomy.landmarks import find_femur
+
+    T_femur_scan = invert(find_femur(limb.femur).T_input_femur)
+    return float(measure_trochlea(limb.femur_fine.transformed(T_femur_scan)).sulcus_angle_deg)
+
+
+def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions) -> BuiltKnee:
+    """A knee from atlas bones: landmarks found on the bones, the groove re-cut to `options`, the
+    patella given its median ridge, cartilage grown, every mesh in its bone frame (the pipeline
+    of the module docstring)."""
+    from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
+
+    femur_scan = limb.femur
     femur_fit = find_femur(femur_scan)
     T_scan_femur = femur_fit.T_input_femur
     T_femur_scan = invert(T_scan_femur)
 
     # sculpt the groove on a fine copy, then apply the same field to the display resolution
-    fine = atlas_bone("femur", 40).transformed(T_femur_scan)
+    fine = limb.femur_fine.transformed(T_femur_scan)
     sculpted_fine, shape, groove_z = sculpt_femur(fine, options)
     field = design_trochlea_sculpt(fine, shape)
     femur = field.apply(femur_scan.transformed(T_femur_scan))
     femur_cart = femoral_cartilage(sculpted_fine, groove_z)
     troch = measure_trochlea(femur)
 
-    tibia_scan = atlas_bone("tibia", 12)
+    tibia_scan = limb.tibia
     tibia_fit = find_tibia(tibia_scan)
     T_scan_tibia = tibia_fit.T_input_tibia
     tibia = tibia_scan.transformed(invert(T_scan_tibia))
     T_femur_tibia = open_joint_space(femur, tibia, T_femur_scan @ T_scan_tibia)
 
-    patella_scan = atlas_bone("patella", 24)
+    patella_scan = limb.patella
     # the atlas patella is smooth enough that its faces are hard to tell apart on their own:
     # it lies in front of the femur, so the femur's axes pick the signs
     patella_fit = find_patella(
@@ -209,7 +259,7 @@ def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:
         superior_hint=np.array([0.0, 1.0, 0.0]),
     )
 
-    pelvis_scan = atlas_bone("pelvis", 8)
+    pelvis_scan = limb.pelvis
     pelvis_fit = find_pelvis(pelvis_scan, "right")
     T_scan_pelvis = pelvis_fit.T_input_pelvis
     pelvis = pelvis_scan.transformed(invert(T_scan_pelvis))
@@ -227,7 +277,7 @@ def build_default_knee(options: DefaultKneeOptions | None = None) -> BuiltKnee:
         "version": ASSET_VERSION,
         "side": "right",
         "options": asdict(options),
-        "source": "LLP26 mean atlas, PyPI musculoskeletal-models 0.2.4 (MPL-2.0)",
+        "source": limb.source,
         "femur_landmarks": femur_landmarks,
         "tibia_landmarks": asdict_arrays(
             replace(
@@ -264,11 +314,15 @@ def save_built_knee(knee: BuiltKnee, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, mesh in knee.meshes.items():
         _save_stl(mesh, folder / f"{name}.stl")
-    record = json.loads(json.dumps(knee.record, default=_jsonable))
-    record = _round_floats(record)
     tmp = folder / "landmarks.json.tmp"
-    tmp.write_text(json.dumps(record, indent=1, default=_jsonable) + "\n")
+    tmp.write_text(record_json(knee) + "\n")
     tmp.replace(folder / "landmarks.json")
+
+
+def record_json(knee: BuiltKnee) -> str:
+    """The knee's landmark record as the JSON text landmarks.json holds (floats to 1e-6)."""
+    record = _round_floats(json.loads(json.dumps(knee.record, default=_jsonable)))
+    return json.dumps(record, indent=1, default=_jsonable)
 
 
 def _round_floats(value: object) -> object:

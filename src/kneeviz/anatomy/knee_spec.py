@@ -44,9 +44,35 @@ FILES = (*BONES, "femur_cartilage", "patella_cartilage", "labels")
 and a label map ("labels", instead of the bone meshes, with `label_values`)."""
 
 
+DEFAULT_NAME = "default"
+"""The bundled knee's name where knees are named in words (--knee, a study's design)."""
+POPULATION_PREFIX = "atlas:"
+POPULATION_SIZE = 26
+"""The LLP26 shape model's training limbs, named atlas:01 .. atlas:26
+(kneeviz.anatomy.population)."""
+
+
+def population_name(limb: int) -> str:
+    """"atlas:07" for limb 7."""
+    return f"{POPULATION_PREFIX}{limb:02d}"
+
+
+def parse_population_name(text: str) -> int:
+    """The limb number (1-26) of "atlas:07" (or "atlas:7"), else a KneevizError saying the
+    names there are."""
+    names = f"{population_name(1)} .. {population_name(POPULATION_SIZE)}"
+    if not isinstance(text, str) or not text.startswith(POPULATION_PREFIX):
+        raise KneevizError(f"{text!r} is not a population knee: name one of {names}")
+    digits = text[len(POPULATION_PREFIX):]
+    if not digits.isdigit() or not 1 <= int(digits) <= POPULATION_SIZE:
+        raise KneevizError(f"there is no population knee {text!r}: name one of {names}")
+    return int(digits)
+
+
 @dataclass(frozen=True)
 class KneeSpec:
-    """The default knee (no files), or a patient's femur, patella and tibia (and pelvis).
+    """The default knee (no files), one of the 26 population knees (atlas_limb), or a patient's
+    femur, patella and tibia (and pelvis).
 
     sulcus_angle_deg re-cuts the default knee's trochlear groove (None: as built); a patient's
     groove is their own and cannot be re-cut."""
@@ -63,17 +89,35 @@ class KneeSpec:
     """A segmentation label map holding the knee (kneeviz.anatomy.labelmap), instead of meshes."""
     label_values: tuple[tuple[str, int], ...] = ()
     """Which label value is which tissue in `labels` (femur, patella, tibia, ...)."""
+    atlas_limb: int | None = None
+    """One of the LLP26 training limbs, 1-26 (kneeviz.anatomy.population), instead of files."""
 
     @property
     def is_default(self) -> bool:
         return (self.femur is None and self.patella is None and self.tibia is None
-                and self.labels is None)
+                and self.labels is None and self.atlas_limb is None)
+
+    @property
+    def name(self) -> str:
+        """A short name: "default", "atlas:07", or the femur file's stem."""
+        if self.atlas_limb is not None:
+            return population_name(self.atlas_limb)
+        if self.is_default:
+            return DEFAULT_NAME if self.sulcus_angle_deg is None else (
+                f"default, sulcus {self.sulcus_angle_deg:g} deg")
+        return Path(self.labels or self.femur or "").stem
 
     def files(self) -> dict[str, str]:
         """Role -> path of the files given (bones, cartilage, label map)."""
         return {b: p for b in FILES if (p := getattr(self, b)) is not None}
 
     def validate(self) -> KneeSpec:
+        if self.atlas_limb is not None:
+            if self.files() or self.label_values or self.sulcus_angle_deg is not None:
+                raise KneevizError(f"{population_name(self.atlas_limb)} is a population knee: "
+                                   "give it alone, without mesh files or a sulcus angle")
+            parse_population_name(population_name(self.atlas_limb))
+            return self
         if self.labels is not None:
             if any(getattr(self, b) is not None for b in (*BONES, "femur_cartilage",
                                                            "patella_cartilage")):
@@ -107,6 +151,17 @@ class KneeSpec:
                                    "groove is their own")
             check_sulcus_angle(self.sulcus_angle_deg)
         return self
+
+    @classmethod
+    def from_name(cls, text: str) -> KneeSpec:
+        """A knee named in words: "default" (the bundled knee) or a population knee "atlas:07"
+        (KneevizError naming the names there are, otherwise)."""
+        if text == DEFAULT_NAME:
+            return cls()
+        if not isinstance(text, str) or not text.startswith(POPULATION_PREFIX):
+            raise KneevizError(f"unknown knee {text!r}: name {DEFAULT_NAME!r} or a population "
+                               f"knee {population_name(1)} .. {population_name(POPULATION_SIZE)}")
+        return cls(atlas_limb=parse_population_name(text))
 
     def with_sulcus(self, angle_deg: float | None) -> KneeSpec:
         return replace(self, sulcus_angle_deg=None if angle_deg is None else float(angle_deg))

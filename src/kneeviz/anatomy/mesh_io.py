@@ -61,6 +61,7 @@ class _Raw:
     n_line_cells: int = 0
     n_point_cells: int = 0
     notes: tuple[str, ...] = ()
+    original_triangles: int = 0  # the file's count, when reading reduced it (mesh_decimate)
 
 
 _MAGIC = (
@@ -107,9 +108,9 @@ def load_mesh(
     """
     p = Path(path)
     name = str(path)
-    raw = _read_raw(p, name, max_file_bytes)
+    raw = _read_raw(p, name, max_file_bytes, decimate_to=max_triangles)
     warnings: list[str] = list(raw.notes)
-    original_triangles = len(raw.faces)
+    original_triangles = raw.original_triangles or len(raw.faces)
     vertices, faces = _check_numbers(raw, name, warnings)
     vertices, faces, n_bodies = _repair(vertices, faces, raw.indexed, name, warnings)
     units, scale = _detect_units(vertices, faces, name)
@@ -143,7 +144,7 @@ def load_mesh(
 # reading
 
 
-def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
+def _read_raw(p: Path, name: str, max_file_bytes: int, decimate_to: int = 0) -> _Raw:
     ext = p.suffix.lower()
     try:
         st = regular_file_stat(p, "mesh file")  # a FIFO or device is refused before opening
@@ -166,6 +167,9 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
             + ", ".join(SUPPORTED),
             name,
         )
+    huge = _huge_binary_stl(p, st.st_size) if ext == ".stl" and decimate_to else None
+    if huge is not None:  # a fine CT export: decimated as it is read (mesh_decimate)
+        return _decimated_on_load(p, huge, decimate_to, name)
     binary_stl = ext == ".stl" and _refuse_huge_binary_stl(p, st.st_size, name)
     if ext in _FACE_LINE and not binary_stl and st.st_size > _COUNT_FIRST_BYTES:
         _refuse_huge(_count_in_file(p, _FACE_LINE[ext], name), name, MAX_TEXT_TRIANGLES)
@@ -216,9 +220,11 @@ def _read_raw(p: Path, name: str, max_file_bytes: int) -> _Raw:
 
 
 MAX_READ_TRIANGLES = 2_500_000
-"""Triangles read at most: reading, repairing and reducing 2.1 million takes about 27 s and
-1.2 GB on two loaded cores, so more would break the 30 s / 2 GB floor. A bone needs about
-100 thousand (build.PATIENT_MAX_TRIANGLES); a finer export is refused up front with its count."""
+"""Triangles read whole at most: reading, repairing and reducing 2.1 million takes about 27 s
+and 1.2 GB on two loaded cores, so more would break the 30 s / 2 GB floor. A bone needs about
+100 thousand (build.PATIENT_MAX_TRIANGLES); a finer binary STL is decimated as it is read
+(mesh_decimate, up to its MAX_DECIMATE_TRIANGLES), any other finer export is refused up front
+with its count."""
 
 
 MAX_TEXT_TRIANGLES = 500_000
@@ -266,10 +272,42 @@ def _refuse_huge_binary_stl(p: Path, size: int, name: str) -> bool:
         raise MeshError(os_problem(exc, p, "mesh file"), name) from None
     n = int.from_bytes(head[80:84], "little")
     if size == 84 + 50 * n:  # binary (even when the header starts with "solid")
-        _refuse_huge(n, name)
+        from kneeviz.anatomy.mesh_decimate import MAX_DECIMATE_TRIANGLES
+
+        _refuse_huge(n, name, MAX_DECIMATE_TRIANGLES)  # fewer are decimated as they are read
         return True
     return False
 
+
+def _huge_binary_stl(p: Path, size: int) -> int | None:
+    """The triangle count of a binary STL above MAX_READ_TRIANGLES but not above
+    mesh_decimate.MAX_DECIMATE_TRIANGLES (None otherwise)."""
+    from kneeviz.anatomy.mesh_decimate import MAX_DECIMATE_TRIANGLES
+
+    if size < 84:
+        return None
+    try:
+        with open(p, "rb") as fh:  # a regular file (checked): opening cannot block
+            head = fh.read(84)
+    except OSError:
+        return None  # the ordinary reader says what is wrong
+    n = int.from_bytes(head[80:84], "little")
+    return n if size == 84 + 50 * n and MAX_READ_TRIANGLES < n <= MAX_DECIMATE_TRIANGLES else None
+
+
+def _decimated_on_load(p: Path, n: int, target: int, name: str) -> _Raw:
+    from kneeviz.anatomy.mesh_decimate import decimated_binary_stl
+
+    try:
+        vertices, faces, note = decimated_binary_stl(p, n, target, MAX_READ_TRIANGLES)
+    except MemoryError:
+        raise MeshError(f"holds {n:,} triangles, too many to decimate in this computer's "
+                        "memory: decimate it first (e.g. MeshLab's Quadric Edge Collapse "
+                        "Decimation to 200,000 faces) and export again", name) from None
+    except (OSError, EOFError, ValueError) as exc:
+        raise MeshError(f"could not be read as a binary STL ({_short(exc)}); export it again",
+                        name) from None
+    return _Raw(vertices, faces, "STL (binary)", True, notes=(note,), original_triangles=n)
 
 
 

@@ -13,7 +13,14 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from kneeviz.anatomy.knee_spec import SULCUS_ANGLE, KneeSpec
+from kneeviz.anatomy.knee_spec import (
+    DEFAULT_NAME,
+    POPULATION_SIZE,
+    SULCUS_ANGLE,
+    KneeSpec,
+    population_name,
+)
+from kneeviz.errors import KneevizError
 from kneeviz.scenario import PARAMETERS, PRESETS, Scenario
 
 if TYPE_CHECKING:
@@ -65,6 +72,10 @@ def add_knee_options(parser: Any) -> None:
     parser.add_argument("--label", action="append", default=[], metavar="NAME=VALUE",
                         help="a label of --labels: femur=1 patella=2 tibia=3 (required), "
                              "pelvis, femur_cartilage, patella_cartilage (optional); repeat")
+    parser.add_argument("--knee", default=None, metavar="NAME",
+                        help=f"a knee by name: {DEFAULT_NAME} (the bundled knee) or a population "
+                             f"knee, {population_name(1)} .. {population_name(POPULATION_SIZE)} "
+                             "(the LLP26 training limbs)")
     p = SULCUS_ANGLE
     parser.add_argument(p.flag, type=float, default=None, metavar=p.metavar,
                         help=f"{p.help} ({p.range_text()})")
@@ -93,7 +104,12 @@ def knee_spec_from_options(args: argparse.Namespace, doc: ScenarioFile | None = 
     mri = {k: getattr(args, k, None) for k in ("femur_cartilage", "patella_cartilage", "labels")}
     specs = getattr(args, "label", None) or []
     sulcus = getattr(args, "sulcus_angle", None)
-    if any(f is not None for f in files) or any(v is not None for v in mri.values()) or specs:
+    named = getattr(args, "knee", None)
+    if named is not None:
+        spec = KneeSpec.from_name(named)
+        if any(f is not None for f in files) or any(v is not None for v in mri.values()):
+            raise KneevizError(f"--knee {named} names a whole knee: give it without mesh files")
+    elif any(f is not None for f in files) or any(v is not None for v in mri.values()) or specs:
         from kneeviz.anatomy.labelmap import parse_label_specs
 
         spec = KneeSpec.from_files(*files, **mri, label_values=parse_label_specs(specs))

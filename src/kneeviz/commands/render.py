@@ -249,7 +249,7 @@ def _render(args: argparse.Namespace) -> int:
     t_sim = time.perf_counter() - t0
     from kneeviz.result_check import check_result
 
-    check_result(traj, str(out))  # no picture of a run that is not a result
+    check_result(traj, str(out), anatomy)  # no picture of a run that is not a result
     source = TrajectoryFrames(traj)
     options = RenderOptions(view=view, heatmap=heatmap, size=size, title=title,
                             full_detail=bool(args.full_detail))

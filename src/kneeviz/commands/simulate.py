@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kneeviz.atomic import preflight
+from kneeviz.atomic import interrupts_between_steps, preflight
 from kneeviz.commands.options import (
     add_knee_options,
     add_squat_options,
@@ -50,17 +50,21 @@ def run(args: argparse.Namespace) -> int:
 
     scenario, kin = motion_kinematics(args, anatomy, scenario)
     traj = simulate(anatomy, scenario, kinematics=kin)
-    check_result(traj, str(out))  # no file from a run that is not a result
-    write_trajectory(out, traj)
+    check_result(traj, str(out), anatomy)  # no file from a run that is not a result
     skipped = np.array([bool(r) for r in kin.not_solvable]) if (
         kin is not None and kin.not_solvable) else np.zeros(traj.n_frames, dtype=bool)
     n_bad = int((~traj.converged & ~skipped).sum())
     n_off = int(np.count_nonzero(traj["dislocated"]))
-    print(
-        f"{traj.n_frames} frames of {anatomy.name} ({scenario.preset}) -> {out}"
-        + (f"; {n_bad} frame(s) did not converge (flagged 'converged': false)" if n_bad else "")
-        + (f"; the kneecap came off its groove: {n_off} frame(s) are not results (flagged "
-           "'dislocated': true)" if n_off else "")
-        + not_solved_summary(kin)
-    )
+    # A Ctrl-C from here on: before the file's rename a clean stop (the old file stays, exit
+    # 130), after it a completed write (exit 0), never a traceback (kneeviz.atomic)
+    with interrupts_between_steps():
+        write_trajectory(out, traj)
+        print(
+            f"{traj.n_frames} frames of {anatomy.name} ({scenario.preset}) -> {out}"
+            + (f"; {n_bad} frame(s) did not converge: no measures written for them" if n_bad
+               else "")
+            + (f"; the kneecap came off its groove: {n_off} frame(s) are not results, no "
+               "measures written for them" if n_off else "")
+            + not_solved_summary(kin)
+        )
     return 0

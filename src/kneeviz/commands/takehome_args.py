@@ -88,9 +88,9 @@ def solve_setting(args: argparse.Namespace, output: str, *, note: str = "",
     anatomy = load_knee_from_options(args, doc)
     scenario, kin = motion_kinematics(args, anatomy, scenario)
     this = simulate_with_progress(anatomy, scenario, kinematics=kin, stream=stream)
-    check_result(this, output)  # no file from a run that is not a result
+    check_result(this, output, anatomy)  # no file from a run that is not a result
     healthy = simulate_with_progress(anatomy, healthy_counterpart(scenario), stream=stream)
-    check_result(healthy, output)
+    check_result(healthy, output, anatomy)
     title = ""
     if doc is not None and doc.name:
         title = doc.name

@@ -368,18 +368,52 @@ def load_or_build_grid(
     directory: Path | None = None,
 ) -> DistanceGrid:
     """The distance grid for this cartilage, from the disk cache when an entry there verifies
-    (kneeviz.cache), built (and cached) otherwise. `directory` overrides the cache folder."""
+    (kneeviz.cache), built (and cached) otherwise. `directory` overrides the cache folder. The
+    last RECENT_GRIDS_KEPT grids stay in memory (per cache folder)."""
     from kneeviz import cache
 
     key = grid_key(cartilage, bone, spacing_mm)
+    where = (key, str(directory if directory is not None else cache.cache_dir()))
+    held = _RECENT_GRIDS.get(where)
+    if held is not None:
+        return held
+    grid = _load_or_build_grid(cartilage, bone, spacing_mm, directory, key)
+    _RECENT_GRIDS[where] = grid
+    while len(_RECENT_GRIDS) > RECENT_GRIDS_KEPT:
+        _RECENT_GRIDS.pop(next(iter(_RECENT_GRIDS)))
+    return grid
+
+
+RECENT_GRIDS_KEPT = 4
+"""Grids kept in memory per process (about 45 MB each for the bundled knee): every mechanics
+model of a knee (one per tissue setting: a study builds hundreds) shares its knee's grid instead of
+reading and verifying it from disk again (0.09 s of a 0.15 s model build)."""
+_RECENT_GRIDS: dict[tuple[str, str], DistanceGrid] = {}
+
+
+def _load_or_build_grid(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: float,
+                        directory: Path | None, key: str) -> DistanceGrid:
+    from kneeviz import cache
+
     name = f"femoral-sdf-{key}.npz"
     source = cache.source_digest(GRID_VERSION, key)
     shapes: dict[str, tuple[int | None, ...]] = {
         "origin_mm": (3,), "spacing_mm": (), "values": (None, None, None, 5)}
-    z = cache.load_entry(name, source, shapes, _grid_check(cartilage, spacing_mm), directory)
-    if z is not None:
-        return DistanceGrid(np.asarray(z["origin_mm"], dtype=float), float(z["spacing_mm"]),
-                            np.asarray(z["values"], dtype=float))
+    check = _grid_check(cartilage, spacing_mm)
+    z = cache.load_entry(name, source, shapes, check, directory)
+    if z is None:
+        with cache.building(name, directory):  # another process building it: wait, then read
+            z = cache.load_entry(name, source, shapes, check, directory)
+            if z is None:
+                return _build_and_keep(cartilage, bone, spacing_mm, directory, name, source)
+    return DistanceGrid(np.asarray(z["origin_mm"], dtype=float), float(z["spacing_mm"]),
+                        np.asarray(z["values"], dtype=float))
+
+
+def _build_and_keep(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: float,
+                    directory: Path | None, name: str, source: str) -> DistanceGrid:
+    from kneeviz import cache
+
     built = build_distance_grid(cartilage, bone, spacing_mm)
     stored = built.values.astype(np.float32)
     cache.save_entry(name, source, {

@@ -38,6 +38,7 @@ from kneeviz.mechanics.muscles import (
     build_extensor_model,
     pull,
     spring_force,
+    with_tissue,
     wrapped_target,
 )
 from kneeviz.scenario import Scenario, tissue_setting
@@ -196,6 +197,7 @@ def build_model(
     from it; a name not given takes its declared default."""
     t = {**dict(tissue_setting(Scenario())), **(tissue or {})}
     vmo_strength, insall_salvati_ratio = t["vmo_strength"], t["insall_salvati_ratio"]
+    params = with_tissue(params if params is not None else ExtensorParams(), t)
     grid = load_or_build_grid(anatomy.femur_cartilage, anatomy.femur, directory=cache_dir)
     contact = patellar_contact_points(
         anatomy.patella_cartilage, anatomy.patella, min_points=min_contact_points
@@ -216,9 +218,11 @@ def build_model(
         anatomy, T_start, vmo_strength=vmo_strength, insall_salvati_ratio=insall_salvati_ratio,
         params=params,
     )
+    # p = K d / h: a layer `cartilage_thickness_scale` times as thick is a foundation that much
+    # softer (the articular surfaces, and so d, are the meshes')
+    modulus = foundation_modulus_mpa(t["cartilage_modulus_mpa"]) / t["cartilage_thickness_scale"]
     return PatellofemoralModel(
-        grid, contact, ext, foundation_modulus_mpa(t["cartilage_modulus_mpa"]),
-        anatomy.patella_landmarks.height_mm, T_start
+        grid, contact, ext, modulus, anatomy.patella_landmarks.height_mm, T_start
     )
 
 

@@ -14,7 +14,7 @@ its derivative are continuous at the slack length.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -91,7 +91,11 @@ class ExtensorParams:
     6 parallel bundles. We use `tendon_bundles` bundles spread +-`tendon_half_width_mm` across the
     apex and the tuberosity, which gives the band its resistance to patellar spin."""
     ligament_toe_strain: float = 0.03
-    ligament_reference_strain: float = 0.0
+    mpfl_reference_strain: float = 0.0
+    lateral_reference_strain: float = 0.0
+    """Each retinaculum's strain in the reference (standing) pose, as OpenSim's Blankevoort
+    ligaments give it: slack length = reference length / (1 + strain), so a negative strain is a
+    ligament slack by that fraction (Lenhart et al. 2015's bundles: -0.12 to +0.01)."""
     iliopatellar_n_per_mm: float = ITB_PATELLAR_BAND_N_PER_MM
     vl_insertion: tuple[float, float, float] = (0.0, -0.05, 0.25)
     vm_insertion: tuple[float, float, float] = (0.0, -0.12, -0.28)
@@ -149,6 +153,25 @@ class LineForce:
     force_n: FloatArray
     stiffness: FloatArray  # df/dp, 3x3, N/mm
     tension_n: float
+
+
+def with_tissue(params: ExtensorParams, tissue: dict[str, float]) -> ExtensorParams:
+    """`params` with the tissue parameters' values applied (kneeviz.scenario declares them,
+    Affects.TISSUE): the retinacula's stiffness scales and reference strains and the quadriceps
+    heads' size scales. At their defaults (scales 1, strains 0) this is `params` itself."""
+    head_scale = {"VL": tissue["vastus_lateralis_share_scale"],
+                  "VI": tissue["vastus_intermedius_share_scale"],
+                  "RF": tissue["rectus_femoris_share_scale"]}
+    lateral = tissue["lateral_retinaculum_stiffness_scale"]
+    return replace(
+        params,
+        mpfl_n_per_mm=params.mpfl_n_per_mm * tissue["mpfl_stiffness_scale"],
+        lpfl_n_per_mm=params.lpfl_n_per_mm * lateral,
+        iliopatellar_n_per_mm=params.iliopatellar_n_per_mm * lateral,
+        mpfl_reference_strain=tissue["mpfl_reference_strain"],
+        lateral_reference_strain=tissue["lateral_retinaculum_reference_strain"],
+        pcsa_cm2=tuple((head, area * head_scale.get(head, 1.0)) for head, area in params.pcsa_cm2),
+    )
 
 
 def bundle_shares(params: ExtensorParams, vmo_strength: float) -> dict[str, float]:
@@ -260,14 +283,16 @@ def build_extensor_model(
         for k, dz in enumerate(offsets)
     )
     ligs = []
-    for name, pat, fem, k in (
-        ("MPFL", plm.medial_border_mm, flm.medial_epicondyle_mm, p.mpfl_n_per_mm),
-        ("LPFL", plm.lateral_border_mm, flm.lateral_epicondyle_mm, p.lpfl_n_per_mm),
+    for name, pat, fem, k, strain in (
+        ("MPFL", plm.medial_border_mm, flm.medial_epicondyle_mm, p.mpfl_n_per_mm,
+         p.mpfl_reference_strain),
+        ("LPFL", plm.lateral_border_mm, flm.lateral_epicondyle_mm, p.lpfl_n_per_mm,
+         p.lateral_reference_strain),
     ):
         pat_a = np.asarray(pat, dtype=float)
         fem_a = np.asarray(fem, dtype=float)
-        slack = float(np.linalg.norm(fem_a - apply(T_femur_patella_ref, pat_a))) * (
-            1.0 + p.ligament_reference_strain
+        slack = float(np.linalg.norm(fem_a - apply(T_femur_patella_ref, pat_a))) / (
+            1.0 + strain
         )
         ligs.append(Spring(name, pat_a, fem_a, k * slack, slack, p.ligament_toe_strain))
     centre, radius = fit_wrap_cylinder(anatomy, p.wrap_radius_mm)
@@ -279,7 +304,7 @@ def build_extensor_model(
         lat_ref = apply(T_femur_patella_ref, lat)
         anchor = itb_anchor(anatomy, float(lat_ref[1]))
         anchor_ref = anchor.in_femur(np.asarray(anatomy.T_femur_tibia_ref, dtype=float))
-        slack = float(np.linalg.norm(anchor_ref - lat_ref)) * (1.0 + p.ligament_reference_strain)
+        slack = float(np.linalg.norm(anchor_ref - lat_ref)) / (1.0 + p.lateral_reference_strain)
         ligs.append(
             Spring("IPB", lat, anchor_ref, p.iliopatellar_n_per_mm * slack, slack,
                    p.ligament_toe_strain, itb=anchor)

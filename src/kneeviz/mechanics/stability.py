@@ -114,3 +114,29 @@ def glide_test(
         converged=bool(ok),
         T_femur_patella=T,
     )
+
+
+def glides_at(anatomy: Anatomy, model: PatellofemoralModel, angles_deg: tuple[float, ...],
+              lateral: bool = True) -> dict[float, GlideResult]:
+    """10 mm glides at each knee flexion angle, as the cadaver knees were tested: the knee
+    lowered frame by frame to each angle (a plain squat, no hip turn) with the test's 175 N on the
+    quadriceps, the patella settled at each frame, then pulled (`glide_test`)."""
+    from kneeviz.motion.squat import squat_kinematics
+    from kneeviz.scenario import Scenario
+    from kneeviz.transforms import invert
+
+    kin = squat_kinematics(anatomy, Scenario(max_flexion_deg=max(40.0, max(angles_deg) + 5.0),
+                                             frame_rate_hz=30.0))
+    n = kin.n_frames // 2 + 1
+    T_fp = invert(kin.T_world_femur) @ kin.T_world_pelvis
+    flexion = np.asarray(kin.knee_flexion_deg)[:n]
+    targets = {a: int(np.argmin(np.abs(flexion - a))) for a in angles_deg}
+    out: dict[float, GlideResult] = {}
+    T = model.T_femur_patella_ref
+    for i in range(max(targets.values()) + 1):
+        T = solve_frame(model, kin.T_femur_tibia[i], T_fp[i], TEST_QUADRICEPS_N, T).T_femur_patella
+        for angle, j in targets.items():
+            if j == i:
+                out[angle] = glide_test(model, anatomy, kin.T_femur_tibia[i], T_fp[i], T,
+                                        lateral=lateral)
+    return out

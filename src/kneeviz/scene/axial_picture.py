@@ -99,6 +99,8 @@ class AxialPainting:
         their pressures (MPa)."""
         self.show_numbers = True
         self.measurable = True
+        self.why: tuple[str, str] | None = None
+        """The two caption lines when not measurable for a reason other than a dislocation."""
         self.ghost_u_mm = math.nan
         """The healthy kneecap's centre in this slice (u, mm lateral; nan without a ghost)."""
 
@@ -128,13 +130,15 @@ class AxialPainting:
 
     def set_pose(self, T_femur_patella: FloatArray, T_femur_patella_ghost: FloatArray | None = None,
                  patella_pressure_mpa: FloatArray | None = None, *,
-                 measurable: bool = True) -> None:
+                 measurable: bool = True, why: tuple[str, str] | None = None) -> None:
         """Cut the knee through the patella at this pose; the optional ghost (the healthy
         patella at the same frame) is cut by the SAME plane and drawn as a green outline; the
         optional per-vertex patellar pressures mark where the cartilage presses near the slice
         (dots in the heat map's colours). `measurable` False (the kneecap is off its groove) draws
-        no tilt or bisect measurement, only a caption saying why."""
+        no tilt or bisect measurement, only a caption saying why (`why`: its two lines, for
+        another reason: a frame not solved, a squat that failed its self-check)."""
         self.measurable = bool(measurable)
+        self.why = why
         self.slice = axial_slice(self.anatomy, T_femur_patella)
         self.contact = None
         if patella_pressure_mpa is not None:
@@ -217,10 +221,12 @@ class AxialPainting:
                        Qt.AlignmentFlag.AlignCenter, "No slice yet")
             return
         p.setPen(Qt.PenStyle.NoPen)
-        # off its groove the kneecap's pose is the solver's, not a result: it is not drawn
+        # off its groove the kneecap's pose is the solver's, not a result: it is not drawn (a
+        # frame without a result for another reason keeps the solver's last pose, so captioned)
+        off_groove = not self.measurable and self.why is None
         parts = ((sl.femur, BONE_FILL), (sl.femur_cartilage, CARTILAGE_FILL),
                  (sl.patella_cartilage, CARTILAGE_FILL), (sl.patella, BONE_FILL))
-        for lines, fill in parts if self.measurable else parts[:2]:
+        for lines, fill in parts[:2] if off_groove else parts:
             p.setBrush(QBrush(fill))
             p.drawPath(self._path(lines))
         p.setBrush(Qt.BrushStyle.NoBrush)
@@ -228,9 +234,9 @@ class AxialPainting:
             pen = QPen(GHOST_PEN, 2.0, Qt.PenStyle.DashLine)
             p.setPen(pen)
             p.drawPath(self._path(self.ghost.patella))
-        if not self.measurable:
+        if off_groove:
             self._draw_off_groove(p)
-        elif self.show_numbers:
+        elif self.show_numbers and self.measurable:
             self._draw_contact(p)
             self._draw_condylar_and_axis(p, sl)
             self._draw_bisect(p, sl)
@@ -398,6 +404,8 @@ class AxialPainting:
         sl = self.slice
         if sl is None:
             return ("", "")
+        if not self.measurable and self.why is not None:
+            return self.why
         if not self.measurable:
             return ("The kneecap is off its groove: no tilt or bisect offset to measure",
                     "(the model cannot hold a dislocated kneecap; this pose is not a result)")

@@ -109,6 +109,9 @@ class SquatPoses:
     """(N,) frames at or after the kneecap came off its groove (None: none known)."""
     bisect_offset_pct: np.ndarray | None = None
     """(N,) how much of the kneecap lies outward of the groove (which way it came off)."""
+    unsettled: np.ndarray | None = None
+    """(N,) frames whose balance did not settle or that were not solved: the kneecap's pose is
+    the solver's last, not a result (None: none known)."""
 
     @property
     def n_frames(self) -> int:
@@ -120,9 +123,16 @@ class SquatPoses:
         scenario = getattr(squat, "scenario", None)
         if hasattr(squat, "T_world"):  # the app's SquatView
             measures = getattr(squat, "measures", {})
+            n = int(np.asarray(squat.T_femur_patella).shape[0])
+            unsettled = np.zeros(n, dtype=bool)
+            if getattr(squat, "solved", False) and squat.converged is not None:
+                unsettled |= ~np.asarray(squat.converged, dtype=bool)
+            for k in (getattr(squat, "not_solved", None) or {}):
+                if 0 <= int(k) < n:
+                    unsettled[int(k)] = True
             return cls(dict(squat.T_world), np.asarray(squat.T_femur_patella, dtype=float),
                        scenario, np.asarray(squat.dislocated, dtype=bool),
-                       _array(measures.get("bisect_offset_pct")))
+                       _array(measures.get("bisect_offset_pct")), unsettled)
         values = getattr(squat, "values", {})
         d = values.get("dislocated")
         return cls(
@@ -132,6 +142,7 @@ class SquatPoses:
             scenario,
             None if d is None else np.nan_to_num(np.asarray(d, dtype=float)) > 0.5,
             _array(values.get("bisect_offset_pct")),
+            ~np.asarray(squat.converged, dtype=bool),
         )
 
     def index(self, i: int, n_other: int) -> int:
@@ -142,6 +153,10 @@ class SquatPoses:
 
     def off_groove(self, i: int) -> bool:
         return self.dislocated is not None and bool(self.dislocated[i])
+
+    def no_result(self, i: int) -> bool:
+        """Frame i's kneecap pose is not a result: off its groove, unsettled or not solved."""
+        return self.off_groove(i) or (self.unsettled is not None and bool(self.unsettled[i]))
 
     def last_seated(self, i: int) -> int | None:
         """The last frame before i with the kneecap in its groove (None: there is none)."""
@@ -217,6 +232,9 @@ class Overlays:
         """The arrow's drawn length (at least MIN_OFFSET_DRAWN_MM when there is an offset)."""
         self.off_groove = False
         """The kneecap is off its groove at the frame shown (drawn as such)."""
+        self.no_result = False
+        """The kneecap's pose at the frame shown is not a result (off its groove, unsettled, not
+        solved): no offset is drawn or worded for it."""
         self.show_numbers = True
         """The offset's words with their value ("3.4 mm further out"); off (story mode for
         patients) they round it ("about 3 mm further out")."""
@@ -424,7 +442,7 @@ class Overlays:
                 actor.SetVisibility(False)
         if self.visible["trail"] and (self.healthy is None or self._same):
             self._trail_h.SetVisibility(False)  # one path when the squat on screen is healthy
-        if self.off_groove:  # its numbers and its centre line are not results
+        if self.no_result:  # its offset, centre line and lines of pull are not results
             for actor in (*self._offset_actors, self._offset_words.actor, self._tick_h,
                           self._tick_g, self._centre, self._ring_tick_k, self._quad_tip,
                           self._tendon_tip):
@@ -482,6 +500,7 @@ class Overlays:
         T_wp = T_wf @ T_fp
         F = D @ T_wf
         self.off_groove = cur.off_groove(i)
+        self.no_result = cur.no_result(i)
         self._withhold_kneecap(self.off_groove)
         for actor in (self._groove, self._trail, self._trail_h):
             actor.user_matrix = F

@@ -177,6 +177,7 @@ def draw_caption(size: tuple[int, int], lines: list[list[tuple[str, tuple[int, i
     draw = ImageDraw.Draw(img)
     px = _caption_font_px(size)
     right = w
+    max_chars = max(8, w // 3)  # the narrowest glyphs at the smallest font are about 3 px wide
     if legend is not None:
         vmax, colours = legend
         bar_w = max(40, w // 8)
@@ -193,7 +194,11 @@ def draw_caption(size: tuple[int, int], lines: list[list[tuple[str, tuple[int, i
         lw = draw.textlength(label, font=small)
         draw.text((x0 + bar_w - lw, y0 + bar_h + 2), label, fill=CAPTION_DIM, font=small)
         right = x0 - px // 2
-    for row, runs in enumerate(lines[:2]):
+    for row, all_runs in enumerate(lines[:2]):
+        # no run can be longer than the strip is wide at the smallest font (Pillow refuses a
+        # string of a million characters, "too many characters in string")
+        runs = [(t if len(t) <= max_chars else t[: max_chars - 3] + "...", c)
+                for t, c in all_runs]
         # shrink the font until the line fits
         fpx = px
         while True:
@@ -227,16 +232,33 @@ def caption_lines(source: FrameSource, i: int, title: str
             first.append((f"   {p.label} {float(getattr(scenario, name)):.1f} {p.unit}",
                           CAPTION_DIM))
     second: list[tuple[str, tuple[int, int, int]]] = []
+    why = no_result_reason(source, i)
     for k, m in enumerate(measure_table.caption()):
-        second.append((("   " if k else "") + f"{m.short} {m.text(v(m.key))}", CAPTION_FG))
+        value = v(m.key) if measure_table.shown(m, why) else float("nan")  # a dash, no number
+        second.append((("   " if k else "") + f"{m.short} {m.text(value)}", CAPTION_FG))
     second.append(("  (+ = lateral)", CAPTION_DIM))
-    converged = getattr(source, "converged", None)
     reason = (getattr(source, "not_solved", None) or {}).get(i)
     if reason:
         second.append((f"   not solved: {reason}", CAPTION_WARN))
-    elif converged is not None and not bool(np.asarray(converged)[i]):
-        second.append(("   solver did not converge", CAPTION_WARN))
+    elif why == measure_table.DISLOCATED:
+        second.append(("   kneecap off its groove: not a result", CAPTION_WARN))
+    elif why:
+        second.append(("   solver did not converge: not a result", CAPTION_WARN))
     return [first, second]
+
+
+def no_result_reason(source: FrameSource, i: int) -> str:
+    """Why frame i of `source` carries no measures ("" for a result): not solved (a recording's
+    reason), off its groove, not converged (kneeviz.measure_table.no_result_reasons)."""
+    converged = getattr(source, "converged", None)
+    try:
+        dislocated: list[float] | None = [source.value("dislocated", i)]
+    except (KeyError, IndexError):
+        dislocated = None
+    return measure_table.no_result_reasons(
+        1, None if converged is None else [bool(np.asarray(converged)[i])],
+        None if dislocated is None else [float(np.nan_to_num(dislocated[0]))],
+        {0: (getattr(source, "not_solved", None) or {}).get(i, "")})[0]
 
 
 def label_halves(image: np.ndarray, titles: tuple[str, ...]) -> np.ndarray:

@@ -7,9 +7,11 @@ from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
 from kneeviz import measure_table
 from kneeviz.anatomy.knee import Anatomy
+from kneeviz.app.state.band_keeper import BandKeeper
 from kneeviz.app.state.session import Session
 from kneeviz.app.state.squat_view import SquatView
 from kneeviz.app.support.throttle import Throttle
+from kneeviz.measure_table import no_result_reasons, shown
 from kneeviz.mechanics.measures import SUBLUXED_BISECT_OFFSET_PCT
 from kneeviz.scenario import Scenario
 from kneeviz.setting_words import off_normal
@@ -39,10 +41,10 @@ def frame_note(view: SquatView | None, i: int, solving: bool, scenario: Scenario
         settled = bo[: i + 1][view.converged[: i + 1]] if len(bo) > i else np.zeros(0)
         if np.any(settled > SUBLUXED_BISECT_OFFSET_PCT):
             return ("The kneecap rides on the outer edge of its groove (a subluxation) "
-                    f"{_with_what(scenario, anatomy)}, where its balance did not fully settle: "
-                    "treat its numbers as approximate.")
-        return ("The kneecap's balance did not fully settle at this frame: treat its numbers "
-                "as approximate.")
+                    f"{_with_what(scenario, anatomy)}, where its balance did not settle: its "
+                    "numbers are not results and are not shown.")
+        return ("The kneecap's balance did not settle at this frame: its numbers are not "
+                "results and are not shown.")
     if not view.solved and solving:
         return "Solving the kneecap's balance..."
     return ""
@@ -56,15 +58,54 @@ def _with_what(scenario: Scenario | None, anatomy: Anatomy | None) -> str:
     return f"with {', '.join(off)}" if off else "at this setting"
 
 
+def frame_reason(view: SquatView, i: int) -> str:
+    """Why frame i carries no result ("" when it does): kneeviz.measure_table.no_result_reasons."""
+    if not view.solved or not 0 <= i < view.n_frames:
+        return ""
+    return no_result_reasons(1, None if view.converged is None else [view.converged[i]],
+                             [view.dislocated[i]],
+                             {0: (view.not_solved or {}).get(i, "")})[0]
+
+
+def check_failed(view: SquatView | None) -> str:
+    """The self-check's one line when this squat failed it (kneeviz.result_check), else ""."""
+    if view is None or view.trajectory is None:
+        return ""
+    from kneeviz.result_check import stored_check
+
+    check = stored_check(view.trajectory)
+    return check.problem or "" if check is not None else ""
+
+
 def readout_text(view: SquatView | None, key: str, i: int) -> str:
-    """Row `key`'s text at frame i: "-" when unknown, and for the kneecap's numbers once it has
-    come off its groove (they would be the solver's, not a result; the note says why)."""
-    if view is None:
+    """Row `key`'s text at frame i: "-" when unknown, for a frame without a result (not solved,
+    not converged, off its groove: the note says why) and for every frame of a squat that failed
+    its self-check."""
+    if view is None or check_failed(view):
         return "-"
-    off = view.dislocated[i] or i in (view.not_solved or {})
-    if off and key not in measure_table.kinematic_keys():
-        return "-"  # off its groove, or a recorded frame the model does not answer
+    if not shown(measure_table.by_key()[key], frame_reason(view, i)):
+        return "-"
     return measure_table.by_key()[key].text(view.value(key, i))
+
+
+def band_note(band: object, i: int) -> str:
+    """The readouts' range under the "How sure?" band at frame i: each solved measure's 5th and
+    95th percentile over the band's squats ("" without a band, or where no squat balanced)."""
+    values = getattr(band, "values", None)
+    if not values:
+        return ""
+    kinematic = measure_table.kinematic_keys()
+    parts = []
+    for m in measure_table.readouts():
+        if m.key in kinematic or m.key not in values or i >= values[m.key].shape[1]:
+            continue
+        lo, hi = float(values[m.key][0, i]), float(values[m.key][-1, i])
+        if np.isfinite(lo) and np.isfinite(hi):
+            unit = f" {m.unit}" if m.unit else ""
+            parts.append(f"{m.short} {m.number(lo)} to {m.number(hi)}{unit}")
+    if not parts:
+        return ""
+    return "How sure (5-95 %): " + "; ".join(parts)
 
 
 def estimated_note(anatomy: Anatomy | None) -> str:
@@ -79,10 +120,17 @@ def estimated_note(anatomy: Anatomy | None) -> str:
             f"{' and '.join(completion.bones)} (shown ghosted).")
 
 
+NOTE_STYLE = "color: #d9822b;"
+WARNING_STYLE = ("color: #ffffff; background: #a33a2a; padding: 6px; font-size: 11pt; "
+                 "font-weight: 600;")
+
+
 class ReadoutPanel(QGroupBox):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, band: BandKeeper | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__("This frame", parent)
         self.session = session
+        self.band = band
         form = QFormLayout(self)
         form.setVerticalSpacing(3)
         self.labels: dict[str, QLabel] = {}
@@ -103,8 +151,16 @@ class ReadoutPanel(QGroupBox):
             self.labels[key] = value
         self.note = QLabel("")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #d9822b;")
+        self.note.setStyleSheet(NOTE_STYLE)
         form.addRow(self.note)
+        self.range_note = QLabel("")
+        self.range_note.setObjectName("readout-band")
+        self.range_note.setWordWrap(True)
+        self.range_note.setStyleSheet("color: #ffb066;")
+        self.range_note.setVisible(False)
+        form.addRow(self.range_note)
+        if band is not None:
+            band.changed.connect(lambda: self.refresh(session.frame))
         self.throttle = Throttle(self.refresh, self)
         session.frame_changed.connect(self.throttle.call)
         session.view_changed.connect(lambda: self.refresh(session.frame))
@@ -114,10 +170,21 @@ class ReadoutPanel(QGroupBox):
         view = self.session.view
         for m in self.rows:
             self.labels[m.key].setText(readout_text(view, m.key, i))
+        failed = check_failed(view)
+        if failed:  # a plain warning in place of the numbers, never a confident picture
+            self.note.setText(failed[:1].upper() + failed[1:] + ".")
+            self.note.setStyleSheet(WARNING_STYLE)
+            return
+        self.note.setStyleSheet(NOTE_STYLE)
         s = self.session
         notes = (frame_note(view, i, s.solving, s.scenario, s.anatomy),
                  estimated_note(self.session.anatomy))
         self.note.setText("\n".join(n for n in notes if n))
+        shown = self.band.band if self.band is not None else None
+        off = view is not None and i < view.n_frames and bool(view.dislocated[i])
+        ranges = "" if off else band_note(shown, i)
+        self.range_note.setText(ranges)
+        self.range_note.setVisible(bool(ranges))
 
     def text(self, key: str) -> str:
         return self.labels[key].text()

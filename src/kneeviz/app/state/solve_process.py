@@ -142,6 +142,7 @@ def _serve(conn: Connection, nice: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    from kneeviz.result_check import self_check
     from kneeviz.simulation import simulate
 
     lower_priority(nice)
@@ -164,6 +165,7 @@ def _serve(conn: Connection, nice: int | None) -> None:
             reporter = _Reporter(conn)
             traj = simulate(anatomy, scenario, kinematics=kin, on_frame=reporter)
             reporter.check()
+            self_check(traj, anatomy)  # here, off the window's process (kneeviz.result_check)
             reply: tuple[Any, ...] = ("done", traj)
         except _WorkerCancelledError:
             reply = ("cancelled",)

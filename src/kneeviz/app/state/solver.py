@@ -164,6 +164,9 @@ class _SolveJob(QRunnable):
 
             traj = simulate(r.anatomy, r.scenario, kin, on_frame)
             check(n, None)
+            from kneeviz.result_check import self_check
+
+            self_check(traj, r.anatomy)  # already done (and kept) when the worker process solved
             s.signals.solved.emit(r.request_id, sv.view_from_trajectory(traj))
         except (_CancelledError, SolveCancelledError):
             return

@@ -78,6 +78,31 @@ composition. When paused or scrubbed it follows every frame, cut just after the 
 it (MainWindow.after_frame), so it never delays the bones."""
 
 
+def no_result(view: Any, i: int) -> bool:
+    """Frame i of `view` shows no measure and no pressure: off its groove, not solved or not
+    converged (kneeviz.measure_table.no_result_reasons), or the squat failed its self-check
+    (kneeviz.result_check)."""
+    from kneeviz.app.panels.readouts import check_failed, frame_reason
+
+    return bool(view.dislocated[i]) or bool(frame_reason(view, i)) or bool(check_failed(view))
+
+
+def no_result_words(view: Any, i: int) -> tuple[str, str] | None:
+    """The axial slice's two caption lines for a frame without a result (None: the slice's
+    own words for a dislocation, or a result)."""
+    from kneeviz.app.panels.readouts import check_failed, frame_reason
+    from kneeviz.measure_table import DISLOCATED
+
+    if check_failed(view):
+        return ("This knee's result failed its self-check: nothing to measure",
+                "(the readouts say which check failed)")
+    reason = frame_reason(view, i)
+    if reason and reason != DISLOCATED:
+        return (f"This frame has no result ({reason}): nothing to measure",
+                "(the pose drawn is the solver's last, not a balance)")
+    return None
+
+
 class ClinicalPanel(QGroupBox):
     """Toggles for the heat map, the overlays and the see-through kneecap; a skyline button."""
 
@@ -249,8 +274,9 @@ class ClinicalViews:
         pat = getattr(view, "patella_pressure_mpa", None)
         fem = getattr(view, "femur_pressure_mpa", None)
         pat_i = None if pat is None else np.asarray(pat[i])
-        if pat_i is not None and bool(view.dislocated[i]):
-            # off its groove the pressures are the solver's, not a result: paint none
+        if pat_i is not None and no_result(view, i):
+            # off its groove, not solved, or a squat that failed its self-check: the pressures
+            # are the solver's, not a result: paint none
             pat_i = np.zeros_like(pat_i)
             fem = None
         if fem is not None:
@@ -286,15 +312,17 @@ class ClinicalViews:
             return
         i = min(max(int(i), 0), view.n_frames - 1)
         pat = getattr(view, "patella_pressure_mpa", None)
-        pat_i = None if pat is None else np.asarray(pat[i])
+        pat_i = None if pat is None or no_result(view, i) else np.asarray(pat[i])
         healthy = self.session.healthy_view
         ghost = None
         if healthy is not None and healthy is not view:
             ghost = healthy.T_femur_patella[SquatPoses.of(healthy).index(i, view.n_frames)]
-        measurable = not bool(view.dislocated[i])
+        measurable = not no_result(view, i)
+        why = no_result_words(view, i)
         for slice_view in (self.axial, self.story_slice):
             if slice_view.isVisible():
-                slice_view.set_pose(view.T_femur_patella[i], ghost, pat_i, measurable=measurable)
+                slice_view.set_pose(view.T_femur_patella[i], ghost, pat_i, measurable=measurable,
+                                    why=why)
         self._update_undersides(i)
         if self.compare_dock.isVisible() and not self.window.playback.playing:
             self._update_compare(i)
@@ -335,7 +363,7 @@ class ClinicalViews:
             pat = getattr(v, "patella_pressure_mpa", None)
             if pat is None:
                 return None, None
-            p = np.zeros_like(pat[k]) if bool(v.dislocated[k]) else np.asarray(pat[k])
+            p = np.zeros_like(pat[k]) if no_result(v, k) else np.asarray(pat[k])
             return p, self._femur_painter()(v.T_femur_patella[k], p)
 
         hp = None
@@ -362,7 +390,7 @@ class ClinicalViews:
             if pat is None:
                 return None
             k = min(max(int(k), 0), v.n_frames - 1)
-            return np.zeros_like(pat[k]) if bool(v.dislocated[k]) else np.asarray(pat[k])
+            return np.zeros_like(pat[k]) if no_result(v, k) else np.asarray(pat[k])
         healthy = self.session.healthy_view
         h = None
         if healthy is not None:

@@ -340,7 +340,7 @@ def start_data_export(window: KneeWindow, path: str | Path, *, show_progress: bo
             raise CancelledError
         from kneeviz.result_check import check_result
 
-        check_result(traj, str(path))  # a run that did not converge is not a file
+        check_result(traj, str(path), anatomy)  # a run that is not a result is not a file
         return str(write_trajectory(path, traj))
 
     def done(p: object) -> None:

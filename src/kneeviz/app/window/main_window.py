@@ -34,6 +34,7 @@ from kneeviz.anatomy.knee import Anatomy
 from kneeviz.app.panels.controls import CameraControls, ControlPanel, Timeline
 from kneeviz.app.panels.plots import PlotPanel
 from kneeviz.app.panels.readouts import ReadoutPanel
+from kneeviz.app.state.band_keeper import BandKeeper
 from kneeviz.app.state.playback import Playback
 from kneeviz.app.state.session import Session
 from kneeviz.app.state.solver import Solver
@@ -141,8 +142,9 @@ class MainWindow(KneeWindow):
         self.setCentralWidget(left)
 
         self.controls = ControlPanel(self.session)
-        self.readouts = ReadoutPanel(self.session)
-        self.plots = PlotPanel(self.session)
+        self.band = BandKeeper(self.session, self)
+        self.readouts = ReadoutPanel(self.session, self.band)
+        self.plots = PlotPanel(self.session, self.band)
         self.panel_tabs = QTabWidget()
         self.panel_tabs.setObjectName("panel-tabs")
         self.panel_tabs.setDocumentMode(True)
@@ -559,6 +561,7 @@ class MainWindow(KneeWindow):
             self._progress_timer.stop()
             if self.clinical is not None:
                 self.clinical.shutdown()
+            self.band.shutdown()
             self.session.close()
             self._load_pool.waitForDone(60000)
             self.plotter.close()

@@ -133,7 +133,7 @@ class TakeHomeActions:
 
         def make(trajs: tuple[Trajectory, Trajectory]) -> TakeHome:
             for t in trajs:
-                check_result(t, what)  # a run that did not converge is no file either
+                check_result(t, what, anatomy)  # a run that is not a result is no file either
             return TakeHome(anatomy, trajs[0], trajs[1], note=note, clinician=clinician)
 
         if ready is not None:
