@@ -349,6 +349,10 @@ def install_settings(window: KneeWindow, settings: Settings) -> None:
         settings.sync()
 
     def save() -> None:
+        if window.clinical is not None:
+            # the clinician's layout, not story mode's (it hides the side panel, the timeline
+            # and the camera bar: saved so, the next start had none of them)
+            window.clinical.story.stop()
         settings.save_window_layout(window)
         settings.open_dir = window.open_dir or settings.open_dir
         settings.export_dir = window.export_dir or settings.export_dir
