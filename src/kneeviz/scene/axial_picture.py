@@ -259,10 +259,11 @@ class AxialPainting:
         p.setFont(f)
         p.setPen(OFF_GROOVE)
         box = QRectF(8, self.top_px + 4, self.width() - 16, 3 * p.fontMetrics().height())
+        ghost = self.ghost is not None and any(len(c) for c in self.ghost.patella)
         p.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
                    | Qt.TextFlag.TextWordWrap,
                    "The kneecap has slid off its groove: where it went is not known, so it is "
-                   "not drawn (green: a healthy kneecap)")
+                   "not drawn" + (" (green: a healthy kneecap)" if ghost else ""))
         p.restore()
 
     def outward_words(self) -> str:
