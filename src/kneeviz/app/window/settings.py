@@ -304,6 +304,8 @@ def install_settings(window: KneeWindow, settings: Settings) -> None:
         window.restoreGeometry(geometry)
     if state is not None:
         window.restoreState(state, SETTINGS_VERSION)
+        if window.clinical is not None and not window.clinical.story.active:
+            window.clinical.story_dock.hide()  # only story mode shows it
     splitter = window.centralWidget()
     if splitter_state is not None and isinstance(splitter, QSplitter):
         splitter.restoreState(splitter_state)
