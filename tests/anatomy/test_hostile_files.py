@@ -27,6 +27,7 @@ from hostile_fixtures import (
     WARN,
     Hostile,
     make_hostile_set,
+    scan_knee_files,
     subdivided_femur,
 )
 from kneeviz.anatomy.build import assets_dir
@@ -35,15 +36,21 @@ from kneeviz.errors import KneevizError, MeshError
 
 HANG_TIMEOUT_S = 60
 PATELLA = assets_dir() / "patella.stl"
-TIBIA = assets_dir() / "tibia.stl"
 FEMUR = assets_dir() / "femur.stl"
 SHORT = ["--max-flexion", "30", "--frame-rate", "5"]
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Hostile]:
+def knee(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The bundled femur, patella and tibia in one scan frame, as a user's three files are."""
     if not PATELLA.is_file():
         pytest.skip(f"the bundled knee is not built at {assets_dir()} (run 'make assets')")
+    return scan_knee_files(tmp_path_factory.mktemp("knee"))
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory, knee: dict[str, Path]
+            ) -> dict[str, Hostile]:
     return {c.path.name: c for c in make_hostile_set(tmp_path_factory.mktemp("hostile"))}
 
 
@@ -56,9 +63,9 @@ def no_traceback(out: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in out.stderr + out.stdout, out.stderr
 
 
-def bone_args(case: Hostile) -> list[str]:
+def bone_args(case: Hostile, knee: dict[str, Path]) -> list[str]:
     """simulate's --femur/--patella/--tibia with the hostile file in its slot."""
-    files = {"femur": FEMUR, "patella": PATELLA, "tibia": TIBIA}
+    files = dict(knee)
     files[case.slot] = case.path
     return [f"--{b}={p}" for b, p in files.items()]
 
@@ -115,10 +122,10 @@ SIMULATE_REFUSED = ["empty.stl", "half.stl", "ply_named.stl", "junk.stl", "many_
 
 @pytest.mark.parametrize("name", SIMULATE_REFUSED)
 def test_simulate_refuses_a_hostile_femur(hostile: dict[str, Hostile], name: str,
-                                          tmp_path: Path) -> None:
+                                          tmp_path: Path, knee: dict[str, Path]) -> None:
     c = hostile[name]
     result = tmp_path / "out.json"
-    out = kneeviz("simulate", *bone_args(c), *SHORT, "--out", result)
+    out = kneeviz("simulate", *bone_args(c, knee), *SHORT, "--out", result)
     no_traceback(out)
     assert out.returncode == 2
     errors = [ln for ln in out.stderr.splitlines() if not ln.startswith("kneeviz: warning: ")]
@@ -132,13 +139,13 @@ def test_simulate_refuses_a_hostile_femur(hostile: dict[str, Hostile], name: str
 
 
 @pytest.mark.parametrize("name", ["cut.ply", "patella.stl"])
-def test_app_command_refuses_a_hostile_femur_before_any_window(hostile: dict[str, Hostile],
-                                                               name: str) -> None:
+def test_app_command_refuses_a_hostile_femur_before_any_window(
+        hostile: dict[str, Hostile], name: str, knee: dict[str, Path]) -> None:
     """`kneeviz --femur ...` loads the knee before it opens a window: one line, exit 2."""
     c = hostile[name]
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}  # no window may be needed
-    out = subprocess.run([sys.executable, "-m", "kneeviz", *bone_args(c)], capture_output=True,
-                         text=True, timeout=HANG_TIMEOUT_S, env=env)
+    out = subprocess.run([sys.executable, "-m", "kneeviz", *bone_args(c, knee)],
+                         capture_output=True, text=True, timeout=HANG_TIMEOUT_S, env=env)
     no_traceback(out)
     assert out.returncode == 2
     (line,) = [ln for ln in out.stderr.splitlines() if not ln.startswith("kneeviz: warning: ")]
@@ -147,10 +154,11 @@ def test_app_command_refuses_a_hostile_femur_before_any_window(hostile: dict[str
 
 @pytest.mark.parametrize("name", ["femur_m.stl", "inside_out_patella.stl"])
 def test_simulate_runs_a_repaired_knee_and_says_what_was_done(
-        hostile: dict[str, Hostile], name: str, tmp_path: Path) -> None:
+        hostile: dict[str, Hostile], name: str, tmp_path: Path, knee: dict[str, Path]) -> None:
     c = hostile[name]
     result = tmp_path / "out.json"
-    out = kneeviz("simulate", *bone_args(c), *SHORT, "--out", result, timeout=4 * HANG_TIMEOUT_S)
+    out = kneeviz("simulate", *bone_args(c, knee), *SHORT, "--out", result,
+                  timeout=4 * HANG_TIMEOUT_S)
     no_traceback(out)
     assert out.returncode == 0, out.stderr
     lines = out.stderr.splitlines()
@@ -171,11 +179,11 @@ def _app_loader():  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("name", NAMES)
 def test_app_loader_loads_with_warning_or_refuses(hostile: dict[str, Hostile],
-                                                  name: str) -> None:
+                                                  name: str, knee: dict[str, Path]) -> None:
     """The function the window's LoadJob runs: an Anatomy (and the repairs in `warnings`), or
     one KneevizError naming the file."""
     c = hostile[name]
-    files = {"femur": str(FEMUR), "patella": str(PATELLA), "tibia": str(TIBIA)}
+    files = {b: str(p) for b, p in knee.items()}
     files[c.slot] = str(c.path)
     warnings: list[str] = []
     if c.expect == REFUSE or c.bone_refused:
@@ -230,11 +238,11 @@ def window(qapp):  # type: ignore[no-untyped-def]
 @pytest.mark.gui
 @needs_display
 def test_window_refuses_with_a_dialog_and_keeps_its_knee(
-        window, qtbot, hostile: dict[str, Hostile], name: str) -> None:  # type: ignore[no-untyped-def]
+        window, qtbot, hostile: dict[str, Hostile], name: str, knee: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
     c = hostile[name]
     window.errors.clear()
     anatomy, actors = window.session.anatomy, dict(window.scene.actors)
-    window.open_knee_files(str(c.path), str(PATELLA), str(TIBIA))
+    window.open_knee_files(str(c.path), str(knee["patella"]), str(knee["tibia"]))
     qtbot.waitUntil(lambda: not window.loading, timeout=HANG_TIMEOUT_S * 1000)
     (message,) = window.errors
     assert message.startswith(f"{c.path}: ")
@@ -247,11 +255,11 @@ def test_window_refuses_with_a_dialog_and_keeps_its_knee(
 @pytest.mark.gui
 @needs_display
 def test_window_opens_a_rescaled_femur_and_shows_the_repair(
-        window, qtbot, hostile: dict[str, Hostile]) -> None:  # type: ignore[no-untyped-def]
+        window, qtbot, hostile: dict[str, Hostile], knee: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
     c = hostile["femur_m.stl"]
     window.errors.clear()
     before = window.session.anatomy
-    window.open_knee_files(str(c.path), str(PATELLA), str(TIBIA))
+    window.open_knee_files(str(c.path), str(knee["patella"]), str(knee["tibia"]))
     qtbot.waitUntil(lambda: not window.loading, timeout=HANG_TIMEOUT_S * 1000)
     assert window.errors == []
     assert window.session.anatomy is not before
@@ -296,7 +304,7 @@ def _with_peak(*args: object, timeout: float) -> tuple[subprocess.CompletedProce
 
 
 @pytest.mark.slow
-def test_two_million_triangle_femur(tmp_path: Path) -> None:
+def test_two_million_triangle_femur(tmp_path: Path, knee: dict[str, Path]) -> None:
     """Reduced with a warning, under 2 GB, in check-mesh and in simulate (the app's loader)."""
     if not FEMUR.is_file():
         pytest.skip(f"the bundled knee is not built at {assets_dir()} (run 'make assets')")
@@ -309,8 +317,8 @@ def test_two_million_triangle_femur(tmp_path: Path) -> None:
     assert "bone: femur" in out.stdout
     assert peak_gb < 2.0
     result = tmp_path / "out.json"
-    out, peak_gb = _with_peak("simulate", f"--femur={big}", f"--patella={PATELLA}",
-                              f"--tibia={TIBIA}", *SHORT, "--out", result,
+    out, peak_gb = _with_peak("simulate", f"--femur={big}", f"--patella={knee['patella']}",
+                              f"--tibia={knee['tibia']}", *SHORT, "--out", result,
                               timeout=5 * HANG_TIMEOUT_S)
     no_traceback(out)
     assert out.returncode == 0, out.stderr
@@ -348,11 +356,13 @@ w.close()
 @pytest.mark.slow
 @pytest.mark.gui
 @needs_display
-def test_two_million_triangle_femur_in_the_window(tmp_path: Path) -> None:
+def test_two_million_triangle_femur_in_the_window(tmp_path: Path, knee: dict[str, Path]
+                                                  ) -> None:
     """The whole app (window, default knee shown) opening the 2-million-triangle femur from its
     dialog path: the knee is replaced, the reduction is noted, peak memory under 2 GB."""
     big = subdivided_femur(tmp_path / "femur_2m.stl")
-    out = subprocess.run([sys.executable, "-c", APP_PEAK, str(big), str(PATELLA), str(TIBIA)],
+    out = subprocess.run([sys.executable, "-c", APP_PEAK, str(big), str(knee["patella"]),
+                          str(knee["tibia"])],
                          capture_output=True, text=True, timeout=5 * HANG_TIMEOUT_S)
     assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
     lines = out.stdout.splitlines()
