@@ -214,3 +214,30 @@ def test_a_kneecap_off_its_groove_is_not_drawn_at_the_solvers_pose(rendered) -> 
     assert not ov.off_groove and not ov._off_outline.GetVisibility()
     assert r.scene.actors["patella"].GetVisibility()
     ov.remove()
+
+
+def _off_groove_squat(bisect_pct: list[float], unsettled: list[bool],
+                      dislocated_from: int) -> SquatPoses:
+    n = len(bisect_pct)
+    off = np.arange(n) >= dislocated_from
+    return SquatPoses({}, np.tile(np.eye(4), (n, 1, 1)), None, off,
+                      np.asarray(bisect_pct, dtype=float), np.asarray(unsettled, dtype=bool))
+
+
+def test_the_way_a_kneecap_came_off_its_groove_is_named_only_when_known() -> None:
+    """The side named is where the first balanced pose off the groove lies when the seated
+    frames before it were heading that way; when they disagree (the severe setting on a
+    shallow groove, high kneecap and weak VMO: the bisect offset rose 85 -> 105 % through frames
+    that did not settle, then the one balanced pose off the groove came out at -65 %, and the
+    words said "inward") no side is named. The outline stands where the kneecap last sat as a
+    result, not at a frame that did not settle."""
+    rising = [85.0, 86.0, 91.0, 99.0, 105.0, -64.7, -64.7]
+    unsettled = [False, False, False, True, True, False, True]
+    squat = _off_groove_squat(rising, unsettled, 5)
+    assert squat.came_off_way(6) is None
+    assert squat.last_seated(6) == 2
+    # agreeing: heading outward and off outward; heading inward and off inward
+    assert _off_groove_squat([85, 90, 96, 120, 120], [False] * 5, 3).came_off_way(4) == "outward"
+    assert _off_groove_squat([40, 30, 10, -20, -20], [False] * 5, 3).came_off_way(4) == "inward"
+    # off at the first frame: the pose alone says which way
+    assert _off_groove_squat([130.0, 130.0], [False, True], 0).came_off_way(1) == "outward"

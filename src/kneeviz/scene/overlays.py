@@ -159,19 +159,43 @@ class SquatPoses:
         return self.off_groove(i) or (self.unsettled is not None and bool(self.unsettled[i]))
 
     def last_seated(self, i: int) -> int | None:
-        """The last frame before i with the kneecap in its groove (None: there is none)."""
+        """The last frame before i with the kneecap in its groove and its pose a result (an
+        unsettled frame's pose is the solver's last, not where the kneecap sat; None: there is
+        none)."""
         if self.dislocated is None:
             return i
-        seated = np.nonzero(~self.dislocated[: i + 1])[0]
-        return int(seated[-1]) if len(seated) else None
+        seated = ~self.dislocated[: i + 1]
+        if self.unsettled is not None:
+            settled = seated & ~self.unsettled[: i + 1]
+            seated = settled if settled.any() else seated
+        found = np.nonzero(seated)[0]
+        return int(found[-1]) if len(found) else None
 
-    def came_off_outward(self, i: int) -> bool:
-        """Whether the kneecap left its groove outward (bisect offset above 100 %) by frame i."""
+    def came_off_way(self, i: int) -> str | None:
+        """Which way the kneecap left its groove by frame i: "outward", "inward", or None when
+        it cannot be said. The first frame off the groove is a balanced pose beyond the groove
+        (bisect offset above 100 % or below 0 %); the seated frames before it show which way the
+        kneecap was heading (its bisect offset rising or falling from the first result). When
+        the two disagree (the balanced pose off the groove found on the other side, e.g. past
+        a run of frames that did not settle) no side is named rather than a wrong one."""
         if self.bisect_offset_pct is None or self.dislocated is None:
-            return True
-        first = int(np.argmax(self.dislocated[: i + 1])) if self.dislocated[: i + 1].any() else i
-        v = float(self.bisect_offset_pct[first])
-        return not (math.isfinite(v) and v < 50.0)
+            return "outward"
+        off = self.dislocated[: i + 1]
+        first = int(np.argmax(off)) if off.any() else i
+        pct = self.bisect_offset_pct
+        v = float(pct[first])
+        at_pose = None if not math.isfinite(v) else ("inward" if v < 50.0 else "outward")
+        seated = self.last_seated(first)
+        result = ~self.dislocated if self.unsettled is None else ~self.dislocated & ~self.unsettled
+        start = int(np.argmax(result)) if result.any() else None
+        heading = None
+        if seated is not None and start is not None and start < seated < first:
+            v0, v1 = float(pct[start]), float(pct[seated])
+            if math.isfinite(v0) and math.isfinite(v1) and v1 != v0:
+                heading = "outward" if v1 > v0 else "inward"
+        if at_pose is None or heading is None:
+            return at_pose or heading
+        return at_pose if at_pose == heading else None
 
 
 def _array(values: Any) -> np.ndarray | None:
@@ -633,10 +657,11 @@ class Overlays:
         k = cur.last_seated(i)
         T = cur.T_femur_patella[k] if k is not None else cur.T_femur_patella[0]
         self._off_outline.user_matrix = F @ np.asarray(T, dtype=float)
-        way = "outward" if cur.came_off_outward(i) else "inward"
+        way = cur.came_off_way(i)
+        side = f" ({way})" if way else ""
         centre = apply(F @ np.asarray(T, dtype=float),
                        np.array([0.5 * float(self.anatomy.patella_landmarks.thickness_mm), 0, 0]))
-        self._off_words.set([centre], [f"kneecap slid off its groove ({way}):\n"
+        self._off_words.set([centre], [f"kneecap slid off its groove{side}:\n"
                                        "red: where it last sat in it"])
 
     def turn_camera(self) -> tuple[FloatArray, FloatArray, FloatArray]:
