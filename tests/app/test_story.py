@@ -255,6 +255,15 @@ def test_bone_names_never_land_on_the_kneecap(qtbot) -> None:  # type: ignore[no
                     x0, y0, x1, y1 = boxes[bone]
                     on_kneecap = x0 < hi[0] and x1 > lo[0] and y0 < hi[1] and y1 > lo[1]
                     assert not on_kneecap, (k + 1, i, bone, boxes[bone], lo, hi)
+                    # and beside its own bone, not out in the background (step 1's thigh bone
+                    # name once floated 130 px off the condyles)
+                    T = D @ view.T_world[bone][i]
+                    mesh = getattr(w.session.anatomy, bone).vertices_mm[::23]
+                    own = _on_screen_px(renderer, mesh @ T[:3, :3].T + T[:3, 3])[:, :2]
+                    dx = np.maximum(np.maximum(x0 - own[:, 0], own[:, 0] - x1), 0.0)
+                    dy = np.maximum(np.maximum(y0 - own[:, 1], own[:, 1] - y1), 0.0)
+                    gap = float(np.min(np.hypot(dx, dy)))
+                    assert gap < 60.0, (k + 1, i, bone, "name off its bone by", gap)
                 names = list(boxes.values())
                 for a in range(3):
                     for b in range(a + 1, 3):

@@ -20,6 +20,12 @@ ALONG = np.linspace(0.18, 0.8, 14)
 """Where along its shaft a long bone's name may sit (share of knee -> hip or knee -> ankle)."""
 SIDEWAYS_MM = 22.0
 """A long bone's name sits this far to its outer side of the shaft's axis."""
+CONDYLE_GAPS_MM = (6.0, 30.0)
+"""How far beside the thigh bone's epicondyles its name may sit."""
+CLEAR_ENOUGH_PX = 40.0
+"""A name this far on screen from every other bone and name is clear of them: among such
+places the one nearest its own bone is taken (farther, in a close-up, a name floated in the
+empty background well away from the bone it names)."""
 
 
 CHAR_PX = 0.52
@@ -125,8 +131,9 @@ def label_candidates(anatomy: Anatomy) -> dict[str, FloatArray]:
     front = 0.5 * float(pl.thickness_mm) + 3.0
     h = 0.3 * float(pl.height_mm)
     return {
-        "femur": np.vstack([*(a * hip + side for a in ALONG), lat + 30.0 * out,
-                            med - 30.0 * out]),
+        "femur": np.vstack([*(a * hip + side for a in ALONG),
+                            *(lat + gap * out for gap in CONDYLE_GAPS_MM),
+                            *(med - gap * out for gap in CONDYLE_GAPS_MM)]),
         "tibia": np.vstack([a * ankle + side for a in ALONG]),
         "patella": np.array([[front, 0.0, 0.0], [front, h, 0.0], [front, -h, 0.0]]),
     }
@@ -140,7 +147,8 @@ def place_bone_labels(renderer: Any, anatomy: Anatomy, T_display_bone: Mapping[s
                       texts: Mapping[str, str] | None = None) -> dict[str, FloatArray]:
     """For each bone, the anchor (display coordinates) of its name: of its candidate points, the
     one whose name's box lies inside the view and farthest on screen from every other bone (its
-    traced points) and from the names placed before it, so a name never covers another bone.
+    traced points) and from the names placed before it, so a name never covers another bone;
+    past CLEAR_ENOUGH_PX of clearance, the one nearest its own bone.
     A point label's box runs right and up from its anchor; `texts` give each name's length."""
     samples = bone_samples(anatomy)
     cands = label_candidates(anatomy)
@@ -157,15 +165,15 @@ def place_bone_labels(renderer: Any, anatomy: Anatomy, T_display_bone: Mapping[s
         xy = to_screen(renderer, world)
         obstacles = [screen_of[b] for b in samples if b != bone] + placed
         others = np.vstack(obstacles) if obstacles else np.zeros((0, 2))
-        best, best_score = 0, -np.inf
+        own = screen_of[bone]
+        best, best_score = 0, (-np.inf, -np.inf)
         for k, (x, y) in enumerate(xy):
             inside = x >= 0.0 and x + bw <= width and y >= 0.0 and y + bh <= height
             # distance from the name's box (right of and above its anchor) to the nearest
-            # point of another bone or of a name placed already
-            dx = np.maximum(np.maximum(x - others[:, 0], others[:, 0] - (x + bw)), 0.0)
-            dy = np.maximum(np.maximum(y - others[:, 1], others[:, 1] - (y + bh)), 0.0)
-            clear = float(np.min(np.hypot(dx, dy))) if len(others) else 1e9
-            score = clear + (0.0 if inside else -1e6)
+            # point of another bone or of a name placed already, and to its own bone
+            clear = _box_distance(x, y, bw, bh, others) if len(others) else 1e9
+            near = _box_distance(x, y, bw, bh, own)
+            score = (min(clear, CLEAR_ENOUGH_PX) + (0.0 if inside else -1e6), -near)
             if score > best_score:
                 best, best_score = k, score
         out[bone] = world[best]
@@ -173,3 +181,10 @@ def place_bone_labels(renderer: Any, anatomy: Anatomy, T_display_bone: Mapping[s
         placed.append(np.array([[x, y], [x + bw, y], [x, y + bh], [x + bw, y + bh],
                                 [x + bw / 2, y], [x + bw / 2, y + bh]]))
     return out
+
+
+def _box_distance(x: float, y: float, bw: float, bh: float, points: FloatArray) -> float:
+    """Screen distance from the box (x, y)-(x + bw, y + bh) to the nearest of points (N, 2)."""
+    dx = np.maximum(np.maximum(x - points[:, 0], points[:, 0] - (x + bw)), 0.0)
+    dy = np.maximum(np.maximum(y - points[:, 1], points[:, 1] - (y + bh)), 0.0)
+    return float(np.min(np.hypot(dx, dy)))
