@@ -215,8 +215,9 @@ def test_leaving_the_story_puts_back_the_clinicians_setting_and_view(qtbot, wind
 def test_bone_names_never_land_on_the_kneecap(qtbot) -> None:  # type: ignore[no-untyped-def]
     """Through story steps 1, 2, 3 and 5 (their cameras, played to the deepest frame), the thigh
     bone's and the shin bone's names lie off the kneecap on screen (the kneecap's real mesh,
-    projected), and no two names overlap (step 5's "thigh bone" once sat on the kneecap, the
-    thigh bone seen end-on in a deep squat from the front)."""
+    projected) and beside their own bones, no two names overlap nor run into step 3's words
+    (step 5's "thigh bone" once sat on the kneecap, the thigh bone seen end-on in a deep squat
+    from the front)."""
     import numpy as np
 
     from kneeviz.scenario import Scenario
@@ -265,8 +266,15 @@ def test_bone_names_never_land_on_the_kneecap(qtbot) -> None:  # type: ignore[no
                     gap = float(np.min(np.hypot(dx, dy)))
                     assert gap < 60.0, (k + 1, i, bone, "name off its bone by", gap)
                 names = list(boxes.values())
+                # nor on step 3's words of the turn ("turns inward" once ran into the kneecap's)
+                for point, words in cv.thigh_ghost.shown_words():
+                    (x, y), = _on_screen_px(renderer, [point])[:, :2]
+                    names.append((x, y, x + CHAR_PX * LABEL_FONT_SIZE * len(words) + 12.0,
+                                  y + 22.0))
+                if k == 2:
+                    assert len(names) == 5, "step 3 shows the turn's words"
                 for a in range(3):
-                    for b in range(a + 1, 3):
+                    for b in range(a + 1, len(names)):
                         ax0, ay0, ax1, ay1 = names[a]
                         bx0, by0, bx1, by1 = names[b]
                         assert not (ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1), \

@@ -144,19 +144,24 @@ PLACING_ORDER = ("patella", "femur", "tibia")
 
 
 def place_bone_labels(renderer: Any, anatomy: Anatomy, T_display_bone: Mapping[str, FloatArray],
-                      texts: Mapping[str, str] | None = None) -> dict[str, FloatArray]:
+                      texts: Mapping[str, str] | None = None,
+                      avoid: Sequence[tuple[FloatArray, str]] = ()) -> dict[str, FloatArray]:
     """For each bone, the anchor (display coordinates) of its name: of its candidate points, the
     one whose name's box lies inside the view and farthest on screen from every other bone (its
     traced points) and from the names placed before it, so a name never covers another bone;
     past CLEAR_ENOUGH_PX of clearance, the one nearest its own bone.
-    A point label's box runs right and up from its anchor; `texts` give each name's length."""
+    A point label's box runs right and up from its anchor; `texts` give each name's length.
+    `avoid`: other words on the view (anchor in display coordinates, text), kept clear too."""
     samples = bone_samples(anatomy)
     cands = label_candidates(anatomy)
     width, height = (float(v) for v in renderer.GetSize())
     screen_of = {b: to_screen(renderer, apply(T_display_bone[b], p)) for b, p in samples.items()}
     out: dict[str, FloatArray] = {}
-    placed: list[FloatArray] = []  # corners of the names' boxes placed so far
     _w, bh = LABEL_BOX_PX
+    placed: list[FloatArray] = []  # corners of the names' boxes placed so far
+    for point, words in avoid:
+        x, y = to_screen(renderer, np.asarray(point, dtype=float)[None, :])[0]
+        placed.append(_box_corners(x, y, CHAR_PX * LABEL_FONT_SIZE * len(words) + 12.0, bh))
     for bone in PLACING_ORDER:
         points = cands[bone]
         text = (texts or {}).get(bone, "")
@@ -178,9 +183,15 @@ def place_bone_labels(renderer: Any, anatomy: Anatomy, T_display_bone: Mapping[s
                 best, best_score = k, score
         out[bone] = world[best]
         x, y = xy[best]
-        placed.append(np.array([[x, y], [x + bw, y], [x, y + bh], [x + bw, y + bh],
-                                [x + bw / 2, y], [x + bw / 2, y + bh]]))
+        placed.append(_box_corners(x, y, bw, bh))
     return out
+
+
+def _box_corners(x: float, y: float, bw: float, bh: float) -> FloatArray:
+    """Points standing for a name's box on screen (its corners and the middles of its long
+    sides)."""
+    return np.array([[x, y], [x + bw, y], [x, y + bh], [x + bw, y + bh],
+                     [x + bw / 2, y], [x + bw / 2, y + bh]])
 
 
 def _box_distance(x: float, y: float, bw: float, bh: float, points: FloatArray) -> float:

@@ -245,6 +245,9 @@ class Overlays:
         self.camera_frame = "room"
         """What the window's camera is held to (kneeviz.view_state.CAMERA_FRAMES): the ring
         of the thigh bone's turn is drawn only in the room view."""
+        self.other_words: list[tuple[FloatArray, str]] = []
+        """Words another part of the view shows (anchor in display coordinates, text): the
+        bones' names keep clear of them (story step 3's "turns inward" ran into the kneecap's)."""
         self._turn_visible = False
         self._same = False
         self.femur_turn_deg = 0.0
@@ -741,5 +744,5 @@ class Overlays:
         D = self._D()
         points = place_bone_labels(self.plotter.renderer, self.anatomy,
                                    {"femur": D @ T_wf, "tibia": D @ T_wt, "patella": D @ T_wp},
-                                   LABELS)
+                                   LABELS, self.other_words)
         self._labels.set([points[bone] for bone in LABELS], list(LABELS.values()))

@@ -227,6 +227,14 @@ class ThighGhost:
         for a in self._turn_actors:
             a.SetVisibility(shown)
 
+    def shown_words(self) -> list[tuple[FloatArray, str]]:
+        """The words on the view now (anchor in display coordinates, text): none when the turn
+        is hidden."""
+        if not self.turn_shown:
+            return []
+        points = np.asarray(self.words.poly.points, dtype=float)
+        return [(p, t) for p, t in zip(points, self.words.texts, strict=True) if t.strip()]
+
     @property
     def turn_shown(self) -> bool:
         return bool(self._arrow.GetVisibility())

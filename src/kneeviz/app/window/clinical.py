@@ -286,13 +286,15 @@ class ClinicalViews:
         else:
             fem_i = None
         self.heatmap.set_pressures(pat_i, fem_i)
-        self.overlays.update(i)
-        if self.thigh_ghost.visible:
+        if self.thigh_ghost.visible:  # first: the bones' names keep clear of its words
             healthy = self.session.healthy_view
             self.thigh_ghost.set_pose(
                 None if healthy is None or healthy is view else
                 healthy.T_world["femur"][SquatPoses.of(healthy).index(i, view.n_frames)],
                 view.T_world["femur"][i])
+        self.overlays.other_words = (self.thigh_ghost.shown_words()
+                                     if self.thigh_ghost.visible else [])
+        self.overlays.update(i)
         if self.compare_dock.isVisible():
             self._update_compare(i)  # in the 3D view's place: every frame, as the 3D view
         if self.slice_throttle.interval_ms > 0:
