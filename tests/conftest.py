@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,35 @@ def shared_meshes_dir() -> Path:
             f"real test meshes not found at {SHARED_MESHES} (shared/ is not beside the repo)"
         )
     return SHARED_MESHES
+
+
+_SESSION_CACHE: dict[str, str | None] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test run starts with an empty kneeviz cache of its own (KNEEVIZ_CACHE_DIR, numba's
+    compiled kernel inside it), removed at the end; the commands and apps the tests start
+    inherit it. Why: the user's cache (~/.cache/kneeviz) is shared with other checkouts and
+    other developers, and tests passed or failed by what earlier runs had left there (the window
+    took 15 s to close on an empty cache; a warm one hid it). Set before collection, so modules
+    that keep a cache path of their own at import (lenhart_fixture.TEST_CACHE) see it."""
+    if "KNEEVIZ_CACHE_DIR" in _SESSION_CACHE:
+        return
+    _SESSION_CACHE["KNEEVIZ_CACHE_DIR"] = os.environ.get("KNEEVIZ_CACHE_DIR")
+    _SESSION_CACHE["folder"] = tempfile.mkdtemp(prefix="kneeviz-test-cache-")
+    os.environ["KNEEVIZ_CACHE_DIR"] = _SESSION_CACHE["folder"]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = _SESSION_CACHE.pop("folder", None)
+    if folder is None:
+        return
+    before = _SESSION_CACHE.pop("KNEEVIZ_CACHE_DIR")
+    if before is None:
+        os.environ.pop("KNEEVIZ_CACHE_DIR", None)
+    else:
+        os.environ["KNEEVIZ_CACHE_DIR"] = before
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -39,8 +71,8 @@ def anatomy():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def shared_grid_cache():  # type: ignore[no-untyped-def]
-    """Distance grids go to one temporary cache shared by the mechanics test modules (entries are
-    keyed by mesh content, so sharing is safe): built once, reused by later modules and runs.
+    """Distance grids go to one cache shared by the mechanics test modules (entries are keyed by
+    mesh content, so sharing is safe): built once per run, reused by later modules.
     Use with `pytestmark = pytest.mark.usefixtures("shared_grid_cache")`."""
     from lenhart_fixture import TEST_CACHE
 

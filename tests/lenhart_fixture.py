@@ -9,7 +9,6 @@ plausible distances along the bone axes; the rest are computed simply from the g
 
 from __future__ import annotations
 
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,11 +23,15 @@ from kneeviz.anatomy.knee import (
     TibiaLandmarks,
 )
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.cache import cache_dir
 from kneeviz.transforms import invert, make_transform
 
 LENHART_DIR = Path(__file__).resolve().parents[2] / "shared" / "meshes" / "lenhart2015"
-TEST_CACHE = Path(tempfile.gettempdir()) / "kneeviz-test-grid-cache"
-"""Distance-grid cache shared by the mechanics tests (entries are keyed by mesh content)."""
+TEST_CACHE = cache_dir() / "test-grids"
+"""Distance-grid cache shared by the mechanics tests (entries are keyed by mesh content): inside
+the test run's own cache (conftest.pytest_configure), so every run builds its grids afresh.
+It was a fixed folder in /tmp, shared by every checkout and developer on the machine and kept
+across runs, so a 'fresh' run was not one."""
 
 
 def lenhart_available() -> bool:

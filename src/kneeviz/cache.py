@@ -16,6 +16,12 @@ device) is never opened, so it cannot hang a read.
 
 A cache that cannot be written (read-only or missing folder, full disk) costs only time: kneeviz
 runs uncached and says so once per process, on stderr.
+
+Entries shipped with kneeviz: an entry that is the same on every machine (the default knee's
+distance grid: 10-25 s of a new user's first start) is shipped in the default knee's folder
+(kneeviz/default_knee in the wheel, assets/meshes in a checkout), LZMA-compressed. When the
+user's cache has no verified entry of that name, the shipped one is read, verified exactly as a
+cache entry is (a shipped file that does not verify is not used: the entry is built again).
 """
 
 from __future__ import annotations
@@ -99,6 +105,13 @@ def _read_regular_file(path: Path) -> bytes | None:
         os.close(fd)
 
 
+def shipped_dir() -> Path:
+    """The read-only folder of entries shipped with kneeviz: the default knee's folder."""
+    from kneeviz.resources import default_knee_dir
+
+    return default_knee_dir()
+
+
 def load_entry(
     name: str,
     source: str,
@@ -111,8 +124,26 @@ def load_entry(
 
     `source` is the digest of what the entry must have been built from; `arrays` gives each
     expected array's shape (None for a free axis); `valid` is the caller's check of the content,
-    returning the reason it is wrong or None; `folder` overrides cache_dir()."""
+    returning the reason it is wrong or None; `folder` overrides cache_dir(). Without `folder`,
+    an entry the user's cache lacks is looked for among those shipped with kneeviz
+    (shipped_dir()), verified the same way."""
     path = (folder if folder is not None else cache_dir()) / name
+    out = _load_verified(path, source, arrays, valid, "the cache file")
+    if out is None and folder is None:
+        shipped = shipped_dir() / name
+        if shipped != path:
+            out = _load_verified(shipped, source, arrays, valid, "the file shipped with kneeviz")
+    return out
+
+
+def _load_verified(
+    path: Path,
+    source: str,
+    arrays: Mapping[str, tuple[int | None, ...]],
+    valid: Callable[[dict[str, NDArray[np.generic]]], str | None] | None,
+    what: str,
+) -> dict[str, NDArray[np.generic]] | None:
+    """The arrays of the entry file at `path` if it verifies (see load_entry)."""
     data = _read_regular_file(path)
     if data is None:
         return None
@@ -149,17 +180,17 @@ def load_entry(
     except Exception as exc:  # zipfile.BadZipFile and other parse errors of a damaged file
         reason = f"it is damaged ({type(exc).__name__})"
     if reason is not None:
-        note_once(f"bad:{path}", f"the cache file {path} was not used ({reason}): rebuilding it")
+        note_once(f"bad:{path}", f"{what} {path} was not used ({reason}): rebuilding it")
         return None
     return out
 
 
-def save_entry(
-    name: str, source: str, arrays: Mapping[str, NDArray[np.generic]], folder: Path | None = None
-) -> bool:
-    """Write cache entry `name` atomically (kneeviz.atomic: temporary file, fsync, rename); False,
-    with one note per process, when the cache cannot be written (kneeviz then runs uncached)."""
-    folder = folder if folder is not None else cache_dir()
+def entry_bytes(source: str, arrays: Mapping[str, NDArray[np.generic]],
+                compressed: bool = False) -> bytes:
+    """An entry's file content: a .npz of the arrays and the header (see the module docstring);
+    `compressed`: its members LZMA-compressed (np.load reads them as any .npz), for shipped
+    entries (the default knee's grid: 22 MB -> about 3 MB; reading it back costs about 1 s,
+    so the user's own cache keeps entries uncompressed)."""
     header = {
         "format": FORMAT_VERSION,
         "source": source,
@@ -169,11 +200,30 @@ def save_entry(
             for k, a in arrays.items()
         },
     }
+    members = {HEADER_KEY: np.array(json.dumps(header)), **arrays}
     buf = io.BytesIO()
-    np.savez(buf, allow_pickle=False, **{HEADER_KEY: np.array(json.dumps(header))}, **arrays)
+    if not compressed:
+        np.savez(buf, allow_pickle=False, **members)
+        return buf.getvalue()
+    import zipfile
+
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_LZMA) as zf:
+        for key, a in members.items():
+            with zf.open(f"{key}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(a), allow_pickle=False)
+    return buf.getvalue()
+
+
+def save_entry(
+    name: str, source: str, arrays: Mapping[str, NDArray[np.generic]], folder: Path | None = None
+) -> bool:
+    """Write cache entry `name` atomically (kneeviz.atomic: temporary file, fsync, rename); False,
+    with one note per process, when the cache cannot be written (kneeviz then runs uncached)."""
+    folder = folder if folder is not None else cache_dir()
+    data = entry_bytes(source, arrays)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(folder / name, buf.getvalue(), what="write the cache")
+        atomic_write_bytes(folder / name, data, what="write the cache")
         return True
     except (OSError, KneevizError) as exc:
         why = exc.problem if isinstance(exc, KneevizError) else (exc.strerror or str(exc))

@@ -167,3 +167,63 @@ def test_the_apps_own_solve_goes_to_the_worker_and_a_function_passed_in_does_not
     assert Solver(simulate_fn=lambda *a: None).process is None
     with pytest.raises(ValueError):
         Solver(simulate_fn=lambda *a: None, in_process=True)
+
+
+def test_stop_ends_a_first_solve_without_waiting_for_its_first_frame(
+        tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """On an empty cache the worker's first solve builds the knee's distance grid and compiles
+    the kernel before its first frame (10-25 s), and a cancel is only seen between frames. The
+    app's close (stop) does not wait for it: the solve raises SolveCancelledError with no frame
+    solved, the worker is gone, and the cache holds no grid and no half-written file (so the
+    next start builds the grid again: a cache entry is only ever its whole file)."""
+    import threading
+
+    from kneeviz.atomic import TEMP_TAG
+
+    monkeypatch.setenv("KNEEVIZ_CACHE_DIR", str(tmp_path))  # the worker inherits it: empty
+    a = default_anatomy()
+    kin = sv.kinematics(a, SCENARIO)
+    p = SolveProcess()
+    waiting = threading.Event()
+    frames: list[int] = []
+    outcome: list[BaseException | object] = []
+
+    asked: list[int] = []
+
+    def stale() -> bool:  # asked once before the request is sent, then while solve() waits
+        asked.append(1)
+        if len(asked) >= 2:
+            waiting.set()
+        return False
+
+    def run() -> None:
+        try:
+            outcome.append(p.solve(a, SCENARIO, kin, lambda k, f: frames.append(k), stale=stale))
+        except BaseException as exc:  # noqa: BLE001 (what the solve thread saw)
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    try:
+        thread.start()
+        assert waiting.wait(120), "the request was never sent"
+        pid = p.pid
+        assert pid is not None
+        assert not frames, "a frame was solved already: the test did not see its case"
+        p.stop()
+        thread.join(30)  # only a hang takes this long
+        assert not thread.is_alive(), "the solve thread still waits for the stopped worker"
+    finally:
+        p.stop()
+    assert len(outcome) == 1 and isinstance(outcome[0], SolveCancelledError), outcome
+    assert not frames  # stopped before its first frame: not at a frame boundary
+    assert not os.path.exists(f"/proc/{pid}") or _zombie_or_gone(pid)
+    assert not list(tmp_path.glob("femoral-sdf-*")), "a grid was written after the stop"
+    assert not [f for f in tmp_path.rglob("*") if TEMP_TAG in f.name]
+
+
+def _zombie_or_gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

@@ -144,6 +144,7 @@ def test_the_installed_wheel_carries_the_knee_and_runs_from_anywhere(
     listed = sorted(p.name for p in knee.iterdir())
     print("installed default knee:", listed)
     assert set(listed) >= KNEE_FILES
+    assert any(n.startswith("femoral-sdf-") for n in listed)  # its distance grid, shipped
     for shipped in ("icons/kneeviz.svg", "icons/kneeviz-256.png", "desktop/kneeviz.desktop"):
         assert (inst["site"] / "kneeviz" / shipped).is_file(), shipped
     if os.geteuid() != 0 or os.statvfs(read_only_site).f_flag & os.ST_RDONLY:
@@ -167,5 +168,5 @@ def test_the_installed_wheel_carries_the_knee_and_runs_from_anywhere(
     assert _snapshot(read_only_site) == before  # kneeviz wrote nothing into its package
     assert sorted(p.name for p in inst["work"].iterdir()) == ["pfp-ro.json", "x-ro.png"]
     cache = sorted(p.name for p in (home / ".cache" / "kneeviz").iterdir())  # the per-user cache
-    assert any(n.startswith("femoral-sdf-") for n in cache)
+    assert not any(n.startswith("femoral-sdf-") for n in cache)  # the shipped grid was used
     assert any(n.startswith("welded-") for n in cache)

@@ -40,6 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     start = load_start(args)  # before Qt: a bad file is one line on the terminal
+    # The solve worker starts now: it imports the model and compiles the kernel while this
+    # process imports Qt and VTK and builds the window (kneeviz.app.state.solve_process).
+    from kneeviz.app.state.solve_process import shared
+
+    shared().start()
     from PyQt6.QtWidgets import QApplication
 
     from kneeviz import __version__
@@ -59,11 +64,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"kneeviz: note: {note}", file=sys.stderr)
     window = open_window(start, multisampling=bool(args.multisampling) or settings.multisampling,
                          settings=settings)
-    window.show()
     from kneeviz.app.window.heap import frozen_startup_heap
     from kneeviz.app.window.interrupt import CloseOnInterrupt
 
+    # Before show(): a Ctrl-C while the window is first shown (its paint and show events) would
+    # otherwise be a KeyboardInterrupt inside a Qt handler, printed and lost by PyQt, and the
+    # app went on running (seen: 2 of 8 Ctrl-Cs sent as the window appeared).
     ctrl_c = CloseOnInterrupt(window)
+    window.show()
     with frozen_startup_heap():
         code = int(app.exec())
     if ctrl_c.interrupted:

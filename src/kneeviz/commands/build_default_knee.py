@@ -18,24 +18,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DEG",
         help="trochlear sulcus angle to sculpt (healthy 138; dysplastic above 150)",
     )
+    parser.add_argument("--grid-only", action="store_true",
+                        help="only write the distance grid of the knee already in the folder")
 
 
 def run(args: argparse.Namespace) -> int:
     from kneeviz.anatomy.default_knee import DefaultKneeOptions, build_default_knee, save_built_knee
 
-    options = DefaultKneeOptions()
-    if args.sulcus_angle is not None:
-        options = DefaultKneeOptions(sulcus_angle_deg=args.sulcus_angle)
-    options.validate()
     out = args.out or _checkout_out()
-    knee = build_default_knee(options)
-    save_built_knee(knee, out)
-    for name, mesh in knee.meshes.items():
-        print(f"{name}: {mesh.n_triangles} triangles -> {out / (name + '.stl')}")
-    fl = knee.record["femur_landmarks"]
-    assert isinstance(fl, dict)
-    print(f"sulcus angle: {fl['sulcus_angle_deg']:.1f} deg")
-    print(f"groove depth: {fl['groove_depth_mm']:.1f} mm")
+    if not args.grid_only:
+        options = DefaultKneeOptions()
+        if args.sulcus_angle is not None:
+            options = DefaultKneeOptions(sulcus_angle_deg=args.sulcus_angle)
+        options.validate()
+        knee = build_default_knee(options)
+        save_built_knee(knee, out)
+        for name, mesh in knee.meshes.items():
+            print(f"{name}: {mesh.n_triangles} triangles -> {out / (name + '.stl')}")
+        fl = knee.record["femur_landmarks"]
+        assert isinstance(fl, dict)
+        print(f"sulcus angle: {fl['sulcus_angle_deg']:.1f} deg")
+        print(f"groove depth: {fl['groove_depth_mm']:.1f} mm")
+    # The knee's distance grid, shipped beside it (kneeviz.cache): from the files in the
+    # folder, read as the app reads them, so its key is the one the app looks for.
+    from kneeviz.anatomy.build import load_anatomy_folder
+    from kneeviz.mechanics.contact import ship_grid
+
+    saved = load_anatomy_folder(out)
+    grid = ship_grid(saved.femur_cartilage, saved.femur, out)
+    print(f"distance grid: {grid.stat().st_size / 1e6:.1f} MB -> {grid}")
     return 0
 
 

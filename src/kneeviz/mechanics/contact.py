@@ -377,7 +377,7 @@ def load_or_build_grid(
     held = _RECENT_GRIDS.get(where)
     if held is not None:
         return held
-    grid = _load_or_build_grid(cartilage, bone, spacing_mm, directory, key)
+    grid = _load_or_build_grid(cartilage, bone, spacing_mm, directory)
     _RECENT_GRIDS[where] = grid
     while len(_RECENT_GRIDS) > RECENT_GRIDS_KEPT:
         _RECENT_GRIDS.pop(next(iter(_RECENT_GRIDS)))
@@ -392,11 +392,10 @@ _RECENT_GRIDS: dict[tuple[str, str], DistanceGrid] = {}
 
 
 def _load_or_build_grid(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: float,
-                        directory: Path | None, key: str) -> DistanceGrid:
+                        directory: Path | None) -> DistanceGrid:
     from kneeviz import cache
 
-    name = f"femoral-sdf-{key}.npz"
-    source = cache.source_digest(GRID_VERSION, key)
+    name, source = _grid_entry(cartilage, bone, spacing_mm)
     shapes: dict[str, tuple[int | None, ...]] = {
         "origin_mm": (3,), "spacing_mm": (), "values": (None, None, None, 5)}
     check = _grid_check(cartilage, spacing_mm)
@@ -405,25 +404,51 @@ def _load_or_build_grid(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: f
         with cache.building(name, directory):  # another process building it: wait, then read
             z = cache.load_entry(name, source, shapes, check, directory)
             if z is None:
-                return _build_and_keep(cartilage, bone, spacing_mm, directory, name, source)
+                stored = _stored_arrays(build_distance_grid(cartilage, bone, spacing_mm))
+                cache.save_entry(name, source, stored, directory)
+                # The run that builds the grid uses it as it is stored, so it gives the same
+                # squat as every later run that reads it back (in float64 it differed by up to
+                # 5e-6 mm).
+                return DistanceGrid(stored["origin_mm"], float(stored["spacing_mm"]),
+                                    stored["values"].astype(float))
     return DistanceGrid(np.asarray(z["origin_mm"], dtype=float), float(z["spacing_mm"]),
                         np.asarray(z["values"], dtype=float))
 
 
-def _build_and_keep(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: float,
-                    directory: Path | None, name: str, source: str) -> DistanceGrid:
+def _grid_entry(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: float) -> tuple[str, str]:
+    """The grid's cache entry name and source digest (kneeviz.cache)."""
     from kneeviz import cache
 
-    built = build_distance_grid(cartilage, bone, spacing_mm)
-    stored = built.values.astype(np.float32)
-    cache.save_entry(name, source, {
-        "origin_mm": built.origin_mm,
-        "spacing_mm": np.array(built.spacing_mm),
-        "values": stored,
-    }, directory)
-    # The run that builds the grid uses it as it is stored, so it gives the same squat as every
-    # later run that reads it back (in float64 it differed by up to 5e-6 mm).
-    return DistanceGrid(built.origin_mm, built.spacing_mm, stored.astype(float))
+    key = grid_key(cartilage, bone, spacing_mm)
+    return f"femoral-sdf-{key}.npz", cache.source_digest(GRID_VERSION, key)
+
+
+def _stored_arrays(built: DistanceGrid) -> dict[str, FloatArray]:
+    """A grid's arrays as a cache entry holds them (the values in float32)."""
+    return {"origin_mm": np.asarray(built.origin_mm, dtype=float),
+            "spacing_mm": np.array(built.spacing_mm),
+            "values": built.values.astype(np.float32)}
+
+
+def ship_grid(cartilage: SurfaceMesh, bone: SurfaceMesh, folder: Path,
+              spacing_mm: float = 1.0) -> Path:
+    """Build this cartilage's grid and write it into `folder` as a shipped cache entry
+    (kneeviz.cache: LZMA-compressed, verified like any entry when read), replacing any other
+    grid there. For the default knee's folder (`kneeviz build-default-knee`): the grid is the
+    same on every machine, and building it was most of a new user's first start."""
+    from kneeviz import cache
+    from kneeviz.atomic import atomic_write_bytes
+
+    name, source = _grid_entry(cartilage, bone, spacing_mm)
+    data = cache.entry_bytes(source, _stored_arrays(build_distance_grid(cartilage, bone,
+                                                                        spacing_mm)),
+                             compressed=True)
+    target = folder / name
+    atomic_write_bytes(target, data, what="write the shipped distance grid")
+    for old in folder.glob("femoral-sdf-*.npz"):
+        if old != target:
+            old.unlink()
+    return target
 
 
 @dataclass(frozen=True, eq=False)

@@ -125,9 +125,11 @@ def packed(model: PatellofemoralModel) -> Packed:
             toe.append(s.toe_strain)
     c = model.contact
     p = Packed(
-        points=np.ascontiguousarray(c.points_mm, dtype=float),
-        areas=np.ascontiguousarray(c.areas_mm2, dtype=float),
-        thickness=np.ascontiguousarray(c.thickness_mm, dtype=float),
+        # copies, writeable whatever the model's arrays are: numba compiles a read-only array
+        # apart, and warm_up's stand-in must call the same signature
+        points=np.array(c.points_mm, dtype=float, order="C"),
+        areas=np.array(c.areas_mm2, dtype=float, order="C"),
+        thickness=np.array(c.thickness_mm, dtype=float, order="C"),
         sd=g._sd,  # type: ignore[attr-defined]
         rest=g._rest,  # type: ignore[attr-defined]
         shape=np.array(g.shape, dtype=np.int64),
@@ -193,7 +195,20 @@ def evaluate(
     """The compiled equivalent of equilibrium.evaluate (without an external load)."""
     km = _load()
     assert km is not None
-    pk = packed(model)
+    return _evaluate_packed(km, packed(model), T_femur_patella, far, quadriceps_force_n,
+                            contact, subset)
+
+
+def _evaluate_packed(
+    km: ModuleType,
+    pk: Packed,
+    T_femur_patella: FloatArray,
+    far: FloatArray,
+    quadriceps_force_n: float,
+    contact: bool,
+    subset: NDArray[np.int64] | None,
+) -> KernelWrench:
+    """evaluate() on packed arrays (the warm-up calls it too: the same argument types)."""
     R = np.ascontiguousarray(T_femur_patella[:3, :3], dtype=float)
     o = np.ascontiguousarray(T_femur_patella[:3, 3], dtype=float)
     n = len(pk.points)
@@ -224,7 +239,11 @@ def distances(model: PatellofemoralModel, T_femur_patella: FloatArray) -> FloatA
     """DistanceGrid.distance of every contact point at this patella pose, compiled."""
     km = _load()
     assert km is not None
-    pk = packed(model)
+    return _distances_packed(km, packed(model), T_femur_patella)
+
+
+def _distances_packed(km: ModuleType, pk: Packed, T_femur_patella: FloatArray) -> FloatArray:
+    """distances() on packed arrays (the warm-up calls it too)."""
     out = np.empty(len(pk.points))
     km.distances(
         np.ascontiguousarray(T_femur_patella[:3, :3], dtype=float),
@@ -232,3 +251,37 @@ def distances(model: PatellofemoralModel, T_femur_patella: FloatArray) -> FloatA
         pk.points, pk.sd, pk.shape, pk.origin, pk.spacing, out,
     )
     return out
+
+
+def warm_up() -> bool:
+    """Compile the kernel now (or load it from numba's cache), on a tiny stand-in knee whose
+    arrays are made as a real model's are, so the compiled signatures are the ones the solves
+    call. False when the numpy version runs instead (nothing to compile).
+
+    Why: the first compile takes 5-15 s, and the app's solve worker runs at the lowest CPU
+    priority, where on a busy machine the compile of the first solve took 40 s. The worker
+    calls this as it starts, at normal priority, while the window is still being built."""
+    if not enabled():
+        return False
+    km = _load()
+    assert km is not None
+    from kneeviz.mechanics.contact import DistanceGrid
+
+    grid = DistanceGrid(np.zeros(3), 1.0, np.ones((2, 2, 2, 5)))
+    pk = Packed(
+        points=np.full((1, 3), 0.5), areas=np.ones(1), thickness=np.ones(1),
+        sd=grid._sd, rest=grid._rest,  # type: ignore[attr-defined]
+        shape=np.array(grid.shape, dtype=np.int64),
+        origin=np.ascontiguousarray(grid.origin_mm, dtype=float), spacing=1.0, modulus=1.0,
+        everything=np.arange(1, dtype=np.int64),
+        line_p=np.zeros((1, 3)), line_kind=np.array([SPRING], dtype=np.int64),
+        line_share=np.zeros(1), line_k=np.ones(1), line_slack=np.ones(1),
+        line_toe=np.full(1, 0.1), wrap_centre=np.zeros(3), wrap_radius=1.0,
+        n_bundles=0, n_tendons=0)
+    far = np.ascontiguousarray(np.array([[10.0, 0.0, 0.0]]))
+    try:  # compiled before it runs: what the stand-in's numbers do afterwards does not matter
+        _evaluate_packed(km, pk, np.eye(4), far, 1.0, True, None)
+        _distances_packed(km, pk, np.eye(4))
+    except ArithmeticError:
+        pass
+    return True

@@ -26,7 +26,12 @@ from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.knee_spec import KneeSpec
 from kneeviz.app.state.session import Session
-from kneeviz.app.state.solve_process import STARVED_S, in_idle_class, leave_idle_class
+from kneeviz.app.state.solve_process import (
+    STARVED_S,
+    end_worker,
+    in_idle_class,
+    leave_idle_class,
+)
 from kneeviz.scenario import Scenario
 from kneeviz.study.band import BAND_RUNS, UncertaintyBand, band_of, band_parameters
 
@@ -165,7 +170,9 @@ class BandKeeper(QObject):
             processes = list(getattr(pool, "_processes", {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
             for p in processes:  # a squat under way would hold the exit for a second
-                p.terminate()
+                # SIGTERM, then SIGKILL, out of the idle class first: a bare terminate() left
+                # the idle-class worker alive 10 s later on a busy machine (make test, load 6)
+                end_worker(p)
 
     # -- the work ------------------------------------------------------------------------------
     def _on_setting(self) -> None:

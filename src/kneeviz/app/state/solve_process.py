@@ -15,7 +15,16 @@ Messages: the parent sends ("solve", anatomy or None, scenario, kinematics); the
 ("frame", k, T_femur_patella) for every frame solved, then one of ("done", trajectory),
 ("cancelled",), ("user-error", message) or ("failed", message). A request is cancelled by a
 ("cancel",) message, which the worker looks for between frames (a shared event would need
-semaphores, which a killed app leaves behind with a warning).
+semaphores, which a killed app leaves behind with a warning): a new setting while solving.
+
+Closing the app is not a cancel: it never waits for the worker (`stop`). A cancel is seen only
+between frames, and a first solve on an empty cache spends its first 10-25 s before any frame,
+building the knee's distance grid and compiling the kernel; a window that waited for it took 15 s
+to close. `stop` ends the worker at once (SIGTERM, then SIGKILL), without the lock a solve holds;
+the waiting solve thread sees its pipe end and raises SolveCancelledError. A SIGTERM'd worker
+removes the temporary files it was writing (kneeviz.atomic's handler); a SIGKILLed one's are swept
+here. A cache entry is renamed into place only once whole, so a stopped grid build leaves none,
+and the next start builds it again.
 """
 
 from __future__ import annotations
@@ -49,7 +58,16 @@ normal class at nice 19 for good. A squat takes 0.4 s alone, 2-3 s while the win
 POLL_S = 0.05
 """How often a waiting parent looks whether its request has gone stale (between frames too)."""
 STOP_TIMEOUT_S = 5.0
-"""How long a stopping worker may take before it is terminated."""
+"""How long a worker that is being replaced may take to end after SIGTERM (a solve thread's
+clean-up, never the window's close)."""
+TERM_GRACE_S = 0.5
+"""How long `stop` gives the worker to leave after SIGTERM (its handler runs between two Python
+steps; inside a long C call, a KD-tree query or the kernel's compile, it cannot) before SIGKILL."""
+IDLE_GRACE_S = 0.5
+"""How long `stop` gives an idle worker to leave by itself once told to (before SIGTERM)."""
+RELEASE_TIMEOUT_S = 2.0
+"""How long `stop` waits for the stopped solve's thread to see the end of its pipe and let go
+(it looks every POLL_S)."""
 
 
 @dataclass(frozen=True)
@@ -134,17 +152,30 @@ def _start_without_ctrl_c(proc: Any) -> None:
 
 def _serve(conn: Connection, nice: int | None) -> None:
     """The worker's loop (in the child process): one solve per message until None or EOF. The
-    model is imported at normal priority (at the lowest, a busy window could hold the first
-    solve back for a minute), then the priority is lowered."""
+    model is imported and the kernel compiled at normal priority (at the lowest, a busy window
+    could hold the first solve back for a minute), then the priority is lowered."""
     # The terminal's Ctrl-C goes to the whole process group; the window decides what it means
     # (kneeviz.app.window.interrupt) and ends this worker itself. Started with SIGINT blocked (see
     # _start_without_ctrl_c), the worker now ignores it for good.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # The window's close ends this worker with SIGTERM, whatever it is doing: the handler removes
+    # the temporary files being written (a cache entry half written never gets its name).
+    from kneeviz.atomic import install_signal_cleanup
+
+    install_signal_cleanup()
+    from kneeviz.mechanics.kernel import warm_up
     from kneeviz.result_check import self_check
     from kneeviz.simulation import simulate
 
+    # The kernel's first compile (5-15 s once per machine; numba caches it) at normal priority
+    # too, while the window is being built: in the idle class, on a busy machine, the first
+    # solve's compile took 40 s (benchmarks/bench_first_start.py).
+    try:
+        warm_up()
+    except Exception:  # a kernel bug: the first solve meets it again and reports it
+        traceback.print_exc()
     lower_priority(nice)
     anatomy: Anatomy | None = None
     while True:
@@ -199,21 +230,28 @@ class _Reporter:
 
 class SolveProcess:
     """The parent's handle on the worker process. `solve()` blocks the calling (solve) thread,
-    never the UI thread; one call at a time (a lock)."""
+    never the UI thread; one call at a time (a lock held for the whole solve). `stop()` does not
+    take that lock: it ends the worker under a running solve."""
 
     def __init__(self, nice: int | None = WORKER_NICE, starved_s: float = STARVED_S) -> None:
         self.nice = nice
         self.starved_s = starved_s
         self._ctx = mp.get_context("spawn")
         self._lock = threading.Lock()
+        """Held by a solve from its request to its answer (one request at a time)."""
+        self._state = threading.RLock()
+        """Held while the worker's handles change or it is being ended (never for long)."""
         self._proc: Any = None
         self._conn: Connection | None = None
         self._sent: weakref.ref[Anatomy] | None = None
+        self._stops = 0
+        """How many times `stop` ran: a solve that sees it change was stopped."""
 
     @property
     def pid(self) -> int | None:
         """The worker's process id (None before the first solve)."""
-        return None if self._proc is None else int(self._proc.pid)
+        proc = self._proc
+        return None if proc is None else int(proc.pid)
 
     def start(self) -> None:
         """Start the worker now (it imports the model meanwhile), not at the first solve."""
@@ -221,29 +259,31 @@ class SolveProcess:
             self._ensure_started()
 
     def _ensure_started(self) -> Connection:
-        if self._proc is not None and self._proc.is_alive() and self._conn is not None:
-            return self._conn
-        self._discard()
-        parent, child = self._ctx.Pipe(duplex=True)
-        self._proc = self._ctx.Process(
-            target=_serve, args=(child, self.nice),
-            name="kneeviz-solve", daemon=True)
-        _start_without_ctrl_c(self._proc)
-        child.close()
-        self._conn = parent
-        self._sent = None
-        return parent
+        with self._state:
+            if self._proc is not None and self._proc.is_alive() and self._conn is not None:
+                return self._conn
+            self._discard()
+            parent, child = self._ctx.Pipe(duplex=True)
+            self._proc = self._ctx.Process(
+                target=_serve, args=(child, self.nice),
+                name="kneeviz-solve", daemon=True)
+            _start_without_ctrl_c(self._proc)
+            child.close()
+            self._conn = parent
+            self._sent = None
+            return parent
 
     def _discard(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(OSError):
-                self._conn.close()
-        if self._proc is not None and self._proc.is_alive():
-            self._proc.terminate()
-            self._proc.join(STOP_TIMEOUT_S)
-        self._proc = None
-        self._conn = None
-        self._sent = None
+        """Close the pipe and end the worker if it still runs (the caller holds the solve lock,
+        or no solve is running)."""
+        with self._state:
+            proc, conn = self._proc, self._conn
+            self._proc = self._conn = self._sent = None
+            if conn is not None:
+                with contextlib.suppress(OSError):
+                    conn.close()
+            if proc is not None:
+                end_worker(proc, STOP_TIMEOUT_S)
 
     def _send(self, request: tuple[Any, ...], anatomy: Anatomy) -> Connection:
         conn = self._ensure_started()
@@ -264,48 +304,66 @@ class SolveProcess:
         """The squat solved in the worker: kneeviz.simulation.simulate(anatomy, scenario,
         kinematics=kin), with on_frame(k, FramePose) called here for each frame as it comes.
         If `stale()` turns true or on_frame raises, the worker is told to stop: the exception
-        raised by on_frame (or SolveCancelledError) is raised here once it has stopped. A user
-        error in the solve is raised as KneevizError; a worker that dies is reported as one
-        (the next solve starts a new worker)."""
-        request = ("solve", None, scenario, kin)
-        with self._lock:
-            conn = self._send(request, anatomy)
-            started = time.monotonic()
-            raised: BaseException | None = None
-            while True:
-                if raised is None and stale():
-                    raised = SolveCancelledError()
-                    self._cancel_running(conn)
-                if time.monotonic() - started > self.starved_s:
-                    self._unstarve()
-                try:
-                    if not conn.poll(POLL_S):
-                        continue
-                    msg = conn.recv()
-                except (EOFError, OSError) as exc:
-                    self._discard()
-                    if raised is not None:
-                        raise raised from None
-                    raise KneevizError("the solve process stopped unexpectedly; change a "
-                                       "setting to solve again") from exc
-                kind = msg[0]
-                if kind == "frame":
-                    if raised is None and on_frame is not None:
-                        try:
-                            on_frame(int(msg[1]), FramePose(msg[2]))
-                        except Exception as exc:  # the caller's own way of cancelling
-                            raised = exc
-                            self._cancel_running(conn)
+        raised by on_frame (or SolveCancelledError) is raised here once it has stopped. If
+        `stop()` ends the worker meanwhile (the app closes), SolveCancelledError is raised at
+        once. A user error in the solve is raised as KneevizError; a worker that dies is
+        reported as one (the next solve starts a new worker)."""
+        while not self._lock.acquire(timeout=POLL_S):  # another request is being answered
+            if stale():
+                raise SolveCancelledError()
+        try:
+            return self._solve_locked(anatomy, scenario, kin, on_frame, stale)
+        finally:
+            self._lock.release()
+
+    def _solve_locked(self, anatomy: Anatomy, scenario: Scenario, kin: Any,
+                      on_frame: Callable[[int, FramePose], None] | None,
+                      stale: Callable[[], bool]) -> Any:
+        stops = self._stops  # read before `stale`: see Solver.shutdown
+        if stale():
+            raise SolveCancelledError()
+        conn = self._send(("solve", None, scenario, kin), anatomy)
+        started = time.monotonic()
+        raised: BaseException | None = None
+        while True:
+            if self._stops != stops:  # stop() ended the worker (or is ending it)
+                self._discard()
+                raise raised if raised is not None else SolveCancelledError()
+            if raised is None and stale():
+                raised = SolveCancelledError()
+                self._cancel_running(conn)
+            if time.monotonic() - started > self.starved_s:
+                self._unstarve()
+            try:
+                if not conn.poll(POLL_S):
                     continue
+                msg = conn.recv()
+            except (EOFError, OSError) as exc:
+                self._discard()
                 if raised is not None:
-                    raise raised
-                if kind == "done":
-                    return msg[1]
-                if kind == "cancelled":
-                    raise SolveCancelledError()
-                if kind == "user-error":
-                    raise KneevizError(str(msg[1]))
-                raise RuntimeError(f"the solve failed in the solve process: {msg[1]}")
+                    raise raised from None
+                if self._stops != stops:
+                    raise SolveCancelledError() from None
+                raise KneevizError("the solve process stopped unexpectedly; change a "
+                                   "setting to solve again") from exc
+            kind = msg[0]
+            if kind == "frame":
+                if raised is None and on_frame is not None:
+                    try:
+                        on_frame(int(msg[1]), FramePose(msg[2]))
+                    except Exception as exc:  # the caller's own way of cancelling
+                        raised = exc
+                        self._cancel_running(conn)
+                continue
+            if raised is not None:
+                raise raised
+            if kind == "done":
+                return msg[1]
+            if kind == "cancelled":
+                raise SolveCancelledError()
+            if kind == "user-error":
+                raise KneevizError(str(msg[1]))
+            raise RuntimeError(f"the solve failed in the solve process: {msg[1]}")
 
     @staticmethod
     def _cancel_running(conn: Connection) -> None:
@@ -321,14 +379,62 @@ class SolveProcess:
             leave_idle_class(pid)
 
     def stop(self) -> None:
-        """End the worker (it finishes nothing further)."""
-        with self._lock:
-            if self._conn is not None:
-                with contextlib.suppress(OSError):
-                    self._conn.send(None)
+        """End the worker now, without waiting for the solve it may be running (the app is
+        closing): an idle worker is told to leave; a busy one, or one that does not leave within
+        IDLE_GRACE_S, gets SIGTERM, then SIGKILL after TERM_GRACE_S. A solve waiting on it
+        raises SolveCancelledError. The next solve starts a new worker."""
+        with self._state:
+            self._stops += 1
+        idle = self._lock.acquire(blocking=False)
+        if idle:  # no solve is running: nobody else uses the pipe
+            try:
+                with self._state:
+                    if self._conn is not None:
+                        with contextlib.suppress(OSError):
+                            self._conn.send(None)
+                    if self._proc is not None:
+                        self._proc.join(IDLE_GRACE_S)
+                    self._discard_now()
+            finally:
+                self._lock.release()
+            return
+        with self._state:  # the solve thread keeps its pipe: it is polling it
             if self._proc is not None:
-                self._proc.join(STOP_TIMEOUT_S)
+                end_worker(self._proc, TERM_GRACE_S)
+        # The solve thread sees the end within POLL_S, closes the pipe and lets go.
+        if self._lock.acquire(timeout=RELEASE_TIMEOUT_S):
+            try:
+                self._discard_now()
+            finally:
+                self._lock.release()
+
+    def _discard_now(self) -> None:
+        """_discard, with no time given to a worker that still runs (the app is closing)."""
+        with self._state:
+            if self._proc is not None:
+                end_worker(self._proc, TERM_GRACE_S)
             self._discard()
+
+
+def end_worker(proc: Any, term_grace_s: float = TERM_GRACE_S) -> None:
+    """End worker process `proc` (a multiprocessing Process) and reap it: SIGTERM (the solve
+    worker's handler removes the temporary files it is writing), then SIGKILL if it is still
+    there after `term_grace_s`; temporary files it left in the cache folder are then swept
+    (they carry its pid). It is first moved out of the idle class: on a busy machine an
+    idle-class process could wait many seconds for the CPU it needs to leave."""
+    if not proc.is_alive():
+        proc.join(0)
+        return
+    leave_idle_class(int(proc.pid))
+    proc.terminate()
+    proc.join(term_grace_s)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(STOP_TIMEOUT_S)
+    from kneeviz.atomic import sweep_stale
+    from kneeviz.cache import cache_dir
+
+    sweep_stale(cache_dir())
 
 
 _SHARED: SolveProcess | None = None

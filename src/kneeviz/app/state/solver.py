@@ -118,11 +118,21 @@ class _SolveJob(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
-        s, r, kin, preview = self.solver, self.request, self.kin, self.preview
+        s, r = self.solver, self.request
         assert s.simulate_fn is not None
         simulate: SimulateFn = s.simulate_fn
         if s.process is not None:
             simulate = _in_process(s.process, lambda: s.is_stale(r))
+        with s._lock:
+            s._in_worker += 1  # before any stale check in it: see shutdown
+        try:
+            self._run(simulate)
+        finally:
+            with s._lock:
+                s._in_worker -= 1
+
+    def _run(self, simulate: SimulateFn) -> None:
+        s, r, kin, preview = self.solver, self.request, self.kin, self.preview
         _lower_priority(s.nice)
         last = [time.perf_counter()]
         try:
@@ -240,6 +250,8 @@ class Solver(QObject):
         self._next_id = 0
         self._latest: dict[str, int] = {}
         self._closed = False
+        self._in_worker = 0
+        """Solve jobs of this solver running now (their solves may be in the worker)."""
         self.nice = SOLVE_NICE
         self.duty = SOLVE_DUTY
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
@@ -281,10 +293,19 @@ class Solver(QObject):
             self._latest.pop(purpose, None)
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
-        """Stop every request and wait for the worker (running solves stop at their next frame)."""
+        """Stop every request and wait for the solve thread. A solve of ours in the worker
+        process is not waited for: the worker is ended (SolveProcess.stop, in
+        kneeviz.app.state.solve_process), since it looks for a cancel only between frames and a
+        first solve could spend 10-25 s before its first frame (building a distance grid,
+        compiling the kernel). A solve on the solve thread itself stops at its next frame."""
         with self._lock:
             self._closed = True
             self._latest.clear()
+            ours_in_worker = self.process is not None and self._in_worker > 0
+        # A job that had not counted itself yet sees _closed before it sends any request.
+        if ours_in_worker:
+            assert self.process is not None
+            self.process.stop()
         self.preview_pool.clear()
         self.preview_pool.waitForDone(timeout_ms)
         self.pool.clear()
