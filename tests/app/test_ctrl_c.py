@@ -130,6 +130,33 @@ if __name__ == "__main__":
         QTimer.singleShot(0, lambda: on_screen(self))
 
     main_window.MainWindow.showEvent = show_event
+    if os.environ.get("KNEEVIZ_TEST_HOLD_BUILD"):
+        from kneeviz.commands import app as app_command
+
+        build = app_command.open_window
+
+        def held_open_window(*args, **kwargs):
+            # The window is built; before it is returned, a slot that Qt calls (as Qt and VTK
+            # call Python code all through the window's building) waits for the test's Ctrl-C
+            # and goes on a moment after it has arrived.
+            from PyQt6.QtCore import QEventLoop, QTimer
+
+            window = build(*args, **kwargs)
+            (MARKS / "window-built").touch()
+            loop = QEventLoop()
+
+            def wait_for_the_ctrl_c():
+                while not (MARKS / "ctrl-c-sent").exists():
+                    time.sleep(0.02)
+                for _ in range(25):  # the signal's handler runs here, between two calls
+                    time.sleep(0.02)
+                loop.quit()
+
+            QTimer.singleShot(0, wait_for_the_ctrl_c)
+            loop.exec()
+            return window
+
+        app_command.open_window = held_open_window
     sys.exit(main(["app"]))
 """
 
@@ -138,7 +165,8 @@ class App:
     """The `kneeviz` command started in a new session (its own process group) with an empty
     cache, settings and home of its own."""
 
-    def __init__(self, tmp_path: Path, knee: Path | None = None) -> None:
+    def __init__(self, tmp_path: Path, knee: Path | None = None, *,
+                 hold_build: bool = False) -> None:
         self.cache = tmp_path / "cache"
         self.marks = tmp_path / "marks"
         for folder in (self.cache, self.marks, tmp_path / "home"):
@@ -153,6 +181,8 @@ class App:
         env.pop("KNEEVIZ_NO_NUMBA", None)  # the compiled kernel, as a user has it
         if knee is not None:
             env["KNEEVIZ_ASSETS"] = str(knee)
+        if hold_build:
+            env["KNEEVIZ_TEST_HOLD_BUILD"] = "1"
         self.proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=env,
                                      start_new_session=True)
@@ -268,6 +298,31 @@ def test_closing_the_window_during_the_first_solve_does_not_wait(tmp_path: Path,
     assert app.proc.returncode == 0, (app.proc.returncode, err[-500:])
     assert "Traceback" not in err, err[-800:]
     _check_nothing_left(app, workers, "kernel")
+
+
+def test_ctrl_c_while_the_window_is_built_closes_it(tmp_path: Path) -> None:
+    """A Ctrl-C that arrives while the window is being built, inside a call Qt makes (where a
+    KeyboardInterrupt was swallowed and the app went on running), closes the window as soon as
+    it is shown: exit 130, the app's one line, no worker left."""
+    app = App(tmp_path, hold_build=True)
+    try:
+        app.wait_for_mark("window-built")
+        workers = _children(app.proc.pid)
+        os.killpg(app.proc.pid, signal.SIGINT)  # as a terminal sends it: the whole group
+        (app.marks / "ctrl-c-sent").touch()
+        err = app.end()
+    finally:
+        if app.proc.poll() is None:
+            os.killpg(app.proc.pid, signal.SIGKILL)
+            app.proc.wait()
+    assert app.proc.returncode == 130, (app.proc.returncode, err[-800:])
+    assert "Traceback" not in err and "Failure when calling" not in err, err[-800:]
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "interrupted" in lines[0], err[-800:]
+    deadline = time.monotonic() + 10.0  # a hang catcher: the worker is ended at the close
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "a worker outlived the app"
 
 
 def _children(pid: int) -> list[int]:

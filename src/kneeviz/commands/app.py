@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     start = load_start(args)  # before Qt: a bad file is one line on the terminal
+    from kneeviz.app.window.interrupt import CloseOnInterrupt, note_ctrl_c_until_the_window
+
+    note_ctrl_c_until_the_window()  # a Ctrl-C from here on closes the window once it is shown
     # The solve worker starts now: it imports the model and compiles the kernel while this
     # process imports Qt and VTK and builds the window (kneeviz.app.state.solve_process).
     from kneeviz.app.state.solve_process import shared
@@ -65,7 +68,6 @@ def run(args: argparse.Namespace) -> int:
     window = open_window(start, multisampling=bool(args.multisampling) or settings.multisampling,
                          settings=settings)
     from kneeviz.app.window.heap import frozen_startup_heap
-    from kneeviz.app.window.interrupt import CloseOnInterrupt
 
     # Before show(): a Ctrl-C while the window is first shown (its paint and show events) would
     # otherwise be a KeyboardInterrupt inside a Qt handler, printed and lost by PyQt, and the
