@@ -39,14 +39,6 @@ def standing_patella_pose() -> np.ndarray:
     return np.asarray(simulate(a, sc).T_femur_patella[0], dtype=float)
 
 
-def scan_pose(bone: str) -> np.ndarray:
-    """Where the bundled `bone` sits in the scan frame (the femur's), as a 4x4 transform."""
-    a = load_default_anatomy()
-    poses = {"patella": standing_patella_pose(), "tibia": a.T_femur_tibia_ref,
-             "pelvis": a.T_femur_pelvis_ref}
-    return np.asarray(poses.get(bone, np.eye(4)), dtype=float)
-
-
 def bundled_scan() -> dict[str, SurfaceMesh]:
     """The bundled knee's bones in one scan frame (the femur's)."""
     a = load_default_anatomy()

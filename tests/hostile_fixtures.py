@@ -45,26 +45,16 @@ class Hostile:
 
 
 def bone(name: str) -> trimesh.Trimesh:
-    """A bone of the bundled knee with its vertices welded (so edits touch whole corners), placed
-    in one scan frame with the others (broken_knees.bundled_scan): the bundled files are each in
-    their own bone's frame, and three files given to `simulate` are one scan's, so the bundled
-    files as they are make a knee whose tibia sits inside the femur (the self-check refuses it)."""
-    from broken_knees import scan_pose
-
-    mesh = trimesh.load(assets_dir() / f"{name}.stl", file_type="stl", process=True)
-    mesh.apply_transform(scan_pose(name))
-    return mesh
+    """A bone of the bundled knee with its vertices welded (so edits touch whole corners). The
+    bundled files hold the knee as one scan holds it (the femur's frame: landmarks.json's
+    meshes_frame), so three of them given to `simulate` are a patient's knee in place."""
+    return trimesh.load(assets_dir() / f"{name}.stl", file_type="stl", process=True)
 
 
-def scan_knee_files(folder: Path) -> dict[str, Path]:
-    """The bundled femur, patella and tibia written in one scan frame: the knee the hostile files
-    are put into, one slot at a time."""
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for name in ("femur", "patella", "tibia"):
-        m = bone(name)
-        out[name] = write_stl(folder / f"{name}.stl", np.asarray(m.vertices), np.asarray(m.faces))
-    return out
+def scan_knee_files() -> dict[str, Path]:
+    """The bundled femur, patella and tibia files, already in one scan frame: the knee the
+    hostile files are put into, one slot at a time."""
+    return {name: assets_dir() / f"{name}.stl" for name in ("femur", "patella", "tibia")}
 
 
 def write_stl(path: Path, vertices: np.ndarray, faces: np.ndarray) -> Path:

@@ -2,21 +2,19 @@
 
 A knee MRI's field of view holds the distal 120 mm of the femur and the proximal 100 mm of the
 tibia. `cut_bone` cuts a whole bone square to its long axis (bone frame Y) and closes the cut with
-a flat cap, as a segmentation exported from such a scan is closed where the image ends.
+a flat cap, as a segmentation exported from such a scan is closed where the image ends;
+partial_cases.cut_piece also cuts obliquely and can leave the cut edge open.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
-import numpy as np
 import pytest
 
-from kneeviz.anatomy.cartilage import boundary_edges
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from partial_cases import ICL_DIR, cut_piece
 
-ICL_DIR = Path(__file__).resolve().parents[2] / "shared" / "meshes" / "ICL_MRI"
 FEMUR_FOV_MM = 120.0
 TIBIA_FOV_MM = 100.0
 
@@ -30,19 +28,7 @@ def cut_bone(mesh: SurfaceMesh, T_input_bone: FloatArray, keep_mm: float,
              distal: bool) -> SurfaceMesh:
     """The distal (or proximal) `keep_mm` of a bone along its frame's Y axis, capped flat."""
     n = T_input_bone[:3, 1]
-    y = (mesh.vertices_mm - T_input_bone[:3, 3]) @ n
-    level = y.min() + keep_mm if distal else y.max() - keep_mm
-    keep_v = y <= level if distal else y >= level
-    faces = mesh.faces[np.all(keep_v[mesh.faces], axis=1)]
-    used = np.unique(faces)
-    remap = np.full(mesh.n_vertices, -1, dtype=np.int64)
-    remap[used] = np.arange(used.size)
-    v = mesh.vertices_mm[used]
-    f = remap[faces]
-    edges = boundary_edges(f)
-    centre = v[np.unique(edges)].mean(axis=0)
-    cap = np.column_stack([edges[:, 1], edges[:, 0], np.full(len(edges), len(v))])
-    return SurfaceMesh(np.vstack([v, centre]), np.vstack([f, cap]))
+    return cut_piece(mesh, n if distal else -n, keep_mm)
 
 
 @lru_cache(maxsize=1)

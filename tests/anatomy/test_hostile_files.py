@@ -41,11 +41,11 @@ SHORT = ["--max-flexion", "30", "--frame-rate", "5"]
 
 
 @pytest.fixture(scope="module")
-def knee(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def knee() -> dict[str, Path]:
     """The bundled femur, patella and tibia in one scan frame, as a user's three files are."""
     if not PATELLA.is_file():
         pytest.skip(f"the bundled knee is not built at {assets_dir()} (run 'make assets')")
-    return scan_knee_files(tmp_path_factory.mktemp("knee"))
+    return scan_knee_files()
 
 
 @pytest.fixture(scope="module")

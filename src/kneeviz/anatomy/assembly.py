@@ -8,7 +8,11 @@ of sizes that belong to one person. Files that break this give a knee that canno
   tibia's at the knee), so the tibia floats hundreds of mm from the condyles;
 - bones of two sides: a left femur and tibia with a right kneecap (the landmark finder would
   quietly mirror it);
-- bones of two people: a child's tibia under an adult's femur.
+- bones of two people: a child's tibia under an adult's femur;
+- bones each in its own frame whose origins happen to lie close together (the bundled knee's own
+  files: the tibia's origin, its plateau centre, 32 mm from the femur's, is within the offset
+  allowed, so the plateau was put 18 mm inside the femoral condyles and the squat solved around
+  it: check_tibia_apart).
 Each is refused with a message naming the file that does not fit and how. No Qt here.
 
 Thresholds are from the bundled knee and the ICL scan (docs/literature.md section 5) with wide
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kneeviz.anatomy.knee import FemurLandmarks, PatellaLandmarks, TibiaLandmarks
+from kneeviz.anatomy.mesh import SurfaceMesh
 from kneeviz.errors import MeshError
 
 MAX_TIBIA_OFFSET_MM = 70.0
@@ -124,6 +129,41 @@ def check_one_knee(places: BonePlaces, femur: FemurLandmarks, tibia: TibiaLandma
             "choose the bones of one person",
             tpath,
         )
+
+
+MAX_BONE_OVERLAP_MM = 6.0
+"""How far the tibia may reach inside the femur's surface in the scan: the bones of a knee never
+overlap (their cartilage, about 5 mm together, lies between them; 2.7-4.9 mm apart in the bundled,
+ICL and Lenhart knees); a segmentation's error is a voxel or two. The bundled knee's files, each
+in its own bone frame, put the plateau 18.5 mm inside."""
+
+
+def check_tibia_apart(femur: SurfaceMesh, tibia: SurfaceMesh, paths: tuple[str, ...] = ()
+                      ) -> None:
+    """Refuse (MeshError naming the tibia file) a tibia that lies inside the femur: both meshes
+    in the femur frame (Y proximal). How deep a tibia vertex lies is its distance behind the
+    tangent plane of the nearest femur vertex; the femur's outward side is the one its most
+    distal surface faces (downwards), so an open piece's unknown winding does not matter."""
+    from scipy.spatial import cKDTree
+
+    v = femur.vertices_mm
+    n = femur.vertex_normals()
+    bottom = v[:, 1] < float(v[:, 1].min()) + 3.0
+    if float(n[bottom, 1].mean()) > 0.0:
+        n = -n
+    p = tibia.vertices_mm
+    d, i = cKDTree(v).query(p, distance_upper_bound=30.0)
+    near = np.isfinite(d)
+    if not near.any():
+        return
+    depth = -np.einsum("ij,ij->i", p[near] - v[i[near]], n[i[near]])
+    overlap = float(np.percentile(depth, 99))
+    if overlap > MAX_BONE_OVERLAP_MM:
+        raise MeshError(
+            f"the tibia lies {overlap:.0f} mm inside the femoral condyles: the bones are not in "
+            f"one frame (each file in its own bone frame, as the bundled knee's are, or moved "
+            f"after segmenting); give the femur ({_name(paths, 0, 'femur')}), patella and tibia "
+            f"as segmented from one scan, in that scan's frame", _name(paths, 2, "tibia"))
 
 
 def common_offset_mm(*vertex_sets: np.ndarray) -> np.ndarray:

@@ -233,6 +233,14 @@ def atlas_bone_alone(bone: str, subdivisions: int) -> SurfaceMesh:
     return mesh
 
 
+@lru_cache(maxsize=2)
+def atlas_fibula(subdivisions: int) -> SurfaceMesh:
+    """The atlas's fibula (the second body of its tibia-fibula), in the atlas frame: the tibia
+    model carries it (shape_model.Passenger) to complete a piece that holds the fibula's head
+    (kneeviz.anatomy.completion)."""
+    return components(atlas_bone("tibia", subdivisions))[1]
+
+
 def atlas_nodes(bone: str) -> FloatArray:
     """The Lagrange nodes of one atlas bone (mm, the package's LEFT CT frame, file order): the
     coordinates the shape model (kneeviz.anatomy.shape_model) varies."""

@@ -107,7 +107,8 @@ def _read_stl(path: Path) -> SurfaceMesh:
 
 def load_anatomy_folder(folder: Path, name: str = "default knee",
                         knee_spec: KneeSpec | None = None) -> Anatomy:
-    """Read a knee saved by save_built_knee (meshes in bone frames + landmarks.json)."""
+    """Read a knee saved by save_built_knee (its meshes, in the femur's frame or each in its
+    bone frame, and landmarks.json); every mesh of the Anatomy is in its bone frame."""
     record_path = folder / "landmarks.json"
     if not record_path.is_file():
         raise KneevizError(
@@ -118,6 +119,10 @@ def load_anatomy_folder(folder: Path, name: str = "default knee",
     try:
         record = json.loads(record_path.read_text())
         meshes = {n: _read_stl(folder / f"{n}.stl") for n in KNEE_MESHES}
+        if record.get("meshes_frame") == MESHES_FRAME:  # saved as one scan: back to bone frames
+            meshes = {n: m if n not in SAVED_IN_FEMUR_FRAME
+                      else m.transformed(invert(_arr(record[SAVED_IN_FEMUR_FRAME[n]])))
+                      for n, m in meshes.items()}
     except (OSError, ValueError, KeyError) as exc:
         raise KneevizError(
             f"the bundled knee could not be read ({exc}): rebuild it with 'make assets'", folder
@@ -128,6 +133,17 @@ def load_anatomy_folder(folder: Path, name: str = "default knee",
 
 KNEE_MESHES = ("femur", "patella", "tibia", "pelvis", "femur_cartilage", "patella_cartilage")
 """The meshes of a knee built from the atlas (default_knee.BuiltKnee), each in its bone frame."""
+SAVED_IN_FEMUR_FRAME: dict[str, str] = {
+    "tibia": "T_femur_tibia_ref", "pelvis": "T_femur_pelvis_ref",
+    "patella": "T_femur_patella_atlas", "patella_cartilage": "T_femur_patella_atlas",
+}
+"""Where each of a saved knee's meshes stands in the femur's frame (the record's pose): the files
+(default_knee.save_built_knee) hold the knee as one scan holds it, so that they load, or can be
+cut and loaded, as a patient's knee. Saved each in its own bone frame, they put the tibia's
+plateau 18 mm inside the condyles and the kneecap inside the femur when so loaded (issue 26)."""
+MESHES_FRAME = "femur"
+"""landmarks.json's `meshes_frame` when its files are in the femur's frame (load_anatomy_folder
+brings each back to its bone frame); absent: each in its own bone frame."""
 
 
 def anatomy_from_record(meshes: dict[str, SurfaceMesh], record: dict[str, object], name: str,
@@ -211,7 +227,13 @@ def anatomy_from_meshes(
     patient's own ({"femur" / "patella": (mesh in the scan frame, file)}). `fits` holds the atlas
     fits of partial bones (kneeviz.anatomy.completion): their landmarks are found on the
     completed bone, and a completed femur without a pelvis file gets the atlas pelvis."""
-    from kneeviz.anatomy.assembly import BonePlaces, check_one_knee, common_offset_mm, is_far
+    from kneeviz.anatomy.assembly import (
+        BonePlaces,
+        check_one_knee,
+        check_tibia_apart,
+        common_offset_mm,
+        is_far,
+    )
     from kneeviz.anatomy.completion import shifted
     from kneeviz.anatomy.geometry_checks import bone_errors
     from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
@@ -236,7 +258,7 @@ def anatomy_from_meshes(
         femur_fit = find_femur(ffit.composite if ffit is not None else femur_scan)
     side = femur_fit.side
     with bone_errors("tibia", src(2)):
-        tibia_fit = (find_tibia(tfit.composite, one_piece=True) if tfit is not None
+        tibia_fit = (find_tibia(tfit.composite, tfit.fibula, one_piece=True) if tfit is not None
                      else find_tibia(tibia_scan))
     if tibia_fit.side != side and tibia_fit.side in ("left", "right"):
         raise KneevizError(
@@ -261,6 +283,7 @@ def anatomy_from_meshes(
         tuple(str(s) for s in sources),
     )
     femur = femur_scan.transformed(T_femur_scan)
+    check_tibia_apart(femur, tibia_scan.transformed(T_femur_scan), tuple(str(s) for s in sources))
     tibia = tibia_scan.transformed(invert(tibia_fit.T_input_tibia))
     patella = patella_scan.transformed(invert(patella_fit.T_input_patella))
 
@@ -291,7 +314,9 @@ def anatomy_from_meshes(
         pelvis_scan = atlas_pelvis_for(ffit)  # the hip's surroundings, from the atlas
     if pelvis_scan is not None:
         with bone_errors("pelvis", src(3)):
-            pelvis_fit = find_pelvis(pelvis_scan, side)
+            pelvis_fit = find_pelvis(pelvis_scan, side, hip_hint=femur_fit.T_input_femur[:3, :3]
+                                     @ femur_fit.landmarks.hip_centre_mm
+                                     + femur_fit.T_input_femur[:3, 3])
         pelvis: SurfaceMesh | None = pelvis_scan.transformed(invert(pelvis_fit.T_input_pelvis))
         pelvis_lm = pelvis_fit.landmarks
         T_femur_pelvis = T_femur_scan @ pelvis_fit.T_input_pelvis
@@ -455,8 +480,13 @@ def completion_sentence(fit: AtlasFit) -> str:
 
 def identify_or_complete(mesh: SurfaceMesh, bone: str, path: str | Path) -> AtlasFit | None:
     """Check that `mesh` is the `bone` it was given as; a femur or tibia too short to be whole is
-    fitted with the atlas (returned), anything else wrong is a MeshError naming `path`."""
-    from kneeviz.anatomy.completion import fit_atlas
+    fitted with the atlas (returned), anything else wrong is a MeshError naming `path`.
+
+    A piece the whole-bone rules cannot name (landmarks.identify_bone: a knee MRI's distal femur
+    or proximal tibia, of any length) is fitted to the atlas bone it was given as; if that fails
+    and it fits the other knee bone, it is that bone given in the wrong place; if it fits neither
+    at all, nobody can tell which bone it is."""
+    from kneeviz.anatomy.completion import NotThisBoneError, fit_atlas
     from kneeviz.anatomy.landmarks import identify_bone
 
     try:
@@ -464,13 +494,40 @@ def identify_or_complete(mesh: SurfaceMesh, bone: str, path: str | Path) -> Atla
     except MeshError as exc:
         if bone not in ("femur", "tibia"):
             raise MeshError(exc.problem, path) from None
-        return fit_atlas(mesh, bone, str(path))
+        return _fit_piece(mesh, bone, path, exc.problem)
     ok = found == bone or (bone == "tibia" and found in ("tibia", "fibula"))
     if not ok and bone in ("femur", "tibia") and found == "patella":
         try:  # a small distal femur or proximal tibia
             return fit_atlas(mesh, bone, str(path))
-        except MeshError:
+        except NotThisBoneError:
             pass
     if not ok:
         raise MeshError(f"this looks like a {found}, not a {bone}: give the {bone} file here", path)
     return None
+
+
+def _fit_piece(mesh: SurfaceMesh, bone: str, path: str | Path, why: str) -> AtlasFit:
+    """A piece of `bone` completed from the atlas, or the one line that says what it is not."""
+    from kneeviz.anatomy.completion import NotThisBoneError, fit_atlas
+
+    try:
+        return fit_atlas(mesh, bone, str(path))
+    except MeshError as exc:
+        own = exc
+    other = "tibia" if bone == "femur" else "femur"
+    try:
+        fit = fit_atlas(mesh, other, str(path))
+    except NotThisBoneError as exc_other:
+        if isinstance(own, NotThisBoneError):
+            raise MeshError(
+                f"cannot tell which bone this is: {why.split(': ', 1)[-1]}; as a piece it fits "
+                f"neither the atlas femur's knee end (RMS {own.rms_mm:.1f} mm as the {bone}) nor "
+                f"the tibia's (RMS {exc_other.rms_mm:.1f} mm; a match is under "
+                f"{own.limit_mm:g}): export one bone per file, in mm, holding its knee end, and "
+                f"run 'kneeviz check-mesh' on it to see what it is found to be", path) from None
+        raise own from None
+    except MeshError:
+        raise own from None
+    raise MeshError(
+        f"this looks like a partial {other} (it fits the atlas {other}, RMS {fit.rms_mm:.1f} mm), "
+        f"not a {bone}: give the {bone} file here", path)

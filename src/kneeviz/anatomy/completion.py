@@ -44,12 +44,13 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from kneeviz.anatomy._geometry import merge, principal_axes
+from kneeviz.anatomy._geometry import components, merge, principal_axes
 from kneeviz.anatomy.atlas import atlas_bone_alone
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.shape_model import BoneShapeModel
@@ -75,7 +76,7 @@ MIN_EXTENT_MM = 35.0
 """Below this a partial bone cannot hold the condyles (or the plateau) at all."""
 FIT_VERSION = "atlas-fit-v2"
 """Part of the on-disk cache key of a fit: bump it when the search changes."""
-SHAPE_FIT_VERSION = "shape-fit-v2"
+SHAPE_FIT_VERSION = "shape-fit-v3"
 """Part of the on-disk cache key of a shape fit: bump it when fit_shape or the model changes."""
 GRID_END_MM = 180.0
 """Length of the atlas's knee end over which candidate start poses are scored."""
@@ -123,6 +124,16 @@ _END_SIGN = {"femur": -1.0, "tibia": 1.0}
 """Which end of the atlas bone (along its +Z proximal axis) a knee scan holds."""
 
 
+class NotThisBoneError(MeshError):
+    """The atlas bone does not fit the piece at all (fit RMS over MAX_FIT_RMS_MM)."""
+
+    def __init__(self, problem: str, path: str | Path | None = None, *,
+                 rms_mm: float, limit_mm: float) -> None:
+        super().__init__(problem, path)
+        self.rms_mm = rms_mm
+        self.limit_mm = limit_mm
+
+
 @dataclass(frozen=True, eq=False)
 class AtlasFit:
     """The atlas bone registered to a partial bone (scan coordinates, mm)."""
@@ -143,6 +154,10 @@ class AtlasFit:
     notes: tuple[str, ...] = field(default=())
     shape_weights_sd: tuple[float, ...] = field(default=())
     """The fitted shape modes' weights (standard deviations); empty: the mean bone."""
+    fibula: SurfaceMesh | None = None
+    """A tibia piece's fibula completed like the tibia (the patient's fibula head plus the
+    model's fibula where the scan has none), in scan coordinates; None when the piece holds no
+    fibula: the landmark finders then use the tibia alone, as for a whole tibia without one."""
 
 
 @lru_cache(maxsize=4)
@@ -359,6 +374,39 @@ def shaft_weights(patient_pts: FloatArray, T_scan_atlas: FloatArray, bone: str,
     z = (patient_pts @ T_inv[:3, :3].T + T_inv[:3, 3])[:, 2] * _END_SIGN[bone]
     w = np.where(z < float(z.max()) - below_mm, factor, 1.0)
     return np.asarray(w / w.mean(), dtype=float)
+
+
+TROCHLEA_MM = 70.0
+TROCHLEA_FACING = 0.3
+"""The femur's shape fit leaves out the piece's points on its trochlea: the atlas surface of the
+distal TROCHLEA_MM whose normal faces forward (its anterior component over TROCHLEA_FACING, in
+the atlas femur's own frame). The atlas's groove is an average of 26 and so smoothed (its sulcus
+angle 146-164 deg and 2-5 mm deep where a healthy one is about 138 deg and 5-6 mm:
+default_knee.py sculpts it back), and a patient's groove, healthy or dysplastic, is what the
+modes cannot make: fitted, it bent the whole bone's shape. The bundled knee (the atlas femur with
+its groove sculpted to healthy values) cut to 110 mm was completed with its hip centre 12.1 mm off
+(scale 1.022, modes up to 0.75 SD) where the unsculpted atlas femur is completed to 0.3 mm; with
+the groove left out, 2.6 mm. The ICL femur cut to 120 mm: 11.0 -> 7.8 mm. The groove is the
+patient's own in the completed bone either way (the composite keeps the patient's surface)."""
+
+
+@lru_cache(maxsize=1)
+def _trochlea_mask() -> np.ndarray:
+    """TROCHLEA_MM / TROCHLEA_FACING over the fine atlas femur's vertices."""
+    atlas = _atlas("femur", 14)
+    T_inv = np.linalg.inv(_atlas_frame("femur"))
+    q = atlas.vertices_mm @ T_inv[:3, :3].T + T_inv[:3, 3]
+    n = atlas.vertex_normals() @ T_inv[:3, :3].T
+    return np.asarray((q[:, 1] < float(q[:, 1].min()) + TROCHLEA_MM)
+                      & (n[:, 0] > TROCHLEA_FACING))
+
+
+def trochlea_left_out(patient_pts: FloatArray, T_scan_atlas: FloatArray) -> FloatArray:
+    """Point weights for fit_shape: 0 for the piece's points nearest the atlas femur's trochlea
+    (posed by T_scan_atlas, the mean bone's registration), 1 elsewhere (see TROCHLEA_MM)."""
+    atlas = _atlas("femur", 14).vertices_mm @ T_scan_atlas[:3, :3].T + T_scan_atlas[:3, 3]
+    _, idx = cKDTree(atlas).query(patient_pts)
+    return np.where(_trochlea_mask()[idx], 0.0, 1.0)
 
 
 @lru_cache(maxsize=4)
@@ -585,7 +633,7 @@ def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
 
     model = bone_shape_model(bone, 14)
     settings = (f"{n_modes}-{SHAPE_NOISE_MM}-{SHAPE_CORRELATION_MM}-{SHAPE_MAX_SD}-"
-                f"{TIBIA_SHAFT_BELOW_MM}-{TIBIA_SHAFT_FACTOR}")
+                f"{TIBIA_SHAFT_BELOW_MM}-{TIBIA_SHAFT_FACTOR}-{TROCHLEA_MM}-{TROCHLEA_FACING}")
     source = cache.source_digest(SHAPE_FIT_VERSION, bone, settings,
                                  model.modes_mm[:n_modes].tobytes(), mesh.content_hash(),
                                  np.round(T_mean, 6).tobytes())
@@ -606,6 +654,8 @@ def _shape_fit(mesh: SurfaceMesh, bone: str, T_mean: FloatArray, n_modes: int
     area = float(mesh.face_areas_mm2().sum())
     weights = (shaft_weights(pts, T_mean, bone, TIBIA_SHAFT_BELOW_MM, TIBIA_SHAFT_FACTOR)
                if bone == "tibia" and TIBIA_SHAFT_FACTOR != 1.0 else None)
+    if bone == "femur":
+        weights = trochlea_left_out(pts, T_mean)
     T, b, _ = fit_shape(model, pts, area, T_mean, n_modes, correlation_mm=SHAPE_CORRELATION_MM,
                         point_weights=weights)
     cache.save_entry(name, source, {"T_scan_atlas": T, "b_sd": b})
@@ -617,11 +667,16 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "",
     """Register the atlas femur or tibia to a partial bone (mm); see the module docstring.
 
     `n_modes` shape modes are fitted after the mean bone's registration (None: as many as explain
-    SHAPE_VARIANCE of the bone's shape variance; 0: the mean bone alone).
+    SHAPE_VARIANCE of the bone's shape variance; 0: the mean bone alone). A tibia piece may hold
+    its fibula's head as a second body, as many segmentations keep it: the tibia is fitted alone
+    and the fibula completed from the model's (AtlasFit.fibula).
     Raises MeshError (naming `name`) when the piece is too small, does not match the bone, or does
     not hold the joint."""
+    from kneeviz.anatomy.shape_model import bone_shape_model
+
     if bone not in _ATLAS_BONE:
         raise ValueError(bone)
+    mesh, others = _main_body(mesh) if bone == "tibia" else (mesh, [])
     v = mesh.vertices_mm
     ext = np.ptp(v @ principal_axes(v)[2].T, axis=0)
     joint = "the condyles and the trochlea" if bone == "femur" else "the plateau and tuberosity"
@@ -633,13 +688,9 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "",
     atlas_fine = _atlas(bone, 14)
     b = np.zeros(0)
     if n_modes is None:
-        from kneeviz.anatomy.shape_model import bone_shape_model
-
         n_modes = bone_shape_model(bone, 14).n_modes_for(SHAPE_VARIANCE)
     if n_modes > 0:
         T, b = _shape_fit(mesh, bone, T, n_modes)
-        from kneeviz.anatomy.shape_model import bone_shape_model
-
         atlas_fine = bone_shape_model(bone, 14).mesh(b)
     atlas_scan = atlas_fine.transformed(T)
     patient_all = v[np.unique(mesh.faces)]
@@ -651,10 +702,11 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "",
     rms = float(np.sqrt(np.mean(d_patient[on_atlas] ** 2)))
     scale = float(abs(np.linalg.det(T[:3, :3])) ** (1.0 / 3.0))
     if rms > MAX_FIT_RMS_MM:
-        raise MeshError(
+        raise NotThisBoneError(
             f"does not match the atlas {bone} (fit RMS {rms:.1f} mm, over "
             f"{MAX_FIT_RMS_MM:g} mm): is it a {bone}, in mm, and one bone only? Export the "
-            f"{bone}'s articular end (or the whole bone)", name)
+            f"{bone}'s articular end (or the whole bone)", name, rms_mm=rms,
+            limit_mm=MAX_FIT_RMS_MM)
     d_atlas, _ = cKDTree(patient_all).query(atlas_scan.vertices_mm)
     fa = atlas_fine.vertices_mm
     az_f = fa[:, 2] * _END_SIGN[bone]
@@ -666,16 +718,65 @@ def fit_atlas(mesh: SurfaceMesh, bone: str, name: str = "",
                 f"this partial {bone} is too short or incomplete: it does not hold {part} (only "
                 f"{100 * held:.0f} % of it is there; {100 * ARTICULAR_MIN_COVERAGE:.0f} % is "
                 f"needed): export the {bone}'s whole articular end, {joint}", name)
-    # completion and composite
-    fill_faces = np.all(d_atlas[atlas_scan.faces] > FILL_GAP_MM, axis=1)
-    completion = _submesh(atlas_scan, fill_faces)
-    d_pv, _ = atlas_tree.query(v)
-    keep = np.all(d_pv[mesh.faces] < 2.0 * FILL_GAP_MM, axis=1)
-    patient_part = _oriented_like(_submesh(mesh, keep), atlas_scan, atlas_tree)
-    composite = merge([patient_part, completion])
+    completion, composite = _completed(mesh, atlas_scan)
+    fibula = None
+    if others:
+        rider = bone_shape_model(bone, 14).passenger
+        assert rider is not None
+        fibula_completion, fibula = _completed_fibula(others, rider.mesh(b).transformed(T), name)
+        completion = merge([completion, fibula_completion])
     mirrored = bool(np.linalg.det(T[:3, :3]) < 0)
     return AtlasFit(bone, T, scale, rms, coverage, atlas_scan, completion, composite, mirrored,
-                    shape_weights_sd=tuple(float(x) for x in b))
+                    shape_weights_sd=tuple(float(x) for x in b), fibula=fibula)
+
+
+def _completed(piece: SurfaceMesh, fitted: SurfaceMesh) -> tuple[SurfaceMesh, SurfaceMesh]:
+    """(completion, composite): the fitted surface where the piece has none, and the piece's own
+    faces that lie on the fitted surface (its cut cap dropped) plus that completion."""
+    patient_all = piece.vertices_mm[np.unique(piece.faces)]
+    d_fitted, _ = cKDTree(patient_all).query(fitted.vertices_mm)
+    completion = _submesh(fitted, np.all(d_fitted[fitted.faces] > FILL_GAP_MM, axis=1))
+    fitted_tree = cKDTree(fitted.vertices_mm)
+    d_pv, _ = fitted_tree.query(piece.vertices_mm)
+    keep = np.all(d_pv[piece.faces] < 2.0 * FILL_GAP_MM, axis=1)
+    patient_part = _oriented_like(_submesh(piece, keep), fitted, fitted_tree)
+    return completion, merge([patient_part, completion])
+
+
+SECOND_BODY_MIN_AREA = 0.02
+"""A tibia piece's separate body with less than this share of the tibia's area is debris (the
+mesh reader already drops loose bits under 1 %), not a fibula."""
+FIBULA_MATCH_MM = 6.0
+"""A second body of a tibia piece is its fibula's head when half its points lie within this of
+the fibula the fitted tibia model carries (the fibula's place beside the tibia varies by a few
+millimetres between people)."""
+
+
+def _main_body(mesh: SurfaceMesh) -> tuple[SurfaceMesh, list[SurfaceMesh]]:
+    """The largest body of a mesh and its other sizeable bodies (a tibia piece's fibula head)."""
+    pieces = components(mesh)
+    if len(pieces) < 2:
+        return mesh, []
+    area = pieces[0].face_areas_mm2().sum()
+    return pieces[0], [p for p in pieces[1:]
+                       if p.face_areas_mm2().sum() >= SECOND_BODY_MIN_AREA * area]
+
+
+def _completed_fibula(pieces: list[SurfaceMesh], fitted: SurfaceMesh, name: str
+                      ) -> tuple[SurfaceMesh, SurfaceMesh]:
+    """(completion, composite) of the fibula whose head a tibia piece holds as `pieces`, from
+    the fibula the fitted tibia model carries; a piece that is not there is refused."""
+    tree = cKDTree(fitted.vertices_mm)
+    for piece in pieces:
+        d, _ = tree.query(piece.vertices_mm)
+        if float(np.median(d)) > FIBULA_MATCH_MM:
+            ext = float(np.ptp(piece.vertices_mm @ principal_axes(piece.vertices_mm)[2].T,
+                               axis=0).max())
+            raise MeshError(
+                f"this tibia file holds a second body ({ext:.0f} mm across, {np.median(d):.0f} "
+                f"mm from where the fibula would be) that is neither the tibia nor its fibula: "
+                f"export the tibia (with its fibula, if you like) and nothing else", name)
+    return _completed(merge(pieces), fitted)
 
 
 def shifted(fit: AtlasFit, T_new_scan: FloatArray) -> AtlasFit:
@@ -685,7 +786,8 @@ def shifted(fit: AtlasFit, T_new_scan: FloatArray) -> AtlasFit:
     return replace(fit, T_scan_atlas=T_new_scan @ fit.T_scan_atlas,
                    atlas_scan=fit.atlas_scan.transformed(T_new_scan),
                    completion=fit.completion.transformed(T_new_scan),
-                   composite=fit.composite.transformed(T_new_scan))
+                   composite=fit.composite.transformed(T_new_scan),
+                   fibula=None if fit.fibula is None else fit.fibula.transformed(T_new_scan))
 
 
 def _submesh(mesh: SurfaceMesh, face_mask: np.ndarray) -> SurfaceMesh:
@@ -778,10 +880,13 @@ def analyse_partial(mesh: SurfaceMesh, name: str) -> BoneAnalysis | None:
             ("knee centre (mid-epicondyles)", mm(T[:3, 3])),
         ]
         return BoneAnalysis("femur (partial)", ff.side, facts)
-    tf = find_tibia(best.composite, one_piece=True)
+    tf = find_tibia(best.composite, best.fibula, one_piece=True)
     T = tf.T_input_tibia
     facts += [
         ("completed", "ankle centre, tibial mechanical axis: ESTIMATED from the atlas"),
+        ("fibula", "its head is in the piece: the fibula is completed with the tibia (its "
+                   "malleolus is the ankle's lateral one)" if best.fibula is not None else
+                   "absent: the ankle's lateral point is the tibia's fibular notch"),
         ("plateau centre", mm(T[:3, 3])),
         ("tuberosity", mm(apply(T, tf.landmarks.tuberosity_mm))),
         ("ankle centre (estimated)", mm(apply(T, tf.landmarks.ankle_centre_mm))),

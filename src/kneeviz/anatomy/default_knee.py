@@ -260,7 +260,8 @@ def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions) -> BuiltKnee:
     )
 
     pelvis_scan = limb.pelvis
-    pelvis_fit = find_pelvis(pelvis_scan, "right")
+    pelvis_fit = find_pelvis(pelvis_scan, "right", hip_hint=T_scan_femur[:3, :3]
+                             @ femur_fit.landmarks.hip_centre_mm + T_scan_femur[:3, 3])
     T_scan_pelvis = pelvis_fit.T_input_pelvis
     pelvis = pelvis_scan.transformed(invert(T_scan_pelvis))
 
@@ -310,12 +311,20 @@ def asdict_arrays(obj: object) -> dict[str, object]:
 
 
 def save_built_knee(knee: BuiltKnee, folder: Path) -> None:
-    """Write the meshes (binary STL, bone frames) and landmarks.json into `folder`."""
+    """Write the meshes (binary STL, in the femur's frame: SAVED_IN_FEMUR_FRAME) and
+    landmarks.json into `folder`."""
+    from kneeviz.anatomy.build import MESHES_FRAME, SAVED_IN_FEMUR_FRAME
+
     folder.mkdir(parents=True, exist_ok=True)
     for name, mesh in knee.meshes.items():
+        pose = SAVED_IN_FEMUR_FRAME.get(name)
+        if pose is not None:
+            mesh = mesh.transformed(np.asarray(knee.record[pose], dtype=float))
         _save_stl(mesh, folder / f"{name}.stl")
+    record = json.loads(record_json(knee))
+    record["meshes_frame"] = MESHES_FRAME
     tmp = folder / "landmarks.json.tmp"
-    tmp.write_text(record_json(knee) + "\n")
+    tmp.write_text(json.dumps(record, indent=1) + "\n")
     tmp.replace(folder / "landmarks.json")
 
 

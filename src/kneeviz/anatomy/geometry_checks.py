@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kneeviz.anatomy._geometry import components
 from kneeviz.anatomy.mesh import SurfaceMesh
 from kneeviz.errors import KneevizError, MeshError
 
@@ -71,6 +72,12 @@ def shape_problem(mesh: SurfaceMesh) -> str | None:
                 "layer of triangles, not a closed bone surface; export the whole bone")
     if float(ext[0]) / max(float(ext[1]), 1e-9) < LONG_RATIO:
         return None
+    pieces = components(mesh)
+    if len(pieces) > 1:
+        # the widths that tell a bone from a rod are one bone's: a tibia and its fibula side by
+        # side (a knee MRI's proximal 180 mm of both) are about as wide all along as together
+        pts = pieces[0].vertices_mm
+        ext, axes = _principal(pts)
     t = (pts - pts.mean(axis=0)) @ axes[0]
     lo, hi = float(t.min()), float(t.max())
     band = np.minimum(((t - lo) / max(hi - lo, 1e-12) * N_BANDS).astype(int), N_BANDS - 1)

@@ -49,8 +49,17 @@ class FemurLandmarks:
 
     @property
     def posterior_condylar_axis(self) -> FloatArray:
-        """Unit vector from the medial to the lateral posterior condyle."""
-        d = self.lateral_posterior_condyle_mm - self.medial_posterior_condyle_mm
+        """Unit vector from the medial to the lateral posterior condyle, in the femur's axial
+        plane (perpendicular to the mechanical axis, the frame's Y): the posterior condylar line
+        is a line of an axial image (tilt, TT-TG: literature.md section 7). The two tangent
+        points lie on posterior surfaces that run nearly parallel to the axis, so their heights
+        say nothing: a 1.3 deg change of the axis moved the ICL femur's medial point 4.3 mm
+        along it, which turned the 3-D line 5 deg and the kneecap's tilt by 2-4 deg in flexion
+        (issue 26); in the bundled knee the points' 1 mm difference in height added 1.6 mm to
+        TT-TG (over the 80 mm from the groove to the tuberosity)."""
+        d = np.asarray(self.lateral_posterior_condyle_mm - self.medial_posterior_condyle_mm,
+                       dtype=float).copy()
+        d[1] = 0.0
         return d / np.linalg.norm(d)
 
 
@@ -158,12 +167,25 @@ class Anatomy:
         return float(np.linalg.norm(self.tibia_landmarks.ankle_centre_mm))
 
     def key(self) -> str:
-        """A content hash for caches (mesh geometry only)."""
+        """A content hash for caches: the meshes and everything the mechanics reads besides
+        them (landmarks, the bones' reference poses). Two knees with the same meshes but another
+        tendon insertion or hip centre are two knees: keyed by the meshes alone, a model built
+        for one was reused for the other in the same process."""
+        import hashlib
+
         parts = [
             m.content_hash()
             for m in (self.femur, self.patella, self.tibia, self.femur_cartilage,
                       self.patella_cartilage)
         ]
-        import hashlib
-
-        return hashlib.sha256("".join(parts).encode()).hexdigest()[:16]
+        h = hashlib.sha256("".join(parts).encode())
+        for lm in (self.femur_landmarks, self.tibia_landmarks, self.patella_landmarks,
+                   self.pelvis_landmarks):
+            if lm is None:
+                continue
+            for name in lm.__dataclass_fields__:
+                h.update(name.encode())
+                h.update(np.ascontiguousarray(getattr(lm, name), dtype=float).tobytes())
+        for T in (self.T_femur_tibia_ref, self.T_femur_pelvis_ref):
+            h.update(np.ascontiguousarray(T, dtype=float).tobytes())
+        return h.hexdigest()[:16]

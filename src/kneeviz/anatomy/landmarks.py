@@ -58,19 +58,25 @@ PATELLA_MIN_MM = 20.0
 LONG_BONE_MIN_MM = 200.0
 CUT_SHAFT_MAX_MM = 40.0
 """An end narrower than this is a cut shaft: the distal tibia is 48-55 mm wide (LLP26, ICL)."""
+PELVIS_MIN_WIDTH_MM = 140.0
+"""A pelvis's second extent: 205-211 mm whole (LLP26 mean, ICL), 188-191 mm for one hemipelvis;
+a knee's widest part, the femoral epicondyles or the tibial plateau, is 75-100 mm (80 bundled,
+91 ICL), so a short, stout piece of that width is a knee piece, never a pelvis."""
 
 
 def identify_bone(mesh: SurfaceMesh) -> str:
     """Name the bone a mesh (mm) shows, from its shape: size, elongation, its ends and pieces.
 
     - patella: small (largest extent under 66 mm);
-    - pelvis: large (over 150 mm) and not elongated (a whole pelvis or one hemipelvis);
+    - pelvis: large (over 150 mm), not elongated and wide (its second extent over
+      PELVIS_MIN_WIDTH_MM: a whole pelvis or one hemipelvis);
     - long bones (length over twice the next extent): a femur has a ball (the femoral head) at one
       end; a fibula is thin at both ends (under 45 mm); a tibia is what remains, and a mesh
       holding a tibia and a fibula as two pieces is a tibia. A long bone without a head and with
       one end under 40 mm wide is a cut shaft (a femur without its head, a tibia without its
       ankle) and is refused.
-    Raises MeshError for a piece of bone too short to tell (e.g. a distal femur only).
+    Raises MeshError for a piece of bone too short to tell (a knee MRI's distal femur or proximal
+    tibia, of any length: the caller fits it to the atlas bones, kneeviz.anatomy.completion).
     """
     if mesh.n_triangles == 0:
         raise MeshError("mesh has no triangles: export the bone's surface")
@@ -87,7 +93,7 @@ def identify_bone(mesh: SurfaceMesh) -> str:
         return "patella"
     elongation = float(ext[0] / max(ext[1], 1e-9))
     if elongation < 2.0:
-        if length > 150.0:
+        if length > 150.0 and float(ext[1]) > PELVIS_MIN_WIDTH_MM:
             return "pelvis"
         raise MeshError(
             f"cannot tell which bone this is: it is only {length:.0f} x {ext[1]:.0f} x "
@@ -99,20 +105,25 @@ def identify_bone(mesh: SurfaceMesh) -> str:
             f"this long bone is only {length:.0f} mm long: export the whole femur or tibia in mm"
         )
     pieces = components(mesh)
+    with_fibula = False
     if len(pieces) >= 2:
         second = sample(pieces[1])
         _, _, ax2 = principal_axes(second.points, second.areas)
-        if float(extents_along(second.points, ax2)[0]) > 0.5 * length:
-            return "tibia"  # tibia and fibula in one file
+        with_fibula = float(extents_along(second.points, ax2)[0]) > 0.5 * length
+        if with_fibula:  # a tibia and its fibula in one file: its ends are the tibia's
+            s = sample(pieces[0])
     bone = long_bone(s)
     t = (s.points - bone.centre) @ bone.axis
     widths = []
     for sgn in (1.0, -1.0):
         end = sgn * t > sgn * t[np.argmax(sgn * t)] - 0.1 * bone.length_mm
         widths.append(_ml_width(s.points[end], bone.axis))
-    if max(widths) < 45.0:
+    if not with_fibula and max(widths) < 45.0:
         return "fibula"
-    if any(head_is_plausible(find_head(bone, sgn)) for sgn in (1.0, -1.0)):
+    # a cut end first: on a distal femur cut obliquely with its rim open (atlas:02's 200 mm) a
+    # condyle passed for a femoral head, and the piece was taken as a whole femur upside down
+    if min(widths) >= CUT_SHAFT_MAX_MM and not with_fibula and any(
+            head_is_plausible(find_head(bone, sgn)) for sgn in (1.0, -1.0)):
         return "femur"
     if min(widths) < CUT_SHAFT_MAX_MM:
         raise MeshError(

@@ -8,7 +8,8 @@ hemipelvis. Method (equivariant: only directions found on the mesh are used):
 2. Up = from the socket to the centroid of its hemipelvis (the ilium rises above the acetabulum);
    the socket opens laterally, inferiorly and (anteversion) anteriorly.
 3. Whole pelvis: lateral = from the other socket to this one. Which socket is the right one follows
-   from the handedness of (anterior, up, right): anterior is where the sockets open and opposite to
+   from the femur when one is given (the socket holding its head: `hip_hint`), else from the
+   handedness of (anterior, up, right): anterior is where the sockets open and opposite to
    where the bone's bulk lies (ICL: the sockets open 0.3 anteriorly, the centroid sits 13 mm behind
    the hip centre). One hemipelvis: its `side` is taken as given; lateral is the socket's opening
    averaged with the normal of the ASIS->PSIS line (their anteversion errors turn opposite ways).
@@ -117,8 +118,14 @@ def _own_half(points: FloatArray, hip: FloatArray, other: FloatArray | None) -> 
     return np.asarray((points - 0.5 * (hip + other)) @ ml > 0)
 
 
-def find_pelvis(mesh: SurfaceMesh, side: str) -> PelvisFit:
-    """Hip centre, frame and ASIS/AIIS of the `side` ("right"/"left") of a pelvis (mm)."""
+def find_pelvis(mesh: SurfaceMesh, side: str, hip_hint: FloatArray | None = None) -> PelvisFit:
+    """Hip centre, frame and ASIS/AIIS of the `side` ("right"/"left") of a pelvis (mm).
+
+    `hip_hint`: where the femur's head is, in the pelvis mesh's coordinates (the femur of the
+    same scan). Of a whole pelvis's two sockets, the one holding that head is the `side` one,
+    whatever the shape's own cues say: the cues (where the sockets open, where the bulk lies)
+    named the wrong socket in 14 of the 26 LLP26 training limbs' pelvises, and their knees'
+    rectus femoris pulled from the far side of the pelvis, 120-150 mm medial of the hip."""
     if side not in ("right", "left"):
         raise MeshError(f"pelvis side must be 'right' or 'left', not {side!r}")
     sockets = find_sockets(mesh)
@@ -139,6 +146,9 @@ def find_pelvis(mesh: SurfaceMesh, side: str) -> PelvisFit:
                 - float(unit(perp(all_s.centroid - mid, up)) @ x_a))
         right, left = (a, b) if vote > 0 else (b, a)
         this, other = (right, left) if side == "right" else (left, right)
+        if hip_hint is not None:
+            near = min(sockets, key=lambda k: float(np.linalg.norm(k.fit.centre - hip_hint)))
+            this, other = (a, b) if near is a else (b, a)
         lateral = unit(perp(this.fit.centre - other.fit.centre, up))
         other_centre: FloatArray | None = other.fit.centre
     else:

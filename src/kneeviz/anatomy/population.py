@@ -49,8 +49,9 @@ from kneeviz.anatomy.knee_spec import (
 from kneeviz.anatomy.mesh import SurfaceMesh
 from kneeviz.errors import KneevizError
 
-POPULATION_VERSION = "population-knee-v2"
-"""Part of every cached population knee's key: bump it when the build pipeline changes."""
+POPULATION_VERSION = "population-knee-v3"
+"""Part of every cached population knee's key: bump it when the build pipeline changes (v3: the
+pelvis's socket is the one holding the femur's head; 14 limbs had the far one)."""
 
 
 def population_names() -> list[str]:

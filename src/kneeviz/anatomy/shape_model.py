@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import io
 import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -176,6 +179,8 @@ class BoneShapeModel:
     variances: FloatArray
     """(m,) each mode's share of the total variance (sums to 1)."""
     faces: np.ndarray
+    passenger: Passenger | None = None
+    """A neighbouring bone carried along (the tibia's fibula), or None."""
 
     def n_modes_for(self, fraction: float) -> int:
         """The fewest modes that explain `fraction` of the bone's shape variance."""
@@ -187,6 +192,27 @@ class BoneShapeModel:
 
     def mesh(self, b_sd: FloatArray) -> SurfaceMesh:
         return SurfaceMesh(self.vertices(b_sd), self.faces)
+
+
+@dataclass(frozen=True, eq=False)
+class Passenger:
+    """A second bone that moves and varies with a modelled bone without shaping its fit: the
+    fibula of the tibia model. Every training limb's passenger is carried by the similarity that
+    aligned that limb's bone (Procrustes), and its modes are the least-squares regression of the
+    passengers on the bone's mode weights (exact when every mode is kept): given the tibia's
+    fitted shape, the fibula it most likely has."""
+
+    name: str
+    mean_mm: FloatArray
+    """(w, 3) the passengers' mean, in the bone model's frame."""
+    modes_mm: FloatArray
+    """(m, w, 3) the passenger's displacement per standard deviation of each bone mode."""
+    faces: np.ndarray
+
+    def mesh(self, b_sd: FloatArray) -> SurfaceMesh:
+        b = np.asarray(b_sd, dtype=float)
+        return SurfaceMesh(self.mean_mm + np.tensordot(b, self.modes_mm[:b.size], axes=1),
+                           self.faces)
 
 
 def _similarity(src: FloatArray, dst: FloatArray) -> tuple[float, FloatArray, FloatArray]:
@@ -209,17 +235,20 @@ def _similarity_onto(src: FloatArray, dst: FloatArray, every: int = 1) -> FloatA
 
 
 def build_bone_model(bone: str, shapes_mm: FloatArray, reference_mm: FloatArray,
-                     faces: np.ndarray) -> BoneShapeModel:
+                     faces: np.ndarray, passenger: tuple[str, FloatArray, np.ndarray] | None = None
+                     ) -> BoneShapeModel:
     """A shape model from training shapes (s, v, 3) in vertex correspondence: generalised
     Procrustes with a uniform scale, the mean placed on `reference_mm` (so that a fit starting
     from the mean bone starts at b = 0 in the same place), principal components of the rest
-    (from the s x s Gram matrix: s is 26, v thousands)."""
+    (from the s x s Gram matrix: s is 26, v thousands). `passenger` (name, its training shapes
+    (s, w, 3) in the same limbs' frames, faces) is carried along (Passenger)."""
     every = max(1, len(reference_mm) // 2000)
     mean = reference_mm
     for _ in range(PROCRUSTES_ITERATIONS):
         aligned = np.stack([_similarity_onto(x, mean, every) for x in shapes_mm])
         mean = _similarity_onto(aligned.mean(axis=0), reference_mm, every)
-    aligned = np.stack([_similarity_onto(x, mean, every) for x in shapes_mm])
+    moves = [_similarity(x[::every], mean[::every]) for x in shapes_mm]
+    aligned = np.stack([s * x @ R.T + t for x, (s, R, t) in zip(shapes_mm, moves, strict=True)])
     centred = (aligned - aligned.mean(axis=0)).reshape(len(shapes_mm), -1)
     ev, U = np.linalg.eigh(centred @ centred.T)
     order = np.argsort(ev)[::-1]
@@ -228,7 +257,19 @@ def build_bone_model(bone: str, shapes_mm: FloatArray, reference_mm: FloatArray,
     directions = (U[:, keep].T @ centred) / np.sqrt(ev[keep])[:, None]  # orthonormal rows
     var = ev[keep] / max(len(shapes_mm) - 1, 1)
     modes = (directions * np.sqrt(var)[:, None]).reshape(int(keep.sum()), -1, 3)
-    return BoneShapeModel(bone, aligned.mean(axis=0), modes, var / var.sum(), np.asarray(faces))
+    rider = None
+    if passenger is not None:
+        name, p_shapes, p_faces = passenger
+        p_aligned = np.stack([s * x @ R.T + t for x, (s, R, t) in zip(p_shapes, moves,
+                                                                       strict=True)])
+        p_mean = p_aligned.mean(axis=0)
+        p_centred = (p_aligned - p_mean).reshape(len(p_shapes), -1)
+        # regression on the bone's weights in sd: U[:, k] * sqrt(s - 1) is every limb's weight
+        p_modes = (U[:, keep].T @ p_centred) / np.sqrt(max(len(shapes_mm) - 1, 1))
+        rider = Passenger(name, p_mean, p_modes.reshape(int(keep.sum()), -1, 3),
+                          np.asarray(p_faces))
+    return BoneShapeModel(bone, aligned.mean(axis=0), modes, var / var.sum(), np.asarray(faces),
+                          rider)
 
 
 def training_shapes(bone: str, mesh: SurfaceMesh, subdivisions: int) -> FloatArray:
@@ -243,37 +284,110 @@ def training_shapes(bone: str, mesh: SurfaceMesh, subdivisions: int) -> FloatArr
     return np.stack([(B @ x) @ mirror.T for x in nodes])
 
 
-MODEL_CACHE_VERSION = "bone-shape-model-v1"
+MODEL_CACHE_VERSION = "bone-shape-model-v2"
 """Part of the cache key of a built bone model: bump it when build_bone_model changes."""
+
+_HELD_OUT: ContextVar[dict[tuple[str, int], BoneShapeModel] | None] = ContextVar(
+    "kneeviz_held_out_shape_models", default=None)
+"""Models rebuilt without one training limb, in force inside `leaving_out` (validation only)."""
+
+
+def bone_shape_model(bone: str, subdivisions: int) -> BoneShapeModel:
+    """The `bone` model on the atlas mesh completion uses (completion._atlas): the tibia's
+    carries its fibula (Passenger). Inside `leaving_out(limb)`, the model of the other limbs."""
+    held = _HELD_OUT.get()
+    if held is not None and (bone, subdivisions) in held:
+        return held[(bone, subdivisions)]
+    return _bone_shape_model(bone, subdivisions)
+
+
+def _model_meshes(bone: str, subdivisions: int) -> tuple[SurfaceMesh, SurfaceMesh | None]:
+    """The atlas mesh a bone model lives on (atlas.atlas_bone_alone), and its passenger's (the
+    tibia's fibula)."""
+    from kneeviz.anatomy.atlas import atlas_bone_alone, atlas_fibula
+
+    return (atlas_bone_alone(bone, subdivisions),
+            atlas_fibula(subdivisions) if bone == "tibia" else None)
+
+
+def _build(bone: str, subdivisions: int, limbs: np.ndarray | None) -> BoneShapeModel:
+    """The model from the training limbs `limbs` (None: all of them)."""
+    mesh, fibula = _model_meshes(bone, subdivisions)
+    shapes = training_shapes(bone, mesh, subdivisions)
+    rider = None
+    if fibula is not None:
+        rider = ("fibula", training_shapes(bone, fibula, subdivisions), fibula.faces)
+    if limbs is not None:
+        shapes = shapes[limbs]
+        rider = None if rider is None else (rider[0], rider[1][limbs], rider[2])
+    return build_bone_model(bone, shapes, mesh.vertices_mm, mesh.faces, rider)
 
 
 @lru_cache(maxsize=4)
-def bone_shape_model(bone: str, subdivisions: int) -> BoneShapeModel:
-    """The `bone` model on the atlas mesh completion uses (atlas.atlas_bone_alone); kept in the
-    cache (kneeviz.cache, verified on every read) by the model file's and the mesh's content."""
+def _bone_shape_model(bone: str, subdivisions: int) -> BoneShapeModel:
+    """bone_shape_model from all the limbs, kept in the cache (kneeviz.cache, verified on every
+    read) by the model file's and the meshes' content."""
     from kneeviz import cache
-    from kneeviz.anatomy.atlas import atlas_bone_alone
 
-    mesh = atlas_bone_alone(bone, subdivisions)
+    mesh, fibula = _model_meshes(bone, subdivisions)
     source = cache.source_digest(MODEL_CACHE_VERSION, bone, str(subdivisions),
-                                 shape_model_path().read_bytes(), mesh.content_hash())
+                                 shape_model_path().read_bytes(), mesh.content_hash(),
+                                 fibula.content_hash() if fibula is not None else "")
     name = f"shape-model-{bone}-{source[:16]}.npz"
     v = mesh.n_vertices
+    shapes: dict[str, tuple[int | None, ...]] = {
+        "mean_mm": (v, 3), "modes_mm": (None, v, 3), "variances": (None,)}
+    if fibula is not None:
+        shapes |= {"passenger_mean_mm": (fibula.n_vertices, 3),
+                   "passenger_modes_mm": (None, fibula.n_vertices, 3)}
 
     def plausible(z: dict[str, np.ndarray]) -> str | None:
         var = z["variances"]
         ok = (var.shape[0] == z["modes_mm"].shape[0] and np.all(var > 0)
               and abs(float(var.sum()) - 1.0) < 1e-6 and np.all(np.isfinite(z["modes_mm"])))
+        if fibula is not None:
+            ok = ok and (z["passenger_modes_mm"].shape[0] == var.shape[0]
+                         and bool(np.all(np.isfinite(z["passenger_modes_mm"]))))
         return None if ok else "its modes do not make a shape model"
 
-    z = cache.load_entry(name, source, {"mean_mm": (v, 3), "modes_mm": (None, v, 3),
-                                        "variances": (None,)}, plausible)
+    z = cache.load_entry(name, source, shapes, plausible)
     if z is not None:
+        rider = None
+        if fibula is not None:
+            rider = Passenger("fibula", np.asarray(z["passenger_mean_mm"], dtype=float),
+                              np.asarray(z["passenger_modes_mm"], dtype=float), fibula.faces)
         return BoneShapeModel(bone, np.asarray(z["mean_mm"], dtype=float),
                               np.asarray(z["modes_mm"], dtype=float),
-                              np.asarray(z["variances"], dtype=float), mesh.faces)
-    model = build_bone_model(bone, training_shapes(bone, mesh, subdivisions), mesh.vertices_mm,
-                             mesh.faces)
-    cache.save_entry(name, source, {"mean_mm": model.mean_mm, "modes_mm": model.modes_mm,
-                                    "variances": model.variances})
+                              np.asarray(z["variances"], dtype=float), mesh.faces, rider)
+    model = _build(bone, subdivisions, None)
+    arrays = {"mean_mm": model.mean_mm, "modes_mm": model.modes_mm,
+              "variances": model.variances}
+    if model.passenger is not None:
+        arrays |= {"passenger_mean_mm": model.passenger.mean_mm,
+                   "passenger_modes_mm": model.passenger.modes_mm}
+    cache.save_entry(name, source, arrays)
     return model
+
+
+N_TRAINING_LIMBS = 26
+
+
+@lru_cache(maxsize=2)
+def _models_without(limb: int, subdivisions: int) -> dict[tuple[str, int], BoneShapeModel]:
+    if not 0 <= limb < N_TRAINING_LIMBS:
+        raise ValueError(f"training limb {limb} is not one of 0-{N_TRAINING_LIMBS - 1}")
+    others = np.delete(np.arange(N_TRAINING_LIMBS), limb)
+    return {(bone, subdivisions): _build(bone, subdivisions, others)
+            for bone in ("femur", "tibia")}
+
+
+@contextmanager
+def leaving_out(limb: int, subdivisions: int = 14) -> Iterator[None]:
+    """Inside, every femur and tibia completion uses models rebuilt from the training limbs other
+    than `limb` (0-25): a leave-one-out validation completes each limb without having seen it
+    (benchmarks/validate_partial_knees.py). Never used by the app."""
+    token = _HELD_OUT.set(_models_without(limb, subdivisions))
+    try:
+        yield
+    finally:
+        _HELD_OUT.reset(token)

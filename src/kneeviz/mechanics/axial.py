@@ -192,6 +192,12 @@ def _cut(mesh: SurfaceMesh, T_femur_mesh: FloatArray, origin: FloatArray, normal
     return out
 
 
+def _at_height(p: FloatArray, y_mm: float) -> FloatArray:
+    q = np.array(p, dtype=float)
+    q[1] = y_mm
+    return q
+
+
 def axial_slice(anatomy: Anatomy, T_femur_patella: FloatArray) -> AxialSlice:
     """The slice through the patella posed at T_femur_patella (femur frame), see the module doc."""
     T = np.asarray(T_femur_patella, dtype=float)
@@ -221,13 +227,16 @@ def axial_slice(anatomy: Anatomy, T_femur_patella: FloatArray) -> AxialSlice:
 
     half = 0.5 * float(pl.width_mm)
     axis = T[:3, 2]
+    condyle_y = 0.5 * float(fl.medial_posterior_condyle_mm[1] + fl.lateral_posterior_condyle_mm[1])
     return AxialSlice(
         femur=_cut(anatomy.femur, eye, origin, normal, u, v),
         femur_cartilage=_cut(anatomy.femur_cartilage, eye, origin, normal, u, v),
         patella=_cut(anatomy.patella, T, origin, normal, u, v),
         patella_cartilage=_cut(anatomy.patella_cartilage, T, origin, normal, u, v),
-        condylar_medial=uv(fl.medial_posterior_condyle_mm),
-        condylar_lateral=uv(fl.lateral_posterior_condyle_mm),
+        # the condylar line is the femur's axial plane's (knee.FemurLandmarks): both points at
+        # their mean height, so the drawn line is the one the tilt is measured against
+        condylar_medial=uv(_at_height(fl.medial_posterior_condyle_mm, condyle_y)),
+        condylar_lateral=uv(_at_height(fl.lateral_posterior_condyle_mm, condyle_y)),
         patella_axis_medial=uv(origin - half * axis),
         patella_axis_lateral=uv(origin + half * axis),
         patella_medial_border=uv_keep_z(apply(T, np.asarray(pl.medial_border_mm, dtype=float))),

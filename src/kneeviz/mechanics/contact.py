@@ -31,6 +31,9 @@ from scipy.spatial import cKDTree
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 
 GRID_VERSION = "sdf-v9"
+OPEN_BONE_GRID_VERSION = "open-bone-v2"
+"""Also in the key of a grid built over an open bone surface (articular_faces changed for those
+only: the closed bones' grids stay valid)."""
 MIN_LAYER_MM = 1.0
 """Floor on each cartilage layer's thickness in p = K d / h. Grown (and segmented) cartilage
 tapers to nothing at its rim, where a thin-layer foundation would turn a millimetre of rim overlap
@@ -59,26 +62,36 @@ def is_closed(mesh: SurfaceMesh) -> bool:
     return bool(len(counts) and np.all(counts == 2))
 
 
+OFF_BONE_MM = 0.5
+"""A cartilage face farther than this from its nearest bone vertex lies off the bone, on its outer
+side (a layer is 1.5-4 mm thick; a grown shell's inner sheet is the bone surface itself)."""
+
+
 def articular_faces(cartilage: SurfaceMesh, bone: SurfaceMesh) -> tuple[IntArray, FloatArray]:
     """Indices of the cartilage faces on the articular side and their outward unit normals.
 
     A cartilage mesh may be a single articular sheet (either winding) or a closed shell whose inner
-    sheet lies on or under the bone. With a closed bone (its outward side known from its signed
-    volume), articular faces are those whose normal agrees with the outward normal of the nearest
-    bone vertex. With an open bone surface (a subchondral patch), they are those whose normal points
-    away from the nearest bone vertex. If that keeps almost nothing, the sheet is wound inward and
-    is flipped.
+    sheet lies on or under the bone. Articular faces are those whose normal agrees with the outward
+    normal of the nearest bone vertex. A closed bone's outward side is known from its signed
+    volume; an open bone surface's (a subchondral patch, a knee MRI's piece with its cut edge left
+    open) from the cartilage faces that lie clearly off it, which are on its outer side. (Judging
+    each face by the direction from its nearest bone vertex instead failed for a layer grown on the
+    bone: the shell's inner sheet lies on the bone, so half of it passed as articular and the
+    contact grid held a second surface inside the first.) If that keeps almost nothing, the sheet
+    is wound inward and is flipped.
     """
     normals = cartilage.face_normals()
     centroids = cartilage.vertices_mm[cartilage.faces].mean(axis=1)
     _, idx = cKDTree(bone.vertices_mm).query(centroids, workers=-1)
+    bone_normals = bone.vertex_normals()[idx]
     if is_closed(bone):
         outward = np.sign(signed_volume_mm3(bone)) or 1.0
-        score = outward * np.einsum("ij,ij->i", normals, bone.vertex_normals()[idx])
-        threshold = 0.2
     else:
-        score = np.einsum("ij,ij->i", centroids - bone.vertices_mm[idx], normals)
-        threshold = 0.0
+        offset = centroids - bone.vertices_mm[idx]
+        off_bone = np.linalg.norm(offset, axis=1) > OFF_BONE_MM
+        outward = np.sign(np.einsum("ij,ij->", offset[off_bone], bone_normals[off_bone])) or 1.0
+    score = outward * np.einsum("ij,ij->i", normals, bone_normals)
+    threshold = 0.2
     keep = score > threshold
     if keep.sum() < 0.1 * len(keep):
         normals = -normals
@@ -328,6 +341,8 @@ def build_distance_grid(
 def grid_key(cartilage: SurfaceMesh, bone: SurfaceMesh, spacing_mm: float) -> str:
     h = hashlib.sha256()
     h.update(GRID_VERSION.encode())
+    if not is_closed(bone):
+        h.update(OPEN_BONE_GRID_VERSION.encode())
     h.update(cartilage.content_hash().encode())
     h.update(bone.content_hash().encode())
     h.update(f"{spacing_mm:.4f}".encode())
