@@ -21,8 +21,8 @@ def test_every_part_of_the_kneecaps_posterior_bone_has_contact_points_over_it() 
     """The self-check holds the kneecap's posterior half (cartilage-covered or bare: its rim, its
     apex) against the femur; the contact model must too. Each posterior bone vertex lies within
     a contact point's spacing and a cartilage layer of one (with cartilage points alone the rim
-    and apex of the bundled kneecap lay up to 12.8 mm from any), and the bare-bone points carry the bone's own area at
-    the thinnest foundation."""
+    and apex of the bundled kneecap lay up to 12.8 mm from any), and the bare-bone points carry
+    the bone's own area at the thinnest foundation."""
     knee = load_knee(KneeSpec())
     cp = patellar_contact_points(knee.patella_cartilage, knee.patella)
     v = np.asarray(knee.patella.vertices_mm, dtype=float)
