@@ -490,19 +490,29 @@ if mode == "at-exit":  # the command has returned: Python is tearing down
 else:
     import kneeviz.atomic as atomic
 
+    # only the output's own write: the cache's entries (an empty cache fills on the way) are
+    # written the same way, and a Ctrl-C during one of them is another case
+    out_folder = os.path.dirname(os.path.abspath(sys.argv[-1]))
+
+    def is_output(path):
+        here = os.path.abspath(str(path))
+        return here == out_folder or os.path.dirname(here) == out_folder
+
     if mode == "after-rename":  # the new file is in place, the command not yet done
         done = atomic.fsync_folder
 
         def fsync_folder(folder):
             done(folder)
-            ctrl_c()
+            if is_output(folder):
+                ctrl_c()
 
         atomic.fsync_folder = fsync_folder
     else:  # "before-rename": the temporary file is written, not yet renamed
         chmod = os.chmod
 
         def slow_chmod(path, mode):
-            ctrl_c()
+            if is_output(path):
+                ctrl_c()
             return chmod(path, mode)
 
         atomic.os.chmod = slow_chmod
