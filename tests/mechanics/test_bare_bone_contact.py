@@ -28,8 +28,7 @@ def test_every_part_of_the_kneecaps_posterior_bone_has_contact_points_over_it() 
     v = np.asarray(knee.patella.vertices_mm, dtype=float)
     posterior = v[v[:, 0] <= np.median(v[:, 0])]
     d, _ = cKDTree(cp.points_mm).query(posterior)
-    n_cart = len(cp.points_mm) - len(bare_patella_points(knee.patella_cartilage,
-                                                         knee.patella)[0])
+    n_cart = cp.n_cartilage
     d_cart, _ = cKDTree(cp.points_mm[:n_cart]).query(posterior)
     # within a cartilage layer's thickness (the points lie on its articular side) and a spacing
     reach = float(cp.thickness_mm[:n_cart].max()) + BARE_BONE_SPACING_MM
@@ -37,7 +36,7 @@ def test_every_part_of_the_kneecaps_posterior_bone_has_contact_points_over_it() 
     assert d.max() < reach, d.max()
     # the bare points: on the bone, the foundation's floor thickness, areas summing to the bone's
     bare, areas = bare_patella_points(knee.patella_cartilage, knee.patella)
-    assert len(bare) > 100
+    assert len(bare) > 100 and len(cp.points_mm) == n_cart + len(bare)
     assert np.allclose(cp.thickness_mm[n_cart:], MIN_LAYER_MM)
     on_bone, _ = cKDTree(v).query(bare)
     assert on_bone.max() < 3.0

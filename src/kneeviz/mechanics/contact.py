@@ -468,7 +468,8 @@ def ship_grid(cartilage: SurfaceMesh, bone: SurfaceMesh, folder: Path,
 
 @dataclass(frozen=True, eq=False)
 class ContactPoints:
-    """Patellar articular contact points in the patella frame.
+    """Patellar contact points in the patella frame: the cartilage's articular side first
+    (`n_cartilage` of them), then the bare posterior bone (bare_patella_points).
 
     `vertex_of` maps each original patellar-cartilage vertex to its contact point (-1 when the
     vertex is not on the articular side), so pressures can be painted on the mesh.
@@ -478,6 +479,7 @@ class ContactPoints:
     areas_mm2: FloatArray
     thickness_mm: FloatArray
     vertex_of: IntArray
+    n_cartilage: int
 
 
 def patellar_contact_points(
@@ -499,7 +501,8 @@ def patellar_contact_points(
     thick = thickness_mm(v, bone, MIN_LAYER_MM, 6.0)
     bare, bare_areas = bare_patella_points(cartilage, bone)
     return ContactPoints(np.concatenate([v, bare]), np.concatenate([areas, bare_areas]),
-                         np.concatenate([thick, np.full(len(bare), MIN_LAYER_MM)]), remap)
+                         np.concatenate([thick, np.full(len(bare), MIN_LAYER_MM)]), remap,
+                         len(v))
 
 
 BARE_BONE_SPACING_MM = 1.0
