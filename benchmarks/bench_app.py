@@ -308,11 +308,11 @@ def views_figures(rounds: int, profile: bool) -> None:
     cv = w.clinical
     res: dict[str, list[float]] = {"plain": [], "maps": [], "compare": []}
     for _ in range(rounds):
-        cv.pictures.setCurrentIndex(0)
+        w.panel_tabs.setCurrentWidget(cv.axial)  # the axial slice
         w.set_camera("front")
         pump(0.5)
         res["plain"].append(played_fps(w, what="plain"))
-        cv.pictures.setCurrentIndex(1)
+        w.panel_tabs.setCurrentWidget(cv.essentials)  # the underside maps
         w.set_camera("skyline")
         pump(0.5)
         res["maps"].append(played_fps(w, what="maps"))
@@ -334,7 +334,7 @@ def views_figures(rounds: int, profile: bool) -> None:
         import cProfile
         import pstats
 
-        cv.pictures.setCurrentIndex(1)
+        w.panel_tabs.setCurrentWidget(cv.essentials)  # the underside maps
         w.set_camera("skyline")
         cv.set_compare(True)
         pump(0.5)
@@ -525,7 +525,7 @@ def _patient_views(w: Any, pump: Any, played_fps: Any) -> None:
     """The same solved squat with the patient views on: the kneecap's underside maps and the
     skyline camera's capped cut every frame, then the side-by-side healthy | this setting too."""
     cv = w.clinical
-    cv.pictures.setCurrentIndex(1)
+    w.panel_tabs.setCurrentWidget(cv.essentials)  # the underside maps
     w.set_camera("skyline")
     pump(1.0)
     print(f"  with the underside maps and the skyline view (capped cut): {played_fps(w):.1f} "

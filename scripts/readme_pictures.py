@@ -1,6 +1,6 @@
 """Take the README's two pictures of the real window: docs/images/window.png (the app on a solved
-typical-PFP squat at 30 deg, knee close-up) and docs/images/story.png (story mode, step 4, at 60
-deg). Look at both before committing them.
+typical-PFP squat at 30 deg, knee close-up) and docs/images/story.png (story mode, step 4, at
+the step's own frame). Look at both before committing them.
 
     xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python scripts/readme_pictures.py
 
@@ -69,13 +69,19 @@ def main() -> None:
     w.session.set_display(camera="closeup", see_through=False)
     go_to_flexion(w, 30.0)
     save(w, "window.png")
-    w.clinical.story.start()
-    w.clinical.story.go_to(3)  # step 4: the kneecap rides outward
+    story = w.clinical.story
+    shown: list[int] = []
+    story.step_changed.connect(shown.append)  # a step's words go up once its picture is on screen
+    story.start()
+    story.go_to(3)  # step 4: the kneecap rides outward
+    t0 = time.perf_counter()
+    while 3 not in shown and time.perf_counter() - t0 < LIMIT_S:
+        pump(0.1)
     wait_solved(w)
     if w.playback.playing:
         w.playback.pause()
-    go_to_flexion(w, 60.0)
-    save(w, "story.png")
+    pump(2.0)  # the slice and the underside maps of the step's frame
+    save(w, "story.png")  # at the step's own frame, as a patient sees it
     w.clinical.shutdown()
     w.close()
     pump(0.5)

@@ -47,6 +47,12 @@ class Measure:
     """Plotted against knee flexion in the app."""
     caption: bool = False
     """Written in the caption strip of videos and screenshots."""
+    essential: int = 0
+    """Place among the app's three essential numbers, beside the healthy squat's (1 first; 0:
+    not one of them)."""
+    plain: str = ""
+    """Its words for a patient beside the clinician ("Kneecap out from its groove's centre"):
+    the essential numbers' labels."""
     tip: str = ""
 
     def number(self, value: float) -> str:
@@ -55,7 +61,7 @@ class Measure:
         if not math.isfinite(value):
             return "-"
         text = format(value, self.fmt)
-        if float(text) == 0.0:
+        if float(text.rstrip("%")) == 0.0:  # a "%" format writes its own sign of percent
             text = format(0.0, self.fmt)
         return text
 
@@ -98,14 +104,15 @@ _ROWS: tuple[Measure, ...] = (
     _m("hip_driven_rotation_deg", "Hip-driven femoral internal rotation, this frame",
        "hip-driven rotation", "deg", "+.1f", KINEMATICS),
     _m("femur_rotation_world_deg", "Femur rotation (+ inward)", "femur rotation", "deg", "+.1f",
-       KINEMATICS, readout=2),
+       KINEMATICS, readout=2, essential=1, plain="Thigh bone turned in"),
     _m("patella_rotation_world_deg", "Kneecap rotation (+ inward)", "kneecap rotation", "deg",
        "+.1f", POSE),
     _m("patella_flexion_deg", "Kneecap flexion", "kneecap flexion", "deg", ".1f", POSE),
     _m("patella_lateral_tilt_deg", "Kneecap tilt (+ outward)", "kneecap tilt", "deg", "+.1f",
        POSE, readout=4, plot=True, caption=True),
     _m("patella_lateral_shift_mm", "Kneecap shift (+ outward)", "kneecap shift", "mm", "+.1f",
-       POSE, readout=5, plot=True, caption=True),
+       POSE, readout=5, plot=True, caption=True, essential=2,
+       plain="Kneecap out from its groove's centre"),
     _m("bisect_offset_pct", "Bisect offset", "bisect offset", "%", ".0f", POSE, readout=6),
     _m("contact_area_mm2", "Contact area", "contact area", "mm\u00b2", ".0f", CONTACT,
        readout=7),
@@ -113,7 +120,7 @@ _ROWS: tuple[Measure, ...] = (
     _m("peak_pressure_mpa", "Peak pressure", "peak pressure", "MPa", ".1f", CONTACT,
        readout=8),
     _m("lateral_force_fraction", "Lateral facet's share of the contact force",
-       "lateral share", "", ".2f", CONTACT),
+       "lateral share", "", ".0%", CONTACT, essential=3, plain="Load on the kneecap's outer side"),
     _m("quadriceps_force_n", "Quadriceps force", "quadriceps force", "N", ".0f", CONTACT),
     _m("quadriceps_force_bw", "Quadriceps force", "quadriceps force", "x body weight", ".1f",
        CONTACT),
@@ -164,6 +171,11 @@ def readouts() -> tuple[Measure, ...]:
 def plots() -> tuple[Measure, ...]:
     """Plotted against knee flexion in the app."""
     return tuple(m for m in measures() if m.plot)
+
+
+def essentials() -> tuple[Measure, ...]:
+    """The app's essential numbers (shown beside the healthy squat's), in their order."""
+    return tuple(sorted((m for m in measures() if m.essential), key=lambda m: m.essential))
 
 
 def caption() -> tuple[Measure, ...]:

@@ -36,7 +36,14 @@ from kneeviz.errors import KneevizError
 from kneeviz.file_paths import read_problem
 from kneeviz.safe_read import expand_user, read_bounded, regular_file_stat
 from kneeviz.scenario import Scenario
-from kneeviz.view_state import FILE_CAMERAS, OVERLAYS, PLAYBACK_SPEED_RANGE, ViewState
+from kneeviz.view_state import (
+    CAMERA_FRAMES,
+    DEFAULT_CAMERA_FRAME,
+    FILE_CAMERAS,
+    OVERLAYS,
+    PLAYBACK_SPEED_RANGE,
+    ViewState,
+)
 
 if TYPE_CHECKING:
     from kneeviz.anatomy.knee import Anatomy
@@ -580,6 +587,12 @@ def _check_view(data: Any, p: Path, version: int) -> tuple[ViewState, int, float
             if value not in FILE_CAMERAS:
                 raise KneevizError(f"bad value for view.camera: {value!r} is not one of "
                                    f"{', '.join(FILE_CAMERAS)}", p)
+            if "camera_frame" not in data:  # a file from before the frame was saved
+                changes["camera_frame"] = DEFAULT_CAMERA_FRAME.get(str(value), v.camera_frame)
+        elif f.name == "camera_frame":
+            if not isinstance(value, str) or value not in CAMERA_FRAMES:
+                raise KneevizError(f"bad value for view.camera_frame: {str(value)[:80]!r} is "
+                                   f"not one of {', '.join(CAMERA_FRAMES)}", p)
         elif f.name == "overlays":
             if not isinstance(value, list) or any(o not in OVERLAYS for o in value):
                 raise KneevizError(f"bad value for view.overlays: must be a list of "

@@ -65,18 +65,19 @@ STEPS: tuple[StoryStep, ...] = (
     StoryStep(
         title="3  Weak hip: the thigh bone turns in",
         message="If the hip muscles are weak, the thigh bone turns inward as you bend.",
-        pointer="Green: where a steady hip would hold it. The orange arrow shows the turn.",
-        preset="pfp", camera="swing", overlays=frozenset({"labels"}),
+        pointer="Green: where a steady hip would hold it; the shin below stays put. The "
+                "orange arrow shows the turn.",
+        preset="pfp", camera="leg-turn", overlays=frozenset({"labels"}),
         play=False, rest_at_flexion_deg=90.0, thigh_ghost=True,
     ),
     StoryStep(
         title="4  The kneecap rides outward",
         message="The groove turns away under the kneecap, so the kneecap rides toward the "
                 "outside and presses harder on its outer side.",
-        pointer="Right: the knee cut across (green: a healthy kneecap) and the kneecap's "
-                "underside (yellow presses hardest).",
-        preset="pfp", camera="kneecap", overlays=frozenset({"groove"}),
-        heatmap=True, see_through=True, play=False, rest_at_flexion_deg=45.0,
+        pointer="Green outline: a healthy kneecap. Right: the knee cut across and the "
+                "kneecap's underside (yellow presses hardest).",
+        preset="pfp", camera="closeup", overlays=frozenset({"ghost", "groove"}),
+        heatmap=True, see_through=False, play=False, rest_at_flexion_deg=25.0,
         slice_view=True, underside=True,
     ),
     StoryStep(

@@ -498,10 +498,21 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets" / "meshes"
 
 
 def asset(bone: str) -> SurfaceMesh:
+    """The bundled `bone` in its own bone frame: the files hold the knee as one scan does (the
+    femur's frame, landmarks.json `meshes_frame`), so each is brought back by its recorded pose,
+    as kneeviz.anatomy.build.load_anatomy_folder does."""
+    import json
+
+    from kneeviz.anatomy.build import MESHES_FRAME, SAVED_IN_FEMUR_FRAME
+
     path = ASSETS / f"{bone}.stl"
     if not path.is_file():
         pytest.skip(f"default knee asset {path} not built yet")
-    return load(path)
+    mesh = load(path)
+    record = json.loads((ASSETS / "landmarks.json").read_text())
+    if record.get("meshes_frame") == MESHES_FRAME and bone in SAVED_IN_FEMUR_FRAME:
+        mesh = mesh.transformed(invert(np.asarray(record[SAVED_IN_FEMUR_FRAME[bone]], float)))
+    return mesh
 
 
 def test_default_knee_bones_are_found_in_their_own_frames() -> None:

@@ -71,6 +71,7 @@ def test_axial_slice_is_cut_after_the_frame_is_on_screen(qtbot, window) -> None:
     w = window
     cv = w.clinical
     assert cv is not None
+    w.panel_tabs.setCurrentWidget(cv.axial)  # the slice is cut only while it is shown
     qtbot.waitUntil(lambda: cv.axial.slice is not None, timeout=10_000)
     cut_at: list[int] = []  # frames on screen when the slice was cut
     original = cv.axial.set_pose
@@ -90,9 +91,7 @@ def test_axial_slice_is_cut_after_the_frame_is_on_screen(qtbot, window) -> None:
 
 def test_plots_repaint_when_the_frame_moves(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     w = window
-    holder = getattr(w.clinical, "_column_holder", None)
-    if holder is not None and hasattr(holder, "ensureWidgetVisible"):
-        holder.ensureWidgetVisible(w.plots)  # the column scrolls in a window this small
+    w.panel_tabs.setCurrentWidget(w.plots)  # the plots' tab
     viewports = {p.viewport() for p in w.plots.plots.values()}
     painted: list[QObject] = []
 

@@ -242,3 +242,27 @@ def test_the_window_remembers_across_restarts_and_reset_forgets(
     assert seen["size"][0] == 1400 and seen["msaa"] is False  # the default width again
     assert seen["dock"] is True
     assert "settings reset" in capsys.readouterr().err
+
+
+def test_closing_during_story_mode_saves_the_clinicians_layout(qtbot, config: Path) -> None:  # type: ignore[no-untyped-def]
+    """Story mode hides the side panel, the timeline and the camera bar; a window closed while
+    the story ran saved that layout, and the next start showed no side panel. The layout saved
+    is the clinician's."""
+    from app_windows import bones_only_window
+
+    from kneeviz.app.window.settings import install_settings
+
+    w = bones_only_window(qtbot, (1366, 768))
+    install_settings(w, Settings())
+    w.clinical.story.start()
+    assert not w.panel_dock.isVisible()
+    w.close()
+    assert not w.clinical.story.active
+    again = bones_only_window(qtbot, (1366, 768))
+    try:
+        install_settings(again, Settings())
+        qtbot.waitUntil(lambda: again.panel_dock.isVisible() and again.timeline.isVisible()
+                        and again.camera_bar.isVisible(), timeout=5000)
+    finally:
+        again.clinical.shutdown()
+        again.close()

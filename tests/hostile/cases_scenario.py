@@ -138,6 +138,8 @@ def value_cases() -> list[Case]:
         _text_case("scenario-list", json.dumps(_with(scenario=[]))),
         _text_case("unknown-param", json.dumps(_with(scenario__warp_drive=1))),
         _text_case("view-camera", json.dumps(_with(view__camera="fisheye"))),
+        _text_case("view-camera-frame", json.dumps(_with(view__camera_frame="ceiling"))),
+        _text_case("view-camera-frame-list", json.dumps(_with(view__camera_frame=["thigh"]))),
         _text_case("view-frame-neg", json.dumps(_with(view__frame=-1))),
         _text_case("view-speed-nan", json.dumps(_with(view__playback_speed=1e308))),
         _text_case("knee-number", json.dumps(_with(knee=3))),

@@ -1,6 +1,8 @@
-"""The overlays follow the squat: the ghost is the healthy patella on the current femur, the arc
-spans the thigh bone's inward turn against the healthy squat, the lines of pull start at the
-patella and the tendon ends at the tibial tuberosity, the trail is the patella's path."""
+"""The overlays follow the squat: the healthy kneecap's outline is the healthy patella on the
+current femur in the thigh bone's view and where the healthy squat holds it in the room view, the
+drawn offset is the kneecap's true offset (at least a minimum length, its value in words), the
+ring's arc spans the thigh bone's inward turn against the healthy squat, the lines of pull start
+at the patella and the tendon ends at the tibial tuberosity, the trail is the patella's path."""
 
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ import pytest
 from clinical_fixtures import default_anatomy, trajectory
 from kneeviz.mechanics.measures import world_rotation_deg
 from kneeviz.mechanics.muscles import wrapped_target
-from kneeviz.scene.overlays import OVERLAYS, Overlays, SquatPoses, rotation_about_vertical_deg
+from kneeviz.scene.overlays import (
+    MIN_OFFSET_DRAWN_MM,
+    OVERLAYS,
+    Overlays,
+    SquatPoses,
+    offset_words,
+    rotation_about_vertical_deg,
+)
 from kneeviz.simulation import model_for
 from kneeviz.transforms import apply
 
@@ -40,9 +49,24 @@ def test_overlays_follow_the_pfp_squat(rendered) -> None:  # type: ignore[no-unt
     for i in range(pfp.n_frames):
         _pose(r, cur, i)
         ov.update(i)
-        # Ghost: the healthy patella's pose relative to the femur, on the current femur.
+        ov.set_camera_frame("thigh")
+        # Outline, thigh bone's view: the healthy patella's pose relative to the femur, on the
+        # current femur; room view: the healthy squat's patella where it is
         want = pfp.T_world_femur[i] @ healthy.T_femur_patella[i]
         np.testing.assert_allclose(ov._ghost.user_matrix, want, atol=1e-9)
+        # the drawn offset: the true offset along the thigh bone's outward axis, never drawn
+        # shorter than the minimum, its value in words
+        offset = float(pfp.T_femur_patella[i][2, 3] - healthy.T_femur_patella[i][2, 3])
+        assert ov.offset_mm == pytest.approx(offset, abs=1e-9)
+        if abs(offset) >= 0.5:
+            assert ov.offset_drawn_mm == pytest.approx(max(abs(offset), MIN_OFFSET_DRAWN_MM))
+            assert ov._offset.GetVisibility() and ov._offset_words.texts == [
+                offset_words(offset)]
+        ov.set_camera_frame("room")
+        np.testing.assert_allclose(ov._ghost.user_matrix,
+                                   healthy.T_world_femur[i] @ healthy.T_femur_patella[i],
+                                   atol=1e-9)
+        assert not ov._offset.GetVisibility()  # the ring's row shows it in the room
         # The arc spans the difference of the femurs' rotations about the vertical.
         turn = (world_rotation_deg(pfp.T_world_femur[i])
                 - world_rotation_deg(healthy.T_world_femur[i]))
@@ -59,8 +83,10 @@ def test_overlays_follow_the_pfp_squat(rendered) -> None:  # type: ignore[no-unt
         base = apply(pfp.T_world_patella[i], anatomy.patella_landmarks.base_mm)
         assert np.linalg.norm(p0 - base) < 15.0
         r.plotter.render()
-    # Typical PFP turns the thigh bone inward against the healthy squat.
+    # Typical PFP turns the thigh bone inward against the healthy squat, and the kneecap sits
+    # further out in its groove than a healthy hip holds it
     assert ov.femur_turn_deg > 0.0
+    assert ov.offset_mm > 0.5 and "further out" in ov._offset_words.texts[0]
     assert rotation_about_vertical_deg(pfp.T_world_femur[0]) == pytest.approx(
         world_rotation_deg(pfp.T_world_femur[0]))
     # Moving never adds actors.
@@ -99,14 +125,12 @@ def test_no_healthy_squat_hides_ghost_and_arc(rendered) -> None:  # type: ignore
     healthy = trajectory("healthy")
     ov.set_squats(healthy, healthy)
     assert ov._trail.GetVisibility() and not ov._trail_h.GetVisibility()
-    # ... and no ghost sitting exactly inside the kneecap, no arc or arrowhead for a turn of
-    # zero (the arrowhead of a zero-length arc floated beside the thigh): only the healthy
-    # thigh bone's front spoke
+    # ... and no outline sitting exactly round the kneecap, no ring, arc or arrowhead for a
+    # turn of zero (a stick floated on the healthy thigh bone)
     ov.update(3)
     assert not ov._ghost.GetVisibility()
     assert ov.femur_turn_deg == pytest.approx(0.0, abs=1e-9)
-    shown = [a for a in ov.actors["rotation"] if a.GetVisibility()]
-    assert len(shown) == 1 and not ov._arrow.GetVisibility()
+    assert not any(a.GetVisibility() for a in ov.actors["rotation"])
     ov.set_squats(pfp, healthy)
     assert ov._trail.GetVisibility() and ov._trail_h.GetVisibility()
     i = pfp.n_frames // 2  # at depth the thigh bone has turned in
@@ -114,6 +138,9 @@ def test_no_healthy_squat_hides_ghost_and_arc(rendered) -> None:  # type: ignore
     assert ov._ghost.GetVisibility()
     assert ov.femur_turn_deg > 1.0
     assert ov._arrow.GetVisibility() and all(a.GetVisibility() for a in ov.actors["rotation"])
+    assert "thigh bone turned in" in ov._turn_words.texts[0]
+    ov.set_camera_frame("thigh")  # the thigh bone held still: no ring for its turn
+    assert not any(a.GetVisibility() for a in ov.actors["rotation"])
     ov.remove()
 
 
@@ -153,3 +180,64 @@ def test_the_quadriceps_arrow_is_the_solved_line_of_pull(rendered) -> None:  # t
     assert ov.extensor() is None
     assert not any(a.GetVisibility() for a in ov.actors["pull"])
     ov.remove()
+
+
+def test_a_kneecap_off_its_groove_is_not_drawn_at_the_solvers_pose(rendered) -> None:  # type: ignore[no-untyped-def]
+    """From the first frame flagged off the groove the kneecap (bone and cartilage) is not
+    drawn, a red outline stands where it last sat in its groove with words saying so, and its
+    offset is not drawn or worded (its pose is not a result); back on a seated frame all is as
+    before."""
+    from dataclasses import replace
+
+    _anatomy, r = rendered
+    pfp, healthy = trajectory("pfp"), trajectory("healthy")
+    k = 4
+    off = np.zeros(pfp.n_frames, dtype=bool)
+    off[k:] = True
+    squat = replace(SquatPoses.of(pfp), dislocated=off)
+    ov = Overlays(r.scene)
+    ov.set_squats(squat, healthy)
+    ov.set_all({"ghost", "groove"})
+    for i in (k, k + 2):
+        _pose(r, squat, i)
+        ov.update(i)
+        assert ov.off_groove
+        assert not r.scene.actors["patella"].GetVisibility()
+        assert not r.scene.actors["patella_cartilage"].GetVisibility()
+        assert ov._off_outline.GetVisibility() and ov._off_words.actor.GetVisibility()
+        np.testing.assert_allclose(ov._off_outline.user_matrix,
+                                   pfp.T_world_femur[i] @ pfp.T_femur_patella[k - 1], atol=1e-9)
+        assert "off its groove (outward)" in ov._off_words.texts[0]
+        assert not ov._offset_words.actor.GetVisibility() and not ov._offset.GetVisibility()
+    _pose(r, squat, k - 1)
+    ov.update(k - 1)
+    assert not ov.off_groove and not ov._off_outline.GetVisibility()
+    assert r.scene.actors["patella"].GetVisibility()
+    ov.remove()
+
+
+def _off_groove_squat(bisect_pct: list[float], unsettled: list[bool],
+                      dislocated_from: int) -> SquatPoses:
+    n = len(bisect_pct)
+    off = np.arange(n) >= dislocated_from
+    return SquatPoses({}, np.tile(np.eye(4), (n, 1, 1)), None, off,
+                      np.asarray(bisect_pct, dtype=float), np.asarray(unsettled, dtype=bool))
+
+
+def test_the_way_a_kneecap_came_off_its_groove_is_named_only_when_known() -> None:
+    """The side named is where the first balanced pose off the groove lies when the seated
+    frames before it were heading that way; when they disagree (the severe setting on a
+    shallow groove, high kneecap and weak VMO: the bisect offset rose 85 -> 105 % through frames
+    that did not settle, then the one balanced pose off the groove came out at -65 %, and the
+    words said "inward") no side is named. The outline stands where the kneecap last sat as a
+    result, not at a frame that did not settle."""
+    rising = [85.0, 86.0, 91.0, 99.0, 105.0, -64.7, -64.7]
+    unsettled = [False, False, False, True, True, False, True]
+    squat = _off_groove_squat(rising, unsettled, 5)
+    assert squat.came_off_way(6) is None
+    assert squat.last_seated(6) == 2
+    # agreeing: heading outward and off outward; heading inward and off inward
+    assert _off_groove_squat([85, 90, 96, 120, 120], [False] * 5, 3).came_off_way(4) == "outward"
+    assert _off_groove_squat([40, 30, 10, -20, -20], [False] * 5, 3).came_off_way(4) == "inward"
+    # off at the first frame: the pose alone says which way
+    assert _off_groove_squat([130.0, 130.0], [False, True], 0).came_off_way(1) == "outward"

@@ -2,7 +2,7 @@
 
 From healthy hip control to the severe setting the contact patch must move towards the lateral
 facet, counted in pixels on the side the picture labels "outer side"; a left knee is drawn
-mirrored (its outer side on the left) and labelled so."""
+mirrored (its outer side on the right, a right knee's on the left) and labelled so."""
 
 from __future__ import annotations
 
@@ -51,24 +51,26 @@ def test_the_load_moves_to_the_lateral_facet_on_the_image(anatomy) -> None:  # t
         shares[preset] = lateral_pixel_share(lay, mask)
         # the panel's written share is counted on the same pixels: it agrees in direction
         assert 0.0 <= lay.lateral_share <= 1.0
-    assert lay.lateral_on_right  # the default knee is a right knee: outer side on the right
+    # the default knee is a right knee: seen through the kneecap from the front, its outer side
+    # is on the left (the app's one convention, kneeviz.view_state.outer_side_on_right)
+    assert not lay.lateral_on_right
     assert shares["severe"] > shares["healthy"] + 0.05, shares
     assert shares["severe"] > 0.9  # in the severe setting the medial facet is all but unloaded
 
 
-def test_a_left_knee_is_drawn_mirrored_with_its_outer_side_on_the_left(anatomy) -> None:  # type: ignore[no-untyped-def]
+def test_a_left_knee_is_drawn_mirrored_with_its_outer_side_on_the_right(anatomy) -> None:  # type: ignore[no-untyped-def]
     from clinical_fixtures import trajectory
 
     p = trajectory("severe").patella_pressure_mpa[DEEPEST_30]
     left = replace(anatomy, side="left")
     right_lay, right_mask = contact_pixels(anatomy, p)
     left_lay, left_mask = contact_pixels(left, p)
-    assert not left_lay.lateral_on_right
+    assert left_lay.lateral_on_right
     # the same patch on the other side of the ridge, as seen on the picture
     cx_right = np.nonzero(right_mask)[1].mean() - np.median(right_lay.ridge_px[:, 0] -
                                                             right_lay.box[0])
     cx_left = np.nonzero(left_mask)[1].mean() - np.median(left_lay.ridge_px[:, 0] - left_lay.box[0])
-    assert cx_right > 5 and cx_left < -5
+    assert cx_right < -5 and cx_left > 5
     assert lateral_pixel_share(left_lay, left_mask) == pytest.approx(
         lateral_pixel_share(right_lay, right_mask), abs=0.05)
 

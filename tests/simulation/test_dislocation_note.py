@@ -115,3 +115,25 @@ def test_past_a_dislocation_the_kneecap_numbers_are_withheld(view: SquatView) ->
         assert readout_text(case, key, 3) != "-", key
     _, y = _descent(case, "patella_lateral_tilt_deg")
     assert np.isnan(y[2:]).all() and np.isfinite(y[:2]).all()
+
+
+def test_the_note_names_what_in_the_setting_is_off_normal(view: SquatView) -> None:
+    """A dislocation is not blamed on the hip alone: the note names every setting off normal
+    (the hip's turn and drop, a weak inner thigh muscle, a high-riding kneecap, a shallow
+    groove), and only those."""
+    from kneeviz.anatomy.knee_spec import KneeSpec
+
+    anatomy = load_default_anatomy()
+    case = _case(view, 112.0)
+    hip_only = frame_note(case, 3, False, Scenario.from_preset("severe"), anatomy)
+    assert "thigh turned in 15" in hip_only and "knee dropped in 8" in hip_only
+    for word in ("groove (dysplasia)", "alta", "weak"):
+        assert word not in hip_only
+    shallow = replace(anatomy, knee_spec=KneeSpec(sulcus_angle_deg=155.0))
+    everything = Scenario.from_preset("severe", insall_salvati_ratio=1.4, vmo_strength=0.2)
+    note = frame_note(case, 3, False, everything, shallow)
+    for word in ("thigh turned in 15", "inner thigh muscle: weak", "high-riding kneecap (alta)",
+                 "shallow groove (dysplasia)"):
+        assert word in note, (word, note)
+    groove_only = frame_note(case, 3, False, Scenario(), shallow)
+    assert "shallow groove" in groove_only and "thigh" not in groove_only

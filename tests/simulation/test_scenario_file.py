@@ -177,6 +177,8 @@ def test_future_version_says_update(tmp_path: Path) -> None:
          r"scenario.frame_rate_hz: .*must be a number"),
         (lambda d: d["scenario"].update(knee_size=3), "unknown scenario key"),
         (lambda d: d["view"].update(camera="top"), "view.camera: 'top' is not one of"),
+        (lambda d: d["view"].update(camera_frame="ceiling"),
+         "view.camera_frame: 'ceiling' is not one of thigh, room"),
         (lambda d: d["view"].update(frame=-1), "view.frame"),
         (lambda d: d.update(knee={"femur": {"path": "f.stl", "sha256": "00"}}),
          "lacks the patella, tibia"),
@@ -280,6 +282,7 @@ def test_a_version_1_file_opens_with_its_view(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     doc = load_scenario_file(path)
     assert (doc.view.camera, doc.view.heatmap, doc.view.follow) == ("side", True, False)
+    assert doc.view.camera_frame == "room"  # the side view's own frame, as it was shown
     assert (doc.frame, doc.playback_speed) == (2, 0.5)
     assert doc.view.overlays == ViewState().overlays
     data["view"]["overlays"] = ["groove"]  # not a version 1 key
@@ -294,3 +297,20 @@ def test_the_whole_view_state_is_saved() -> None:
 
     view = scenario_file_dict(_doc())["view"]
     assert {f.name for f in fields(ViewState)} | {"frame", "playback_speed"} == set(view)
+
+
+@pytest.mark.parametrize(("camera", "frame"), [("closeup", "thigh"), ("skyline", "thigh"),
+                                               ("front", "room")])
+def test_a_file_saved_before_the_camera_frame_opens_in_its_cameras_frame(
+        tmp_path: Path, camera: str, frame: str) -> None:
+    """Files saved before the camera could ride with the thigh bone have no "camera_frame": each
+    camera opens in the frame it is chosen in (the close-up and the skyline held to the thigh
+    bone, the front view to the room); a saved frame is kept."""
+    data = scenario_file_dict(_doc())
+    data["view"]["camera"] = camera
+    del data["view"]["camera_frame"]
+    path = _write(tmp_path, json.dumps(data))
+    assert load_scenario_file(path).view.camera_frame == frame
+    data["view"]["camera_frame"] = "room"
+    path.write_text(json.dumps(data))
+    assert load_scenario_file(path).view.camera_frame == "room"

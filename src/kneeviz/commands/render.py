@@ -65,8 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="output file: .mp4, .gif (the squat) or .png (frame strip / one frame)")
     o.add_argument("--view", choices=RENDER_VIEWS,
                    help="camera (default: front, or the scenario file's); split = front + skyline; "
-                        "underside = the kneecap's pressure map seen from the thigh bone, healthy "
-                        "beside this setting; compare = healthy | this setting, skyline camera")
+                        "underside = the kneecap's pressure map seen through it from the front, "
+                        "healthy beside this setting; compare = healthy | this setting, skyline "
+                        "camera")
     o.add_argument("--heatmap", action="store_true", default=None,
                    help="colour the cartilage by contact pressure")
     o.add_argument("--size", metavar="WxH",

@@ -9,8 +9,10 @@ painter to the size the slice gets on paper, and lines and text scale with it (o
 vectors and real text).
 
 Radiological convention: the image is seen from the feet, anterior up, so a right knee's lateral
-side is on the image's LEFT (a left knee's on its right); both sides are labelled in words
-(outer = lateral).
+side is on the image's LEFT (a left knee's on its right), the app's one convention for every
+picture of a knee (kneeviz.view_state.outer_side_on_right); both sides are labelled in words at
+the top, under the heading, where they stay in sight (outer = lateral). A kneecap off its groove
+is not drawn at the solver's pose (not a result): words say so where it would be.
 
 Drawn: the femur and patella (bone light, cartilage darker), the posterior condylar line (cyan), a
 copy of it through the patella (dotted) and the patella's mediolateral axis (yellow) with the tilt
@@ -41,6 +43,7 @@ from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.mechanics.axial import AxialSlice, axial_slice, section_in
 from kneeviz.scene.heatmap import colour_of
+from kneeviz.view_state import outer_side_on_right
 
 BACKGROUND = QColor(8, 8, 10)
 BONE_FILL = QColor(205, 202, 192)
@@ -50,6 +53,7 @@ CONDYLAR = QColor(70, 210, 230)
 AXIS = QColor(250, 215, 60)
 GROOVE = QColor(235, 90, 200)
 TEXT = QColor(235, 235, 235)
+OFF_GROOVE = QColor(255, 120, 105)
 
 VIEW_U_MM = (-62.0, 62.0)
 """Lateral extent of the view around the patella's centre (mm)."""
@@ -59,9 +63,9 @@ PATIENT_VIEW_U_MM = (-40.0, 40.0)
 PATIENT_VIEW_V_MM = (-45.0, 30.0)
 """Without the numbers (story mode) there is no condylar line to show: closer on the kneecap and
 its groove, so the shift the arrow points out is big enough to see."""
-TOP_PX = 28
-BOTTOM_PX = 84
-"""Screen space above the drawing (title) and below it (the numbers and the side labels)."""
+TOP_PX = 50
+BOTTOM_PX = 60
+"""Screen space above the drawing (title, then the side labels) and below it (the numbers)."""
 SCREEN_LIMIT_PX = 1.0e5
 """The farthest a drawn point may lie outside the widget: far beyond any screen, well inside the
 range Qt's rasteriser handles."""
@@ -163,7 +167,7 @@ class AxialPainting:
     # -- painting --------------------------------------------------------------------------------
     def _mirror(self) -> float:
         """Screen x of +lateral: -1 for a right knee (radiological convention), +1 for a left."""
-        return 1.0 if self.anatomy.side == "left" else -1.0
+        return 1.0 if outer_side_on_right(self.anatomy.side) else -1.0
 
     def _mapper(self) -> tuple[float, float, float]:
         vu, vv = (VIEW_U_MM, VIEW_V_MM) if self.show_numbers else (PATIENT_VIEW_U_MM,
@@ -217,8 +221,12 @@ class AxialPainting:
                        Qt.AlignmentFlag.AlignCenter, "No slice yet")
             return
         p.setPen(Qt.PenStyle.NoPen)
-        for lines, fill in ((sl.femur, BONE_FILL), (sl.femur_cartilage, CARTILAGE_FILL),
-                            (sl.patella_cartilage, CARTILAGE_FILL), (sl.patella, BONE_FILL)):
+        # off its groove the kneecap's pose is the solver's, not a result: it is not drawn (a
+        # frame without a result for another reason keeps the solver's last pose, so captioned)
+        off_groove = not self.measurable and self.why is None
+        parts = ((sl.femur, BONE_FILL), (sl.femur_cartilage, CARTILAGE_FILL),
+                 (sl.patella_cartilage, CARTILAGE_FILL), (sl.patella, BONE_FILL))
+        for lines, fill in parts[:2] if off_groove else parts:
             p.setBrush(QBrush(fill))
             p.drawPath(self._path(lines))
         p.setBrush(Qt.BrushStyle.NoBrush)
@@ -226,11 +234,14 @@ class AxialPainting:
             pen = QPen(GHOST_PEN, 2.0, Qt.PenStyle.DashLine)
             p.setPen(pen)
             p.drawPath(self._path(self.ghost.patella))
-        self._draw_contact(p)
-        if self.show_numbers and self.measurable:
+        if off_groove:
+            self._draw_off_groove(p)
+        elif self.show_numbers and self.measurable:
+            self._draw_contact(p)
             self._draw_condylar_and_axis(p, sl)
             self._draw_bisect(p, sl)
         else:  # for patients: the anatomy, the healthy outline, the groove's deepest point
+            self._draw_contact(p)
             p.setPen(QPen(GROOVE, 1.0))
             p.setBrush(QBrush(GROOVE))
             p.drawEllipse(self._pt(sl.groove_point), 5.0, 5.0)
@@ -239,6 +250,21 @@ class AxialPainting:
         self._draw_side_labels(p)
         if self.show_numbers and self.caption_lines:
             self._draw_numbers(p, sl)
+
+    def _draw_off_groove(self, p: QPainter) -> None:
+        """A kneecap off its groove: said in words where it would be drawn."""
+        f = QFont(p.font())
+        f.setBold(True)
+        p.save()
+        p.setFont(f)
+        p.setPen(OFF_GROOVE)
+        box = QRectF(8, self.top_px + 4, self.width() - 16, 3 * p.fontMetrics().height())
+        ghost = self.ghost is not None and any(len(c) for c in self.ghost.patella)
+        p.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                   | Qt.TextFlag.TextWordWrap,
+                   "The kneecap has slid off its groove: where it went is not known, so it is "
+                   "not drawn" + (" (green: a healthy kneecap)" if ghost else ""))
+        p.restore()
 
     def outward_words(self) -> str:
         """How far the kneecap sits further out than the healthy one, in plain words ("" with
@@ -393,33 +419,39 @@ class AxialPainting:
         )
 
     def _draw_numbers(self, p: QPainter, sl: AxialSlice) -> None:
-        fm = p.fontMetrics()
-        h = fm.height() + 2
-        y0 = self.height() - self.bottom_px + 4
-        for k, (text, colour) in enumerate(zip(self.measurement_lines(), (AXIS, GROOVE),
-                                               strict=True)):
+        """The two measurement captions under the drawing, each wrapped to the width and
+        stacked by the height it takes (a long caption, the dislocation's, takes two lines and
+        pushes the next one down instead of overlapping it); a dark band under them."""
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        width = self.width() - 12
+        lines = self.measurement_lines()
+        boxes = [p.boundingRect(QRectF(6, 0, width, 1000), flags, text) for text in lines]
+        total = sum(b.height() for b in boxes) + 4
+        y = self.height() - total
+        p.fillRect(QRectF(0, y - 2, self.width(), total + 2), QColor(8, 8, 10, 200))
+        for box, text, colour in zip(boxes, lines, (AXIS, GROOVE), strict=True):
             p.setPen(colour)
-            p.drawText(QRectF(6, y0 + k * h, self.width() - 12, h),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+            p.drawText(QRectF(6, y, width, box.height()), flags, text)
+            y += box.height()
 
     def _draw_side_labels(self, p: QPainter) -> None:
+        """The heading at the top, the two sides named under it, left and right."""
         p.setPen(TEXT)
-        left, right = self.side_words or (
-            ("LATERAL (outer side)", "MEDIAL (inner side)") if self.show_numbers
+        lateral, medial = self.side_words or (
+            ("outer side (lateral)", "inner side (medial)") if self.show_numbers
             else ("outer side", "inner side"))
-        if self._mirror() > 0:
-            left, right = right, left
-        h = self.height()
-        p.drawText(QRectF(6, h - 30, self.width() / 2, 26),
-                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, left)
-        p.drawText(QRectF(self.width() / 2 - 6, h - 30, self.width() / 2, 26),
-                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
+        left, right = (medial, lateral) if self._mirror() > 0 else (lateral, medial)
+        row = p.fontMetrics().height() + 2
         heading = self.heading
         if heading is None:
-            heading = ("front of the knee \u2191   (axial slice through the kneecap)"
-                       if self.show_numbers else "the knee cut across (front at the top)")
-        p.drawText(QRectF(6, 4, self.width() - 12, 22),
+            heading = ("front of the knee \u2191  (axial slice, seen from the feet)"
+                       if self.show_numbers else "the knee cut across, seen from the feet")
+        p.drawText(QRectF(6, 3, self.width() - 12, row),
                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, heading)
+        p.drawText(QRectF(6, 3 + row, self.width() / 2, row),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, left)
+        p.drawText(QRectF(self.width() / 2 - 6, 3 + row, self.width() / 2, row),
+                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, right)
 
 
 class AxialPicture(AxialPainting):

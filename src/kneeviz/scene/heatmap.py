@@ -224,7 +224,8 @@ class PressureHeatmap:
                 return
             plotter.add_scalar_bar(  # type: ignore[call-arg]
                 title=SCALAR_BAR_TITLE, mapper=actor.mapper, n_labels=5, fmt="%.0f",
-                vertical=True, position_x=0.84, position_y=0.25, width=0.06, height=0.5,
+                # at the view's right edge, below its corner words (kneeviz.scene.side_labels)
+                vertical=True, position_x=0.9, position_y=0.12, width=0.05, height=0.45,
                 title_font_size=16, label_font_size=14, color="white", render=False,
                 below_label="no contact", above_label="more",
             )

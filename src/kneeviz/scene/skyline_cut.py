@@ -12,9 +12,12 @@ pressure array the heat map put on the cartilage is carried over, so the contact
 on what is left of it.
 
 The cut plane is perpendicular to the camera's line of sight through its focal point, which the
-skyline preset puts at the joint point between the ridge and the groove; it moves with the
-frame. About 15 ms a frame for the app's display meshes: while the squat plays in the window the
-cut is made again at most every `recut_interval_s` (between, the slab made last rides rigidly with
+skyline preset puts at the joint (the groove's deepest point at the kneecap's level, or between it
+and the kneecap's ridge); it moves with the frame. A second, capped cut SLAB_MM further on ends the
+slab: seen from the feet the thigh bone's shaft runs on beyond the joint, and drawn whole it stood
+behind the joint's section like the stem of a mushroom; the radiograph's view is of the joint.
+About 15 ms a frame for the app's display meshes: while the squat plays in the window the cut is
+made again at most every `recut_interval_s` (between, the slab made last rides rigidly with
 its bone, a change of a fraction of a millimetre a frame), and at once on the paused frame.
 
 The cut reads a snapshot of each part's mesh, not the mesh itself: the heat map replaces the
@@ -42,6 +45,8 @@ from kneeviz.transforms import invert
 CUT_PARTS = ("femur", "femur_cartilage", "patella", "patella_cartilage")
 NEAR_OFFSET_MM = 0.0
 """How far before the joint point (towards the camera) the cut lies."""
+SLAB_MM = 45.0
+"""How deep the slab runs beyond the cut: the kneecap and the condyles, not the shaft."""
 CAP_FEATURE_ANGLE_DEG = 50.0
 """Normals are recomputed after the cut with edges sharper than this split: the caps shade flat,
 the bone surfaces stay smooth."""
@@ -54,13 +59,16 @@ class SkylineCut:
         self.scene = scene
         self.actors: dict[str, pv.Actor] = {}
         self._pipes: dict[str, tuple[Any, Any, Any, Any, Any]] = {}
+        self._far: dict[str, Any] = {}
         for name in CUT_PARTS:
             src = scene.actors.get(name)
             if src is None:
                 continue
             plane = vtk.vtkPlane()
+            far = vtk.vtkPlane()
             planes = vtk.vtkPlaneCollection()
             planes.AddItem(plane)
+            planes.AddItem(far)
             clip = vtk.vtkClipClosedSurface()
             clip.SetClippingPlanes(planes)
             clip.SetPassPointData(True)
@@ -79,6 +87,7 @@ class SkylineCut:
             scene.plotter.renderer.AddActor(actor)
             self.actors[name] = actor
             self._pipes[name] = (plane, clip, normals, mapper, src)
+            self._far[name] = far
         self.visible = False
         self.recut_interval_s = 0.0
         """0: cut every frame (renders, videos, a paused window); the window sets a few cuts a
@@ -128,6 +137,9 @@ class SkylineCut:
             n = M[:3, :3].T @ look  # a normal transforms by the inverse transpose (rigid: M^T)
             plane.SetOrigin(*map(float, o))
             plane.SetNormal(*map(float, n))  # keeps the side the normal points to: the far one
+            far = self._far[name]
+            far.SetOrigin(*map(float, o + SLAB_MM * n))
+            far.SetNormal(*map(float, -n))  # ... up to SLAB_MM beyond
             snapshot = vtk.vtkPolyData()
             snapshot.ShallowCopy(src.mapper.GetInput())  # see the module docstring
             snapshot.GetPointData().RemoveArray(PRESSURE_ARRAY)  # painted after the cut

@@ -1,6 +1,7 @@
 """The skyline view's two marks: the groove's deepest point and the kneecap's ridge (small spheres
 drawn through the bones, so the joint's two reference points show even where a condyle's edge
-would hide them), with a one-line key in the view's corner.
+would hide them), with a one-line key in the view's corner (the sides are named by the scene:
+kneeviz.scene.side_labels).
 
 Actors are made once and moved by matrices every frame, like the bones (kneeviz.scene.knee_scene).
 """
@@ -37,17 +38,6 @@ class SkylineMarks:
             self.actors[name] = actor
         self.key = plotter.add_text(KEY_TEXT, position="lower_left", font_size=9,
                                     color="white", name=KEY_NAME, render=False)
-        # the camera looks down the tendon with the front of the knee up: a right knee's outer
-        # side is on the right (a left knee is shown mirrored back, outer side on the left)
-        lateral_right = scene.anatomy.side != "left"
-        outer, inner = "outer side (lateral)", "inner side (medial)"
-        self.sides = [
-            plotter.add_text(inner if lateral_right else outer, position="upper_left",
-                             font_size=10, color="white", name=f"{KEY_NAME}-left", render=False),
-            plotter.add_text(outer if lateral_right else inner, position="upper_right",
-                             font_size=10, color="white", name=f"{KEY_NAME}-right",
-                             render=False),
-        ]
         self.visible = False
         self.set_visible(False)
 
@@ -55,8 +45,7 @@ class SkylineMarks:
         self.visible = bool(on)
         for actor in self.actors.values():
             actor.SetVisibility(self.visible)
-        for text in (self.key, *self.sides):
-            text.SetVisibility(self.visible)
+        self.key.SetVisibility(self.visible)
         if self.visible:
             self.update()
 
@@ -77,6 +66,5 @@ class SkylineMarks:
         plotter = self.scene.plotter
         for actor in self.actors.values():
             plotter.remove_actor(actor, render=False)
-        for text in (self.key, *self.sides):
-            plotter.remove_actor(text, render=False)
+        plotter.remove_actor(self.key, render=False)
         self.actors = {}

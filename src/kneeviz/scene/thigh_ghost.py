@@ -1,15 +1,19 @@
-"""The healthy thigh bone as a green see-through ghost, where a steady hip would hold it, and a
-large arc from it to the thigh bone as it is: the inward turn, seen face-on.
+"""The healthy thigh bone as a green see-through ghost, where a steady hip would hold it, and the
+turn of the thigh bone against it, drawn where a patient sees "the knee turns in": the way the
+knee faces, seen from above.
 
 Story mode's "the thigh bone turns in" is a turn of a few to 15 degrees: beside nothing to compare
 with, it cannot be seen. Drawn over the healthy squat's thigh bone at the same frame, the real bone
-visibly stands turned against it. With the foot planted the turn pivots about the knee (the two
-knees lie within a few millimetres, the hips up to 100 mm apart), so the arc is drawn about the
-knee, from the ghost's shaft to the bone's, at most of the thigh's length: a 14 degree turn is
-then an arc of about 70 mm, not the 17 mm of an arc around the shaft itself. It lies in the plane
-of the turn (perpendicular to the axis the healthy bone turns about to become this one), and
-`swing_camera` looks along that axis, so the arc faces the camera instead of being seen edge-on,
-and the bone and its ghost fan out from the knee at their true angle.
+visibly stands turned against it. The turn the model measures is the thigh bone's knee axis
+turning about the room's vertical (kneeviz.mechanics.measures.world_rotation_deg), so two long
+pointers leave the knee, level, in the directions the knee faces: with a healthy hip (green) and
+now (orange), with an arc and an arrowhead from the first to the second and the words "turns
+inward". The pointers are long (POINTER_LENGTH_SHARE of the thigh's length) so that a turn of ten
+degrees spans tens of millimetres of arc, at its true angle. (An arc drawn about the knee from
+the ghost's shaft to the bone's showed the hip end swinging outward, which is where an inward
+turn with the knee held takes it, and read as the thigh swinging sideways.) An arrow in front of
+the knee marks "inward", and `leg_camera` frames the whole leg, shin included, from the front and
+above, where the level arc is seen opened out.
 
 One ghost actor and a few arc actors, made once, posed every frame like the bones.
 """
@@ -20,75 +24,79 @@ from typing import Any
 
 import numpy as np
 import pyvista as pv
-from scipy.spatial.transform import Rotation
 
-from kneeviz.anatomy.mesh import FloatArray
-from kneeviz.scene.knee_scene import polydata_from_mesh, reduce_for_display
-from kneeviz.scene.overlays import cone_pose, tube_actor
+from kneeviz.anatomy.mesh import FloatArray, reduce_for_display
+from kneeviz.scene.knee_scene import polydata_from_mesh
+from kneeviz.scene.overlay_labels import PointWords
+from kneeviz.scene.overlay_marks import cone_pose, tube_actor
 
 GHOST_RGB = (0.35, 0.85, 0.45)
-"""The healthy kneecap ghost's green (kneeviz.scene.overlays)."""
+"""The healthy kneecap's green (kneeviz.scene.overlays)."""
 GHOST_OPACITY = 0.35
 GHOST_TRIANGLES = 6000
 TURN_RGB = (0.98, 0.55, 0.20)
 """The turn's orange (kneeviz.scene.overlays.CURRENT_COLOUR)."""
-SWING_RADIUS_SHARE = 0.62
-"""The arc's radius as a share of the knee-to-hip length: far up the thigh, where the turn is
-wide, but over the thigh rather than the hip bone."""
-ARC_TUBE_RADIUS_MM = 4.5
+POINTER_LENGTH_SHARE = 0.55
+"""The pointers' length as a share of the knee-to-hip length (about 210 mm)."""
+POINTER_LIFT_MM = 60.0
+"""The pointers leave from this far above the knee centre, clear of the kneecap."""
+ARC_TUBE_RADIUS_MM = 4.0
 SPOKE_TUBE_RADIUS_MM = 3.0
-ARROW_LENGTH_MM = 34.0
-ARROW_RADIUS_MM = 13.0
-ARC_LIFT_MM = 30.0
-"""The arc and its spokes are lifted this far towards the camera (along the turn's axis, which
-the camera looks down), so the bones do not hide them; seen along the axis, they do not move."""
+ARROW_LENGTH_MM = 30.0
+ARROW_RADIUS_MM = 11.0
 TURN_SHOWN_DEG = 1.0
 """Below this turn there is no arc (kneeviz.scene.overlays.TURN_SHOWN_DEG)."""
 ARC_POINTS = 48
-SWING_FILL = 0.8
-"""The share of the view's width (or height) the knee-to-hip span takes in `swing_camera`."""
+LEG_ELEVATION = 0.75
+LEG_SIDEWAYS = 0.8
+"""`leg_camera` looks at the leg from the front, this far up and this far to the knee's outer
+side (per unit forward): the level arc in front of the knee is seen opened out, not end-on, and
+the shin and the thigh at their length."""
+LEG_FILL = 0.9
+"""The share of the view the leg and the arc take in `leg_camera`."""
+INWARD_ARROW_MM = 60.0
+"""The "inward" arrow in front of the shin: this long, pointing to the knee's inner side."""
+INWARD_DOWN_SHARE = 0.4
+"""How far down the shin (knee to ankle) the "inward" arrow is, clear of the kneecap's name."""
 
 
-def swing_geometry(T_world_femur_healthy: FloatArray, T_world_femur: FloatArray,
-                   hip_centre_femur_mm: FloatArray, anterior_femur: FloatArray | None = None
-                   ) -> tuple[FloatArray, FloatArray, FloatArray, float, float]:
-    """(pivot, axis, first spoke, angle_rad, radius_mm) of the turn from the healthy thigh bone
-    to this one (world coordinates): the turn R = R_now R_healthy^T about the unit `axis`
-    (pointing up) by `angle_rad`, drawn about the knee centre (`pivot`) from the unit spoke
-    direction (the healthy shaft's direction towards the hip, perpendicular to the axis; the
-    bone's front when the shaft lies along the axis, as when standing)."""
-    Th = np.asarray(T_world_femur_healthy, dtype=float)
-    Tc = np.asarray(T_world_femur, dtype=float)
-    rotvec = Rotation.from_matrix(Tc[:3, :3] @ Th[:3, :3].T).as_rotvec()
-    angle = float(np.linalg.norm(rotvec))
-    axis = rotvec / angle if angle > 1e-12 else np.array([0.0, 1.0, 0.0])
-    if axis[1] < 0.0:  # the same turn, about the axis pointing up (the camera looks down it)
-        axis, angle = -axis, -angle
-    hip = np.asarray(hip_centre_femur_mm, dtype=float)
-    length = float(np.linalg.norm(hip))
-    candidates = [Th[:3, :3] @ (hip / max(length, 1e-9))]
-    candidates.append(Th[:3, :3] @ (np.array([1.0, 0.0, 0.0]) if anterior_femur is None
-                                    else np.asarray(anterior_femur, dtype=float)))
-    perp = [d - float(d @ axis) * axis for d in candidates]
-    spoke = perp[0] if np.linalg.norm(perp[0]) >= 0.5 else max(perp, key=np.linalg.norm)
-    spoke = spoke / max(float(np.linalg.norm(spoke)), 1e-9)
-    pivot = Tc[:3, 3].copy()
-    return pivot, axis, spoke, angle, SWING_RADIUS_SHARE * length
+def heading_geometry(T_display_femur_healthy: FloatArray, T_display_femur: FloatArray,
+                     hip_centre_femur_mm: FloatArray, mirrored: bool = False
+                     ) -> tuple[FloatArray, FloatArray, FloatArray, float, float]:
+    """(centre, axis, first pointer, angle_rad, radius_mm) of the turn from the healthy thigh
+    bone to this one about the room's vertical (display coordinates): the pointers are the
+    directions the two knees face, level (square to each bone's knee axis, its Z); the angle is
+    signed about the vertical (`axis`, pointing up); the centre is above the knee centre.
+    `mirrored`: a left knee shown mirrored (its knee axis points the other way on screen)."""
+    F, Fh = np.asarray(T_display_femur, dtype=float), np.asarray(T_display_femur_healthy, float)
+    up = np.array([0.0, 1.0, 0.0])
+    sign = -1.0 if mirrored else 1.0
+
+    def facing(T: FloatArray) -> FloatArray:
+        z = T[:3, 2] - float(T[:3, 2] @ up) * up
+        f = sign * np.cross(up, z)
+        return f / max(float(np.linalg.norm(f)), 1e-9)
+
+    now, then = facing(F), facing(Fh)
+    angle = float(np.arctan2(float(np.cross(then, now) @ up), float(then @ now)))
+    length = float(np.linalg.norm(np.asarray(hip_centre_femur_mm, dtype=float)))
+    centre = F[:3, 3] + POINTER_LIFT_MM * up
+    return centre, up, then, angle, POINTER_LENGTH_SHARE * length
 
 
-def arc_points(pivot: FloatArray, axis: FloatArray, spoke: FloatArray, angle_rad: float,
-               radius_mm: float, n: int = ARC_POINTS, lift_mm: float = ARC_LIFT_MM) -> FloatArray:
+def arc_points(centre: FloatArray, axis: FloatArray, spoke: FloatArray, angle_rad: float,
+               radius_mm: float, n: int = ARC_POINTS) -> FloatArray:
     """(n, 3) points of the arc: the spoke turned about the axis from 0 to angle_rad."""
     e1 = np.asarray(spoke, dtype=float)
     e2 = np.cross(np.asarray(axis, dtype=float), e1)
     t = np.linspace(0.0, float(angle_rad), int(n))
-    centre = np.asarray(pivot, dtype=float) + lift_mm * np.asarray(axis, dtype=float)
-    return centre + radius_mm * (np.cos(t)[:, None] * e1 + np.sin(t)[:, None] * e2)
+    return np.asarray(centre, dtype=float) + radius_mm * (np.cos(t)[:, None] * e1
+                                                           + np.sin(t)[:, None] * e2)
 
 
 class ThighGhost:
-    """A see-through green femur on a KneeScene's plotter and the turn's arc, hidden until
-    shown."""
+    """A see-through green femur on a KneeScene's plotter and the turn's pointers and arc,
+    hidden until shown."""
 
     def __init__(self, scene: Any) -> None:
         self.scene = scene
@@ -102,29 +110,41 @@ class ThighGhost:
         self.visible = False
         self.actor.SetVisibility(False)
         self.turn_deg = 0.0
-        """The turn from the ghost to the bone at the frame shown (degrees, about `axis`)."""
+        """The turn from the ghost to the bone at the frame shown (degrees, + inward)."""
         self.arc_display: FloatArray = np.zeros((0, 3))
         """The arc's points in display coordinates as last drawn (empty: no arc)."""
         self.arc_centre: FloatArray = np.zeros(3)
-        """The arc's centre (the knee, lifted towards the camera) in display coordinates."""
+        """The pointers' common end above the knee (display coordinates)."""
+        self.inward_display: FloatArray = np.zeros((2, 3))
+        """The "inward" arrow's tail and tip (display coordinates)."""
         self._geometry: tuple[FloatArray, FloatArray, FloatArray, float, float] | None = None
         self._arc = self._line_actor(ARC_TUBE_RADIUS_MM, TURN_RGB)
         self._spoke_h = self._line_actor(SPOKE_TUBE_RADIUS_MM, GHOST_RGB)
         self._spoke_c = self._line_actor(SPOKE_TUBE_RADIUS_MM, TURN_RGB)
-        cone = pv.Cone(center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0), height=ARROW_LENGTH_MM,
-                       radius=ARROW_RADIUS_MM, resolution=24)
-        self._arrow = scene.plotter.add_mesh(cone, color=TURN_RGB, name="kneeviz-thigh-turn-tip",
-                                             ambient=0.55, diffuse=0.6, reset_camera=False,
-                                             render=False, pickable=False)
-        self._turn_actors = [a for a, _ in (self._arc, self._spoke_h, self._spoke_c)]
-        self._turn_actors.append(self._arrow)
+        self._arrow = self._cone("kneeviz-thigh-turn-tip", 1.0)
+        self._inward = self._line_actor(SPOKE_TUBE_RADIUS_MM, TURN_RGB)
+        self._inward_tip = self._cone("kneeviz-thigh-inward-tip", 0.6)
+        self.words = PointWords(scene.plotter, 2, "#ffb060", "kneeviz-thigh-turn-words",
+                                font_size=20)
+        """"turns inward" at the arc's arrowhead and "inward" at the knee's arrow."""
+        self._turn_actors = [a for a, _ in (self._arc, self._spoke_h, self._spoke_c,
+                                            self._inward)]
+        self._turn_actors += [self._arrow, self._inward_tip, self.words.actor]
         for a in self._turn_actors:
             a.SetVisibility(False)
 
+    def _cone(self, name: str, scale: float) -> Any:
+        cone = pv.Cone(center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0),
+                       height=scale * ARROW_LENGTH_MM, radius=scale * ARROW_RADIUS_MM,
+                       resolution=24)
+        return self.scene.plotter.add_mesh(cone, color=TURN_RGB, name=name, ambient=0.55,
+                                           diffuse=0.6, reset_camera=False, render=False,
+                                           pickable=False)
+
     def _line_actor(self, radius_mm: float, rgb: tuple[float, float, float]
                     ) -> tuple[pv.Actor, pv.PolyData]:
-        """A tube around a polyline whose points are replaced every frame (see
-        kneeviz.scene.overlays.Overlays._add_tube: real tubes cost next to nothing to draw)."""
+        """A tube around a polyline whose points are replaced every frame (real tubes cost next
+        to nothing to draw: kneeviz.scene.overlay_marks.tube_actor)."""
         line = pv.PolyData(np.zeros((2, 3)), lines=np.array([2, 0, 1], dtype=np.int64))
         actor = tube_actor(line, radius_mm, rgb, sides=12)
         actor.prop.ambient = 0.35
@@ -147,7 +167,7 @@ class ThighGhost:
     def set_pose(self, T_world_femur_healthy: FloatArray | None,
                  T_world_femur: FloatArray | None = None) -> None:
         """Where the healthy squat holds the thigh bone at this frame (None: hidden), and the
-        arc from it to the bone at `T_world_femur` (this squat's thigh bone at the frame)."""
+        turn from it to the bone at `T_world_femur` (this squat's thigh bone at the frame)."""
         if T_world_femur_healthy is None:
             self.actor.SetVisibility(False)
             self._geometry = None
@@ -159,26 +179,45 @@ class ThighGhost:
         if T_world_femur is None:
             self._geometry = None
         else:
-            self._geometry = swing_geometry(
+            anatomy = self.scene.anatomy
+            self._geometry = heading_geometry(
                 D @ np.asarray(T_world_femur_healthy, dtype=float),
                 D @ np.asarray(T_world_femur, dtype=float),
-                self.scene.anatomy.femur_landmarks.hip_centre_mm)
+                anatomy.femur_landmarks.hip_centre_mm, mirrored=anatomy.side == "left")
             self._draw_turn()
         self._show_turn()
 
+    def _inward_sign(self) -> float:
+        """+1 when a positive turn about the vertical is an inward one: a right knee's; a left
+        knee is shown mirrored, its inward turn negative."""
+        return -1.0 if self.scene.anatomy.side == "left" else 1.0
+
     def _draw_turn(self) -> None:
         assert self._geometry is not None
-        pivot, axis, spoke, angle, radius = self._geometry
-        self.turn_deg = float(np.degrees(angle))
-        pts = arc_points(pivot, axis, spoke, angle, radius)
+        centre, axis, spoke, angle, radius = self._geometry
+        self.turn_deg = float(np.degrees(angle)) * self._inward_sign()
+        pts = arc_points(centre, axis, spoke, angle, radius)
         self.arc_display = pts
-        lifted = pivot + ARC_LIFT_MM * axis
-        self.arc_centre = lifted
-        self._set_line(self._arc[1], pts[:-3])  # the arrowhead finishes it
-        self._set_line(self._spoke_h[1], np.array([lifted, lifted + 1.12 * (pts[0] - lifted)]))
-        self._set_line(self._spoke_c[1], np.array([lifted, lifted + 1.12 * (pts[-1] - lifted)]))
+        self.arc_centre = centre
+        head = min(ARROW_LENGTH_MM, 0.6 * float(np.linalg.norm(pts[-1] - pts[0])) + 1e-6)
+        self._set_line(self._arc[1], pts[:-1] if head < ARROW_LENGTH_MM else pts[:-3])
+        self._set_line(self._spoke_h[1], np.array([centre, centre + 1.1 * (pts[0] - centre)]))
+        self._set_line(self._spoke_c[1], np.array([centre, centre + 1.1 * (pts[-1] - centre)]))
         tangent = pts[-1] - pts[-2]
         self._arrow.user_matrix = cone_pose(pts[-1], tangent, ARROW_LENGTH_MM)
+        # "inward" marked below the knee: an arrow in front of the shin pointing to the inner side
+        scene = self.scene
+        lateral = np.array([0.0, 0.0, -1.0 if scene.anatomy.side == "left" else 1.0])
+        knee, ankle = scene.knee_centre(), scene.ankle_centre()
+        front = knee + INWARD_DOWN_SHARE * (ankle - knee) + np.array([70.0, 0.0, 0.0])
+        start = front + 0.5 * INWARD_ARROW_MM * lateral
+        tip = front - 0.5 * INWARD_ARROW_MM * lateral
+        self.inward_display = np.array([start, tip])
+        self._set_line(self._inward[1], np.array([start, tip + 0.3 * ARROW_LENGTH_MM * lateral]))
+        self._inward_tip.user_matrix = cone_pose(tip, -lateral, 0.6 * ARROW_LENGTH_MM)
+        inward = self.turn_deg >= 0.0
+        self.words.set([pts[-1] + 0.25 * (pts[-1] - centre), tip - 8.0 * lateral],
+                       ["turns inward" if inward else "turns outward", "inward"])
 
     def _show_turn(self) -> None:
         shown = (self.visible and self._geometry is not None
@@ -188,38 +227,50 @@ class ThighGhost:
         for a in self._turn_actors:
             a.SetVisibility(shown)
 
+    def shown_words(self) -> list[tuple[FloatArray, str]]:
+        """The words on the view now (anchor in display coordinates, text): none when the turn
+        is hidden."""
+        if not self.turn_shown:
+            return []
+        points = np.asarray(self.words.poly.points, dtype=float)
+        return [(p, t) for p, t in zip(points, self.words.texts, strict=True) if t.strip()]
+
     @property
     def turn_shown(self) -> bool:
         return bool(self._arrow.GetVisibility())
 
-    def swing_camera(self, view_angle_deg: float = 30.0, aspect: float = 16.0 / 9.0
-                     ) -> tuple[FloatArray, FloatArray, FloatArray] | None:
-        """(position, focal point, view-up) looking down the turn's axis at the knee and the
-        thigh, so the arc faces the camera, framed to the knee-to-hip span across a view of
-        `aspect` (width / height) with a vertical view angle `view_angle_deg`; the thigh runs
-        across the picture, hip on the left, knee on the right. None before the ghost has a
+    def leg_camera(self, view_angle_deg: float = 30.0, aspect: float = 16.0 / 9.0
+                   ) -> tuple[FloatArray, FloatArray, FloatArray] | None:
+        """(position, focal point, view-up) looking at the whole leg, hip to ankle, from the
+        front and above (LEG_ELEVATION): the turn about the thigh's axis is seen opened out,
+        with the shin planted below and the "inward" arrow at the knee; framed to the leg and
+        the arc as they fall on a view of `aspect` (width / height). None before the ghost has a
         pose."""
         if self._geometry is None:
             return None
-        pivot, axis, spoke, _angle, radius = self._geometry
-        arc = arc_points(pivot, axis, spoke, self._geometry[3], radius, lift_mm=0.0)
-        span = radius / SWING_RADIUS_SHARE  # knee to hip
-        mid = 0.5 * (arc[0] + arc[-1])
-        chord = mid - pivot
-        along = chord / max(float(np.linalg.norm(chord)), 1e-9)  # knee towards the hip
-        focal = pivot + 0.47 * span * along
-        # the thigh runs across the wide picture, the knee on the right: what the patient sees
-        # looking down at their own thigh, turned a quarter to the right
-        up = np.cross(along, axis)
-        half_h = np.tan(np.radians(view_angle_deg) / 2.0)
-        dist = max(span / (2.0 * SWING_FILL * half_h * max(aspect, 1e-3)),
-                   0.7 * span / (2.0 * SWING_FILL * half_h))
-        position = focal + dist * axis
-        return position, focal, up
+        scene = self.scene
+        hip, knee, ankle = scene.hip_centre(), scene.knee_centre(), scene.ankle_centre()
+        lateral = np.array([0.0, 0.0, -1.0 if scene.anatomy.side == "left" else 1.0])
+        direction = np.array([1.0, LEG_ELEVATION, 0.0]) + LEG_SIDEWAYS * lateral
+        direction /= np.linalg.norm(direction)
+        up = np.array([0.0, 1.0, 0.0])
+        up = up - float(up @ direction) * direction
+        up /= np.linalg.norm(up)
+        right = np.cross(direction, up)
+        arc = self.arc_display if len(self.arc_display) else knee[None, :]
+        pts = np.vstack([hip, knee, ankle, arc])
+        u, r = pts @ up, pts @ right
+        mid_u, mid_r = 0.5 * (u.min() + u.max()), 0.5 * (r.min() + r.max())
+        centre = pts.mean(axis=0)
+        focal = centre + (mid_u - float(centre @ up)) * up + (mid_r - float(centre @ right)) * right
+        half = np.tan(np.radians(view_angle_deg) / 2.0)
+        dist = max(float(np.ptp(u)) / (2.0 * LEG_FILL * half),
+                   float(np.ptp(r)) / (2.0 * LEG_FILL * half * max(aspect, 1e-3)))
+        return focal + dist * direction, focal, up
 
     def remove(self) -> None:
         plotter = self.scene.plotter
-        plotter.remove_actor(self.actor, render=False)
-        plotter.remove_actor(self._arrow, render=False)
-        for a, _line in (self._arc, self._spoke_h, self._spoke_c):
+        for a in (self.actor, self._arrow, self._inward_tip, self.words.actor):
+            plotter.remove_actor(a, render=False)
+        for a, _line in (self._arc, self._spoke_h, self._spoke_c, self._inward):
             plotter.renderer.RemoveActor(a)

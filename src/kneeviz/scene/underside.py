@@ -12,11 +12,13 @@ same pixels:
 - `draw_underside_panel(...)` lays out the healthy map beside this setting's with the facets named
   in plain words, the kneecap's ridge, "top" (towards the hip) and the colour bar.
 
-Orientation (seen from the thigh bone, top of the kneecap up): for a right knee the lateral (outer)
-facet is on the image's RIGHT, for a left knee on its LEFT, as one would see the real kneecap held
-up with its underside towards the viewer. Both sides are always labelled in words, so the
-orientation never has to be known. The colours are the heat map's (kneeviz.scene.heatmap) on the
-same fixed scale.
+Orientation: the articular face as seen through the kneecap from the front (as if the kneecap
+were glass; top of the kneecap up), the app's one convention for every picture of a knee
+(kneeviz.view_state.outer_side_on_right): a right knee's lateral (outer) facet is on the image's
+LEFT, a left knee's on its right, as in the 3D view from the front, the skyline and the axial
+slice, so the kneecap's outer side is on the same side in every picture. Both sides are always
+labelled in words, so the orientation never has to be known. The colours are the heat map's
+(kneeviz.scene.heatmap) on the same fixed scale.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy as np
 
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray
+from kneeviz.view_state import outer_side_on_right
 
 ARTICULAR_MIN_COS = 0.15
 """A cartilage triangle belongs to the articular face when its normal points towards the femur
@@ -71,10 +74,9 @@ class UndersideMap:
         keep = -n[:, 0] >= ARTICULAR_MIN_COS
         self.faces = f[keep]
         self.n_vertices = int(mesh.n_vertices)
-        self.lateral_on_right = anatomy.side != "left"
-        """Seen from the articular side with the base up: +Z (lateral) is the viewer's right for
-        a right knee; a left knee (stored mirrored) is shown as it really is, lateral on the
-        left."""
+        self.lateral_on_right = outer_side_on_right(anatomy.side)
+        """Seen through the kneecap from the front with the base up: +Z (lateral) is the
+        viewer's left for a right knee, its right for a left knee (view_state's convention)."""
         mirror = 1.0 if self.lateral_on_right else -1.0
         used = np.unique(self.faces)
         s = np.column_stack([mirror * v[:, 2], v[:, 1]])  # screen-right, up (mm)
@@ -250,7 +252,7 @@ def draw_underside_panel(
     size: tuple[int, int],
     *,
     show_numbers: bool = True,
-    heading: str = "The kneecap's underside, seen from the thigh bone",
+    heading: str = "The kneecap's underside, seen through it from the front",
 ) -> tuple[np.ndarray, list[MapLayout]]:
     """Maps side by side with their titles, the facets named in plain words, the ridge, "top",
     and one colour bar under them; (H, W, 3) uint8 and each map's layout. With `show_numbers`

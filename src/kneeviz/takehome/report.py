@@ -15,8 +15,9 @@ What the page holds, for this setting against healthy hip control:
 - the clinician's note; a footer with the date, kneeviz's version and the model's limits.
 
 Outer and inner are named on every picture (outer = lateral). The slice is seen from the feet
-(radiological: a right knee's outer side on the LEFT), the underside from the thigh bone (a right
-knee's outer side on the RIGHT), as in the window; each picture says so in words.
+(radiological: a right knee's outer side on the LEFT), the underside through the kneecap from the
+front (a right knee's outer side on the LEFT too: kneeviz.view_state.outer_side_on_right), as in
+the window; each picture says so in words.
 
 Blocks flow down the page; one that does not fit starts a second page (a long note).
 """
@@ -298,7 +299,7 @@ def _underside(pg: Page, c: TakeHome, x: float, y: float, w: float, h: float) ->
     img, _layout = draw_underside_panel(
         c.anatomy, specs, size,
         heading=f"The kneecap's underside at {float(c.this['knee_flexion_deg'][i]):.0f}\u00b0, "
-                "seen from the thigh bone")
+                "seen through it from the front")
     _draw_rgb(pg.painter, img, pg.rect(x, y, w, h))
 
 

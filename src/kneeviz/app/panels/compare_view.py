@@ -188,6 +188,8 @@ class CompareView(QWidget):
                 h.scene.recut()  # the healthy cut follows the carried camera (when shown) ...
             h.scene.set_preset_parts(self.camera)  # ... or is made here (shown anew)
             c.scene.set_preset_parts(self.camera)
+            for side in (h, c):
+                side.scene.update_sides()  # its sides named for the camera it now has
             self.renders += 1
             self.plotter.interactor.update()
         finally:

@@ -1,11 +1,14 @@
-"""The control panel (hip control, presets, camera) and the timeline (play, scrub, speed, loop)."""
+"""The control panel (hip control, presets), the camera bar over the 3D view and the timeline
+(play, scrub, speed, loop)."""
 
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,7 +25,36 @@ from kneeviz.app.state.session import Session
 from kneeviz.app.support.throttle import Throttle
 from kneeviz.parameter import HIP_GROUP, WHAT_IF_GROUP
 from kneeviz.scenario import HIP_PARAMETERS, PRESET_LABELS, PRESETS, parameters_of
-from kneeviz.view_state import CAMERAS
+from kneeviz.view_state import CAMERA_FRAME_TIPS, CAMERA_FRAMES, CAMERAS
+
+
+class PresetButtons(QWidget):
+    """The presets' buttons in a row (Healthy | Typical PFP | Severe): a click shows that
+    preset's setting; the one on is checked (none for a custom setting)."""
+
+    def __init__(self, session: Session, object_prefix: str = "preset",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.buttons: dict[str, QPushButton] = {}
+        for name in PRESETS:
+            b = QPushButton(PRESET_LABELS.get(name, name))
+            b.setCheckable(True)
+            b.setObjectName(f"{object_prefix}-{name}")
+            b.clicked.connect(lambda _c=False, n=name: self.apply(n))
+            row.addWidget(b)
+            self.buttons[name] = b
+        session.scenario_changed.connect(self.sync)
+        self.sync()
+
+    def apply(self, name: str) -> None:
+        self.session.set_scenario(self.session.scenario_for_preset(name))
+
+    def sync(self) -> None:
+        for name, b in self.buttons.items():
+            b.setChecked(self.session.scenario.preset == name)
 
 
 class HipControls(QGroupBox):
@@ -38,51 +70,70 @@ class HipControls(QGroupBox):
             on_error=lambda m: self.status.setText(m))
         self.sliders = self.params.sliders
         grid.addWidget(self.params, 0, 0, 1, 2)
-        row = QHBoxLayout()
-        self.preset_buttons: dict[str, QPushButton] = {}
-        for name in PRESETS:
-            b = QPushButton(PRESET_LABELS.get(name, name))
-            b.setCheckable(True)
-            b.setObjectName(f"preset-{name}")
-            b.clicked.connect(lambda _c=False, n=name: self.apply_preset(n))
-            row.addWidget(b)
-            self.preset_buttons[name] = b
-        grid.addLayout(row, 4, 0, 1, 2)
+        self.presets = PresetButtons(session)
+        self.preset_buttons = self.presets.buttons
+        grid.addWidget(self.presets, 4, 0, 1, 2)
         self.status = QLabel("")
         self.status.setStyleSheet("color: #d9a441;")
         grid.addWidget(self.status, 5, 0, 1, 2)
-        session.scenario_changed.connect(self._sync)
-        self._sync()
-
-    def _sync(self) -> None:
-        for name, b in self.preset_buttons.items():
-            b.setChecked(self.session.scenario.preset == name)
 
     def set_hip(self, *values_deg: float) -> None:
         """Move the preset's sliders (HIP_PARAMETERS, in order) as a user would; solve at once."""
         self.params.set_values(**dict(zip(HIP_PARAMETERS, values_deg, strict=True)))
 
     def apply_preset(self, name: str) -> None:
-        self.session.set_scenario(self.session.scenario_for_preset(name))
+        self.presets.apply(name)
 
 
-class CameraControls(QGroupBox):
+class CameraControls(QWidget):
+    """The bar over the 3D view: what the camera is held to (the thigh bone or the room), the
+    camera presets and "Follow the knee". Each button shows whether it is the one in use."""
+
     camera_requested = pyqtSignal(str)
+    frame_requested = pyqtSignal(str)
     follow_toggled = pyqtSignal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("View", parent)
-        grid = QGridLayout(self)
-        self.buttons: dict[str, QPushButton] = {}
-        for k, (name, label) in enumerate(CAMERAS.items()):
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 2, 4, 2)
+        row.setSpacing(4)
+        self.frames: dict[str, QPushButton] = {}
+        frames = QButtonGroup(self)
+        for name, label in CAMERA_FRAMES.items():
             b = QPushButton(label)
+            b.setCheckable(True)
+            b.setToolTip(CAMERA_FRAME_TIPS[name])
+            b.setObjectName(f"frame-{name}")
+            b.clicked.connect(lambda _c=False, n=name: self.frame_requested.emit(n))
+            frames.addButton(b)
+            row.addWidget(b)
+            self.frames[name] = b
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.VLine)
+        row.addWidget(line)
+        self.buttons: dict[str, QPushButton] = {}
+        presets = QButtonGroup(self)
+        for name, label in CAMERAS.items():
+            b = QPushButton(label)
+            b.setCheckable(True)
+            b.setObjectName(f"camera-{name}")
             b.clicked.connect(lambda _c=False, n=name: self.camera_requested.emit(n))
-            grid.addWidget(b, k // 2, k % 2)
+            presets.addButton(b)
+            row.addWidget(b)
             self.buttons[name] = b
         self.follow = QCheckBox("Follow the knee")
         self.follow.setChecked(True)  # the knee travels ~20 cm in a deep squat: keep it in view
         self.follow.toggled.connect(self.follow_toggled.emit)
-        grid.addWidget(self.follow, 3, 0, 1, 2)
+        row.addWidget(self.follow)
+        row.addStretch(1)
+
+    def show_state(self, camera: str, frame: str) -> None:
+        """Check the buttons of the camera and frame in use (no signals)."""
+        for name, b in (*self.buttons.items(), *self.frames.items()):
+            b.blockSignals(True)
+            b.setChecked(name in (camera, frame))
+            b.blockSignals(False)
 
 
 class Timeline(QWidget):
@@ -150,8 +201,9 @@ class Timeline(QWidget):
 
 
 class ControlPanel(QWidget):
-    """The hip group, a box for any other declared group of controls (a study's own
-    parameters), then the cameras. The what-if group sits with the clinical views."""
+    """The hip group and a box for any other declared group of controls (a study's own
+    parameters). The what-if group sits with the clinical views, the cameras over the 3D
+    view (CameraControls)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -170,5 +222,3 @@ class ControlPanel(QWidget):
                 sliders := ParameterSliders(session, declared_controls(declared, group)))
             self.groups[group] = sliders
             layout.addWidget(box)
-        self.camera = CameraControls()
-        layout.addWidget(self.camera)

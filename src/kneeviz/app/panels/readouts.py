@@ -13,15 +13,20 @@ from kneeviz.app.state.squat_view import SquatView
 from kneeviz.app.support.throttle import Throttle
 from kneeviz.measure_table import no_result_reasons, shown
 from kneeviz.mechanics.measures import SUBLUXED_BISECT_OFFSET_PCT
+from kneeviz.scenario import Scenario
+from kneeviz.setting_words import off_normal
 
 
-def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
+def frame_note(view: SquatView | None, i: int, solving: bool, scenario: Scenario | None = None,
+               anatomy: Anatomy | None = None) -> str:
     """The line under the readouts: why this frame's numbers are not (yet) a result, if so.
 
     From the first balanced pose with the kneecap off its groove (a dislocation,
     kneeviz.mechanics.measures.dislocated_frames) every frame says its pose is not a result, even a
-    balanced one: the model has no tissue or bone shaped to hold a dislocated kneecap. A frame
-    whose balance did not settle is approximate, after a subluxation or not."""
+    balanced one: the model has no tissue or bone shaped to hold a dislocated kneecap; the note
+    names what in the setting is off normal (the hip, the groove, the kneecap's height, the inner
+    thigh muscle: kneeviz.setting_words.off_normal), not the hip alone. A frame whose balance did
+    not settle is approximate, after a subluxation or not."""
     if view is None:
         return ""
     reason = (view.not_solved or {}).get(i)
@@ -29,19 +34,28 @@ def frame_note(view: SquatView | None, i: int, solving: bool) -> str:
         return f"Not solved: {reason} (the model answers a planted foot within its ranges)."
     bo = np.asarray(view.measures.get("bisect_offset_pct", np.zeros(0)), dtype=float)
     if i < view.n_frames and view.dislocated[i]:
-        return ("The kneecap has slid off its groove (a dislocation) at this hip setting. "
-                "The model cannot hold it there: its pose here is not a result.")
+        return ("The kneecap has slid off its groove (a dislocation) "
+                f"{_with_what(scenario, anatomy)}. The model cannot hold it there: its pose here "
+                "is not a result, so it is not drawn.")
     if view.converged is not None and not view.converged[i]:
         settled = bo[: i + 1][view.converged[: i + 1]] if len(bo) > i else np.zeros(0)
         if np.any(settled > SUBLUXED_BISECT_OFFSET_PCT):
-            return ("The kneecap rides on the outer edge of its groove (a subluxation) at this "
-                    "hip setting, where its balance did not settle: its numbers are not results "
-                    "and are not shown.")
+            return ("The kneecap rides on the outer edge of its groove (a subluxation) "
+                    f"{_with_what(scenario, anatomy)}, where its balance did not settle: its "
+                    "numbers are not results and are not shown.")
         return ("The kneecap's balance did not settle at this frame: its numbers are not "
                 "results and are not shown.")
     if not view.solved and solving:
         return "Solving the kneecap's balance..."
     return ""
+
+
+def _with_what(scenario: Scenario | None, anatomy: Anatomy | None) -> str:
+    """ "with this setting (thigh turned in 15°, shallow groove ...)": what is off normal."""
+    if scenario is None:
+        return "at this setting"
+    off = off_normal(scenario, anatomy)
+    return f"with {', '.join(off)}" if off else "at this setting"
 
 
 def frame_reason(view: SquatView, i: int) -> str:
@@ -162,7 +176,8 @@ class ReadoutPanel(QGroupBox):
             self.note.setStyleSheet(WARNING_STYLE)
             return
         self.note.setStyleSheet(NOTE_STYLE)
-        notes = (frame_note(view, i, self.session.solving),
+        s = self.session
+        notes = (frame_note(view, i, s.solving, s.scenario, s.anatomy),
                  estimated_note(self.session.anatomy))
         self.note.setText("\n".join(n for n in notes if n))
         shown = self.band.band if self.band is not None else None

@@ -12,6 +12,7 @@ home of the story's words, which the take-home report and page print too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
@@ -34,11 +35,20 @@ class StoryTarget(Protocol):
 
     def story_started(self, on: bool) -> None: ...
 
+    def story_when_ready(self, fn: Callable[[], None]) -> None:
+        """Call fn once the step just applied is on screen (its words wait for it)."""
+        ...
+
 
 class StoryController(QObject):
-    """Walks STEPS: next / back / go_to, autoplay; applies each step to the target."""
+    """Walks STEPS: next / back / go_to, autoplay; applies each step to the target. A step's words
+    go up (step_changed) once the target has its picture on screen (story_when_ready), not
+    before: words describing a picture still being set up read as wrong."""
 
+    step_started = pyqtSignal(int)
+    """A step was asked for: its picture is being set up."""
     step_changed = pyqtSignal(int)
+    """A step's picture is on screen: its words go up."""
     active_changed = pyqtSignal(bool)
 
     def __init__(self, target: StoryTarget, steps: tuple[StoryStep, ...] = STEPS,
@@ -75,9 +85,14 @@ class StoryController(QObject):
             self.active_changed.emit(False)
 
     def go_to(self, i: int) -> None:
-        self.index = max(0, min(int(i), len(self.steps) - 1))
+        self.index = k = max(0, min(int(i), len(self.steps) - 1))
+        self.step_started.emit(k)
         self.target.story_apply(self.step)
-        self.step_changed.emit(self.index)
+        self.target.story_when_ready(lambda: self._ready(k))
+
+    def _ready(self, k: int) -> None:
+        if k == self.index:
+            self.step_changed.emit(k)
 
     def next(self) -> None:
         if self.index < len(self.steps) - 1:
@@ -160,6 +175,7 @@ class StoryPanel(QWidget):
         self.next_button.clicked.connect(controller.next)
         self.play_button.toggled.connect(self._on_play)
         self.exit_button.clicked.connect(controller.stop)
+        controller.step_started.connect(self._setting_up)
         controller.step_changed.connect(self._show)
         controller.timer.timeout.connect(self._sync_play)
         self._show(controller.index)
@@ -172,11 +188,17 @@ class StoryPanel(QWidget):
         if not self.controller.autoplaying and self.play_button.isChecked():
             self.play_button.setChecked(False)
 
-    def _show(self, i: int) -> None:
+    def _setting_up(self, i: int) -> None:
+        """A step's picture is being set up: its title and buttons now, its words once the
+        picture is there (_show)."""
         step = self.controller.steps[i]
         self.title.setText(step.title)
-        self.caption.setText(step.text)
+        self.caption.setText("")
         n = len(self.controller.steps)
         self.position.setText(f"Step {i + 1} of {n}")
         self.back_button.setEnabled(i > 0)
         self.next_button.setEnabled(i < n - 1)
+
+    def _show(self, i: int) -> None:
+        self._setting_up(i)
+        self.caption.setText(self.controller.steps[i].text)

@@ -35,8 +35,9 @@ class UndersideView(QWidget):
         self._buffer: np.ndarray | None = None
         self.setMinimumSize(280, 170)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setToolTip("The kneecap's underside (its cartilage), as if seen from the thigh bone: "
-                        "where it presses and how hard, healthy hip control on the left.")
+        self.setToolTip("The kneecap's underside (its cartilage), seen through the kneecap from "
+                        "the front: where it presses and how hard, healthy hip control on the "
+                        "left.")
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         return QSize(420, 230)

@@ -2,13 +2,17 @@
 
 `ClinicalViews(window)` adds to an existing MainWindow, without changing how it works:
 - the pressure heat map on the cartilage (kneeviz.scene.heatmap) and the 3D overlays
-  (kneeviz.scene.overlays: healthy ghost, inward-turn arc, groove line, trail, lines of pull,
-  labels, see-through kneecap), with a panel of toggles;
-- the axial slice view (kneeviz.app.panels.axial_view) in a dock beside the 3D view;
-- the 'What if...' controls for groove depth and kneecap height
-  (kneeviz.app.panels.anatomy_controls);
-- story mode for patients (kneeviz.app.panels.story) in a dock under the 3D view, with a View
-  menu entry.
+  (kneeviz.scene.overlays: the healthy kneecap's outline and the drawn offset, the groove and
+  kneecap lines, the thigh bone's turn, trail, lines of pull, labels, see-through kneecap), with
+  a tab of toggles ("Show");
+- the side panel's first tab, the essentials (kneeviz.app.panels.essentials: the setting, the
+  three numbers that matter beside the healthy squat's, the kneecap's underside map); the axial
+  slice (kneeviz.app.panels.axial_view) in a tab of its own; the 'What if...' controls for groove
+  depth, kneecap height and the inner thigh muscle (kneeviz.app.panels.anatomy_controls) under the
+  hip's;
+- side by side (healthy | this setting) in the 3D view's place, the side panel kept;
+- story mode for patients (kneeviz.app.panels.story) in a dock under the 3D view, with a menu
+  entry; leaving it puts back the clinician's setting, view and frame.
 
 It listens to the session: a new squat (current or healthy) goes to the overlays and the heat
 map; every frame moves them (before the window paints the frame, so nothing lags a frame behind);
@@ -17,25 +21,21 @@ a new knee rebuilds the overlay actors after the scene rebuilt its own.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, QThreadPool
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QDockWidget,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QLayout,
     QMenu,
     QPushButton,
-    QScrollArea,
-    QSplitter,
-    QStyle,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,24 +43,30 @@ from PyQt6.QtWidgets import (
 from kneeviz.app.panels.anatomy_controls import AnatomyControls
 from kneeviz.app.panels.axial_view import AxialView
 from kneeviz.app.panels.compare_view import CompareView
+from kneeviz.app.panels.essentials import EssentialsPanel
 from kneeviz.app.panels.story import StoryController, StoryPanel, StoryStep
 from kneeviz.app.panels.underside_view import UndersideView
+from kneeviz.app.support.scroll import scrolling
 from kneeviz.app.support.throttle import Throttle
+from kneeviz.app.support.worker import Job
 from kneeviz.app.window.window_api import KneeWindow
 from kneeviz.scene.heatmap import FemurPainter, PressureHeatmap
 from kneeviz.scene.overlays import OVERLAYS, Overlays, SquatPoses
 from kneeviz.scene.thigh_ghost import ThighGhost
 from kneeviz.view_state import OVERLAYS as OVERLAYS_WORDS
+from kneeviz.view_state import ViewState
 
-FULL_PANELS_WIDTH_PX = 1280
-"""Screens at least this wide (in Qt's device-independent pixels) show the 3D view and both side
-panels at full width; 1366x768 is the smallest common clinic laptop."""
 OVERLAY_TIPS = {
     "pull": "The quadriceps' and the patellar tendon's lines of pull on the kneecap (drawn once "
             "the squat is solved)",
-    "rotation": "How far the thigh bone has turned inward against a healthy squat",
-    "ghost": "Where a healthy hip would hold the kneecap, on this thigh bone",
+    "rotation": "In the room view: how far the thigh bone has turned inward against a healthy "
+                "squat, on a ring at the groove's level",
+    "ghost": "Where a healthy hip holds the kneecap (in the thigh bone's view: on this thigh "
+             "bone), and how far this one sits from it",
+    "groove": "The groove's deepest line (pink) and the kneecap's centre line (orange)",
 }
+TABS = {"essentials": "Essentials", "slice": "Slice", "show": "Show"}
+"""The clinical views' tabs in the side panel, with their words."""
 PRESET_TITLES = {"healthy": "Healthy (this setting)", "pfp": "Typical PFP",
                  "severe": "Severe", "custom": "This setting"}
 """The underside map's title for this setting (the healthy map beside it is always titled
@@ -70,45 +76,6 @@ SLICE_INTERVAL_MS = 250
 a frame in plane sections), in the same event-loop pass as a 3D frame so both share one window
 composition. When paused or scrubbed it follows every frame, cut just after the 3D view has shown
 it (MainWindow.after_frame), so it never delays the bones."""
-
-
-def _scrolling(widget: QWidget) -> QScrollArea:
-    """The widget in a scroll area that scrolls down only when the window is too short for it (a
-    1366x768 clinic laptop), so the panels never force the window taller than the screen. On a
-    screen at least FULL_PANELS_WIDTH_PX wide it is never narrower than the widget needs (with
-    room for the scroll bar): a panel squeezed by a dock or a splitter cut its words off at the
-    right edge. On a narrower screen (a laptop at 200 % scaling) the window must still fit: the
-    panel may be squeezed to the width it set itself, and then scrolls sideways rather than cut
-    its words off."""
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-    area.setWidget(widget)
-    style = area.style()
-    bar = style.pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) if style else 16
-    need = widget.minimumWidth()  # a width the panel asked for itself is always kept
-    screen = QApplication.primaryScreen()
-    if screen is None or screen.availableGeometry().width() >= FULL_PANELS_WIDTH_PX:
-        need = max(need, widget.minimumSizeHint().width())
-    area.setMinimumWidth(need + bar + 2)
-    return area
-
-
-def _scroll_column(window: KneeWindow) -> QWidget | None:
-    """Put the window's right-hand column (hip controls, readouts, plots) in a scroll area in
-    its place in the splitter (None for a window without one)."""
-    column = window.controls.parentWidget()
-    splitter = column.parentWidget() if column is not None else None
-    if column is None or not isinstance(splitter, QSplitter):
-        return column
-    index = splitter.indexOf(column)
-    sizes = splitter.sizes()
-    area = _scrolling(column)
-    splitter.insertWidget(index, area)
-    splitter.setSizes(sizes)
-    return area
-
 
 
 def no_result(view: Any, i: int) -> bool:
@@ -134,6 +101,7 @@ def no_result_words(view: Any, i: int) -> tuple[str, str] | None:
         return (f"This frame has no result ({reason}): nothing to measure",
                 "(the pose drawn is the solver's last, not a balance)")
     return None
+
 
 class ClinicalPanel(QGroupBox):
     """Toggles for the heat map, the overlays and the see-through kneecap; a skyline button."""
@@ -168,6 +136,7 @@ class ClinicalPanel(QGroupBox):
         self.compare.setCheckable(True)
         self.compare.toggled.connect(views.set_compare)
         grid.addWidget(self.compare, 6, 0, 1, 2)
+        grid.setRowStretch(7, 1)  # the boxes together at the top
 
     def sync(self) -> None:
         """Reflect the session's display state (after story mode or a scenario file set it)."""
@@ -190,6 +159,7 @@ class ClinicalViews:
         self._painter: FemurPainter | None = None
         self._painter_for: Any = None
         self.overlays = Overlays(window.scene)
+        self.overlays.camera_frame = display.camera_frame
         self.overlays.set_all(display.overlays)
         self.overlays.set_see_through(display.see_through)
         self.thigh_ghost = ThighGhost(window.scene)
@@ -209,25 +179,24 @@ class ClinicalViews:
         ss.addWidget(self.story_underside, 4)
         self.story_panel = StoryPanel(self.story, side_widget=self.story_side)
         self.panel = ClinicalPanel(self)
+        self.essentials = EssentialsPanel(self.session, self.underside)
         self._numbers_widgets: list[QWidget] = [window.readouts, window.plots]
 
-        side = QWidget()
-        sv = QVBoxLayout(side)
-        sv.setContentsMargins(0, 0, 0, 0)
-        sv.addWidget(self.panel)
-        sv.addWidget(self.anatomy_controls)
-        self.pictures = QTabWidget()
-        self.pictures.addTab(self.axial, "Axial slice")
-        self.pictures.addTab(self.underside, "Kneecap's underside")
-        self.pictures.setCurrentIndex(1 if display.underside else 0)
-        self.pictures.currentChanged.connect(
-            lambda i: self.session.set_display(underside=i == 1))
-        sv.addWidget(self.pictures, 1)
-        self.dock = QDockWidget("Axial slice and clinical views", window)
-        self.dock.setObjectName("clinical-dock")
-        self.dock.setWidget(_scrolling(side))
-        self._column_holder = _scroll_column(window)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        # the side panel: the essentials first, the what-if sliders under the hip's, the slice
+        # and the overlays' toggles a tab away
+        tabs = window.panel_tabs
+        tabs.insertTab(0, self.essentials, TABS["essentials"])
+        controls_layout = window.controls.layout()
+        if isinstance(controls_layout, QLayout):
+            controls_layout.addWidget(self.anatomy_controls)
+        self.slice_tab = self.axial
+        tabs.addTab(self.axial, TABS["slice"])
+        self.show_tab = scrolling(self.panel)
+        tabs.addTab(self.show_tab, TABS["show"])
+        tabs.setCurrentWidget(self.essentials if display.underside else self.axial)
+        tabs.currentChanged.connect(self._on_tab)
+        self.dock: QDockWidget = window.panel_dock
+        """The side panel (hidden in story mode)."""
         self.story_dock = QDockWidget("Story", window)
         self.story_dock.setObjectName("story-dock")
         self.story_dock.setWidget(self.story_panel)
@@ -235,14 +204,22 @@ class ClinicalViews:
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.story_dock)
         self.story_dock.hide()
         self.compare: CompareView | None = None
+        """The side-by-side 3D views (made when first shown: two more 3D views cost memory)."""
+        self.compare_dock = QWidget()
+        """Side by side's page in the 3D view's place (window.views): shown, the side panel and
+        its numbers stay beside it."""
+        self.compare_dock.setObjectName("compare-page")
+        QVBoxLayout(self.compare_dock).setContentsMargins(0, 0, 0, 0)
+        window.views.addWidget(self.compare_dock)
         self._before_story: dict[QWidget, bool] = {}
         """Which hidden panels were visible before story mode hid them."""
-        """The side-by-side 3D views (made when first shown: two more 3D views cost memory)."""
-        self.compare_dock = QDockWidget("Side by side: healthy | this setting", window)
-        self.compare_dock.setObjectName("compare-dock")
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.compare_dock)
-        self.compare_dock.hide()
-        self.compare_dock.visibilityChanged.connect(self._on_compare_visible)
+        self._clinician: tuple[Any, ViewState, int, QWidget | None] | None = None
+        """The clinician's scenario, view state, frame and side-panel tab before story mode."""
+        self._story_waiting: Any = None
+        self._model_jobs: dict[Any, Job] = {}
+        """Mechanics models being built for the lines of pull (by model key)."""
+        self._pool = QThreadPool()
+        self._pool.setMaxThreadCount(1)
         self._add_menu()
 
         self.slice_throttle = Throttle(self._update_slices, window)
@@ -255,6 +232,7 @@ class ClinicalViews:
         s.healthy_changed.connect(self.on_squats)
         s.anatomy_changed.connect(self.on_anatomy)
         s.display_changed.connect(self.on_display)
+        s.solving_changed.connect(self._on_solving)
         self.on_squats()
 
     # -- menus -----------------------------------------------------------------------------------
@@ -268,7 +246,6 @@ class ClinicalViews:
         a = QAction("Skyline view", self.window)
         a.triggered.connect(lambda: self.window.set_camera("skyline"))
         menu.addAction(a)
-        menu.addAction(self.dock.toggleViewAction())
         a = QAction("Side by side with healthy", self.window)
         a.triggered.connect(lambda: self.set_compare(True))
         menu.addAction(a)
@@ -283,6 +260,7 @@ class ClinicalViews:
         healthy = self.session.healthy_view
         self.overlays.set_squats(SquatPoses.of(view),
                                  SquatPoses.of(healthy) if healthy is not None else None)
+        self._want_pull_model()
         if self.compare is not None:
             self.compare.invalidate()  # a new squat: its frame i is a new picture
         if place:
@@ -308,13 +286,17 @@ class ClinicalViews:
         else:
             fem_i = None
         self.heatmap.set_pressures(pat_i, fem_i)
-        self.overlays.update(i)
-        if self.thigh_ghost.visible:
+        if self.thigh_ghost.visible:  # first: the bones' names keep clear of its words
             healthy = self.session.healthy_view
             self.thigh_ghost.set_pose(
                 None if healthy is None or healthy is view else
                 healthy.T_world["femur"][SquatPoses.of(healthy).index(i, view.n_frames)],
                 view.T_world["femur"][i])
+        self.overlays.other_words = (self.thigh_ghost.shown_words()
+                                     if self.thigh_ghost.visible else [])
+        self.overlays.update(i)
+        if self.compare_dock.isVisible():
+            self._update_compare(i)  # in the 3D view's place: every frame, as the 3D view
         if self.slice_throttle.interval_ms > 0:
             self.slice_throttle.call(i)  # playing: in this frame's pass, a few times a second
         else:
@@ -344,29 +326,33 @@ class ClinicalViews:
                 slice_view.set_pose(view.T_femur_patella[i], ghost, pat_i, measurable=measurable,
                                     why=why)
         self._update_undersides(i)
-        self._update_compare(i)
+        if self.compare_dock.isVisible() and not self.window.playback.playing:
+            self._update_compare(i)
 
     def set_compare(self, on: bool) -> None:
         """Show or hide the side-by-side 3D views (healthy | this setting)."""
         self.session.set_display(side_by_side=bool(on))
 
     def _show_compare(self, on: bool) -> None:
+        """Side by side in the 3D view's place (the side panel stays), or the 3D view back."""
         if on and self.compare is None:
             self.compare = CompareView(self.session.anatomy)
             self.compare.set_playing(self.window.playback.playing)
-            self.compare_dock.setWidget(self.compare)
-        self.compare_dock.setVisible(on)
-        if on:
-            self._update_compare(self.session.frame)
-
-    def _on_compare_visible(self, on: bool) -> None:
-        self.session.set_display(side_by_side=bool(on))  # the dock closed by its own button
+            layout = self.compare_dock.layout()
+            assert layout is not None
+            layout.addWidget(self.compare)
+            # in the 3D view's place: its pictures are the window's 3D frames
+            self.compare.plotter.interactor.frameSwapped.connect(self.window.count_frame)
+        views = self.window.views
+        views.setCurrentWidget(self.compare_dock if on else self.window.plotter.interactor)
         box = self.panel.compare
         box.blockSignals(True)
         box.setChecked(on)
         box.blockSignals(False)
         if on:
             self._update_compare(self.session.frame)
+        else:
+            self.window.request_render()
 
     def _update_compare(self, i: int) -> None:
         view, healthy = self.session.view, self.session.healthy_view
@@ -471,10 +457,18 @@ class ClinicalViews:
             self.overlays.set_see_through(new.see_through)
             self.window.scene.update_culling()  # a see-through kneecap shows its back faces
             changed = True
+        if new.overlays != old.overlays and "pull" in new.overlays:
+            self._want_pull_model()
+        if new.camera_frame != old.camera_frame:
+            self.overlays.set_camera_frame(new.camera_frame)
+            changed = True
         if new.side_by_side != old.side_by_side:
             self._show_compare(new.side_by_side)
         if new.underside != old.underside:
-            self.pictures.setCurrentIndex(1 if new.underside else 0)
+            tabs = self.window.panel_tabs
+            tabs.blockSignals(True)
+            tabs.setCurrentWidget(self.essentials if new.underside else self.axial)
+            tabs.blockSignals(False)
             self._update_slices(self.session.frame)
         if new.thigh_ghost != old.thigh_ghost:
             self.thigh_ghost.set_visible(new.thigh_ghost)
@@ -485,14 +479,15 @@ class ClinicalViews:
             self._repaint()
 
     def set_camera(self, name: str) -> None:
-        """A window camera preset, or "swing" (down the axis of the thigh bone's turn against the
-        healthy one: the turn's arc face-on, kneeviz.scene.thigh_ghost), "above" (front and well
-        above) or "kneecap" (close on the kneecap and the groove beneath it)."""
-        if name == "swing":
-            plotter = self.window.plotter
-            w, h = plotter.window_size
-            pose = self.thigh_ghost.swing_camera(float(plotter.camera.view_angle),
-                                                 w / max(h, 1))
+        """A window camera preset (in its default frame), or "leg-turn" (the whole leg from the
+        front and above: the thigh bone's turn against the healthy one's ghost seen opened out,
+        the shin planted below it, kneeviz.scene.thigh_ghost), "above" (front and well above) or
+        "kneecap" (close on the kneecap and the groove beneath it). The named ones stay in the
+        room."""
+        if name == "leg-turn":
+            w, h = self.window.plotter.window_size
+            pose = self.thigh_ghost.leg_camera(float(self.window.plotter.camera.view_angle),
+                                               w / max(h, 1))
             if pose is None:  # no healthy squat to turn against (yet): from above instead
                 pose = self.overlays.turn_camera()
             pos, focal, up = pose
@@ -503,9 +498,50 @@ class ClinicalViews:
         else:
             self.window.set_camera(name)
             return
+        if self.session.display.camera_frame != "room":
+            self.session.set_display(camera_frame="room")
         plotter = self.window.plotter
         plotter.camera_position = [tuple(pos), tuple(focal), tuple(up)]
         plotter.reset_camera_clipping_range()
+        self.window.scene.camera_placed("room")
+        self._repaint()
+
+    def _on_tab(self, index: int) -> None:
+        """The essentials (with the underside map) or the slice chosen: the view state says
+        which picture the panel shows, and the newly shown one is drawn for this frame."""
+        widget = self.window.panel_tabs.widget(index)
+        if widget is self.essentials:
+            self.session.set_display(underside=True)
+        elif widget is self.axial:
+            self.session.set_display(underside=False)
+        self._update_slices(self.session.frame)
+
+    def _want_pull_model(self) -> None:
+        """The lines of pull need the mechanics model of the squat on screen (its muscles'
+        attachments and wrap). The squat is solved in the worker process, so the model is built
+        here too, off the UI thread (kneeviz.simulation.model_for: the same model for the same
+        knee and tissue setting, its contact grid from the disk cache, about half a second),
+        once per knee and setting; then the lines are drawn."""
+        view = self.session.view
+        if (view is None or "pull" not in self.session.display.overlays
+                or self.overlays.extensor() is not None):
+            return
+        from kneeviz.simulation import model_for, model_key
+
+        anatomy, scenario = self.session.anatomy, view.scenario
+        key = model_key(anatomy, scenario)
+        if key in self._model_jobs:
+            return
+        job = Job(lambda _p, _c: model_for(anatomy, scenario),
+                  "the lines of pull could not be drawn")
+        job.signals.done.connect(lambda _m, k=key: self._on_pull_model(k))
+        job.signals.failed.connect(lambda _msg, k=key: self._model_jobs.pop(k, None))
+        self._model_jobs[key] = job
+        self._pool.start(job)
+
+    def _on_pull_model(self, key: Any) -> None:
+        self._model_jobs.pop(key, None)
+        self.overlays.update(self.session.frame)
         self._repaint()
 
     def _repaint(self) -> None:
@@ -517,31 +553,70 @@ class ClinicalViews:
 
     # -- story (StoryTarget) ------------------------------------------------------------------
     def story_started(self, on: bool) -> None:
-        """Story mode hides every number (readouts, plots, the axial view's measurements) and
-        shows the large captions; leaving it brings them back."""
+        """Story mode hides every number (the side panel, the timeline, the axial view's
+        measurements) and shows the large captions; leaving it brings them back, with the
+        clinician's setting, view (camera, overlays, pressure colours) and frame as they were."""
+        w = self.window
         if on:
-            self._before_story = {w: w.isVisible() for w in self._hidden_in_story()}
-            for w in self._before_story:
-                w.setVisible(False)
+            tabs = w.panel_tabs
+            s = self.session
+            self._clinician = (s.scenario, s.display, s.frame, tabs.currentWidget())
+            self._before_story = {x: x.isVisible() for x in self._hidden_in_story()}
+            for x in self._before_story:
+                x.setVisible(False)
+            if s.display.side_by_side:
+                s.set_display(side_by_side=False)  # the story's pictures are the 3D view's
         else:
-            for w, was in self._before_story.items():
-                w.setVisible(was)
+            for x, was in self._before_story.items():
+                x.setVisible(was)
         self.axial.set_show_numbers(not on)
         self.heatmap.set_bar_visible(not on)
-        if not on:
-            self.session.set_display(thigh_ghost=False)
+        self.overlays.show_numbers = not on
         self.story_dock.setVisible(on)
         if not on:
-            self.window.playback.pause()
+            w.playback.pause()
+            self._story_waiting = None
+            self._restore_clinician()
+
+    def _restore_clinician(self) -> None:
+        """The clinician's setting and frame first (the bones posed as they were), then their
+        view, then their camera placed on those bones."""
+        if self._clinician is None:
+            return
+        scenario, display, frame, tab = self._clinician
+        self._clinician = None
+        s = self.session
+        if s.scenario != scenario:
+            s.set_scenario(scenario)
+        s.set_frame(frame)
+        s.set_display(**{f.name: getattr(display, f.name) for f in fields(ViewState)})
+        self.window.set_camera_frame(display.camera_frame)  # the preset placed again, as it was
+        if tab is not None:
+            self.window.panel_tabs.setCurrentWidget(tab)
 
     def _hidden_in_story(self) -> list[QWidget]:
-        """The technical panels: every number (readouts, plots), the controls, the clinical dock.
-        The 3D view and the captions are what a patient sees."""
-        out: list[QWidget] = [*self._numbers_widgets, self.dock, self.compare_dock,
-                              self.window.timeline]  # the timeline shows seconds and degrees
-        if self._column_holder is not None:
-            out.append(self._column_holder)
-        return out
+        """The technical parts: the side panel (every number, the controls), the timeline (it
+        shows seconds and degrees) and the camera bar. The 3D view and the captions are what a
+        patient sees."""
+        w = self.window
+        return [self.dock, w.timeline, w.camera_bar]
+
+    def story_when_ready(self, fn: Any) -> None:
+        """Call fn once the step just applied is on screen: its squat solved (not the bones-only
+        preview) and the 3D frame showing it painted. The story's words wait for their
+        picture."""
+        self._story_waiting = fn
+        if not self.session.solving:
+            self.window.after_frame("story-words", self._story_ready)
+
+    def _on_solving(self, on: bool) -> None:
+        if not on and self._story_waiting is not None:
+            self.window.after_frame("story-words", self._story_ready)
+
+    def _story_ready(self) -> None:
+        fn, self._story_waiting = self._story_waiting, None
+        if fn is not None:
+            fn()
 
     def story_apply(self, step: StoryStep) -> None:
         w = self.window

@@ -1,4 +1,7 @@
-"""The main window: 3D view and timeline on the left, controls, readouts and plots on the right."""
+"""The main window: a line saying which setting and knee are on, the camera bar, the 3D view and
+the timeline on the left; on the right one panel of tabs (the clinical views put their essentials
+first: kneeviz.app.window.clinical), so at 1366x768 the 3D view gets most of the width and nothing
+that matters needs scrolling."""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QElapsedTimer, QThreadPool, QTimer
+from PyQt6.QtCore import QElapsedTimer, Qt, QThreadPool, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -18,28 +22,35 @@ from PyQt6.QtWidgets import (
     QMenuBar,
     QMessageBox,
     QProgressBar,
-    QSplitter,
+    QStackedWidget,
     QStatusBar,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from pyvistaqt import QtInteractor
 
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.app.panels.controls import ControlPanel, Timeline
+from kneeviz.app.panels.controls import CameraControls, ControlPanel, Timeline
 from kneeviz.app.panels.plots import PlotPanel
 from kneeviz.app.panels.readouts import ReadoutPanel
 from kneeviz.app.state.band_keeper import BandKeeper
 from kneeviz.app.state.playback import Playback
 from kneeviz.app.state.session import Session
 from kneeviz.app.state.solver import Solver
+from kneeviz.app.support.scroll import scrolling
 from kneeviz.app.support.worker import Job
 from kneeviz.app.window.about import ABOUT_HTML
 from kneeviz.app.window.open_knee import OpenKneeDialog
 from kneeviz.app.window.window_api import KneeWindow
 from kneeviz.scenario import Scenario
 from kneeviz.scene.knee_scene import APP_TRIANGLE_BUDGET, KneeScene
+from kneeviz.setting_words import knee_name, recording_name, setting_name, title
+from kneeviz.view_state import CAMERA_FRAMES, DEFAULT_CAMERA_FRAME
 
+PANEL_WIDTH_PX = 440
+"""The side panel's width: the 3D view takes the rest (about 900 px at 1366x768)."""
+HEADER_STYLE = ("background: #1d2127; color: #f2f2f2; font-size: 12pt; padding: 3px 8px;")
 PROGRESS_DELAY_MS = 300
 """Show the progress bar only when a solve takes longer than this."""
 MULTISAMPLES = 4
@@ -97,7 +108,6 @@ class MainWindow(KneeWindow):
         # The solve thread runs Python code: hand the interpreter lock over more often than the
         # default 5 ms so the UI thread (painting, events) never waits long for it.
         sys.setswitchinterval(SWITCH_INTERVAL_S)
-        self.setWindowTitle(f"kneeviz - {anatomy.name}")
         self.session = Session(anatomy, scenario or Scenario(), solver)
         self.playback = Playback(self.session, self)
         self._closed = False
@@ -112,33 +122,44 @@ class MainWindow(KneeWindow):
         self.plotter = QtInteractor(self, multi_samples=MULTISAMPLES if multisampling else 0,
                                     auto_update=False)
         self.scene = KneeScene(self.plotter, anatomy, APP_TRIANGLE_BUDGET)
+        self.scene.camera_frame = self.session.display.camera_frame
         self.timeline = Timeline(self.session, self.playback)
+        self.header = QLabel()
+        self.header.setObjectName("setting-line")
+        self.header.setStyleSheet(HEADER_STYLE)
+        self.camera_bar = CameraControls()
+        self.views = QStackedWidget()
+        """The 3D view, or in its place the side-by-side views (kneeviz.app.window.clinical)."""
+        self.views.addWidget(self.plotter.interactor)
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.setSpacing(0)
-        lv.addWidget(self.plotter.interactor, 1)
+        lv.addWidget(self.header)
+        lv.addWidget(self.camera_bar)
+        lv.addWidget(self.views, 1)
         lv.addWidget(self.timeline)
+        self.setCentralWidget(left)
 
         self.controls = ControlPanel(self.session)
         self.band = BandKeeper(self.session, self)
         self.readouts = ReadoutPanel(self.session, self.band)
         self.plots = PlotPanel(self.session, self.band)
-        right = QWidget()
-        rv = QVBoxLayout(right)
-        rv.setContentsMargins(0, 0, 0, 0)
-        rv.addWidget(self.controls)
-        rv.addWidget(self.readouts)
-        rv.addWidget(self.plots, 1)
-        right.setMinimumWidth(340)
-
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 0)
-        splitter.setSizes([960, 420])
-        self.setCentralWidget(splitter)
+        self.panel_tabs = QTabWidget()
+        self.panel_tabs.setObjectName("panel-tabs")
+        self.panel_tabs.setDocumentMode(True)
+        self.panel_tabs.addTab(scrolling(self.controls), "Hip and knee")
+        self.panel_tabs.addTab(scrolling(self.readouts), "Numbers")
+        self.panel_tabs.addTab(self.plots, "Plots")
+        self.panel_dock = QDockWidget("Panel", self)
+        self.panel_dock.setObjectName("panel-dock")
+        self.panel_dock.setWidget(self.panel_tabs)
+        self.panel_dock.setTitleBarWidget(QWidget())  # its tabs say what it holds
+        self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel_dock)
+        self.resizeDocks([self.panel_dock], [PANEL_WIDTH_PX], Qt.Orientation.Horizontal)
+        self.update_title()
 
         self.status_bar = QStatusBar()
         self.setStatusBar(self.status_bar)
@@ -158,11 +179,14 @@ class MainWindow(KneeWindow):
 
         self._build_menus(multisampling)
         self._build_shortcuts()
-        self.controls.camera.camera_requested.connect(self.set_camera)
-        self.controls.camera.follow_toggled.connect(
-            lambda on: self.session.set_display(follow=bool(on)))
-        self.controls.camera.follow.setChecked(self.session.display.follow)
+        bar = self.camera_bar
+        bar.camera_requested.connect(self.set_camera)
+        bar.frame_requested.connect(self.set_camera_frame)
+        bar.follow_toggled.connect(lambda on: self.session.set_display(follow=bool(on)))
+        bar.follow.setChecked(self.session.display.follow)
+        bar.show_state(self.session.display.camera, self.session.display.camera_frame)
         self.session.display_changed.connect(self._on_display)
+        self.session.scenario_changed.connect(self.update_title)
 
         self.session.frame_changed.connect(self._render_frame)
         self.playback.playing_changed.connect(self._on_playing)
@@ -183,7 +207,11 @@ class MainWindow(KneeWindow):
         """3D frames actually painted (counted after each paint that followed a request)."""
         self._render_pending = False
         self.plotter.interactor.frameSwapped.connect(self._after_paint)
-        self._after_frame: dict[str, Callable[[], None]] = {}
+        # a camera turned by hand: the sides named again for it
+        self.plotter.iren.add_observer("EndInteractionEvent",
+                                       lambda *_a: self.scene.update_sides())
+        self._after_frame: dict[str, tuple[Callable[[], None], int]] = {}
+        """Work waiting for a frame: key -> (fn, the frames_rendered count it waits for)."""
         self._after_frame_timer = QTimer(self)
         self._after_frame_timer.setSingleShot(True)
         self._after_frame_timer.timeout.connect(self._run_after_frame)
@@ -195,6 +223,7 @@ class MainWindow(KneeWindow):
         self.clinical: ClinicalViews | None = ClinicalViews(self) if clinical else None
         self.session.start()
         self.resize(*first_size_px(self))
+        self.resizeDocks([self.panel_dock], [PANEL_WIDTH_PX], Qt.Orientation.Horizontal)
 
     # -- menus and keys --------------------------------------------------------------------
     def _build_menus(self, multisampling: bool) -> None:
@@ -233,6 +262,10 @@ class MainWindow(KneeWindow):
         self.msaa_action.setChecked(multisampling)
         self.msaa_action.toggled.connect(self.set_multisampling)
         view_menu.addAction(self.msaa_action)
+        panel = self.panel_dock.toggleViewAction()
+        assert panel is not None
+        panel.setText("Side panel (the 3D view alone when off)")
+        view_menu.addAction(panel)
 
         help_menu = QMenu("&Help", self)
         bar.addMenu(help_menu)
@@ -270,29 +303,41 @@ class MainWindow(KneeWindow):
         if self._render_pending:
             self._render_pending = False
             self.frames_rendered += 1
-            if self._after_frame:
-                # Next event-loop pass: let the compositor return first.
-                self._after_frame_timer.start(0)
+        if self._after_frame:
+            # Next event-loop pass: let the compositor return first.
+            self._after_frame_timer.start(0)
+
+    def count_frame(self) -> None:
+        """A picture in the 3D view's place was painted (side by side): one more frame shown,
+        and the work waiting for a frame (after_frame) may go (the hidden 3D view paints none)."""
+        self._render_pending = True
+        self._after_paint()
 
     def after_frame(self, key: str, fn: Callable[[], None]) -> None:
         """Run fn once the 3D frame requested now is on screen (at once, in the next event-loop
         pass, when none is pending). For work that would otherwise delay that frame without being
         part of it: the axial slice (tens of ms of plane sections) after a hip slider change or a
         scrub is cut after the re-posed bones are shown, not before. A later call with the same
-        key replaces an earlier one still waiting (only the latest frame's work is done)."""
-        self._after_frame[key] = fn
+        key replaces an earlier one still waiting (only the latest frame's work is done). While
+        the squat plays a new frame is always pending: fn runs once the frame that was pending
+        when it was queued has been painted (it once waited for a pass with none pending, which
+        never came while playing)."""
+        target = self.frames_rendered + (1 if self._render_pending else 0)
+        self._after_frame[key] = (fn, target)
         if not self._render_pending:
             self._after_frame_timer.start(0)
         elif not self._after_frame_timer.isActive():
             self._after_frame_timer.start(AFTER_FRAME_FALLBACK_MS)
 
     def _run_after_frame(self) -> None:
-        if self._render_pending and self._after_frame_timer.interval() == 0:
-            # A new frame was requested meanwhile: wait for it (with the fallback).
+        fallback = self._after_frame_timer.interval() > 0  # no frame came in time: run anyway
+        due = {k: fn for k, (fn, target) in self._after_frame.items()
+               if fallback or self.frames_rendered >= target}
+        for k in due:
+            del self._after_frame[k]
+        if self._after_frame:  # frames still on their way
             self._after_frame_timer.start(AFTER_FRAME_FALLBACK_MS)
-            return
-        jobs, self._after_frame = self._after_frame, {}
-        for fn in jobs.values():
+        for fn in due.values():
             if not self._closed:
                 fn()
 
@@ -317,21 +362,49 @@ class MainWindow(KneeWindow):
         return str(self.session.display.camera)
 
     def set_camera(self, preset: str) -> None:
-        if self.session.display.camera == preset:
+        """Show a camera preset, held to the thigh bone or the room as the preset is by default
+        (DEFAULT_CAMERA_FRAME: the close-up and the skyline ride with the thigh bone)."""
+        frame = DEFAULT_CAMERA_FRAME.get(preset, "room")
+        d = self.session.display
+        if (d.camera, d.camera_frame) == (preset, frame):
             self._apply_camera(preset)  # asked again: back onto the preset after a drag
         else:
-            self.session.set_display(camera=preset)  # _on_display applies it
+            self.session.set_display(camera=preset, camera_frame=frame)  # _on_display applies
+
+    def set_camera_frame(self, frame: str) -> None:
+        """Hold the camera to the thigh bone or to the room (CAMERA_FRAMES)."""
+        if frame not in CAMERA_FRAMES:
+            raise ValueError(f"unknown camera frame {frame!r}: one of {tuple(CAMERA_FRAMES)}")
+        if self.session.display.camera_frame == frame:
+            self._apply_camera(self.session.display.camera)
+        else:
+            self.session.set_display(camera_frame=frame)
 
     def _apply_camera(self, preset: str) -> None:
+        self.scene.camera_frame = self.session.display.camera_frame
         self.scene.set_camera(preset)
         self.request_render()
 
+    def update_title(self) -> None:
+        """The window's title and the line over the 3D view: which setting and knee are on."""
+        s = self.session
+        self.setWindowTitle(title(s.scenario, s.anatomy))
+        rec = recording_name(s.scenario)
+        view = CAMERA_FRAMES.get(s.display.camera_frame, "")
+        line = f"<b>{setting_name(s.scenario)}</b> &nbsp;·&nbsp; {knee_name(s.anatomy)}"
+        if rec:
+            line += f" &nbsp;·&nbsp; recording {rec}"
+        line += f" &nbsp;·&nbsp; <span style='color:#b8c4d6'>{view}</span>"
+        self.header.setText(line)
+
     def _on_display(self, new: Any, old: Any) -> None:
-        if new.camera != old.camera:
+        if (new.camera, new.camera_frame) != (old.camera, old.camera_frame):
             self._apply_camera(new.camera)
+            self.camera_bar.show_state(new.camera, new.camera_frame)
+            self.update_title()
         if new.follow != old.follow:
             self.scene.set_follow(new.follow)
-            box = self.controls.camera.follow
+            box = self.camera_bar.follow
             box.blockSignals(True)
             box.setChecked(new.follow)
             box.blockSignals(False)
@@ -451,7 +524,7 @@ class MainWindow(KneeWindow):
         self.show_error(message)
 
     def _on_anatomy(self) -> None:
-        self.setWindowTitle(f"kneeviz - {self.session.anatomy.name}")
+        self.update_title()
         self.scene.set_anatomy(self.session.anatomy)
         self._camera_set = False
 

@@ -127,8 +127,7 @@ class MotionActions:
         sc = self.window.session.scenario
         recorded = isinstance(sc, RecordedScenario)
         self.close_action.setEnabled(recorded)
-        name = f" - {Path(sc.motion_path).name}" if isinstance(sc, RecordedScenario) else ""
-        self.window.setWindowTitle(f"kneeviz - {self.window.session.anatomy.name}{name}")
+        self.window.update_title()
         self.window.controls.hip.setTitle(
             "Hip control: change to the recording (deg more / less)" if recorded
             else "Hip control")

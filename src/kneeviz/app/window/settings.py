@@ -28,7 +28,7 @@ from PyQt6.QtWidgets import QMainWindow, QMenu, QSplitter
 
 from kneeviz.app.window.window_api import KneeWindow
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 """Version of the settings layout; a file with a higher one came from a newer kneeviz."""
 MAX_RECENT = 8
 MAX_SETTINGS_BYTES = 1 << 20
@@ -304,6 +304,8 @@ def install_settings(window: KneeWindow, settings: Settings) -> None:
         window.restoreGeometry(geometry)
     if state is not None:
         window.restoreState(state, SETTINGS_VERSION)
+        if window.clinical is not None and not window.clinical.story.active:
+            window.clinical.story_dock.hide()  # only story mode shows it
     splitter = window.centralWidget()
     if splitter_state is not None and isinstance(splitter, QSplitter):
         splitter.restoreState(splitter_state)
@@ -349,6 +351,10 @@ def install_settings(window: KneeWindow, settings: Settings) -> None:
         settings.sync()
 
     def save() -> None:
+        if window.clinical is not None:
+            # the clinician's layout, not story mode's (it hides the side panel, the timeline
+            # and the camera bar: saved so, the next start had none of them)
+            window.clinical.story.stop()
         settings.save_window_layout(window)
         settings.open_dir = window.open_dir or settings.open_dir
         settings.export_dir = window.export_dir or settings.export_dir

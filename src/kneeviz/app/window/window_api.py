@@ -15,12 +15,21 @@ from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QMainWindow, QMenu, QMenuBar, QStatusBar
+from PyQt6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMenuBar,
+    QStackedWidget,
+    QStatusBar,
+    QTabWidget,
+)
 
 if TYPE_CHECKING:
     from pyvistaqt import QtInteractor
 
-    from kneeviz.app.panels.controls import ControlPanel, Timeline
+    from kneeviz.app.panels.controls import CameraControls, ControlPanel, Timeline
     from kneeviz.app.panels.plots import PlotPanel
     from kneeviz.app.panels.readouts import ReadoutPanel
     from kneeviz.app.state.playback import Playback
@@ -45,6 +54,16 @@ class KneeWindow(QMainWindow):
     plotter: QtInteractor
     scene: KneeScene
     timeline: Timeline
+    header: QLabel
+    """The line over the 3D view saying which setting and knee are on (update_title)."""
+    camera_bar: CameraControls
+    views: QStackedWidget
+    """The 3D view (its first page); the clinical views may show another picture in its
+    place (side by side)."""
+    panel_tabs: QTabWidget
+    """The side panel's tabs: the parts add theirs (the clinical views put their essentials
+    first)."""
+    panel_dock: QDockWidget
     controls: ControlPanel
     readouts: ReadoutPanel
     plots: PlotPanel
@@ -69,6 +88,19 @@ class KneeWindow(QMainWindow):
         return bar
 
     def set_camera(self, preset: str) -> None:
+        raise NotImplementedError
+
+    def set_camera_frame(self, frame: str) -> None:
+        """Hold the camera to the thigh bone or to the room (view_state.CAMERA_FRAMES)."""
+        raise NotImplementedError
+
+    def count_frame(self) -> None:
+        """A picture shown in the 3D view's place (side by side) was painted: counted with the
+        3D view's frames (frames_rendered)."""
+        raise NotImplementedError
+
+    def update_title(self) -> None:
+        """Say again which setting and knee are on (the title and the line over the 3D view)."""
         raise NotImplementedError
 
     def request_render(self) -> None:
