@@ -84,3 +84,31 @@ def test_a_population_knee_loads_through_the_one_loader_and_squats(tmp_path) -> 
     assert traj.converged.all()
     # the tendon carries the quadriceps' pull in every frame (the extensor mechanism is attached)
     assert (traj["patellar_tendon_force_n"] > 0.3 * traj["quadriceps_force_n"]).all()
+
+
+def test_a_smooth_kneecap_runs_along_its_limbs_femur_and_its_squat_passes_the_self_check() -> None:
+    """Limb 15's kneecap is nearly round (42 x 41 mm) and too smooth for its ridge to give its
+    axis: the ridge turned it 71 deg in the kneecap's plane, so the sculpted ridge, the
+    cartilage's apex cut and the tendon lay across the bone, and the healthy squat failed the
+    self-check whole (81 of 241 frames unsolved, the kneecap's bone 3.4 mm into the femur's at
+    60-93 deg). Its axis is now the femur's long axis as the limb stands (the finder's is more
+    than PATELLA_AXIS_LIMIT_DEG off it): the kneecap stands along it, and the squat is a
+    knee's."""
+    from kneeviz.anatomy.default_knee import build_atlas_knee
+    from kneeviz.anatomy.loader import load_knee
+    from kneeviz.anatomy.population import PATELLA_AXIS_LIMIT_DEG, groove_options, training_limb
+    from kneeviz.result_check import self_check
+    from kneeviz.scenario import Scenario
+    from kneeviz.simulation import simulate
+
+    built = build_atlas_knee(training_limb(15), groove_options(15),
+                             patella_axis_limit_deg=PATELLA_AXIS_LIMIT_DEG)
+    R = np.asarray(built.record["T_femur_patella_atlas"], dtype=float)[:3, :3]
+    # the kneecap's superior axis in the femur frame: in the femur's sagittal plane, up
+    y = R[:, 1]
+    assert y[1] > 0.9 and abs(y[2]) < 0.1, y
+    knee = load_knee(KneeSpec.from_name("atlas:15"))
+    traj = simulate(knee, Scenario.from_preset("healthy"))
+    assert traj.converged.all()
+    check = self_check(traj, knee)
+    assert check.passed, check.problem

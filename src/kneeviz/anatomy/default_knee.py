@@ -211,10 +211,27 @@ def own_groove_sulcus_angle_deg(limb: AtlasLimb) -> float:
     return float(measure_trochlea(limb.femur_fine.transformed(T_femur_scan)).sulcus_angle_deg)
 
 
-def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions) -> BuiltKnee:
+def patella_spin_deg(T_scan_patella: FloatArray, T_scan_femur: FloatArray) -> float:
+    """How far the kneecap's superior axis (as the patella finder set it) is turned in the
+    kneecap's own plane from the femur's long axis, both as the limb stands in its scan (deg)."""
+    x = np.asarray(T_scan_patella, dtype=float)[:3, 0]
+    y = np.asarray(T_scan_patella, dtype=float)[:3, 1]
+    up = np.asarray(T_scan_femur, dtype=float)[:3, 1]
+    up = up - (up @ x) * x
+    return float(np.degrees(np.arccos(np.clip(y @ up / np.linalg.norm(up), -1.0, 1.0))))
+
+
+def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions, *,
+                     patella_axis_limit_deg: float | None = None) -> BuiltKnee:
     """A knee from atlas bones: landmarks found on the bones, the groove re-cut to `options`, the
     patella given its median ridge, cartilage grown, every mesh in its bone frame (the pipeline
-    of the module docstring)."""
+    of the module docstring).
+
+    `patella_axis_limit_deg`: when the superior axis the patella finder takes from the kneecap's
+    ridge is turned more than this from the femur's long axis as the limb stands
+    (patella_spin_deg), the finder got it wrong and the femur's axis (projected onto the
+    kneecap's plane) is taken instead (kneeviz.anatomy.population). None (the bundled knee):
+    the ridge's axis always."""
     from kneeviz.anatomy.landmarks import find_femur, find_patella, find_pelvis, find_tibia
 
     femur_scan = limb.femur
@@ -245,6 +262,16 @@ def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions) -> BuiltKnee:
         anterior_hint=T_scan_femur[:3, 0],
         superior_hint=T_scan_femur[:3, 1],
     )
+    axis_from_femur = (patella_axis_limit_deg is not None and patella_spin_deg(
+        patella_fit.T_input_patella, T_scan_femur) > patella_axis_limit_deg)
+    if axis_from_femur:
+        patella_fit = find_patella(
+            patella_scan,
+            side_hint="right",
+            anterior_hint=T_scan_femur[:3, 0],
+            superior_hint=T_scan_femur[:3, 1],
+            superior_axis=T_scan_femur[:3, 1],
+        )
     T_scan_patella = patella_fit.T_input_patella
     patella_raw = patella_scan.transformed(invert(T_scan_patella))
     pshape = PatellaShape()
@@ -257,6 +284,7 @@ def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions) -> BuiltKnee:
         side_hint="right",
         anterior_hint=np.array([1.0, 0.0, 0.0]),
         superior_hint=np.array([0.0, 1.0, 0.0]),
+        superior_axis=np.array([0.0, 1.0, 0.0]) if axis_from_femur else None,
     )
 
     pelvis_scan = limb.pelvis

@@ -122,10 +122,14 @@ def find_patella(
     side_hint: str | None = None,
     anterior_hint: FloatArray | None = None,
     superior_hint: FloatArray | None = None,
+    superior_axis: FloatArray | None = None,
 ) -> PatellaFit:
     """Side, frame and landmarks of a patella (mm), whatever its pose in the input.
 
     Hints are directions in input coordinates that only pick signs (see the module docstring).
+    `superior_axis`, when given, IS the superior axis (projected onto the kneecap's plane), in
+    place of the one the ridge gives: for a kneecap too smooth to show its ridge, whose scan
+    shows which way the limb's femur runs (kneeviz.anatomy.population).
     """
     if side_hint not in (None, "right", "left"):
         raise MeshError(f"patella side hint must be 'right' or 'left', not {side_hint!r}")
@@ -155,6 +159,9 @@ def find_patella(
             _, _, rax = principal_axes(ridge)
             d = unit(perp(rax[0], posterior))
             si = d if float(d @ si) > 0 else -d
+        ml = unit(np.cross(si, posterior))
+    if superior_axis is not None:
+        si = unit(perp(np.asarray(superior_axis, dtype=float), posterior))
         ml = unit(np.cross(si, posterior))
     # 3. apex = narrower end; lateral = away from the ridge
     t = (s.points - c) @ si

@@ -49,9 +49,22 @@ from kneeviz.anatomy.knee_spec import (
 from kneeviz.anatomy.mesh import SurfaceMesh
 from kneeviz.errors import KneevizError
 
-POPULATION_VERSION = "population-knee-v3"
+POPULATION_VERSION = "population-knee-v4"
 """Part of every cached population knee's key: bump it when the build pipeline changes (v3: the
-pelvis's socket is the one holding the femur's head; 14 limbs had the far one)."""
+pelvis's socket is the one holding the femur's head; 14 limbs had the far one. v4: the kneecap's
+superior axis from the femur's where the ridge's is far off it: PATELLA_AXIS_LIMIT_DEG)."""
+
+
+PATELLA_AXIS_LIMIT_DEG = 20.0
+"""A limb's kneecap whose superior axis, as the patella finder takes it from the kneecap's
+median ridge, is turned more than this in the kneecap's plane from the limb's femur (as the limb
+stands in the shape model's shared frame) takes the femur's axis instead
+(default_knee.build_atlas_knee). The shape model's training kneecaps are smooth and their ridges
+faint: the finder's axis is 0.7-13.7 deg from the femur's in 23 limbs (the mean atlas's 4.3) and
+33-71 deg in limbs 17, 13 and 15 (33.3, 39.5, 71.3), where the sculpted ridge, the cartilage's
+apex cut and the tendon then lay across the bone and the squat failed the self-check whole
+(docs/validation.md, "Population knees and the self-check"). The limit lies between the two
+groups."""
 
 
 def population_names() -> list[str]:
@@ -176,7 +189,8 @@ def _build_and_keep(limb: int, name: str, source: str) -> Anatomy:
     from kneeviz.anatomy.build import KNEE_MESHES
     from kneeviz.anatomy.default_knee import build_atlas_knee, record_json
 
-    built = build_atlas_knee(training_limb(limb), groove_options(limb))
+    built = build_atlas_knee(training_limb(limb), groove_options(limb),
+                             patella_axis_limit_deg=PATELLA_AXIS_LIMIT_DEG)
     arrays: dict[str, np.ndarray] = {
         "record_json": np.frombuffer(record_json(built).encode(), dtype=np.uint8)}
     for n in KNEE_MESHES:

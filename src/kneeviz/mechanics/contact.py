@@ -468,7 +468,8 @@ def ship_grid(cartilage: SurfaceMesh, bone: SurfaceMesh, folder: Path,
 
 @dataclass(frozen=True, eq=False)
 class ContactPoints:
-    """Patellar articular contact points in the patella frame.
+    """Patellar contact points in the patella frame: the cartilage's articular side first
+    (`n_cartilage` of them), then the bare posterior bone (bare_patella_points).
 
     `vertex_of` maps each original patellar-cartilage vertex to its contact point (-1 when the
     vertex is not on the articular side), so pressures can be painted on the mesh.
@@ -478,6 +479,7 @@ class ContactPoints:
     areas_mm2: FloatArray
     thickness_mm: FloatArray
     vertex_of: IntArray
+    n_cartilage: int
 
 
 def patellar_contact_points(
@@ -497,7 +499,39 @@ def patellar_contact_points(
     sub = SurfaceMesh(v, f)
     areas = sub.vertex_areas_mm2()
     thick = thickness_mm(v, bone, MIN_LAYER_MM, 6.0)
-    return ContactPoints(v, areas, thick, remap)
+    bare, bare_areas = bare_patella_points(cartilage, bone)
+    return ContactPoints(np.concatenate([v, bare]), np.concatenate([areas, bare_areas]),
+                         np.concatenate([thick, np.full(len(bare), MIN_LAYER_MM)]), remap,
+                         len(v))
+
+
+BARE_BONE_SPACING_MM = 1.0
+"""Spacing of the contact points on the kneecap's bare bone (see bare_patella_points)."""
+
+
+def bare_patella_points(cartilage: SurfaceMesh, bone: SurfaceMesh) -> tuple[FloatArray,
+                                                                            FloatArray]:
+    """Contact points (and their areas) on the kneecap's posterior bone that its cartilage does
+    not cover: the rim round the articular surface and the apex. The femoral side's bare bone is
+    in the distance grid (build_distance_grid); without these the kneecap's own bare bone met
+    nothing: a kneecap that tilted or rode onto the notch at deep flexion sank its bone rim 2-5
+    mm into the femur's (atlas:07, 13, 16, 18, 19: docs/validation.md, "Population knees and the
+    self-check"). Each is a foundation point at MIN_LAYER_MM, as the femur's bare bone is. The
+    posterior half is the bone's half behind its median depth (X, anterior, in the patella
+    frame), the part the self-check holds against the femur."""
+    v = bone.vertices_mm
+    face_ids, normals = articular_faces(cartilage, bone)
+    samples, owner = dense_samples(cartilage, face_ids, 0.5)
+    normal_of = np.zeros((cartilage.n_triangles, 3))
+    normal_of[face_ids] = normals
+    lo = v.min(axis=0) - 1.0
+    hi = np.array([float(np.median(v[:, 0])), *(v.max(axis=0)[1:] + 1.0)])
+    ids, _ = bare_bone_faces(bone, samples, normal_of[owner], lo, hi)
+    if not len(ids):
+        return np.zeros((0, 3)), np.zeros(0)
+    points, on = dense_samples(bone, ids, BARE_BONE_SPACING_MM)
+    per_face = np.bincount(on, minlength=bone.n_triangles)
+    return points, bone.face_areas_mm2()[on] / per_face[on]
 
 
 def _subdivide(v: FloatArray, f: IntArray) -> tuple[FloatArray, IntArray]:
