@@ -85,8 +85,8 @@ def sobol_indices(figure: str, names: tuple[str, ...], x: np.ndarray, y: np.ndar
     correlations instead when a run has no value (see the module docstring)."""
     if not np.all(np.isfinite(y)):
         bad = int((~np.isfinite(y)).sum())
-        return rank_correlations(figure, names, x, y, note=f"{bad} of {len(y)} runs have no "
-                                 "value, so no Sobol estimate: rank correlations of the rest")
+        return rank_correlations(figure, names, x, y, note=f"{bad} of {len(y)} runs without a "
+                                 "value: no Sobol estimate, rank correlations")
     from SALib.analyze import sobol
 
     from kneeviz.study.design import salib_problem
