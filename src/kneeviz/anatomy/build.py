@@ -26,6 +26,7 @@ from kneeviz.anatomy.knee import (
     PelvisLandmarks,
     TibiaLandmarks,
 )
+from kneeviz.anatomy.knee_files import KNEE_MESHES, MESHES_FRAME, SAVED_IN_FEMUR_FRAME
 from kneeviz.anatomy.knee_spec import KneeSpec
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.own_cartilage import check_on_bone
@@ -129,21 +130,6 @@ def load_anatomy_folder(folder: Path, name: str = "default knee",
         ) from exc
     return anatomy_from_record(meshes, record, name, (str(folder),),
                                knee_spec if knee_spec is not None else KneeSpec())
-
-
-KNEE_MESHES = ("femur", "patella", "tibia", "pelvis", "femur_cartilage", "patella_cartilage")
-"""The meshes of a knee built from the atlas (default_knee.BuiltKnee), each in its bone frame."""
-SAVED_IN_FEMUR_FRAME: dict[str, str] = {
-    "tibia": "T_femur_tibia_ref", "pelvis": "T_femur_pelvis_ref",
-    "patella": "T_femur_patella_atlas", "patella_cartilage": "T_femur_patella_atlas",
-}
-"""Where each of a saved knee's meshes stands in the femur's frame (the record's pose): the files
-(default_knee.save_built_knee) hold the knee as one scan holds it, so that they load, or can be
-cut and loaded, as a patient's knee. Saved each in its own bone frame, they put the tibia's
-plateau 18 mm inside the condyles and the kneecap inside the femur when so loaded (issue 26)."""
-MESHES_FRAME = "femur"
-"""landmarks.json's `meshes_frame` when its files are in the femur's frame (load_anatomy_folder
-brings each back to its bone frame); absent: each in its own bone frame."""
 
 
 def anatomy_from_record(meshes: dict[str, SurfaceMesh], record: dict[str, object], name: str,

@@ -341,7 +341,7 @@ def asdict_arrays(obj: object) -> dict[str, object]:
 def save_built_knee(knee: BuiltKnee, folder: Path) -> None:
     """Write the meshes (binary STL, in the femur's frame: SAVED_IN_FEMUR_FRAME) and
     landmarks.json into `folder`."""
-    from kneeviz.anatomy.build import MESHES_FRAME, SAVED_IN_FEMUR_FRAME
+    from kneeviz.anatomy.knee_files import MESHES_FRAME, SAVED_IN_FEMUR_FRAME
 
     folder.mkdir(parents=True, exist_ok=True)
     for name, mesh in knee.meshes.items():
