@@ -5,7 +5,8 @@ Pipeline (each step a plain function of the one before):
  1. atlas bones (left limb mirrored to a right one, one shared standing pose: atlas.py);
  2. landmarks and ISB frames found from the geometry alone (the same finder a patient's knee uses);
  3. the trochlea re-cut to the requested sulcus angle (sculpt.py), calibrated against the same
-    slice measurement `kneeviz check-mesh` reports, and the patella given a median ridge;
+    slice measurement `kneeviz check-mesh` reports, the patella given a median ridge and the
+    tibia a tuberosity where the patellar tendon inserts;
  4. femoral and patellar cartilage grown on the articular surfaces (cartilage.py);
  5. every mesh stored in its own bone frame, with landmarks and the standing relative poses.
 """
@@ -28,6 +29,7 @@ from kneeviz.anatomy.sculpt import (
     TrochleaShape,
     design_trochlea_sculpt,
     sculpt_patella,
+    sculpt_tuberosity,
 )
 from kneeviz.anatomy.trochlea import measure_trochlea
 from kneeviz.transforms import invert
@@ -158,7 +160,40 @@ below the plateau, and the kneecap then sits low: Caton-Deschamps index 0.56 at 
 (patella baja below 0.6). Raised by this much, the solved healthy squat gives 0.96 at 30 deg, the
 population mean (0.96 +- 0.13 men, 0.99 +- 0.13 women: Caton J, Deschamps G);
 tests/mechanics/test_patella_height.py keeps it in the normal range. A patient's knee keeps what
-its tibia shows."""
+its tibia shows, so the saved tibia shows it too: a tuberosity is raised there
+(tibia_showing_insertion)."""
+
+INSERTION_FOUND_MM = 1.5
+"""How close the tuberosity finder, run on the saved tibia as a scan holds it, must come to the
+insertion the record holds (up and across the bone)."""
+
+
+def tibia_showing_insertion(tibia: SurfaceMesh, insertion_mm: FloatArray,
+                            T_femur_tibia: FloatArray) -> SurfaceMesh:
+    """`tibia` (tibia frame) with a tuberosity raised so that the finder, run on it where it stands
+    in the scan (`T_femur_tibia`), finds `insertion_mm`: loaded from the saved files as a patient's
+    knee, the tendon inserts where the built knee's does. The bump sits on a front that leans
+    forward distally, which pulls the finder's point down a few millimetres, so the bump is
+    raised by the step (0-8 mm, every 0.5 mm) that brings the finder nearest; the built knee is
+    refused if that is not within INSERTION_FOUND_MM."""
+    from kneeviz.anatomy.landmarks import find_tibia
+    from kneeviz.transforms import apply
+
+    want = np.asarray(insertion_mm, dtype=float)
+    best: tuple[float, SurfaceMesh] | None = None
+    for up_mm in np.arange(0.0, 8.01, 0.5):
+        shown = sculpt_tuberosity(tibia, want + np.array([0.0, up_mm, 0.0]))
+        fit = find_tibia(shown.transformed(T_femur_tibia))
+        found = apply(invert(T_femur_tibia) @ fit.T_input_tibia, fit.landmarks.tuberosity_mm)
+        miss = float(np.hypot(*(want - found)[1:]))
+        if best is None or miss < best[0]:
+            best = (miss, shown)
+    assert best is not None
+    if best[0] > INSERTION_FOUND_MM:
+        raise ValueError(f"the tuberosity raised on the atlas tibia is found {best[0]:.1f} mm "
+                         f"from the tendon's insertion (over {INSERTION_FOUND_MM:g} mm)")
+    shown = best[1]
+    return shown
 
 
 @dataclass(frozen=True, eq=False)
@@ -301,6 +336,8 @@ def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions, *,
             groove_depth_mm=troch.groove_depth_mm,
         )
     )
+    insertion = (np.asarray(tibia_fit.landmarks.tuberosity_mm, dtype=float)
+                 + np.array([0.0, TENDON_INSERTION_RAISE_MM, 0.0]))
     record: dict[str, object] = {
         "format": "kneeviz-default-knee",
         "version": ASSET_VERSION,
@@ -308,13 +345,7 @@ def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions, *,
         "options": asdict(options),
         "source": limb.source,
         "femur_landmarks": femur_landmarks,
-        "tibia_landmarks": asdict_arrays(
-            replace(
-                tibia_fit.landmarks,
-                tuberosity_mm=np.asarray(tibia_fit.landmarks.tuberosity_mm, dtype=float)
-                + np.array([0.0, TENDON_INSERTION_RAISE_MM, 0.0]),
-            )
-        ),
+        "tibia_landmarks": asdict_arrays(replace(tibia_fit.landmarks, tuberosity_mm=insertion)),
         "patella_landmarks": asdict_arrays(patella_fit.landmarks),
         "pelvis_landmarks": asdict_arrays(pelvis_fit.landmarks),
         "T_femur_tibia_ref": T_femur_tibia,
@@ -325,7 +356,7 @@ def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions, *,
     meshes = {
         "femur": femur,
         "patella": patella.transformed(invert(patella_fit.T_input_patella)),
-        "tibia": tibia,
+        "tibia": tibia_showing_insertion(tibia, insertion, T_femur_tibia),
         "pelvis": pelvis,
         "femur_cartilage": femur_cart,
         "patella_cartilage": patella_cart.transformed(invert(patella_fit.T_input_patella)),

@@ -17,7 +17,7 @@ Method (equivariant: only directions found on the mesh are used):
    (the fibular notch) and the ankle centre is the midpoint of the two malleoli so defined.
 5. Frame: Y from the ankle centre to the origin, Z from the medial to the lateral plateau centre,
    X = Y x Z (anterior for a right tibia; a left one gets a mirrored frame, det -1).
-Tuberosity = the most anterior point 10-50 mm below the plateau centre.
+Tuberosity = the most anterior point 10-50 mm below the plateau centre (TUBEROSITY_BAND_MM).
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ from kneeviz.anatomy.landmarks_femur import _ml_width, long_bone
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.errors import MeshError
 from kneeviz.transforms import apply, invert, make_transform
+
+TUBEROSITY_BAND_MM = (10.0, 50.0)
+"""How far below the plateau centre the tuberosity (the patellar tendon's insertion) is looked
+for: its most anterior point there (the centroid of the 2 mm cap, _geometry.extreme)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,7 +143,7 @@ def find_tibia(mesh: SurfaceMesh, fibula: SurfaceMesh | None = None, *,
     T_input_tibia = make_transform(np.column_stack([x, y, z]), origin)
     T_tibia_input = invert(T_input_tibia)
     local = apply(T_tibia_input, s.points)
-    band = (local[:, 1] < -10.0) & (local[:, 1] > -50.0)
+    band = (local[:, 1] < -TUBEROSITY_BAND_MM[0]) & (local[:, 1] > -TUBEROSITY_BAND_MM[1])
     if not band.any():
         raise MeshError("tibia has nothing below its plateau: export the whole tibia")
     tub = extreme(local[band], np.array([1.0, 0.0, 0.0]), s.areas[band])

@@ -49,10 +49,11 @@ from kneeviz.anatomy.knee_spec import (
 from kneeviz.anatomy.mesh import SurfaceMesh
 from kneeviz.errors import KneevizError
 
-POPULATION_VERSION = "population-knee-v4"
+POPULATION_VERSION = "population-knee-v5"
 """Part of every cached population knee's key: bump it when the build pipeline changes (v3: the
 pelvis's socket is the one holding the femur's head; 14 limbs had the far one. v4: the kneecap's
-superior axis from the femur's where the ridge's is far off it: PATELLA_AXIS_LIMIT_DEG)."""
+superior axis from the femur's where the ridge's is far off it: PATELLA_AXIS_LIMIT_DEG. v5: the
+tibia shows its tuberosity where the tendon inserts: default_knee.tibia_showing_insertion)."""
 
 
 PATELLA_AXIS_LIMIT_DEG = 20.0

@@ -262,3 +262,48 @@ def sculpt_patella(patella: SurfaceMesh, shape: PatellaShape) -> SurfaceMesh:
     weight = np.clip((-n[:, 0] - 0.2) / 0.3, 0.0, 1.0) * posterior
     v[:, 0] = v[:, 0] + weight * (new_x - v[:, 0]).clip(min=0.0)
     return SurfaceMesh(v, patella.faces.copy())
+
+
+@dataclass(frozen=True)
+class TuberosityShape:
+    """The tibial tuberosity given back to an atlas tibia, where the model's patellar tendon
+    inserts. A mean of registered bones smooths the tuberosity away (the LLP26 mean tibia's front
+    is flat from 5 to 50 mm below the plateau; the rebuilt training limbs stand out of it by only
+    0.5-5 mm, the ICL tibia by 6.4 mm), so a tibia saved from the atlas did not show where its
+    tendon inserts, and the tuberosity finder put the insertion of such a tibia, loaded as a
+    patient's, about 17 mm low: every one of them rode low (Caton-Deschamps 0.48-0.59 at 30 deg,
+    patella baja) and failed the squat's self-check in deep flexion (issue 26)."""
+
+    lift_mm: float = 2.0
+    """How far the top of the bump stands in front of the most anterior point the finder sees
+    elsewhere on the front (landmarks_tibia.TUBEROSITY_BAND_MM): more than the 2 mm cap the finder
+    averages over, so it finds this bump and nothing else."""
+    half_height_mm: float = 5.0
+    half_width_mm: float = 5.0
+    """Half width at half height of the bump, up the bone and across it. Kept small: a wider bump
+    turns the tibial frame the finder takes from the top of the bone (about 2 deg at 6 mm)."""
+
+
+def sculpt_tuberosity(tibia: SurfaceMesh, insertion_mm: FloatArray,
+                      shape: TuberosityShape | None = None) -> SurfaceMesh:
+    """A tibia (in its tibia frame: X anterior, Y proximal, Z lateral) with a tuberosity raised
+    on its front at `insertion_mm` (its Y and Z; X is the bone's), a smooth bump pushed forward
+    on the anterior-facing surface only."""
+    from kneeviz.anatomy.landmarks_tibia import TUBEROSITY_BAND_MM
+
+    shape = shape or TuberosityShape()
+    v = tibia.vertices_mm.copy()
+    n = tibia.vertex_normals()
+    y0, z0 = float(insertion_mm[1]), float(insertion_mm[2])
+    band = ((v[:, 1] < -TUBEROSITY_BAND_MM[0]) & (v[:, 1] > -TUBEROSITY_BAND_MM[1])
+            & (np.abs(v[:, 2] - z0) < 10.0))
+    front = np.flatnonzero(n[:, 0] > 0.5)
+    if not band.any() or not len(front):
+        return tibia
+    here = front[np.argmin(np.hypot(v[front, 1] - y0, v[front, 2] - z0))]
+    lift = float(v[band, 0].max()) + shape.lift_mm - float(v[here, 0])
+    sigma_y = shape.half_height_mm / np.sqrt(2.0 * np.log(2.0))
+    sigma_z = shape.half_width_mm / np.sqrt(2.0 * np.log(2.0))
+    bump = np.exp(-0.5 * ((v[:, 1] - y0) / sigma_y) ** 2 - 0.5 * ((v[:, 2] - z0) / sigma_z) ** 2)
+    v[:, 0] += max(lift, 0.0) * bump * np.clip(2.0 * n[:, 0], 0.0, 1.0)
+    return SurfaceMesh(v, tibia.faces.copy())
