@@ -92,6 +92,18 @@ def test_cartilage_from_another_knee_or_in_other_units_is_refused() -> None:
         check_on_bone(SurfaceMesh(m.vertices_mm * 0.1, m.faces), femur, "femur", "cm.stl")
 
 
+def test_a_whole_femurs_own_cartilage_is_taken() -> None:
+    """A femur segmented whole (a CT of the leg) with its cartilage: the layer covers a fifth of
+    the bone's length. It was refused as "0.19 times the size of its bone: wrong units"; the
+    layer is now measured against the part of the bone it covers."""
+    from kneeviz.anatomy.build import assets_dir
+
+    folder = assets_dir()
+    femur = load_mesh(folder / "femur.stl").mesh
+    own = check_on_bone(load_mesh(folder / "femur_cartilage.stl").mesh, femur, "femur", "f.stl")
+    assert own.median_distance_mm < 3.5
+
+
 def test_a_partial_femur_too_short_for_the_trochlea_is_refused() -> None:
     """The distal 25 mm of the ICL femur holds the condyles but not the trochlea."""
     from kneeviz.anatomy.landmarks import find_femur

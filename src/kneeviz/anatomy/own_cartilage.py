@@ -3,7 +3,9 @@
 A segmented cartilage layer must sit on its bone: its deep (bone-side) surface lies on the bone
 surface and its articular surface a few millimetres off it. That is what is checked here, in the
 bone's frame, after both were loaded through the same reader (units detected per file):
-- size: a layer much larger or smaller than its bone is in other units (or is not cartilage);
+- size: a layer much larger or smaller than the part of its bone it covers (the bone within
+  NEAR_MM of the layer's bounding box) is in other units (or is not cartilage). Against the whole
+  bone, a whole femur's own cartilage (0.19 of its length) was refused as "wrong units";
 - contact: the median vertex of the layer within MAX_MEDIAN_MM of the bone's vertices and the 90th
   percentile within MAX_P90_MM (the Lenhart 2015 knee's own layers: 2.2 / 4.0 mm on the femur,
   2.0 / 3.2 mm on the patella; its patellar cartilage put on the femur: 6.1 / 11.1 mm). Cartilage
@@ -30,7 +32,12 @@ ON_BONE_MM = 1.0
 MAX_MEDIAN_MM = 3.5
 MAX_P90_MM = 6.0
 SIZE_RATIO_RANGE = (0.3, 1.6)
-"""A cartilage layer's largest extent against its bone's (Lenhart femur 0.96, patella 1.0)."""
+"""A cartilage layer's largest extent against that of the part of its bone it covers (Lenhart
+femur 0.99, patella 1.02; the bundled whole femur's own layer 0.87; the Lenhart femoral layer left
+in cm 0.19, in tenths of a mm 9.9)."""
+NEAR_MM = 15.0
+"""The part of the bone a layer covers: the bone's vertices within this of the layer's bounding
+box."""
 
 
 @dataclass(frozen=True)
@@ -53,14 +60,22 @@ class CartilageCheck:
         ]
 
 
-def _extent(mesh: SurfaceMesh) -> float:
-    return float(np.ptp(mesh.vertices_mm, axis=0).max())
+def _extent(points: np.ndarray) -> float:
+    return float(np.ptp(points, axis=0).max()) if len(points) else 0.0
+
+
+def size_ratio(cartilage: SurfaceMesh, bone: SurfaceMesh) -> float:
+    """The layer's largest extent over that of the bone it covers (see the module docstring)."""
+    c, b = cartilage.vertices_mm, bone.vertices_mm
+    lo, hi = c.min(axis=0) - NEAR_MM, c.max(axis=0) + NEAR_MM
+    near = b[np.all((b >= lo) & (b <= hi), axis=1)]
+    return _extent(c) / max(_extent(near), 1e-9)
 
 
 def check_on_bone(cartilage: SurfaceMesh, bone: SurfaceMesh, bone_name: str,
                   path: str | Path) -> CartilageCheck:
     """Refuse a cartilage layer that does not sit on `bone` (both in the same frame, mm)."""
-    ratio = _extent(cartilage) / max(_extent(bone), 1e-9)
+    ratio = size_ratio(cartilage, bone)
     if not SIZE_RATIO_RANGE[0] <= ratio <= SIZE_RATIO_RANGE[1]:
         raise MeshError(
             f"this {bone_name} cartilage is {ratio:.2g} times the size of its bone: wrong units, "
