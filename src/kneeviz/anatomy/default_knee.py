@@ -164,36 +164,34 @@ its tibia shows, so the saved tibia shows it too: a tuberosity is raised there
 (tibia_showing_insertion)."""
 
 INSERTION_FOUND_MM = 1.5
-"""How close the tuberosity finder, run on the saved tibia as a scan holds it, must come to the
-insertion the record holds (up and across the bone)."""
+"""How close the tuberosity finder, run on the saved tibia as a scan holds it, comes to the
+insertion the record holds (up and across the bone): the bundled knee's 1.3 mm. Two LLP26 limbs
+(6 and 10) have their insertion less than 10 mm below the plateau's centre, above where the finder
+looks (landmarks_tibia.TUBEROSITY_BAND_MM): loaded from their files, their tendon inserts 3-4 mm
+lower than their built knees' (docs/validation.md, "Partial knees across a population")."""
 
 
 def tibia_showing_insertion(tibia: SurfaceMesh, insertion_mm: FloatArray,
-                            T_femur_tibia: FloatArray) -> SurfaceMesh:
+                            T_femur_tibia: FloatArray) -> tuple[SurfaceMesh, float]:
     """`tibia` (tibia frame) with a tuberosity raised so that the finder, run on it where it stands
     in the scan (`T_femur_tibia`), finds `insertion_mm`: loaded from the saved files as a patient's
     knee, the tendon inserts where the built knee's does. The bump sits on a front that leans
     forward distally, which pulls the finder's point down a few millimetres, so the bump is
-    raised by the step (0-8 mm, every 0.5 mm) that brings the finder nearest; the built knee is
-    refused if that is not within INSERTION_FOUND_MM."""
+    raised by the step (0-8 mm, every 0.5 mm) that brings the finder nearest. Also returns how
+    far from `insertion_mm` the finder then lands (mm, up and across the bone)."""
     from kneeviz.anatomy.landmarks import find_tibia
     from kneeviz.transforms import apply
 
     want = np.asarray(insertion_mm, dtype=float)
-    best: tuple[float, SurfaceMesh] | None = None
+    best: tuple[float, SurfaceMesh] = (math.inf, tibia)
     for up_mm in np.arange(0.0, 8.01, 0.5):
         shown = sculpt_tuberosity(tibia, want + np.array([0.0, up_mm, 0.0]))
         fit = find_tibia(shown.transformed(T_femur_tibia))
         found = apply(invert(T_femur_tibia) @ fit.T_input_tibia, fit.landmarks.tuberosity_mm)
         miss = float(np.hypot(*(want - found)[1:]))
-        if best is None or miss < best[0]:
+        if miss < best[0]:
             best = (miss, shown)
-    assert best is not None
-    if best[0] > INSERTION_FOUND_MM:
-        raise ValueError(f"the tuberosity raised on the atlas tibia is found {best[0]:.1f} mm "
-                         f"from the tendon's insertion (over {INSERTION_FOUND_MM:g} mm)")
-    shown = best[1]
-    return shown
+    return best[1], best[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -356,7 +354,7 @@ def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions, *,
     meshes = {
         "femur": femur,
         "patella": patella.transformed(invert(patella_fit.T_input_patella)),
-        "tibia": tibia_showing_insertion(tibia, insertion, T_femur_tibia),
+        "tibia": tibia_showing_insertion(tibia, insertion, T_femur_tibia)[0],
         "pelvis": pelvis,
         "femur_cartilage": femur_cart,
         "patella_cartilage": patella_cart.transformed(invert(patella_fit.T_input_patella)),

@@ -274,14 +274,17 @@ class TuberosityShape:
     patient's, about 17 mm low: every one of them rode low (Caton-Deschamps 0.48-0.59 at 30 deg,
     patella baja) and failed the squat's self-check in deep flexion (issue 26)."""
 
-    lift_mm: float = 2.0
+    lift_mm: float = 3.5
     """How far the top of the bump stands in front of the most anterior point the finder sees
     elsewhere on the front (landmarks_tibia.TUBEROSITY_BAND_MM): more than the 2 mm cap the finder
-    averages over, so it finds this bump and nothing else."""
+    averages over, with room for the tibial axis of a short piece, completed from the atlas, to
+    lean 3 deg further forward than the whole bone's (LLP26 limb 3's 60 mm piece): at 2 mm, that
+    piece's finder took in the shaft below and put the insertion 10 mm low."""
     half_height_mm: float = 5.0
     half_width_mm: float = 5.0
-    """Half width at half height of the bump, up the bone and across it. Kept small: a wider bump
-    turns the tibial frame the finder takes from the top of the bone (about 2 deg at 6 mm)."""
+    """Half width at half height of the bump, up the bone and across it. Kept small: the bump
+    turns the tibial frame the finder takes from the top of the bone about its long axis (the
+    bundled tibia: 1.8 deg), more as it widens."""
 
 
 def sculpt_tuberosity(tibia: SurfaceMesh, insertion_mm: FloatArray,
