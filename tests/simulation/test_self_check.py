@@ -18,8 +18,9 @@ import broken_knees as bk
 from kneeviz import cli
 
 MAX_FLEXION = ["--max-flexion", "90", "--frame-rate", "20"]
-"""90 deg: the control, loaded from files with grown cartilage, passes every check there (deeper,
-its kneecap passes into the femur: docs/validation.md, "Self-check")."""
+"""90 deg, at 20 frames a second: quick. (The control, loaded from files with grown cartilage,
+passed every check only to 90 deg until the saved tibia showed its tuberosity; it now passes to
+120: docs/validation.md, "Self-check".)"""
 
 
 def _simulate(tmp_path: Path, scan: dict, capsys: pytest.CaptureFixture[str],
@@ -63,8 +64,15 @@ def test_femur_turned_about_its_shaft_fails(tmp_path: Path,
     assert re.search(r"turned \d+ deg outward under the femur", line), line
 
 
-def test_a_kneecap_from_another_knee_fails(tmp_path: Path, shared_meshes_dir: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_kneecap_from_another_knee_that_tracks_like_one_is_not_refused(
+        tmp_path: Path, shared_meshes_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The Lenhart knee's kneecap in the bundled knee. It was refused (the lateral retinaculum
+    never engaged to 90 deg), but only because the control itself rode low: loaded from its
+    files, the bundled knee's tendon inserted 17 mm below the built knee's (issue 26). With the
+    saved tibia showing its tuberosity, this kneecap tracks as a kneecap does (retinaculum 57 N,
+    flexing 0.80 deg a deg, its bone clear of the femur's by 2.7 mm), and a check of the squat's
+    physics has nothing to refuse: it must not refuse a knee it cannot fault
+    (docs/validation.md, "Self-check": what the check cannot tell)."""
     from kneeviz.anatomy.build import load_bone
 
     path = shared_meshes_dir / "lenhart2015" / "lenhart2015-R-patella-bone.stl"
@@ -72,8 +80,8 @@ def test_a_kneecap_from_another_knee_fails(tmp_path: Path, shared_meshes_dir: Pa
         pytest.skip(f"the Lenhart 2015 patella is not at {path} (shared test data)")
     scan = bk.other_patella(bk.bundled_scan(), load_bone(path, "patella"))
     code, err, out = _simulate(tmp_path, scan, capsys)
-    line = _refused(code, err, out, "soft tissues")
-    assert "lateral retinaculum never engages" in line, line
+    assert code == 0, err
+    assert out.is_file()
 
 
 def test_the_render_command_refuses_too(tmp_path: Path,
