@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kneeviz.anatomy.knee import FemurLandmarks, PatellaLandmarks, TibiaLandmarks
-from kneeviz.anatomy.mesh import SurfaceMesh
+from kneeviz.anatomy.mesh import SurfaceMesh, depth_behind_surface
 from kneeviz.errors import MeshError
 
 MAX_TIBIA_OFFSET_MM = 70.0
@@ -144,19 +144,15 @@ def check_tibia_apart(femur: SurfaceMesh, tibia: SurfaceMesh, paths: tuple[str, 
     in the femur frame (Y proximal). How deep a tibia vertex lies is its distance behind the
     tangent plane of the nearest femur vertex; the femur's outward side is the one its most
     distal surface faces (downwards), so an open piece's unknown winding does not matter."""
-    from scipy.spatial import cKDTree
-
     v = femur.vertices_mm
     n = femur.vertex_normals()
     bottom = v[:, 1] < float(v[:, 1].min()) + 3.0
     if float(n[bottom, 1].mean()) > 0.0:
         n = -n
-    p = tibia.vertices_mm
-    d, i = cKDTree(v).query(p, distance_upper_bound=30.0)
-    near = np.isfinite(d)
-    if not near.any():
+    depth = depth_behind_surface(v, n, tibia.vertices_mm, 30.0)
+    depth = depth[np.isfinite(depth)]
+    if not len(depth):
         return
-    depth = -np.einsum("ij,ij->i", p[near] - v[i[near]], n[i[near]])
     overlap = float(np.percentile(depth, 99))
     if overlap > MAX_BONE_OVERLAP_MM:
         raise MeshError(

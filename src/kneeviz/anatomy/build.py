@@ -32,7 +32,7 @@ from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
 from kneeviz.anatomy.own_cartilage import check_on_bone
 from kneeviz.anatomy.trochlea import measure_trochlea
 from kneeviz.errors import KneevizError, MeshError
-from kneeviz.transforms import invert
+from kneeviz.transforms import apply, invert
 
 
 def assets_dir() -> Path:
@@ -300,9 +300,8 @@ def anatomy_from_meshes(
         pelvis_scan = atlas_pelvis_for(ffit)  # the hip's surroundings, from the atlas
     if pelvis_scan is not None:
         with bone_errors("pelvis", src(3)):
-            pelvis_fit = find_pelvis(pelvis_scan, side, hip_hint=femur_fit.T_input_femur[:3, :3]
-                                     @ femur_fit.landmarks.hip_centre_mm
-                                     + femur_fit.T_input_femur[:3, 3])
+            pelvis_fit = find_pelvis(pelvis_scan, side, hip_hint=apply(
+                femur_fit.T_input_femur, femur_fit.landmarks.hip_centre_mm))
         pelvis: SurfaceMesh | None = pelvis_scan.transformed(invert(pelvis_fit.T_input_pelvis))
         pelvis_lm = pelvis_fit.landmarks
         T_femur_pelvis = T_femur_scan @ pelvis_fit.T_input_pelvis

@@ -32,7 +32,7 @@ from kneeviz.anatomy.sculpt import (
     sculpt_tuberosity,
 )
 from kneeviz.anatomy.trochlea import measure_trochlea
-from kneeviz.transforms import invert
+from kneeviz.transforms import apply, invert
 
 HEALTHY_SULCUS_ANGLE_DEG = 138.0
 """Merchant 1974: 138 +/- 6 deg in healthy knees (docs/literature.md section 5)."""
@@ -122,8 +122,6 @@ def open_joint_space(
     tibia overlap by several millimetres, which would show as bone cutting through bone."""
     from scipy.spatial import cKDTree
 
-    from kneeviz.transforms import apply
-
     tv, tn = tibia.vertices_mm, tibia.vertex_normals()
     # the two plateaus (upward-facing, away from the intercondylar eminence, whose spines sit
     # in the notch without bearing load)
@@ -172,15 +170,14 @@ lower than their built knees' (docs/validation.md, "Partial knees across a popul
 
 
 def tibia_showing_insertion(tibia: SurfaceMesh, insertion_mm: FloatArray,
-                            T_femur_tibia: FloatArray) -> tuple[SurfaceMesh, float]:
+                            T_femur_tibia: FloatArray) -> SurfaceMesh:
     """`tibia` (tibia frame) with a tuberosity raised so that the finder, run on it where it stands
     in the scan (`T_femur_tibia`), finds `insertion_mm`: loaded from the saved files as a patient's
     knee, the tendon inserts where the built knee's does. The bump sits on a front that leans
     forward distally, which pulls the finder's point down a few millimetres, so the bump is
-    raised by the step (0-8 mm, every 0.5 mm) that brings the finder nearest. Also returns how
-    far from `insertion_mm` the finder then lands (mm, up and across the bone)."""
+    raised by the step (0-8 mm, every 0.5 mm) that brings the finder nearest (how near:
+    INSERTION_FOUND_MM)."""
     from kneeviz.anatomy.landmarks import find_tibia
-    from kneeviz.transforms import apply
 
     want = np.asarray(insertion_mm, dtype=float)
     best: tuple[float, SurfaceMesh] = (math.inf, tibia)
@@ -191,7 +188,7 @@ def tibia_showing_insertion(tibia: SurfaceMesh, insertion_mm: FloatArray,
         miss = float(np.hypot(*(want - found)[1:]))
         if miss < best[0]:
             best = (miss, shown)
-    return best[1], best[0]
+    return best[1]
 
 
 @dataclass(frozen=True, eq=False)
@@ -321,8 +318,8 @@ def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions, *,
     )
 
     pelvis_scan = limb.pelvis
-    pelvis_fit = find_pelvis(pelvis_scan, "right", hip_hint=T_scan_femur[:3, :3]
-                             @ femur_fit.landmarks.hip_centre_mm + T_scan_femur[:3, 3])
+    pelvis_fit = find_pelvis(pelvis_scan, "right",
+                             hip_hint=apply(T_scan_femur, femur_fit.landmarks.hip_centre_mm))
     T_scan_pelvis = pelvis_fit.T_input_pelvis
     pelvis = pelvis_scan.transformed(invert(T_scan_pelvis))
 
@@ -354,7 +351,7 @@ def build_atlas_knee(limb: AtlasLimb, options: DefaultKneeOptions, *,
     meshes = {
         "femur": femur,
         "patella": patella.transformed(invert(patella_fit.T_input_patella)),
-        "tibia": tibia_showing_insertion(tibia, insertion, T_femur_tibia)[0],
+        "tibia": tibia_showing_insertion(tibia, insertion, T_femur_tibia),
         "pelvis": pelvis,
         "femur_cartilage": femur_cart,
         "patella_cartilage": patella_cart.transformed(invert(patella_fit.T_input_patella)),

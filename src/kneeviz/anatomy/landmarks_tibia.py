@@ -48,6 +48,12 @@ TUBEROSITY_BAND_MM = (10.0, 50.0)
 for: its most anterior point there (the centroid of the 2 mm cap, _geometry.extreme)."""
 
 
+def in_tuberosity_band(y_mm: FloatArray) -> np.ndarray:
+    """Which heights (tibia frame, mm above the plateau centre) lie in TUBEROSITY_BAND_MM."""
+    y = np.asarray(y_mm, dtype=float)
+    return np.asarray((y < -TUBEROSITY_BAND_MM[0]) & (y > -TUBEROSITY_BAND_MM[1]))
+
+
 @dataclass(frozen=True, eq=False)
 class TibiaFit:
     """T_input_tibia maps tibia-frame coordinates to the input's (mirrored for a left tibia)."""
@@ -143,7 +149,7 @@ def find_tibia(mesh: SurfaceMesh, fibula: SurfaceMesh | None = None, *,
     T_input_tibia = make_transform(np.column_stack([x, y, z]), origin)
     T_tibia_input = invert(T_input_tibia)
     local = apply(T_tibia_input, s.points)
-    band = (local[:, 1] < -TUBEROSITY_BAND_MM[0]) & (local[:, 1] > -TUBEROSITY_BAND_MM[1])
+    band = in_tuberosity_band(local[:, 1])
     if not band.any():
         raise MeshError("tibia has nothing below its plateau: export the whole tibia")
     tub = extreme(local[band], np.array([1.0, 0.0, 0.0]), s.areas[band])

@@ -86,6 +86,24 @@ class SurfaceMesh:
         return h.hexdigest()[:16]
 
 
+def depth_behind_surface(vertices_mm: FloatArray, normals: FloatArray, points: FloatArray,
+                         within_mm: float, tree: object | None = None) -> FloatArray:
+    """How far each point lies behind the tangent plane of its nearest surface vertex (mm; < 0:
+    in front of it), NaN for points farther than `within_mm` from every vertex: the signed
+    distance that works for open, one-sided surfaces too (`normals` say which side is out).
+    `tree`: a scipy cKDTree of `vertices_mm`, when the caller keeps one."""
+    from scipy.spatial import cKDTree
+
+    kd = tree if isinstance(tree, cKDTree) else cKDTree(vertices_mm)
+    p = np.asarray(points, dtype=float)
+    d, i = kd.query(p, distance_upper_bound=within_mm)
+    near = np.isfinite(d)
+    out = np.full(len(p), np.nan)
+    j = i[near]
+    out[near] = -np.einsum("ij,ij->i", p[near] - vertices_mm[j], normals[j])
+    return out
+
+
 def reduce_for_display(mesh: SurfaceMesh, max_triangles: int) -> tuple[SurfaceMesh, IntArray]:
     """The mesh decimated to about max_triangles (quadric error) and, for every kept vertex, the
     nearest original vertex, so per-vertex data (cartilage pressure) can be shown on it by

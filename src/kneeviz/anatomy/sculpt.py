@@ -292,14 +292,13 @@ def sculpt_tuberosity(tibia: SurfaceMesh, insertion_mm: FloatArray,
     """A tibia (in its tibia frame: X anterior, Y proximal, Z lateral) with a tuberosity raised
     on its front at `insertion_mm` (its Y and Z; X is the bone's), a smooth bump pushed forward
     on the anterior-facing surface only."""
-    from kneeviz.anatomy.landmarks_tibia import TUBEROSITY_BAND_MM
+    from kneeviz.anatomy.landmarks_tibia import in_tuberosity_band
 
     shape = shape or TuberosityShape()
     v = tibia.vertices_mm.copy()
     n = tibia.vertex_normals()
     y0, z0 = float(insertion_mm[1]), float(insertion_mm[2])
-    band = ((v[:, 1] < -TUBEROSITY_BAND_MM[0]) & (v[:, 1] > -TUBEROSITY_BAND_MM[1])
-            & (np.abs(v[:, 2] - z0) < 10.0))
+    band = in_tuberosity_band(v[:, 1]) & (np.abs(v[:, 2] - z0) < 10.0)
     front = np.flatnonzero(n[:, 0] > 0.5)
     if not band.any() or not len(front):
         return tibia

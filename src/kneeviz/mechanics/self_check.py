@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.knee import Anatomy
-from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh
+from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh, depth_behind_surface
 from kneeviz.motion.coupling import walker_coupling
 from kneeviz.motion.grood_suntay import gs_from_pose
 from kneeviz.transforms import invert
@@ -122,12 +122,8 @@ def _depth_inside(mesh: SurfaceMesh, points: FloatArray) -> FloatArray:
     within SEARCH_MM of its surface (-SEARCH_MM for the rest: a bone surface reaching deeper
     crosses that band first, so its depth there already tells)."""
     tree, v, n = _femur_surface(mesh)
-    d, i = tree.query(points, distance_upper_bound=SEARCH_MM)
-    near = np.isfinite(d)
-    out = np.full(len(points), -SEARCH_MM)
-    j = i[near]
-    out[near] = -np.einsum("ij,ij->i", points[near] - v[j], n[j])
-    return out
+    depth = depth_behind_surface(v, n, points, SEARCH_MM, tree)
+    return np.where(np.isfinite(depth), depth, -SEARCH_MM)
 
 
 def _posed(points: FloatArray, T: NDArray[np.float64]) -> FloatArray:
