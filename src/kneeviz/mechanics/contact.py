@@ -11,9 +11,13 @@ the femoral bone), so a patellar point that sinks into the cartilage keeps a neg
 the way down instead of meeting the bone-side surface. The grid is built once per knee and cached
 on disk (.npz, allow_pickle=False) keyed by the cartilage and bone content.
 
-Pressure (Lenhart et al. 2015, docs/literature.md section 6): p = K d / h with
+Pressure: the elastic foundation of Lenhart et al. 2015 (docs/literature.md section 6) in its
+logarithmic form (Blankevoort L et al. 1991, J Biomech 24:1019): p = -K ln(1 - d / h) with
 K = (1 - nu) E / ((1 + nu)(1 - 2 nu)), E = 5 MPa, nu = 0.45, d the overlap, h the combined cartilage
-thickness under the point.
+thickness under the point (at least MIN_LAYER_MM). For a small strain d / h it is the linear p = K d / h (within 6 % up to
+a strain of 0.1); unlike the linear law it cannot crush a layer past its own depth: the deep squat
+of a small kneecap strains its thinnest cartilage past 1 under the linear law, the bones passing
+through each other (docs/model.md section 4.4).
 """
 
 from __future__ import annotations
@@ -30,16 +34,47 @@ from scipy.spatial import cKDTree
 
 from kneeviz.anatomy.mesh import FloatArray, IntArray, SurfaceMesh
 
-GRID_VERSION = "sdf-v9"
+GRID_VERSION = "sdf-v10"
 OPEN_BONE_GRID_VERSION = "open-bone-v2"
 """Also in the key of a grid built over an open bone surface (articular_faces changed for those
 only: the closed bones' grids stay valid)."""
 MIN_LAYER_MM = 1.0
-"""Floor on each cartilage layer's thickness in p = K d / h. Grown (and segmented) cartilage
-tapers to nothing at its rim, where a thin-layer foundation would turn a millimetre of rim overlap
-into tens of MPa; real rims are blunt (patellar cartilage is about 4 mm thick, trochlear 2-3 mm:
-docs/literature.md section 5)."""
+"""Floor on each cartilage layer's thickness in the foundation's depth h. Grown (and segmented)
+cartilage tapers to nothing at its rim, where a thin-layer foundation would turn a millimetre of
+rim overlap into tens of MPa; real rims are blunt (patellar cartilage is about 4 mm thick,
+trochlear 2-3 mm: docs/literature.md section 5)."""
+BARE_BONE_LAYER_MM = 0.0
+"""Bare bone (a kneecap's rim and apex, the femur's notch and the anterior femur above the
+trochlea) carries no layer: a bare point's foundation is the cartilage facing it alone, and bone on
+bone is a foundation MIN_LAYER_MM deep (h is floored there), which the logarithmic law keeps
+from closing. Counted as a 1 mm layer of its own, a small kneecap's bare rim sank 1.1-1.5 mm into
+the femur at 115-120 deg (atlas:07, 08, 13, 18: docs/validation.md, "Self-check")."""
 CARTILAGE_NU = 0.45
+
+
+LOG_STRAIN_CAP = 0.9
+"""Beyond this strain the logarithmic law goes on along its tangent (p = 2.3 K there, 44 MPa for
+5 MPa cartilage, a stress that tears cartilage) so a Newton step that overshoots stays finite."""
+
+
+def foundation_depth_mm(layers_mm: FloatArray, scale: float) -> FloatArray:
+    """The foundation's depth h under contact points whose two layers add up to `layers_mm`
+    (a bare bone's layer is BARE_BONE_LAYER_MM), floored at MIN_LAYER_MM (bone on bone) and
+    scaled by cartilage_thickness_scale. kernel_numba.wrench computes the same per point."""
+    return np.maximum(np.asarray(layers_mm, dtype=float), MIN_LAYER_MM) * scale
+
+
+def foundation_pressure(strain: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The foundation's pressure per unit modulus, p / K = -ln(1 - strain), and its slope
+    d(p / K)/d(strain) = 1 / (1 - strain), for strains d / h >= 0 (continued along the tangent
+    past LOG_STRAIN_CAP). kernel_numba._log_law is the same law for one point."""
+    e = np.asarray(strain, dtype=float)
+    c = LOG_STRAIN_CAP
+    below = e < c
+    inside = np.where(below, e, 0.0)
+    value = np.where(below, -np.log1p(-inside), -np.log1p(-c) + (e - c) / (1.0 - c))
+    slope = np.where(below, 1.0 / (1.0 - inside), 1.0 / (1.0 - c))
+    return value, slope
 
 
 def foundation_modulus_mpa(E: float, nu: float = CARTILAGE_NU) -> float:
@@ -298,10 +333,11 @@ def build_distance_grid(
         b_centroids = bone.vertices_mm[bone.faces[bone_ids]].mean(axis=1)
         samples = np.concatenate([samples, b_samples])
         s_normals = np.concatenate([s_normals, b_normal_of[b_owner]])
-        s_thick = np.concatenate([s_thick, np.full(len(b_samples), MIN_LAYER_MM)])
+        s_thick = np.concatenate([s_thick, np.full(len(b_samples), BARE_BONE_LAYER_MM)])
         coarse = np.concatenate([coarse, b_centroids])
         coarse_normals = np.concatenate([coarse_normals, bone_normals])
-        coarse_thick = np.concatenate([coarse_thick, np.full(len(b_centroids), MIN_LAYER_MM)])
+        coarse_thick = np.concatenate([coarse_thick,
+                                       np.full(len(b_centroids), BARE_BONE_LAYER_MM)])
     n = np.ceil((hi - lo) / spacing_mm).astype(int) + 1
     axes = [lo[k] + spacing_mm * np.arange(n[k]) for k in range(3)]
     gx, gy, gz = np.meshgrid(*axes, indexing="ij")
@@ -353,7 +389,7 @@ def _grid_check(
     cartilage: SurfaceMesh, spacing_mm: float
 ) -> Callable[[dict[str, NDArray[np.generic]]], str | None]:
     """A cached grid must be the one this cartilage makes: the same spacing, a box around the
-    cartilage, both signs of distance and cartilage thickness of at least MIN_LAYER_MM (an
+    cartilage, both signs of distance and cartilage thickness that is a layer's (an
     all-zero or another knee's grid fails; trusted, it tilted the kneecap by up to 80 deg)."""
     lo = cartilage.vertices_mm.min(axis=0)
     hi = cartilage.vertices_mm.max(axis=0)
@@ -369,8 +405,8 @@ def _grid_check(
         sd, thick = values[..., 0], values[..., 4]
         if not np.isfinite(values).all() or sd.min() >= 0.0 or sd.max() <= 0.0:
             return "its distances are not a surface's"
-        if thick.min() < MIN_LAYER_MM * 0.999:
-            return "its cartilage thickness is below the floor"
+        if thick.min() < BARE_BONE_LAYER_MM or thick.max() < MIN_LAYER_MM * 0.999:
+            return "its cartilage thickness is not a layer's"
         return None
 
     return check
@@ -501,7 +537,7 @@ def patellar_contact_points(
     thick = thickness_mm(v, bone, MIN_LAYER_MM, 6.0)
     bare, bare_areas = bare_patella_points(cartilage, bone)
     return ContactPoints(np.concatenate([v, bare]), np.concatenate([areas, bare_areas]),
-                         np.concatenate([thick, np.full(len(bare), MIN_LAYER_MM)]), remap,
+                         np.concatenate([thick, np.full(len(bare), BARE_BONE_LAYER_MM)]), remap,
                          len(v))
 
 
@@ -516,7 +552,8 @@ def bare_patella_points(cartilage: SurfaceMesh, bone: SurfaceMesh) -> tuple[Floa
     in the distance grid (build_distance_grid); without these the kneecap's own bare bone met
     nothing: a kneecap that tilted or rode onto the notch at deep flexion sank its bone rim 2-5
     mm into the femur's (atlas:07, 13, 16, 18, 19: docs/validation.md, "Population knees and the
-    self-check"). Each is a foundation point at MIN_LAYER_MM, as the femur's bare bone is. The
+    self-check"). Each is a foundation point with no layer of its own (BARE_BONE_LAYER_MM), as the
+    femur's bare bone is. The
     posterior half is the bone's half behind its median depth (X, anterior, in the patella
     frame), the part the self-check holds against the femur."""
     v = bone.vertices_mm

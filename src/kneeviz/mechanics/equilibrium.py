@@ -6,7 +6,7 @@ force and moment; nothing prescribes it (docs/model.md section 4).
 
 Solver: damped Newton (Levenberg-Marquardt) on SCALED unknowns and residuals (docs/model.md
 section 4.5): rotations in units of 0.05 rad against translations in mm, moments divided by 20 mm.
-The Jacobian is analytic: each contact point is a spring of stiffness K A / h along the femoral
+The Jacobian is analytic: each contact point is a spring of stiffness A dp/dd along the femoral
 surface normal, and each line element brings its own 3x3 stiffness (muscles.py). A frame that does
 not converge is returned with `converged=False` and its last (finite) pose, never NaN.
 """
@@ -28,6 +28,8 @@ from kneeviz.mechanics.contact import (
     ContactPoints,
     DistanceGrid,
     foundation_modulus_mpa,
+    foundation_depth_mm,
+    foundation_pressure,
     load_or_build_grid,
     patellar_contact_points,
 )
@@ -64,6 +66,9 @@ class PatellofemoralModel:
     contact: ContactPoints
     extensor: ExtensorModel
     foundation_modulus_mpa: float
+    """K of the foundation (contact.foundation_modulus_mpa) from the cartilage's modulus."""
+    layer_depth_scale: float
+    """cartilage_thickness_scale: the depth h of every layer is the meshes' times this."""
     patella_height_mm: float
     T_femur_patella_ref: FloatArray
 
@@ -218,11 +223,11 @@ def build_model(
         anatomy, T_start, vmo_strength=vmo_strength, insall_salvati_ratio=insall_salvati_ratio,
         params=params,
     )
-    # p = K d / h: a layer `cartilage_thickness_scale` times as thick is a foundation that much
-    # softer (the articular surfaces, and so d, are the meshes')
-    modulus = foundation_modulus_mpa(t["cartilage_modulus_mpa"]) / t["cartilage_thickness_scale"]
+    # a layer `cartilage_thickness_scale` times as thick is strained that much less by the same
+    # overlap (the articular surfaces, and so d, are the meshes')
     return PatellofemoralModel(
-        grid, contact, ext, modulus, anatomy.patella_landmarks.height_mm, T_start
+        grid, contact, ext, foundation_modulus_mpa(t["cartilage_modulus_mpa"]),
+        float(t["cartilage_thickness_scale"]), anatomy.patella_landmarks.height_mm, T_start
     )
 
 
@@ -340,10 +345,13 @@ def evaluate(
             active = subset[found]
         if len(active):
             pen = np.maximum(-sd_a, 0.0)
-            h = model.contact.thickness_mm[active] + h_fem
-            k = model.foundation_modulus_mpa * model.contact.areas_mm2[active] / h  # N/mm
-            p_a = model.foundation_modulus_mpa * pen / h
-            f = (k * pen)[:, None] * nrm
+            h = foundation_depth_mm(model.contact.thickness_mm[active] + h_fem,
+                                    model.layer_depth_scale)
+            value, slope = foundation_pressure(pen / h)
+            p_a = model.foundation_modulus_mpa * value
+            area = model.contact.areas_mm2[active]
+            k = model.foundation_modulus_mpa * slope * area / h  # N/mm along the normal
+            f = (p_a * area)[:, None] * nrm
             pressures[active] = p_a
             forces[active] = f
             r = pts[active] - o

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from kneeviz.anatomy.mesh import FloatArray
 from kneeviz.cache import cache_dir
+from kneeviz.mechanics.contact import LOG_STRAIN_CAP, MIN_LAYER_MM
 from kneeviz.mechanics.line_kinds import BUNDLE, SPRING, SPRING_FLOOR
 from kneeviz.mechanics.muscles import SLACK_JACOBIAN_FRACTION
 from kneeviz.transforms import apply
@@ -84,6 +85,7 @@ class Packed:
     origin: FloatArray
     spacing: float
     modulus: float
+    depth_scale: float
     everything: NDArray[np.int64]
     line_p: FloatArray
     line_kind: NDArray[np.int64]
@@ -136,6 +138,7 @@ def packed(model: PatellofemoralModel) -> Packed:
         origin=np.ascontiguousarray(g.origin_mm, dtype=float),
         spacing=float(g.spacing_mm),
         modulus=float(model.foundation_modulus_mpa),
+        depth_scale=float(model.layer_depth_scale),
         everything=np.arange(len(c.points_mm), dtype=np.int64),
         line_p=np.ascontiguousarray(np.array(lines_p, dtype=float).reshape(-1, 3)),
         line_kind=np.array(kind, dtype=np.int64),
@@ -227,7 +230,7 @@ def _evaluate_packed(
     km.wrench(
         R, o, float(quadriceps_force_n),
         pk.points, pk.areas, pk.thickness, pk.sd, pk.rest, pk.shape, pk.origin, pk.spacing,
-        pk.modulus, sub, bool(contact),
+        pk.modulus, pk.depth_scale, MIN_LAYER_MM, LOG_STRAIN_CAP, sub, bool(contact),
         pk.line_p, far, pk.line_kind, pk.line_share, pk.line_k, pk.line_slack, pk.line_toe,
         SLACK_JACOBIAN_FRACTION, pk.wrap_centre, pk.wrap_radius,
         fm, jac, pts, press, force, lp, lf, ls, lt, dist,
@@ -273,6 +276,7 @@ def warm_up() -> bool:
         sd=grid._sd, rest=grid._rest,  # type: ignore[attr-defined]
         shape=np.array(grid.shape, dtype=np.int64),
         origin=np.ascontiguousarray(grid.origin_mm, dtype=float), spacing=1.0, modulus=1.0,
+        depth_scale=1.0,
         everything=np.arange(1, dtype=np.int64),
         line_p=np.zeros((1, 3)), line_kind=np.array([SPRING], dtype=np.int64),
         line_share=np.zeros(1), line_k=np.ones(1), line_slack=np.ones(1),

@@ -107,9 +107,21 @@ def _mul3(A, B, out):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def _log_law(strain, cap, out):  # type: ignore[no-untyped-def]
+    """contact.foundation_pressure for one point: out[0] = p / K, out[1] = its slope."""
+    if strain < cap:
+        out[0] = -math.log1p(-strain)
+        out[1] = 1.0 / (1.0 - strain)
+    else:
+        out[0] = -math.log1p(-cap) + (strain - cap) / (1.0 - cap)
+        out[1] = 1.0 / (1.0 - cap)
+
+
+@njit(cache=True, nogil=True)
 def wrench(  # type: ignore[no-untyped-def]
     R, o, q,
-    points, areas, thickness, sd, rest, shape, origin, spacing, modulus, subset, do_contact,
+    points, areas, thickness, sd, rest, shape, origin, spacing, modulus, depth_scale, min_depth, strain_cap,
+    subset, do_contact,
     line_p, line_far, line_kind, line_share, line_k, line_slack, line_toe, slack_fraction,
     wrap_centre, wrap_radius,
     out_fm, out_jac, out_pts, out_press, out_force, out_lp, out_lf, out_ls, out_lt, out_sd,
@@ -211,6 +223,7 @@ def wrench(  # type: ignore[no-untyped-def]
         sz = shape[2]
         corners = np.empty(8, dtype=np.int64)
         weights = np.empty(8)
+        law = np.empty(2)
         Jc = np.zeros((6, 6))
         Fc = np.zeros(3)
         Mc = np.zeros(3)
@@ -241,10 +254,11 @@ def wrench(  # type: ignore[no-untyped-def]
             else:
                 n0 = n1 = n2 = 0.0
             pen = max(-acc, 0.0)
-            h = thickness[i] + h_fem
-            k = modulus * areas[i] / h
-            out_press[i] = modulus * pen / h
-            kp = k * pen
+            h = max(thickness[i] + h_fem, min_depth) * depth_scale
+            _log_law(pen / h, strain_cap, law)
+            k = modulus * law[1] * areas[i] / h
+            out_press[i] = modulus * law[0]
+            kp = out_press[i] * areas[i]
             f0, f1, f2 = kp * n0, kp * n1, kp * n2
             out_force[i, 0], out_force[i, 1], out_force[i, 2] = f0, f1, f2
             r0, r1, r2 = x - o[0], y - o[1], z - o[2]
