@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from kneeviz.mechanics import kernel
+from kneeviz.mechanics.contact import LOG_STRAIN_CAP
 from kneeviz.mechanics.equilibrium import (
     PatellofemoralModel,
     build_model,
@@ -88,6 +89,25 @@ def test_kernel_wrench_equals_numpy(
             in_contact = max(in_contact, int(np.count_nonzero(wb.pressures_mpa)))
     # the comparison sees contact: these poses press the patella into the cartilage
     assert in_contact > 10
+
+
+@needs_numba
+def test_kernel_presses_like_numpy_up_to_and_past_the_strain_cap(
+    sym_model: PatellofemoralModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The logarithmic foundation and its tangent beyond LOG_STRAIN_CAP, in both: the kneecap
+    pushed 2-8 mm into the groove from its seat, until points press past the cap."""
+    a = symmetric_anatomy()
+    T_ft, T_fp = simple_poses(a, 0.0)
+    past_cap = 0
+    for depth in (2.0, 4.0, 6.0, 8.0):
+        Tk = np.array(sym_model.T_femur_patella_ref, dtype=float)
+        Tk[:3, 3] += np.array([-depth, 0.0, 0.0])  # posterior: into the trochlea
+        wa, wb = both(monkeypatch, lambda Tk=Tk: evaluate(sym_model, Tk, T_ft, T_fp, 900.0))
+        assert_same_wrench(wa, wb)
+        cap_mpa = sym_model.foundation_modulus_mpa * -np.log1p(-LOG_STRAIN_CAP)
+        past_cap = max(past_cap, int(np.count_nonzero(wb.pressures_mpa > cap_mpa)))
+    assert past_cap > 0
 
 
 @needs_numba

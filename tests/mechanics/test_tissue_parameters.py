@@ -8,7 +8,6 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from kneeviz.mechanics.equilibrium import build_model
 from kneeviz.scenario import Scenario
 from kneeviz.simulation import simulate
 
@@ -40,14 +39,3 @@ def test_a_lateral_release_lets_the_kneecap_tilt_back(anatomy) -> None:  # type:
     _, tilt = _squat(anatomy)
     _, released = _squat(anatomy, lateral_retinaculum_stiffness_scale=0.0)
     assert np.all(released < tilt - 1.0)
-
-
-def test_cartilage_thickness_enters_as_the_foundation_depth(anatomy) -> None:  # type: ignore[no-untyped-def]
-    """p = K d / h: a layer twice as thick is a foundation half as stiff, so it equals halving the
-    modulus, and a stiffer modulus is a stiffer foundation in proportion."""
-    thick = build_model(anatomy, tissue={"cartilage_thickness_scale": 2.0})
-    soft = build_model(anatomy, tissue={"cartilage_modulus_mpa": 2.5})
-    stiff = build_model(anatomy, tissue={"cartilage_modulus_mpa": 10.0})
-    assert thick.foundation_modulus_mpa == pytest.approx(soft.foundation_modulus_mpa, rel=1e-12)
-    assert stiff.foundation_modulus_mpa == pytest.approx(4.0 * soft.foundation_modulus_mpa,
-                                                         rel=1e-12)

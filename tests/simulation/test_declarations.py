@@ -70,7 +70,8 @@ def test_every_tissue_parameter_reaches_the_model() -> None:
 def _numbers(model: PatellofemoralModel) -> np.ndarray:
     """Every number the model's soft tissues and contact stiffness are made of."""
     ext = model.extensor
-    out: list[float] = [model.foundation_modulus_mpa, ext.wrap_radius_mm]
+    out: list[float] = [model.foundation_modulus_mpa, model.layer_depth_scale,
+                        ext.wrap_radius_mm]
     for b in ext.bundles:
         out += [b.share, *b.insertion_mm, *b.origin_mm]
     for s in (*ext.tendons, *ext.ligaments):

@@ -14,10 +14,10 @@ on disk (.npz, allow_pickle=False) keyed by the cartilage and bone content.
 Pressure: the elastic foundation of Lenhart et al. 2015 (docs/literature.md section 6) in its
 logarithmic form (Blankevoort L et al. 1991, J Biomech 24:1019): p = -K ln(1 - d / h) with
 K = (1 - nu) E / ((1 + nu)(1 - 2 nu)), E = 5 MPa, nu = 0.45, d the overlap, h the combined cartilage
-thickness under the point (at least MIN_LAYER_MM). For a small strain d / h it is the linear p = K d / h (within 6 % up to
-a strain of 0.1); unlike the linear law it cannot crush a layer past its own depth: the deep squat
-of a small kneecap strains its thinnest cartilage past 1 under the linear law, the bones passing
-through each other (docs/model.md section 4.4).
+thickness under the point (at least MIN_LAYER_MM). For a small strain d / h it is the linear
+p = K d / h (within 6 % up to a strain of 0.1); unlike the linear law it cannot crush a layer past
+its own depth: under the linear law the deep squat of a small kneecap strained its thinnest
+cartilage past 1, the bones passing through each other (docs/model.md section 4.4).
 """
 
 from __future__ import annotations

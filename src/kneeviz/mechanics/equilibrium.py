@@ -27,8 +27,8 @@ from kneeviz.mechanics import kernel
 from kneeviz.mechanics.contact import (
     ContactPoints,
     DistanceGrid,
-    foundation_modulus_mpa,
     foundation_depth_mm,
+    foundation_modulus_mpa,
     foundation_pressure,
     load_or_build_grid,
     patellar_contact_points,

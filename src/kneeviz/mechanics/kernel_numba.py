@@ -120,8 +120,8 @@ def _log_law(strain, cap, out):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True)
 def wrench(  # type: ignore[no-untyped-def]
     R, o, q,
-    points, areas, thickness, sd, rest, shape, origin, spacing, modulus, depth_scale, min_depth, strain_cap,
-    subset, do_contact,
+    points, areas, thickness, sd, rest, shape, origin, spacing, modulus, depth_scale, min_depth,
+    strain_cap, subset, do_contact,
     line_p, line_far, line_kind, line_share, line_k, line_slack, line_toe, slack_fraction,
     wrap_centre, wrap_radius,
     out_fm, out_jac, out_pts, out_press, out_force, out_lp, out_lf, out_ls, out_lt, out_sd,
