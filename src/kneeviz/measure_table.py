@@ -217,11 +217,20 @@ def plain(measure: Measure, value: float) -> float | int | bool | None:
 # whose solve did not converge, how far from balance it stopped. Its reason is written beside it.
 NOT_CONVERGED = "did not converge"
 DISLOCATED = "dislocated"
+TWO_BALANCES = "two balances"
+"""The kneecap balances another way coming up than going down at this knee flexion and hip
+setting (kneeviz.mechanics.self_check.two_balance_frames): the model cannot say which way the
+knee takes."""
+NOT_DECIDED_BY_SCAN = "not decided by the scan"
+"""A completed knee's frame whose kneecap would move beyond what may be shown had the knee stood
+anywhere within the estimated axes' uncertainty (kneeviz.anatomy.completion_check)."""
+MODEL_REASONS = (TWO_BALANCES, NOT_DECIDED_BY_SCAN)
+"""Reasons the model gives for withholding a solved frame (the others are a recording's)."""
 REASON_COLUMN = "not_solved_reason"
 """The files' column holding why a frame has no measures ("" when it has them)."""
 REASON_CODES: tuple[str, ...] = (
     "", NOT_CONVERGED, DISLOCATED, "foot off the ground", "knee beyond range",
-    "hip rotation beyond range", "hip adduction beyond range",
+    "hip rotation beyond range", "hip adduction beyond range", TWO_BALANCES, NOT_DECIDED_BY_SCAN,
 )
 """Numbered reasons, for formats that hold only numbers (.sto): the code is the index; the
 recording's kinds are kneeviz.motion.from_recording's (the words before its reason's colon)."""

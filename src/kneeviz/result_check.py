@@ -10,9 +10,9 @@ Two questions, asked of every squat before anything is shown or written:
    recording's frames the model does not answer (kneeviz.motion.from_recording) are left out.
 2. Is it a knee? (`self_check`) A squat can converge in every frame and still be wrong: a partial
    femur completed with the wrong axes, a tibia placed off the condyles, a kneecap from another
-   knee. Four physical checks, against published or measured ranges with margins (each limit's
-   source is beside it in kneeviz.mechanics.self_check; the margins of every knee we have are in
-   docs/validation.md, "Self-check"):
+   knee. Four physical checks and one report, against published or measured ranges with margins
+   (each limit's source is beside it in kneeviz.mechanics.self_check; the margins of every knee
+   we have are in docs/validation.md, "Self-check"):
    - bones: no bone passes into the femur beyond their cartilage (the kneecap's, the tibia's) by
      more than OVERLAP_LIMIT_MM, in any solved frame;
    - kneecap flexion: the kneecap flexes with the knee, PATELLAR_FLEXION_SLOPE deg per deg of
@@ -23,7 +23,11 @@ Two questions, asked of every squat before anything is shown or written:
    - soft tissues: the lateral retinaculum and the patellar tendon each carry load somewhere in a
      squat that reaches from near extension to 60 deg, as every knee's here do (the medial
      patellofemoral ligament is measured too, but a sound knee's can stay slack through a
-     healthy squat, so it is not failed on).
+     healthy squat, so it is not failed on);
+   - kneecap path (reported, not failed on): at the same knee flexion and hip setting, how far
+     the kneecap's tilt and shift on the ascent are from the descent's; beyond TWO_BALANCES the
+     model balances it two ways and those frames are withheld (kneeviz.simulation), so they carry
+     no numbers, and a squat left with fewer than half its frames as results is not one.
    A check that a squat cannot judge (too shallow for a flexion slope or for the tissues, no
    near-extended frame) is reported as not judged, never as failed.
 
@@ -41,11 +45,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kneeviz.errors import KneevizError
+from kneeviz.measure_table import MODEL_REASONS, reason_kind
 from kneeviz.mechanics import self_check as scm
 from kneeviz.mechanics.self_check import (  # noqa: F401  (the limits, re-exported)
     BONES,
     CHECKS,
     KNEECAP_FLEXION,
+    KNEECAP_PATH,
     OVERLAP_LIMIT_MM,
     PATELLAR_FLEXION_SLOPE,
     SOFT_TISSUES,
@@ -53,6 +59,7 @@ from kneeviz.mechanics.self_check import (  # noqa: F401  (the limits, re-export
     TIBIA_ROTATION_LIMIT_DEG,
     TIBIA_TRANSLATION_LIMIT_MM,
     TISSUE_ENGAGED_N,
+    TWO_BALANCES,
     Measured,
     frame_span,
 )
@@ -61,11 +68,16 @@ MIN_RESULT_FRACTION = 0.5
 """At least this fraction of frames must have converged (or be past a dislocation)."""
 
 # -- 1. did it solve? -----------------------------------------------------------------------------
-def not_solved_frames(traj: Any) -> NDArray[np.bool_]:
-    """A recording's frames the model does not answer (a foot off the ground, ...)."""
+def not_solved_frames(traj: Any, recording_only: bool = False) -> NDArray[np.bool_]:
+    """Frames withheld with a reason: a recording's frames the model does not answer (a foot off
+    the ground, ...) and, unless `recording_only`, solved frames the model withholds (two
+    balances, not decided by the scan: kneeviz.measure_table.MODEL_REASONS)."""
     n = int(np.asarray(traj.converged).size)
     skipped = np.zeros(n, dtype=bool)
-    for k in getattr(traj, "meta", {}).get("not_solved", {}) if hasattr(traj, "meta") else ():
+    items = getattr(traj, "meta", {}).get("not_solved", {}) if hasattr(traj, "meta") else {}
+    for k, reason in items.items():
+        if recording_only and reason_kind(str(reason)) in MODEL_REASONS:
+            continue
         if 0 <= int(k) < n:
             skipped[int(k)] = True
     return skipped
@@ -77,6 +89,13 @@ def dislocated_frames(traj: Any) -> NDArray[np.bool_]:
         return np.asarray(np.nan_to_num(np.asarray(traj["dislocated"], dtype=float)) > 0.5)
     except (KeyError, TypeError):
         return np.zeros(n, dtype=bool)
+
+
+def converged_frames(traj: Any) -> NDArray[np.bool_]:
+    """Frames solved as results or withheld by the model: converged, not past a dislocation,
+    not a recording's frame the model does not answer."""
+    converged = np.asarray(traj.converged, dtype=bool)
+    return converged & ~dislocated_frames(traj) & ~not_solved_frames(traj, recording_only=True)
 
 
 def result_frames(traj: Any) -> NDArray[np.bool_]:
@@ -93,15 +112,19 @@ def result_problem(traj: Any) -> str | None:
     n = int(converged.size)
     if n == 0:
         return "the squat has no frames"
-    skipped = not_solved_frames(traj)
-    ok = (converged | dislocated_frames(traj))[~skipped]
+    skipped = not_solved_frames(traj, recording_only=True)
+    ok = ((converged | dislocated_frames(traj)) & ~not_solved_frames(traj))[~skipped]
     n = int(ok.size)
     n_ok = int(ok.sum())
     if not (n_ok >= MIN_RESULT_FRACTION * n and int(converged.sum()) > 0):
-        return (f"only {int(converged.sum())} of {n} frames converged (the kneecap found no "
-                "balance of forces in the rest), so there is no result to write: check that the "
-                "femur, patella and tibia are whole, closed bone surfaces from one scan (kneeviz "
-                "check-mesh shows what was found in each)")
+        withheld = int((converged & not_solved_frames(traj) & ~skipped).sum())
+        why = (f"{n_ok} of {n} frames are results ({withheld} withheld where the kneecap "
+               "balances two ways or the scan does not decide it)" if withheld else
+               f"only {int(converged.sum())} of {n} frames converged (the kneecap found no "
+               "balance of forces in the rest)")
+        return (f"{why}, so there is no result to write: check that the femur, patella and "
+                "tibia are whole, closed bone surfaces from one scan (kneeviz check-mesh shows "
+                "what was found in each)")
     stored = stored_check(traj)
     return stored.problem if stored is not None else None
 
@@ -178,7 +201,8 @@ def self_check(traj: Any, anatomy: Any) -> SelfCheck:
         return stored
     ok = result_frames(traj)
     measures = (*scm.bone_overlaps(traj, anatomy, ok), scm.kneecap_flexion(traj, ok),
-                *scm.tibia_placement(traj), *scm.soft_tissues(traj, ok))
+                *scm.tibia_placement(traj), *scm.soft_tissues(traj, ok),
+                *scm.kneecap_path(traj, converged_frames(traj)))
     out = SelfCheck(tuple(measures))
     if isinstance(getattr(traj, "meta", None), dict):
         traj.meta[META_KEY] = out.to_meta()

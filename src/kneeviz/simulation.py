@@ -294,6 +294,32 @@ def _pressure_map(anatomy: Anatomy, contacts: list[tuple[FloatArray, FloatArray]
     return FemoralPressureMap(anatomy.femur_cartilage.vertices_mm, contacts)
 
 
+def _withheld_by_the_model(anatomy: Anatomy, values: dict[str, FloatArray],
+                           converged: NDArray[np.bool_], skipped: dict[str, str]
+                           ) -> dict[str, str]:
+    """Solved frames whose numbers are not results, with their reasons (kneeviz.measure_table):
+    where the kneecap balances two ways (self_check.two_balance_frames) and, for a completed
+    knee, where its scan does not decide the kneecap's place (completion_check)."""
+    from kneeviz.anatomy.completion_check import undetermined_frames
+    from kneeviz.mechanics.self_check import two_balance_frames
+
+    n = len(converged)
+    ok = np.asarray(converged, dtype=bool) & ~(np.nan_to_num(values["dislocated"]) > 0.5)
+    ok[[int(k) for k in skipped if 0 <= int(k) < n]] = False
+    kf = values["knee_flexion_deg"]
+    tilt, shift = values["patella_lateral_tilt_deg"], values["patella_lateral_shift_mm"]
+    posture = (values["hip_driven_rotation_deg"], values["hip_driven_adduction_deg"])
+    out: dict[str, str] = {}
+    if anatomy.completion is not None:
+        for i in np.nonzero(undetermined_frames(kf, tilt, shift, solved=ok))[0]:
+            out[str(int(i))] = (f"{measure_table.NOT_DECIDED_BY_SCAN}: the estimated hip and "
+                                "ankle leave this frame's kneecap undecided")
+    for i in np.nonzero(two_balance_frames(kf, tilt, shift, posture, ok))[0]:
+        out.setdefault(str(int(i)), f"{measure_table.TWO_BALANCES}: the kneecap balances "
+                                    "another way coming up than going down here")
+    return out
+
+
 def assemble_trajectory(
     anatomy: Anatomy,
     scenario: Scenario,
@@ -327,8 +353,10 @@ def assemble_trajectory(
         "frames_converged": int(converged.sum()),
         "n_frames": n,
     }
-    if kin.not_solvable:
-        meta["not_solved"] = {str(i): r for i, r in enumerate(kin.not_solvable) if r}
+    withheld = {str(i): r for i, r in enumerate(kin.not_solvable) if r}
+    withheld.update(_withheld_by_the_model(anatomy, values, converged, withheld))
+    if withheld:
+        meta["not_solved"] = withheld
     return Trajectory(
         scenario=scenario,
         knee_name=anatomy.name,

@@ -238,7 +238,9 @@ def caption_lines(source: FrameSource, i: int, title: str
         second.append((("   " if k else "") + f"{m.short} {m.text(value)}", CAPTION_FG))
     second.append(("  (+ = lateral)", CAPTION_DIM))
     reason = (getattr(source, "not_solved", None) or {}).get(i)
-    if reason:
+    if reason and measure_table.reason_kind(reason) in measure_table.MODEL_REASONS:
+        second.append((f"   not a result: {reason}", CAPTION_WARN))
+    elif reason:
         second.append((f"   not solved: {reason}", CAPTION_WARN))
     elif why == measure_table.DISLOCATED:
         second.append(("   kneecap off its groove: not a result", CAPTION_WARN))

@@ -191,10 +191,16 @@ class TakeHome:
                            f"movement ({flex[i]:.0f}\u00b0 of knee bend): the model cannot hold "
                            "a dislocated kneecap, so from there on its numbers are not results.")
         not_solved = self.this.meta.get("not_solved", {}) or {}
-        if not_solved:
-            out.append(f"{len(not_solved)} of {n} frames of the recording could not be solved "
-                       "(the model answers a planted foot within its joint ranges) and are "
-                       "left out.")
+        by_model = [k for k, r in not_solved.items()
+                    if measure_table.reason_kind(str(r)) in measure_table.MODEL_REASONS]
+        if len(not_solved) > len(by_model):
+            out.append(f"{len(not_solved) - len(by_model)} of {n} frames of the recording could "
+                       "not be solved (the model answers a planted foot within its joint ranges) "
+                       "and are left out.")
+        if by_model:
+            out.append(f"{len(by_model)} of {n} frames are left out because the model cannot "
+                       "say where the kneecap sits there (it balances two ways, or the scan "
+                       "does not decide it).")
         skipped = np.zeros(n, dtype=bool)
         for k in not_solved:
             if 0 <= int(k) < n:
