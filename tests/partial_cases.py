@@ -403,6 +403,14 @@ def compare(whole_tr, cut_tr, shown=None) -> dict[str, float]:  # type: ignore[n
             "at": float(np.asarray(whole_tr["knee_flexion_deg"])[down][int(np.argmax(worst))])}
 
 
+def withheld_frames(tr) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Solved frames the outputs withhold (kneeviz.measure_table.MODEL_REASONS)."""
+    from kneeviz.measure_table import MODEL_REASONS
+    from kneeviz.trajectory_file import frame_reasons
+
+    return np.array([r in MODEL_REASONS for r in frame_reasons(tr)], dtype=bool)
+
+
 def run_case(name: str, cut: Cut) -> Outcome:
     """One case: cut, write, load, simulate, compare (see the module docstring)."""
     from kneeviz.anatomy.completion_check import undetermined_frames, undetermined_sentence
@@ -426,9 +434,11 @@ def run_case(name: str, cut: Cut) -> Outcome:
         out.tibia_length_err_mm = a.tibia_length_mm - a_whole.tibia_length_mm
         y_cut, y_whole = a.T_femur_tibia_ref[:3, 1], a_whole.T_femur_tibia_ref[:3, 1]
         out.joint_axis_err_deg = float(np.degrees(np.arccos(np.clip(y_cut @ y_whole, -1, 1))))
-        undetermined = undetermined_frames(tr["knee_flexion_deg"],
-                                           tr["patella_lateral_tilt_deg"],
-                                           tr["patella_lateral_shift_mm"], tr.converged)
+        # what the outputs withhold (kneeviz.simulation): where the scan does not decide the
+        # kneecap, and where it balances two ways; the whole knee's withheld frames are no
+        # result to compare with either
+        undetermined = withheld_frames(tr)
+        not_compared = undetermined | withheld_frames(tr_whole)
         out.undetermined = int(np.sum(undetermined & _descending(tr)))
         if not (np.all(tr.converged[_descending(tr)])):
             n_bad = int(np.sum(~tr.converged[_descending(tr)]))
@@ -450,7 +460,7 @@ def run_case(name: str, cut: Cut) -> Outcome:
                                   f"undetermined_w{w:g}": float(np.sum(m & _descending(tr)))}
         every = compare(tr_whole, tr)
         out.tilt_err_all_deg, out.shift_err_all_mm = every["tilt"], every["shift"]
-        d = compare(tr_whole, tr, ~undetermined)
+        d = compare(tr_whole, tr, ~not_compared)
         out.tilt_err_deg, out.shift_err_mm = d["tilt"], d["shift"]
         out.bisect_err_pct, out.worst_at_deg = d["bisect"], d["at"]
     except KneevizError as exc:
