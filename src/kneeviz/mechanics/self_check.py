@@ -65,6 +65,11 @@ HIP_MATCH_DEG = 0.5
 """Frames of the descent and the ascent are compared where the knee's flexion and the hip's
 rotation and adduction agree within this (a scenario's squat: everywhere; a recording: where
 it passes the same posture twice)."""
+BRACKET_DEG = 5.0
+"""An ascent frame is compared only where the descent's frames on either side of its flexion
+are at most this far apart: between coarser frames a steep stretch of the curve (the kneecap
+entering the groove) would read as a second balance. The squat to 120 deg in 2 s steps up to
+4.7 deg a frame at 20 frames a second: judged at 20 frames a second and more."""
 TWO_BALANCES = (TILT_LIMIT_DEG, SHIFT_LIMIT_MM)
 """How far the kneecap may sit apart, in tilt (deg) and shift (mm), at the same flexion and hip
 setting going down and coming up: what a frame may be off and still be shown (issue 26).
@@ -271,9 +276,9 @@ def _down_against_up(knee_flexion_deg: FloatArray, value: FloatArray,
                      posture: tuple[FloatArray, ...], ok: NDArray[np.bool_]
                      ) -> tuple[FloatArray, NDArray[np.int64], FloatArray]:
     """For each solved frame of the ascent (after the deepest solved frame) that the descent
-    passed in the same posture (knee flexion within the descent's range, hip rotation and
-    adduction within HIP_MATCH_DEG): |value - the descent's value at that flexion|; the frames;
-    and the descent's flexions in order."""
+    passed in the same posture (knee flexion within the descent's range, between descent frames
+    at most BRACKET_DEG apart; hip rotation and adduction within HIP_MATCH_DEG): |value - the
+    descent's value at that flexion|; the frames; and the descent's flexions in order."""
     kf = np.asarray(knee_flexion_deg, dtype=float)
     value = np.asarray(value, dtype=float)
     use = np.asarray(ok, dtype=bool) & np.isfinite(kf) & np.isfinite(value)
@@ -288,7 +293,8 @@ def _down_against_up(knee_flexion_deg: FloatArray, value: FloatArray,
     order = np.argsort(kf[down])
     f_down = kf[down][order]
     inside = up[(kf[up] >= f_down[0]) & (kf[up] <= f_down[-1])]
-    same = np.ones(len(inside), dtype=bool)
+    k = np.clip(np.searchsorted(f_down, kf[inside]), 1, len(f_down) - 1)
+    same = (f_down[k] - f_down[k - 1]) <= BRACKET_DEG
     for x in posture:
         x = np.nan_to_num(np.asarray(x, dtype=float))
         same &= np.abs(np.interp(kf[inside], f_down, x[down][order]) - x[inside]) <= HIP_MATCH_DEG
