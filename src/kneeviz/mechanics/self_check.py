@@ -68,8 +68,9 @@ it passes the same posture twice)."""
 BRACKET_DEG = 5.0
 """An ascent frame is compared only where the descent's frames on either side of its flexion
 are at most this far apart: between coarser frames a steep stretch of the curve (the kneecap
-entering the groove) would read as a second balance. The squat to 120 deg in 2 s steps up to
-4.7 deg a frame at 20 frames a second: judged at 20 frames a second and more."""
+entering the groove) would read as a second balance. The squat to 120 deg in 2 s steps at most
+1.9 / 3.8 / 5.6 deg a frame at 60 / 30 / 20 frames a second: judged everywhere at 30 and more,
+all but its fastest stretch at 20."""
 TWO_BALANCES = (TILT_LIMIT_DEG, SHIFT_LIMIT_MM)
 """How far the kneecap may sit apart, in tilt (deg) and shift (mm), at the same flexion and hip
 setting going down and coming up: what a frame may be off and still be shown (issue 26).
