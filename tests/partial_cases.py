@@ -405,10 +405,10 @@ def compare(whole_tr, cut_tr, shown=None) -> dict[str, float]:  # type: ignore[n
 
 def withheld_frames(tr) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Solved frames the outputs withhold (kneeviz.measure_table.MODEL_REASONS)."""
-    from kneeviz.measure_table import MODEL_REASONS
+    from kneeviz.measure_table import withheld_by_model
     from kneeviz.trajectory_file import frame_reasons
 
-    return np.array([r in MODEL_REASONS for r in frame_reasons(tr)], dtype=bool)
+    return np.array([withheld_by_model(r) for r in frame_reasons(tr)], dtype=bool)
 
 
 def run_case(name: str, cut: Cut) -> Outcome:

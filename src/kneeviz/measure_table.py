@@ -243,6 +243,12 @@ def reason_kind(reason: str) -> str:
     return reason.split(":", 1)[0].strip()
 
 
+def withheld_by_model(reason: str) -> bool:
+    """Is `reason` one the model gives for withholding a solved frame (MODEL_REASONS), not a
+    recording's frame it cannot answer?"""
+    return reason_kind(str(reason)) in MODEL_REASONS
+
+
 def reason_code(reason: str) -> int:
     kind = reason_kind(reason)
     return REASON_CODES.index(kind) if kind in REASON_CODES else OTHER_REASON_CODE

@@ -45,7 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kneeviz.errors import KneevizError
-from kneeviz.measure_table import MODEL_REASONS, reason_kind
+from kneeviz.measure_table import withheld_by_model
 from kneeviz.mechanics import self_check as scm
 from kneeviz.mechanics.self_check import (  # noqa: F401  (the limits, re-exported)
     BONES,
@@ -76,7 +76,7 @@ def not_solved_frames(traj: Any, recording_only: bool = False) -> NDArray[np.boo
     skipped = np.zeros(n, dtype=bool)
     items = getattr(traj, "meta", {}).get("not_solved", {}) if hasattr(traj, "meta") else {}
     for k, reason in items.items():
-        if recording_only and reason_kind(str(reason)) in MODEL_REASONS:
+        if recording_only and withheld_by_model(reason):
             continue
         if 0 <= int(k) < n:
             skipped[int(k)] = True
@@ -99,8 +99,8 @@ def converged_frames(traj: Any) -> NDArray[np.bool_]:
 
 
 def result_frames(traj: Any) -> NDArray[np.bool_]:
-    """Frames whose numbers are results: solved (converged), not past a dislocation, not a
-    recording's frame the model does not answer."""
+    """Frames whose numbers are results: solved (converged), not past a dislocation, not
+    withheld (a recording's frame the model does not answer, or one the model withholds)."""
     converged = np.asarray(traj.converged, dtype=bool)
     return converged & ~dislocated_frames(traj) & ~not_solved_frames(traj)
 

@@ -238,7 +238,7 @@ def caption_lines(source: FrameSource, i: int, title: str
         second.append((("   " if k else "") + f"{m.short} {m.text(value)}", CAPTION_FG))
     second.append(("  (+ = lateral)", CAPTION_DIM))
     reason = (getattr(source, "not_solved", None) or {}).get(i)
-    if reason and measure_table.reason_kind(reason) in measure_table.MODEL_REASONS:
+    if reason and measure_table.withheld_by_model(reason):
         second.append((f"   not a result: {reason}", CAPTION_WARN))
     elif reason:
         second.append((f"   not solved: {reason}", CAPTION_WARN))

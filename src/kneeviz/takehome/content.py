@@ -192,7 +192,7 @@ class TakeHome:
                            "a dislocated kneecap, so from there on its numbers are not results.")
         not_solved = self.this.meta.get("not_solved", {}) or {}
         by_model = [k for k, r in not_solved.items()
-                    if measure_table.reason_kind(str(r)) in measure_table.MODEL_REASONS]
+                    if measure_table.withheld_by_model(r)]
         if len(not_solved) > len(by_model):
             out.append(f"{len(not_solved) - len(by_model)} of {n} frames of the recording could "
                        "not be solved (the model answers a planted foot within its joint ranges) "

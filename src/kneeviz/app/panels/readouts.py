@@ -11,7 +11,7 @@ from kneeviz.app.state.band_keeper import BandKeeper
 from kneeviz.app.state.session import Session
 from kneeviz.app.state.squat_view import SquatView
 from kneeviz.app.support.throttle import Throttle
-from kneeviz.measure_table import MODEL_REASONS, no_result_reasons, reason_kind, shown
+from kneeviz.measure_table import no_result_reasons, shown, withheld_by_model
 from kneeviz.mechanics.measures import SUBLUXED_BISECT_OFFSET_PCT
 from kneeviz.scenario import Scenario
 from kneeviz.setting_words import off_normal
@@ -30,7 +30,7 @@ def frame_note(view: SquatView | None, i: int, solving: bool, scenario: Scenario
     if view is None:
         return ""
     reason = (view.not_solved or {}).get(i)
-    if reason and reason_kind(reason) in MODEL_REASONS:
+    if reason and withheld_by_model(reason):
         return f"Not shown: {reason}; its numbers are not results."
     if reason:
         return f"Not solved: {reason} (the model answers a planted foot within its ranges)."
