@@ -216,6 +216,41 @@ def test_a_kneecap_off_its_groove_is_not_drawn_at_the_solvers_pose(rendered) -> 
     ov.remove()
 
 
+def test_a_frame_that_is_not_a_result_draws_its_kneecap_faded(rendered) -> None:  # type: ignore[no-untyped-def]
+    """A frame the model withholds (two balances, not decided by the scan) or that did not
+    settle still draws its kneecap where the solver left it, but faded, never as a confident
+    pose; a result frame draws it opaque again, and see-through stays see-through."""
+    from dataclasses import replace
+
+    from kneeviz import measure_table
+    from kneeviz.scene.overlays import NOT_A_RESULT_OPACITY, SEE_THROUGH_OPACITY
+
+    _anatomy, r = rendered
+    pfp = trajectory("pfp")
+    k = 5
+    withheld = dict(pfp.meta)
+    withheld["not_solved"] = {str(k): f"{measure_table.TWO_BALANCES}: the kneecap balances "
+                                      "another way coming up than going down here"}
+    squat = SquatPoses.of(replace(pfp, meta=withheld))
+    assert squat.no_result(k) and not squat.no_result(k - 1)
+    ov = Overlays(r.scene)
+    ov.set_squats(squat, None)
+    opacity = {name: r.scene.actors[name].prop.opacity for name in ("patella", "patella_cartilage")}
+    for i, want in ((k, NOT_A_RESULT_OPACITY), (k - 1, 1.0), (k, NOT_A_RESULT_OPACITY)):
+        _pose(r, squat, i)
+        ov.update(i)
+        assert ov.faded == (i == k)
+        for name in opacity:
+            assert r.scene.actors[name].prop.opacity == pytest.approx(want)
+            assert r.scene.actors[name].GetVisibility()
+    ov.set_see_through(True)
+    assert r.scene.actors["patella"].prop.opacity == pytest.approx(SEE_THROUGH_OPACITY)
+    ov.set_see_through(False)
+    ov.update(k - 1)
+    assert r.scene.actors["patella"].prop.opacity == pytest.approx(1.0)
+    ov.remove()
+
+
 def _off_groove_squat(bisect_pct: list[float], unsettled: list[bool],
                       dislocated_from: int) -> SquatPoses:
     n = len(bisect_pct)

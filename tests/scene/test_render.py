@@ -255,3 +255,38 @@ def test_outputs_get_normal_permissions(pfp_video: tuple[Path, TrajectoryFrames]
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_frame_that_is_not_a_result_is_drawn_faded_and_uncoloured(tmp_path: Path) -> None:
+    """A frame the model withholds is rendered as the app shows it: the kneecap faded where the
+    solver left it, no contact pressure painted (its pressures are not results), the caption
+    saying why; the next result frame is drawn as before."""
+    from kneeviz import measure_table
+    from kneeviz.scene.overlays import NOT_A_RESULT_OPACITY
+    from kneeviz.scene.render import SquatRenderer
+
+    traj = short_trajectory("pfp")
+    i = int(np.argmax((traj.patella_pressure_mpa > 0).sum(axis=1)))
+
+    class Withheld(TrajectoryFrames):
+        """The same squat with frame i withheld for two balances."""
+
+        def __init__(self) -> None:
+            super().__init__(traj)
+            self.not_solved = {i: f"{measure_table.TWO_BALANCES}: the kneecap balances another "
+                                  "way coming up than going down here"}
+
+    opts = RenderOptions(view="closeup", size=SIZE, heatmap=True)
+    shown = iio.imread(render_still(tmp_path / "s.png", default_knee(), TrajectoryFrames(traj),
+                                    opts, i))
+    with SquatRenderer(default_knee(), Withheld(), opts) as r:
+        withheld = r.frame(i)
+        scene = r._renderers[0].scene
+        assert scene.actors["patella"].prop.opacity == pytest.approx(NOT_A_RESULT_OPACITY)
+        assert scene.actors["patella_cartilage"].prop.opacity == pytest.approx(
+            NOT_A_RESULT_OPACITY)
+        r.frame(i - 1)
+        assert scene.actors["patella_cartilage"].prop.opacity == pytest.approx(1.0)
+    h3d = SIZE[1] - caption_height(SIZE)
+    changed = np.abs(shown[:h3d].astype(int) - withheld[:h3d, :, :3].astype(int)).max(axis=2) > 30
+    assert changed.sum() > 200  # the kneecap is drawn otherwise

@@ -86,6 +86,10 @@ there is no turn to show."""
 PULL_LENGTH_MM = 110.0
 TUBE_RADIUS_MM = 1.6
 SEE_THROUGH_OPACITY = 0.12
+NOT_A_RESULT_OPACITY = 0.3
+"""The kneecap's opacity in a frame that is not a result (not settled, not solved, or withheld by
+the model: two balances, not decided by the scan): it is drawn where the solver left it, faded, so
+that a pose the model cannot vouch for never looks like one it can; the caption says why."""
 OUTLINE_TRIANGLES = 3000
 """The kneecap's outline is the silhouette of a mesh this coarse: the same outline to a pixel at
 the close-up's scale, a tenth of the work every frame."""
@@ -110,7 +114,8 @@ class SquatPoses:
     bisect_offset_pct: np.ndarray | None = None
     """(N,) how much of the kneecap lies outward of the groove (which way it came off)."""
     unsettled: np.ndarray | None = None
-    """(N,) frames whose balance did not settle or that were not solved: the kneecap's pose is
+    """(N,) frames whose balance did not settle, that were not solved or that the model withheld
+    (two balances, not decided by the scan): the kneecap's pose is
     the solver's last, not a result (None: none known)."""
 
     @property
@@ -135,6 +140,10 @@ class SquatPoses:
                        _array(measures.get("bisect_offset_pct")), unsettled)
         values = getattr(squat, "values", {})
         d = values.get("dislocated")
+        unsettled = ~np.asarray(squat.converged, dtype=bool)
+        for k in (getattr(squat, "meta", None) or {}).get("not_solved", {}):
+            if 0 <= int(k) < len(unsettled):
+                unsettled[int(k)] = True  # not solved, or withheld by the model
         return cls(
             {"femur": squat.T_world_femur, "tibia": squat.T_world_tibia,
              "patella": squat.T_world_patella, "pelvis": squat.T_world_pelvis},
@@ -142,7 +151,7 @@ class SquatPoses:
             scenario,
             None if d is None else np.nan_to_num(np.asarray(d, dtype=float)) > 0.5,
             _array(values.get("bisect_offset_pct")),
-            ~np.asarray(squat.converged, dtype=bool),
+            unsettled,
         )
 
     def index(self, i: int, n_other: int) -> int:
@@ -242,6 +251,8 @@ class Overlays:
         self.healthy: SquatPoses | None = None
         self.frame = 0
         self.see_through = False
+        self.faded = False
+        """The kneecap is drawn faded: this frame is not a result (NOT_A_RESULT_OPACITY)."""
         self.camera_frame = "room"
         """What the window's camera is held to (kneeviz.view_state.CAMERA_FRAMES): the ring
         of the thigh bone's turn is drawn only in the room view."""
@@ -443,10 +454,24 @@ class Overlays:
         """Make the kneecap (bone and cartilage) see-through, so the pressure on the groove
         beneath it shows."""
         self.see_through = bool(on)
+        self._set_kneecap_opacity()
+
+    def _set_kneecap_opacity(self) -> None:
+        """See-through when asked, faded in a frame that is not a result, else opaque."""
+        opacity = 1.0
+        if self.faded:
+            opacity = NOT_A_RESULT_OPACITY
+        if self.see_through:
+            opacity = min(opacity, SEE_THROUGH_OPACITY)
+        changed = False
         for name in ("patella", "patella_cartilage"):
             actor = self.scene.actors.get(name)
-            if actor is not None:
-                actor.prop.opacity = SEE_THROUGH_OPACITY if on else 1.0
+            if actor is not None and actor.prop.opacity != opacity:
+                actor.prop.opacity = opacity
+                changed = True
+        update_culling = getattr(self.scene, "update_culling", None)
+        if changed and update_culling is not None:
+            update_culling()
 
     def _refresh_visibility(self) -> None:
         room = self.camera_frame == "room"
@@ -529,6 +554,8 @@ class Overlays:
         self.off_groove = cur.off_groove(i)
         self.no_result = cur.no_result(i)
         self._withhold_kneecap(self.off_groove)
+        self.faded = self.no_result and not self.off_groove  # off its groove it is not drawn
+        self._set_kneecap_opacity()
         for actor in (self._groove, self._trail, self._trail_h):
             actor.user_matrix = F
         camera = self.plotter.renderer.GetActiveCamera()

@@ -366,6 +366,28 @@ class _HeatMap:
                                    self._spread_values("femur_cartilage", femur))
 
 
+KNEECAP_PARTS = ("patella", "patella_cartilage")
+
+
+def kneecap_opacity(scene: Any) -> dict[str, float]:
+    """The kneecap's parts' opacities as a view set them up (see fade_kneecap)."""
+    return {name: float(scene.actors[name].prop.opacity)
+            for name in KNEECAP_PARTS if name in scene.actors}
+
+
+def fade_kneecap(scene: Any, faded: bool, as_set: dict[str, float]) -> None:
+    """Draw the kneecap faded (overlays.NOT_A_RESULT_OPACITY) in a frame that is not a result,
+    as the app does; otherwise at its opacity `as_set` (opaque, or see-through for the heat
+    map)."""
+    from kneeviz.scene.overlays import NOT_A_RESULT_OPACITY
+
+    for name, base in as_set.items():
+        scene.actors[name].prop.opacity = min(base, NOT_A_RESULT_OPACITY) if faded else base
+    update_culling = getattr(scene, "update_culling", None)
+    if update_culling is not None:
+        update_culling()
+
+
 # -- the renderer ------------------------------------------------------------------------------
 def use_offscreen_gl() -> None:
     """With no X display, make VTK go straight to EGL (no failed X attempt first)."""
@@ -419,6 +441,7 @@ class SquatRenderer:
         except Exception:
             self.close()
             raise
+        self._kneecap_opacity = [kneecap_opacity(r.scene) for r in self._renderers]
 
     @property
     def n_frames(self) -> int:
@@ -445,9 +468,13 @@ class SquatRenderer:
         if self.options.view == "compare":
             return self._render_compare(i)
         pat, fem = self._pressures(self.source, i) if self.options.heatmap else (None, None)
+        not_a_result = bool(no_result_reason(self.source, i))
+        if not_a_result:  # its pressures are not results either: plain cartilage
+            pat, fem = None, None
         for k, (r, view) in enumerate(zip(self._renderers, self.views, strict=True)):
             if self._heat:
                 self._heat[k].set(pat, fem)
+            fade_kneecap(r.scene, not_a_result, self._kneecap_opacity[k])
             images.append(r.render(self.source.poses(i), camera=view))
         img = np.concatenate(images, axis=1) if len(images) > 1 else images[0]
         return np.ascontiguousarray(img[:, :, :3])
@@ -462,8 +489,10 @@ class SquatRenderer:
         j = min(i, int(self.reference.n_frames) - 1)
         for k, (src, idx) in enumerate(((self.reference, j), (self.source, i))):
             self._renderers[k].scene.set_poses(src.poses(idx))
+            not_a_result = bool(no_result_reason(src, idx))
             if self._heat:
-                self._heat[k].set(*self._pressures(src, idx))
+                self._heat[k].set(*((None, None) if not_a_result else self._pressures(src, idx)))
+            fade_kneecap(self._renderers[k].scene, not_a_result, self._kneecap_opacity[k])
         this.scene.set_camera(COMPARE_CAMERA)
         healthy.scene.set_camera(COMPARE_CAMERA)  # hides the same parts, shows the marks
         D = self.anatomy.T_display_model
