@@ -240,6 +240,7 @@ def test_a_frame_that_is_not_a_result_draws_its_kneecap_faded(rendered) -> None:
         _pose(r, squat, i)
         ov.update(i)
         assert ov.faded == (i == k)
+        assert ov._off_words.actor.GetVisibility() == (i == k)  # words say it is not a result
         for name in opacity:
             assert r.scene.actors[name].prop.opacity == pytest.approx(want)
             assert r.scene.actors[name].GetVisibility()

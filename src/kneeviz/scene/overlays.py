@@ -87,6 +87,7 @@ PULL_LENGTH_MM = 110.0
 TUBE_RADIUS_MM = 1.6
 SEE_THROUGH_OPACITY = 0.12
 NOT_A_RESULT_OPACITY = 0.3
+FADED_WORDS = "faded: not a result at this frame\n(the numbers say why)"
 """The kneecap's opacity in a frame that is not a result (not settled, not solved, or withheld by
 the model: two balances, not decided by the scan): it is drawn where the solver left it, faded, so
 that a pose the model cannot vouch for never looks like one it can; the caption says why."""
@@ -511,7 +512,8 @@ class Overlays:
             for actor in (self._tick_h, self._tick_c, self._tick_g):
                 actor.SetVisibility(False)
         self._off_outline.SetVisibility(self.off_groove and self.current is not None)
-        self._off_words.actor.SetVisibility(self.off_groove and self.current is not None)
+        self._off_words.actor.SetVisibility((self.off_groove or self.faded)
+                                            and self.current is not None)
 
     def _same_squat(self) -> bool:
         cur, h = self.current, self.healthy
@@ -583,6 +585,10 @@ class Overlays:
             self._update_labels(T_wf, T_wt, T_wp)
         if self.off_groove:
             self._update_off_groove(F, cur, i)
+        elif self.faded:
+            front = apply(F @ T_fp, np.array([0.5 * float(self.anatomy.patella_landmarks
+                                                          .thickness_mm), 0.0, 0.0]))
+            self._off_words.set([front], [FADED_WORDS])
         self._refresh_visibility()
 
     def _update_offset(self, F: FloatArray, T_fp: FloatArray, T_fh: FloatArray | None) -> None:
