@@ -201,7 +201,7 @@ def self_check(traj: Any, anatomy: Any) -> SelfCheck:
         return stored
     ok = result_frames(traj)
     measures = (*scm.bone_overlaps(traj, anatomy, ok), scm.kneecap_flexion(traj, ok),
-                *scm.tibia_placement(traj), *scm.soft_tissues(traj, ok),
+                *scm.tibia_placement(traj, anatomy), *scm.soft_tissues(traj, ok),
                 *scm.kneecap_path(traj, converged_frames(traj)))
     out = SelfCheck(tuple(measures))
     if isinstance(getattr(traj, "meta", None), dict):

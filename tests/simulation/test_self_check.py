@@ -108,3 +108,28 @@ def test_a_kneecap_that_does_not_flex_is_named() -> None:
     check = self_check(traj, a)
     assert [m.check for m in check.failures] == ["kneecap flexion"]
     assert check.problem is not None and "0.24 deg per deg" in check.problem
+
+
+@pytest.mark.parametrize("preset", ["healthy", "pfp", "severe"])
+def test_the_tibia_check_reads_the_scans_own_placement_whatever_the_hip_setting(
+        preset: str) -> None:
+    """The tibia check judges where the scan put the tibia under the femur: the same in every
+    squat of one knee, and equal to the scanned pose's own Grood-Suntay rotation and
+    translations, whatever the hip setting. Read through the hip-driven adduction (a turn about
+    the femur's anteroposterior axis, not a joint axis) it drifted with the setting: atlas:13,
+    scanned 18.1 deg outward, read 20.9 deg in its severe squat and failed the check."""
+    from clinical_fixtures import default_anatomy, trajectory
+    from kneeviz.mechanics.self_check import NEAR_EXTENSION_DEG, tibia_offsets
+    from kneeviz.motion.grood_suntay import gs_from_pose
+
+    anatomy = default_anatomy()
+    own = gs_from_pose(anatomy.T_femur_tibia_ref)
+    traj = trajectory(preset)
+    assert preset == "healthy" or np.nanmax(traj["hip_driven_adduction_deg"]) > 2.0
+    offsets = tibia_offsets(traj, anatomy)
+    near = np.asarray(traj["knee_flexion_deg"]) <= NEAR_EXTENSION_DEG
+    assert near.sum() >= 3
+    np.testing.assert_allclose(offsets["rotation"][near], float(own.tibial_rotation_deg),
+                               atol=0.05)
+    np.testing.assert_allclose(offsets["forward"][near], float(own.translation_mm[1]), atol=0.05)
+    np.testing.assert_allclose(offsets["sideways"][near], float(own.translation_mm[0]), atol=0.05)

@@ -25,6 +25,7 @@ from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray, SurfaceMesh, depth_behind_surface
 from kneeviz.motion.coupling import walker_coupling
 from kneeviz.motion.grood_suntay import gs_from_pose
+from kneeviz.motion.squat import femur_adduction
 from kneeviz.transforms import invert
 
 OVERLAP_LIMIT_MM = 1.0
@@ -217,14 +218,20 @@ def kneecap_flexion(traj: Any, ok: NDArray[np.bool_]) -> Any:
                     "deg/deg", tuple(int(i) for i in frames) if margin < 0 else (), sentence)
 
 
-def tibia_offsets(traj: Any) -> dict[str, NDArray[np.float64]]:
+def tibia_offsets(traj: Any, anatomy: Anatomy) -> dict[str, NDArray[np.float64]]:
     """Per frame, where the tibia sits under the femur beyond what the tibiofemoral coupling and
     the hip setting put there (Grood-Suntay joint coordinates, Grood & Suntay 1983): the knee's
     own, scanned placement. "forward": the tibial plateau centre's translation along the joint's
     anteroposterior (floating) axis from the femoral epicondyles' midpoint, minus the coupling's
     anterior translation (mm); "sideways": along the femur's epicondylar axis (mm); "rotation":
-    tibial rotation minus the coupling's and plus the hip-driven femoral rotation (deg)."""
-    gs = gs_from_pose(femur_tibia_poses(traj))
+    tibial rotation minus the coupling's and plus the hip-driven femoral rotation (deg). The
+    hip-driven adduction is undone first (motion.squat.femur_adduction): it turns the femur about
+    its own anteroposterior axis, which is not a Grood-Suntay axis, so read through it the
+    scan's own rotation drifted with the hip setting (atlas:13, scanned 18.1 deg outward: 19.5
+    deg in the typical-PFP squat, 20.9 in the severe one, past the limit) though the knee's
+    placement is the same in every squat."""
+    add = np.nan_to_num(np.asarray(traj["hip_driven_adduction_deg"], dtype=float))
+    gs = gs_from_pose(femur_adduction(anatomy, add) @ femur_tibia_poses(traj))
     kf = np.asarray(traj["knee_flexion_deg"], dtype=float)
     hip = np.nan_to_num(np.asarray(traj["hip_driven_rotation_deg"], dtype=float))
     walker = walker_coupling(kf)
@@ -236,13 +243,13 @@ def tibia_offsets(traj: Any) -> dict[str, NDArray[np.float64]]:
     }
 
 
-def tibia_placement(traj: Any) -> list[Measured]:
-    """The tibia under the condyles in the near-extended frames, solved or not (the bones'
-    placement is the squat's kinematics). Only there: deeper, the hip-driven adduction turns into
-    the knee's axial rotation (kneeviz.motion.squat), which is the squat's, not the knee's."""
+def tibia_placement(traj: Any, anatomy: Anatomy) -> list[Measured]:
+    """The tibia under the condyles in the near-extended frames (NEAR_EXTENSION_DEG), solved or
+    not (the bones' placement is the squat's kinematics): what the scan put there, read with
+    the coupling and the hip setting taken out (tibia_offsets)."""
     kf = np.asarray(traj["knee_flexion_deg"], dtype=float)
     near = np.isfinite(kf) & (kf <= NEAR_EXTENSION_DEG)
-    offsets = {k: np.where(near, x, np.nan) for k, x in tibia_offsets(traj).items()}
+    offsets = {k: np.where(near, x, np.nan) for k, x in tibia_offsets(traj, anatomy).items()}
     out = []
     for key, what, limit, unit, words in (
         ("forward", "tibia forward under the condyles", TIBIA_TRANSLATION_LIMIT_MM, "mm",

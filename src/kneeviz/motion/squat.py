@@ -149,9 +149,11 @@ def femur_adduction_axis(anatomy: Anatomy) -> FloatArray:
     return unit(np.cross(mech, np.array([0.0, 0.0, 1.0])))
 
 
-def _femur_adduction(anatomy: Anatomy, adduction_deg: FloatArray) -> FloatArray:
+def femur_adduction(anatomy: Anatomy, adduction_deg: FloatArray) -> FloatArray:
     """(N, 4, 4) turns of the femur about its anteroposterior axis through the knee centre (its
-    origin); + moves the hip end laterally (adduction of a right femur)."""
+    origin); + moves the hip end laterally (adduction of a right femur). A frame's joint pose is
+    T_femur_tibia = inv(femur_adduction(add)) @ (the Grood-Suntay pose the coupling and the
+    femoral rotation give), so this undoes the hip-driven adduction (mechanics.self_check)."""
     R = axis_angle(femur_adduction_axis(anatomy), np.radians(adduction_deg))
     T = np.zeros(R.shape[:-2] + (4, 4))
     T[..., :3, :3] = R
@@ -248,7 +250,7 @@ def planted_kinematics(
         trans,
     )
     # adduction: T_world_femur = T_world_tibia @ inv(T_femur_tibia_gs) @ A, so
-    T_femur_tibia = invert(_femur_adduction(anatomy, add)) @ T_femur_tibia_gs
+    T_femur_tibia = invert(femur_adduction(anatomy, add)) @ T_femur_tibia_gs
     gs = gs_from_pose(T_femur_tibia)
 
     # 3. tibia: long-axis turn (Walker rotation) then dorsiflexion about the ankle
