@@ -34,6 +34,16 @@ SHIFT_LIMIT_MM = 3.0
 """What a frame may be off and still be shown (issue 26: a result off by more is refused)."""
 GRID_STEP_DEG = 0.25
 
+VALIDATED_WITHIN_FLOORS_PCT = 69
+VALIDATED_WORST_TILT_DEG = 4.1
+VALIDATED_WORST_SHIFT_MM = 2.5
+"""How close knees completed from the atlas came to the same knees whole (docs/validation.md,
+"Partial knees across a population", 2026-12-07; benchmarks/validate_partial_knees.py): at femur
+>= 100 / tibia >= 80 mm, 69 % of the cases within 1.5 deg / 1.5 mm at every frame of 0-90 deg;
+the worst frame shown, over every cut, 4.1 deg of tilt and 2.5 mm of shift off. What the window
+tells a reader of a completed knee's numbers (app.panels.readouts.estimated_note); rerun the
+validation and set these again when the model changes."""
+
 
 def _spread(flexion: FloatArray, value: FloatArray, half_width: float) -> FloatArray:
     """For each sample of one monotonic run of the squat: the largest difference between its

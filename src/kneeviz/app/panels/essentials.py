@@ -14,7 +14,7 @@ from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from kneeviz import measure_table
 from kneeviz.app.panels.controls import PresetButtons
-from kneeviz.app.panels.readouts import frame_note, readout_text
+from kneeviz.app.panels.readouts import NOTE_STYLE, WARNING_STYLE, panel_note, readout_text
 from kneeviz.app.state.session import Session
 from kneeviz.app.support.throttle import Throttle
 from kneeviz.setting_words import setting_name
@@ -71,7 +71,7 @@ class EssentialsPanel(QWidget):
         grid.setColumnStretch(0, 1)
         self.note = QLabel("")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #d9822b;")
+        self.note.setStyleSheet(NOTE_STYLE)
         grid.addWidget(self.note, len(self.rows) + 1, 0, 1, 3)
         col.addWidget(numbers)
         col.addWidget(underside, 1)
@@ -96,7 +96,9 @@ class EssentialsPanel(QWidget):
             self.values[m_.key].setText(readout_text(view, m_.key, i))
             self.healthy_values[m_.key].setText(
                 readout_text(healthy, m_.key, j) if j >= 0 and healthy is not None else "-")
-        self.note.setText(frame_note(view, i, s.solving, s.scenario, s.anatomy))
+        words, warning = panel_note(view, i, s)
+        self.note.setText(words)
+        self.note.setStyleSheet(WARNING_STYLE if warning else NOTE_STYLE)
 
     def text(self, key: str) -> str:
         return self.values[key].text()

@@ -6,6 +6,11 @@ import numpy as np
 from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
 from kneeviz import measure_table
+from kneeviz.anatomy.completion_check import (
+    VALIDATED_WITHIN_FLOORS_PCT,
+    VALIDATED_WORST_SHIFT_MM,
+    VALIDATED_WORST_TILT_DEG,
+)
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.app.state.band_keeper import BandKeeper
 from kneeviz.app.state.session import Session
@@ -112,14 +117,32 @@ def band_note(band: object, i: int) -> str:
 
 def estimated_note(anatomy: Anatomy | None) -> str:
     """What the readouts rest on that the scan did not hold (a partial bone completed from the
-    atlas), or "" for a whole knee."""
+    atlas), and how close such knees came to their whole bones in the validation, or "" for a
+    whole knee."""
     completion = getattr(anatomy, "completion", None)
     if completion is None or not completion.bones:
         return ""
-    what = {"femur": "hip centre and femoral axis", "tibia": "ankle centre and tibial axis"}
-    parts = " and ".join(what[b] for b in completion.bones)
-    return (f"Axes estimated: the {parts} come from the atlas fitted to the partial "
-            f"{' and '.join(completion.bones)} (shown ghosted).")
+    what = {"femur": "the hip centre and femoral axis",
+            "tibia": "the ankle centre and tibial axis"}
+    parts = ", and ".join(what[b] for b in completion.bones)
+    return (f"Axes estimated: {parts} come from the atlas fitted to the partial "
+            f"{' and '.join(completion.bones)} (shown ghosted). Knees completed so came within "
+            f"1.5 deg / 1.5 mm of their whole bones in {VALIDATED_WITHIN_FLOORS_PCT} % of the "
+            f"validation's cases, and up to {VALIDATED_WORST_TILT_DEG:g} deg / "
+            f"{VALIDATED_WORST_SHIFT_MM:g} mm off.")
+
+
+def panel_note(view: SquatView | None, i: int, session: Session) -> tuple[str, bool]:
+    """The words under a panel's numbers at frame i, and whether they are the self-check's
+    warning: for a squat that failed its self-check, the check's line in place of the numbers
+    (never a confident picture); else why this frame has no result, if so, and what the
+    numbers rest on that the scan did not hold. Every panel with numbers shows the same."""
+    failed = check_failed(view)
+    if failed:
+        return failed[:1].upper() + failed[1:] + ".", True
+    notes = (frame_note(view, i, session.solving, session.scenario, session.anatomy),
+             estimated_note(session.anatomy))
+    return "\n".join(n for n in notes if n), False
 
 
 NOTE_STYLE = "color: #d9822b;"
@@ -172,16 +195,12 @@ class ReadoutPanel(QGroupBox):
         view = self.session.view
         for m in self.rows:
             self.labels[m.key].setText(readout_text(view, m.key, i))
-        failed = check_failed(view)
-        if failed:  # a plain warning in place of the numbers, never a confident picture
-            self.note.setText(failed[:1].upper() + failed[1:] + ".")
-            self.note.setStyleSheet(WARNING_STYLE)
+        words, warning = panel_note(view, i, self.session)
+        self.note.setText(words)
+        self.note.setStyleSheet(WARNING_STYLE if warning else NOTE_STYLE)
+        if warning:  # a plain warning in place of the numbers, never a confident picture
+            self.range_note.setVisible(False)
             return
-        self.note.setStyleSheet(NOTE_STYLE)
-        s = self.session
-        notes = (frame_note(view, i, s.solving, s.scenario, s.anatomy),
-                 estimated_note(self.session.anatomy))
-        self.note.setText("\n".join(n for n in notes if n))
         shown = self.band.band if self.band is not None else None
         off = view is not None and i < view.n_frames and bool(view.dislocated[i])
         ranges = "" if off else band_note(shown, i)
