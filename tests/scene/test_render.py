@@ -257,25 +257,48 @@ def test_outputs_get_normal_permissions(pfp_video: tuple[Path, TrajectoryFrames]
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-def test_a_frame_that_is_not_a_result_is_drawn_faded_and_uncoloured(tmp_path: Path) -> None:
-    """A frame the model withholds is rendered as the app shows it: the kneecap faded where the
-    solver left it, no contact pressure painted (its pressures are not results), the caption
-    saying why; the next result frame is drawn as before."""
+def _withheld_at(traj, i: int) -> type[TrajectoryFrames]:  # type: ignore[no-untyped-def]
+    """The frames of `traj` with frame i withheld by the model (two balances)."""
     from kneeviz import measure_table
-    from kneeviz.scene.overlays import NOT_A_RESULT_OPACITY
-    from kneeviz.scene.render import SquatRenderer
-
-    traj = short_trajectory("pfp")
-    i = int(np.argmax((traj.patella_pressure_mpa > 0).sum(axis=1)))
 
     class Withheld(TrajectoryFrames):
-        """The same squat with frame i withheld for two balances."""
-
         def __init__(self) -> None:
             super().__init__(traj)
             self.not_solved = {i: f"{measure_table.TWO_BALANCES}: the kneecap balances another "
                                   "way coming up than going down here"}
 
+    return Withheld
+
+
+def test_the_underside_view_paints_no_pressure_where_a_frame_is_not_a_result(
+        tmp_path: Path) -> None:
+    """The kneecap's underside map of a withheld frame is plain cartilage; the healthy squat's
+    map beside it is painted as before."""
+    traj, healthy = short_trajectory("pfp"), short_trajectory("healthy")
+    i = int(np.argmax((traj.patella_pressure_mpa > 0).sum(axis=1)))
+    opts = RenderOptions(view="underside", size=SIZE, heatmap=True)
+    ref = TrajectoryFrames(healthy)
+    shown = iio.imread(render_still(tmp_path / "s.png", default_knee(), TrajectoryFrames(traj),
+                                    opts, i, ref))
+    withheld = iio.imread(render_still(tmp_path / "w.png", default_knee(),
+                                       _withheld_at(traj, i)(), opts, i, ref))
+    h3d = SIZE[1] - caption_height(SIZE)
+    half = SIZE[0] // 2
+    diff = np.abs(shown[:h3d].astype(int) - withheld[:h3d].astype(int)).max(axis=2) > 30
+    assert diff[:, half:].sum() > 30  # this squat's map lost its colours
+    assert diff[:, :half].sum() == 0  # the healthy map is the same
+
+
+def test_a_frame_that_is_not_a_result_is_drawn_faded_and_uncoloured(tmp_path: Path) -> None:
+    """A frame the model withholds is rendered as the app shows it: the kneecap faded where the
+    solver left it, no contact pressure painted (its pressures are not results), the caption
+    saying why; the next result frame is drawn as before."""
+    from kneeviz.scene.overlays import NOT_A_RESULT_OPACITY
+    from kneeviz.scene.render import SquatRenderer
+
+    traj = short_trajectory("pfp")
+    i = int(np.argmax((traj.patella_pressure_mpa > 0).sum(axis=1)))
+    Withheld = _withheld_at(traj, i)
     opts = RenderOptions(view="closeup", size=SIZE, heatmap=True)
     shown = iio.imread(render_still(tmp_path / "s.png", default_knee(), TrajectoryFrames(traj),
                                     opts, i))

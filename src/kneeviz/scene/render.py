@@ -461,8 +461,9 @@ class SquatRenderer:
             from kneeviz.scene.underside import UndersideMapSpec, draw_underside_panel
 
             assert self.reference is not None
-            specs = [UndersideMapSpec(t, self._pressures(s, i)[0]) for t, s in
-                     zip(COMPARE_TITLES, (self.reference, self.source), strict=True)]
+            specs = [UndersideMapSpec(t, None if no_result_reason(s, min(i, s.n_frames - 1))
+                                      else self._pressures(s, i)[0])
+                     for t, s in zip(COMPARE_TITLES, (self.reference, self.source), strict=True)]
             return draw_underside_panel(self.anatomy, specs, self._panel_size)[0]
         images = []
         if self.options.view == "compare":
