@@ -86,11 +86,14 @@ there is no turn to show."""
 PULL_LENGTH_MM = 110.0
 TUBE_RADIUS_MM = 1.6
 SEE_THROUGH_OPACITY = 0.12
+KNEECAP_PARTS = ("patella", "patella_cartilage")
+"""The scene's parts that make the kneecap (withheld off its groove, faded when not a result)."""
 NOT_A_RESULT_OPACITY = 0.3
-FADED_WORDS = "faded: not a result at this frame\n(the numbers say why)"
 """The kneecap's opacity in a frame that is not a result (not settled, not solved, or withheld by
 the model: two balances, not decided by the scan): it is drawn where the solver left it, faded, so
 that a pose the model cannot vouch for never looks like one it can; the caption says why."""
+FADED_WORDS = "faded: not a result at this frame\n(the numbers say why)"
+"""What the app's 3D view says beside a faded kneecap (the readouts give the reason)."""
 OUTLINE_TRIANGLES = 3000
 """The kneecap's outline is the silhouette of a mesh this coarse: the same outline to a pixel at
 the close-up's scale, a tenth of the work every frame."""
@@ -465,7 +468,7 @@ class Overlays:
         if self.see_through:
             opacity = min(opacity, SEE_THROUGH_OPACITY)
         changed = False
-        for name in ("patella", "patella_cartilage"):
+        for name in KNEECAP_PARTS:
             actor = self.scene.actors.get(name)
             if actor is not None and actor.prop.opacity != opacity:
                 actor.prop.opacity = opacity
@@ -523,7 +526,7 @@ class Overlays:
     def _withhold_kneecap(self, on: bool) -> None:
         withhold = getattr(self.scene, "withhold", None)
         if withhold is not None:
-            withhold(("patella", "patella_cartilage"), on)
+            withhold(KNEECAP_PARTS, on)
 
     # -- per frame --------------------------------------------------------------------------------
     def _D(self) -> FloatArray:

@@ -366,11 +366,10 @@ class _HeatMap:
                                    self._spread_values("femur_cartilage", femur))
 
 
-KNEECAP_PARTS = ("patella", "patella_cartilage")
-
-
 def kneecap_opacity(scene: Any) -> dict[str, float]:
     """The kneecap's parts' opacities as a view set them up (see fade_kneecap)."""
+    from kneeviz.scene.overlays import KNEECAP_PARTS
+
     return {name: float(scene.actors[name].prop.opacity)
             for name in KNEECAP_PARTS if name in scene.actors}
 
