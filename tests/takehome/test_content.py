@@ -92,3 +92,50 @@ def test_a_kneecap_off_its_groove_is_said_and_never_shown_as_a_result() -> None:
     flex = float(c.this["knee_flexion_deg"][i30 - 2])
     assert f"({flex:.0f}\u00b0 of knee bend)" in caveat
     assert d.why_no_frame(80.0) == "not reached in this squat"
+
+
+def test_a_frame_the_model_withholds_is_never_shown_as_a_result() -> None:
+    """A solved frame the model withholds (two balances, not decided by the scan) keeps the
+    solver's numbers in memory; the take-home never picks it for an angle's numbers, in either
+    squat, and says why frames are left out."""
+    from dataclasses import replace
+
+    c = take_home("pfp")
+    i30 = c.frame_at(30.0)
+    assert i30 is not None
+    flex = np.asarray(c.this["knee_flexion_deg"], dtype=float)
+    near = [k for k in c.descent() if abs(flex[k] - 30.0) <= 3.0]
+    reason = (f"{measure_table.TWO_BALANCES}: the kneecap balances another way coming up than "
+              "going down here")
+    for who in ("this", "healthy"):
+        squat = getattr(c, who)
+        withheld = replace(squat, meta={**squat.meta,
+                                        "not_solved": {str(k): reason for k in near}})
+        d = TakeHome(c.anatomy, *((withheld, c.healthy) if who == "this"
+                                  else (c.this, withheld)))
+        assert d.frame_at(30.0) is None
+        assert d.frame_at(15.0) == c.frame_at(15.0)
+        assert "cannot say where the kneecap sits" in d.why_no_frame(30.0)
+        row = dict(d.numbers())[measure_table.by_key()["patella_lateral_shift_mm"]]
+        assert row[ANGLES_DEG.index(30.0)] == ("-", "-")
+        assert any("left out" in caveat for caveat in d.caveats())
+
+
+def test_a_completed_knee_says_its_axes_are_estimated_and_how_close_such_knees_came() -> None:
+    """The take-home files say what the window says of a knee completed from the atlas
+    (kneeviz.anatomy.completion_check.estimated_sentence), and nothing of the kind for a whole
+    knee."""
+    from dataclasses import replace
+
+    from kneeviz.anatomy.completion_check import VALIDATED_WITHIN_FLOORS_PCT
+    from kneeviz.anatomy.knee import Completion
+
+    c = take_home("pfp")
+    assert not any("estimated" in caveat for caveat in c.caveats())
+    femur_only = replace(c.anatomy, completion=Completion(femur=c.anatomy.femur))
+    d = TakeHome(femur_only, c.this, c.healthy)
+    (caveat,) = [x for x in d.caveats() if x.startswith("Axes estimated")]
+    assert "the hip centre and femoral axis come from the atlas fitted to the partial femur" \
+        in caveat
+    assert "ankle" not in caveat
+    assert f"{VALIDATED_WITHIN_FLOORS_PCT} %" in caveat

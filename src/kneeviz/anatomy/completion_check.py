@@ -97,3 +97,20 @@ def undetermined_sentence(knee_flexion_deg: FloatArray, mask: NDArray[np.bool_])
             f"{FLEXION_UNCERTAINTY_DEG:g} deg of it the kneecap's tilt or shift changes by more "
             f"than {TILT_LIMIT_DEG:g} deg / {SHIFT_LIMIT_MM:g} mm; a scan holding more of the "
             f"femur and tibia (or the whole bones) decides them")
+
+
+def estimated_sentence(completed_bones: tuple[str, ...]) -> str:
+    """What a knee's numbers rest on that its scan did not hold, for the bones completed from the
+    atlas ("femur", "tibia"), and how close knees completed so came to their whole bones (the
+    VALIDATED_* figures); "" for a whole knee. The window's readouts and the take-home files say
+    it in these words."""
+    if not completed_bones:
+        return ""
+    what = {"femur": "the hip centre and femoral axis",
+            "tibia": "the ankle centre and tibial axis"}
+    parts = ", and ".join(what[b] for b in completed_bones)
+    return (f"Axes estimated: {parts} come from the atlas fitted to the partial "
+            f"{' and '.join(completed_bones)}. Knees completed so came within "
+            f"1.5 deg / 1.5 mm of their whole bones in {VALIDATED_WITHIN_FLOORS_PCT} % of the "
+            f"validation's cases, and up to {VALIDATED_WORST_TILT_DEG:g} deg / "
+            f"{VALIDATED_WORST_SHIFT_MM:g} mm off.")

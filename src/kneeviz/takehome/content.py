@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kneeviz import __version__, measure_table
+from kneeviz.anatomy.completion_check import estimated_sentence
 from kneeviz.errors import KneevizError
 from kneeviz.scenario import HIP_PARAMETERS, PARAMETERS, PRESET_LABELS
 from kneeviz.story_steps import (
@@ -141,9 +142,15 @@ class TakeHome:
 
     # -- frames ----------------------------------------------------------------------------------
     def usable(self, traj: Trajectory) -> np.ndarray:
-        """Frames whose kneecap numbers are results: converged and on the groove."""
+        """Frames whose kneecap numbers are results: converged, on the groove and not withheld
+        (a recording's frame not solved, or one the model withholds: two balances, not decided
+        by the scan). A withheld frame keeps the solver's numbers in memory; the files blank
+        them (kneeviz.trajectory_file), and so must the take-home."""
         ok = np.asarray(traj.converged, dtype=bool).copy()
         ok &= ~np.asarray(traj["dislocated"], dtype=bool)
+        for k in traj.meta.get("not_solved", {}) or {}:
+            if 0 <= int(k) < len(ok):
+                ok[int(k)] = False
         return ok
 
     def descent(self) -> np.ndarray:
@@ -174,6 +181,10 @@ class TakeHome:
         for traj in (self.this, self.healthy):
             if np.asarray(traj["dislocated"], dtype=bool)[idx][near].all():
                 return "the kneecap is off its groove here (not a result)"
+            withheld = traj.meta.get("not_solved", {}) or {}
+            if all(measure_table.withheld_by_model(withheld.get(str(int(k)), ""))
+                   for k in idx[near]):
+                return "the model cannot say where the kneecap sits here (not a result)"
         return "not solved here"
 
     def caveats(self) -> list[str]:
@@ -201,6 +212,11 @@ class TakeHome:
             out.append(f"{len(by_model)} of {n} frames are left out because the model cannot "
                        "say where the kneecap sits there (it balances two ways, or the scan "
                        "does not decide it).")
+        healthy_by_model = [k for k, r in (self.healthy.meta.get("not_solved", {}) or {}).items()
+                            if measure_table.withheld_by_model(r)]
+        if healthy_by_model:
+            out.append(f"In the healthy squat {len(healthy_by_model)} of {n} frames are left out "
+                       "for the same reason.")
         skipped = np.zeros(n, dtype=bool)
         for k in not_solved:
             if 0 <= int(k) < n:
@@ -210,6 +226,10 @@ class TakeHome:
         if stuck.any():
             out.append(f"{int(stuck.sum())} of {n} frames found no balance of forces and are "
                        "left out.")
+        completion = self.anatomy.completion
+        estimated = estimated_sentence(completion.bones if completion is not None else ())
+        if estimated:
+            out.append(estimated)
         return out
 
     def frames_at(self) -> dict[float, int | None]:

@@ -6,11 +6,7 @@ import numpy as np
 from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
 from kneeviz import measure_table
-from kneeviz.anatomy.completion_check import (
-    VALIDATED_WITHIN_FLOORS_PCT,
-    VALIDATED_WORST_SHIFT_MM,
-    VALIDATED_WORST_TILT_DEG,
-)
+from kneeviz.anatomy.completion_check import estimated_sentence
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.app.state.band_keeper import BandKeeper
 from kneeviz.app.state.session import Session
@@ -118,18 +114,9 @@ def band_note(band: object, i: int) -> str:
 def estimated_note(anatomy: Anatomy | None) -> str:
     """What the readouts rest on that the scan did not hold (a partial bone completed from the
     atlas), and how close such knees came to their whole bones in the validation, or "" for a
-    whole knee."""
+    whole knee (completion_check.estimated_sentence)."""
     completion = getattr(anatomy, "completion", None)
-    if completion is None or not completion.bones:
-        return ""
-    what = {"femur": "the hip centre and femoral axis",
-            "tibia": "the ankle centre and tibial axis"}
-    parts = ", and ".join(what[b] for b in completion.bones)
-    return (f"Axes estimated: {parts} come from the atlas fitted to the partial "
-            f"{' and '.join(completion.bones)} (shown ghosted). Knees completed so came within "
-            f"1.5 deg / 1.5 mm of their whole bones in {VALIDATED_WITHIN_FLOORS_PCT} % of the "
-            f"validation's cases, and up to {VALIDATED_WORST_TILT_DEG:g} deg / "
-            f"{VALIDATED_WORST_SHIFT_MM:g} mm off.")
+    return estimated_sentence(completion.bones if completion is not None else ())
 
 
 def panel_note(view: SquatView | None, i: int, session: Session) -> tuple[str, bool]:
