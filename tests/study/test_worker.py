@@ -8,7 +8,7 @@ from kneeviz.anatomy.knee_spec import KneeSpec
 from kneeviz.scenario import Scenario
 from kneeviz.study import worker
 from kneeviz.study.design import Run
-from kneeviz.study.summary import summary_columns
+from kneeviz.study.summary import MAX_GAP_DEG, summary_columns
 
 pytestmark = pytest.mark.usefixtures("shared_grid_cache")
 SHORT = {"max_flexion_deg": 45.0, "descent_s": 1.0, "ascent_s": 1.0, "frame_rate_hz": 10.0}
@@ -49,3 +49,38 @@ def test_a_squat_that_fails_its_self_check_is_not_a_result(anatomy, monkeypatch)
     out = worker.solve_run(run_of(KneeSpec()))
     assert out["status"] == worker.FAILED_CHECK and out["reason"] == Failed.problem
     assert "patella_lateral_shift_mm_at30" not in out
+
+
+def test_a_frame_the_model_withholds_carries_no_number_in_a_study(anatomy, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A solved frame the model withholds (two balances, not decided by the scan) keeps the
+    solver's numbers in memory; a study writes it as the trajectory files do (NaN, the bones' own
+    numbers kept) and reads no summary figure from it."""
+    import math
+
+    import numpy as np
+
+    from kneeviz import measure_table, simulation
+
+    solve = simulation.simulate
+    reason = (f"{measure_table.TWO_BALANCES}: the kneecap balances another way coming up than "
+              "going down here")
+    plain = worker.solve_run(run_of(KneeSpec()), per_frame=True)
+    flexion = np.asarray(plain["frames"]["knee_flexion_deg"])
+    # wider than the gap a summary reads across (summary.MAX_GAP_DEG)
+    near30 = [int(i) for i in np.nonzero(np.abs(flexion - 30.0) <= MAX_GAP_DEG + 2.0)[0]]
+    assert near30
+
+    def withholding(*args, **kwargs):  # type: ignore[no-untyped-def]
+        traj = solve(*args, **kwargs)
+        traj.meta["not_solved"] = {str(i): reason for i in near30}
+        return traj
+
+    monkeypatch.setattr(simulation, "simulate", withholding)
+    out = worker.solve_run(run_of(KneeSpec()), per_frame=True)
+    assert out["status"] == worker.SOLVED
+    tilt = out["frames"]["patella_lateral_tilt_deg"]
+    assert all(math.isnan(tilt[i]) for i in near30)
+    assert not math.isnan(tilt[0])
+    assert out["frames"]["knee_flexion_deg"] == plain["frames"]["knee_flexion_deg"]
+    assert math.isnan(out["patella_lateral_shift_mm_at30"])
+    assert not math.isnan(plain["patella_lateral_shift_mm_at30"])

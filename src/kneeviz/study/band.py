@@ -81,11 +81,13 @@ def band_scenarios(scenario: Scenario, *, n_runs: int = BAND_RUNS, seed: int = B
 def band_run(anatomy: Anatomy, scenario: Scenario,
              kinematics: SquatKinematics | None = None) -> dict[str, np.ndarray]:
     """One of the band's squats: every readout measure per frame, NaN where the frame is not a
-    result (it did not balance, or the kneecap is off its groove)."""
+    result (it did not balance, the kneecap is off its groove, or the model withholds it:
+    kneeviz.result_check.result_frames)."""
+    from kneeviz.result_check import result_frames
     from kneeviz.simulation import simulate
 
     traj = simulate(anatomy, scenario, kinematics=kinematics)
-    ok = np.asarray(traj.converged, dtype=bool) & ~(np.asarray(traj["dislocated"]) > 0.5)
+    ok = result_frames(traj)
     out = {m.key: np.where(ok, np.asarray(traj[m.key], dtype=float), np.nan)
            for m in readouts()}
     out["knee_flexion_deg"] = np.asarray(traj["knee_flexion_deg"], dtype=float)  # always known

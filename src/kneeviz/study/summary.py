@@ -85,10 +85,12 @@ def value_at(flexion_deg: np.ndarray, values: np.ndarray, ok: np.ndarray,
     return float((1.0 - u) * v[i] + u * v[j])
 
 
-def summarise(values: dict[str, np.ndarray], converged: np.ndarray) -> dict[str, float]:
-    """Every summary column of one squat (a Trajectory's `values` and `converged`)."""
+def summarise(values: dict[str, np.ndarray], results: np.ndarray) -> dict[str, float]:
+    """Every summary column of one squat: a Trajectory's `values`, read only at the frames that
+    are results (`results`: kneeviz.result_check.result_frames, which leaves out the frames the
+    model withholds as well as those that did not converge or came off the groove)."""
     flexion = np.asarray(values["knee_flexion_deg"], dtype=float)
     dislocated = np.asarray(values.get("dislocated", np.zeros_like(flexion)), dtype=float) > 0.5
-    ok = np.asarray(converged, dtype=bool) & ~dislocated
+    ok = np.asarray(results, dtype=bool) & ~dislocated
     return {column(k, a): value_at(flexion, values[k], ok, a)
             for k in SUMMARY_MEASURES for a in SUMMARY_ANGLES_DEG}

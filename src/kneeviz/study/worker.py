@@ -98,12 +98,13 @@ def solve_run(run: Run, per_frame: bool = False) -> dict[str, Any]:
             if check is not None:
                 out.update(status=FAILED_CHECK, reason=check)
             else:
-                out.update(summarise(traj.values, converged))
+                out.update(summarise(traj.values, result_check.result_frames(traj)))
                 if out["frames_converged"] < out["n_frames"]:
                     out["reason"] = (f"{out['n_frames'] - out['frames_converged']} of "
                                      f"{out['n_frames']} frames did not balance (left out)")
-        if per_frame:
-            out["frames"] = {k: np.asarray(v, dtype=float).tolist()
-                             for k, v in traj.values.items()}
+        if per_frame:  # as the trajectory files write them: no number where no result
+            from kneeviz.trajectory_file import reported_values
+
+            out["frames"] = {k: v.tolist() for k, v in reported_values(traj).items()}
     out["seconds"] = time.perf_counter() - t0
     return out
