@@ -144,10 +144,10 @@ class SquatPoses:
                        _array(measures.get("bisect_offset_pct")), unsettled)
         values = getattr(squat, "values", {})
         d = values.get("dislocated")
-        unsettled = ~np.asarray(squat.converged, dtype=bool)
-        for k in (getattr(squat, "meta", None) or {}).get("not_solved", {}):
-            if 0 <= int(k) < len(unsettled):
-                unsettled[int(k)] = True  # not solved, or withheld by the model
+        from kneeviz.result_check import not_solved_frames
+
+        # not settled, not solved, or withheld by the model
+        unsettled = ~np.asarray(squat.converged, dtype=bool) | not_solved_frames(squat)
         return cls(
             {"femur": squat.T_world_femur, "tibia": squat.T_world_tibia,
              "patella": squat.T_world_patella, "pelvis": squat.T_world_pelvis},

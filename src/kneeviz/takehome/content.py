@@ -26,6 +26,7 @@ import numpy as np
 from kneeviz import __version__, measure_table
 from kneeviz.anatomy.completion_check import estimated_sentence
 from kneeviz.errors import KneevizError
+from kneeviz.result_check import result_frames
 from kneeviz.scenario import HIP_PARAMETERS, PARAMETERS, PRESET_LABELS
 from kneeviz.story_steps import (
     GROOVE,
@@ -144,14 +145,10 @@ class TakeHome:
     def usable(self, traj: Trajectory) -> np.ndarray:
         """Frames whose kneecap numbers are results: converged, on the groove and not withheld
         (a recording's frame not solved, or one the model withholds: two balances, not decided
-        by the scan). A withheld frame keeps the solver's numbers in memory; the files blank
-        them (kneeviz.trajectory_file), and so must the take-home."""
-        ok = np.asarray(traj.converged, dtype=bool).copy()
-        ok &= ~np.asarray(traj["dislocated"], dtype=bool)
-        for k in traj.meta.get("not_solved", {}) or {}:
-            if 0 <= int(k) < len(ok):
-                ok[int(k)] = False
-        return ok
+        by the scan): kneeviz.result_check.result_frames. A withheld frame keeps the solver's
+        numbers in memory; the files blank them (kneeviz.trajectory_file), and so must the
+        take-home."""
+        return result_frames(traj)
 
     def descent(self) -> np.ndarray:
         """Frame indices of the way down: from the start to the deepest frame."""
