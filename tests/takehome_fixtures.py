@@ -24,3 +24,25 @@ def take_home(preset: str = "pfp", **kw: Any) -> Any:
     from kneeviz.takehome.content import TakeHome
 
     return TakeHome(default_anatomy(), solved(preset), solved("healthy"), **kw)
+
+
+WITHHELD_NEAR_DEG = 40.0
+
+
+def withheld_near(c: Any, near_deg: float = WITHHELD_NEAR_DEG, half_width_deg: float = 3.0
+                  ) -> tuple[Any, list[int]]:
+    """The take-home `c` with this setting's descent frames within `half_width_deg` of
+    `near_deg` withheld by the model (two balances: kneeviz.measure_table.TWO_BALANCES), as a
+    solve that balances the kneecap two ways leaves them; and those frames."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from kneeviz import measure_table
+
+    flex = np.asarray(c.this["knee_flexion_deg"], dtype=float)
+    near = [int(k) for k in c.descent() if abs(flex[k] - near_deg) <= half_width_deg]
+    reason = (f"{measure_table.TWO_BALANCES}: the kneecap balances another way coming up than "
+              "going down here")
+    this = replace(c.this, meta={**c.this.meta, "not_solved": {str(k): reason for k in near}})
+    return replace(c, this=this), near

@@ -66,6 +66,12 @@ from kneeviz.mechanics.self_check import (  # noqa: F401  (the limits, re-export
 
 MIN_RESULT_FRACTION = 0.5
 """At least this fraction of frames must have converged (or be past a dislocation)."""
+NOT_A_RESULT_OPACITY = 0.3
+"""The kneecap's opacity in a frame that is not a result (not settled, not solved, or withheld by
+the model: two balances, not decided by the scan), in every picture: the window, `kneeviz render`
+and the take-home 3D file and page. It is drawn where the solver left it, faded, so that a pose
+the model cannot vouch for never looks like one it can; the words beside it say why."""
+
 
 # -- 1. did it solve? -----------------------------------------------------------------------------
 def not_solved_frames(traj: Any, recording_only: bool = False) -> NDArray[np.bool_]:

@@ -18,7 +18,7 @@ import pytest
 
 pygltflib = pytest.importorskip("pygltflib", reason="pygltflib (the 'takehome' extra) is missing")
 
-from takehome_fixtures import take_home  # noqa: E402
+from takehome_fixtures import take_home, withheld_near  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +138,47 @@ def test_one_frame_has_no_animation(tmp_path: Path) -> None:
     assert next(n for n in g.nodes if n.name == "patella").rotation is not None
 
 
+def test_a_frame_that_is_not_a_result_shows_its_kneecap_faded(tmp_path: Path) -> None:
+    """Frames the model withholds play the kneecap faded (the window's NOT_A_RESULT_OPACITY), the
+    others as it is: a faded twin follows the kneecap's poses and STEP scale keys show exactly
+    one of the two at every frame. A single such frame is written with the faded kneecap."""
+    from kneeviz.result_check import NOT_A_RESULT_OPACITY
+    from kneeviz.takehome.gltf import write_glb
+
+    c, withheld = withheld_near(take_home("pfp"))
+    assert withheld
+    g = pygltflib.GLTF2().load(str(write_glb(tmp_path / "k.glb", c, ghost=True).path))
+    blob = g.binary_blob()
+    by_name = {n.name: k for k, n in enumerate(g.nodes)}
+    twin = g.nodes[by_name["patella_faded"]]
+    assert [g.nodes[k].name for k in twin.children] == ["patella_cartilage_faded"]
+    for node in (twin, g.nodes[by_name["patella_cartilage_faded"]]):
+        material = g.materials[g.meshes[node.mesh].primitives[0].material]
+        assert material.alphaMode == "BLEND"
+        assert material.pbrMetallicRoughness.baseColorFactor[3] == pytest.approx(
+            NOT_A_RESULT_OPACITY)
+        assert "not a result" in material.name
+    (anim,) = g.animations
+    keys = {(g.nodes[ch.target.node].name, ch.target.path):
+            (accessor(g, blob, anim.samplers[ch.sampler].output),
+             anim.samplers[ch.sampler].interpolation) for ch in anim.channels}
+    shown = np.ones(c.this.n_frames, dtype=bool)
+    shown[withheld] = False
+    (on, how_on), (off, how_off) = keys[("patella", "scale")], keys[("patella_faded", "scale")]
+    assert how_on == how_off == "STEP"
+    assert np.array_equal(on, np.repeat(shown[:, None], 3, axis=1).astype(np.float32))
+    assert np.array_equal(off, 1.0 - on)
+    for path in ("translation", "rotation"):
+        assert np.array_equal(keys[("patella_faded", path)][0], keys[("patella", path)][0])
+    # one frame: faded where it is not a result, as it is where it is
+    for k, alpha in ((withheld[0], NOT_A_RESULT_OPACITY), (c.frame_at(30.0), 1.0)):
+        one = pygltflib.GLTF2().load(str(write_glb(tmp_path / f"f{k}.glb", c, animate=False,
+                                                   frame=k).path))
+        patella = next(m for m in one.meshes if m.name == "patella")
+        assert one.materials[patella.primitives[0].material].pbrMetallicRoughness \
+            .baseColorFactor[3] == pytest.approx(alpha)
+
+
 # -- the Khronos validator ------------------------------------------------------------------
 VALIDATE_JS = """
 const validator = require('gltf-validator');
@@ -167,13 +208,13 @@ def validator(request: pytest.FixtureRequest) -> Path:
     return script
 
 
-@pytest.mark.parametrize("kind", ["animated", "one-frame"])
+@pytest.mark.parametrize("kind", ["animated", "one-frame", "some frames not results"])
 def test_the_khronos_validator_finds_no_errors(validator: Path, tmp_path: Path,
                                                 kind: str) -> None:
     from kneeviz.takehome.gltf import write_glb
 
-    path = write_glb(tmp_path / "k.glb", take_home("pfp"), animate=kind == "animated",
-                     ghost=True).path
+    c = take_home("pfp") if kind != "some frames not results" else withheld_near(take_home())[0]
+    path = write_glb(tmp_path / "k.glb", c, animate=kind != "one-frame", ghost=True).path
     done = subprocess.run(["node", str(validator), str(path)], capture_output=True, text=True,
                           timeout=120, cwd=validator.parent)
     assert done.returncode == 0, done.stderr

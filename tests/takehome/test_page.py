@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from takehome_fixtures import take_home
+from takehome_fixtures import take_home, withheld_near
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -52,8 +52,9 @@ def browser_page() -> Iterator[tuple[Any, list[str], Path]]:
     from kneeviz.takehome.page import write_page
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_page(Path(tmp) / "kneecap-3d.html",
-                          take_home("pfp", note=NOTE, clinician="Dr A. Example")).path
+        # this setting's frames near 40 deg withheld by the model: drawn faded
+        c, _ = withheld_near(take_home("pfp", note=NOTE, clinician="Dr A. Example"))
+        path = write_page(Path(tmp) / "kneecap-3d.html", c).path
         with sync_api.sync_playwright() as p:
             ctx = p.chromium.launch_persistent_context(
                 str(Path(tmp) / "profile"), executable_path=CHROMIUM, headless=True,
@@ -120,6 +121,35 @@ def test_the_switch_changes_the_picture(browser_page) -> None:  # type: ignore[n
 def green_pixels(img: np.ndarray) -> int:
     """Pixels of the healthy kneecap's green (nothing else on the page is green)."""
     return int(((img[:, :, 1] > img[:, :, 0] + 30) & (img[:, :, 1] > img[:, :, 2] + 20)).sum())
+
+
+def kneecap_pixels(img: np.ndarray) -> int:
+    """Pixels of the kneecap's amber, lit (KNEECAP_RGB); a faded kneecap blends into what is
+    behind it."""
+    return int((np.abs(img - np.array([245, 199, 133])).sum(axis=2) < 90).sum())
+
+
+def test_a_frame_that_is_not_a_result_draws_the_kneecap_faded_and_says_so(browser_page) -> None:  # type: ignore[no-untyped-def]
+    """At a frame the model withholds the kneecap is drawn see-through and the words beside
+    the knee's bend say why; the next frame that is a result draws it as it is again."""
+    from kneeviz.takehome.content import FADED_KNEECAP_WORDS
+
+    page, _, _ = browser_page
+    _c, withheld = withheld_near(take_home("pfp"))
+    page.click("#show-this")
+    page.evaluate(f"window.kneeviz.setFrame({withheld[1]})")
+    faded = shot(page)
+    assert page.evaluate("document.body.dataset.faded") == "1"
+    assert FADED_KNEECAP_WORDS in page.inner_text("#angle")
+    page.evaluate(f"window.kneeviz.setFrame({withheld[-1] + 1})")
+    whole = shot(page)
+    assert page.evaluate("document.body.dataset.faded") == "0"
+    assert FADED_KNEECAP_WORDS not in page.inner_text("#angle")
+    assert kneecap_pixels(faded) < 0.5 * kneecap_pixels(whole), \
+        (kneecap_pixels(faded), kneecap_pixels(whole))
+    page.click("#show-healthy")  # the healthy squat's frame there is a result
+    assert page.evaluate("document.body.dataset.faded") == "0"
+    page.click("#show-this")
 
 
 def test_the_squat_plays(browser_page) -> None:  # type: ignore[no-untyped-def]

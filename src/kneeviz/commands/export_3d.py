@@ -56,6 +56,8 @@ def _export(args: argparse.Namespace) -> int:
     s = write_glb(out, content, animate=frame is None, frame=frame, ghost=bool(args.ghost))
     what = (f"the squat animated: {s.n_frames} frames over {s.duration_s:.1f} s" if frame is None
             else f"one frame at {float(content.this['knee_flexion_deg'][frame]):.1f} deg")
+    faded = (f"; the kneecap faded in {s.n_faded_frames} frames that are not results"
+             if s.n_faded_frames else "")
     print(f"wrote {s.path} ({s.size_bytes / 1e6:.2f} MB, {s.n_triangles} triangles; {what}"
-          f"{'; with the healthy kneecap' if args.ghost else ''})")
+          f"{'; with the healthy kneecap' if args.ghost else ''}{faded})")
     return 0

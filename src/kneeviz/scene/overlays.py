@@ -43,6 +43,7 @@ from kneeviz import view_state
 from kneeviz.anatomy.knee import Anatomy
 from kneeviz.anatomy.mesh import FloatArray, reduce_for_display
 from kneeviz.mechanics.muscles import ExtensorModel, wrapped_target
+from kneeviz.result_check import NOT_A_RESULT_OPACITY
 from kneeviz.scene.knee_scene import KneeScene, groove_anchor_mm, polydata_from_mesh
 from kneeviz.scene.overlay_labels import PointWords, place_bone_labels
 from kneeviz.scene.overlay_marks import (
@@ -88,10 +89,6 @@ TUBE_RADIUS_MM = 1.6
 SEE_THROUGH_OPACITY = 0.12
 KNEECAP_PARTS = ("patella", "patella_cartilage")
 """The scene's parts that make the kneecap (withheld off its groove, faded when not a result)."""
-NOT_A_RESULT_OPACITY = 0.3
-"""The kneecap's opacity in a frame that is not a result (not settled, not solved, or withheld by
-the model: two balances, not decided by the scan): it is drawn where the solver left it, faded, so
-that a pose the model cannot vouch for never looks like one it can; the caption says why."""
 FADED_WORDS = "faded: not a result at this frame\n(the numbers say why)"
 """What the app's 3D view says beside a faded kneecap (the readouts give the reason)."""
 OUTLINE_TRIANGLES = 3000

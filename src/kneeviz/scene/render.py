@@ -378,7 +378,7 @@ def fade_kneecap(scene: Any, faded: bool, as_set: dict[str, float]) -> None:
     """Draw the kneecap faded (overlays.NOT_A_RESULT_OPACITY) in a frame that is not a result,
     as the app does; otherwise at its opacity `as_set` (opaque, or see-through for the heat
     map)."""
-    from kneeviz.scene.overlays import NOT_A_RESULT_OPACITY
+    from kneeviz.result_check import NOT_A_RESULT_OPACITY
 
     for name, base in as_set.items():
         scene.actors[name].prop.opacity = min(base, NOT_A_RESULT_OPACITY) if faded else base

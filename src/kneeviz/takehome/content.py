@@ -47,6 +47,9 @@ UNDERSIDE_AT_DEG = 30.0
 """The kneecap's underside is shown here: seated in the groove, where the outer facet's share
 differs between healthy and typical PFP on the default knee (87 % against 100 %, docs/guide.md
 "Seeing the maltracking: the kneecap's underside, the skyline, side by side")."""
+FADED_KNEECAP_WORDS = "kneecap faded: the model cannot say where it sits at this bend"
+"""What the take-home 3D file and page say of a frame that is not a result (TakeHome.usable
+False), where they draw the kneecap faded (kneeviz.takehome.parts.faded), as the window does."""
 ANGLE_TOLERANCE_DEG = 3.0
 """A frame further than this from an angle does not stand for it (a recording that never gets
 there, a squat that stops short)."""

@@ -8,6 +8,13 @@ x, y, z, w), LINEAR interpolation, keyed at the squat's own frame times; animate
 translation/rotation, never a matrix (the specification's rule). Written with pygltflib (the
 `takehome` extra); trimesh's glTF writer (5.x) writes no animation.
 
+Frames that are not results (TakeHome.usable False: not solved, or withheld by the model) draw
+the kneecap faded, as the window does. A glTF material's opacity cannot be animated without an
+extension most viewers lack, so the file holds the kneecap twice: as it is, and faded
+(parts.faded, named for it); both follow the kneecap's poses and a STEP scale channel shows one
+and shrinks the other to nothing at each frame. A squat whose every frame is a result holds the
+kneecap once, as before; a single frame that is not a result is written with the faded kneecap.
+
 Axes: kneeviz's frame is X anterior, Y up, Z lateral (right knee). glTF's +Z is the asset's
 front, so glTF = (-Z, Y, X) of kneeviz: a proper rotation R, applied to vertices (scaled to
 metres) and conjugated into the poses (R A R^T, s R t). A viewer facing the model sees the knee
@@ -32,6 +39,7 @@ from kneeviz.takehome.parts import (
     Part,
     PartLook,
     bone_poses,
+    faded,
     frame_times_s,
     knee_parts,
 )
@@ -150,12 +158,15 @@ class GlbSummary:
     n_triangles: int
     n_frames: int
     duration_s: float
+    n_faded_frames: int = 0
+    """Frames that are not results, where the kneecap is drawn faded."""
 
 
 def build_glb(c: TakeHome, *, animate: bool = True, frame: int | None = None,
-              ghost: bool = False) -> tuple[bytes, int, int, float]:
-    """The .glb's bytes; (bytes, triangles, frames, duration). `animate` False: one frame
-    (`frame`, default the one nearest 30 deg on the way down) as static node poses."""
+              ghost: bool = False) -> tuple[bytes, int, int, float, int]:
+    """The .glb's bytes; (bytes, triangles, frames, duration, frames drawn faded). `animate`
+    False: one frame (`frame`, default the one nearest 30 deg on the way down) as static node
+    poses."""
     g = _pygltflib()
     parts = knee_parts(c.anatomy)
     poses = bone_poses(c.anatomy, c.this, c.healthy if ghost else None, follow=c.healthy)
@@ -182,8 +193,14 @@ def build_glb(c: TakeHome, *, animate: bool = True, frame: int | None = None,
         return len(materials) - 1
 
     part_by_name = {p.name: p for p in parts}
+    shown = np.asarray(c.usable(c.this), dtype=bool)
+    if frame is not None and not animate:
+        shown = shown[frame:frame + 1]
     for p in parts:
-        meshes.append(_mesh(blob, p, material_for(p.name, p.look), p.name))
+        if p.bone == "patella" and not animate and not shown[0]:
+            meshes.append(_mesh(blob, p, material_for(f"{p.name}_faded", faded(p.look)), p.name))
+        else:
+            meshes.append(_mesh(blob, p, material_for(p.name, p.look), p.name))
     # the bones (animated), their cartilage as children
     for bone in ("femur", "tibia", "patella"):
         t, q = gltf_trs(poses[bone][:1])
@@ -206,19 +223,50 @@ def build_glb(c: TakeHome, *, animate: bool = True, frame: int | None = None,
                             translation=[float(x) for x in t[0]],
                             rotation=[float(x) for x in q[0]]))
         bone_node["healthy_patella"] = len(nodes) - 1
+    fading = animate and len(times) > 1 and not shown.all()
+    if fading:
+        kids = []
+        for p in parts:
+            if p.bone != "patella":
+                continue
+            meshes.append(_mesh(blob, p, material_for(f"{p.name}_faded", faded(p.look)),
+                                f"{p.name}_faded"))
+            nodes.append(g.Node(name=f"{p.name}_faded", mesh=len(meshes) - 1))
+            if p.name != p.bone:
+                kids.append(len(nodes) - 1)
+        faded_node = next(k for k, n in enumerate(nodes) if n.name == "patella_faded")
+        nodes[faded_node].children = kids
+        nodes[faded_node].translation = nodes[bone_node["patella"]].translation
+        nodes[faded_node].rotation = nodes[bone_node["patella"]].rotation
+        nodes[faded_node].scale = [0.0, 0.0, 0.0] if shown[0] else [1.0, 1.0, 1.0]
+        nodes[bone_node["patella"]].scale = [1.0, 1.0, 1.0] if shown[0] else [0.0, 0.0, 0.0]
+        bone_node["patella_faded"] = faded_node
     roots = [bone_node[b] for b in bone_node]
     animations = []
     if animate and len(times) > 1:
         inp = blob.add(times, "SCALAR", FLOAT, bounds=True)
         samplers, channels = [], []
+
+        def channel(out: int, node: int, path: str, interpolation: str = "LINEAR") -> None:
+            samplers.append(g.AnimationSampler(input=inp, output=out,
+                                               interpolation=interpolation))
+            channels.append(g.AnimationChannel(
+                sampler=len(samplers) - 1, target=g.AnimationChannelTarget(node=node, path=path)))
+
         for name, node in bone_node.items():
+            if name == "patella_faded":
+                continue
             t, q = gltf_trs(poses[name])
             for path, values, kind in (("translation", t, "VEC3"), ("rotation", q, "VEC4")):
                 out = blob.add(values, kind, FLOAT)
-                samplers.append(g.AnimationSampler(input=inp, output=out, interpolation="LINEAR"))
-                channels.append(g.AnimationChannel(
-                    sampler=len(samplers) - 1,
-                    target=g.AnimationChannelTarget(node=node, path=path)))
+                channel(out, node, path)
+                if fading and name == "patella":
+                    channel(out, bone_node["patella_faded"], path)
+        if fading:
+            on = np.repeat(shown.astype(np.float32)[:, None], 3, axis=1)
+            channel(blob.add(on, "VEC3", FLOAT), bone_node["patella"], "scale", "STEP")
+            channel(blob.add(1.0 - on, "VEC3", FLOAT), bone_node["patella_faded"], "scale",
+                    "STEP")
         animations.append(g.Animation(name="squat", samplers=samplers, channels=channels))
     gltf = g.GLTF2(
         asset=g.Asset(version="2.0", generator=f"kneeviz {__version__}"),
@@ -232,14 +280,17 @@ def build_glb(c: TakeHome, *, animate: bool = True, frame: int | None = None,
     data = b"".join(gltf.save_to_bytes())
     n_tri = sum(p.n_triangles for p in parts) + (part_by_name["patella"].n_triangles
                                                   if ghost else 0)
+    if fading:
+        n_tri += sum(p.n_triangles for p in parts if p.bone == "patella")
     duration = float(times[-1]) if len(times) > 1 else 0.0
-    return data, n_tri, len(times), duration
+    return data, n_tri, len(times), duration, int(np.sum(~shown))
 
 
 def write_glb(path: str | Path, c: TakeHome, *, animate: bool = True, frame: int | None = None,
               ghost: bool = False) -> GlbSummary:
     """The .glb at `path`, written atomically."""
     target = check_glb_path(path)
-    data, n_tri, n_frames, duration = build_glb(c, animate=animate, frame=frame, ghost=ghost)
+    data, n_tri, n_frames, duration, n_faded = build_glb(c, animate=animate, frame=frame,
+                                                         ghost=ghost)
     atomic_write_bytes(target, data, what="write the 3D file")
-    return GlbSummary(target, len(data), n_tri, n_frames, duration)
+    return GlbSummary(target, len(data), n_tri, n_frames, duration, n_faded)

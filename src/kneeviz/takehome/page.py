@@ -29,6 +29,8 @@ import numpy as np
 from kneeviz import __version__
 from kneeviz.atomic import atomic_write_text
 from kneeviz.errors import KneevizError
+from kneeviz.result_check import NOT_A_RESULT_OPACITY
+from kneeviz.takehome.content import FADED_KNEECAP_WORDS
 from kneeviz.takehome.parts import (
     GHOST_LOOK,
     PART_WORDS,
@@ -144,6 +146,10 @@ def page_data(c: TakeHome) -> dict[str, Any]:
         "start_frame": int(start if start is not None else 0),
         "eye": {"x": 0.25, "y": -1.0, "z": 0.18},
         "pause_s": PAUSE_S,
+        "result": {"this": [int(x) for x in c.usable(c.this)],
+                   "healthy": [int(x) for x in c.usable(c.healthy)]},
+        "faded_opacity": NOT_A_RESULT_OPACITY,
+        "faded_words": FADED_KNEECAP_WORDS,
     }
 
 

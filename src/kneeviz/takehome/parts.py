@@ -14,7 +14,7 @@ frames the whole model, and a whole femur would leave the kneecap a few pixels t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -66,6 +66,14 @@ GHOST_LOOK = PartLook((0.47, 0.86, 0.55), 0.45, 0.6)
 """The healthy kneecap: green and see-through, as the healthy ghost in the window."""
 
 
+def faded(look: PartLook) -> PartLook:
+    """A kneecap part's look in a frame that is not a result: the same colour, see-through
+    (kneeviz.result_check.NOT_A_RESULT_OPACITY), as the window draws it."""
+    from kneeviz.result_check import NOT_A_RESULT_OPACITY
+
+    return replace(look, opacity=min(look.opacity, NOT_A_RESULT_OPACITY))
+
+
 @dataclass(frozen=True, eq=False)
 class Part:
     name: str
@@ -97,6 +105,8 @@ PART_WORDS: dict[str, str] = {
     "femur_cartilage": "thigh bone's cartilage",
     "patella_cartilage": "kneecap's cartilage",
     "healthy_patella": "healthy kneecap",
+    "patella_faded": "kneecap, faded: not a result at this frame",
+    "patella_cartilage_faded": "kneecap's cartilage, faded: not a result at this frame",
 }
 """Each part's name for a patient (materials and node names in the files say it)."""
 
