@@ -59,25 +59,55 @@ def scan_knee_files() -> dict[str, Path]:
 
 def write_stl(path: Path, vertices: np.ndarray, faces: np.ndarray) -> Path:
     """Binary STL (float32 corners, NaN and inf kept as they are)."""
-    tri = np.asarray(vertices, dtype=np.float64)[np.asarray(faces)]
-    record = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
-    data = np.zeros(len(tri), dtype=record)
     with np.errstate(invalid="ignore", over="ignore"):
-        data["v"] = tri.astype(np.float32)
+        # rounded to float32 before the corners are gathered: the same floats as gathering in
+        # float64 and rounding after, with a quarter of the memory
+        v32 = np.asarray(vertices, dtype=np.float64).astype(np.float32)
+    return write_stl_corners(path, v32[np.asarray(faces)])
+
+
+def write_stl_corners(path: Path, corners: np.ndarray) -> Path:
+    """Binary STL of (n, 3, 3) triangle corners (rounded to float32; NaN and inf kept)."""
+    record = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
+    data = np.zeros(len(corners), dtype=record)
+    with np.errstate(invalid="ignore", over="ignore"):
+        data["v"] = corners
     with open(path, "wb") as fh:
         fh.write(b"kneeviz hostile test".ljust(80, b" "))
-        fh.write(np.uint32(len(tri)).tobytes())
-        fh.write(data.tobytes())
+        fh.write(np.uint32(len(corners)).tobytes())
+        fh.write(data.data.cast("B"))  # no copy of a file-sized buffer
     return path
+
+
+_QUARTERS = np.array([[0, 3, 5], [3, 1, 4], [5, 4, 2], [3, 4, 5]])
+"""A triangle's four (of its corners a, b, c and midpoints ab, bc, ca), in trimesh's order."""
+
+
+def subdivide_corners(vertices: np.ndarray, faces: np.ndarray, times: int) -> np.ndarray:
+    """The (n 4^times, 3, 3) corners of trimesh.remesh.subdivide applied `times` times, rounded
+    to float32 as a binary STL holds them: the same midpoints ((a + b) / 2 in float64) in the
+    same triangle order, computed per triangle with no edge table. Written with
+    write_stl_corners, the same file byte for byte as trimesh's subdivide and write_stl, in a
+    fraction of the time and memory (7.5 M triangles)."""
+    tri = np.asarray(vertices, dtype=np.float64)[np.asarray(faces)]
+    for level in range(times):
+        six = np.empty((len(tri), 6, 3))
+        six[:, :3] = tri
+        for k, (i, j) in enumerate(((0, 1), (1, 2), (2, 0))):
+            np.add(tri[:, i], tri[:, j], out=six[:, 3 + k])
+        six[:, 3:] /= 2.0
+        if level == times - 1:
+            with np.errstate(invalid="ignore", over="ignore"):
+                six = six.astype(np.float32)
+        tri = np.take(six, _QUARTERS, axis=1).reshape(-1, 3, 3)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return tri.astype(np.float32, copy=False)
 
 
 def subdivided_femur(path: Path, times: int = 3) -> Path:
     """The default femur subdivided `times` times (4x the triangles each: 3 -> 2.1 million)."""
     fem = bone("femur")
-    v, f = fem.vertices, fem.faces
-    for _ in range(times):
-        v, f = trimesh.remesh.subdivide(v, f)
-    return write_stl(path, v, f)
+    return write_stl_corners(path, subdivide_corners(fem.vertices, fem.faces, times))
 
 
 def make_hostile_set(folder: Path) -> list[Hostile]:

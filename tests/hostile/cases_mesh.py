@@ -317,15 +317,14 @@ def fine_export(n_triangles: int, path: Path) -> tuple[Path, np.ndarray]:
     split in four, four times (about n triangles, closed); binary STL. Also its extents (mm)."""
     import fast_simplification
 
-    from hostile_fixtures import bone, write_stl
+    from hostile_fixtures import bone, subdivide_corners, write_stl_corners
 
     fem = bone("femur")
     v, f = fast_simplification.simplify(np.asarray(fem.vertices),
                                         np.asarray(fem.faces, dtype=np.int32),
                                         target_count=n_triangles // 256 + 1)
-    for _ in range(4):
-        v, f = trimesh.remesh.subdivide(v, f)
-    return write_stl(path, v, f), np.ptp(np.asarray(fem.vertices), axis=0)
+    return (write_stl_corners(path, subdivide_corners(v, f, 4)),
+            np.ptp(np.asarray(fem.vertices), axis=0))
 
 
 def _fine_export_case(n_triangles: int, marks: tuple[str, ...] = ()) -> Case:
