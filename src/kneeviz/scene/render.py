@@ -375,7 +375,7 @@ def kneecap_opacity(scene: Any) -> dict[str, float]:
 
 
 def fade_kneecap(scene: Any, faded: bool, as_set: dict[str, float]) -> None:
-    """Draw the kneecap faded (overlays.NOT_A_RESULT_OPACITY) in a frame that is not a result,
+    """Draw the kneecap faded (result_check.NOT_A_RESULT_OPACITY) in a frame that is not a result,
     as the app does; otherwise at its opacity `as_set` (opaque, or see-through for the heat
     map)."""
     from kneeviz.result_check import NOT_A_RESULT_OPACITY
