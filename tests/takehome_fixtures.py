@@ -29,11 +29,12 @@ def take_home(preset: str = "pfp", **kw: Any) -> Any:
 WITHHELD_NEAR_DEG = 40.0
 
 
-def withheld_near(c: Any, near_deg: float = WITHHELD_NEAR_DEG, half_width_deg: float = 3.0
-                  ) -> tuple[Any, list[int]]:
-    """The take-home `c` with this setting's descent frames within `half_width_deg` of
-    `near_deg` withheld by the model (two balances: kneeviz.measure_table.TWO_BALANCES), as a
-    solve that balances the kneecap two ways leaves them; and those frames."""
+def withheld_near(c: Any, near_deg: float = WITHHELD_NEAR_DEG, half_width_deg: float = 3.0,
+                  who: str = "this") -> tuple[Any, list[int]]:
+    """The take-home `c` with the descent frames within `half_width_deg` of `near_deg` of one
+    squat (`who`: "this" or "healthy") withheld by the model (two balances:
+    kneeviz.measure_table.TWO_BALANCES), as a solve that balances the kneecap two ways leaves
+    them; and those frames."""
     from dataclasses import replace
 
     import numpy as np
@@ -44,5 +45,6 @@ def withheld_near(c: Any, near_deg: float = WITHHELD_NEAR_DEG, half_width_deg: f
     near = [int(k) for k in c.descent() if abs(flex[k] - near_deg) <= half_width_deg]
     reason = (f"{measure_table.TWO_BALANCES}: the kneecap balances another way coming up than "
               "going down here")
-    this = replace(c.this, meta={**c.this.meta, "not_solved": {str(k): reason for k in near}})
-    return replace(c, this=this), near
+    squat = getattr(c, who)
+    withheld = replace(squat, meta={**squat.meta, "not_solved": {str(k): reason for k in near}})
+    return replace(c, **{who: withheld}), near

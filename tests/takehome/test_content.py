@@ -14,7 +14,7 @@ from kneeviz import measure_table
 from kneeviz.errors import KneevizError
 from kneeviz.story_steps import GROOVE, HEALTHY_SQUAT, KNEECAP_RIDES_OUT, THIGH_TURNS_IN
 from kneeviz.takehome.content import ANGLES_DEG, TABLE_KEYS, TakeHome, clean_text
-from takehome_fixtures import take_home
+from takehome_fixtures import take_home, withheld_near
 
 
 def test_frames_at_the_studys_angles_are_on_the_way_down() -> None:
@@ -98,21 +98,11 @@ def test_a_frame_the_model_withholds_is_never_shown_as_a_result() -> None:
     """A solved frame the model withholds (two balances, not decided by the scan) keeps the
     solver's numbers in memory; the take-home never picks it for an angle's numbers, in either
     squat, and says why frames are left out."""
-    from dataclasses import replace
-
     c = take_home("pfp")
-    i30 = c.frame_at(30.0)
-    assert i30 is not None
-    flex = np.asarray(c.this["knee_flexion_deg"], dtype=float)
-    near = [k for k in c.descent() if abs(flex[k] - 30.0) <= 3.0]
-    reason = (f"{measure_table.TWO_BALANCES}: the kneecap balances another way coming up than "
-              "going down here")
+    assert c.frame_at(30.0) is not None
     for who in ("this", "healthy"):
-        squat = getattr(c, who)
-        withheld = replace(squat, meta={**squat.meta,
-                                        "not_solved": {str(k): reason for k in near}})
-        d = TakeHome(c.anatomy, *((withheld, c.healthy) if who == "this"
-                                  else (c.this, withheld)))
+        d, near = withheld_near(c, 30.0, who=who)
+        assert near
         assert d.frame_at(30.0) is None
         assert d.frame_at(15.0) == c.frame_at(15.0)
         assert "cannot say where the kneecap sits" in d.why_no_frame(30.0)

@@ -192,13 +192,17 @@ def build_glb(c: TakeHome, *, animate: bool = True, frame: int | None = None,
         materials.append(_material(PART_WORDS.get(name, name), look))
         return len(materials) - 1
 
+    def faded_mesh(p: Part, name: str) -> Any:
+        """A kneecap part's mesh in its faded look (a frame that is not a result)."""
+        return _mesh(blob, p, material_for(f"{p.name}_faded", faded(p.look)), name)
+
     part_by_name = {p.name: p for p in parts}
     shown = np.asarray(c.usable(c.this), dtype=bool)
     if frame is not None and not animate:
         shown = shown[frame:frame + 1]
     for p in parts:
         if p.bone == "patella" and not animate and not shown[0]:
-            meshes.append(_mesh(blob, p, material_for(f"{p.name}_faded", faded(p.look)), p.name))
+            meshes.append(faded_mesh(p, p.name))
         else:
             meshes.append(_mesh(blob, p, material_for(p.name, p.look), p.name))
     # the bones (animated), their cartilage as children
@@ -229,8 +233,7 @@ def build_glb(c: TakeHome, *, animate: bool = True, frame: int | None = None,
         for p in parts:
             if p.bone != "patella":
                 continue
-            meshes.append(_mesh(blob, p, material_for(f"{p.name}_faded", faded(p.look)),
-                                f"{p.name}_faded"))
+            meshes.append(faded_mesh(p, f"{p.name}_faded"))
             nodes.append(g.Node(name=f"{p.name}_faded", mesh=len(meshes) - 1))
             if p.name != p.bone:
                 kids.append(len(nodes) - 1)
